@@ -1,0 +1,35 @@
+package org.rnnkernels;
+
+/**
+ * The fused elementwise pass of one time step: from the pre-activations of all gate blocks to the
+ * new state, in ONE sweep over {@code H} (no pass per gate, nothing allocated).
+ *
+ * <p>Per sample {@code b} of {@code rows}, with {@code G*H = gates * H}:
+ * <ul>
+ *   <li>{@code gi[giOffset + b*G*H ...]}: the input projection {@code W_ih x}, without bias;</li>
+ *   <li>{@code gh[b*G*H ...]}: the recurrent product {@code W_hh h}, without bias;</li>
+ *   <li>{@code bias}: {@link PackedBias} (both biases folded where the cell allows it);</li>
+ *   <li>{@code hPrev[hPrevOffset + b*H ...]} is read and {@code hOut[hOutOffset + b*H ...]} written; they may
+ *       be the same place (streaming updates the state in place);</li>
+ *   <li>{@code c[b*H ...]}: the cell state, updated in place (null for cells without one).</li>
+ * </ul>
+ * Implementations are stateless.
+ */
+interface GatePass {
+
+    void apply(CellType type, int rows, int hidden,
+               float[] gi, int giOffset, float[] gh, float[] bias,
+               float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c);
+
+    /** The implementation {@link org.rnnkernels.simd.Simd} chose for this JVM. */
+    static GatePass get() {
+        return Holder.INSTANCE;
+    }
+
+    final class Holder {
+        static final GatePass INSTANCE = Implementations.create(GatePass.class, "VectorGatePass", ScalarGatePass::new);
+
+        private Holder() {
+        }
+    }
+}

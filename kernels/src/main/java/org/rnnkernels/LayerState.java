@@ -1,0 +1,103 @@
+package org.rnnkernels;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The state of one stream (or one batch of streams) through a layer: {@code h [B][H]}, {@code c [B][H]}
+ * for cells that have one, and the scratch space a forward call needs, reused from call to call.
+ *
+ * <p>A state belongs to the caller: several states may run through one shared
+ * {@link RecurrentLayer} at once, on different threads; one state must not be used by two threads
+ * at the same time. Create it with {@link RecurrentLayer#newState(int)}; it starts at zero.
+ */
+public final class LayerState {
+    final CellType type;
+    final int batch;
+    final int hidden;
+    final float[] h;
+    final float[] c;
+    final MemorySegment hSegment;
+    // Scratch: gi holds the input projection of a whole call [T*B][G*H]; it grows to the longest
+    // call seen and is then reused, so a steady stream allocates nothing.
+    float[] gi = new float[0];
+    MemorySegment giSegment = MemorySegment.ofArray(gi);
+    final float[] gh;
+    final MemorySegment ghSegment;
+
+    LayerState(CellType type, int batch, int hidden) {
+        this.type = type;
+        this.batch = batch;
+        this.hidden = hidden;
+        this.h = new float[Math.multiplyExact(batch, hidden)];
+        this.c = type.hasCellState() ? new float[batch * hidden] : null;
+        this.hSegment = MemorySegment.ofArray(h);
+        this.gh = new float[Math.multiplyExact(batch * hidden, type.gates())];
+        this.ghSegment = MemorySegment.ofArray(gh);
+    }
+
+    /** Makes sure the input-projection scratch holds {@code floats}; grows it only when too small. */
+    void reserveInputProjection(long floats) {
+        if (gi.length < floats) {
+            if (floats > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("steps * batch * " + type.gates() + " * hidden = " + floats
+                        + " floats does not fit one Java array: run the sequence in shorter chunks");
+            }
+            gi = new float[(int) floats];
+            giSegment = MemorySegment.ofArray(gi);
+        }
+    }
+
+    public CellType cellType() {
+        return type;
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    public int hiddenSize() {
+        return hidden;
+    }
+
+    /** A copy of {@code h}, {@code [B][H]} flattened. */
+    public float[] hidden() {
+        return h.clone();
+    }
+
+    /** A copy of {@code c}, {@code [B][H]} flattened; throws for cells without a cell state. */
+    public float[] cell() {
+        requireCellState();
+        return c.clone();
+    }
+
+    /** Sets {@code h} from {@code [B][H]} flattened. */
+    public LayerState setHidden(float[] values) {
+        Checks.length("hidden", values, h.length, "[" + batch + "][" + hidden + "]");
+        System.arraycopy(values, 0, h, 0, h.length);
+        return this;
+    }
+
+    /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
+    public LayerState setCell(float[] values) {
+        requireCellState();
+        Checks.length("cell", values, c.length, "[" + batch + "][" + hidden + "]");
+        System.arraycopy(values, 0, c, 0, c.length);
+        return this;
+    }
+
+    /** Back to the zero state. */
+    public LayerState reset() {
+        Arrays.fill(h, 0f);
+        if (c != null) {
+            Arrays.fill(c, 0f);
+        }
+        return this;
+    }
+
+    private void requireCellState() {
+        if (c == null) {
+            throw new UnsupportedOperationException(type + " has no cell state");
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package org.rnnkernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.rnnkernels.blas.Blas;
+import org.rnnkernels.blas.Blas.Transpose;
+import org.rnnkernels.blas.Blases;
+
+/**
+ * One recurrent layer (one direction) of any {@link CellType}, built from PyTorch-layout weights.
+ *
+ * <p>A sequence forward runs in three parts, the shape every cell shares:
+ * <ol>
+ *   <li>the input projection of all {@code T} steps as ONE matrix product,
+ *       {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T} (BLAS sgemm);</li>
+ *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed
+ *       {@link PanelProduct} for batch 1-4 when the Vector API is on, BLAS otherwise;</li>
+ *   <li>per step, ONE fused {@link GatePass} over the pre-activations of all gate blocks.</li>
+ * </ol>
+ * Nothing is allocated per step; scratch lives in the caller's {@link LayerState}.
+ *
+ * <p>Threading: a layer is immutable after construction and may be shared by any number of
+ * threads, each with its own {@link LayerState}. The step loop runs on the caller's thread; BLAS
+ * calls (the input projection, and the recurrent product at batch 5 and up) use OpenBLAS's own
+ * threads, set with {@code OpenBlas.setThreads}.
+ *
+ * <p>Memory: {@code W_ih} and {@code W_hh} are copied once into 64-byte-aligned off-heap memory
+ * that this layer owns; {@link #close()} frees it, after which the layer must not be used.
+ * With the Vector API on, {@code W_hh} is also kept once more in the panel layout of
+ * {@link PanelProduct} (on the heap), so the small-batch path streams it sequentially.
+ *
+ * <p>NaN or infinity in inputs, states or weights propagates to the outputs; nothing is clamped
+ * or zeroed silently.
+ */
+public final class RecurrentLayer implements AutoCloseable {
+    private static final long ALIGNMENT = 64;
+
+    private final CellType type;
+    private final int inputSize;
+    private final int hiddenSize;
+    private final Arena arena;
+    private final MemorySegment wIh;
+    private final MemorySegment wHh;
+    private final float[] wHhPanels;
+    private final float[] bias;
+    private final Blas blas;
+    private final PanelProduct panels;
+    private final GatePass gates;
+
+    private RecurrentLayer(CellType type, int inputSize, int hiddenSize,
+                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, Blas blas) {
+        this.type = type;
+        this.inputSize = inputSize;
+        this.hiddenSize = hiddenSize;
+        this.blas = blas;
+        this.gates = GatePass.get();
+        this.panels = PanelProduct.get();
+        this.bias = PackedBias.pack(type, hiddenSize, bIh, bHh);
+        int rows = type.gates() * hiddenSize;
+        this.wHhPanels = panels == null ? null : panels.pack(wHh, rows, hiddenSize);
+        this.arena = Arena.ofShared();
+        this.wIh = offHeapCopy(arena, wIh);
+        this.wHh = offHeapCopy(arena, wHh);
+    }
+
+    /**
+     * A layer from PyTorch-layout weights, which are copied (the arrays stay the caller's).
+     *
+     * @param wIh {@code [G*H][I]} row-major, gate blocks in the cell's order
+     * @param wHh {@code [G*H][H]}
+     * @param bIh {@code [G*H]}, or null for a layer without biases ({@code bias=False})
+     * @param bHh {@code [G*H]}, or null for a layer without biases
+     */
+    public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
+                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
+        return create(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, Blases.get());
+    }
+
+    /** As {@link #create(CellType, int, int, float[], float[], float[], float[])}, with a chosen BLAS. */
+    public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
+                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh, Blas blas) {
+        if (type == null) {
+            throw new IllegalArgumentException("type is null");
+        }
+        if (blas == null) {
+            throw new IllegalArgumentException("blas is null");
+        }
+        Checks.positive("inputSize", inputSize);
+        Checks.positive("hiddenSize", hiddenSize);
+        long rows = (long) type.gates() * hiddenSize;
+        Checks.length("wIh", wIh, rows * inputSize, "[" + rows + "][" + inputSize + "]");
+        Checks.length("wHh", wHh, rows * hiddenSize, "[" + rows + "][" + hiddenSize + "]");
+        if ((bIh == null) != (bHh == null)) {
+            throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
+                    + (bIh == null ? "bIh null" : "bHh null"));
+        }
+        if (bIh != null) {
+            Checks.length("bIh", bIh, rows, "[" + rows + "]");
+            Checks.length("bHh", bHh, rows, "[" + rows + "]");
+        }
+        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, blas);
+    }
+
+    /** A zero state for {@code batch} parallel streams, with its own scratch space. */
+    public LayerState newState(int batch) {
+        Checks.positive("batch", batch);
+        return new LayerState(type, batch, hiddenSize);
+    }
+
+    /**
+     * Runs {@code steps} time steps. {@code state} holds the initial state on entry and the
+     * final state on return.
+     *
+     * @param input  {@code [T][B][I]} time-major, flattened
+     * @param output {@code [T][B][H]} time-major, flattened; written, never read
+     */
+    public void forward(float[] input, int steps, LayerState state, float[] output) {
+        checkState(state);
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
+        }
+        int batch = state.batch;
+        long rows = (long) steps * batch;
+        Checks.length("input", input, rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
+        Checks.length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]");
+        if (input == output) {
+            throw new IllegalArgumentException("input and output are the same array");
+        }
+        requireOpen();
+        if (steps == 0) {
+            return;
+        }
+        int width = type.gates() * hiddenSize;
+        projectInputs(input, (int) rows, state);
+
+        MemorySegment outputSegment = MemorySegment.ofArray(output);
+        int stepOut = batch * hiddenSize;
+        for (int t = 0; t < steps; t++) {
+            // h_{t-1}: the caller's initial state, then the previous step's output row.
+            float[] hPrev = t == 0 ? state.h : output;
+            MemorySegment hPrevSegment = t == 0 ? state.hSegment : outputSegment;
+            int hPrevOffset = t == 0 ? 0 : (t - 1) * stepOut;
+            recurrentProduct(batch, hPrev, hPrevSegment, hPrevOffset, state);
+            gates.apply(type, batch, hiddenSize, state.gi, t * batch * width, state.gh, bias,
+                    hPrev, hPrevOffset, output, t * stepOut, state.c);
+        }
+        System.arraycopy(output, (steps - 1) * stepOut, state.h, 0, stepOut);
+    }
+
+    /**
+     * One time step for streaming use: exactly {@code forward(input, 1, state, output)}.
+     *
+     * @param input  {@code [B][I]}
+     * @param output {@code [B][H]}, the new {@code h}
+     */
+    public void step(float[] input, LayerState state, float[] output) {
+        forward(input, 1, state, output);
+    }
+
+    /**
+     * {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T}: the input side of every step in one product.
+     *
+     * <p>Streaming one step at a time gives exactly the bits of one sequence call when the BLAS
+     * computes a row of C the same way whatever the number of rows (the Java BLAS does: each
+     * element is one FMA chain over k). OpenBLAS does not: its edge kernels for the last
+     * {@code M mod 16} rows sum in another order, so there the two agree to float rounding
+     * (a few ulps), not bit for bit. {@code StreamingTest} checks both.
+     */
+    private void projectInputs(float[] input, int rows, LayerState state) {
+        int width = type.gates() * hiddenSize;
+        state.reserveInputProjection((long) rows * width);
+        blas.sgemm(Transpose.NO, Transpose.YES, rows, width, inputSize,
+                1f, MemorySegment.ofArray(input), 0, inputSize, wIh, 0, inputSize,
+                0f, state.giSegment, 0, width);
+    }
+
+    // gh[B, G*H] = h[B, H] * W_hh^T
+    private void recurrentProduct(int batch, float[] hPrev, MemorySegment hPrevSegment, int hPrevOffset, LayerState state) {
+        int width = type.gates() * hiddenSize;
+        if (wHhPanels != null && batch <= PanelProduct.MAX_BATCH) {
+            panels.multiply(wHhPanels, width, hiddenSize, batch, hPrev, hPrevOffset, state.gh);
+        } else if (batch == 1) {
+            blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHh, 0, hiddenSize,
+                    hPrevSegment, hPrevOffset, 0f, state.ghSegment, 0);
+        } else {
+            blas.sgemm(Transpose.NO, Transpose.YES, batch, width, hiddenSize,
+                    1f, hPrevSegment, hPrevOffset, hiddenSize, wHh, 0, hiddenSize,
+                    0f, state.ghSegment, 0, width);
+        }
+    }
+
+    private void checkState(LayerState state) {
+        if (state == null) {
+            throw new IllegalArgumentException("state is null");
+        }
+        if (state.type != type || state.hidden != hiddenSize) {
+            throw new IllegalArgumentException("state is a " + state.type + " state of [B=" + state.batch + "][H="
+                    + state.hidden + "], expected a " + type + " state with H=" + hiddenSize);
+        }
+    }
+
+    private void requireOpen() {
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("this " + type + " layer is closed");
+        }
+    }
+
+    private static MemorySegment offHeapCopy(Arena arena, float[] values) {
+        MemorySegment segment = arena.allocate((long) values.length * Float.BYTES, ALIGNMENT);
+        MemorySegment.copy(values, 0, segment, ValueLayout.JAVA_FLOAT, 0, values.length);
+        return segment;
+    }
+
+    public CellType cellType() {
+        return type;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /** Frees the off-heap weights. Must not race with a forward call on another thread. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package org.rnnkernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.rnnkernels.simd.FloatLanes;
+
+/**
+ * {@link PanelProduct} with panels four vectors wide. Samples go in pairs: a pair keeps 8
+ * accumulators plus 4 weight vectors and 2 broadcasts in registers (fits AVX2's 16), and reads
+ * each weight vector once for both samples.
+ */
+final class VectorPanelProduct implements PanelProduct {
+    private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
+    private static final int L = S.length();
+    private static final int WIDTH = 4 * L;
+
+    @Override
+    public float[] pack(float[] w, int rows, int cols) {
+        int panels = (rows + WIDTH - 1) / WIDTH;
+        float[] packed = new float[Math.multiplyExact(panels * cols, WIDTH)];
+        for (int r = 0; r < rows; r++) {
+            int base = (r / WIDTH) * cols * WIDTH + r % WIDTH;
+            for (int k = 0; k < cols; k++) {
+                packed[base + k * WIDTH] = w[r * cols + k];
+            }
+        }
+        return packed;
+    }
+
+    @Override
+    public void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y) {
+        int panels = (rows + WIDTH - 1) / WIDTH;
+        for (int p = 0; p < panels; p++) {
+            int base = p * cols * WIDTH;
+            int r0 = p * WIDTH;
+            int b = 0;
+            for (; b + 1 < batch; b += 2) {
+                pair(packed, base, cols, x, xOffset + b * cols, xOffset + (b + 1) * cols, y, b * rows + r0, (b + 1) * rows + r0, rows - r0);
+            }
+            if (b < batch) {
+                single(packed, base, cols, x, xOffset + b * cols, y, b * rows + r0, rows - r0);
+            }
+        }
+    }
+
+    // y[r0 .. r0+WIDTH] = sum_k panel[k, :] * x[k]
+    private static void single(float[] w, int base, int cols, float[] x, int xo, float[] y, int yo, int valid) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
+            FloatVector xk = FloatVector.broadcast(S, x[xo + k]);
+            a0 = FloatVector.fromArray(S, w, o).fma(xk, a0);
+            a1 = FloatVector.fromArray(S, w, o + L).fma(xk, a1);
+            a2 = FloatVector.fromArray(S, w, o + 2 * L).fma(xk, a2);
+            a3 = FloatVector.fromArray(S, w, o + 3 * L).fma(xk, a3);
+        }
+        if (valid >= WIDTH) {
+            a0.intoArray(y, yo);
+            a1.intoArray(y, yo + L);
+            a2.intoArray(y, yo + 2 * L);
+            a3.intoArray(y, yo + 3 * L);
+        } else {
+            storePartial(a0, a1, a2, a3, y, yo, valid);
+        }
+    }
+
+    // The same for two samples at once: each weight vector is loaded once and used twice.
+    private static void pair(float[] w, int base, int cols, float[] x, int xo0, int xo1,
+                             float[] y, int yo0, int yo1, int valid) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
+            FloatVector x0 = FloatVector.broadcast(S, x[xo0 + k]);
+            FloatVector x1 = FloatVector.broadcast(S, x[xo1 + k]);
+            FloatVector w0 = FloatVector.fromArray(S, w, o);
+            FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            a0 = w0.fma(x0, a0);
+            a1 = w1.fma(x0, a1);
+            a2 = w2.fma(x0, a2);
+            a3 = w3.fma(x0, a3);
+            b0 = w0.fma(x1, b0);
+            b1 = w1.fma(x1, b1);
+            b2 = w2.fma(x1, b2);
+            b3 = w3.fma(x1, b3);
+        }
+        if (valid >= WIDTH) {
+            a0.intoArray(y, yo0);
+            a1.intoArray(y, yo0 + L);
+            a2.intoArray(y, yo0 + 2 * L);
+            a3.intoArray(y, yo0 + 3 * L);
+            b0.intoArray(y, yo1);
+            b1.intoArray(y, yo1 + L);
+            b2.intoArray(y, yo1 + 2 * L);
+            b3.intoArray(y, yo1 + 3 * L);
+        } else {
+            storePartial(a0, a1, a2, a3, y, yo0, valid);
+            storePartial(b0, b1, b2, b3, y, yo1, valid);
+        }
+    }
+
+    // The last panel when rows is not a multiple of WIDTH: store only its first `valid` outputs.
+    private static void storePartial(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                                     float[] y, int yo, int valid) {
+        FloatVector[] parts = {a0, a1, a2, a3};
+        for (int v = 0; v < 4 && valid > v * L; v++) {
+            VectorMask<Float> m = S.indexInRange(v * L, valid);
+            parts[v].intoArray(y, yo + v * L, m);
+        }
+    }
+}

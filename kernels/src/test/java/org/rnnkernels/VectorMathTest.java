@@ -1,0 +1,63 @@
+package org.rnnkernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.junit.jupiter.api.Test;
+import org.rnnkernels.simd.Simd;
+
+/**
+ * The error bounds stated in {@link VectorMath}, over the whole float range: every 2^32 / 4099-th
+ * bit pattern (about a million values, both signs, subnormals to the largest finite) plus the
+ * special values, against {@code Math} in double.
+ */
+class VectorMathTest {
+
+    @Test
+    void boundsHoldOverTheWholeFloatRange() {
+        assumeTrue(Simd.kind() == Simd.Kind.VECTOR, "Vector API not in use in this run");
+        float[] specials = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1e-30f, -1e-30f,
+                1e-7f, 0.5f, -0.5f, 1f, -1f, 8.9f, -8.9f, 20f, -20f, 44f, -44f, 87f, -87f, 88f, -88f, 89f, -89f,
+                1e10f, -1e10f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        int count = specials.length + (int) ((1L << 32) / 4099) + 1;
+        float[] x = new float[count];
+        System.arraycopy(specials, 0, x, 0, specials.length);
+        int n = specials.length;
+        for (long bits = 0; bits < (1L << 32); bits += 4099) {
+            float v = Float.intBitsToFloat((int) bits);
+            if (!Float.isNaN(v)) {
+                x[n++] = v;
+            }
+        }
+        float[] sigm = new float[n];
+        float[] tanh = new float[n];
+        VectorMathProbe.sigm(x, sigm, n);
+        VectorMathProbe.tanh(x, tanh, n);
+        double worstSigm = 0;
+        double worstTanh = 0;
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            double s = 1 / (1 + Math.exp(-v));
+            double t = Math.tanh(v);
+            assertTrue(Float.isFinite(sigm[i]) && Float.isFinite(tanh[i]), "non-finite at x=" + x[i]);
+            worstSigm = Math.max(worstSigm, Math.abs(sigm[i] - s));
+            worstTanh = Math.max(worstTanh, Math.abs(tanh[i] - t));
+        }
+        assertTrue(worstSigm <= VectorMath.SIGM_MAX_ABS_ERROR, "sigm error " + worstSigm);
+        assertTrue(worstTanh <= VectorMath.TANH_MAX_ABS_ERROR, "tanh error " + worstTanh);
+    }
+
+    @Test
+    void nanPropagatesAndSignedZeroSurvives() {
+        assumeTrue(Simd.kind() == Simd.Kind.VECTOR, "Vector API not in use in this run");
+        float[] x = {Float.NaN, -0f, 0f, Float.intBitsToFloat(0x7fc00001)};
+        float[] s = new float[4];
+        float[] t = new float[4];
+        VectorMathProbe.sigm(x, s, 4);
+        VectorMathProbe.tanh(x, t, 4);
+        assertTrue(Float.isNaN(s[0]) && Float.isNaN(t[0]) && Float.isNaN(s[3]) && Float.isNaN(t[3]), "NaN lost");
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(t[1]), "tanh(-0) must be -0");
+        assertEquals(0.5f, s[1], 1e-7f);
+    }
+}

@@ -1,0 +1,31 @@
+package org.rnnkernels.reference;
+
+/** The cells of CELLS.md that the reference implements, with their number of gate blocks {@code G}. */
+public enum RefCellType {
+    /** Elman RNN, {@code h' = tanh(gi + gh)}. */
+    RNN_TANH(1),
+    /** Elman RNN, {@code h' = relu(gi + gh)}. */
+    RNN_RELU(1),
+    /** LSTM, blocks {@code i, f, g, o}. */
+    LSTM(4),
+    /** GRU (linear before reset), blocks {@code r, z, n}. */
+    GRU(3),
+    /** RAG-GRU, blocks {@code r, z, n}. */
+    RAG_GRU(3),
+    /** RAG-minimal, blocks {@code z, n}. */
+    RAG_MINIMAL(2),
+    /** RAG-LSTM, blocks {@code i, f, g, o}. */
+    RAG_LSTM(4);
+
+    /** {@code G}, the number of gate blocks stacked in the weight matrices. */
+    public final int gates;
+
+    RefCellType(int gates) {
+        this.gates = gates;
+    }
+
+    /** True for the cells that carry a cell state {@code c} besides {@code h} (LSTM and RAG-LSTM). */
+    public boolean hasCellState() {
+        return this == LSTM || this == RAG_LSTM;
+    }
+}

@@ -1,0 +1,195 @@
+package org.rnnkernels.reference;
+
+import static org.rnnkernels.reference.RefMath.hardtanh;
+import static org.rnnkernels.reference.RefMath.inhibit;
+import static org.rnnkernels.reference.RefMath.relu;
+import static org.rnnkernels.reference.RefMath.sigm;
+
+import java.util.Objects;
+
+/**
+ * One layer, one direction of a cell of CELLS.md, in plain double precision: a literal
+ * transcription of the equations, one line per equation. Shares nothing with the kernels.
+ */
+public final class ReferenceCell {
+    private final RefCellType type;
+    private final int inputSize;
+    private final int hiddenSize;
+    private final double[] wIh; // [G*H][I] row-major
+    private final double[] wHh; // [G*H][H] row-major
+    private final double[] bIh; // [G*H]
+    private final double[] bHh; // [G*H]
+
+    /**
+     * Weights in PyTorch layout, row-major: wIh [G*H][I] flattened, wHh [G*H][H], bIh [G*H],
+     * bHh [G*H]; copied. Gate block order per CELLS.md (LSTM i,f,g,o; GRU r,z,n; RAG-minimal z,n).
+     * Throws IllegalArgumentException on wrong lengths.
+     */
+    public ReferenceCell(RefCellType type, int inputSize, int hiddenSize,
+                         double[] wIh, double[] wHh, double[] bIh, double[] bHh) {
+        this.type = Objects.requireNonNull(type, "type");
+        if (inputSize < 1) throw new IllegalArgumentException("inputSize must be >= 1, got " + inputSize);
+        if (hiddenSize < 1) throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
+        this.inputSize = inputSize;
+        this.hiddenSize = hiddenSize;
+        int gh = type.gates * hiddenSize;
+        this.wIh = checkedCopy("wIh", wIh, (long) gh * inputSize);
+        this.wHh = checkedCopy("wHh", wHh, (long) gh * hiddenSize);
+        this.bIh = checkedCopy("bIh", bIh, gh);
+        this.bHh = checkedCopy("bHh", bHh, gh);
+    }
+
+    private static double[] checkedCopy(String name, double[] a, long expected) {
+        if (a == null) throw new IllegalArgumentException(name + " must not be null");
+        if (a.length != expected) {
+            throw new IllegalArgumentException(name + " has length " + a.length + ", expected " + expected);
+        }
+        return a.clone();
+    }
+
+    public RefCellType type() { return type; }
+    public int inputSize() { return inputSize; }
+    public int hiddenSize() { return hiddenSize; }
+
+    /**
+     * One step for one sample: x [I], h [H], c [H] (null unless hasCellState) -> writes hOut [H] and
+     * cOut [H] (null unless hasCellState). Inputs are not modified.
+     */
+    public void step(double[] x, double[] h, double[] c, double[] hOut, double[] cOut) {
+        final int I = inputSize, H = hiddenSize, G = type.gates;
+        checkLen("x", x, I);
+        checkLen("h", h, H);
+        checkLen("hOut", hOut, H);
+        if (type.hasCellState()) {
+            checkLen("c", c, H);
+            checkLen("cOut", cOut, H);
+        } else {
+            if (c != null) throw new IllegalArgumentException("c must be null for " + type);
+            if (cOut != null) throw new IllegalArgumentException("cOut must be null for " + type);
+        }
+
+        // gi = W_ih x + b_ih ; gh = W_hh h + b_hh   (all G blocks; row k*H + j is unit j of block k)
+        double[] gi = new double[G * H];
+        double[] gh = new double[G * H];
+        for (int row = 0; row < G * H; row++) {
+            double si = bIh[row];
+            for (int col = 0; col < I; col++) si += wIh[row * I + col] * x[col];
+            gi[row] = si;
+            double sh = bHh[row];
+            for (int col = 0; col < H; col++) sh += wHh[row * H + col] * h[col];
+            gh[row] = sh;
+        }
+
+        // Computed into locals first so hOut/cOut may alias h/c.
+        double[] hNew = new double[H];
+        double[] cNew = type.hasCellState() ? new double[H] : null;
+        for (int j = 0; j < H; j++) {
+            switch (type) {
+                case RNN_TANH -> {
+                    hNew[j] = Math.tanh(gi[j] + gh[j]);                                 // h' = tanh(gi + gh)
+                }
+                case RNN_RELU -> {
+                    hNew[j] = relu(gi[j] + gh[j]);                                      // h' = relu(gi + gh)
+                }
+                case LSTM -> {
+                    final int bi = 0, bf = H, bg = 2 * H, bo = 3 * H;                   // blocks i, f, g, o
+                    double i = sigm(gi[bi + j] + gh[bi + j]);                           // i = sigm(gi_i+gh_i)
+                    double f = sigm(gi[bf + j] + gh[bf + j]);                           // f = sigm(gi_f+gh_f)
+                    double g = Math.tanh(gi[bg + j] + gh[bg + j]);                      // g = tanh(gi_g+gh_g)
+                    double o = sigm(gi[bo + j] + gh[bo + j]);                           // o = sigm(gi_o+gh_o)
+                    cNew[j] = f * c[j] + i * g;                                         // c' = f⊙c + i⊙g
+                    hNew[j] = o * Math.tanh(cNew[j]);                                   // h' = o⊙tanh(c')
+                }
+                case GRU -> {
+                    final int br = 0, bz = H, bn = 2 * H;                               // blocks r, z, n
+                    double r = sigm(gi[br + j] + gh[br + j]);                           // r = sigm(gi_r+gh_r)
+                    double z = sigm(gi[bz + j] + gh[bz + j]);                           // z = sigm(gi_z+gh_z)
+                    double n = Math.tanh(gi[bn + j] + r * gh[bn + j]);                  // n = tanh(gi_n + r⊙gh_n)
+                    hNew[j] = (1 - z) * n + z * h[j];                                   // h' = (1-z)⊙n + z⊙h
+                }
+                case RAG_GRU -> {
+                    final int br = 0, bz = H, bn = 2 * H;                               // blocks r, z, n
+                    double aR = gi[br + j] + gh[br + j];                                // a_r = gi_r + gh_r
+                    double aZ = gi[bz + j] + gh[bz + j];                                // a_z = gi_z + gh_z
+                    double n = hardtanh(gi[bn + j] + inhibit(gh[bn + j], relu(-aR)));   // n = hardtanh(gi_n + S(gh_n, relu(-a_r)))
+                    hNew[j] = hardtanh(inhibit(h[j], relu(-aZ)) + inhibit(n, relu(aZ))); // h' = hardtanh(S(h, relu(-a_z)) + S(n, relu(a_z)))
+                }
+                case RAG_MINIMAL -> {
+                    final int bz = 0, bn = H;                                           // blocks z, n
+                    double aZ = gi[bz + j] + gh[bz + j];                                // a_z = gi_z + gh_z
+                    double n = hardtanh(gi[bn + j] + gh[bn + j]);                       // n = hardtanh(gi_n + gh_n)
+                    hNew[j] = hardtanh(inhibit(h[j], relu(-aZ)) + inhibit(n, relu(aZ))); // h' = hardtanh(S(h, relu(-a_z)) + S(n, relu(a_z)))
+                }
+                case RAG_LSTM -> {
+                    final int bi = 0, bf = H, bg = 2 * H, bo = 3 * H;                   // blocks i, f, g, o
+                    double aI = gi[bi + j] + gh[bi + j];                                // a_i = gi_i + gh_i
+                    double aF = gi[bf + j] + gh[bf + j];                                // a_f = gi_f + gh_f
+                    double aG = gi[bg + j] + gh[bg + j];                                // a_g = gi_g + gh_g
+                    double aO = gi[bo + j] + gh[bo + j];                                // a_o = gi_o + gh_o
+                    cNew[j] = hardtanh(inhibit(c[j], relu(-aF))
+                            + inhibit(hardtanh(aG), relu(aF) + relu(-aI)));            // c' = hardtanh(S(c, relu(-a_f)) + S(hardtanh(a_g), relu(a_f) + relu(-a_i)))
+                    hNew[j] = inhibit(cNew[j], relu(-aO));                              // h' = S(c', relu(-a_o))
+                }
+            }
+        }
+        System.arraycopy(hNew, 0, hOut, 0, H);
+        if (cNew != null) System.arraycopy(cNew, 0, cOut, 0, H);
+    }
+
+    /**
+     * Whole sequence, time-major: x [T][B][I], h0 [B][H], c0 [B][H] (null unless hasCellState;
+     * null h0 means zeros).
+     */
+    public Sequence run(double[][][] x, double[][] h0, double[][] c0) {
+        if (x == null) throw new IllegalArgumentException("x must not be null");
+        final int T = x.length;
+        if (T == 0) throw new IllegalArgumentException("x must have at least one time step");
+        if (x[0] == null) throw new IllegalArgumentException("x[0] must not be null");
+        final int B = x[0].length, H = hiddenSize;
+        final boolean hasC = type.hasCellState();
+        for (int t = 0; t < T; t++) {
+            if (x[t] == null || x[t].length != B) {
+                throw new IllegalArgumentException("x[" + t + "] must have " + B + " batch rows");
+            }
+        }
+        if (h0 != null && h0.length != B) {
+            throw new IllegalArgumentException("h0 has " + h0.length + " batch rows, expected " + B);
+        }
+        if (hasC) {
+            if (c0 == null) throw new IllegalArgumentException("c0 must not be null for " + type);
+            if (c0.length != B) throw new IllegalArgumentException("c0 has " + c0.length + " batch rows, expected " + B);
+        } else if (c0 != null) {
+            throw new IllegalArgumentException("c0 must be null for " + type);
+        }
+
+        double[][] h = new double[B][];
+        double[][] c = hasC ? new double[B][] : null;
+        for (int b = 0; b < B; b++) {
+            h[b] = h0 == null ? new double[H] : checkLen("h0[" + b + "]", h0[b], H).clone();
+            if (hasC) c[b] = checkLen("c0[" + b + "]", c0[b], H).clone();
+        }
+        double[][][] outputs = new double[T][B][H];
+        for (int t = 0; t < T; t++) {
+            for (int b = 0; b < B; b++) {
+                double[] hNext = new double[H];
+                double[] cNext = hasC ? new double[H] : null;
+                step(x[t][b], h[b], hasC ? c[b] : null, hNext, cNext);
+                h[b] = hNext;
+                if (hasC) c[b] = cNext;
+                outputs[t][b] = hNext.clone();
+            }
+        }
+        return new Sequence(outputs, h, c);
+    }
+
+    private static double[] checkLen(String name, double[] a, int expected) {
+        if (a == null) throw new IllegalArgumentException(name + " must not be null");
+        if (a.length != expected) {
+            throw new IllegalArgumentException(name + " has length " + a.length + ", expected " + expected);
+        }
+        return a;
+    }
+
+    /** Result of {@link #run}: outputs [T][B][H], finalH [B][H], finalC [B][H] or null. */
+    public record Sequence(double[][][] outputs, double[][] finalH, double[][] finalC) {}
+}
