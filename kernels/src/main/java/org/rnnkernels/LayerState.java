@@ -19,7 +19,7 @@ public final class LayerState {
     final float[] c;
     final MemorySegment hSegment;
     // Scratch: gi holds the input projection of a whole call [T*B][G*H]; it grows to the longest
-    // call seen and is then reused, so a steady stream allocates nothing.
+    // call seen and is then reused, so a steady stream allocates no scratch.
     float[] gi = new float[0];
     MemorySegment giSegment = MemorySegment.ofArray(gi);
     final float[] gh;
