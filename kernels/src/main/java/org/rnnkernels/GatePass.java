@@ -1,13 +1,17 @@
 package org.rnnkernels;
 
 /**
- * The fused elementwise pass of one time step: from the pre-activations of all gate blocks to the
- * new state, in ONE sweep over {@code H} (no pass per gate, nothing allocated).
+ * The elementwise part of one time step: from the pre-activations of all gate blocks to the new
+ * state, one sample row at a time, nothing allocated. Per row, GRU and LSTM first activate their
+ * gates in place over {@code gh} (a row is {@code G*H} floats, in L1), RAG-LSTM first sums its
+ * pre-activations there; then one loop over {@code H} computes the state. Every other cell is a
+ * single loop over {@code H}. (Why not one loop for GRU and LSTM too: see {@link VectorGatePass}.)
  *
  * <p>Per sample {@code b} of {@code rows}, with {@code G*H = gates * H}:
  * <ul>
  *   <li>{@code gi[giOffset + b*G*H ...]}: the input projection {@code W_ih x}, without bias;</li>
- *   <li>{@code gh[b*G*H ...]}: the recurrent product {@code W_hh h}, without bias;</li>
+ *   <li>{@code gh[b*G*H ...]}: the recurrent product {@code W_hh h}, without bias; scratch, may be
+ *       overwritten;</li>
  *   <li>{@code bias}: {@link PackedBias} (both biases folded where the cell allows it);</li>
  *   <li>{@code hPrev[hPrevOffset + b*H ...]} is read and {@code hOut[hOutOffset + b*H ...]} written; they may
  *       be the same place (streaming updates the state in place);</li>

@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
@@ -8,7 +9,10 @@ import org.rnnkernels.simd.FloatLanes;
 /**
  * Vectorized {@code exp}, {@code sigm} and {@code tanh} for the gate passes, from FMAs, adds and
  * bit shifts only, so they cost the same on every vector width and never fall back to a scalar
- * call per lane.
+ * call per lane. Not the Vector API's own {@code lanewise(EXP)}: C2 compiles that to a call into
+ * SVML while the interpreter and C1 compute it with {@code Math.exp}, so its results change with
+ * the JIT tier (a streaming test caught a one-ulp difference during warm-up). These operations are
+ * IEEE adds, multiplies, divides and fused multiply-adds, the same bits in every tier.
  *
  * <p>Error bounds (checked by {@code VectorMathTest} over the whole float range, including
  * subnormals, large magnitudes and infinities, against {@code Math} in double):
@@ -21,6 +25,7 @@ import org.rnnkernels.simd.FloatLanes;
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
+    private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
     static final double SIGM_MAX_ABS_ERROR = 3e-7;
     static final double TANH_MAX_ABS_ERROR = 4e-7;
 
@@ -43,26 +48,41 @@ final class VectorMath {
     private static final float P4 = 1.6666665459e-1f;
     private static final float P5 = 5.0000001201e-1f;
 
-    private VectorMath() {
-    }
+    // Constant vectors, made once: a broadcast written in a loop body is a chain of a dozen inlined
+    // methods in C2's graph, and the graph's size is what limits the gate loops (see VectorGatePass).
+    private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
+    private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector TWO = FloatVector.broadcast(S, 2f);
+    private static final FloatVector EXP_HI_V = FloatVector.broadcast(S, EXP_HI);
+    private static final FloatVector EXP_LO_V = FloatVector.broadcast(S, EXP_LO);
+    private static final FloatVector LOG2E_V = FloatVector.broadcast(S, LOG2E);
+    private static final FloatVector P0_V = FloatVector.broadcast(S, P0);
+    private static final FloatVector P1_V = FloatVector.broadcast(S, P1);
+    private static final FloatVector P2_V = FloatVector.broadcast(S, P2);
+    private static final FloatVector P3_V = FloatVector.broadcast(S, P3);
+    private static final FloatVector P4_V = FloatVector.broadcast(S, P4);
+    private static final FloatVector P5_V = FloatVector.broadcast(S, P5);
+    private static final FloatVector ROUND_MAGIC_V = FloatVector.broadcast(S, ROUND_MAGIC);
+    private static final IntVector EXPONENT_BIAS = IntVector.broadcast(INTS, ROUND_MAGIC_BITS - 127);
+    private static final IntVector SIGN_BIT = IntVector.broadcast(INTS, 0x80000000);
 
-    private static FloatVector c(float value) {
-        return FloatVector.broadcast(S, value);
+    private VectorMath() {
     }
 
     /** {@code exp(x)}, with {@code x} clamped to [-87, 88]: relative error ~1 ulp inside that range. */
     static FloatVector exp(FloatVector x) {
-        x = x.max(EXP_LO).min(EXP_HI);
-        FloatVector shifted = x.fma(LOG2E, ROUND_MAGIC);          // ROUND_MAGIC + round(x * log2 e)
-        FloatVector n = shifted.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(c(-LN2_HI), x);                     // r = x - n*ln2, in two exact steps
-        r = n.fma(c(-LN2_LO), r);
-        FloatVector p = r.fma(P0, P1).fma(r, c(P2)).fma(r, c(P3)).fma(r, c(P4)).fma(r, c(P5));
+        x = x.max(EXP_LO_V).min(EXP_HI_V);
+        FloatVector shifted = x.fma(LOG2E_V, ROUND_MAGIC_V);          // ROUND_MAGIC + round(x * log2 e)
+        FloatVector n = shifted.sub(ROUND_MAGIC_V);
+        FloatVector r = n.fma(NEG_LN2_HI, x);                     // r = x - n*ln2, in two exact steps
+        r = n.fma(NEG_LN2_LO, r);
+        FloatVector p = r.fma(P0_V, P1_V).fma(r, P2_V).fma(r, P3_V).fma(r, P4_V).fma(r, P5_V);
         FloatVector r2 = r.mul(r);
-        FloatVector expR = p.fma(r2, r).add(1f);                  // 1 + r + r^2 * P(r)
+        FloatVector expR = p.fma(r2, r).add(ONE);                  // 1 + r + r^2 * P(r)
         // 2^n from the integer in shifted's low bits: (n + 127) << 23 is the float's bit pattern.
         FloatVector scale = shifted.reinterpretAsInts()
-                .sub(ROUND_MAGIC_BITS - 127)
+                .sub(EXPONENT_BIAS)
                 .lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
         return expR.mul(scale);
@@ -70,7 +90,7 @@ final class VectorMath {
 
     /** {@code sigm(x) = 1 / (1 + exp(-x))}. */
     static FloatVector sigm(FloatVector x) {
-        return c(1f).div(exp(x.neg()).add(1f));
+        return ONE.div(exp(x.neg()).add(ONE));
     }
 
     /**
@@ -80,9 +100,9 @@ final class VectorMath {
     static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs();
         FloatVector e = exp(a.add(a));
-        FloatVector t = c(1f).sub(c(2f).div(e.add(1f)));
+        FloatVector t = ONE.sub(TWO.div(e.add(ONE)));
         return t.reinterpretAsInts()
-                .or(x.reinterpretAsInts().and(0x80000000))
+                .or(x.reinterpretAsInts().and(SIGN_BIT))
                 .reinterpretAsFloats();
     }
 }
