@@ -1,8 +1,11 @@
 package org.rnnkernels;
 
 /**
- * The small-batch recurrent product {@code gh[b, :] = W x_b} for batch 1-4, where a general
- * GEMM's blocking and call overhead cost more than the product itself.
+ * The recurrent product {@code gh[b, :] = W x_b} with {@code W} packed once, for batches up to
+ * {@link #MAX_BATCH}. A BLAS sgemm with the weights as its transposed B operand repacks all of
+ * {@code W} on every call, once per time step: measured here (GRU, H = 256, one thread), OpenBLAS
+ * takes 149 us at B = 2 and 194 us at B = 16 where this takes 14.5 and 90 us; at B = 64 (H = 512)
+ * 1696 us against 1506 us. At B = 1 both stream {@code W} once and tie (12 us).
  *
  * <p>{@code W} ({@code rows x cols}, row-major) is packed once into column panels: panel {@code p}
  * holds rows {@code p*width .. p*width + width - 1} as a {@code cols x width} block, zero-padded
@@ -11,8 +14,8 @@ package org.rnnkernels;
  * {@code y[p*width .. +width] += W_panel[k, :] * x[k]} for each {@code k}.
  */
 interface PanelProduct {
-    /** Largest batch for which this path is used; larger batches go to BLAS sgemm. */
-    int MAX_BATCH = 4;
+    /** Largest batch for which this path is used (measured still ahead of OpenBLAS there); larger batches go to BLAS sgemm. */
+    int MAX_BATCH = 64;
 
     float[] pack(float[] w, int rows, int cols);
 

@@ -15,14 +15,14 @@ import org.rnnkernels.blas.Blases;
  *   <li>the input projection of all {@code T} steps as ONE matrix product,
  *       {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T} (BLAS sgemm);</li>
  *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed
- *       {@link PanelProduct} for batch 1-4 when the Vector API is on, BLAS otherwise;</li>
+ *       {@link PanelProduct} up to batch 64 when the Vector API is on, BLAS otherwise;</li>
  *   <li>per step, ONE fused {@link GatePass} over the pre-activations of all gate blocks.</li>
  * </ol>
  * Nothing is allocated per step; scratch lives in the caller's {@link LayerState}.
  *
  * <p>Threading: a layer is immutable after construction and may be shared by any number of
  * threads, each with its own {@link LayerState}. The step loop runs on the caller's thread; BLAS
- * calls (the input projection, and the recurrent product at batch 5 and up) use OpenBLAS's own
+ * calls (the input projection, and the recurrent product above batch 64) use OpenBLAS's own
  * threads, set with {@code OpenBlas.setThreads}.
  *
  * <p>Memory: {@code W_ih} and {@code W_hh} are copied once into 64-byte-aligned off-heap memory

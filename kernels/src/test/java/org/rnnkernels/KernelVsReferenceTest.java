@@ -49,10 +49,10 @@ class KernelVsReferenceTest {
                 }
             }
         }
-        // Batches on both sides of the small-batch path's limit.
+        // More batch sizes, up to both sides of the panel product's limit (BLAS sgemm above it).
         for (CellType type : CellType.values()) {
-            for (int batch : new int[] {2, 3, 4}) {
-                cases.add(Arguments.of(type, 9, 17, batch, 40, 31L * batch));
+            for (int batch : new int[] {2, 3, 4, PanelProduct.MAX_BATCH, PanelProduct.MAX_BATCH + 1}) {
+                cases.add(Arguments.of(type, 9, 17, batch, batch > 4 ? 12 : 40, 31L * batch));
             }
         }
         return cases.stream();
