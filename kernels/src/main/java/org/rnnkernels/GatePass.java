@@ -21,7 +21,11 @@ package org.rnnkernels;
  */
 interface GatePass {
 
-    void apply(CellType type, int rows, int hidden,
+    /**
+     * Units {@code from .. to-1} of every row. Split points other than 0 and {@code H} must be
+     * multiples of the vector length, so that a split pass computes each unit exactly as a whole one.
+     */
+    void apply(CellType type, int rows, int hidden, int from, int to,
                float[] gi, int giOffset, float[] gh, float[] bias,
                float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c);
 

@@ -10,8 +10,12 @@ import java.util.Arrays;
  * <p>A state belongs to the caller: several states may run through one shared
  * {@link RecurrentLayer} at once, on different threads; one state must not be used by two threads
  * at the same time. Create it with {@link RecurrentLayer#newState(int)}; it starts at zero.
+ *
+ * <p>A state made with {@link RecurrentLayer#newState(int, int)} and more than one thread owns
+ * worker threads that share each step with the caller (see {@link RecurrentLayer}); close it to
+ * stop them. They are daemon threads and park when idle, so a forgotten state costs no CPU.
  */
-public final class LayerState {
+public final class LayerState implements AutoCloseable {
     final CellType type;
     final int batch;
     final int hidden;
@@ -24,8 +28,12 @@ public final class LayerState {
     MemorySegment giSegment = MemorySegment.ofArray(gi);
     final float[] gh;
     final MemorySegment ghSegment;
+    // Threads sharing each step (null: the caller alone), and the step they run, reused.
+    final StepTeam team;
+    final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
+    final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
 
-    LayerState(CellType type, int batch, int hidden) {
+    LayerState(CellType type, int batch, int hidden, int threads) {
         this.type = type;
         this.batch = batch;
         this.hidden = hidden;
@@ -34,6 +42,7 @@ public final class LayerState {
         this.hSegment = MemorySegment.ofArray(h);
         this.gh = new float[Math.multiplyExact(batch * hidden, type.gates())];
         this.ghSegment = MemorySegment.ofArray(gh);
+        this.team = threads > 1 ? new StepTeam(threads) : null;
     }
 
     /** Makes sure the input-projection scratch holds {@code floats}; grows it only when too small. */
@@ -58,6 +67,19 @@ public final class LayerState {
 
     public int hiddenSize() {
         return hidden;
+    }
+
+    /** How many threads share each step of this state's forward calls (the caller included). */
+    public int threads() {
+        return team == null ? 1 : team.size();
+    }
+
+    /** Stops this state's step threads, if it has any; a forward call on a closed multi-thread state throws. */
+    @Override
+    public void close() {
+        if (team != null) {
+            team.close();
+        }
     }
 
     /** A copy of {@code h}, {@code [B][H]} flattened. */

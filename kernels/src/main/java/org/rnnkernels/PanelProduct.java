@@ -19,11 +19,16 @@ interface PanelProduct {
 
     float[] pack(float[] w, int rows, int cols);
 
+    /** How many panels a {@code rows}-row matrix packs into. */
+    int panels(int rows);
+
     /**
-     * {@code y[b*rows + r] = sum_k W[r, k] * x[xOffset + b*cols + k]} for {@code b < batch}.
-     * {@code y} is overwritten, not accumulated.
+     * {@code y[b*rows + r] = sum_k W[r, k] * x[xOffset + b*cols + k]} for {@code b < batch} and the
+     * rows {@code r} of panels {@code panelFrom .. panelTo-1}; {@code y} is overwritten there, not
+     * accumulated. Threads given disjoint panel ranges can share one product.
      */
-    void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y);
+    void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y,
+                  int panelFrom, int panelTo);
 
     /** The Vector API implementation, or null when {@link org.rnnkernels.simd.Simd} chose scalar. */
     static PanelProduct get() {

@@ -35,6 +35,9 @@ import org.rnnkernels.blas.Blases;
  */
 public final class RecurrentLayer implements AutoCloseable {
     private static final long ALIGNMENT = 64;
+    // Split points of the gate pass between threads: a whole number of vectors (16 floats covers
+    // every width up to 512 bits), so no unit falls into a scalar tail that a one-thread pass has not.
+    private static final int UNIT_ALIGNMENT = 16;
 
     private final CellType type;
     private final int inputSize;
@@ -102,10 +105,24 @@ public final class RecurrentLayer implements AutoCloseable {
         return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, blas);
     }
 
-    /** A zero state for {@code batch} parallel streams, with its own scratch space. */
+    /** A zero state for {@code batch} parallel streams, with its own scratch space; steps run on the caller's thread. */
     public LayerState newState(int batch) {
+        return newState(batch, 1);
+    }
+
+    /**
+     * A zero state whose steps are shared by {@code threads} threads: the caller and
+     * {@code threads - 1} workers the state owns (close the state to stop them). Each step's
+     * recurrent product is split by panels of {@code W_hh} (each thread streams its own part, which
+     * then stays in its core's cache) and its gate pass by hidden units. Results are bit-identical
+     * to one thread. The input projection is split by columns across the same threads, so OpenBLAS
+     * should then run single-threaded ({@code OpenBlas.setThreads(1)}): its own threads spin
+     * after each call and would compete with these for the cores.
+     */
+    public LayerState newState(int batch, int threads) {
         Checks.positive("batch", batch);
-        return new LayerState(type, batch, hiddenSize);
+        Checks.positive("threads", threads);
+        return new LayerState(type, batch, hiddenSize, threads);
     }
 
     /**
@@ -136,14 +153,22 @@ public final class RecurrentLayer implements AutoCloseable {
 
         MemorySegment outputSegment = MemorySegment.ofArray(output);
         int stepOut = batch * hiddenSize;
+        SplitStep step = state.splitStep;
+        step.layer = this;
+        step.state = state;
+        step.output = output;
         for (int t = 0; t < steps; t++) {
             // h_{t-1}: the caller's initial state, then the previous step's output row.
-            float[] hPrev = t == 0 ? state.h : output;
-            MemorySegment hPrevSegment = t == 0 ? state.hSegment : outputSegment;
-            int hPrevOffset = t == 0 ? 0 : (t - 1) * stepOut;
-            recurrentProduct(batch, hPrev, hPrevSegment, hPrevOffset, state);
-            gates.apply(type, batch, hiddenSize, state.gi, t * batch * width, state.gh, bias,
-                    hPrev, hPrevOffset, output, t * stepOut, state.c);
+            step.hPrev = t == 0 ? state.h : output;
+            step.hPrevSegment = t == 0 ? state.hSegment : outputSegment;
+            step.hPrevOffset = t == 0 ? 0 : (t - 1) * stepOut;
+            step.giOffset = t * batch * width;
+            step.outputOffset = t * stepOut;
+            if (state.team == null) {
+                stepPart(step, 0, 1);
+            } else {
+                state.team.run(step);
+            }
         }
         System.arraycopy(output, (steps - 1) * stepOut, state.h, 0, stepOut);
     }
@@ -170,23 +195,106 @@ public final class RecurrentLayer implements AutoCloseable {
     private void projectInputs(float[] input, int rows, LayerState state) {
         int width = type.gates() * hiddenSize;
         state.reserveInputProjection((long) rows * width);
-        blas.sgemm(Transpose.NO, Transpose.YES, rows, width, inputSize,
-                1f, MemorySegment.ofArray(input), 0, inputSize, wIh, 0, inputSize,
-                0f, state.giSegment, 0, width);
+        SplitProjection projection = state.splitProjection;
+        projection.layer = this;
+        projection.state = state;
+        projection.input = MemorySegment.ofArray(input);
+        projection.rows = rows;
+        if (state.team == null) {
+            projectColumns(projection, 0, 1);
+        } else {
+            state.team.run(projection);
+        }
     }
 
-    // gh[B, G*H] = h[B, H] * W_hh^T
-    private void recurrentProduct(int batch, float[] hPrev, MemorySegment hPrevSegment, int hPrevOffset, LayerState state) {
+    // Member m's columns of gi = X * W_ih^T (a block of the G*H gate rows of W_ih), for all rows.
+    // Split by columns, not rows: OpenBLAS sums a row differently depending on where it falls in
+    // the call (edge kernels for the last M mod 16 rows), so a row split would change bits with the
+    // thread count; column blocks of a multiple of 64 leave every element's arithmetic as it was.
+    private void projectColumns(SplitProjection p, int member, int members) {
+        int width = type.gates() * hiddenSize;
+        int from = columnSplit(member, members, width);
+        int to = columnSplit(member + 1, members, width);
+        if (to > from) {
+            blas.sgemm(Transpose.NO, Transpose.YES, p.rows, to - from, inputSize,
+                    1f, p.input, 0, inputSize, wIh, (long) from * inputSize, inputSize,
+                    0f, p.state.giSegment, from, width);
+        }
+    }
+
+    private static int columnSplit(int member, int members, int width) {
+        return member == members ? width : width * member / members / 64 * 64;
+    }
+
+    /** The input projection's arguments, for the members of a team. */
+    static final class SplitProjection implements StepTeam.Work {
+        RecurrentLayer layer;
+        LayerState state;
+        MemorySegment input;
+        int rows;
+
+        @Override
+        public void run(int member) {
+            layer.projectColumns(this, member, state.team.size());
+        }
+    }
+
+    /**
+     * Member {@code member} of {@code members}'s share of one step: its panels of the recurrent
+     * product {@code gh[B, G*H] = h[B, H] * W_hh^T}, then (once every member's panels are done) its
+     * hidden units of the gate pass. Unit ranges start at multiples of the vector length, so every
+     * unit is computed as in a one-thread step.
+     */
+    private void stepPart(SplitStep s, int member, int members) {
+        LayerState state = s.state;
+        int batch = state.batch;
         int width = type.gates() * hiddenSize;
         if (wHhPanels != null && batch <= PanelProduct.MAX_BATCH) {
-            panels.multiply(wHhPanels, width, hiddenSize, batch, hPrev, hPrevOffset, state.gh);
-        } else if (batch == 1) {
-            blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHh, 0, hiddenSize,
-                    hPrevSegment, hPrevOffset, 0f, state.ghSegment, 0);
+            int panelCount = panels.panels(width);
+            panels.multiply(wHhPanels, width, hiddenSize, batch, s.hPrev, s.hPrevOffset, state.gh,
+                    panelCount * member / members, panelCount * (member + 1) / members);
         } else {
-            blas.sgemm(Transpose.NO, Transpose.YES, batch, width, hiddenSize,
-                    1f, hPrevSegment, hPrevOffset, hiddenSize, wHh, 0, hiddenSize,
-                    0f, state.ghSegment, 0, width);
+            // Each member multiplies its own samples: gh[b0:b1, :] = h[b0:b1, :] * W_hh^T.
+            int b0 = batch * member / members;
+            int b1 = batch * (member + 1) / members;
+            if (b1 - b0 == 1) {
+                blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHh, 0, hiddenSize,
+                        s.hPrevSegment, s.hPrevOffset + (long) b0 * hiddenSize, 0f, state.ghSegment, (long) b0 * width);
+            } else if (b1 > b0) {
+                blas.sgemm(Transpose.NO, Transpose.YES, b1 - b0, width, hiddenSize,
+                        1f, s.hPrevSegment, s.hPrevOffset + (long) b0 * hiddenSize, hiddenSize, wHh, 0, hiddenSize,
+                        0f, state.ghSegment, (long) b0 * width, width);
+            }
+        }
+        if (members > 1) {
+            state.team.barrier();
+        }
+        gates.apply(type, batch, hiddenSize, unitSplit(member, members), unitSplit(member + 1, members),
+                state.gi, s.giOffset, state.gh, bias, s.hPrev, s.hPrevOffset, s.output, s.outputOffset, state.c);
+    }
+
+    // First hidden unit of member m's share: an even split rounded down to whole vectors.
+    private int unitSplit(int member, int members) {
+        if (member == members) {
+            return hiddenSize;
+        }
+        return hiddenSize * member / members / UNIT_ALIGNMENT * UNIT_ALIGNMENT;
+    }
+
+    /** One step's arguments, set by the caller's loop and read by every member of a team. */
+    static final class SplitStep implements StepTeam.Work {
+        RecurrentLayer layer;
+        LayerState state;
+        float[] hPrev;
+        MemorySegment hPrevSegment;
+        int hPrevOffset;
+        int giOffset;
+        float[] output;
+        int outputOffset;
+
+        @Override
+        public void run(int member) {
+            layer.stepPart(this, member, state.team.size());
         }
     }
 

@@ -3,12 +3,14 @@ package org.rnnkernels;
 /**
  * Plain-Java gate pass: the fallback when the Vector API is absent, and the same equations as
  * {@link VectorGatePass} written one element at a time. The per-cell methods run units
- * {@code from .. n-1} of one sample, so the vector pass uses them for its last {@code H mod lanes} units.
+ * {@code from .. to-1} of one sample ({@code n} = H, the block stride), so the vector pass uses
+ * them for its last {@code H mod lanes} units.
  */
 final class ScalarGatePass implements GatePass {
 
     @Override
-    public void apply(CellType type, int rows, int hidden, float[] gi, int giOffset, float[] gh, float[] bias,
+    public void apply(CellType type, int rows, int hidden, int from, int to,
+                      float[] gi, int giOffset, float[] gh, float[] bias,
                       float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c) {
         int width = type.gates() * hidden;
         for (int b = 0; b < rows; b++) {
@@ -18,38 +20,38 @@ final class ScalarGatePass implements GatePass {
             int ho = hOutOffset + b * hidden;
             int cs = b * hidden;
             switch (type) {
-                case RNN_TANH -> rnn(false, 0, hidden, gi, g, gh, q, bias, hOut, ho);
-                case RNN_RELU -> rnn(true, 0, hidden, gi, g, gh, q, bias, hOut, ho);
-                case LSTM -> lstm(0, hidden, gi, g, gh, q, bias, hOut, ho, c, cs);
-                case GRU -> gru(0, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
-                case RAG_GRU -> ragGru(0, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
-                case RAG_MINIMAL -> ragMinimal(0, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
-                case RAG_LSTM -> ragLstm(0, hidden, gi, g, gh, q, bias, hOut, ho, c, cs);
+                case RNN_TANH -> rnn(false, from, to, hidden, gi, g, gh, q, bias, hOut, ho);
+                case RNN_RELU -> rnn(true, from, to, hidden, gi, g, gh, q, bias, hOut, ho);
+                case LSTM -> lstm(from, to, hidden, gi, g, gh, q, bias, hOut, ho, c, cs);
+                case GRU -> gru(from, to, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+                case RAG_GRU -> ragGru(from, to, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+                case RAG_MINIMAL -> ragMinimal(from, to, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+                case RAG_LSTM -> ragLstm(from, to, hidden, gi, g, gh, q, bias, hOut, ho, c, cs);
             }
         }
     }
 
     // h' = phi(gi + gh + b)
-    static void rnn(boolean relu, int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void rnn(boolean relu, int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                             float[] hOut, int ho) {
-        for (int j = from; j < n; j++) {
+        for (int j = from; j < to; j++) {
             float a = gi[g + j] + gh[q + j] + bias[j];
             hOut[ho + j] = relu ? relu(a) : tanh(a);
         }
     }
 
     // i, f, g, o = sigm, sigm, tanh, sigm of (gi + gh + b), stored over gh ; then c' = f*c + i*g ; h' = o*tanh(c')
-    static void lstm(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void lstm(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                      float[] hOut, int ho, float[] c, int cs) {
         for (int block = 0; block < 4; block++) {
-            activateInPlace(from, n, gi, g, gh, q, bias, block * n, block == 2);
+            activateInPlace(from, to, n, gi, g, gh, q, bias, block * n, block == 2);
         }
-        lstmUpdate(from, n, gh, q, hOut, ho, c, cs);
+        lstmUpdate(from, to, n, gh, q, hOut, ho, c, cs);
     }
 
     // c' = f*c + i*g ; h' = o*tanh(c'), with i, f, g, o already activated in gh
-    static void lstmUpdate(int from, int n, float[] gh, int q, float[] hOut, int ho, float[] c, int cs) {
-        for (int j = from; j < n; j++) {
+    static void lstmUpdate(int from, int to, int n, float[] gh, int q, float[] hOut, int ho, float[] c, int cs) {
+        for (int j = from; j < to; j++) {
             float cNew = gh[q + n + j] * c[cs + j] + gh[q + j] * gh[q + 2 * n + j];
             c[cs + j] = cNew;
             hOut[ho + j] = gh[q + 3 * n + j] * tanh(cNew);
@@ -58,8 +60,8 @@ final class ScalarGatePass implements GatePass {
 
     // gh[k + j] = act(gi[k + j] + gh[k + j] + b[k + j]) for units j of the block at offset k, act
     // = tanh or sigm: the activated gate replaces its recurrent pre-activation (gh is scratch).
-    static void activateInPlace(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k, boolean tanh) {
-        for (int j = from; j < n; j++) {
+    static void activateInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k, boolean tanh) {
+        for (int j = from; j < to; j++) {
             float a = gi[g + k + j] + gh[q + k + j] + bias[k + j];
             gh[q + k + j] = tanh ? tanh(a) : sigm(a);
         }
@@ -67,18 +69,18 @@ final class ScalarGatePass implements GatePass {
 
     // r = sigm(a_r), z = sigm(a_z), stored over gh ; then n = tanh(gi_n + b_in + r*(gh_n + b_hn)),
     // h' = (1-z)*n + z*h = n + z*(h-n)
-    static void gru(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void gru(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                     float[] hPrev, int hp, float[] hOut, int ho) {
         for (int block = 0; block < 2; block++) {
-            activateInPlace(from, n, gi, g, gh, q, bias, block * n, false);
+            activateInPlace(from, to, n, gi, g, gh, q, bias, block * n, false);
         }
-        gruUpdate(from, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+        gruUpdate(from, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
     }
 
     // n = tanh(gi_n + b_in + r*(gh_n + b_hn)), h' = n + z*(h-n), with r, z already activated in gh
-    static void gruUpdate(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void gruUpdate(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                           float[] hPrev, int hp, float[] hOut, int ho) {
-        for (int j = from; j < n; j++) {
+        for (int j = from; j < to; j++) {
             float r = gh[q + j];
             float z = gh[q + n + j];
             float cand = tanh(gi[g + 2 * n + j] + bias[2 * n + j] + r * (gh[q + 2 * n + j] + bias[3 * n + j]));
@@ -88,9 +90,9 @@ final class ScalarGatePass implements GatePass {
     }
 
     // n = hardtanh(gi_n + b_in + S(gh_n + b_hn, relu(-a_r))) ; h' = hardtanh(S(h, relu(-a_z)) + S(n, relu(a_z)))
-    static void ragGru(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void ragGru(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                                float[] hPrev, int hp, float[] hOut, int ho) {
-        for (int j = from; j < n; j++) {
+        for (int j = from; j < to; j++) {
             float ar = gi[g + j] + gh[q + j] + bias[j];
             float az = gi[g + n + j] + gh[q + n + j] + bias[n + j];
             float cand = hardtanh(gi[g + 2 * n + j] + bias[2 * n + j]
@@ -101,9 +103,9 @@ final class ScalarGatePass implements GatePass {
     }
 
     // n = hardtanh(a_n) ; h' = hardtanh(S(h, relu(-a_z)) + S(n, relu(a_z)))
-    static void ragMinimal(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void ragMinimal(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                                    float[] hPrev, int hp, float[] hOut, int ho) {
-        for (int j = from; j < n; j++) {
+        for (int j = from; j < to; j++) {
             float az = gi[g + j] + gh[q + j] + bias[j];
             float cand = hardtanh(gi[g + n + j] + gh[q + n + j] + bias[n + j]);
             float h = hPrev[hp + j];
@@ -113,17 +115,17 @@ final class ScalarGatePass implements GatePass {
 
     // a_k = gi_k + gh_k + b_k stored over gh ; then
     // c' = hardtanh(S(c, relu(-a_f)) + S(hardtanh(a_g), relu(a_f) + relu(-a_i))) ; h' = S(c', relu(-a_o))
-    static void ragLstm(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+    static void ragLstm(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
                         float[] hOut, int ho, float[] c, int cs) {
         for (int block = 0; block < 4; block++) {
-            sumInPlace(from, n, gi, g, gh, q, bias, block * n);
+            sumInPlace(from, to, n, gi, g, gh, q, bias, block * n);
         }
-        ragLstmUpdate(from, n, gh, q, hOut, ho, c, cs);
+        ragLstmUpdate(from, to, n, gh, q, hOut, ho, c, cs);
     }
 
     // The RAG-LSTM state update from the pre-activations a_i, a_f, a_g, a_o already summed in gh.
-    static void ragLstmUpdate(int from, int n, float[] gh, int q, float[] hOut, int ho, float[] c, int cs) {
-        for (int j = from; j < n; j++) {
+    static void ragLstmUpdate(int from, int to, int n, float[] gh, int q, float[] hOut, int ho, float[] c, int cs) {
+        for (int j = from; j < to; j++) {
             float ai = gh[q + j];
             float af = gh[q + n + j];
             float ag = gh[q + 2 * n + j];
@@ -135,8 +137,8 @@ final class ScalarGatePass implements GatePass {
     }
 
     // gh[k + j] = gi[k + j] + gh[k + j] + b[k + j]: the block's pre-activation replaces gh (scratch).
-    static void sumInPlace(int from, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
-        for (int j = from; j < n; j++) {
+    static void sumInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
+        for (int j = from; j < to; j++) {
             gh[q + k + j] = gi[g + k + j] + gh[q + k + j] + bias[k + j];
         }
     }

@@ -33,64 +33,65 @@ final class VectorGatePass implements GatePass {
     private static final FloatVector MINUS_ONE = FloatVector.broadcast(S, -1f);
 
     @Override
-    public void apply(CellType type, int rows, int hidden, float[] gi, int giOffset, float[] gh, float[] bias,
+    public void apply(CellType type, int rows, int hidden, int from, int to,
+                      float[] gi, int giOffset, float[] gh, float[] bias,
                       float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c) {
         // One method (and so one JIT compilation budget) per cell.
         switch (type) {
-            case RNN_TANH -> rnnRows(false, rows, hidden, gi, giOffset, gh, bias, hOut, hOutOffset);
-            case RNN_RELU -> rnnRows(true, rows, hidden, gi, giOffset, gh, bias, hOut, hOutOffset);
-            case LSTM -> lstmRows(rows, hidden, gi, giOffset, gh, bias, hOut, hOutOffset, c);
-            case GRU -> gruRows(rows, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
-            case RAG_GRU -> ragGruRows(rows, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
-            case RAG_MINIMAL -> ragMinimalRows(rows, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
-            case RAG_LSTM -> ragLstmRows(rows, hidden, gi, giOffset, gh, bias, hOut, hOutOffset, c);
+            case RNN_TANH -> rnnRows(false, rows, from, to, hidden, gi, giOffset, gh, bias, hOut, hOutOffset);
+            case RNN_RELU -> rnnRows(true, rows, from, to, hidden, gi, giOffset, gh, bias, hOut, hOutOffset);
+            case LSTM -> lstmRows(rows, from, to, hidden, gi, giOffset, gh, bias, hOut, hOutOffset, c);
+            case GRU -> gruRows(rows, from, to, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
+            case RAG_GRU -> ragGruRows(rows, from, to, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
+            case RAG_MINIMAL -> ragMinimalRows(rows, from, to, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
+            case RAG_LSTM -> ragLstmRows(rows, from, to, hidden, gi, giOffset, gh, bias, hOut, hOutOffset, c);
         }
     }
 
     // Each ...Rows method walks samples b and vectors of units j; row b of gi/gh starts at b*G*H,
     // of h/c at b*H.
 
-    private static void rnnRows(boolean relu, int rows, int n, float[] gi, int go, float[] gh, float[] bias,
+    private static void rnnRows(boolean relu, int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
                                 float[] hOut, int hoo) {
-        int bound = S.loopBound(n);
+        int end = from + S.loopBound(to - from);
         for (int b = 0; b < rows; b++) {
             int g = go + b * n, q = b * n, ho = hoo + b * n;
-            for (int j = 0; j < bound; j += S.length()) {
+            for (int j = from; j < end; j += S.length()) {
                 FloatVector a = pre(gi, g, gh, q, bias, 0, j);
                 store(relu ? a.max(ZERO) : tanh(a), hOut, ho + j);
             }
-            ScalarGatePass.rnn(relu, bound, n, gi, g, gh, q, bias, hOut, ho);
+            ScalarGatePass.rnn(relu, end, to, n, gi, g, gh, q, bias, hOut, ho);
         }
     }
 
-    private static void lstmRows(int rows, int n, float[] gi, int go, float[] gh, float[] bias,
+    private static void lstmRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
                                  float[] hOut, int hoo, float[] c) {
-        int bound = S.loopBound(n);
+        int end = from + S.loopBound(to - from);
         for (int b = 0; b < rows; b++) {
             int g = go + b * 4 * n, q = b * 4 * n, ho = hoo + b * n, cs = b * n;
             // i, f, g, o activated in place over gh, then c' = f*c + i*g ; h' = o*tanh(c')
             for (int block = 0; block < 4; block++) {
-                activateInPlace(n, gi, g, gh, q, bias, block * n, block == 2);
+                activateInPlace(from, to, n, gi, g, gh, q, bias, block * n, block == 2);
             }
-            for (int j = 0; j < bound; j += S.length()) {
+            for (int j = from; j < end; j += S.length()) {
                 FloatVector cNew = load(gh, q + n + j).mul(load(c, cs + j)).add(load(gh, q + j).mul(load(gh, q + 2 * n + j)));
                 store(cNew, c, cs + j);
                 store(load(gh, q + 3 * n + j).mul(tanh(cNew)), hOut, ho + j);
             }
-            ScalarGatePass.lstmUpdate(bound, n, gh, q, hOut, ho, c, cs);
+            ScalarGatePass.lstmUpdate(end, to, n, gh, q, hOut, ho, c, cs);
         }
     }
 
-    private static void gruRows(int rows, int n, float[] gi, int go, float[] gh, float[] bias,
+    private static void gruRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
                                 float[] hPrev, int hpo, float[] hOut, int hoo) {
-        int bound = S.loopBound(n);
+        int end = from + S.loopBound(to - from);
         for (int b = 0; b < rows; b++) {
             int g = go + b * 3 * n, q = b * 3 * n, hp = hpo + b * n, ho = hoo + b * n;
             // r, z activated in place over gh, then n = tanh(gi_n + b_in + r*(gh_n + b_hn)), h' = n + z*(h - n)
             for (int block = 0; block < 2; block++) {
-                activateInPlace(n, gi, g, gh, q, bias, block * n, false);
+                activateInPlace(from, to, n, gi, g, gh, q, bias, block * n, false);
             }
-            for (int j = 0; j < bound; j += S.length()) {
+            for (int j = from; j < end; j += S.length()) {
                 FloatVector r = load(gh, q + j);
                 FloatVector z = load(gh, q + n + j);
                 FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
@@ -99,29 +100,29 @@ final class VectorGatePass implements GatePass {
                 FloatVector h = load(hPrev, hp + j);
                 store(cand.add(z.mul(h.sub(cand))), hOut, ho + j);
             }
-            ScalarGatePass.gruUpdate(bound, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+            ScalarGatePass.gruUpdate(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
         }
     }
 
     // gh[k + j] = act(gi[k + j] + gh[k + j] + b[k + j]) over the block at offset k, act = sigm, or
     // tanh as tanh(a) = 2*sigm(2a) - 1, so that this loop holds ONE exp and is called from ONE site
     // (a loop over blocks): every inlined exp costs node budget (see the class comment).
-    private static void activateInPlace(int n, float[] gi, int g, float[] gh, int q, float[] bias, int k, boolean tanh) {
-        int bound = S.loopBound(n);
-        for (int j = 0; j < bound; j += S.length()) {
+    private static void activateInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k, boolean tanh) {
+        int end = from + S.loopBound(to - from);
+        for (int j = from; j < end; j += S.length()) {
             FloatVector a = pre(gi, g, gh, q, bias, k, j);
             FloatVector s = sigm(tanh ? a.add(a) : a);
             store(tanh ? s.add(s).sub(ONE) : s, gh, q + k + j);
         }
-        ScalarGatePass.activateInPlace(bound, n, gi, g, gh, q, bias, k, tanh);
+        ScalarGatePass.activateInPlace(end, to, n, gi, g, gh, q, bias, k, tanh);
     }
 
-    private static void ragGruRows(int rows, int n, float[] gi, int go, float[] gh, float[] bias,
+    private static void ragGruRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
                                    float[] hPrev, int hpo, float[] hOut, int hoo) {
-        int bound = S.loopBound(n);
+        int end = from + S.loopBound(to - from);
         for (int b = 0; b < rows; b++) {
             int g = go + b * 3 * n, q = b * 3 * n, hp = hpo + b * n, ho = hoo + b * n;
-            for (int j = 0; j < bound; j += S.length()) {
+            for (int j = from; j < end; j += S.length()) {
                 FloatVector ar = pre(gi, g, gh, q, bias, 0, j);
                 FloatVector az = pre(gi, g, gh, q, bias, n, j);
                 FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
@@ -130,37 +131,37 @@ final class VectorGatePass implements GatePass {
                 FloatVector h = load(hPrev, hp + j);
                 store(hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))), hOut, ho + j);
             }
-            ScalarGatePass.ragGru(bound, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+            ScalarGatePass.ragGru(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
         }
     }
 
-    private static void ragMinimalRows(int rows, int n, float[] gi, int go, float[] gh, float[] bias,
+    private static void ragMinimalRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
                                        float[] hPrev, int hpo, float[] hOut, int hoo) {
-        int bound = S.loopBound(n);
+        int end = from + S.loopBound(to - from);
         for (int b = 0; b < rows; b++) {
             int g = go + b * 2 * n, q = b * 2 * n, hp = hpo + b * n, ho = hoo + b * n;
-            for (int j = 0; j < bound; j += S.length()) {
+            for (int j = from; j < end; j += S.length()) {
                 FloatVector az = pre(gi, g, gh, q, bias, 0, j);
                 FloatVector cand = hardtanh(pre(gi, g, gh, q, bias, n, j));
                 FloatVector h = load(hPrev, hp + j);
                 store(hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))), hOut, ho + j);
             }
-            ScalarGatePass.ragMinimal(bound, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+            ScalarGatePass.ragMinimal(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
         }
     }
 
-    private static void ragLstmRows(int rows, int n, float[] gi, int go, float[] gh, float[] bias,
+    private static void ragLstmRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
                                     float[] hOut, int hoo, float[] c) {
-        int bound = S.loopBound(n);
+        int end = from + S.loopBound(to - from);
         for (int b = 0; b < rows; b++) {
             int g = go + b * 4 * n, q = b * 4 * n, ho = hoo + b * n, cs = b * n;
             // a_k = gi_k + gh_k + b_k summed in place first: with the four sums in the update loop its
             // body was past C2's node budget.
             for (int block = 0; block < 4; block++) {
-                sumInPlace(n, gi, g, gh, q, bias, block * n);
+                sumInPlace(from, to, n, gi, g, gh, q, bias, block * n);
             }
             // c' = hardtanh(S(c, relu(-a_f)) + S(hardtanh(a_g), relu(a_f) + relu(-a_i))) ; h' = S(c', relu(-a_o))
-            for (int j = 0; j < bound; j += S.length()) {
+            for (int j = from; j < end; j += S.length()) {
                 FloatVector ai = load(gh, q + j);
                 FloatVector af = load(gh, q + n + j);
                 FloatVector ag = load(gh, q + 2 * n + j);
@@ -170,17 +171,17 @@ final class VectorGatePass implements GatePass {
                 store(cNew, c, cs + j);
                 store(inhibit(cNew, ao.neg().max(ZERO)), hOut, ho + j);
             }
-            ScalarGatePass.ragLstmUpdate(bound, n, gh, q, hOut, ho, c, cs);
+            ScalarGatePass.ragLstmUpdate(end, to, n, gh, q, hOut, ho, c, cs);
         }
     }
 
     // gh[k + j] = gi[k + j] + gh[k + j] + b[k + j] over the block at offset k.
-    private static void sumInPlace(int n, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
-        int bound = S.loopBound(n);
-        for (int j = 0; j < bound; j += S.length()) {
+    private static void sumInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
+        int end = from + S.loopBound(to - from);
+        for (int j = from; j < end; j += S.length()) {
             store(pre(gi, g, gh, q, bias, k, j), gh, q + k + j);
         }
-        ScalarGatePass.sumInPlace(bound, n, gi, g, gh, q, bias, k);
+        ScalarGatePass.sumInPlace(end, to, n, gi, g, gh, q, bias, k);
     }
 
     // a = gi + gh + b, the pre-activation of one block at units j.. (block offset k = block * H)

@@ -29,9 +29,14 @@ final class VectorPanelProduct implements PanelProduct {
     }
 
     @Override
-    public void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y) {
-        int panels = (rows + WIDTH - 1) / WIDTH;
-        for (int p = 0; p < panels; p++) {
+    public int panels(int rows) {
+        return (rows + WIDTH - 1) / WIDTH;
+    }
+
+    @Override
+    public void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y,
+                         int panelFrom, int panelTo) {
+        for (int p = panelFrom; p < panelTo; p++) {
             int base = p * cols * WIDTH;
             int r0 = p * WIDTH;
             int b = 0;

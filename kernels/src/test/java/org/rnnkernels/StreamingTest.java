@@ -1,46 +1,16 @@
 package org.rnnkernels;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.rnnkernels.blas.Blas;
-import org.rnnkernels.blas.Blases;
 
-/**
- * Streaming gives the sequence call's result, step by step and in chunks of any size: bit for bit
- * with the Java BLAS (row-invariant by construction), within float rounding with OpenBLAS (whose
- * edge kernels sum the last rows of a product in another order; see RecurrentLayer.projectInputs).
- */
+/** Streaming gives the sequence call's result, step by step and in chunks of any size ({@link SameResult}). */
 class StreamingTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(CellType.values()).flatMap(type -> Stream.of(
                 Arguments.of(type, "java"), Arguments.of(type, "default")));
-    }
-
-    private static Blas blas(String which) {
-        return which.equals("java") ? Blases.java() : Blases.get();
-    }
-
-    private static boolean exact(String which) {
-        return which.equals("java") || Blases.get().info().implementation().startsWith("java");
-    }
-
-    private static void assertSame(boolean exact, float[] expected, float[] actual, String what) {
-        if (exact) {
-            assertArrayEquals(expected, actual, what);
-            return;
-        }
-        for (int i = 0; i < expected.length; i++) {
-            float e = expected[i];
-            float a = actual[i];
-            // a few ulps of the state's scale (states are O(1)); a real bug shows as 1e-3 or more
-            assertTrue(Math.abs(e - a) <= 1e-6f * Math.max(1f, Math.abs(e)), what + " at " + i + ": " + e + " vs " + a);
-        }
     }
 
     // RAG in its chaotic regime would amplify OpenBLAS's last-bit differences past any fixed bound;
@@ -53,10 +23,10 @@ class StreamingTest {
     @ParameterizedTest(name = "{0} {1} BLAS")
     @MethodSource("cases")
     void stepByStepEqualsSequenceCall(CellType type, String which) {
-        boolean exact = exact(which);
+        boolean exact = SameResult.exact(which);
         for (int batch : new int[] {1, 3, 6}) {
             CellFixture f = fixture(type, 11, 19, batch, 50, 5L + batch);
-            try (RecurrentLayer layer = f.layer(blas(which))) {
+            try (RecurrentLayer layer = f.layer(SameResult.blas(which))) {
                 float[] whole = new float[f.steps * batch * f.hidden];
                 LayerState sequenceState = f.initialState(layer);
                 layer.forward(f.x, f.steps, sequenceState, whole);
@@ -70,10 +40,10 @@ class StreamingTest {
                     layer.step(x, streamState, h);
                     System.arraycopy(h, 0, streamed, t * h.length, h.length);
                 }
-                assertSame(exact, whole, streamed, f + ": step-by-step outputs");
-                assertSame(exact, sequenceState.hidden(), streamState.hidden(), f + ": final h");
+                SameResult.assertSame(exact, whole, streamed, f + ": step-by-step outputs");
+                SameResult.assertSame(exact, sequenceState.hidden(), streamState.hidden(), f + ": final h");
                 if (type.hasCellState()) {
-                    assertSame(exact, sequenceState.cell(), streamState.cell(), f + ": final c");
+                    SameResult.assertSame(exact, sequenceState.cell(), streamState.cell(), f + ": final c");
                 }
             }
         }
@@ -82,10 +52,10 @@ class StreamingTest {
     @ParameterizedTest(name = "{0} {1} BLAS")
     @MethodSource("cases")
     void chunksOfAnySizeEqualSequenceCall(CellType type, String which) {
-        boolean exact = exact(which);
+        boolean exact = SameResult.exact(which);
         int batch = 2;
         CellFixture f = fixture(type, 6, 23, batch, 61, 99L);
-        try (RecurrentLayer layer = f.layer(blas(which))) {
+        try (RecurrentLayer layer = f.layer(SameResult.blas(which))) {
             float[] whole = new float[f.steps * batch * f.hidden];
             layer.forward(f.x, f.steps, f.initialState(layer), whole);
 
@@ -101,7 +71,7 @@ class StreamingTest {
                 System.arraycopy(out, 0, chunked, t * batch * f.hidden, out.length);
                 t += size;
             }
-            assertSame(exact, whole, chunked, f + ": chunked outputs");
+            SameResult.assertSame(exact, whole, chunked, f + ": chunked outputs");
         }
     }
 }

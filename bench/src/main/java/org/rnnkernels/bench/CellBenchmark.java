@@ -23,7 +23,8 @@ import org.rnnkernels.blas.OpenBlas;
 /**
  * The full sequence forward of one layer (input projection, then per step the recurrent product
  * and the fused gate pass), I = H. Score: microseconds per call; divide by T for time per step.
- * {@code threads} is OpenBLAS's thread count; the step loop itself runs on the benchmark thread.
+ * {@code threads} is the number of threads sharing each call ({@link RecurrentLayer#newState(int, int)}:
+ * input projection by rows, each step by panels and units); OpenBLAS runs single-threaded under them.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,7 +54,7 @@ public class CellBenchmark {
     public void setUp() {
         Shape s = Shape.parse(shape);
         if (OpenBlas.load().isPresent()) {
-            OpenBlas.setThreads(threads);
+            OpenBlas.setThreads(1);
         }
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(42);
@@ -62,7 +63,7 @@ public class CellBenchmark {
         layer = RecurrentLayer.create(type, s.hidden(), s.hidden(),
                 uniform(random, rows * s.hidden(), bound), uniform(random, rows * s.hidden(), bound),
                 uniform(random, rows, bound), uniform(random, rows, bound));
-        state = layer.newState(s.batch());
+        state = layer.newState(s.batch(), threads);
         steps = s.steps();
         input = uniform(random, steps * s.batch() * s.hidden(), 1f);
         output = new float[steps * s.batch() * s.hidden()];
@@ -77,6 +78,7 @@ public class CellBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        state.close();
         layer.close();
     }
 

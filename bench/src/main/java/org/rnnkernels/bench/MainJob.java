@@ -41,8 +41,8 @@ public final class MainJob {
                 .include(GemmBenchmark.class.getName())
                 .forks(1);
         if (!full) {
-            options.warmupIterations(2).warmupTime(TimeValue.milliseconds(500))
-                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+            options.warmupIterations(3).warmupTime(TimeValue.milliseconds(700))
+                    .measurementIterations(5).measurementTime(TimeValue.milliseconds(500));
         }
         Collection<RunResult> results = new Runner(options.build()).run();
         System.out.println();

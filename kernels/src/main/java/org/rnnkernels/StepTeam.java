@@ -1,0 +1,140 @@
+package org.rnnkernels;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team of threads that share the work of each time step: the caller is member 0, and
+ * {@code size - 1} worker threads are members 1 and up. A step is a few microseconds, so handing
+ * it out must cost far less than a thread pool's queue and wake-up: workers spin on a volatile
+ * generation counter while steps keep coming, and park only after about
+ * {@value #SPINS_BEFORE_PARK} idle spins (tens of microseconds), so an idle team costs no CPU.
+ *
+ * <p>Not thread-safe: one caller thread drives a team (it belongs to one {@link LayerState}).
+ */
+final class StepTeam implements AutoCloseable {
+    /** The work of one step; {@code member} is in {@code [0, size)}. */
+    interface Work {
+        void run(int member);
+    }
+
+    private static final int SPINS_BEFORE_PARK = 20_000;
+
+    private final int size;
+    private final Thread[] workers;
+    private final AtomicIntegerArray parked;   // 1 while worker i is (about to be) parked
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Work work;
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile Throwable failure;
+    // the mid-step barrier: sense reversal on a phase counter
+    private final AtomicInteger arrived = new AtomicInteger();
+    private volatile int barrierPhase;
+
+    StepTeam(int size) {
+        if (size < 2) {
+            throw new IllegalArgumentException("a team needs at least 2 threads, got " + size);
+        }
+        this.size = size;
+        this.workers = new Thread[size - 1];
+        this.parked = new AtomicIntegerArray(size - 1);
+        for (int i = 0; i < workers.length; i++) {
+            int member = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("rnnkernels-step-" + member).unstarted(() -> serve(member));
+            workers[i].start();
+        }
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Runs {@code work} on every member, the caller included; returns when all are done. */
+    void run(Work work) {
+        if (closed) {
+            throw new IllegalStateException("this state's step threads were closed");
+        }
+        this.work = work;
+        running.set(size - 1);
+        generation++;                       // publishes work (volatile write after the plain ones)
+        for (int i = 0; i < workers.length; i++) {
+            if (parked.get(i) == 1) {
+                LockSupport.unpark(workers[i]);
+            }
+        }
+        try {
+            work.run(0);
+        } catch (Throwable t) {
+            failure = t;                    // releases members waiting at the barrier
+        }
+        while (running.get() != 0) {
+            Thread.onSpinWait();
+        }
+        Throwable failed = failure;
+        if (failed != null) {
+            failure = null;
+            arrived.set(0);
+            throw new IllegalStateException("a step failed on the step threads", failed);
+        }
+    }
+
+    /**
+     * Waits until every member has reached this point of the current step. If another member
+     * failed meanwhile, throws instead of waiting for a member that will never come.
+     */
+    void barrier() {
+        int phase = barrierPhase;
+        if (arrived.incrementAndGet() == size) {
+            arrived.set(0);
+            barrierPhase = phase + 1;
+        } else {
+            while (barrierPhase == phase) {
+                if (failure != null) {
+                    throw new IllegalStateException("another step thread failed");
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private void serve(int member) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPINS_BEFORE_PARK) {
+                    Thread.onSpinWait();
+                } else {
+                    parked.set(member - 1, 1);
+                    // re-check after announcing: a run() that missed the flag has already bumped generation
+                    if (generation == seen && !closed) {
+                        LockSupport.park(this);
+                    }
+                    parked.set(member - 1, 0);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                work.run(member);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+    }
+
+    /** Stops the workers; idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread worker : workers) {
+            LockSupport.unpark(worker);
+        }
+    }
+}
