@@ -45,6 +45,17 @@ public final class LayerState implements AutoCloseable {
         this.team = threads > 1 ? new StepTeam(threads) : null;
     }
 
+    // batchSizes of an unpacked call: every step has all B samples. Grows to the longest call.
+    private int[] fullBatchSizes = new int[0];
+
+    int[] fullBatchSizes(int steps) {
+        if (fullBatchSizes.length < steps) {
+            fullBatchSizes = new int[steps];
+            java.util.Arrays.fill(fullBatchSizes, batch);
+        }
+        return fullBatchSizes;
+    }
+
     /** Makes sure the input-projection scratch holds {@code floats}; grows it only when too small. */
     void reserveInputProjection(long floats) {
         if (gi.length < floats) {

@@ -145,32 +145,62 @@ public final class RecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("input and output are the same array");
         }
         requireOpen();
-        if (steps == 0) {
+        runPacked(input, state.fullBatchSizes(steps), steps, false, state, output, hiddenSize, 0);
+    }
+
+    /**
+     * The core, over a packed sequence (PyTorch's {@code PackedSequence} layout): step {@code t}
+     * has {@code batchSizes[t]} rows, samples {@code 0 .. batchSizes[t]-1} (so samples are sorted
+     * by length, longest first, and {@code batchSizes} does not increase), and step {@code t}'s
+     * rows follow step {@code t-1}'s in {@code input} ({@code I} floats a row) and {@code output}
+     * (a row at {@code row * outputStride + outputColumn}, {@code H} floats).
+     *
+     * <p>{@code reverse} runs the steps from last to first: a sample's first step is its own last
+     * valid one, started from its row of the state. Either way a sample's row of the state stops
+     * changing after its last step, so on return the state holds every sample's state at the end
+     * of its own sequence. Arguments are trusted (checked by the public callers).
+     */
+    void runPacked(float[] input, int[] batchSizes, int steps, boolean reverse, LayerState state,
+                   float[] output, int outputStride, int outputColumn) {
+        int rows = 0;
+        for (int t = 0; t < steps; t++) {
+            rows += batchSizes[t];
+        }
+        if (rows == 0) {
             return;
         }
         int width = type.gates() * hiddenSize;
-        projectInputs(input, (int) rows, state);
+        projectInputs(input, rows, state);
 
-        MemorySegment outputSegment = MemorySegment.ofArray(output);
-        int stepOut = batch * hiddenSize;
         SplitStep step = state.splitStep;
         step.layer = this;
         step.state = state;
-        step.output = output;
-        for (int t = 0; t < steps; t++) {
-            // h_{t-1}: the caller's initial state, then the previous step's output row.
-            step.hPrev = t == 0 ? state.h : output;
-            step.hPrevSegment = t == 0 ? state.hSegment : outputSegment;
-            step.hPrevOffset = t == 0 ? 0 : (t - 1) * stepOut;
-            step.giOffset = t * batch * width;
-            step.outputOffset = t * stepOut;
+        int rowStart = reverse ? rows : 0;
+        for (int i = 0; i < steps; i++) {
+            int t = reverse ? steps - 1 - i : i;
+            int active = batchSizes[t];
+            if (reverse) {
+                rowStart -= active;
+            }
+            step.rows = active;
+            step.giOffset = rowStart * width;
             if (state.team == null) {
                 stepPart(step, 0, 1);
             } else {
                 state.team.run(step);
             }
+            // h_t of the active samples: into the output rows of step t
+            if (outputStride == hiddenSize) {
+                System.arraycopy(state.h, 0, output, rowStart * hiddenSize + outputColumn, active * hiddenSize);
+            } else {
+                for (int b = 0; b < active; b++) {
+                    System.arraycopy(state.h, b * hiddenSize, output, (rowStart + b) * outputStride + outputColumn, hiddenSize);
+                }
+            }
+            if (!reverse) {
+                rowStart += active;
+            }
         }
-        System.arraycopy(output, (steps - 1) * stepOut, state.h, 0, stepOut);
     }
 
     /**
@@ -247,11 +277,11 @@ public final class RecurrentLayer implements AutoCloseable {
      */
     private void stepPart(SplitStep s, int member, int members) {
         LayerState state = s.state;
-        int batch = state.batch;
+        int batch = s.rows;
         int width = type.gates() * hiddenSize;
         if (wHhPanels != null && batch <= PanelProduct.MAX_BATCH) {
             int panelCount = panels.panels(width);
-            panels.multiply(wHhPanels, width, hiddenSize, batch, s.hPrev, s.hPrevOffset, state.gh,
+            panels.multiply(wHhPanels, width, hiddenSize, batch, state.h, 0, state.gh,
                     panelCount * member / members, panelCount * (member + 1) / members);
         } else {
             // Each member multiplies its own samples: gh[b0:b1, :] = h[b0:b1, :] * W_hh^T.
@@ -259,18 +289,19 @@ public final class RecurrentLayer implements AutoCloseable {
             int b1 = batch * (member + 1) / members;
             if (b1 - b0 == 1) {
                 blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHh, 0, hiddenSize,
-                        s.hPrevSegment, s.hPrevOffset + (long) b0 * hiddenSize, 0f, state.ghSegment, (long) b0 * width);
+                        state.hSegment, (long) b0 * hiddenSize, 0f, state.ghSegment, (long) b0 * width);
             } else if (b1 > b0) {
                 blas.sgemm(Transpose.NO, Transpose.YES, b1 - b0, width, hiddenSize,
-                        1f, s.hPrevSegment, s.hPrevOffset + (long) b0 * hiddenSize, hiddenSize, wHh, 0, hiddenSize,
+                        1f, state.hSegment, (long) b0 * hiddenSize, hiddenSize, wHh, 0, hiddenSize,
                         0f, state.ghSegment, (long) b0 * width, width);
             }
         }
         if (members > 1) {
             state.team.barrier();
         }
+        // h is updated in place: every member is past the product, which was its last reader.
         gates.apply(type, batch, hiddenSize, unitSplit(member, members), unitSplit(member + 1, members),
-                state.gi, s.giOffset, state.gh, bias, s.hPrev, s.hPrevOffset, s.output, s.outputOffset, state.c);
+                state.gi, s.giOffset, state.gh, bias, state.h, 0, state.h, 0, state.c);
     }
 
     // First hidden unit of member m's share: an even split rounded down to whole vectors.
@@ -285,12 +316,8 @@ public final class RecurrentLayer implements AutoCloseable {
     static final class SplitStep implements StepTeam.Work {
         RecurrentLayer layer;
         LayerState state;
-        float[] hPrev;
-        MemorySegment hPrevSegment;
-        int hPrevOffset;
+        int rows;
         int giOffset;
-        float[] output;
-        int outputOffset;
 
         @Override
         public void run(int member) {
