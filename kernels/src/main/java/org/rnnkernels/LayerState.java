@@ -30,10 +30,16 @@ public final class LayerState implements AutoCloseable {
     final MemorySegment ghSegment;
     // Threads sharing each step (null: the caller alone), and the step they run, reused.
     final StepTeam team;
+    private final boolean ownsTeam;
     final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
     final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
 
     LayerState(CellType type, int batch, int hidden, int threads) {
+        this(type, batch, hidden, threads > 1 ? new StepTeam(threads) : null, true);
+    }
+
+    /** A state whose steps use {@code team} (shared with other states of one model; not closed by this one). */
+    LayerState(CellType type, int batch, int hidden, StepTeam team, boolean ownsTeam) {
         this.type = type;
         this.batch = batch;
         this.hidden = hidden;
@@ -42,7 +48,8 @@ public final class LayerState implements AutoCloseable {
         this.hSegment = MemorySegment.ofArray(h);
         this.gh = new float[Math.multiplyExact(batch * hidden, type.gates())];
         this.ghSegment = MemorySegment.ofArray(gh);
-        this.team = threads > 1 ? new StepTeam(threads) : null;
+        this.team = team;
+        this.ownsTeam = ownsTeam;
     }
 
     // batchSizes of an unpacked call: every step has all B samples. Grows to the longest call.
@@ -88,7 +95,7 @@ public final class LayerState implements AutoCloseable {
     /** Stops this state's step threads, if it has any; a forward call on a closed multi-thread state throws. */
     @Override
     public void close() {
-        if (team != null) {
+        if (team != null && ownsTeam) {
             team.close();
         }
     }

@@ -47,6 +47,8 @@ public final class RecurrentLayer implements AutoCloseable {
     private final MemorySegment wHh;
     private final float[] wHhPanels;
     private final float[] bias;
+    private final float[] bIh;      // as given, for export (the packed bias folds them); null without biases
+    private final float[] bHh;
     private final Blas blas;
     private final PanelProduct panels;
     private final GatePass gates;
@@ -60,6 +62,8 @@ public final class RecurrentLayer implements AutoCloseable {
         this.gates = GatePass.get();
         this.panels = PanelProduct.get();
         this.bias = PackedBias.pack(type, hiddenSize, bIh, bHh);
+        this.bIh = bIh == null ? null : bIh.clone();
+        this.bHh = bHh == null ? null : bHh.clone();
         int rows = type.gates() * hiddenSize;
         this.wHhPanels = panels == null ? null : panels.pack(wHh, rows, hiddenSize);
         this.arena = Arena.ofShared();
@@ -349,6 +353,28 @@ public final class RecurrentLayer implements AutoCloseable {
 
     public CellType cellType() {
         return type;
+    }
+
+    /** A copy of {@code W_ih}, {@code [G*H][I]}, as given. */
+    public float[] weightIh() {
+        requireOpen();
+        return wIh.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** A copy of {@code W_hh}, {@code [G*H][H]}, as given. */
+    public float[] weightHh() {
+        requireOpen();
+        return wHh.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** A copy of {@code b_ih}, or null for a layer without biases. */
+    public float[] biasIh() {
+        return bIh == null ? null : bIh.clone();
+    }
+
+    /** A copy of {@code b_hh}, or null for a layer without biases. */
+    public float[] biasHh() {
+        return bHh == null ? null : bHh.clone();
     }
 
     public int inputSize() {

@@ -1,0 +1,284 @@
+package org.rnnkernels;
+
+import java.util.Arrays;
+
+/**
+ * The state of {@code B} streams through a {@link RecurrentModel}: {@code h} (and {@code c} for
+ * LSTM-type cells) of every layer and direction, plus the scratch space of a call, reused from
+ * call to call. One thread at a time; several states may run through one model at once.
+ *
+ * <p>{@link #hidden()} and {@link #setHidden(float[])} use PyTorch's {@code h_0}/{@code h_n}
+ * layout {@code [L*D][B][H]} (index {@code k*D + d}), so PyTorch initial states load unchanged.
+ */
+public final class ModelState implements AutoCloseable {
+    final RecurrentModel model;
+    final int batch;
+    private final LayerState[][] states;     // [layer][direction], rows in the caller's sample order between calls
+    private final StepTeam team;
+    // scratch of a call
+    private int[] order = new int[0];        // order[k] = caller's sample at sorted position k
+    private int[] batchSizes = new int[0];
+    private float[] packedInput = new float[0];
+    private float[] packedA = new float[0];
+    private float[] packedB = new float[0];
+    private float[] rowScratch = new float[0];
+
+    ModelState(RecurrentModel model, int batch, int threads) {
+        this.model = model;
+        this.batch = batch;
+        this.team = threads > 1 ? new StepTeam(threads) : null;
+        this.states = new LayerState[model.numLayers()][model.directions()];
+        for (int k = 0; k < states.length; k++) {
+            for (int d = 0; d < model.directions(); d++) {
+                RecurrentLayer layer = model.layer(k, d);
+                states[k][d] = new LayerState(layer.cellType(), batch, layer.hiddenSize(), team, false);
+            }
+        }
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    /** The state of layer {@code k}, direction {@code d}: read it, or set its {@code h}/{@code c}. */
+    public LayerState layer(int k, int d) {
+        return states[k][d];
+    }
+
+    /** {@code h} of every layer and direction, {@code [L*D][B][H]} flattened (all layers must share H). */
+    public float[] hidden() {
+        int hidden = uniformHidden();
+        float[] out = new float[states.length * model.directions() * batch * hidden];
+        int at = 0;
+        for (LayerState[] layer : states) {
+            for (LayerState s : layer) {
+                System.arraycopy(s.h, 0, out, at, s.h.length);
+                at += s.h.length;
+            }
+        }
+        return out;
+    }
+
+    /** Sets {@code h} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code h_0}). */
+    public ModelState setHidden(float[] values) {
+        int hidden = uniformHidden();
+        int count = states.length * model.directions();
+        Checks.length("hidden", values, (long) count * batch * hidden, "[L*D=" + count + "][B=" + batch + "][H=" + hidden + "]");
+        int at = 0;
+        for (LayerState[] layer : states) {
+            for (LayerState s : layer) {
+                System.arraycopy(values, at, s.h, 0, s.h.length);
+                at += s.h.length;
+            }
+        }
+        return this;
+    }
+
+    /** {@code c} of every layer and direction, {@code [L*D][B][H]}; for LSTM-type cells only. */
+    public float[] cell() {
+        int hidden = uniformHidden();
+        float[] out = new float[states.length * model.directions() * batch * hidden];
+        int at = 0;
+        for (LayerState[] layer : states) {
+            for (LayerState s : layer) {
+                System.arraycopy(s.cell(), 0, out, at, s.h.length);
+                at += s.h.length;
+            }
+        }
+        return out;
+    }
+
+    /** Sets {@code c} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code c_0}). */
+    public ModelState setCell(float[] values) {
+        int hidden = uniformHidden();
+        int count = states.length * model.directions();
+        Checks.length("cell", values, (long) count * batch * hidden, "[L*D=" + count + "][B=" + batch + "][H=" + hidden + "]");
+        int at = 0;
+        for (LayerState[] layer : states) {
+            for (LayerState s : layer) {
+                s.setCell(Arrays.copyOfRange(values, at, at + s.h.length));
+                at += s.h.length;
+            }
+        }
+        return this;
+    }
+
+    /** All layers and directions back to zero. */
+    public ModelState reset() {
+        for (LayerState[] layer : states) {
+            for (LayerState s : layer) {
+                s.reset();
+            }
+        }
+        return this;
+    }
+
+    private int uniformHidden() {
+        int hidden = states[0][0].hidden;
+        for (LayerState[] layer : states) {
+            if (layer[0].hidden != hidden) {
+                throw new UnsupportedOperationException("layers have different hidden sizes; use layer(k, d)");
+            }
+        }
+        return hidden;
+    }
+
+    /** Stops the step threads, if any. */
+    @Override
+    public void close() {
+        if (team != null) {
+            team.close();
+        }
+    }
+
+    // ---- the call ------------------------------------------------------------------------------
+
+    void run(float[] input, RecurrentModel.Layout layout, int steps, int[] lengths, float[] output) {
+        int inputSize = model.inputSize();
+        int outputSize = model.outputSize();
+        int directions = model.directions();
+        sortByLength(steps, lengths);
+        int rows = 0;
+        for (int t = 0; t < steps; t++) {
+            rows += batchSizes[t];
+        }
+        boolean identity = lengths == null && layout == RecurrentModel.Layout.TIME_MAJOR;
+        // Packed input: identical to the caller's array when every sample runs all steps, time-major.
+        float[] x = identity ? input : pack(input, layout, steps, inputSize, rows);
+        permuteStates(true);
+        try {
+            int width = 0;
+            for (int k = 0; k < states.length; k++) {
+                int hidden = model.layer(k, 0).hiddenSize();
+                int rowWidth = directions * hidden;
+                boolean last = k == states.length - 1;
+                float[] out = last && identity ? output : packedOutput(k, (long) rows * rowWidth);
+                for (int d = 0; d < directions; d++) {
+                    model.layer(k, d).runPacked(x, batchSizes, steps, d == 1, states[k][d], out, rowWidth, d * hidden);
+                }
+                x = out;
+                width = rowWidth;
+            }
+            if (!identity) {
+                unpack(x, layout, steps, width, output);
+            }
+        } finally {
+            permuteStates(false);
+        }
+    }
+
+    // order: samples by length, longest first (stable); batchSizes[t] = samples with length > t.
+    private void sortByLength(int steps, int[] lengths) {
+        if (order.length != batch) {
+            order = new int[batch];
+        }
+        if (batchSizes.length < steps) {
+            batchSizes = new int[steps];
+        }
+        for (int b = 0; b < batch; b++) {
+            order[b] = b;
+        }
+        if (lengths == null) {
+            Arrays.fill(batchSizes, 0, steps, batch);
+            return;
+        }
+        // insertion sort: B is small, and stability keeps equal-length samples in the caller's order
+        for (int i = 1; i < batch; i++) {
+            int sample = order[i];
+            int j = i - 1;
+            while (j >= 0 && lengths[order[j]] < lengths[sample]) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = sample;
+        }
+        for (int t = 0; t < steps; t++) {
+            int active = 0;
+            while (active < batch && lengths[order[active]] > t) {
+                active++;
+            }
+            batchSizes[t] = active;
+        }
+    }
+
+    // Packs [T][B][I] or [B][T][I] into the rows of the running samples, step by step, sorted.
+    private float[] pack(float[] input, RecurrentModel.Layout layout, int steps, int features, int rows) {
+        packedInput = grow(packedInput, (long) rows * features);
+        int row = 0;
+        for (int t = 0; t < steps; t++) {
+            for (int k = 0; k < batchSizes[t]; k++) {
+                System.arraycopy(input, sourceRow(layout, steps, t, order[k]) * features, packedInput, row * features, features);
+                row++;
+            }
+        }
+        return packedInput;
+    }
+
+    // Scatters packed rows back to the caller's layout and order, zeros past each sample's length.
+    private void unpack(float[] packed, RecurrentModel.Layout layout, int steps, int features, float[] output) {
+        Arrays.fill(output, 0f);
+        int row = 0;
+        for (int t = 0; t < steps; t++) {
+            for (int k = 0; k < batchSizes[t]; k++) {
+                System.arraycopy(packed, row * features, output, sourceRow(layout, steps, t, order[k]) * features, features);
+                row++;
+            }
+        }
+    }
+
+    private int sourceRow(RecurrentModel.Layout layout, int steps, int t, int sample) {
+        return layout == RecurrentModel.Layout.TIME_MAJOR ? t * batch + sample : sample * steps + t;
+    }
+
+    // Two buffers, used alternately by successive layers (a layer reads the previous one's output).
+    private float[] packedOutput(int layer, long floats) {
+        if (layer % 2 == 0) {
+            packedA = grow(packedA, floats);
+            return packedA;
+        }
+        packedB = grow(packedB, floats);
+        return packedB;
+    }
+
+    // Reorders every layer state's rows: caller's order -> sorted (toSorted) or back.
+    private void permuteStates(boolean toSorted) {
+        boolean identity = true;
+        for (int b = 0; b < batch && identity; b++) {
+            identity = order[b] == b;
+        }
+        if (identity) {
+            return;
+        }
+        for (LayerState[] layer : states) {
+            for (LayerState s : layer) {
+                permuteRows(s.h, s.hidden, toSorted);
+                if (s.c != null) {
+                    permuteRows(s.c, s.hidden, toSorted);
+                }
+            }
+        }
+    }
+
+    private void permuteRows(float[] rows, int width, boolean toSorted) {
+        rowScratch = grow(rowScratch, rows.length);
+        System.arraycopy(rows, 0, rowScratch, 0, rows.length);
+        for (int k = 0; k < batch; k++) {
+            int sample = order[k];
+            if (toSorted) {
+                System.arraycopy(rowScratch, sample * width, rows, k * width, width);
+            } else {
+                System.arraycopy(rowScratch, k * width, rows, sample * width, width);
+            }
+        }
+    }
+
+    private static float[] grow(float[] array, long floats) {
+        if (array.length >= floats) {
+            return array;
+        }
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(floats + " floats of scratch do not fit one Java array: run shorter chunks");
+        }
+        return new float[(int) floats];
+    }
+}

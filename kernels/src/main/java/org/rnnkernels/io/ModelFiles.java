@@ -1,0 +1,83 @@
+package org.rnnkernels.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.rnnkernels.CellType;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
+
+/**
+ * The library's own model files: safetensors with PyTorch's parameter names (so PyTorch can read
+ * the weights of its classic cells back) and, in the metadata, what PyTorch cannot know: the
+ * cell type of every layer ({@code cell_l{k}}, any {@link CellType}, RAG included), the
+ * number of layers and the direction.
+ */
+public final class ModelFiles {
+    static final String FORMAT = "rnnkernels-model";
+    static final int VERSION = 1;
+
+    private ModelFiles() {
+    }
+
+    /** Writes {@code model} (weights and cell types) to {@code file}, atomically. */
+    public static void save(RecurrentModel model, Path file) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", FORMAT);
+        metadata.put("version", Integer.toString(VERSION));
+        metadata.put("num_layers", Integer.toString(model.numLayers()));
+        metadata.put("bidirectional", Boolean.toString(model.bidirectional()));
+        for (int k = 0; k < model.numLayers(); k++) {
+            metadata.put("cell_l" + k, model.layer(k, 0).cellType().name());
+            for (int d = 0; d < model.directions(); d++) {
+                RecurrentLayer layer = model.layer(k, d);
+                String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                long rows = (long) layer.cellType().gates() * layer.hiddenSize();
+                tensors.put("weight_ih" + suffix, new Tensor(new long[] {rows, layer.inputSize()}, layer.weightIh()));
+                tensors.put("weight_hh" + suffix, new Tensor(new long[] {rows, layer.hiddenSize()}, layer.weightHh()));
+                if (layer.biasIh() != null) {
+                    tensors.put("bias_ih" + suffix, new Tensor(new long[] {rows}, layer.biasIh()));
+                    tensors.put("bias_hh" + suffix, new Tensor(new long[] {rows}, layer.biasHh()));
+                }
+            }
+        }
+        SafeTensors.write(file, tensors, metadata);
+    }
+
+    /** Reads a model written by {@link #save}. */
+    public static RecurrentModel load(Path file) throws IOException {
+        TensorFile tensors = SafeTensors.read(file);
+        Map<String, String> metadata = tensors.metadata();
+        if (!FORMAT.equals(metadata.get("format"))) {
+            throw new SafeTensorsException(file, null, "not an rnnkernels model file (metadata format = "
+                    + metadata.get("format") + "); for a PyTorch state dict use TorchRnn.load");
+        }
+        int layers = integer(file, metadata, "num_layers");
+        CellType[] cells = new CellType[layers];
+        for (int k = 0; k < layers; k++) {
+            String name = metadata.get("cell_l" + k);
+            try {
+                cells[k] = CellType.valueOf(String.valueOf(name));
+            } catch (IllegalArgumentException e) {
+                throw new SafeTensorsException(file, null, "metadata cell_l" + k + " = " + name + " is not a cell type");
+            }
+        }
+        RecurrentModel model = TorchRnn.load(tensors, "", k -> k < layers ? cells[k] : null);
+        if (model.numLayers() != layers || model.bidirectional() != Boolean.parseBoolean(metadata.get("bidirectional"))) {
+            model.close();
+            throw new SafeTensorsException(file, null, "metadata says " + layers + " layers, bidirectional="
+                    + metadata.get("bidirectional") + "; the tensors hold " + model.numLayers() + ", " + model.bidirectional());
+        }
+        return model;
+    }
+
+    private static int integer(Path file, Map<String, String> metadata, String key) throws SafeTensorsException {
+        try {
+            return Integer.parseInt(metadata.get(key));
+        } catch (NumberFormatException e) {
+            throw new SafeTensorsException(file, null, "metadata " + key + " = " + metadata.get(key) + " is not a number");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package org.rnnkernels.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rnnkernels.CellType;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
+
+/**
+ * Loads a PyTorch {@code nn.RNN}, {@code nn.GRU} or {@code nn.LSTM} state dict saved as
+ * safetensors (e.g. {@code safetensors.torch.save_file(rnn.state_dict(), path)}), inferring
+ * layers, sizes and direction from the parameter names and shapes: {@code weight_ih_l{k}},
+ * {@code weight_hh_l{k}}, {@code bias_ih_l{k}}, {@code bias_hh_l{k}}, with {@code _reverse} for the
+ * second direction. A model nested in a bigger module is found by its name prefix
+ * ({@code "encoder.rnn."}).
+ *
+ * <p>The cell type: {@code G = rows(weight_hh) / H} gates tells GRU (3), LSTM (4) and Elman (1);
+ * {@code nn.RNN}'s nonlinearity is not in a state dict, so pass {@link CellType#RNN_RELU} for
+ * {@code nonlinearity='relu'} (tanh is assumed otherwise). Any cell with the same gate layout may
+ * be asked for: a GRU's weights load into {@link CellType#RAG_GRU}, an LSTM's into
+ * {@link CellType#RAG_LSTM}.
+ *
+ * <p>Anything that does not fit (missing or extra RNN parameters under the prefix, shapes that do not
+ * chain, a gate count that is not the requested cell's, LSTM projections) is a
+ * {@link SafeTensorsException} naming the file and the tensor, thrown before any layer is built.
+ */
+public final class TorchRnn {
+    private TorchRnn() {
+    }
+
+    /** {@link #load(TensorFile, String, CellType)} on a file. */
+    public static RecurrentModel load(Path file, String prefix, CellType type) throws IOException {
+        return load(SafeTensors.read(file), prefix, type);
+    }
+
+    /**
+     * @param prefix the parameters' name prefix, {@code ""} for a bare state dict
+     * @param type   the cell to build, or null to infer it from the gate count
+     */
+    public static RecurrentModel load(TensorFile file, String prefix, CellType type) throws IOException {
+        return load(file, prefix, k -> type);
+    }
+
+    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer). */
+    static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer) throws IOException {
+        String p = prefix == null ? "" : prefix;
+        Path path = file.path();
+        if (!file.contains(p + "weight_ih_l0")) {
+            throw new SafeTensorsException(path, p + "weight_ih_l0", "not found: no recurrent layer under prefix '" + p + "'");
+        }
+        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse");
+        int layers = 0;
+        while (file.contains(p + "weight_ih_l" + layers)) {
+            layers++;
+        }
+        checkNoStrangers(file, p, layers, bidirectional);
+
+        // Shapes first, for every layer and direction: nothing is built until all of it fits.
+        List<float[][]> weights = new ArrayList<>();
+        List<int[]> sizes = new ArrayList<>();
+        List<CellType> cells = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            CellType cell = typeOfLayer.apply(k);
+            for (int d = 0; d < (bidirectional ? 2 : 1); d++) {
+                String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                Tensor wIh = require(file, p + "weight_ih" + suffix, 2);
+                Tensor wHh = require(file, p + "weight_hh" + suffix, 2);
+                int hidden = (int) wHh.dim(1);
+                long rows = wHh.dim(0);
+                if (hidden == 0 || rows % hidden != 0) {
+                    throw new SafeTensorsException(path, p + "weight_hh" + suffix,
+                            "shape " + shape(wHh) + " is not [G*H, H] for any gate count G");
+                }
+                int gates = (int) (rows / hidden);
+                if (cell == null) {
+                    cell = switch (gates) {
+                        case 1 -> CellType.RNN_TANH;
+                        case 3 -> CellType.GRU;
+                        case 4 -> CellType.LSTM;
+                        default -> throw new SafeTensorsException(path, p + "weight_hh" + suffix,
+                                gates + " gate blocks: not an RNN (1), GRU (3) or LSTM (4)");
+                    };
+                }
+                if (gates != cell.gates()) {
+                    throw new SafeTensorsException(path, p + "weight_hh" + suffix, "shape " + shape(wHh) + " has "
+                            + gates + " gate blocks of H=" + hidden + ", " + cell + " has " + cell.gates());
+                }
+                if (wIh.dim(0) != rows) {
+                    throw new SafeTensorsException(path, p + "weight_ih" + suffix, "shape " + shape(wIh)
+                            + " does not match weight_hh" + suffix + " " + shape(wHh) + ": expected [" + rows + ", I]");
+                }
+                float[] bIh = null;
+                float[] bHh = null;
+                boolean hasIh = file.contains(p + "bias_ih" + suffix);
+                boolean hasHh = file.contains(p + "bias_hh" + suffix);
+                if (hasIh != hasHh) {
+                    String missing = p + (hasIh ? "bias_hh" : "bias_ih") + suffix;
+                    throw new SafeTensorsException(path, missing, "missing, while its pair is present");
+                }
+                if (hasIh) {
+                    bIh = requireVector(file, p + "bias_ih" + suffix, rows);
+                    bHh = requireVector(file, p + "bias_hh" + suffix, rows);
+                }
+                weights.add(new float[][] {wIh.data(), wHh.data(), bIh, bHh});
+                cells.add(cell);
+                sizes.add(new int[] {(int) wIh.dim(1), hidden});
+            }
+        }
+        int directions = bidirectional ? 2 : 1;
+        for (int i = directions; i < sizes.size(); i++) {
+            int k = i / directions;
+            int expected = directions * sizes.get(i - directions)[1];
+            if (sizes.get(i)[0] != expected) {
+                String suffix = "_l" + k + (i % directions == 1 ? "_reverse" : "");
+                throw new SafeTensorsException(path, p + "weight_ih" + suffix, "input size " + sizes.get(i)[0]
+                        + " does not chain: layer " + (k - 1) + " outputs " + expected + " features");
+            }
+        }
+
+        List<RecurrentLayer> built = new ArrayList<>();
+        try {
+            for (int i = 0; i < weights.size(); i++) {
+                float[][] w = weights.get(i);
+                built.add(RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3]));
+            }
+            return RecurrentModel.of(bidirectional, built);
+        } catch (RuntimeException e) {
+            built.forEach(RecurrentLayer::close);
+            throw e;
+        }
+    }
+
+    // Every tensor under the prefix named like an RNN parameter (weight_..., bias_...) must be one
+    // of the parameters of the layers found: a gap in the layer numbers, a stray direction or an
+    // LSTM projection is an error. Other names (a sibling module's "fc.weight" under prefix "",
+    // say) are not this model's and are left alone.
+    private static void checkNoStrangers(TensorFile file, String p, int layers, boolean bidirectional) throws SafeTensorsException {
+        for (String name : file.names()) {
+            if (!name.startsWith(p)) {
+                continue;
+            }
+            String rest = name.substring(p.length());
+            if (!rest.startsWith("weight_") && !rest.startsWith("bias_")) {
+                continue;
+            }
+            boolean known = false;
+            for (int k = 0; k < layers && !known; k++) {
+                for (int d = 0; d < (bidirectional ? 2 : 1) && !known; d++) {
+                    String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                    known = rest.equals("weight_ih" + suffix) || rest.equals("weight_hh" + suffix)
+                            || rest.equals("bias_ih" + suffix) || rest.equals("bias_hh" + suffix);
+                }
+            }
+            if (!known) {
+                String why = rest.startsWith("weight_hr")
+                        ? "LSTM projections (proj_size > 0) are not supported"
+                        : "not a parameter of a " + layers + "-layer " + (bidirectional ? "bidirectional" : "unidirectional")
+                                + " RNN (expected weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}"
+                                + (bidirectional ? " and _reverse" : "") + ")";
+                throw new SafeTensorsException(file.path(), name, why);
+            }
+        }
+    }
+
+    private static Tensor require(TensorFile file, String name, int rank) throws SafeTensorsException {
+        if (!file.contains(name)) {
+            throw new SafeTensorsException(file.path(), name, "missing");
+        }
+        Tensor t = file.get(name);
+        if (t.rank() != rank) {
+            throw new SafeTensorsException(file.path(), name, "shape " + shape(t) + " has rank " + t.rank() + ", expected " + rank);
+        }
+        return t;
+    }
+
+    private static float[] requireVector(TensorFile file, String name, long length) throws SafeTensorsException {
+        Tensor t = require(file, name, 1);
+        if (t.dim(0) != length) {
+            throw new SafeTensorsException(file.path(), name, "shape " + shape(t) + ", expected [" + length + "]");
+        }
+        return t.data();
+    }
+
+    private static String shape(Tensor t) {
+        return java.util.Arrays.toString(t.shape());
+    }
+}

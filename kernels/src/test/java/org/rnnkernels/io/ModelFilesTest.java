@@ -1,0 +1,73 @@
+package org.rnnkernels.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rnnkernels.CellType;
+import org.rnnkernels.ModelState;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
+
+/** The library's own files keep every cell type (RAG included) and give back the same model, bit for bit. */
+class ModelFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void saveThenLoadRunsIdentically() throws Exception {
+        SplittableRandom random = new SplittableRandom(3);
+        CellType[] cells = {CellType.RAG_LSTM, CellType.LSTM};   // mixed cells, same gate layout per layer
+        List<RecurrentLayer> layers = new ArrayList<>();
+        int[] inputs = {5, 14};
+        for (int k = 0; k < 2; k++) {
+            for (int d = 0; d < 2; d++) {
+                int rows = cells[k].gates() * 7;
+                boolean biases = k == 0;
+                layers.add(RecurrentLayer.create(cells[k], inputs[k], 7, random(random, rows * inputs[k]),
+                        random(random, rows * 7), biases ? random(random, rows) : null, biases ? random(random, rows) : null));
+            }
+        }
+        Path file = dir.resolve("model.safetensors");
+        float[] input = random(random, 6 * 2 * 5);
+        try (RecurrentModel original = RecurrentModel.of(true, layers)) {
+            ModelFiles.save(original, file);
+            try (RecurrentModel loaded = ModelFiles.load(file)) {
+                assertEquals(CellType.RAG_LSTM, loaded.layer(0, 1).cellType());
+                assertEquals(CellType.LSTM, loaded.layer(1, 0).cellType());
+                assertArrayEquals(run(original, input), run(loaded, input));
+            }
+        }
+    }
+
+    @Test
+    void refusesAPyTorchStateDict() throws Exception {
+        Path file = dir.resolve("torch.safetensors");
+        SafeTensors.write(file, Map.of("weight_ih_l0", new Tensor(new long[] {3, 2}, new float[6])), Map.of());
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(file));
+        assertEquals(true, e.getMessage().contains("TorchRnn"), e.getMessage());
+    }
+
+    private static float[] run(RecurrentModel model, float[] input) {
+        try (ModelState state = model.newState(2)) {
+            float[] out = new float[6 * 2 * model.outputSize()];
+            model.forward(input, 6, new int[] {6, 3}, state, out);
+            return out;
+        }
+    }
+
+    private static float[] random(SplittableRandom random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextDouble(-0.4, 0.4);
+        }
+        return a;
+    }
+}
