@@ -1,0 +1,159 @@
+package org.rnnkernels.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
+
+/**
+ * Each conversion checked against the other framework's own equations, written here in its own
+ * layout (ONNX operator spec, Keras source): one step computed from the foreign weights directly
+ * must equal the library's layer built from the converted weights.
+ */
+class ForeignWeightsTest {
+    private static final int I = 3;
+    private static final int H = 4;
+    private final SplittableRandom random = new SplittableRandom(9);
+    private final float[] x = random(I);
+    private final float[] h0 = random(H);
+    private final float[] c0 = random(H);
+
+    private float[] random(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextDouble(-1, 1);
+        }
+        return a;
+    }
+
+    private static double sigm(double v) {
+        return 1 / (1 + Math.exp(-v));
+    }
+
+    // sum_k M[row][k] * v[k] for ONNX's row-major [rows][cols] matrices (direction d's slice)
+    private static double dot(float[] m, int offset, int row, int cols, float[] v) {
+        double s = 0;
+        for (int k = 0; k < cols; k++) {
+            s += m[offset + row * cols + k] * v[k];
+        }
+        return s;
+    }
+
+    // sum_k v[k] * K[k][column] for Keras's [in][columns] kernels
+    private static double dotColumn(float[] kernel, int columns, int column, float[] v) {
+        double s = 0;
+        for (int k = 0; k < v.length; k++) {
+            s += v[k] * kernel[k * columns + column];
+        }
+        return s;
+    }
+
+    private float[] runLayer(RecurrentLayer layer, boolean lstm, float[] cellOut) {
+        try (layer) {
+            LayerState state = layer.newState(1).setHidden(h0);
+            if (lstm) {
+                state.setCell(c0);
+            }
+            float[] h = new float[H];
+            layer.step(x, state, h);
+            if (lstm) {
+                System.arraycopy(state.cell(), 0, cellOut, 0, H);
+            }
+            return h;
+        }
+    }
+
+    @Test
+    void onnxLstmReverseDirection() {
+        int d = 1;
+        float[] w = random(2 * 4 * H * I);
+        float[] r = random(2 * 4 * H * H);
+        float[] b = random(2 * 8 * H);
+        float[] c = new float[H];
+        float[] h = runLayer(ForeignWeights.onnxLstm(w, r, b, d, 2, I, H).toLayer(CellType.LSTM, I, H), true, c);
+        // ONNX: gates i, o, f, c; it = f(Xt Wi^T + Ht-1 Ri^T + Wbi + Rbi), ..., Ct = ft (.) Ct-1 + it (.) ct, Ht = ot (.) h(Ct)
+        int wo = d * 4 * H * I;
+        int ro = d * 4 * H * H;
+        int bo = d * 8 * H;
+        for (int j = 0; j < H; j++) {
+            double[] a = new double[4];
+            for (int g = 0; g < 4; g++) {
+                int row = g * H + j;
+                a[g] = dot(w, wo, row, I, x) + dot(r, ro, row, H, h0) + b[bo + row] + b[bo + 4 * H + row];
+            }
+            double i = sigm(a[0]);
+            double o = sigm(a[1]);
+            double f = sigm(a[2]);
+            double cc = Math.tanh(a[3]);
+            double cNew = f * c0[j] + i * cc;
+            assertEquals(cNew, c[j], 1e-5, "c[" + j + "]");
+            assertEquals(o * Math.tanh(cNew), h[j], 1e-5, "h[" + j + "]");
+        }
+    }
+
+    @Test
+    void onnxGruLinearBeforeReset() {
+        float[] w = random(3 * H * I);
+        float[] r = random(3 * H * H);
+        float[] b = random(6 * H);
+        float[] h = runLayer(ForeignWeights.onnxGru(w, r, b, 0, 1, I, H, true).toLayer(CellType.GRU, I, H), false, null);
+        // ONNX, linear_before_reset != 0: ht = g(Xt Wh^T + rt (.) (Ht-1 Rh^T + Rbh) + Wbh); Ht = (1 - zt) (.) ht + zt (.) Ht-1
+        for (int j = 0; j < H; j++) {
+            double z = sigm(dot(w, 0, j, I, x) + dot(r, 0, j, H, h0) + b[j] + b[3 * H + j]);
+            double rr = sigm(dot(w, 0, H + j, I, x) + dot(r, 0, H + j, H, h0) + b[H + j] + b[4 * H + j]);
+            double n = Math.tanh(dot(w, 0, 2 * H + j, I, x) + b[2 * H + j] + rr * (dot(r, 0, 2 * H + j, H, h0) + b[5 * H + j]));
+            assertEquals((1 - z) * n + z * h0[j], h[j], 1e-5, "h[" + j + "]");
+        }
+        assertThrows(IllegalArgumentException.class, () -> ForeignWeights.onnxGru(w, r, b, 0, 1, I, H, false));
+    }
+
+    @Test
+    void kerasGruResetAfter() {
+        float[] kernel = random(I * 3 * H);
+        float[] recurrent = random(H * 3 * H);
+        float[] bias = random(2 * 3 * H);
+        float[] h = runLayer(ForeignWeights.kerasGru(kernel, recurrent, bias, I, H, true).toLayer(CellType.GRU, I, H), false, null);
+        // Keras (reset_after): z, r, hh column blocks; x_z = x K_z + b_in_z; r_z = h R_z + b_rec_z; hh = tanh(x_h + r * (h R_h + b_rec_h))
+        int cols = 3 * H;
+        for (int j = 0; j < H; j++) {
+            double z = sigm(dotColumn(kernel, cols, j, x) + bias[j] + dotColumn(recurrent, cols, j, h0) + bias[cols + j]);
+            double rr = sigm(dotColumn(kernel, cols, H + j, x) + bias[H + j] + dotColumn(recurrent, cols, H + j, h0) + bias[cols + H + j]);
+            double hh = Math.tanh(dotColumn(kernel, cols, 2 * H + j, x) + bias[2 * H + j]
+                    + rr * (dotColumn(recurrent, cols, 2 * H + j, h0) + bias[cols + 2 * H + j]));
+            assertEquals(z * h0[j] + (1 - z) * hh, h[j], 1e-5, "h[" + j + "]");
+        }
+    }
+
+    @Test
+    void kerasLstmOneBias() {
+        float[] kernel = random(I * 4 * H);
+        float[] recurrent = random(H * 4 * H);
+        float[] bias = random(4 * H);
+        float[] c = new float[H];
+        float[] h = runLayer(ForeignWeights.kerasLstm(kernel, recurrent, bias, I, H).toLayer(CellType.LSTM, I, H), true, c);
+        int cols = 4 * H;
+        for (int j = 0; j < H; j++) {
+            double[] a = new double[4];
+            for (int g = 0; g < 4; g++) {
+                a[g] = dotColumn(kernel, cols, g * H + j, x) + dotColumn(recurrent, cols, g * H + j, h0) + bias[g * H + j];
+            }
+            double cNew = sigm(a[1]) * c0[j] + sigm(a[0]) * Math.tanh(a[2]);   // i f c o
+            assertEquals(cNew, c[j], 1e-5);
+            assertEquals(sigm(a[3]) * Math.tanh(cNew), h[j], 1e-5);
+        }
+    }
+
+    @Test
+    void wrongShapesNameTheArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ForeignWeights.onnxLstm(new float[5], new float[4 * H * H], null, 0, 1, I, H));
+        assertEquals(true, e.getMessage().startsWith("W has 5 floats"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ForeignWeights.kerasGru(new float[I * 3 * H], new float[H * 3 * H], new float[3 * H], I, H, true));
+        assertEquals(true, e.getMessage().contains("bias"), e.getMessage());
+    }
+}
