@@ -18,7 +18,16 @@ public enum CellType {
     /** RAG-minimal, blocks {@code z, n}: no reset gate, two thirds of a GRU's matrix work. */
     RAG_MINIMAL(2, false),
     /** RAG-LSTM, blocks {@code i, f, g, o}, cell state kept in [-1, 1]. */
-    RAG_LSTM(4, true);
+    RAG_LSTM(4, true),
+    /**
+     * Multiplicative-integration Elman RNN (tanh): every pre-activation {@code Wx + Uh + b} becomes
+     * {@code alpha*(Wx)*(Uh) + beta1*(Uh) + beta2*(Wx) + b} ({@link MiParameters}).
+     */
+    MI_RNN(1, false),
+    /** Multiplicative-integration LSTM, blocks {@code i, f, g, o}. */
+    MI_LSTM(4, true),
+    /** Multiplicative-integration GRU, blocks {@code r, z, n}; block {@code n} integrates {@code r*gh_n}. */
+    MI_GRU(3, false);
 
     private final int gates;
     private final boolean cellState;
@@ -43,6 +52,11 @@ public enum CellType {
      * {@code r*gh_n}), so {@code b_ih_n} and {@code b_hh_n} cannot be folded into one bias.
      */
     boolean resetsCandidate() {
-        return this == GRU || this == RAG_GRU;
+        return this == GRU || this == RAG_GRU || this == MI_GRU;
+    }
+
+    /** Whether the cell takes multiplicative-integration parameters ({@link MiParameters}). */
+    public boolean multiplicative() {
+        return this == MI_RNN || this == MI_LSTM || this == MI_GRU;
     }
 }

@@ -13,6 +13,7 @@ package org.rnnkernels;
  *   <li>{@code gh[b*G*H ...]}: the recurrent product {@code W_hh h}, without bias; scratch, may be
  *       overwritten;</li>
  *   <li>{@code bias}: {@link PackedBias} (both biases folded where the cell allows it);</li>
+ *   <li>{@code mi}: {@code [alpha | beta1 | beta2]}, each {@code [G*H]}, for the MI cells (else null);</li>
  *   <li>{@code hPrev[hPrevOffset + b*H ...]} is read and {@code hOut[hOutOffset + b*H ...]} written; they may
  *       be the same place (streaming updates the state in place);</li>
  *   <li>{@code c[b*H ...]}: the cell state, updated in place (null for cells without one).</li>
@@ -26,7 +27,7 @@ interface GatePass {
      * multiples of the vector length, so that a split pass computes each unit exactly as a whole one.
      */
     void apply(CellType type, int rows, int hidden, int from, int to,
-               float[] gi, int giOffset, float[] gh, float[] bias,
+               float[] gi, int giOffset, float[] gh, float[] bias, float[] mi,
                float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c);
 
     /** The implementation {@link org.rnnkernels.simd.Simd} chose for this JVM. */

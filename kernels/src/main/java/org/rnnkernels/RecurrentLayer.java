@@ -16,19 +16,22 @@ import org.rnnkernels.blas.Blases;
  *       {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T} (BLAS sgemm);</li>
  *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed
  *       {@link PanelProduct} up to batch 64 when the Vector API is on, BLAS otherwise;</li>
- *   <li>per step, ONE fused {@link GatePass} over the pre-activations of all gate blocks.</li>
+ *   <li>per step, the {@link GatePass}: from the pre-activations of all gate blocks to the new
+ *       state, one sample row at a time while it is in L1, {@code h} updated in place in the state.</li>
  * </ol>
- * Nothing is allocated per step; scratch lives in the caller's {@link LayerState}.
+ * Nothing is allocated per step; scratch lives in the caller's {@link LayerState}. The same core
+ * ({@code runPacked}) runs packed variable-length batches forward or in reverse for
+ * {@link RecurrentModel}.
  *
  * <p>Threading: a layer is immutable after construction and may be shared by any number of
- * threads, each with its own {@link LayerState}. The step loop runs on the caller's thread; BLAS
- * calls (the input projection, and the recurrent product above batch 64) use OpenBLAS's own
- * threads, set with {@code OpenBlas.setThreads}.
+ * threads, each with its own {@link LayerState}. With {@link #newState(int)} the step loop runs
+ * on the caller's thread and BLAS calls on OpenBLAS's own threads ({@code OpenBlas.setThreads});
+ * with {@link #newState(int, int)} the state's own team of threads shares every part of a call.
  *
  * <p>Memory: {@code W_ih} and {@code W_hh} are copied once into 64-byte-aligned off-heap memory
  * that this layer owns; {@link #close()} frees it, after which the layer must not be used.
  * With the Vector API on, {@code W_hh} is also kept once more in the panel layout of
- * {@link PanelProduct} (on the heap), so the small-batch path streams it sequentially.
+ * {@link PanelProduct} (on the heap), so the recurrent product streams it sequentially.
  *
  * <p>NaN or infinity in inputs, states or weights propagates to the outputs; nothing is clamped
  * or zeroed silently.
@@ -49,13 +52,17 @@ public final class RecurrentLayer implements AutoCloseable {
     private final float[] bias;
     private final float[] bIh;      // as given, for export (the packed bias folds them); null without biases
     private final float[] bHh;
+    private final MiParameters miParameters;   // MI cells only, as given
+    private final float[] mi;                   // MI cells: [alpha | beta1 | beta2], else null
     private final Blas blas;
     private final PanelProduct panels;
     private final GatePass gates;
 
     private RecurrentLayer(CellType type, int inputSize, int hiddenSize,
-                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, Blas blas) {
+                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, Blas blas) {
         this.type = type;
+        this.miParameters = mi == null ? null : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
+        this.mi = mi == null ? null : mi.packed();
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.blas = blas;
@@ -87,6 +94,17 @@ public final class RecurrentLayer implements AutoCloseable {
     /** As {@link #create(CellType, int, int, float[], float[], float[], float[])}, with a chosen BLAS. */
     public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
                                         float[] wIh, float[] wHh, float[] bIh, float[] bHh, Blas blas) {
+        return create(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, blas);
+    }
+
+    /**
+     * As {@link #create(CellType, int, int, float[], float[], float[], float[])}, for any cell:
+     * {@code mi} is required by the multiplicative-integration cells ({@link CellType#multiplicative()})
+     * and must be null for the others; {@code blas} does the input projection (and the recurrent
+     * product where the panel kernel does not).
+     */
+    public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
+                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, Blas blas) {
         if (type == null) {
             throw new IllegalArgumentException("type is null");
         }
@@ -106,7 +124,17 @@ public final class RecurrentLayer implements AutoCloseable {
             Checks.length("bIh", bIh, rows, "[" + rows + "]");
             Checks.length("bHh", bHh, rows, "[" + rows + "]");
         }
-        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, blas);
+        if (type.multiplicative()) {
+            if (mi == null) {
+                throw new IllegalArgumentException("mi is null: " + type + " needs alpha, beta1 and beta2 [" + rows + "]");
+            }
+            Checks.length("mi.alpha", mi.alpha(), rows, "[" + rows + "]");
+            Checks.length("mi.beta1", mi.beta1(), rows, "[" + rows + "]");
+            Checks.length("mi.beta2", mi.beta2(), rows, "[" + rows + "]");
+        } else if (mi != null) {
+            throw new IllegalArgumentException("mi is given, but " + type + " is not a multiplicative-integration cell");
+        }
+        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, mi, blas);
     }
 
     /** A zero state for {@code batch} parallel streams, with its own scratch space; steps run on the caller's thread. */
@@ -305,7 +333,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         // h is updated in place: every member is past the product, which was its last reader.
         gates.apply(type, batch, hiddenSize, unitSplit(member, members), unitSplit(member + 1, members),
-                state.gi, s.giOffset, state.gh, bias, state.h, 0, state.h, 0, state.c);
+                state.gi, s.giOffset, state.gh, bias, mi, state.h, 0, state.h, 0, state.c);
     }
 
     // First hidden unit of member m's share: an even split rounded down to whole vectors.
@@ -365,6 +393,12 @@ public final class RecurrentLayer implements AutoCloseable {
     public float[] weightHh() {
         requireOpen();
         return wHh.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** The multiplicative-integration parameters (copies), or null for the other cells. */
+    public MiParameters miParameters() {
+        return miParameters == null ? null
+                : new MiParameters(miParameters.alpha().clone(), miParameters.beta1().clone(), miParameters.beta2().clone());
     }
 
     /** A copy of {@code b_ih}, or null for a layer without biases. */

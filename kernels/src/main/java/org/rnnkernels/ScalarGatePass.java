@@ -10,7 +10,7 @@ final class ScalarGatePass implements GatePass {
 
     @Override
     public void apply(CellType type, int rows, int hidden, int from, int to,
-                      float[] gi, int giOffset, float[] gh, float[] bias,
+                      float[] gi, int giOffset, float[] gh, float[] bias, float[] mi,
                       float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c) {
         int width = type.gates() * hidden;
         for (int b = 0; b < rows; b++) {
@@ -27,6 +27,9 @@ final class ScalarGatePass implements GatePass {
                 case RAG_GRU -> ragGru(from, to, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
                 case RAG_MINIMAL -> ragMinimal(from, to, hidden, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
                 case RAG_LSTM -> ragLstm(from, to, hidden, gi, g, gh, q, bias, hOut, ho, c, cs);
+                case MI_RNN -> miRnn(from, to, hidden, gi, g, gh, q, bias, mi, hOut, ho);
+                case MI_LSTM -> miLstm(from, to, hidden, gi, g, gh, q, bias, mi, hOut, ho, c, cs);
+                case MI_GRU -> miGru(from, to, hidden, gi, g, gh, q, bias, mi, hPrev, hp, hOut, ho);
             }
         }
     }
@@ -140,6 +143,65 @@ final class ScalarGatePass implements GatePass {
     static void sumInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
         for (int j = from; j < to; j++) {
             gh[q + k + j] = gi[g + k + j] + gh[q + k + j] + bias[k + j];
+        }
+    }
+
+    // The MI pre-activation of row k + j (block offset k), gi = Wx and gh = Uh without biases:
+    // ((beta2*Wx + beta1*Uh) + alpha*Wx*Uh) + b. In this order alpha = 0, beta1 = beta2 = 1 gives
+    // (gi + gh) + b, the plain cells' sum, to the bit. mi = [alpha | beta1 | beta2], width = G*H.
+    static float miPre(float[] mi, int width, int row, float wx, float uh, float b) {
+        return ((mi[2 * width + row] * wx + mi[width + row] * uh) + mi[row] * wx * uh) + b;
+    }
+
+    // h' = tanh(MI(Wx, Uh) + b)
+    static void miRnn(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
+                      float[] hOut, int ho) {
+        for (int j = from; j < to; j++) {
+            hOut[ho + j] = tanh(miPre(mi, n, j, gi[g + j], gh[q + j], bias[j]));
+        }
+    }
+
+    // i, f, g, o = act(MI pre-activation), stored over gh ; then the LSTM update
+    static void miLstm(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
+                       float[] hOut, int ho, float[] c, int cs) {
+        for (int block = 0; block < 4; block++) {
+            miActivateInPlace(from, to, n, gi, g, gh, q, bias, mi, 4 * n, block * n, block == 2);
+        }
+        lstmUpdate(from, to, n, gh, q, hOut, ho, c, cs);
+    }
+
+    // r, z = sigm(MI), stored over gh ; u = r*(gh_n + b_hn) ; n = tanh((beta2*Wx_n + b_in) + (beta1*u + alpha*Wx_n*u)) ;
+    // h' = n + z*(h - n). (Block n's order again gives the plain GRU's sum when alpha = 0, beta = 1.)
+    static void miGru(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
+                      float[] hPrev, int hp, float[] hOut, int ho) {
+        for (int block = 0; block < 2; block++) {
+            miActivateInPlace(from, to, n, gi, g, gh, q, bias, mi, 3 * n, block * n, false);
+        }
+        miGruUpdate(from, to, n, gi, g, gh, q, bias, mi, hPrev, hp, hOut, ho);
+    }
+
+    // MI-GRU's block n and state update, with r, z already activated in gh
+    static void miGruUpdate(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
+                            float[] hPrev, int hp, float[] hOut, int ho) {
+        int width = 3 * n;
+        for (int j = from; j < to; j++) {
+            int row = 2 * n + j;
+            float r = gh[q + j];
+            float z = gh[q + n + j];
+            float wx = gi[g + row];
+            float u = r * (gh[q + row] + bias[3 * n + j]);
+            float cand = tanh((mi[2 * width + row] * wx + bias[2 * n + j]) + (mi[width + row] * u + mi[row] * wx * u));
+            float h = hPrev[hp + j];
+            hOut[ho + j] = cand + z * (h - cand);
+        }
+    }
+
+    // gh[k + j] = act(MI(gi, gh) + b) over units j of the block at offset k
+    static void miActivateInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
+                                  int width, int k, boolean tanh) {
+        for (int j = from; j < to; j++) {
+            float a = miPre(mi, width, k + j, gi[g + k + j], gh[q + k + j], bias[k + j]);
+            gh[q + k + j] = tanh ? tanh(a) : sigm(a);
         }
     }
 

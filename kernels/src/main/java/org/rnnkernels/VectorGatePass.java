@@ -34,7 +34,7 @@ final class VectorGatePass implements GatePass {
 
     @Override
     public void apply(CellType type, int rows, int hidden, int from, int to,
-                      float[] gi, int giOffset, float[] gh, float[] bias,
+                      float[] gi, int giOffset, float[] gh, float[] bias, float[] mi,
                       float[] hPrev, int hPrevOffset, float[] hOut, int hOutOffset, float[] c) {
         // One method (and so one JIT compilation budget) per cell.
         switch (type) {
@@ -45,6 +45,9 @@ final class VectorGatePass implements GatePass {
             case RAG_GRU -> ragGruRows(rows, from, to, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
             case RAG_MINIMAL -> ragMinimalRows(rows, from, to, hidden, gi, giOffset, gh, bias, hPrev, hPrevOffset, hOut, hOutOffset);
             case RAG_LSTM -> ragLstmRows(rows, from, to, hidden, gi, giOffset, gh, bias, hOut, hOutOffset, c);
+            case MI_RNN -> miRnnRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hOut, hOutOffset);
+            case MI_LSTM -> miLstmRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hOut, hOutOffset, c);
+            case MI_GRU -> miGruRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hPrev, hPrevOffset, hOut, hOutOffset);
         }
     }
 
@@ -187,6 +190,85 @@ final class VectorGatePass implements GatePass {
     // a = gi + gh + b, the pre-activation of one block at units j.. (block offset k = block * H)
     private static FloatVector pre(float[] gi, int g, float[] gh, int q, float[] bias, int k, int j) {
         return load(gi, g + k + j).add(load(gh, q + k + j)).add(load(bias, k + j));
+    }
+
+    // MI pre-activation of rows k + j.. (see ScalarGatePass.miPre for why this order):
+    // ((beta2*Wx + beta1*Uh) + alpha*Wx*Uh) + b, with plain multiplies and adds (no fma) so that
+    // alpha = 0, beta = 1 gives the plain cells' (gi + gh) + b to the bit.
+    private static FloatVector miPre(float[] gi, int g, float[] gh, int q, float[] bias, float[] mi, int width, int k, int j) {
+        FloatVector wx = load(gi, g + k + j);
+        FloatVector uh = load(gh, q + k + j);
+        FloatVector alpha = load(mi, k + j);
+        FloatVector beta1 = load(mi, width + k + j);
+        FloatVector beta2 = load(mi, 2 * width + k + j);
+        return beta2.mul(wx).add(beta1.mul(uh)).add(alpha.mul(wx).mul(uh)).add(load(bias, k + j));
+    }
+
+    private static void miRnnRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias, float[] mi,
+                                  float[] hOut, int hoo) {
+        int end = from + S.loopBound(to - from);
+        for (int b = 0; b < rows; b++) {
+            int g = go + b * n, q = b * n, ho = hoo + b * n;
+            for (int j = from; j < end; j += S.length()) {
+                store(tanh(miPre(gi, g, gh, q, bias, mi, n, 0, j)), hOut, ho + j);
+            }
+            ScalarGatePass.miRnn(end, to, n, gi, g, gh, q, bias, mi, hOut, ho);
+        }
+    }
+
+    private static void miLstmRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias, float[] mi,
+                                   float[] hOut, int hoo, float[] c) {
+        int end = from + S.loopBound(to - from);
+        for (int b = 0; b < rows; b++) {
+            int g = go + b * 4 * n, q = b * 4 * n, ho = hoo + b * n, cs = b * n;
+            for (int block = 0; block < 4; block++) {
+                miActivateInPlace(from, to, n, gi, g, gh, q, bias, mi, 4 * n, block * n, block == 2);
+            }
+            for (int j = from; j < end; j += S.length()) {
+                FloatVector cNew = load(gh, q + n + j).mul(load(c, cs + j)).add(load(gh, q + j).mul(load(gh, q + 2 * n + j)));
+                store(cNew, c, cs + j);
+                store(load(gh, q + 3 * n + j).mul(tanh(cNew)), hOut, ho + j);
+            }
+            ScalarGatePass.lstmUpdate(end, to, n, gh, q, hOut, ho, c, cs);
+        }
+    }
+
+    // hPrev is read and hOut written at the same rows (the layer updates h in place)
+    private static void miGruRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias, float[] mi,
+                                  float[] hPrev, int hpo, float[] hOut, int hoo) {
+        int end = from + S.loopBound(to - from);
+        int width = 3 * n;
+        for (int b = 0; b < rows; b++) {
+            int g = go + b * width, q = b * width, hp = hpo + b * n, ho = hoo + b * n;
+            for (int block = 0; block < 2; block++) {
+                miActivateInPlace(from, to, n, gi, g, gh, q, bias, mi, width, block * n, false);
+            }
+            // u = r*(gh_n + b_hn) ; n = tanh((beta2*Wx_n + b_in) + (beta1*u + alpha*Wx_n*u)) ; h' = n + z*(h - n)
+            for (int j = from; j < end; j += S.length()) {
+                int row = 2 * n + j;
+                FloatVector r = load(gh, q + j);
+                FloatVector z = load(gh, q + n + j);
+                FloatVector wx = load(gi, g + row);
+                FloatVector u = r.mul(load(gh, q + row).add(load(bias, 3 * n + j)));
+                FloatVector inner = load(mi, 2 * width + row).mul(wx).add(load(bias, 2 * n + j));
+                FloatVector cand = tanh(inner.add(load(mi, width + row).mul(u).add(load(mi, row).mul(wx).mul(u))));
+                FloatVector h = load(hPrev, hp + j);
+                store(cand.add(z.mul(h.sub(cand))), hOut, ho + j);
+            }
+            ScalarGatePass.miGruUpdate(end, to, n, gi, g, gh, q, bias, mi, hPrev, hp, hOut, ho);
+        }
+    }
+
+    // gh[k + j] = act(MI pre-activation) over the block at offset k; one exp, as activateInPlace
+    private static void miActivateInPlace(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias,
+                                          float[] mi, int width, int k, boolean tanh) {
+        int end = from + S.loopBound(to - from);
+        for (int j = from; j < end; j += S.length()) {
+            FloatVector a = miPre(gi, g, gh, q, bias, mi, width, k, j);
+            FloatVector s = sigm(tanh ? a.add(a) : a);
+            store(tanh ? s.add(s).sub(ONE) : s, gh, q + k + j);
+        }
+        ScalarGatePass.miActivateInPlace(end, to, n, gi, g, gh, q, bias, mi, width, k, tanh);
     }
 
     /** {@code hardtanh(v) = min(max(v, -1), 1)}. */

@@ -10,6 +10,7 @@ final class CellFixture {
     final int input, hidden, batch, steps;
     final float[] wIh, wHh, bIh, bHh;
     final float[] x, h0, c0;
+    final MiParameters mi;   // MI cells only
 
     CellFixture(CellType type, int input, int hidden, int batch, int steps, long seed) {
         this(type, input, hidden, batch, steps, seed, 1f);
@@ -32,6 +33,20 @@ final class CellFixture {
         x = uniform(random, steps * batch * input, 1f);
         h0 = uniform(random, batch * hidden, 0.5f);
         c0 = type.hasCellState() ? uniform(random, batch * hidden, 0.5f) : null;
+        mi = type.multiplicative() ? randomMi(random, rows) : null;
+    }
+
+    /** alpha in [0.5, 1.5], beta1 and beta2 in [0.2, 1]: around the usual initialisation, all terms live. */
+    static MiParameters randomMi(SplittableRandom random, int rows) {
+        float[] alpha = new float[rows];
+        float[] beta1 = new float[rows];
+        float[] beta2 = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            alpha[i] = (float) random.nextDouble(0.5, 1.5);
+            beta1[i] = (float) random.nextDouble(0.2, 1.0);
+            beta2[i] = (float) random.nextDouble(0.2, 1.0);
+        }
+        return new MiParameters(alpha, beta1, beta2);
     }
 
     static float[] uniform(SplittableRandom random, int n, float bound) {
@@ -43,11 +58,11 @@ final class CellFixture {
     }
 
     RecurrentLayer layer() {
-        return RecurrentLayer.create(type, input, hidden, wIh, wHh, bIh, bHh);
+        return layer(org.rnnkernels.blas.Blases.get());
     }
 
     RecurrentLayer layer(org.rnnkernels.blas.Blas blas) {
-        return RecurrentLayer.create(type, input, hidden, wIh, wHh, bIh, bHh, blas);
+        return RecurrentLayer.create(type, input, hidden, wIh, wHh, bIh, bHh, mi, blas);
     }
 
     LayerState initialState(RecurrentLayer layer) {
@@ -60,7 +75,9 @@ final class CellFixture {
 
     ReferenceCell reference() {
         return new ReferenceCell(RefCellType.valueOf(type.name()), input, hidden,
-                toDouble(wIh), toDouble(wHh), toDouble(bIh), toDouble(bHh));
+                toDouble(wIh), toDouble(wHh), toDouble(bIh), toDouble(bHh),
+                mi == null ? null : toDouble(mi.alpha()), mi == null ? null : toDouble(mi.beta1()),
+                mi == null ? null : toDouble(mi.beta2()));
     }
 
     ReferenceCell.Sequence runReference() {

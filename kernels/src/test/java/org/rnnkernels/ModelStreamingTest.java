@@ -25,7 +25,8 @@ class ModelStreamingTest {
                 float bound = (float) (1 / Math.sqrt(11));
                 layers.add(RecurrentLayer.create(type, in, 11, CellFixture.uniform(random, rows * in, bound),
                         CellFixture.uniform(random, rows * 11, bound * scale), CellFixture.uniform(random, rows, bound),
-                        CellFixture.uniform(random, rows, bound), SameResult.blas(blas)));
+                        CellFixture.uniform(random, rows, bound),
+                        type.multiplicative() ? CellFixture.randomMi(random, rows) : null, SameResult.blas(blas)));
             }
             int batch = 3;
             int steps = 40;

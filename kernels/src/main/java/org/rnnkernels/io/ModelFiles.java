@@ -12,7 +12,8 @@ import org.rnnkernels.RecurrentModel;
  * The library's own model files: safetensors with PyTorch's parameter names (so PyTorch can read
  * the weights of its classic cells back) and, in the metadata, what PyTorch cannot know: the
  * cell type of every layer ({@code cell_l{k}}, any {@link CellType}, RAG included), the
- * number of layers and the direction.
+ * number of layers and the direction; MI cells add {@code mi_alpha_l{k}}, {@code mi_beta1_l{k}},
+ * {@code mi_beta2_l{k}} (with {@code _reverse}).
  */
 public final class ModelFiles {
     static final String FORMAT = "rnnkernels-model";
@@ -37,6 +38,12 @@ public final class ModelFiles {
                 long rows = (long) layer.cellType().gates() * layer.hiddenSize();
                 tensors.put("weight_ih" + suffix, new Tensor(new long[] {rows, layer.inputSize()}, layer.weightIh()));
                 tensors.put("weight_hh" + suffix, new Tensor(new long[] {rows, layer.hiddenSize()}, layer.weightHh()));
+                org.rnnkernels.MiParameters mi = layer.miParameters();
+                if (mi != null) {
+                    tensors.put("mi_alpha" + suffix, new Tensor(new long[] {rows}, mi.alpha()));
+                    tensors.put("mi_beta1" + suffix, new Tensor(new long[] {rows}, mi.beta1()));
+                    tensors.put("mi_beta2" + suffix, new Tensor(new long[] {rows}, mi.beta2()));
+                }
                 if (layer.biasIh() != null) {
                     tensors.put("bias_ih" + suffix, new Tensor(new long[] {rows}, layer.biasIh()));
                     tensors.put("bias_hh" + suffix, new Tensor(new long[] {rows}, layer.biasHh()));
@@ -64,13 +71,22 @@ public final class ModelFiles {
                 throw new SafeTensorsException(file, null, "metadata cell_l" + k + " = " + name + " is not a cell type");
             }
         }
-        RecurrentModel model = TorchRnn.load(tensors, "", k -> k < layers ? cells[k] : null);
+        RecurrentModel model = TorchRnn.load(tensors, "", k -> k < layers ? cells[k] : null, (k, suffix) ->
+                new org.rnnkernels.MiParameters(vector(tensors, "mi_alpha" + suffix), vector(tensors, "mi_beta1" + suffix),
+                        vector(tensors, "mi_beta2" + suffix)));
         if (model.numLayers() != layers || model.bidirectional() != Boolean.parseBoolean(metadata.get("bidirectional"))) {
             model.close();
             throw new SafeTensorsException(file, null, "metadata says " + layers + " layers, bidirectional="
                     + metadata.get("bidirectional") + "; the tensors hold " + model.numLayers() + ", " + model.bidirectional());
         }
         return model;
+    }
+
+    private static float[] vector(TensorFile file, String name) throws SafeTensorsException {
+        if (!file.contains(name)) {
+            throw new SafeTensorsException(file.path(), name, "missing: a multiplicative-integration layer needs it");
+        }
+        return file.get(name).data();
     }
 
     private static int integer(Path file, Map<String, String> metadata, String key) throws SafeTensorsException {

@@ -40,11 +40,21 @@ public final class TorchRnn {
      * @param type   the cell to build, or null to infer it from the gate count
      */
     public static RecurrentModel load(TensorFile file, String prefix, CellType type) throws IOException {
-        return load(file, prefix, k -> type);
+        if (type != null && type.multiplicative()) {
+            throw new IllegalArgumentException(type + " needs alpha/beta parameters, which a PyTorch state dict does not"
+                    + " have: build its layers with RecurrentLayer.create, or save and load them with ModelFiles");
+        }
+        return load(file, prefix, k -> type, (k, name) -> null);
     }
 
-    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer). */
-    static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer) throws IOException {
+    /** The MI parameters of layer {@code k}, direction suffix {@code name} ("_l0", "_l0_reverse"), or null. */
+    interface MiSource {
+        org.rnnkernels.MiParameters get(int layer, String suffix) throws SafeTensorsException;
+    }
+
+    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer) and MI parameters. */
+    static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer,
+                               MiSource miSource) throws IOException {
         String p = prefix == null ? "" : prefix;
         Path path = file.path();
         if (!file.contains(p + "weight_ih_l0")) {
@@ -61,6 +71,7 @@ public final class TorchRnn {
         List<float[][]> weights = new ArrayList<>();
         List<int[]> sizes = new ArrayList<>();
         List<CellType> cells = new ArrayList<>();
+        List<org.rnnkernels.MiParameters> mis = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             CellType cell = typeOfLayer.apply(k);
             for (int d = 0; d < (bidirectional ? 2 : 1); d++) {
@@ -105,6 +116,7 @@ public final class TorchRnn {
                 }
                 weights.add(new float[][] {wIh.data(), wHh.data(), bIh, bHh});
                 cells.add(cell);
+                mis.add(cell.multiplicative() ? miSource.get(k, suffix) : null);
                 sizes.add(new int[] {(int) wIh.dim(1), hidden});
             }
         }
@@ -123,7 +135,8 @@ public final class TorchRnn {
         try {
             for (int i = 0; i < weights.size(); i++) {
                 float[][] w = weights.get(i);
-                built.add(RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3]));
+                built.add(RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
+                        mis.get(i), org.rnnkernels.blas.Blases.get()));
             }
             return RecurrentModel.of(bidirectional, built);
         } catch (RuntimeException e) {

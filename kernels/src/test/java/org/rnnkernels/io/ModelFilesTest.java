@@ -24,15 +24,18 @@ class ModelFilesTest {
     @Test
     void saveThenLoadRunsIdentically() throws Exception {
         SplittableRandom random = new SplittableRandom(3);
-        CellType[] cells = {CellType.RAG_LSTM, CellType.LSTM};   // mixed cells, same gate layout per layer
+        CellType[] cells = {CellType.RAG_LSTM, CellType.MI_LSTM};   // mixed cells, RAG and MI included
         List<RecurrentLayer> layers = new ArrayList<>();
         int[] inputs = {5, 14};
         for (int k = 0; k < 2; k++) {
             for (int d = 0; d < 2; d++) {
                 int rows = cells[k].gates() * 7;
                 boolean biases = k == 0;
+                org.rnnkernels.MiParameters mi = cells[k].multiplicative()
+                        ? new org.rnnkernels.MiParameters(random(random, rows), random(random, rows), random(random, rows)) : null;
                 layers.add(RecurrentLayer.create(cells[k], inputs[k], 7, random(random, rows * inputs[k]),
-                        random(random, rows * 7), biases ? random(random, rows) : null, biases ? random(random, rows) : null));
+                        random(random, rows * 7), biases ? random(random, rows) : null, biases ? random(random, rows) : null,
+                        mi, org.rnnkernels.blas.Blases.get()));
             }
         }
         Path file = dir.resolve("model.safetensors");
@@ -41,7 +44,7 @@ class ModelFilesTest {
             ModelFiles.save(original, file);
             try (RecurrentModel loaded = ModelFiles.load(file)) {
                 assertEquals(CellType.RAG_LSTM, loaded.layer(0, 1).cellType());
-                assertEquals(CellType.LSTM, loaded.layer(1, 0).cellType());
+                assertEquals(CellType.MI_LSTM, loaded.layer(1, 0).cellType());
                 assertArrayEquals(run(original, input), run(loaded, input));
             }
         }

@@ -15,7 +15,13 @@ public enum RefCellType {
     /** RAG-minimal, blocks {@code z, n}. */
     RAG_MINIMAL(2),
     /** RAG-LSTM, blocks {@code i, f, g, o}. */
-    RAG_LSTM(4);
+    RAG_LSTM(4),
+    /** Multiplicative-integration Elman RNN (tanh). */
+    MI_RNN(1),
+    /** Multiplicative-integration LSTM, blocks {@code i, f, g, o}. */
+    MI_LSTM(4),
+    /** Multiplicative-integration GRU, blocks {@code r, z, n}. */
+    MI_GRU(3);
 
     /** {@code G}, the number of gate blocks stacked in the weight matrices. */
     public final int gates;
@@ -26,6 +32,11 @@ public enum RefCellType {
 
     /** True for the cells that carry a cell state {@code c} besides {@code h} (LSTM and RAG-LSTM). */
     public boolean hasCellState() {
-        return this == LSTM || this == RAG_LSTM;
+        return this == LSTM || this == RAG_LSTM || this == MI_LSTM;
+    }
+
+    /** True for the multiplicative-integration cells, which take alpha, beta1 and beta2. */
+    public boolean multiplicative() {
+        return this == MI_RNN || this == MI_LSTM || this == MI_GRU;
     }
 }

@@ -19,6 +19,9 @@ public final class ReferenceCell {
     private final double[] wHh; // [G*H][H] row-major
     private final double[] bIh; // [G*H]
     private final double[] bHh; // [G*H]
+    private final double[] alpha; // [G*H], MI cells only
+    private final double[] beta1; // [G*H]
+    private final double[] beta2; // [G*H]
 
     /**
      * Weights in PyTorch layout, row-major: wIh [G*H][I] flattened, wHh [G*H][H], bIh [G*H],
@@ -27,6 +30,13 @@ public final class ReferenceCell {
      */
     public ReferenceCell(RefCellType type, int inputSize, int hiddenSize,
                          double[] wIh, double[] wHh, double[] bIh, double[] bHh) {
+        this(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, null, null);
+    }
+
+    /** A multiplicative-integration cell (CELLS.md): {@code alpha, beta1, beta2 [G*H]}, null for the other cells. */
+    public ReferenceCell(RefCellType type, int inputSize, int hiddenSize,
+                         double[] wIh, double[] wHh, double[] bIh, double[] bHh,
+                         double[] alpha, double[] beta1, double[] beta2) {
         this.type = Objects.requireNonNull(type, "type");
         if (inputSize < 1) throw new IllegalArgumentException("inputSize must be >= 1, got " + inputSize);
         if (hiddenSize < 1) throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
@@ -37,6 +47,29 @@ public final class ReferenceCell {
         this.wHh = checkedCopy("wHh", wHh, (long) gh * hiddenSize);
         this.bIh = checkedCopy("bIh", bIh, gh);
         this.bHh = checkedCopy("bHh", bHh, gh);
+        if (type.multiplicative()) {
+            this.alpha = checkedCopy("alpha", alpha, gh);
+            this.beta1 = checkedCopy("beta1", beta1, gh);
+            this.beta2 = checkedCopy("beta2", beta2, gh);
+        } else {
+            if (alpha != null || beta1 != null || beta2 != null) {
+                throw new IllegalArgumentException("alpha, beta1, beta2 are for the MI cells only, not " + type);
+            }
+            this.alpha = this.beta1 = this.beta2 = null;
+        }
+    }
+
+    /**
+     * The MI pre-activation of row {@code row}: alpha*(Wx)*(Uh) + beta1*(Uh) + beta2*(Wx) + b, with
+     * Wx = gi - b_ih and b = b_ih + b_hh (Uh passed by the caller: gh - b_hh, or r*gh_n for MI-GRU's n).
+     */
+    private double mi(int row, double wx, double uh, double b) {
+        return alpha[row] * wx * uh + beta1[row] * uh + beta2[row] * wx + b;
+    }
+
+    // MI pre-activation of a block whose Uh is gh - b_hh
+    private double miRow(double[] gi, double[] gh, int row) {
+        return mi(row, gi[row] - bIh[row], gh[row] - bHh[row], bIh[row] + bHh[row]);
     }
 
     private static double[] checkedCopy(String name, double[] a, long expected) {
@@ -119,6 +152,26 @@ public final class ReferenceCell {
                     double aZ = gi[bz + j] + gh[bz + j];                                // a_z = gi_z + gh_z
                     double n = hardtanh(gi[bn + j] + gh[bn + j]);                       // n = hardtanh(gi_n + gh_n)
                     hNew[j] = hardtanh(inhibit(h[j], relu(-aZ)) + inhibit(n, relu(aZ))); // h' = hardtanh(S(h, relu(-a_z)) + S(n, relu(a_z)))
+                }
+                case MI_RNN -> {
+                    hNew[j] = Math.tanh(mi(j, gi[j] - bIh[j], gh[j] - bHh[j], bIh[j] + bHh[j]));   // h' = tanh(MI(Wx, Uh) + b)
+                }
+                case MI_LSTM -> {
+                    int bi = 0, bf = H, bg = 2 * H, bo = 3 * H;
+                    double i = sigm(miRow(gi, gh, bi + j));                             // i = sigm(MI_i)
+                    double f = sigm(miRow(gi, gh, bf + j));                             // f = sigm(MI_f)
+                    double g = Math.tanh(miRow(gi, gh, bg + j));                        // g = tanh(MI_g)
+                    double o = sigm(miRow(gi, gh, bo + j));                             // o = sigm(MI_o)
+                    cNew[j] = f * c[j] + i * g;                                         // c' = f⊙c + i⊙g
+                    hNew[j] = o * Math.tanh(cNew[j]);                                   // h' = o⊙tanh(c')
+                }
+                case MI_GRU -> {
+                    int br = 0, bz = H, bn = 2 * H;
+                    double r = sigm(miRow(gi, gh, br + j));                             // r = sigm(MI_r)
+                    double z = sigm(miRow(gi, gh, bz + j));                             // z = sigm(MI_z)
+                    double u = r * gh[bn + j];                                          // Uh of block n is r⊙gh_n
+                    double n = Math.tanh(mi(bn + j, gi[bn + j] - bIh[bn + j], u, bIh[bn + j])); // n = tanh(MI(Wx_n, r⊙gh_n) + b_in)
+                    hNew[j] = (1 - z) * n + z * h[j];                                   // h' = (1-z)⊙n + z⊙h
                 }
                 case RAG_LSTM -> {
                     final int bi = 0, bf = H, bg = 2 * H, bo = 3 * H;                   // blocks i, f, g, o
