@@ -17,7 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 
 /**
@@ -34,7 +36,7 @@ import org.rnnkernels.blas.OpenBlas;
 @Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class CellBenchmark {
 
-    @Param({"GRU", "LSTM", "RNN_TANH", "RNN_RELU", "RAG_GRU", "RAG_MINIMAL", "RAG_LSTM"})
+    @Param({"GRU", "LSTM", "RNN_TANH", "RNN_RELU", "RAG_GRU", "RAG_MINIMAL", "RAG_LSTM", "MI_RNN", "MI_LSTM", "MI_GRU"})
     public String cell;
 
     /** {@code BxHxT}, I = H. */
@@ -62,7 +64,8 @@ public class CellBenchmark {
         float bound = (float) (1 / Math.sqrt(s.hidden()));
         layer = RecurrentLayer.create(type, s.hidden(), s.hidden(),
                 uniform(random, rows * s.hidden(), bound), uniform(random, rows * s.hidden(), bound),
-                uniform(random, rows, bound), uniform(random, rows, bound));
+                uniform(random, rows, bound), uniform(random, rows, bound),
+                type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get());
         state = layer.newState(s.batch(), threads);
         steps = s.steps();
         input = uniform(random, steps * s.batch() * s.hidden(), 1f);

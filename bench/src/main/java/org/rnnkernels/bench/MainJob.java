@@ -1,60 +1,282 @@
 package org.rnnkernels.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 import org.rnnkernels.CellType;
+import org.rnnkernels.bench.report.BenchData;
+import org.rnnkernels.bench.report.CompareWriter;
+import org.rnnkernels.bench.report.Machine;
+import org.rnnkernels.bench.report.ReportWriter;
+import org.rnnkernels.bench.report.TorchPeers;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.simd.Simd;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * The main job: runs the cell benchmark (every cell, three shapes, 1 and 2 threads) and the GEMM
- * benchmark with short JMH settings, then prints one table: microseconds per step, GFLOP/s of the
- * matrix products, and each cell's time relative to the GRU of the same shape and threads.
- *
- * <p>{@code --full} uses the benchmarks' own (longer) JMH settings.
+ * The main job: runs the cell benchmark and the sgemm benchmark under JMH, times PyTorch's cells on the
+ * same shapes when it is installed, and writes {@code results/<host>-<yyyyMMdd-HHmmss>/} with
+ * {@code jmh.json}, {@code machine.json}, {@code peers.json}, {@code report.html} and {@code report.md}.
+ * {@code compare} puts several such folders side by side; {@code report} redraws one folder's report.
  */
-public final class MainJob {
-    private MainJob() {
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = {MainJob.Compare.class, MainJob.Report.class},
+        description = {"Runs the rnnkernels benchmark suite (JMH) and writes a results folder with an HTML and "
+                + "Markdown report.", "Default: every cell, shapes 1x256x200, 16x256x100 and 64x512x50 (BxHxT, I = H), "
+                + "threads 1 and all cores, "
+                + "3 warm-up x 0.7 s, 5 x 0.5 s (about 5 minutes on 2 cores)."})
+public final class MainJob implements Callable<Integer> {
+    static final List<String> DEFAULT_SHAPES = List.of("1x256x200", "16x256x100", "64x512x50");
+    static final List<String> QUICK_SHAPES = List.of("1x256x200", "16x256x100");
+    static final List<String> QUICK_CELLS = List.of("GRU", "LSTM", "RAG_GRU", "RAG_MINIMAL", "RNN_TANH");
+
+    @CommandLine.ArgGroup(exclusive = true)
+    Length length = new Length();
+
+    static final class Length {
+        @Option(names = "--quick", description = "fewer cells and shapes, 2 warm-up x 0.5 s, 3 x 0.5 s (about 2 minutes)")
+        boolean quick;
+        @Option(names = "--full", description = "JMH settings of the benchmark annotations (3 x 1 s warm-up, 5 x 1 s)")
+        boolean full;
     }
 
-    public static void main(String[] args) throws RunnerException {
-        boolean full = List.of(args).contains("--full");
-        System.out.println("rnnkernels main job");
-        System.out.println("  JVM:    " + System.getProperty("java.vm.name") + " " + Runtime.version()
-                + ", " + Runtime.getRuntime().availableProcessors() + " CPUs");
-        System.out.println("  BLAS:   " + Blases.get().info());
+    @Option(names = "--threads", split = ",", splitSynopsisLabel = ",", paramLabel = "N",
+            description = "threads sharing each call (default: 1 and all cores)")
+    List<Integer> threads;
+
+    @Option(names = "--blas", paramLabel = "openblas|java",
+            description = "the BLAS the cells use (default: OpenBLAS when it loads, else Java)")
+    String blas;
+
+    @Option(names = "--cells", split = ",", splitSynopsisLabel = ",", paramLabel = "CELL", description = "cell types (default: all)")
+    List<String> cells;
+
+    @Option(names = "--shapes", split = ",", splitSynopsisLabel = ",", paramLabel = "BxHxT", description = "shapes, I = H")
+    List<String> shapes;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
+    Path out;
+
+    @Option(names = "--python", paramLabel = "EXE",
+            description = "the Python that times PyTorch (default: python3 on PATH, else /usr/bin/python3, "
+                    + "whichever imports torch)")
+    String python;
+
+    @Option(names = "--no-peers", description = "do not time PyTorch")
+    boolean noPeers;
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(new CommandLine(new MainJob()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+
+    @Override
+    public Integer call() throws RunnerException, IOException, NoSuchFieldException {
+        String mode = length.quick ? "quick" : length.full ? "full" : "default";
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Integer> threadList = threads != null ? threads : List.copyOf(new LinkedHashSet<>(List.of(1, cores)));
+        List<String> cellList = cells != null ? upper(cells) : length.quick ? QUICK_CELLS
+                : java.util.Arrays.stream(CellBenchmark.class.getField("cell").getAnnotation(
+                        org.openjdk.jmh.annotations.Param.class).value()).toList();
+        List<String> shapeList = shapes != null ? shapes : length.quick ? QUICK_SHAPES : DEFAULT_SHAPES;
+        for (String c : cellList) {
+            CellType.valueOf(c);
+        }
+        if (blas != null) {
+            blas = blas.toLowerCase(Locale.ROOT);
+            if (!blas.equals("openblas") && !blas.equals("java")) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--blas: expected openblas or java");
+            }
+            System.setProperty(Blases.PROPERTY, blas);
+        }
+        List<String> gemmBlases = OpenBlas.load().isPresent() ? List.of("openblas", "java") : List.of("java");
+
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
+        Path dir = base.resolve(Machine.hostname() + "-" + stamp).toAbsolutePath();
+        Files.createDirectories(dir);
+
+        System.out.println("rnnkernels main job (" + mode + ")");
+        System.out.println("  JVM:     " + System.getProperty("java.vm.name") + " " + Runtime.version() + ", " + cores + " CPUs");
+        System.out.println("  BLAS:    " + Blases.get().info());
         System.out.println("  kernels: " + Simd.describe());
+        System.out.println("  cells " + cellList + ", shapes " + shapeList + ", threads " + threadList);
+        System.out.println("  results: " + dir);
         System.out.println();
 
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(CellBenchmark.class.getName())
-                .include(GemmBenchmark.class.getName())
-                .forks(1);
-        if (!full) {
+                .include(CellBenchmark.class.getName() + ".forward")
+                .include(GemmBenchmark.class.getName() + ".sgemm")
+                .param("cell", cellList.toArray(String[]::new))
+                .param("shape", shapeList.toArray(String[]::new))
+                .param("threads", threadList.stream().map(String::valueOf).toArray(String[]::new))
+                .param("blas", gemmBlases.toArray(String[]::new))
+                .forks(1)
+                .shouldFailOnError(true)
+                .resultFormat(ResultFormatType.JSON)
+                .result(dir.resolve(BenchData.JMH_FILE).toString());
+        if (blas != null) {
+            options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
+        }
+        String settings;
+        if (length.quick) {
+            options.warmupIterations(2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+            settings = "1 fork, 2 warm-up x 0.5 s, 3 measured x 0.5 s";
+        } else if (length.full) {
+            settings = "1 fork, annotation defaults: 3 warm-up x 1 s, 5 measured x 1 s";
+        } else {
             options.warmupIterations(3).warmupTime(TimeValue.milliseconds(700))
                     .measurementIterations(5).measurementTime(TimeValue.milliseconds(500));
+            settings = "1 fork, 3 warm-up x 0.7 s, 5 measured x 0.5 s";
         }
-        Collection<RunResult> results = new Runner(options.build()).run();
+        int total = cellList.size() * shapeList.size() * threadList.size() + gemmBlases.size();
+
+        ObjectNode run = runSettings(mode, settings, threadList, cellList, shapeList, gemmBlases);
+        ObjectNode machine = Machine.describe(LocalDateTime.now().toString(), run);
+        BenchData.write(dir.resolve(BenchData.MACHINE_FILE), machine);
+
+        ProgressFormat progress = new ProgressFormat(
+                OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), total);
+        Collection<RunResult> results = new Runner(options.build(), progress).run();
         System.out.println();
         System.out.print(table(results));
+
+        ObjectNode peers;
+        if (noPeers) {
+            peers = BenchData.object().put("available", false).put("reason", "skipped (--no-peers)");
+        } else {
+            String py = python != null ? python : TorchPeers.findPython(List.of("python3", "/usr/bin/python3"));
+            peers = TorchPeers.run(py, cellList, shapeList, threadList, dir, System.out::println);
+            if (!peers.path("available").asBoolean()) {
+                System.out.println("pytorch: not timed: " + peers.path("reason").asText());
+            }
+        }
+        BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
+
+        ReportWriter.write(BenchData.load(dir), dir);
+        System.out.println();
+        System.out.println("report: " + dir.resolve("report.html"));
+        System.out.println("        " + dir.resolve("report.md"));
+        return 0;
     }
 
-    /** The report table, from JMH results (package-private for tests). */
+    private ObjectNode runSettings(String mode, String settings, List<Integer> threadList, List<String> cellList,
+                                   List<String> shapeList, List<String> gemmBlases) {
+        ObjectNode run = BenchData.object();
+        run.put("mode", mode);
+        run.put("jmh", settings);
+        run.put("blasRequested", blas == null ? "default (OpenBLAS when it loads, else Java)" : blas);
+        ArrayNode t = run.putArray("threads");
+        threadList.forEach(t::add);
+        run.put("threadsMeaning", "threads sharing each call (newState(batch, threads)); "
+                + "OpenBLAS runs single-threaded under them; sgemm runs on 1 thread");
+        ArrayNode c = run.putArray("cells");
+        cellList.forEach(c::add);
+        ArrayNode s = run.putArray("shapes");
+        shapeList.forEach(s::add);
+        ArrayNode g = run.putArray("sgemm");
+        gemmBlases.forEach(g::add);
+        run.put("jvmArgs", "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+                + (blas == null ? "" : " -D" + Blases.PROPERTY + "=" + blas));
+        return run;
+    }
+
+    private static List<String> upper(List<String> names) {
+        List<String> out = new ArrayList<>();
+        names.forEach(n -> out.add(n.toUpperCase(Locale.ROOT)));
+        return out;
+    }
+
+    /** {@code bench compare DIR DIR... [--baseline DIR] [--out FILE]}. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Puts several results folders side by side (one HTML page and a Markdown summary), "
+                    + "with ratios to a baseline and a mark where a result got worse by more than the error bars.")
+    static final class Compare implements Callable<Integer> {
+        @Parameters(arity = "2..*", paramLabel = "DIR", description = "results folders")
+        List<Path> dirs;
+
+        @Option(names = "--baseline", paramLabel = "DIR", description = "the folder to compare with (default: the first)")
+        Path baseline;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "the HTML file (default: results/compare-<date>.html); "
+                + "the Markdown goes beside it")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            System.setProperty("java.awt.headless", "true");
+            List<BenchData> data = new ArrayList<>();
+            for (Path d : dirs) {
+                data.add(BenchData.load(d));
+            }
+            int base = 0;
+            if (baseline != null) {
+                base = -1;
+                for (int i = 0; i < dirs.size(); i++) {
+                    if (Files.isSameFile(dirs.get(i), baseline)) {
+                        base = i;
+                    }
+                }
+                if (base < 0) {
+                    data.add(0, BenchData.load(baseline));
+                    base = 0;
+                }
+            }
+            Path file = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"),
+                    "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".html");
+            CompareWriter.Result r = CompareWriter.write(data, base, file);
+            System.out.println("compare: " + r.html() + " (" + r.regressions() + " regression(s) beyond the error bars)");
+            System.out.println("         " + r.markdown());
+            return 0;
+        }
+    }
+
+    /** {@code bench report DIR}: writes the report of an existing results folder again. */
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "Writes report.html and report.md of a results folder again (from its JSON files).")
+    static final class Report implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "a results folder")
+        Path dir;
+
+        @Override
+        public Integer call() throws IOException {
+            System.setProperty("java.awt.headless", "true");
+            ReportWriter.write(BenchData.load(dir), dir);
+            System.out.println("report: " + dir.resolve("report.html"));
+            return 0;
+        }
+    }
+
+    /** The plain-text table printed at the end of a run (package-private for tests). */
     static String table(Collection<RunResult> results) {
         record Row(String cell, String shape, int threads, double usPerStep, double errorPerStep, double gflops) {
         }
         List<Row> rows = new ArrayList<>();
-        Map<String, Double> gru = new HashMap<>();
+        java.util.Map<String, Double> gru = new java.util.HashMap<>();
         StringBuilder out = new StringBuilder();
         for (RunResult r : results) {
             var params = r.getParams();

@@ -1,0 +1,204 @@
+package org.rnnkernels.bench.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * One results folder read back: the cell and sgemm rows from {@code jmh.json}, the PyTorch rows from
+ * {@code peers.json} (when present) and the machine description from {@code machine.json}.
+ */
+public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, JsonNode peers) {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public static final String JMH_FILE = "jmh.json";
+    public static final String MACHINE_FILE = "machine.json";
+    public static final String PEERS_FILE = "peers.json";
+
+    /**
+     * One cell measurement, per step. {@code source} is {@code "rnnkernels"} or {@code "pytorch"};
+     * {@code errorPerStepUs} is JMH's 99.9% half-interval (for PyTorch: half the interquartile range).
+     */
+    public record CellRow(String source, String cell, int batch, int hidden, int steps, int threads,
+                          double usPerStep, double errorPerStepUs) {
+        public String shape() {
+            return batch + "x" + hidden + "x" + steps;
+        }
+
+        /** What the tables show: {@code GRU} or {@code pytorch GRU}. */
+        public String label() {
+            return source.equals("rnnkernels") ? cell : source + " " + cell;
+        }
+
+        /** Gate count of the cell's matrix products (GRU 3, LSTM 4, plain RNN 1; RAG-minimal 2). */
+        public int gates() {
+            return BenchData.gates(cell);
+        }
+
+        /** FLOPs of one step's matrix products: 2 * B * G * H * (I + H), I = H. */
+        public double flopsPerStep() {
+            return 2.0 * batch * gates() * hidden * (2.0 * hidden);
+        }
+
+        public double gflops() {
+            return flopsPerStep() / (usPerStep * 1e3);
+        }
+
+        /** A key naming the benchmark across runs: {@code GRU 1x256x200 t1}. */
+        public String key() {
+            return label() + " " + shape() + " t" + threads;
+        }
+    }
+
+    /** One sgemm measurement: n x n x n, microseconds per call. */
+    public record GemmRow(String blas, int n, double us, double errorUs) {
+        public double gflops() {
+            return 2.0 * n * n * n / (us * 1e3);
+        }
+
+        public String key() {
+            return "sgemm " + n + "^3 " + blas;
+        }
+    }
+
+    /** Gates per cell type, by name (so reading a results folder does not depend on the kernels' enum). */
+    static int gates(String cell) {
+        String c = cell.toUpperCase(Locale.ROOT);
+        try {
+            return org.rnnkernels.CellType.valueOf(c).gates();
+        } catch (IllegalArgumentException | LinkageError e) {
+            if (c.contains("LSTM")) {
+                return 4;
+            }
+            if (c.contains("GRU")) {
+                return 3;
+            }
+            return c.contains("MINIMAL") ? 2 : 1;
+        }
+    }
+
+    public static BenchData load(Path dir) throws IOException {
+        JsonNode machine = Files.exists(dir.resolve(MACHINE_FILE))
+                ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
+        JsonNode jmh = JSON.readTree(dir.resolve(JMH_FILE).toFile());
+        List<CellRow> cells = new ArrayList<>();
+        List<GemmRow> gemms = new ArrayList<>();
+        for (JsonNode r : jmh) {
+            String bench = r.path("benchmark").asText();
+            JsonNode params = r.path("params");
+            JsonNode pm = r.path("primaryMetric");
+            double scale = toMicros(pm.path("scoreUnit").asText("us/op"));
+            double score = pm.path("score").asDouble() * scale;
+            double err = pm.path("scoreError").asDouble(0);
+            err = Double.isFinite(err) ? err * scale : 0;
+            if (bench.endsWith("GemmBenchmark.sgemm")) {
+                gemms.add(new GemmRow(params.path("blas").asText(), params.path("n").asInt(), score, err));
+            } else if (bench.endsWith("CellBenchmark.forward")) {
+                int[] s = parseShape(params.path("shape").asText());
+                cells.add(new CellRow("rnnkernels", params.path("cell").asText(), s[0], s[1], s[2],
+                        params.path("threads").asInt(1), score / s[2], err / s[2]));
+            }
+        }
+        JsonNode peers = Files.exists(dir.resolve(PEERS_FILE))
+                ? JSON.readTree(dir.resolve(PEERS_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
+        for (JsonNode p : peers.path("results")) {
+            int[] s = parseShape(p.path("shape").asText());
+            double iqr = p.path("p75Us").asDouble() - p.path("p25Us").asDouble();
+            cells.add(new CellRow("pytorch", p.path("cell").asText(), s[0], s[1], s[2], p.path("threads").asInt(),
+                    p.path("medianUs").asDouble() / s[2], iqr / 2 / s[2]));
+        }
+        return new BenchData(dir, machine, cells, gemms, peers);
+    }
+
+    static double toMicros(String unit) {
+        return switch (unit) {
+            case "ns/op" -> 1e-3;
+            case "ms/op" -> 1e3;
+            case "s/op" -> 1e6;
+            default -> 1;
+        };
+    }
+
+    static int[] parseShape(String text) {
+        String[] p = text.split("x");
+        return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+    }
+
+    /** Shapes in order of batch, then hidden, then steps. */
+    public List<String> shapes() {
+        TreeSet<int[]> set = new TreeSet<>(Comparator.<int[]>comparingInt(a -> a[0])
+                .thenComparingInt(a -> a[1]).thenComparingInt(a -> a[2]));
+        cells.forEach(c -> set.add(new int[] {c.batch(), c.hidden(), c.steps()}));
+        return set.stream().map(a -> a[0] + "x" + a[1] + "x" + a[2]).toList();
+    }
+
+    /** Thread counts measured, ascending. */
+    public List<Integer> threads() {
+        return cells.stream().map(CellRow::threads).distinct().sorted().toList();
+    }
+
+    /** The rnnkernels GRU row of the same shape and threads, if measured. */
+    public Optional<CellRow> gru(CellRow row) {
+        return cells.stream().filter(c -> c.source().equals("rnnkernels") && c.cell().equals("GRU")
+                && c.shape().equals(row.shape()) && c.threads() == row.threads()).findFirst();
+    }
+
+    /** {@code row}'s time per step over the rnnkernels GRU's of the same shape and threads; NaN without one. */
+    public double ratioToGru(CellRow row) {
+        return gru(row).map(g -> row.usPerStep() / g.usPerStep()).orElse(Double.NaN);
+    }
+
+    /** The measured single-thread sgemm peak, GFLOP/s (the best BLAS); NaN when sgemm was not run. */
+    public double sgemmPeak() {
+        return gemms.stream().mapToDouble(GemmRow::gflops).max().orElse(Double.NaN);
+    }
+
+    /** Rows for one shape: rnnkernels first (in measured order), then PyTorch; by threads within. */
+    public List<CellRow> rows(String shape) {
+        List<String> order = cells.stream().map(CellRow::label).distinct().toList();
+        return cells.stream().filter(c -> c.shape().equals(shape))
+                .sorted(Comparator.comparing((CellRow c) -> c.source().equals("rnnkernels") ? 0 : 1)
+                        .thenComparingInt(c -> order.indexOf(c.label())).thenComparingInt(CellRow::threads))
+                .toList();
+    }
+
+    /** "host-yyyyMMdd-HHmmss" or the folder name. */
+    public String name() {
+        return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+    }
+
+    /** A few machine fields, flattened for headers. */
+    public Map<String, String> summary() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("host", machine.path("hostname").asText("?"));
+        m.put("date", machine.path("date").asText("?"));
+        m.put("CPU", machine.path("cpu").path("model").asText("?") + ", " + machine.path("cpu").path("logicalCpus").asText("?")
+                + " CPUs");
+        m.put("JDK", machine.path("jdk").path("version").asText("?"));
+        m.put("vector", machine.path("vector").asText("?"));
+        m.put("BLAS", machine.path("blas").path("implementation").asText("?") + " "
+                + machine.path("blas").path("coreName").asText(""));
+        return m;
+    }
+
+    /** Writes {@code node} as indented JSON. */
+    public static void write(Path file, JsonNode node) throws IOException {
+        JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), node);
+    }
+
+    public static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+}
