@@ -47,56 +47,56 @@ public final class ModelState implements AutoCloseable {
 
     /** {@code h} of every layer and direction, {@code [L*D][B][H]} flattened (all layers must share H). */
     public float[] hidden() {
-        int hidden = uniformHidden();
-        float[] out = new float[states.length * model.directions() * batch * hidden];
-        int at = 0;
-        for (LayerState[] layer : states) {
-            for (LayerState s : layer) {
-                System.arraycopy(s.h, 0, out, at, s.h.length);
-                at += s.h.length;
-            }
-        }
-        return out;
+        return gather(false);
     }
 
     /** Sets {@code h} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code h_0}). */
     public ModelState setHidden(float[] values) {
-        int hidden = uniformHidden();
-        int count = states.length * model.directions();
-        Checks.length("hidden", values, (long) count * batch * hidden, "[L*D=" + count + "][B=" + batch + "][H=" + hidden + "]");
-        int at = 0;
-        for (LayerState[] layer : states) {
-            for (LayerState s : layer) {
-                System.arraycopy(values, at, s.h, 0, s.h.length);
-                at += s.h.length;
-            }
-        }
-        return this;
+        return scatter("hidden", values, false);
     }
 
     /** {@code c} of every layer and direction, {@code [L*D][B][H]}; for LSTM-type cells only. */
     public float[] cell() {
+        return gather(true);
+    }
+
+    /** Sets {@code c} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code c_0}). */
+    public ModelState setCell(float[] values) {
+        return scatter("cell", values, true);
+    }
+
+    // PyTorch's [L*D][B][H]: layer-major, direction next, each block one LayerState's rows.
+    private float[] gather(boolean cell) {
         int hidden = uniformHidden();
         float[] out = new float[states.length * model.directions() * batch * hidden];
         int at = 0;
         for (LayerState[] layer : states) {
             for (LayerState s : layer) {
-                System.arraycopy(s.cell(), 0, out, at, s.h.length);
+                System.arraycopy(cell ? s.cell() : s.h, 0, out, at, s.h.length);
                 at += s.h.length;
             }
         }
         return out;
     }
 
-    /** Sets {@code c} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code c_0}). */
-    public ModelState setCell(float[] values) {
+    private ModelState scatter(String name, float[] values, boolean cell) {
         int hidden = uniformHidden();
         int count = states.length * model.directions();
-        Checks.length("cell", values, (long) count * batch * hidden, "[L*D=" + count + "][B=" + batch + "][H=" + hidden + "]");
+        Checks.length(name, values, (long) count * batch * hidden, "[L*D=" + count + "][B=" + batch + "][H=" + hidden + "]");
+        for (LayerState[] layer : states) {
+            if (cell && layer[0].c == null) {
+                throw new UnsupportedOperationException(layer[0].type + " layers have no cell state");   // before any write
+            }
+        }
         int at = 0;
         for (LayerState[] layer : states) {
             for (LayerState s : layer) {
-                s.setCell(Arrays.copyOfRange(values, at, at + s.h.length));
+                float[] rows = Arrays.copyOfRange(values, at, at + s.h.length);
+                if (cell) {
+                    s.setCell(rows);
+                } else {
+                    s.setHidden(rows);
+                }
                 at += s.h.length;
             }
         }
