@@ -40,7 +40,7 @@ public class CellBenchmark {
     public String cell;
 
     /** {@code BxHxT}, I = H. */
-    @Param({"1x256x200", "16x256x100", "64x512x50"})
+    @Param({"1x256x200", "1x512x100", "16x256x100", "64x512x50"})
     public String shape;
 
     @Param({"1", "2"})
