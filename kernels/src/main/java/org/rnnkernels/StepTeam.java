@@ -68,7 +68,9 @@ final class StepTeam implements AutoCloseable {
         try {
             work.run(0);
         } catch (Throwable t) {
-            failure = t;                    // releases members waiting at the barrier
+            if (failure == null) {          // keep a worker's original failure over our barrier exit
+                failure = t;                // (and release members waiting at the barrier)
+            }
         }
         for (int spins = 0; running.get() != 0; spins++) {
             pause(spins);
@@ -137,7 +139,9 @@ final class StepTeam implements AutoCloseable {
             try {
                 work.run(member);
             } catch (Throwable t) {
-                failure = t;
+                if (failure == null) {
+                    failure = t;
+                }
             } finally {
                 running.decrementAndGet();
             }
