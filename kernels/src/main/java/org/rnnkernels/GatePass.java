@@ -2,10 +2,10 @@ package org.rnnkernels;
 
 /**
  * The elementwise part of one time step: from the pre-activations of all gate blocks to the new
- * state, one sample row at a time, nothing allocated. Per row, GRU and LSTM first activate their
- * gates in place over {@code gh} (a row is {@code G*H} floats, in L1), RAG-LSTM first sums its
- * pre-activations there; then one loop over {@code H} computes the state. Every other cell is a
- * single loop over {@code H}. (Why not one loop for GRU and LSTM too: see {@link VectorGatePass}.)
+ * state, one sample row at a time, nothing allocated. Per row, GRU, LSTM, MI-GRU and MI-LSTM
+ * first activate their gates in place over {@code gh} (a row is {@code G*H} floats, in L1),
+ * RAG-LSTM first sums its pre-activations there; then one loop over {@code H} computes the state.
+ * Every other cell is a single loop over {@code H}. (Why not one loop for GRU and LSTM too: see {@link VectorGatePass}.)
  *
  * <p>Per sample {@code b} of {@code rows}, with {@code G*H = gates * H}:
  * <ul>

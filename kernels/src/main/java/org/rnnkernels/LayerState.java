@@ -13,7 +13,9 @@ import java.util.Arrays;
  *
  * <p>A state made with {@link RecurrentLayer#newState(int, int)} and more than one thread owns
  * worker threads that share each step with the caller (see {@link RecurrentLayer}); close it to
- * stop them. They are daemon threads and park when idle, so a forgotten state costs no CPU.
+ * stop them. They are daemon threads and park when idle, so a forgotten state costs no CPU, but
+ * its threads live until it is closed. A state obtained from {@link ModelState#layer(int, int)}
+ * shares its model state's threads, and closing it does nothing: close the model state.
  */
 public final class LayerState implements AutoCloseable {
     final CellType type;
@@ -58,9 +60,17 @@ public final class LayerState implements AutoCloseable {
     int[] fullBatchSizes(int steps) {
         if (fullBatchSizes.length < steps) {
             fullBatchSizes = new int[steps];
-            java.util.Arrays.fill(fullBatchSizes, batch);
+            Arrays.fill(fullBatchSizes, batch);
         }
         return fullBatchSizes;
+    }
+
+    /** A state's arrays must fit Java arrays: {@code B*G*H} floats for {@code gh}. */
+    static void checkSize(CellType type, int batch, int hidden) {
+        if ((long) batch * hidden * type.gates() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch " + batch + " x " + type.gates() + " x hidden " + hidden
+                    + " floats of state do not fit one Java array");
+        }
     }
 
     /** Makes sure the input-projection scratch holds {@code floats}; grows it only when too small. */

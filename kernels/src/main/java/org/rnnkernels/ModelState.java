@@ -42,6 +42,10 @@ public final class ModelState implements AutoCloseable {
 
     /** The state of layer {@code k}, direction {@code d}: read it, or set its {@code h}/{@code c}. */
     public LayerState layer(int k, int d) {
+        if (k < 0 || k >= states.length || d < 0 || d >= model.directions()) {
+            throw new IllegalArgumentException("layer(" + k + ", " + d + "): the model has " + states.length
+                    + " layers and " + model.directions() + " direction(s)");
+        }
         return states[k][d];
     }
 

@@ -38,9 +38,10 @@ import org.rnnkernels.blas.Blases;
  */
 public final class RecurrentLayer implements AutoCloseable {
     private static final long ALIGNMENT = 64;
-    // Split points of the gate pass between threads: a whole number of vectors (16 floats covers
-    // every width up to 512 bits), so no unit falls into a scalar tail that a one-thread pass has not.
-    private static final int UNIT_ALIGNMENT = 16;
+    // Split points of the gate pass between threads: a whole number of vectors at any width (16
+    // floats, or the lane count of a wider machine), so no unit falls into a scalar tail that a
+    // one-thread pass does not have.
+    private static final int UNIT_ALIGNMENT = Math.max(16, org.rnnkernels.simd.Simd.vectorBits() / Float.SIZE);
 
     private final CellType type;
     private final int inputSize;
@@ -146,14 +147,17 @@ public final class RecurrentLayer implements AutoCloseable {
      * A zero state whose steps are shared by {@code threads} threads: the caller and
      * {@code threads - 1} workers the state owns (close the state to stop them). Each step's
      * recurrent product is split by panels of {@code W_hh} (each thread streams its own part, which
-     * then stays in its core's cache) and its gate pass by hidden units. Results are bit-identical
-     * to one thread. The input projection is split by columns across the same threads, so OpenBLAS
+     * then stays in its core's cache) and its gate pass by hidden units. With the Java BLAS the
+     * results are bit-identical to one thread; with OpenBLAS they agree to float rounding (it sums
+     * a row differently with the shape of the call, and above batch 64 or without the Vector API
+     * the recurrent product is split by samples). The input projection is split by columns, so OpenBLAS
      * should then run single-threaded ({@code OpenBlas.setThreads(1)}): its own threads spin
      * after each call and would compete with these for the cores.
      */
     public LayerState newState(int batch, int threads) {
         Checks.positive("batch", batch);
         Checks.positive("threads", threads);
+        LayerState.checkSize(type, batch, hiddenSize);     // before any worker thread starts
         return new LayerState(type, batch, hiddenSize, threads);
     }
 
@@ -233,6 +237,7 @@ public final class RecurrentLayer implements AutoCloseable {
                 rowStart += active;
             }
         }
+        step.layer = null;         // nor this layer
     }
 
     /**
@@ -267,6 +272,7 @@ public final class RecurrentLayer implements AutoCloseable {
         } else {
             state.team.run(projection);
         }
+        projection.input = null;   // do not keep the caller's array reachable from the state
     }
 
     // Member m's columns of gi = X * W_ih^T (a block of the G*H gate rows of W_ih), for all rows.
@@ -367,7 +373,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
     }
 
-    private void requireOpen() {
+    void requireOpen() {
         if (!arena.scope().isAlive()) {
             throw new IllegalStateException("this " + type + " layer is closed");
         }

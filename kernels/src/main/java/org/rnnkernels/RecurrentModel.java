@@ -1,6 +1,5 @@
 package org.rnnkernels;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -61,6 +60,10 @@ public final class RecurrentModel implements AutoCloseable {
             RecurrentLayer first = grid[k][0];
             for (int d = 1; d < directions; d++) {
                 RecurrentLayer other = grid[k][d];
+                if (other.cellType() != first.cellType()) {
+                    throw new IllegalArgumentException("layer " + k + ": reverse direction is " + other.cellType()
+                            + ", forward is " + first.cellType() + "; both directions of a layer are one cell type");
+                }
                 if (other.inputSize() != first.inputSize() || other.hiddenSize() != first.hiddenSize()) {
                     throw new IllegalArgumentException("layer " + k + ": reverse direction is I=" + other.inputSize()
                             + ", H=" + other.hiddenSize() + ", forward is I=" + first.inputSize() + ", H=" + first.hiddenSize());
@@ -109,6 +112,9 @@ public final class RecurrentModel implements AutoCloseable {
     public ModelState newState(int batch, int threads) {
         Checks.positive("batch", batch);
         Checks.positive("threads", threads);
+        for (RecurrentLayer[] layer : layers) {
+            LayerState.checkSize(layer[0].cellType(), batch, layer[0].hiddenSize());   // before any worker thread starts
+        }
         return new ModelState(this, batch, threads);
     }
 
@@ -152,16 +158,12 @@ public final class RecurrentModel implements AutoCloseable {
         if (input == output) {
             throw new IllegalArgumentException("input and output are the same array");
         }
-        state.run(input, layout, steps, lengths, output);
-    }
-
-    /** All layers' layers, in PyTorch's order. */
-    List<RecurrentLayer> layersInOrder() {
-        List<RecurrentLayer> list = new ArrayList<>();
         for (RecurrentLayer[] layer : layers) {
-            list.addAll(List.of(layer));
+            for (RecurrentLayer direction : layer) {
+                direction.requireOpen();
+            }
         }
-        return list;
+        state.run(input, layout, steps, lengths, output);
     }
 
     @Override

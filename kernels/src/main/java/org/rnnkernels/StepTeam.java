@@ -8,8 +8,9 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed team of threads that share the work of each time step: the caller is member 0, and
  * {@code size - 1} worker threads are members 1 and up. A step is a few microseconds, so handing
  * it out must cost far less than a thread pool's queue and wake-up: workers spin on a volatile
- * generation counter while steps keep coming, and park only after about
- * {@value #SPINS_BEFORE_PARK} idle spins (tens of microseconds), so an idle team costs no CPU.
+ * generation counter while steps keep coming ({@value #YIELD_AFTER_SPINS} pure spins, then
+ * yielding the core), and park after {@value #SPINS_BEFORE_PARK} idle rounds (a few milliseconds),
+ * so an idle team costs no CPU.
  *
  * <p>Not thread-safe: one caller thread drives a team (it belongs to one {@link LayerState}).
  */
@@ -132,8 +133,8 @@ final class StepTeam implements AutoCloseable {
                     parked.set(member - 1, 0);
                 }
             }
-            if (closed) {
-                return;
+            if (closed && generation == seen) {
+                return;          // closed with no step pending; a step already handed out still runs
             }
             seen = generation;
             try {

@@ -1,7 +1,6 @@
 package org.rnnkernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
 
@@ -106,12 +105,18 @@ final class VectorPanelProduct implements PanelProduct {
     }
 
     // The last panel when rows is not a multiple of WIDTH: store only its first `valid` outputs.
+    // Four explicit stores: vectors put in an array would be boxed.
     private static void storePartial(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
                                      float[] y, int yo, int valid) {
-        FloatVector[] parts = {a0, a1, a2, a3};
-        for (int v = 0; v < 4 && valid > v * L; v++) {
-            VectorMask<Float> m = S.indexInRange(v * L, valid);
-            parts[v].intoArray(y, yo + v * L, m);
+        a0.intoArray(y, yo, S.indexInRange(0, valid));
+        if (valid > L) {
+            a1.intoArray(y, yo + L, S.indexInRange(L, valid));
+        }
+        if (valid > 2 * L) {
+            a2.intoArray(y, yo + 2 * L, S.indexInRange(2 * L, valid));
+        }
+        if (valid > 3 * L) {
+            a3.intoArray(y, yo + 3 * L, S.indexInRange(3 * L, valid));
         }
     }
 }

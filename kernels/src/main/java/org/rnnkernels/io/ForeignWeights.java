@@ -77,6 +77,7 @@ public final class ForeignWeights {
             throw new IllegalArgumentException("resetAfter = false: that GRU resets before the recurrent product,"
                     + " a different cell from PyTorch's (and this library's) GRU");
         }
+        positive(inputSize, hiddenSize);
         int width = 3 * hiddenSize;
         float[] inputBias = null;
         float[] recurrentBias = null;
@@ -95,6 +96,7 @@ public final class ForeignWeights {
 
     private static TorchWeights onnx(float[] w, float[] r, float[] b, int direction, int directions, int inputSize,
                                      int hiddenSize, int[] fromOnnx) {
+        positive(inputSize, hiddenSize);
         int gates = fromOnnx.length;
         int rows = gates * hiddenSize;
         if (directions != 1 && directions != 2 || direction < 0 || direction >= directions) {
@@ -124,6 +126,7 @@ public final class ForeignWeights {
     // Keras stores x * kernel (kernel [in][G*H]): PyTorch's W[row][k] = kernel[k][column], gate blocks reordered.
     private static TorchWeights keras(float[] kernel, float[] recurrentKernel, float[] inputBias, float[] recurrentBias,
                                       int inputSize, int hiddenSize, int[] fromKeras) {
+        positive(inputSize, hiddenSize);
         int rows = fromKeras.length * hiddenSize;
         length("kernel", kernel, (long) inputSize * rows, "[" + inputSize + "][" + rows + "]");
         length("recurrentKernel", recurrentKernel, (long) hiddenSize * rows, "[" + hiddenSize + "][" + rows + "]");
@@ -159,6 +162,12 @@ public final class ForeignWeights {
             System.arraycopy(bias, from[j] * hidden, out, j * hidden, hidden);
         }
         return out;
+    }
+
+    private static void positive(int inputSize, int hiddenSize) {
+        if (inputSize <= 0 || hiddenSize <= 0) {
+            throw new IllegalArgumentException("inputSize = " + inputSize + ", hiddenSize = " + hiddenSize + ": expected both > 0");
+        }
     }
 
     private static void length(String name, float[] array, long expected, String shape) {

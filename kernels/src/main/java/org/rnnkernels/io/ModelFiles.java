@@ -44,8 +44,9 @@ public final class ModelFiles {
                     tensors.put("mi_beta1" + suffix, new Tensor(new long[] {rows}, mi.beta1()));
                     tensors.put("mi_beta2" + suffix, new Tensor(new long[] {rows}, mi.beta2()));
                 }
-                if (layer.biasIh() != null) {
-                    tensors.put("bias_ih" + suffix, new Tensor(new long[] {rows}, layer.biasIh()));
+                float[] bIh = layer.biasIh();
+                if (bIh != null) {
+                    tensors.put("bias_ih" + suffix, new Tensor(new long[] {rows}, bIh));
                     tensors.put("bias_hh" + suffix, new Tensor(new long[] {rows}, layer.biasHh()));
                 }
             }
@@ -62,6 +63,9 @@ public final class ModelFiles {
                     + metadata.get("format") + "); for a PyTorch state dict use TorchRnn.load");
         }
         int layers = integer(file, metadata, "num_layers");
+        if (layers < 1) {
+            throw new SafeTensorsException(file, null, "metadata num_layers = " + layers + ", expected >= 1");
+        }
         CellType[] cells = new CellType[layers];
         for (int k = 0; k < layers; k++) {
             String name = metadata.get("cell_l" + k);

@@ -116,7 +116,18 @@ public final class TorchRnn {
                 }
                 weights.add(new float[][] {wIh.data(), wHh.data(), bIh, bHh});
                 cells.add(cell);
-                mis.add(cell.multiplicative() ? miSource.get(k, suffix) : null);
+                org.rnnkernels.MiParameters mi = cell.multiplicative() ? miSource.get(k, suffix) : null;
+                if (mi != null) {
+                    String[] names = {"mi_alpha", "mi_beta1", "mi_beta2"};
+                    float[][] vectors = {mi.alpha(), mi.beta1(), mi.beta2()};
+                    for (int v = 0; v < 3; v++) {
+                        if (vectors[v].length != rows) {
+                            throw new SafeTensorsException(path, p + names[v] + suffix, vectors[v].length
+                                    + " values, expected [" + rows + "] for " + cell + " with H=" + hidden);
+                        }
+                    }
+                }
+                mis.add(mi);
                 sizes.add(new int[] {(int) wIh.dim(1), hidden});
             }
         }
