@@ -27,7 +27,15 @@ public enum CellType {
     /** Multiplicative-integration LSTM, blocks {@code i, f, g, o}. */
     MI_LSTM(4, true),
     /** Multiplicative-integration GRU, blocks {@code r, z, n}; block {@code n} integrates {@code r*gh_n}. */
-    MI_GRU(3, false);
+    MI_GRU(3, false),
+    /**
+     * EGRU, event-based activity-sparse GRU, blocks {@code r, z, n}: per-unit thresholds
+     * {@code theta > 0} ({@link RecurrentLayer#createEgru}); the output {@code y} (this cell's
+     * {@code h}) is {@code c_pre} where {@code c_pre > theta} and 0 elsewhere, and the internal state
+     * {@code c} is reset by subtraction. The recurrent product reads only the columns of
+     * {@code W_hh} whose {@code y_j != 0}, so its cost falls with activity.
+     */
+    EGRU(3, true);
 
     private final int gates;
     private final boolean cellState;
@@ -52,7 +60,12 @@ public enum CellType {
      * {@code r*gh_n}), so {@code b_ih_n} and {@code b_hh_n} cannot be folded into one bias.
      */
     boolean resetsCandidate() {
-        return this == GRU || this == RAG_GRU || this == MI_GRU;
+        return this == GRU || this == RAG_GRU || this == MI_GRU || this == EGRU;
+    }
+
+    /** Whether the cell's output is sparse and its recurrent product skips zero inputs (EGRU). */
+    public boolean eventBased() {
+        return this == EGRU;
     }
 
     /** Whether the cell takes multiplicative-integration parameters ({@link MiParameters}). */

@@ -13,10 +13,12 @@ package org.rnnkernels;
  *   <li>{@code gh[b*G*H ...]}: the recurrent product {@code W_hh h}, without bias; scratch, may be
  *       overwritten;</li>
  *   <li>{@code bias}: {@link PackedBias} (both biases folded where the cell allows it);</li>
- *   <li>{@code mi}: {@code [alpha | beta1 | beta2]}, each {@code [G*H]}, for the MI cells (else null);</li>
+ *   <li>{@code mi}: the cell's own parameters: {@code [alpha | beta1 | beta2]}, each {@code [G*H]}, for
+ *       the MI cells; the thresholds {@code theta [H]} for EGRU; else null;</li>
  *   <li>{@code hPrev[hPrevOffset + b*H ...]} is read and {@code hOut[hOutOffset + b*H ...]} written; they may
  *       be the same place (streaming updates the state in place);</li>
- *   <li>{@code c[b*H ...]}: the cell state, updated in place (null for cells without one).</li>
+ *   <li>{@code c[b*H ...]}: the cell state, updated in place (null for cells without one); EGRU's
+ *       internal state, whose {@code hOut} is the sparse output {@code y}.</li>
  * </ul>
  * Implementations are stateless.
  */

@@ -32,6 +32,15 @@ public final class LayerState implements AutoCloseable {
     final MemorySegment ghSegment;
     // Threads sharing each step (null: the caller alone), and the step they run, reused.
     final StepTeam team;
+    // EGRU only (else null): per sample b, the indices j with y[b, j] != 0 at active[b*H ..], in
+    // increasing order, and how many (activeCount[b]); refreshed before each step.
+    final int[] active;
+    final int[] activeCount;
+    // EGRU activity since the last reset: nonzero recurrent inputs y_{t-1}, and all of them
+    private long activeInputs;
+    private long inputs;
+    private int lastActive;
+    private int lastInputs;
     private final boolean ownsTeam;
     final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
     final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
@@ -52,6 +61,52 @@ public final class LayerState implements AutoCloseable {
         this.ghSegment = MemorySegment.ofArray(gh);
         this.team = team;
         this.ownsTeam = ownsTeam;
+        this.active = type.eventBased() ? new int[batch * hidden] : null;
+        this.activeCount = type.eventBased() ? new int[batch] : null;
+    }
+
+    /**
+     * EGRU: lists the nonzero {@code y_j} of samples {@code 0 .. rows-1} for the sparse product,
+     * and counts them. Branch-free: at 10-90% activity a branch per unit would mispredict often.
+     */
+    void gatherActive(int rows) {
+        int total = 0;
+        for (int b = 0; b < rows; b++) {
+            int row = b * hidden;
+            int n = 0;
+            for (int j = 0; j < hidden; j++) {
+                active[row + n] = j;
+                n += h[row + j] != 0f ? 1 : 0;
+            }
+            activeCount[b] = n;
+            total += n;
+        }
+        lastActive = total;
+        lastInputs = rows * hidden;
+        activeInputs += total;
+        inputs += (long) rows * hidden;
+    }
+
+    /**
+     * EGRU's measured activity: the fraction of nonzero outputs {@code y_{t-1}} that the recurrent
+     * products of the steps run since the last {@link #resetActivity()} read (every step of every
+     * sample, one unit each). The product's cost is proportional to it. NaN before any step, and
+     * for the other cells (their products are dense).
+     */
+    public double activity() {
+        return inputs == 0 ? Double.NaN : (double) activeInputs / inputs;
+    }
+
+    /** As {@link #activity()}, for the last step alone. */
+    public double lastStepActivity() {
+        return lastInputs == 0 ? Double.NaN : (double) lastActive / lastInputs;
+    }
+
+    /** Starts a new {@link #activity()} count. */
+    public LayerState resetActivity() {
+        activeInputs = inputs = 0;
+        lastActive = lastInputs = 0;
+        return this;
     }
 
     // batchSizes of an unpacked call: every step has all B samples. Grows to the longest call.
@@ -110,7 +165,7 @@ public final class LayerState implements AutoCloseable {
         }
     }
 
-    /** A copy of {@code h}, {@code [B][H]} flattened. */
+    /** A copy of {@code h}, {@code [B][H]} flattened (for EGRU the sparse output {@code y}). */
     public float[] hidden() {
         return h.clone();
     }

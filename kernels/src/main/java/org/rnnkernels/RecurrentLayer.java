@@ -54,26 +54,34 @@ public final class RecurrentLayer implements AutoCloseable {
     private final float[] bIh;      // as given, for export (the packed bias folds them); null without biases
     private final float[] bHh;
     private final MiParameters miParameters;   // MI cells only, as given
-    private final float[] mi;                   // MI cells: [alpha | beta1 | beta2], else null
+    private final float[] thresholds;           // EGRU only, as given
+    // What the gate pass reads beside the biases: MI [alpha | beta1 | beta2], EGRU theta, else null
+    private final float[] cellParameters;
     private final Blas blas;
     private final PanelProduct panels;
+    private final ColumnProduct columns;        // EGRU only
+    private final float[] wHhColumnTiles;       // EGRU only: W_hh in ColumnProduct's layout
     private final GatePass gates;
 
     private RecurrentLayer(CellType type, int inputSize, int hiddenSize,
-                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, Blas blas) {
+                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, float[] thresholds, Blas blas) {
         this.type = type;
         this.miParameters = mi == null ? null : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
-        this.mi = mi == null ? null : mi.packed();
+        this.thresholds = thresholds == null ? null : thresholds.clone();
+        this.cellParameters = mi != null ? mi.packed() : this.thresholds;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.blas = blas;
         this.gates = GatePass.get();
-        this.panels = PanelProduct.get();
         this.bias = PackedBias.pack(type, hiddenSize, bIh, bHh);
         this.bIh = bIh == null ? null : bIh.clone();
         this.bHh = bHh == null ? null : bHh.clone();
         int rows = type.gates() * hiddenSize;
+        // EGRU's product skips the zero columns of y: column tiles instead of row panels
+        this.panels = type.eventBased() ? null : PanelProduct.get();
         this.wHhPanels = panels == null ? null : panels.pack(wHh, rows, hiddenSize);
+        this.columns = type.eventBased() ? ColumnProduct.get() : null;
+        this.wHhColumnTiles = columns == null ? null : columns.pack(wHh, rows, hiddenSize);
         this.arena = Arena.ofShared();
         this.wIh = offHeapCopy(arena, wIh);
         this.wHh = offHeapCopy(arena, wHh);
@@ -109,9 +117,29 @@ public final class RecurrentLayer implements AutoCloseable {
         if (type == null) {
             throw new IllegalArgumentException("type is null");
         }
+        if (type.eventBased()) {
+            throw new IllegalArgumentException(type + " needs its thresholds: use createEgru");
+        }
         if (blas == null) {
             throw new IllegalArgumentException("blas is null");
         }
+        long rows = checkWeights(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
+        if (type.multiplicative()) {
+            if (mi == null) {
+                throw new IllegalArgumentException("mi is null: " + type + " needs alpha, beta1 and beta2 [" + rows + "]");
+            }
+            Checks.length("mi.alpha", mi.alpha(), rows, "[" + rows + "]");
+            Checks.length("mi.beta1", mi.beta1(), rows, "[" + rows + "]");
+            Checks.length("mi.beta2", mi.beta2(), rows, "[" + rows + "]");
+        } else if (mi != null) {
+            throw new IllegalArgumentException("mi is given, but " + type + " is not a multiplicative-integration cell");
+        }
+        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, mi, null, blas);
+    }
+
+    // Sizes and PyTorch-layout weight shapes, for every cell; returns G*H.
+    private static long checkWeights(CellType type, int inputSize, int hiddenSize,
+                                     float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
         Checks.positive("inputSize", inputSize);
         Checks.positive("hiddenSize", hiddenSize);
         long rows = (long) type.gates() * hiddenSize;
@@ -125,17 +153,34 @@ public final class RecurrentLayer implements AutoCloseable {
             Checks.length("bIh", bIh, rows, "[" + rows + "]");
             Checks.length("bHh", bHh, rows, "[" + rows + "]");
         }
-        if (type.multiplicative()) {
-            if (mi == null) {
-                throw new IllegalArgumentException("mi is null: " + type + " needs alpha, beta1 and beta2 [" + rows + "]");
-            }
-            Checks.length("mi.alpha", mi.alpha(), rows, "[" + rows + "]");
-            Checks.length("mi.beta1", mi.beta1(), rows, "[" + rows + "]");
-            Checks.length("mi.beta2", mi.beta2(), rows, "[" + rows + "]");
-        } else if (mi != null) {
-            throw new IllegalArgumentException("mi is given, but " + type + " is not a multiplicative-integration cell");
+        return rows;
+    }
+
+    /** As {@link #createEgru(int, int, float[], float[], float[], float[], float[], Blas)} with the default BLAS. */
+    public static RecurrentLayer createEgru(int inputSize, int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+                                            float[] thresholds) {
+        return createEgru(inputSize, hiddenSize, wIh, wHh, bIh, bHh, thresholds, Blases.get());
+    }
+
+    /**
+     * An {@link CellType#EGRU} layer: GRU-layout weights (blocks {@code r, z, n}) and the per-unit
+     * thresholds {@code theta [H]}, each finite and {@code > 0}. (Weights exported by EvNN order the
+     * blocks {@code z, r, g}: reorder them to {@code r, z, n} first.)
+     */
+    public static RecurrentLayer createEgru(int inputSize, int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+                                            float[] thresholds, Blas blas) {
+        if (blas == null) {
+            throw new IllegalArgumentException("blas is null");
         }
-        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, mi, blas);
+        CellType type = CellType.EGRU;
+        checkWeights(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
+        Checks.length("thresholds", thresholds, hiddenSize, "[" + hiddenSize + "]");
+        for (int j = 0; j < hiddenSize; j++) {
+            if (!(thresholds[j] > 0) || thresholds[j] == Float.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("thresholds[" + j + "] = " + thresholds[j] + ", expected finite and > 0");
+            }
+        }
+        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, thresholds, blas);
     }
 
     /** A zero state for {@code batch} parallel streams, with its own scratch space; steps run on the caller's thread. */
@@ -220,6 +265,9 @@ public final class RecurrentLayer implements AutoCloseable {
             }
             step.rows = active;
             step.giOffset = rowStart * width;
+            if (wHhColumnTiles != null) {
+                state.gatherActive(active);   // which y_j the sparse product reads, before the team splits it
+            }
             if (state.team == null) {
                 stepPart(step, 0, 1);
             } else {
@@ -317,7 +365,12 @@ public final class RecurrentLayer implements AutoCloseable {
         LayerState state = s.state;
         int batch = s.rows;
         int width = type.gates() * hiddenSize;
-        if (wHhPanels != null && batch <= PanelProduct.MAX_BATCH) {
+        if (wHhColumnTiles != null) {
+            // EGRU: gh = W_hh y over the nonzero y_j only (lists from gatherActive)
+            int tiles = columns.tiles(width);
+            columns.multiply(wHhColumnTiles, width, hiddenSize, batch, state.h, state.active, state.activeCount, state.gh,
+                    tiles * member / members, tiles * (member + 1) / members);
+        } else if (wHhPanels != null && batch <= PanelProduct.MAX_BATCH) {
             int panelCount = panels.panels(width);
             panels.multiply(wHhPanels, width, hiddenSize, batch, state.h, 0, state.gh,
                     panelCount * member / members, panelCount * (member + 1) / members);
@@ -339,7 +392,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         // h is updated in place: every member is past the product, which was its last reader.
         gates.apply(type, batch, hiddenSize, unitSplit(member, members), unitSplit(member + 1, members),
-                state.gi, s.giOffset, state.gh, bias, mi, state.h, 0, state.h, 0, state.c);
+                state.gi, s.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
     }
 
     // First hidden unit of member m's share: an even split rounded down to whole vectors.
@@ -405,6 +458,11 @@ public final class RecurrentLayer implements AutoCloseable {
     public MiParameters miParameters() {
         return miParameters == null ? null
                 : new MiParameters(miParameters.alpha().clone(), miParameters.beta1().clone(), miParameters.beta2().clone());
+    }
+
+    /** EGRU's thresholds {@code theta [H]} (a copy), or null for the other cells. */
+    public float[] thresholds() {
+        return thresholds == null ? null : thresholds.clone();
     }
 
     /** A copy of {@code b_ih}, or null for a layer without biases. */

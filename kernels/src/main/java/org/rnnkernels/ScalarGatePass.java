@@ -30,6 +30,7 @@ final class ScalarGatePass implements GatePass {
                 case MI_RNN -> miRnn(from, to, hidden, gi, g, gh, q, bias, mi, hOut, ho);
                 case MI_LSTM -> miLstm(from, to, hidden, gi, g, gh, q, bias, mi, hOut, ho, c, cs);
                 case MI_GRU -> miGru(from, to, hidden, gi, g, gh, q, bias, mi, hPrev, hp, hOut, ho);
+                case EGRU -> egru(from, to, hidden, gi, g, gh, q, bias, mi, hOut, ho, c, cs);
             }
         }
     }
@@ -89,6 +90,39 @@ final class ScalarGatePass implements GatePass {
             float cand = tanh(gi[g + 2 * n + j] + bias[2 * n + j] + r * (gh[q + 2 * n + j] + bias[3 * n + j]));
             float h = hPrev[hp + j];
             hOut[ho + j] = cand + z * (h - cand);
+        }
+    }
+
+    // EGRU, with theta [H] the thresholds: r = sigm(a_r), z = sigm(a_z) stored over gh ;
+    // g = tanh(gi_n + b_in + r*(gh_n + b_hn)) ; c_pre = z*c + (1-z)*g stored over gh_n ;
+    // o = Hv(c_pre - theta), y' = o*c_pre, c' = c_pre - o*theta
+    static void egru(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] theta,
+                     float[] hOut, int ho, float[] c, int cs) {
+        for (int block = 0; block < 2; block++) {
+            activateInPlace(from, to, n, gi, g, gh, q, bias, block * n, false);
+        }
+        egruCandidate(from, to, n, gi, g, gh, q, bias, c, cs);
+        egruFire(from, to, n, gh, q, theta, hOut, ho, c, cs);
+    }
+
+    // c_pre = z*c + (1-z)*g = g + z*(c - g), over gh_n; r and z already activated in gh
+    static void egruCandidate(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] c, int cs) {
+        for (int j = from; j < to; j++) {
+            float r = gh[q + j];
+            float z = gh[q + n + j];
+            float cand = tanh(gi[g + 2 * n + j] + bias[2 * n + j] + r * (gh[q + 2 * n + j] + bias[3 * n + j]));
+            gh[q + 2 * n + j] = cand + z * (c[cs + j] - cand);
+        }
+    }
+
+    // o = Hv(c_pre - theta): y' = c_pre where c_pre > theta, else 0 ; c' = c_pre - theta there, else c_pre.
+    // Written !(c_pre <= theta) so that a NaN c_pre reaches y (as 0*NaN does in the equation), not a silent 0.
+    static void egruFire(int from, int to, int n, float[] gh, int q, float[] theta, float[] hOut, int ho, float[] c, int cs) {
+        for (int j = from; j < to; j++) {
+            float cPre = gh[q + 2 * n + j];
+            boolean fires = !(cPre <= theta[j]);
+            hOut[ho + j] = fires ? cPre : 0f;
+            c[cs + j] = fires ? cPre - theta[j] : cPre;
         }
     }
 

@@ -4,6 +4,8 @@ import static org.rnnkernels.VectorMath.sigm;
 import static org.rnnkernels.VectorMath.tanh;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
 
@@ -51,6 +53,7 @@ final class VectorGatePass implements GatePass {
             case MI_RNN -> miRnnRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hOut, hOutOffset);
             case MI_LSTM -> miLstmRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hOut, hOutOffset, c);
             case MI_GRU -> miGruRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hPrev, hPrevOffset, hOut, hOutOffset);
+            case EGRU -> egruRows(rows, from, to, hidden, gi, giOffset, gh, bias, mi, hOut, hOutOffset, c);
         }
     }
 
@@ -107,6 +110,37 @@ final class VectorGatePass implements GatePass {
                 store(cand.add(z.mul(h.sub(cand))), hOut, ho + j);
             }
             ScalarGatePass.gruUpdate(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+        }
+    }
+
+    // EGRU: r, z activated in place over gh; c_pre = z*c + (1-z)*g = g + z*(c - g) stored over gh_n
+    // (its own loop: with the threshold in the same body the loop passed C2's node budget); then
+    // o = Hv(c_pre - theta), y' = o*c_pre, c' = c_pre - o*theta. theta holds [H] thresholds.
+    private static void egruRows(int rows, int from, int to, int n, float[] gi, int go, float[] gh, float[] bias,
+                                 float[] theta, float[] hOut, int hoo, float[] c) {
+        int end = from + S.loopBound(to - from);
+        for (int b = 0; b < rows; b++) {
+            int g = go + b * 3 * n, q = b * 3 * n, ho = hoo + b * n, cs = b * n;
+            for (int block = 0; block < 2; block++) {
+                activateInPlace(from, to, n, gi, g, gh, q, bias, block * n, false);
+            }
+            for (int j = from; j < end; j += S.length()) {
+                FloatVector r = load(gh, q + j);
+                FloatVector z = load(gh, q + n + j);
+                FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
+                FloatVector gin = load(gi, g + 2 * n + j).add(load(bias, 2 * n + j));
+                FloatVector cand = tanh(gin.add(r.mul(ghn)));
+                store(cand.add(z.mul(load(c, cs + j).sub(cand))), gh, q + 2 * n + j);
+            }
+            ScalarGatePass.egruCandidate(end, to, n, gi, g, gh, q, bias, c, cs);
+            for (int j = from; j < end; j += S.length()) {
+                FloatVector cPre = load(gh, q + 2 * n + j);
+                FloatVector th = load(theta, j);
+                VectorMask<Float> fires = cPre.compare(VectorOperators.LE, th).not();   // NaN fires: see ScalarGatePass.egruFire
+                store(ZERO.blend(cPre, fires), hOut, ho + j);
+                store(cPre.sub(ZERO.blend(th, fires)), c, cs + j);
+            }
+            ScalarGatePass.egruFire(end, to, n, gh, q, theta, hOut, ho, c, cs);
         }
     }
 

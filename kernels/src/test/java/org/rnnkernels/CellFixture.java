@@ -11,6 +11,7 @@ final class CellFixture {
     final float[] wIh, wHh, bIh, bHh;
     final float[] x, h0, c0;
     final MiParameters mi;   // MI cells only
+    final float[] thresholds; // EGRU only
 
     CellFixture(CellType type, int input, int hidden, int batch, int steps, long seed) {
         this(type, input, hidden, batch, steps, seed, 1f);
@@ -34,6 +35,16 @@ final class CellFixture {
         h0 = uniform(random, batch * hidden, 0.5f);
         c0 = type.hasCellState() ? uniform(random, batch * hidden, 0.5f) : null;
         mi = type.multiplicative() ? randomMi(random, rows) : null;
+        thresholds = type.eventBased() ? randomThresholds(random, hidden) : null;
+    }
+
+    /** EGRU thresholds in [0.05, 0.5]: with states in (-1, 1), units fire now and then, neither never nor always. */
+    static float[] randomThresholds(SplittableRandom random, int hidden) {
+        float[] theta = new float[hidden];
+        for (int j = 0; j < hidden; j++) {
+            theta[j] = (float) random.nextDouble(0.05, 0.5);
+        }
+        return theta;
     }
 
     /** alpha in [0.5, 1.5], beta1 and beta2 in [0.2, 1]: around the usual initialisation, all terms live. */
@@ -62,7 +73,8 @@ final class CellFixture {
     }
 
     RecurrentLayer layer(org.rnnkernels.blas.Blas blas) {
-        return RecurrentLayer.create(type, input, hidden, wIh, wHh, bIh, bHh, mi, blas);
+        return type.eventBased() ? RecurrentLayer.createEgru(input, hidden, wIh, wHh, bIh, bHh, thresholds, blas)
+                : RecurrentLayer.create(type, input, hidden, wIh, wHh, bIh, bHh, mi, blas);
     }
 
     LayerState initialState(RecurrentLayer layer) {
@@ -74,6 +86,9 @@ final class CellFixture {
     }
 
     ReferenceCell reference() {
+        if (type.eventBased()) {
+            return ReferenceCell.egru(input, hidden, toDouble(wIh), toDouble(wHh), toDouble(bIh), toDouble(bHh), toDouble(thresholds));
+        }
         return new ReferenceCell(RefCellType.valueOf(type.name()), input, hidden,
                 toDouble(wIh), toDouble(wHh), toDouble(bIh), toDouble(bHh),
                 mi == null ? null : toDouble(mi.alpha()), mi == null ? null : toDouble(mi.beta1()),

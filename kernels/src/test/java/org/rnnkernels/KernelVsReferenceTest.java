@@ -35,7 +35,10 @@ class KernelVsReferenceTest {
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
         int[] hiddens = {1, 15, 16, 17, 33, 256};
-        for (CellType type : CellType.values()) {
+        // EGRU's Heaviside output needs its own comparison (EgruTest): where c_pre is within float
+        // rounding of theta, the kernel may fire where the double reference does not.
+        List<CellType> types = Stream.of(CellType.values()).filter(type -> !type.eventBased()).toList();
+        for (CellType type : types) {
             for (int hidden : hiddens) {
                 for (int batch : new int[] {1, 5}) {
                     for (int steps : new int[] {1, 300}) {
@@ -50,7 +53,7 @@ class KernelVsReferenceTest {
             }
         }
         // More batch sizes, up to both sides of the panel product's limit (BLAS sgemm above it).
-        for (CellType type : CellType.values()) {
+        for (CellType type : types) {
             for (int batch : new int[] {2, 3, 4, PanelProduct.MAX_BATCH, PanelProduct.MAX_BATCH + 1}) {
                 cases.add(Arguments.of(type, 9, 17, batch, batch > 4 ? 12 : 40, 31L * batch));
             }
@@ -159,7 +162,7 @@ class KernelVsReferenceTest {
     static double tolerance(CellType type) {
         return switch (type) {
             case RNN_RELU, RAG_GRU, RAG_MINIMAL, RAG_LSTM -> 1e-5;
-            case RNN_TANH, LSTM, GRU, MI_RNN, MI_LSTM, MI_GRU -> 1e-4;
+            case RNN_TANH, LSTM, GRU, MI_RNN, MI_LSTM, MI_GRU, EGRU -> 1e-4;
         };
     }
 

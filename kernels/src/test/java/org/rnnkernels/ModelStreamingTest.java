@@ -23,10 +23,14 @@ class ModelStreamingTest {
                 int in = k == 0 ? 5 : 11;
                 int rows = type.gates() * 11;
                 float bound = (float) (1 / Math.sqrt(11));
-                layers.add(RecurrentLayer.create(type, in, 11, CellFixture.uniform(random, rows * in, bound),
-                        CellFixture.uniform(random, rows * 11, bound * scale), CellFixture.uniform(random, rows, bound),
-                        CellFixture.uniform(random, rows, bound),
-                        type.multiplicative() ? CellFixture.randomMi(random, rows) : null, SameResult.blas(blas)));
+                float[] wIh = CellFixture.uniform(random, rows * in, bound);
+                float[] wHh = CellFixture.uniform(random, rows * 11, bound * scale);
+                float[] bIh = CellFixture.uniform(random, rows, bound);
+                float[] bHh = CellFixture.uniform(random, rows, bound);
+                layers.add(type.eventBased()
+                        ? RecurrentLayer.createEgru(in, 11, wIh, wHh, bIh, bHh, CellFixture.randomThresholds(random, 11), SameResult.blas(blas))
+                        : RecurrentLayer.create(type, in, 11, wIh, wHh, bIh, bHh,
+                                type.multiplicative() ? CellFixture.randomMi(random, rows) : null, SameResult.blas(blas)));
             }
             int batch = 3;
             int steps = 40;

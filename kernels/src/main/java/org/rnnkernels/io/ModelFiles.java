@@ -13,7 +13,7 @@ import org.rnnkernels.RecurrentModel;
  * the weights of its classic cells back) and, in the metadata, what PyTorch cannot know: the
  * cell type of every layer ({@code cell_l{k}}, any {@link CellType}, RAG included), the
  * number of layers and the direction; MI cells add {@code mi_alpha_l{k}}, {@code mi_beta1_l{k}},
- * {@code mi_beta2_l{k}} (with {@code _reverse}).
+ * {@code mi_beta2_l{k}} (with {@code _reverse}), EGRU its thresholds {@code egru_theta_l{k}}.
  */
 public final class ModelFiles {
     static final String FORMAT = "rnnkernels-model";
@@ -43,6 +43,10 @@ public final class ModelFiles {
                     tensors.put("mi_alpha" + suffix, new Tensor(new long[] {rows}, mi.alpha()));
                     tensors.put("mi_beta1" + suffix, new Tensor(new long[] {rows}, mi.beta1()));
                     tensors.put("mi_beta2" + suffix, new Tensor(new long[] {rows}, mi.beta2()));
+                }
+                float[] theta = layer.thresholds();
+                if (theta != null) {
+                    tensors.put("egru_theta" + suffix, new Tensor(new long[] {layer.hiddenSize()}, theta));
                 }
                 float[] bIh = layer.biasIh();
                 if (bIh != null) {
@@ -75,9 +79,18 @@ public final class ModelFiles {
                 throw new SafeTensorsException(file, null, "metadata cell_l" + k + " = " + name + " is not a cell type");
             }
         }
-        RecurrentModel model = TorchRnn.load(tensors, "", k -> k < layers ? cells[k] : null, (k, suffix) ->
-                new org.rnnkernels.MiParameters(vector(tensors, "mi_alpha" + suffix), vector(tensors, "mi_beta1" + suffix),
-                        vector(tensors, "mi_beta2" + suffix)));
+        RecurrentModel model = TorchRnn.load(tensors, "", k -> k < layers ? cells[k] : null, new TorchRnn.ExtraSource() {
+            @Override
+            public org.rnnkernels.MiParameters mi(int layer, String suffix) throws SafeTensorsException {
+                return new org.rnnkernels.MiParameters(vector(tensors, "mi_alpha" + suffix), vector(tensors, "mi_beta1" + suffix),
+                        vector(tensors, "mi_beta2" + suffix));
+            }
+
+            @Override
+            public float[] thresholds(int layer, String suffix) throws SafeTensorsException {
+                return vector(tensors, "egru_theta" + suffix);
+            }
+        });
         if (model.numLayers() != layers || model.bidirectional() != Boolean.parseBoolean(metadata.get("bidirectional"))) {
             model.close();
             throw new SafeTensorsException(file, null, "metadata says " + layers + " layers, bidirectional="
@@ -88,7 +101,7 @@ public final class ModelFiles {
 
     private static float[] vector(TensorFile file, String name) throws SafeTensorsException {
         if (!file.contains(name)) {
-            throw new SafeTensorsException(file.path(), name, "missing: a multiplicative-integration layer needs it");
+            throw new SafeTensorsException(file.path(), name, "missing: the layer's cell type needs it");
         }
         return file.get(name).data();
     }

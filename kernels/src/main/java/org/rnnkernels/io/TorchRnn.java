@@ -40,21 +40,39 @@ public final class TorchRnn {
      * @param type   the cell to build, or null to infer it from the gate count
      */
     public static RecurrentModel load(TensorFile file, String prefix, CellType type) throws IOException {
-        if (type != null && type.multiplicative()) {
-            throw new IllegalArgumentException(type + " needs alpha/beta parameters, which a PyTorch state dict does not"
-                    + " have: build its layers with RecurrentLayer.create, or save and load them with ModelFiles");
+        if (type != null && (type.multiplicative() || type.eventBased())) {
+            throw new IllegalArgumentException(type + " needs " + (type.eventBased() ? "thresholds" : "alpha/beta parameters")
+                    + ", which a PyTorch state dict does not have: build its layers with RecurrentLayer, or save and load"
+                    + " them with ModelFiles");
         }
-        return load(file, prefix, k -> type, (k, name) -> null);
+        return load(file, prefix, k -> type, NO_EXTRAS);
     }
 
-    /** The MI parameters of layer {@code k}, direction suffix {@code name} ("_l0", "_l0_reverse"), or null. */
-    interface MiSource {
-        org.rnnkernels.MiParameters get(int layer, String suffix) throws SafeTensorsException;
+    /**
+     * The parameters some cells have beside PyTorch's four, for layer {@code k}, direction suffix
+     * {@code suffix} ("_l0", "_l0_reverse"): asked for only where the cell needs them.
+     */
+    interface ExtraSource {
+        org.rnnkernels.MiParameters mi(int layer, String suffix) throws SafeTensorsException;
+
+        float[] thresholds(int layer, String suffix) throws SafeTensorsException;
     }
+
+    private static final ExtraSource NO_EXTRAS = new ExtraSource() {
+        @Override
+        public org.rnnkernels.MiParameters mi(int layer, String suffix) {
+            return null;
+        }
+
+        @Override
+        public float[] thresholds(int layer, String suffix) {
+            return null;
+        }
+    };
 
     /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer) and MI parameters. */
     static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer,
-                               MiSource miSource) throws IOException {
+                               ExtraSource extras) throws IOException {
         String p = prefix == null ? "" : prefix;
         Path path = file.path();
         if (!file.contains(p + "weight_ih_l0")) {
@@ -72,6 +90,7 @@ public final class TorchRnn {
         List<int[]> sizes = new ArrayList<>();
         List<CellType> cells = new ArrayList<>();
         List<org.rnnkernels.MiParameters> mis = new ArrayList<>();
+        List<float[]> thresholds = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             CellType cell = typeOfLayer.apply(k);
             for (int d = 0; d < (bidirectional ? 2 : 1); d++) {
@@ -116,7 +135,13 @@ public final class TorchRnn {
                 }
                 weights.add(new float[][] {wIh.data(), wHh.data(), bIh, bHh});
                 cells.add(cell);
-                org.rnnkernels.MiParameters mi = cell.multiplicative() ? miSource.get(k, suffix) : null;
+                org.rnnkernels.MiParameters mi = cell.multiplicative() ? extras.mi(k, suffix) : null;
+                float[] theta = cell.eventBased() ? extras.thresholds(k, suffix) : null;
+                if (theta != null && theta.length != hidden) {
+                    throw new SafeTensorsException(path, p + "egru_theta" + suffix, theta.length
+                            + " values, expected [" + hidden + "] for " + cell + " with H=" + hidden);
+                }
+                thresholds.add(theta);
                 if (mi != null) {
                     String[] names = {"mi_alpha", "mi_beta1", "mi_beta2"};
                     float[][] vectors = {mi.alpha(), mi.beta1(), mi.beta2()};
@@ -146,8 +171,11 @@ public final class TorchRnn {
         try {
             for (int i = 0; i < weights.size(); i++) {
                 float[][] w = weights.get(i);
-                built.add(RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
-                        mis.get(i), org.rnnkernels.blas.Blases.get()));
+                built.add(cells.get(i).eventBased()
+                        ? RecurrentLayer.createEgru(sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
+                                thresholds.get(i), org.rnnkernels.blas.Blases.get())
+                        : RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
+                                mis.get(i), org.rnnkernels.blas.Blases.get()));
             }
             return RecurrentModel.of(bidirectional, built);
         } catch (RuntimeException e) {

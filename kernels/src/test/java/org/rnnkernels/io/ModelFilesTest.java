@@ -24,18 +24,22 @@ class ModelFilesTest {
     @Test
     void saveThenLoadRunsIdentically() throws Exception {
         SplittableRandom random = new SplittableRandom(3);
-        CellType[] cells = {CellType.RAG_LSTM, CellType.MI_LSTM};   // mixed cells, RAG and MI included
+        CellType[] cells = {CellType.RAG_LSTM, CellType.MI_LSTM, CellType.EGRU};   // mixed cells, RAG, MI and EGRU included
         List<RecurrentLayer> layers = new ArrayList<>();
-        int[] inputs = {5, 14};
-        for (int k = 0; k < 2; k++) {
+        int[] inputs = {5, 14, 14};
+        for (int k = 0; k < 3; k++) {
             for (int d = 0; d < 2; d++) {
                 int rows = cells[k].gates() * 7;
                 boolean biases = k == 0;
                 org.rnnkernels.MiParameters mi = cells[k].multiplicative()
                         ? new org.rnnkernels.MiParameters(random(random, rows), random(random, rows), random(random, rows)) : null;
-                layers.add(RecurrentLayer.create(cells[k], inputs[k], 7, random(random, rows * inputs[k]),
-                        random(random, rows * 7), biases ? random(random, rows) : null, biases ? random(random, rows) : null,
-                        mi, org.rnnkernels.blas.Blases.get()));
+                float[] wIh = random(random, rows * inputs[k]);
+                float[] wHh = random(random, rows * 7);
+                float[] bIh = biases ? random(random, rows) : null;
+                float[] bHh = biases ? random(random, rows) : null;
+                layers.add(cells[k].eventBased()
+                        ? RecurrentLayer.createEgru(inputs[k], 7, wIh, wHh, bIh, bHh, new float[] {0.1f, 0.2f, 0.05f, 0.3f, 0.1f, 0.4f, 0.2f})
+                        : RecurrentLayer.create(cells[k], inputs[k], 7, wIh, wHh, bIh, bHh, mi, org.rnnkernels.blas.Blases.get()));
             }
         }
         Path file = dir.resolve("model.safetensors");
@@ -45,6 +49,8 @@ class ModelFilesTest {
             try (RecurrentModel loaded = ModelFiles.load(file)) {
                 assertEquals(CellType.RAG_LSTM, loaded.layer(0, 1).cellType());
                 assertEquals(CellType.MI_LSTM, loaded.layer(1, 0).cellType());
+                assertEquals(CellType.EGRU, loaded.layer(2, 1).cellType());
+                assertArrayEquals(original.layer(2, 1).thresholds(), loaded.layer(2, 1).thresholds());
                 assertArrayEquals(run(original, input), run(loaded, input));
             }
         }

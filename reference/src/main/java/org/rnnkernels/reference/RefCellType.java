@@ -21,7 +21,9 @@ public enum RefCellType {
     /** Multiplicative-integration LSTM, blocks {@code i, f, g, o}. */
     MI_LSTM(4),
     /** Multiplicative-integration GRU, blocks {@code r, z, n}. */
-    MI_GRU(3);
+    MI_GRU(3),
+    /** EGRU, event-based GRU: blocks {@code r, z, n}; output {@code y} sparse, internal state {@code c}. */
+    EGRU(3);
 
     /** {@code G}, the number of gate blocks stacked in the weight matrices. */
     public final int gates;
@@ -30,9 +32,12 @@ public enum RefCellType {
         this.gates = gates;
     }
 
-    /** True for the cells that carry a cell state {@code c} besides {@code h} (LSTM and RAG-LSTM). */
+    /**
+     * True for the cells that carry a cell state {@code c} besides {@code h} (the LSTMs; EGRU, whose
+     * {@code h} is the sparse output {@code y} and {@code c} its internal state).
+     */
     public boolean hasCellState() {
-        return this == LSTM || this == RAG_LSTM || this == MI_LSTM;
+        return this == LSTM || this == RAG_LSTM || this == MI_LSTM || this == EGRU;
     }
 
     /** True for the multiplicative-integration cells, which take alpha, beta1 and beta2. */

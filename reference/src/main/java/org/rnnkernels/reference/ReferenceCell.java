@@ -22,6 +22,7 @@ public final class ReferenceCell {
     private final double[] alpha; // [G*H], MI cells only
     private final double[] beta1; // [G*H]
     private final double[] beta2; // [G*H]
+    private final double[] theta; // [H], EGRU only: the per-unit thresholds
 
     /**
      * Weights in PyTorch layout, row-major: wIh [G*H][I] flattened, wHh [G*H][H], bIh [G*H],
@@ -37,6 +38,21 @@ public final class ReferenceCell {
     public ReferenceCell(RefCellType type, int inputSize, int hiddenSize,
                          double[] wIh, double[] wHh, double[] bIh, double[] bHh,
                          double[] alpha, double[] beta1, double[] beta2) {
+        this(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, alpha, beta1, beta2, null);
+    }
+
+    /**
+     * An EGRU (CELLS.md): GRU-layout weights and the per-unit thresholds {@code theta [H]}, each
+     * finite and {@code > 0}. Its {@code h} is the sparse output {@code y}, its {@code c} the internal state.
+     */
+    public static ReferenceCell egru(int inputSize, int hiddenSize, double[] wIh, double[] wHh, double[] bIh, double[] bHh,
+                                     double[] theta) {
+        return new ReferenceCell(RefCellType.EGRU, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, null, null, theta);
+    }
+
+    private ReferenceCell(RefCellType type, int inputSize, int hiddenSize,
+                          double[] wIh, double[] wHh, double[] bIh, double[] bHh,
+                          double[] alpha, double[] beta1, double[] beta2, double[] theta) {
         this.type = Objects.requireNonNull(type, "type");
         if (inputSize < 1) throw new IllegalArgumentException("inputSize must be >= 1, got " + inputSize);
         if (hiddenSize < 1) throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
@@ -56,6 +72,17 @@ public final class ReferenceCell {
                 throw new IllegalArgumentException("alpha, beta1, beta2 are for the MI cells only, not " + type);
             }
             this.alpha = this.beta1 = this.beta2 = null;
+        }
+        if (type == RefCellType.EGRU) {
+            this.theta = checkedCopy("theta", theta, hiddenSize);
+            for (int j = 0; j < hiddenSize; j++) {
+                if (!(this.theta[j] > 0) || Double.isInfinite(this.theta[j])) {
+                    throw new IllegalArgumentException("theta[" + j + "] = " + this.theta[j] + ", expected finite and > 0");
+                }
+            }
+        } else {
+            if (theta != null) throw new IllegalArgumentException("theta is for EGRU only, not " + type);
+            this.theta = null;
         }
     }
 
@@ -172,6 +199,17 @@ public final class ReferenceCell {
                     double u = r * gh[bn + j];                                          // Uh of block n is r⊙gh_n
                     double n = Math.tanh(mi(bn + j, gi[bn + j] - bIh[bn + j], u, bIh[bn + j])); // n = tanh(MI(Wx_n, r⊙gh_n) + b_in)
                     hNew[j] = (1 - z) * n + z * h[j];                                   // h' = (1-z)⊙n + z⊙h
+                }
+                case EGRU -> {
+                    // h is y_{t-1}, the sparse output: gh = W_hh y_{t-1} + b_hh above
+                    final int br = 0, bz = H, bn = 2 * H;                               // blocks r, z, n
+                    double r = sigm(gi[br + j] + gh[br + j]);                           // r = sigm(gi_r + gh_r)
+                    double z = sigm(gi[bz + j] + gh[bz + j]);                           // z = sigm(gi_z + gh_z)
+                    double g = Math.tanh(gi[bn + j] + r * gh[bn + j]);                  // g = tanh(gi_n + r⊙gh_n)
+                    double cPre = z * c[j] + (1 - z) * g;                               // c_pre = z⊙c + (1-z)⊙g
+                    double o = cPre - theta[j] > 0 ? 1 : 0;                             // o = Hv(c_pre - theta)
+                    hNew[j] = o * cPre;                                                 // y' = o⊙c_pre
+                    cNew[j] = cPre - o * theta[j];                                      // c' = c_pre - o⊙theta
                 }
                 case RAG_LSTM -> {
                     final int bi = 0, bf = H, bg = 2 * H, bo = 3 * H;                   // blocks i, f, g, o

@@ -1,0 +1,144 @@
+package org.rnnkernels.bench;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.blas.OpenBlas;
+
+/**
+ * EGRU's activity-sparse step against a dense GRU step of the same shape, in one run.
+ * {@code variant} is {@code GRU} or {@code EGRU@a}: an EGRU whose thresholds are calibrated (by
+ * bisection, before measuring) so that a fraction {@code a} of its outputs is nonzero; setup
+ * fails if the measured activity is off by more than 0.02, so the label is true. For activities
+ * of 0.5 and above the candidate's bias is raised by 2 (c_pre > 0 almost always): with theta > 0
+ * a negative c_pre never fires, so an unbiased cell cannot be made fully active.
+ *
+ * <p>Score: microseconds per forward call of {@code T} steps (one input projection for all steps,
+ * then per step the recurrent product and the gate pass); {@code input} sets {@code I}.
+ * Targets (issue 5, B = 1, H = 1024): EGRU@0.10 at most 0.3x GRU, EGRU@1.00 at most 1.2x GRU.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class EgruBenchmark {
+
+    @Param({"GRU", "EGRU@0.10", "EGRU@0.50", "EGRU@1.00"})
+    public String variant;
+
+    @Param({"1024"})
+    public int hidden;
+
+    @Param({"1024"})
+    public int input;
+
+    @Param({"1"})
+    public int batch;
+
+    @Param({"50"})
+    public int steps;
+
+    private RecurrentLayer layer;
+    private LayerState state;
+    private float[] x;
+    private float[] output;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        if (OpenBlas.load().isPresent()) {
+            OpenBlas.setThreads(1);
+        }
+        SplittableRandom random = new SplittableRandom(42);
+        int rows = 3 * hidden;
+        float bound = (float) (1 / Math.sqrt(hidden));
+        float[] wIh = CellBenchmark.uniform(random, rows * input, bound);
+        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
+        float[] bIh = CellBenchmark.uniform(random, rows, bound);
+        float[] bHh = CellBenchmark.uniform(random, rows, bound);
+        x = CellBenchmark.uniform(random, steps * batch * input, 1f);
+        output = new float[steps * batch * hidden];
+        if (variant.equals("GRU")) {
+            layer = RecurrentLayer.create(CellType.GRU, input, hidden, wIh, wHh, bIh, bHh);
+        } else {
+            double target = Double.parseDouble(variant.substring("EGRU@".length()));
+            if (target >= 0.5) {
+                for (int j = 2 * hidden; j < 3 * hidden; j++) {
+                    bIh[j] += 2f;
+                }
+            }
+            layer = calibrated(target, wIh, wHh, bIh, bHh);
+        }
+        state = layer.newState(batch);
+    }
+
+    // Bisection on one threshold for all units: activity falls as theta grows.
+    private RecurrentLayer calibrated(double target, float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
+        double low = 1e-4;
+        double high = 2;
+        RecurrentLayer best = null;
+        double bestActivity = Double.NaN;
+        for (int i = 0; i < 24; i++) {
+            double theta = Math.sqrt(low * high);
+            float[] thresholds = new float[hidden];
+            Arrays.fill(thresholds, (float) theta);
+            RecurrentLayer candidate = RecurrentLayer.createEgru(input, hidden, wIh, wHh, bIh, bHh, thresholds, Blases.get());
+            double activity;
+            try (LayerState probe = candidate.newState(batch)) {
+                candidate.forward(x, steps, probe, output);
+                candidate.forward(x, steps, probe.resetActivity(), output);   // past the start-up from y = 0
+                activity = probe.activity();
+            }
+            if (best == null || Math.abs(activity - target) < Math.abs(bestActivity - target)) {
+                if (best != null) {
+                    best.close();
+                }
+                best = candidate;
+                bestActivity = activity;
+            } else {
+                candidate.close();
+            }
+            if (activity > target) {
+                low = theta;
+            } else {
+                high = theta;
+            }
+        }
+        if (Math.abs(bestActivity - target) > 0.02) {
+            best.close();
+            throw new IllegalStateException(variant + ": calibrated activity is " + bestActivity);
+        }
+        System.out.printf("%s: measured activity %.3f%n", variant, bestActivity);
+        return best;
+    }
+
+    @Benchmark
+    public float forward() {
+        layer.forward(x, steps, state, output);   // the state carries on: activity stays as calibrated
+        return output[output.length - 1];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        state.close();
+        layer.close();
+    }
+}

@@ -1,0 +1,61 @@
+package org.rnnkernels;
+
+/**
+ * EGRU's activity-sparse recurrent product {@code gh[b, :] = W y_b}, which reads only the columns
+ * {@code j} of {@code W} where {@code y_b[j] != 0}: its cost (FLOPs and bytes of {@code W} read)
+ * is the activity times that of the dense product.
+ *
+ * <p>{@code W} ({@code rows x cols}, row-major) is packed once into column tiles: tile {@code t}
+ * holds rows {@code t*TILE .. t*TILE + TILE - 1} as a {@code cols x TILE} block (zero-padded to a
+ * whole tile), so that within a tile the slice of column {@code j} is {@value #TILE} contiguous
+ * floats (1 KiB: a stretch the hardware prefetcher follows), and a tile's accumulators
+ * ({@code y[b, tile]}, 1 KiB) stay in L1 while the active columns are added into them:
+ * {@code y[b, tile] = sum over active j of W[tile, j] * y_b[j]}, in increasing {@code j}.
+ * Why not whole columns ({@code W^T}): a batch would then stream every active column once per
+ * sample; with tiles, the active slices of one tile stay in L2 for all samples.
+ */
+interface ColumnProduct {
+    /** Rows per tile; a multiple of every vector length up to 2048 bits. */
+    int TILE = 256;
+
+    float[] pack(float[] w, int rows, int cols);
+
+    /** How many tiles a {@code rows}-row matrix packs into. */
+    default int tiles(int rows) {
+        return (rows + TILE - 1) / TILE;
+    }
+
+    /**
+     * {@code y[b*rows + r] = sum_{i < count[b]} W[r, j_i] * x[b*cols + j_i]} with
+     * {@code j_i = active[b*cols + i]} (increasing), for {@code b < batch} and the rows {@code r} of
+     * tiles {@code tileFrom .. tileTo-1}; {@code y} is overwritten there. Threads given disjoint tile
+     * ranges can share one product.
+     */
+    void multiply(float[] packed, int rows, int cols, int batch, float[] x, int[] active, int[] count, float[] y,
+                  int tileFrom, int tileTo);
+
+    static ColumnProduct get() {
+        return Holder.INSTANCE;
+    }
+
+    final class Holder {
+        static final ColumnProduct INSTANCE = Implementations.create(ColumnProduct.class, "VectorColumnProduct",
+                ScalarColumnProduct::new);
+
+        private Holder() {
+        }
+    }
+
+    /** The tile layout, shared by both implementations. */
+    static float[] packTiles(float[] w, int rows, int cols) {
+        int tiles = (rows + TILE - 1) / TILE;
+        float[] packed = new float[Math.multiplyExact(tiles * cols, TILE)];
+        for (int r = 0; r < rows; r++) {
+            int base = (r / TILE) * cols * TILE + r % TILE;
+            for (int k = 0; k < cols; k++) {
+                packed[base + k * TILE] = w[r * cols + k];
+            }
+        }
+        return packed;
+    }
+}
