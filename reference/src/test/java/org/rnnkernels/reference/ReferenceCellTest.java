@@ -44,7 +44,8 @@ class ReferenceCellTest {
         assertEquals(2, RefCellType.RAG_MINIMAL.gates);
         assertEquals(4, RefCellType.RAG_LSTM.gates);
         for (RefCellType t : RefCellType.values()) {
-            assertEquals(t == RefCellType.LSTM || t == RefCellType.RAG_LSTM || t == RefCellType.MI_LSTM, t.hasCellState(), t.name());
+            assertEquals(t == RefCellType.LSTM || t == RefCellType.RAG_LSTM || t == RefCellType.MI_LSTM || t == RefCellType.EGRU,
+                    t.hasCellState(), t.name());
         }
     }
 
@@ -333,6 +334,11 @@ class ReferenceCellTest {
 
     private static ReferenceCell randomCell(RefCellType t, int i, int hs, Random r) {
         int g = t.gates * hs;
+        if (t == RefCellType.EGRU) {
+            double[] theta = new double[hs];
+            for (int j = 0; j < hs; j++) theta[j] = 0.05 + 0.4 * r.nextDouble();
+            return ReferenceCell.egru(i, hs, rand(r, g * i, 0.8), rand(r, g * hs, 0.8), rand(r, g, 0.3), rand(r, g, 0.3), theta);
+        }
         if (t.multiplicative()) {
             return new ReferenceCell(t, i, hs, rand(r, g * i, 0.8), rand(r, g * hs, 0.8), rand(r, g, 0.3), rand(r, g, 0.3),
                     rand(r, g, 1.0), rand(r, g, 1.0), rand(r, g, 1.0));
