@@ -14,6 +14,7 @@ import org.rnnkernels.RecurrentLayer;
  * <pre>
  *   PyTorch LSTM  i f g o      ONNX LSTM  i o f c      Keras LSTM  i f c o (columns)
  *   PyTorch GRU   r z n        ONNX GRU   z r h        Keras GRU   z r h   (columns)
+ *   EGRU          r z n                                   EvNN EGRU   z r g   (columns)
  * </pre>
  */
 public final class ForeignWeights {
@@ -25,6 +26,11 @@ public final class ForeignWeights {
         /** The layer these weights define. */
         public RecurrentLayer toLayer(CellType type, int inputSize, int hiddenSize) {
             return RecurrentLayer.create(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
+        }
+
+        /** The {@link CellType#EGRU} layer these weights and the thresholds {@code theta [H]} define. */
+        public RecurrentLayer toEgru(int inputSize, int hiddenSize, float[] thresholds) {
+            return RecurrentLayer.createEgru(inputSize, hiddenSize, wIh, wHh, bIh, bHh, thresholds);
         }
     }
 
@@ -87,6 +93,25 @@ public final class ForeignWeights {
             recurrentBias = java.util.Arrays.copyOfRange(bias, width, 2 * width);
         }
         return keras(kernel, recurrentKernel, inputBias, recurrentBias, inputSize, hiddenSize, GRU_FROM_KERAS);
+    }
+
+    /**
+     * EvNN's {@code EGRU} (the authors' library): {@code kernel [I][3H]}, {@code recurrent_kernel [H][3H]}
+     * (it computes {@code x * kernel}), {@code bias} and {@code recurrent_bias [3H]} (both, or both
+     * null), gate blocks {@code z, r, g} in columns; its {@code thr [H]} goes to
+     * {@link TorchWeights#toEgru}. EvNN's state {@code h} is this library's {@code c}, its {@code y} our {@code h}.
+     */
+    public static TorchWeights evnnEgru(float[] kernel, float[] recurrentKernel, float[] bias, float[] recurrentBias,
+                                        int inputSize, int hiddenSize) {
+        positive(inputSize, hiddenSize);
+        if ((bias == null) != (recurrentBias == null)) {
+            throw new IllegalArgumentException("bias and recurrentBias must both be given or both be null");
+        }
+        if (bias != null) {
+            length("bias", bias, 3L * hiddenSize, "[" + 3 * hiddenSize + "]");
+            length("recurrentBias", recurrentBias, 3L * hiddenSize, "[" + 3 * hiddenSize + "]");
+        }
+        return keras(kernel, recurrentKernel, bias, recurrentBias, inputSize, hiddenSize, GRU_FROM_KERAS);
     }
 
     /** Keras {@code SimpleRNN}: {@code kernel [I][H]}, {@code recurrent_kernel [H][H]}, {@code bias [H]}. */

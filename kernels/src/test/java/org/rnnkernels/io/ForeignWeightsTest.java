@@ -52,15 +52,15 @@ class ForeignWeightsTest {
         return s;
     }
 
-    private float[] runLayer(RecurrentLayer layer, boolean lstm, float[] cellOut) {
+    private float[] runLayer(RecurrentLayer layer, boolean cellState, float[] cellOut) {
         try (layer) {
             LayerState state = layer.newState(1).setHidden(h0);
-            if (lstm) {
+            if (cellState) {
                 state.setCell(c0);
             }
             float[] h = new float[H];
             layer.step(x, state, h);
-            if (lstm) {
+            if (cellState) {
                 System.arraycopy(state.cell(), 0, cellOut, 0, H);
             }
             return h;
@@ -109,6 +109,33 @@ class ForeignWeightsTest {
             assertEquals((1 - z) * n + z * h0[j], h[j], 1e-5, "h[" + j + "]");
         }
         assertThrows(IllegalArgumentException.class, () -> ForeignWeights.onnxGru(w, r, b, 0, 1, I, H, false));
+    }
+
+    @Test
+    void evnnEgru() {
+        float[] kernel = random(I * 3 * H);
+        float[] recurrent = random(H * 3 * H);
+        float[] bias = random(3 * H);
+        float[] recurrentBias = random(3 * H);
+        float[] thr = {0.05f, 0.1f, 0.2f, 0.02f};
+        float[] cellOut = new float[H];
+        float[] y = runLayer(ForeignWeights.evnnEgru(kernel, recurrent, bias, recurrentBias, I, H).toEgru(I, H, thr), true, cellOut);
+        // EvNN (EGRUScript): vx = x @ kernel + bias, vh = y0 @ recurrent_kernel + recurrent_bias, chunks z, r, g;
+        // cur_h = z*h + (1-z)*g ; event = heaviside(cur_h - thr) ; h = cur_h - event*thr ; y = event*cur_h
+        int cols = 3 * H;
+        int fired = 0;
+        for (int j = 0; j < H; j++) {
+            double z = sigm(dotColumn(kernel, cols, j, x) + bias[j] + dotColumn(recurrent, cols, j, h0) + recurrentBias[j]);
+            double r = sigm(dotColumn(kernel, cols, H + j, x) + bias[H + j] + dotColumn(recurrent, cols, H + j, h0) + recurrentBias[H + j]);
+            double g = Math.tanh(dotColumn(kernel, cols, 2 * H + j, x) + bias[2 * H + j]
+                    + r * (dotColumn(recurrent, cols, 2 * H + j, h0) + recurrentBias[2 * H + j]));
+            double cur = z * c0[j] + (1 - z) * g;
+            double event = cur - thr[j] > 0 ? 1 : 0;
+            fired += (int) event;
+            assertEquals(event * cur, y[j], 1e-5, "y[" + j + "]");
+            assertEquals(cur - event * thr[j], cellOut[j], 1e-5, "h[" + j + "]");
+        }
+        assertEquals(true, fired > 0 && fired < H, fired + " of " + H + " units fired: the test should see both");
     }
 
     @Test
