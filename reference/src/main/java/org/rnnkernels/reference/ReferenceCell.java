@@ -128,17 +128,9 @@ public final class ReferenceCell {
             if (cOut != null) throw new IllegalArgumentException("cOut must be null for " + type);
         }
 
-        // gi = W_ih x + b_ih ; gh = W_hh h + b_hh   (all G blocks; row k*H + j is unit j of block k)
         double[] gi = new double[G * H];
         double[] gh = new double[G * H];
-        for (int row = 0; row < G * H; row++) {
-            double si = bIh[row];
-            for (int col = 0; col < I; col++) si += wIh[row * I + col] * x[col];
-            gi[row] = si;
-            double sh = bHh[row];
-            for (int col = 0; col < H; col++) sh += wHh[row * H + col] * h[col];
-            gh[row] = sh;
-        }
+        project(x, h, gi, gh);
 
         // Computed into locals first so hOut/cOut may alias h/c.
         double[] hNew = new double[H];
@@ -226,6 +218,33 @@ public final class ReferenceCell {
         System.arraycopy(hNew, 0, hOut, 0, H);
         if (cNew != null) System.arraycopy(cNew, 0, cOut, 0, H);
     }
+
+    /**
+     * The two matrix products of a step, unchecked (callers in this package pass x [I], h [H], gi and gh
+     * [G*H]); shared by {@link #step} and the training forward of {@link ReferenceBackward}, so both see
+     * the same pre-activations bit for bit.
+     */
+    void project(double[] x, double[] h, double[] gi, double[] gh) {
+        final int I = inputSize, H = hiddenSize, G = type.gates;
+        // gi = W_ih x + b_ih ; gh = W_hh h + b_hh   (all G blocks; row k*H + j is unit j of block k)
+        for (int row = 0; row < G * H; row++) {
+            double si = bIh[row];
+            for (int col = 0; col < I; col++) si += wIh[row * I + col] * x[col];
+            gi[row] = si;
+            double sh = bHh[row];
+            for (int col = 0; col < H; col++) sh += wHh[row * H + col] * h[col];
+            gh[row] = sh;
+        }
+    }
+
+    // Copies of the parameters for ReferenceBackward (same package); alpha, beta1, beta2 are null unless MI.
+    double[] wIh() { return wIh.clone(); }
+    double[] wHh() { return wHh.clone(); }
+    double[] bIh() { return bIh.clone(); }
+    double[] bHh() { return bHh.clone(); }
+    double[] alpha() { return alpha == null ? null : alpha.clone(); }
+    double[] beta1() { return beta1 == null ? null : beta1.clone(); }
+    double[] beta2() { return beta2 == null ? null : beta2.clone(); }
 
     /**
      * Whole sequence, time-major: x [T][B][I], h0 [B][H], c0 [B][H] (null unless hasCellState;
