@@ -49,6 +49,9 @@ public final class ReferenceBackward {
     /** Differentiates {@code cell}; its parameters are copied once here. */
     public ReferenceBackward(ReferenceCell cell) {
         this.cell = Objects.requireNonNull(cell, "cell");
+        if (cell.type() == RefCellType.EGRU) {
+            throw new UnsupportedOperationException("EGRU's backward (its pseudo-derivative) is not written yet");
+        }
         this.type = cell.type();
         this.inputSize = cell.inputSize();
         this.hiddenSize = cell.hiddenSize();
