@@ -22,12 +22,16 @@ import org.rnnkernels.simd.FloatLanes;
  *   <li>NaN in gives NaN out; {@code tanh} keeps the sign of zero.</li>
  * </ul>
  * Both are well inside the 2e-6 that {@code CELLS.md} allows an approximation.
+ *
+ * <p>Public (not part of the library's stable API) so that the gate passes of other packages, such
+ * as {@code org.rnnkernels.ternary}, share these functions and their tested bounds. Touch this class
+ * only when {@link org.rnnkernels.simd.Simd#kind()} is vector.
  */
-final class VectorMath {
+public final class VectorMath {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
     private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
-    static final double SIGM_MAX_ABS_ERROR = 3e-7;
-    static final double TANH_MAX_ABS_ERROR = 4e-7;
+    public static final double SIGM_MAX_ABS_ERROR = 3e-7;
+    public static final double TANH_MAX_ABS_ERROR = 4e-7;
 
     // exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n*ln 2 in [-ln2/2, ln2/2].
     // ln 2 is split in two so n*LN2_HI is exact (Cody-Waite): r keeps full precision.
@@ -89,7 +93,7 @@ final class VectorMath {
     }
 
     /** {@code sigm(x) = 1 / (1 + exp(-x))}. */
-    static FloatVector sigm(FloatVector x) {
+    public static FloatVector sigm(FloatVector x) {
         return ONE.div(exp(x.neg()).add(ONE));
     }
 
@@ -97,7 +101,7 @@ final class VectorMath {
      * {@code tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1))}: evaluating on |x| avoids the
      * cancellation of {@code exp} overflow for large negative x, and the sign goes back by bits.
      */
-    static FloatVector tanh(FloatVector x) {
+    public static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs();
         FloatVector e = exp(a.add(a));
         FloatVector t = ONE.sub(TWO.div(e.add(ONE)));

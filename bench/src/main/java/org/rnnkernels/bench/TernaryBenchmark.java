@@ -1,0 +1,110 @@
+package org.rnnkernels.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.ternary.TernaryLayer;
+import org.rnnkernels.ternary.TernaryState;
+
+/**
+ * HitNet ternary layers against the float32 layer on the same weights: a whole sequence forward,
+ * B = 1, I = H = 1024, T = 50, one thread (OpenBLAS single-threaded, as in {@link CellBenchmark}).
+ * Score: microseconds per time step (the sequence's time / T), input side included for all.
+ * {@code variant}: {@code float32} ({@link RecurrentLayer}: sgemm input projection, per-step panel
+ * product), {@code ternary} (ternary x ternary popcount products), {@code ternaryFloat} (ternary x
+ * float adds).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class TernaryBenchmark {
+    private static final int STEPS = 50;
+
+    @Param({"GRU", "LSTM"})
+    public String cell;
+
+    @Param({"float32", "ternary", "ternaryFloat"})
+    public String variant;
+
+    @Param({"1024"})
+    public int hidden;
+
+    private RecurrentLayer floatLayer;
+    private LayerState floatState;
+    private TernaryLayer ternaryLayer;
+    private TernaryState ternaryState;
+    private float[] input;
+    private float[] output;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        if (OpenBlas.load().isPresent()) {
+            OpenBlas.setThreads(1);
+        }
+        CellType type = CellType.valueOf(cell);
+        SplittableRandom random = new SplittableRandom(42);
+        int rows = type.gates() * hidden;
+        float bound = (float) (1 / Math.sqrt(hidden));
+        float[] wIh = CellBenchmark.uniform(random, rows * hidden, bound);
+        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
+        float[] bIh = CellBenchmark.uniform(random, rows, bound);
+        float[] bHh = CellBenchmark.uniform(random, rows, bound);
+        input = CellBenchmark.uniform(random, STEPS * hidden, 1f);
+        output = new float[STEPS * hidden];
+        switch (variant) {
+            case "float32" -> {
+                floatLayer = RecurrentLayer.create(type, hidden, hidden, wIh, wHh, bIh, bHh, Blases.get());
+                floatState = floatLayer.newState(1);
+            }
+            case "ternary", "ternaryFloat" -> {
+                TernaryLayer.Activations mode = variant.equals("ternary") ? TernaryLayer.Activations.TERNARY
+                        : TernaryLayer.Activations.FLOAT;
+                ternaryLayer = TernaryLayer.create(type, mode, hidden, hidden, wIh, wHh, bIh, bHh);
+                ternaryState = ternaryLayer.newState(1);
+            }
+            default -> throw new IllegalArgumentException("variant " + variant);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(STEPS)
+    public float forward() {
+        if (floatLayer != null) {
+            floatState.reset();
+            floatLayer.forward(input, STEPS, floatState, output);
+        } else {
+            ternaryState.reset();
+            ternaryLayer.forward(input, STEPS, ternaryState, output);
+        }
+        return output[output.length - 1];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (floatLayer != null) {
+            floatState.close();
+            floatLayer.close();
+        }
+    }
+}

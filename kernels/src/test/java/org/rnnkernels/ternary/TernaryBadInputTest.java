@@ -1,0 +1,100 @@
+package org.rnnkernels.ternary;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.rnnkernels.CellType;
+
+/** Bad input: an IllegalArgumentException naming the argument and the expected shape or range, before any work. */
+class TernaryBadInputTest {
+    private final TernaryFixture f = new TernaryFixture(CellType.GRU, 5, 7, 2, 3, 1L);
+    private static final TernaryLayer.Activations T = TernaryLayer.Activations.TERNARY;
+
+    private static void rejects(Executable call, String... fragments) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains(fragment), () -> "'" + e.getMessage() + "' does not mention '" + fragment + "'");
+        }
+    }
+
+    private TernaryLayer layer(float delta, float lambda) {
+        return TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), delta, lambda);
+    }
+
+    @Test
+    void badThresholdOrSlopeIsRejected() {
+        for (float delta : new float[] {0f, -0.5f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            rejects(() -> layer(delta, 1f), "delta", "> 0");
+        }
+        for (float lambda : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            rejects(() -> layer(0.5f, lambda), "lambda", "> 0");
+        }
+        rejects(() -> new Ternarizer(Double.NaN, Ternarizer.Scaling.PER_MATRIX), "factor");
+        rejects(() -> new Ternarizer(-0.1, Ternarizer.Scaling.PER_MATRIX), "factor");
+    }
+
+    @Test
+    void badWeightsAreRejected() {
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, new float[3], f.wHh, f.bIh, f.bHh), "wIh", "[21][5]", "105");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, null, f.bIh, f.bHh), "wHh", "null");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, new float[20], f.bHh), "bIh", "[21]");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, null), "bIh", "bHh");
+        rejects(() -> TernaryLayer.create(CellType.RNN_TANH, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh), "type", "LSTM or GRU");
+        rejects(() -> TernaryLayer.create(CellType.GRU, null, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh), "activations");
+        float[] nan = f.wHh.clone();
+        nan[8] = Float.NaN;
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, nan, f.bIh, f.bHh), "weights[8]", "finite");
+    }
+
+    @Test
+    void badPackedWeightsAreRejected() {
+        long[] planes = new long[3 * 2];     // rows 3, cols 70: 2 words per row
+        float[] scales = {1f};
+        rejects(() -> TernaryMatrix.of(3, 70, new long[5], planes, scales), "packed weights of the wrong length", "plus", "6 words");
+        rejects(() -> TernaryMatrix.of(3, 70, planes, new long[7], scales), "packed weights of the wrong length", "minus", "[rows=3]");
+        rejects(() -> TernaryMatrix.of(3, 70, planes, null, scales), "packed weights of the wrong length", "minus");
+        long[] plus = new long[6];
+        long[] minus = new long[6];
+        plus[2] = 1L << 5;
+        minus[2] = 1L << 5;
+        rejects(() -> TernaryMatrix.of(3, 70, plus, minus, scales), "both", "row 1", "column 5");
+        long[] padded = new long[6];
+        padded[5] = 1L << 6;                 // column 64 + 6 = 70 of row 2: padding
+        rejects(() -> TernaryMatrix.of(3, 70, padded, new long[6], scales), "padding", "row 2", "column 70");
+        rejects(() -> TernaryMatrix.of(3, 70, planes, planes.clone(), new float[2]), "scales", "dividing rows");
+        rejects(() -> TernaryMatrix.of(3, 70, planes, planes.clone(), new float[] {Float.NaN}), "scales[0]");
+        // a layer from matrices of the wrong shape or scale count
+        TernaryMatrix wIh = Ternarizer.standard().ternarize(f.wIh, 21, 5, 3);
+        TernaryMatrix wHh = Ternarizer.standard().ternarize(f.wHh, 21, 7, 3);
+        rejects(() -> TernaryLayer.create(CellType.LSTM, T, wIh, wHh, null, null, 0.5f, 1f), "wHh", "[21][7]");
+        TernaryMatrix sevenScales = TernaryMatrix.of(21, 5, wIh.plus(), wIh.minus(), new float[7]);
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, sevenScales, wHh, null, null, 0.5f, 1f), "wIh", "7 scales");
+    }
+
+    @Test
+    void badCallsLeaveStateAndOutputUntouched() {
+        for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
+            TernaryLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh);
+            TernaryState state = layer.newState(2).setHidden(f.h0);
+            float[] out = new float[3 * 2 * 7];
+            Arrays.fill(out, 42f);
+            float[] untouched = out.clone();
+            rejects(() -> layer.forward(new float[f.x.length - 1], 3, state, out), "input", "[T=3][B=2][I=5]", "30");
+            rejects(() -> layer.forward(null, 3, state, out), "input", "null");
+            rejects(() -> layer.forward(f.x, 3, state, new float[5]), "output", "[T=3][B=2][H=7]");
+            rejects(() -> layer.forward(f.x, -1, state, out), "steps");
+            rejects(() -> layer.forward(f.x, 3, null, out), "state");
+            rejects(() -> layer.step(new float[9], state, new float[14]), "input", "[T=1][B=2][I=5]");
+            rejects(() -> state.setHidden(new float[13]), "hidden", "[2][7]");
+            TernaryLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
+            rejects(() -> lstm.forward(f.x, 3, state, out), "state", "LSTM");
+            rejects(() -> layer.newState(0), "batch");
+            assertArrayEquals(untouched, out, "output written by a rejected call");
+            assertArrayEquals(f.h0, state.hidden(), "h changed by a rejected call");
+        }
+    }
+}
