@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * One results folder read back: the cell and sgemm rows from {@code jmh.json}, the PyTorch rows from
  * {@code peers.json} (when present) and the machine description from {@code machine.json}.
  */
-public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, JsonNode peers) {
+public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, List<OtherRow> others,
+                        JsonNode peers) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String JMH_FILE = "jmh.json";
@@ -89,12 +90,21 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         }
     }
 
+    /**
+     * A measurement of any other benchmark (the research cells'): {@code benchmark} is
+     * {@code Class.method} ({@code EgruBenchmark.forward}), {@code params} its JMH parameters, the score
+     * and JMH's error in microseconds per operation.
+     */
+    public record OtherRow(String benchmark, Map<String, String> params, double us, double errorUs) {
+    }
+
     public static BenchData load(Path dir) throws IOException {
         JsonNode machine = Files.exists(dir.resolve(MACHINE_FILE))
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
         JsonNode jmh = JSON.readTree(dir.resolve(JMH_FILE).toFile());
         List<CellRow> cells = new ArrayList<>();
         List<GemmRow> gemms = new ArrayList<>();
+        List<OtherRow> others = new ArrayList<>();
         for (JsonNode r : jmh) {
             String bench = r.path("benchmark").asText();
             JsonNode params = r.path("params");
@@ -109,6 +119,12 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 int[] s = parseShape(params.path("shape").asText());
                 cells.add(new CellRow("rnnkernels", params.path("cell").asText(), s[0], s[1], s[2],
                         params.path("threads").asInt(1), score / s[2], err / s[2]));
+            } else {
+                Map<String, String> p = new LinkedHashMap<>();
+                params.fields().forEachRemaining(e -> p.put(e.getKey(), e.getValue().asText()));
+                String[] parts = bench.split("\\.");
+                String name = parts.length >= 2 ? parts[parts.length - 2] + "." + parts[parts.length - 1] : bench;
+                others.add(new OtherRow(name, p, score, err));
             }
         }
         JsonNode peers = Files.exists(dir.resolve(PEERS_FILE))
@@ -119,7 +135,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
             cells.add(new CellRow("pytorch", p.path("cell").asText(), s[0], s[1], s[2], p.path("threads").asInt(),
                     p.path("medianUs").asDouble() / s[2], iqr / 2 / s[2]));
         }
-        return new BenchData(dir, machine, cells, gemms, peers);
+        return new BenchData(dir, machine, cells, gemms, others, peers);
     }
 
     static double toMicros(String unit) {

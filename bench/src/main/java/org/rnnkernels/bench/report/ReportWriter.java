@@ -264,6 +264,7 @@ public final class ReportWriter {
         h.append("<h2>Paper claims</h2>\n");
         appendClaimsHtml(h, data);
         img(h, charts, "paper-rag-vs-gru", "RAG cells' time relative to the GRU");
+        Targets.appendHtml(h, data);
 
         for (String shape : data.shapes()) {
             h.append("<h2>Shape B&times;H&times;T = ").append(esc(shape)).append("</h2>\n");
@@ -391,6 +392,7 @@ public final class ReportWriter {
                         .append(verdict(c)).append(" |\n");
             }
         }
+        m.append(Targets.markdown(data));
         if (!charts.isEmpty()) {
             m.append("\n## Charts\n\n").append(charts.stream().map(c -> "![" + c + "](charts/" + c + ".png)")
                     .collect(Collectors.joining("\n"))).append("\n");
