@@ -44,7 +44,7 @@ public final class TorchRnn {
             throw new IllegalArgumentException(type + " needs alpha/beta parameters, which a PyTorch state dict does not"
                     + " have: build its layers with RecurrentLayer.create, or save and load them with ModelFiles");
         }
-        return load(file, prefix, k -> type, (k, name) -> null);
+        return load(file, prefix, k -> type, (k, name) -> null, RestrictedSource.NONE);
     }
 
     /** The MI parameters of layer {@code k}, direction suffix {@code name} ("_l0", "_l0_reverse"), or null. */
@@ -52,17 +52,40 @@ public final class TorchRnn {
         org.rnnkernels.MiParameters get(int layer, String suffix) throws SafeTensorsException;
     }
 
-    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer) and MI parameters. */
+    /**
+     * Restricted (weight-shared) layers, which have a pool in place of {@code weight_ih}/{@code weight_hh}
+     * ({@link ModelFiles}); {@code suffix} is "_l0", "_l0_reverse", ...
+     */
+    interface RestrictedSource {
+        RestrictedSource NONE = new RestrictedSource() {
+            @Override
+            public boolean has(String suffix) {
+                return false;
+            }
+
+            @Override
+            public org.rnnkernels.RestrictedWeights get(String suffix, CellType cell) {
+                throw new IllegalStateException("no restricted layers");
+            }
+        };
+
+        boolean has(String suffix);
+
+        /** The layer's pool, checked against its sizes and rate (the problem named by tensor otherwise). */
+        org.rnnkernels.RestrictedWeights get(String suffix, CellType cell) throws SafeTensorsException;
+    }
+
+    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer), MI parameters and restricted layers. */
     static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer,
-                               MiSource miSource) throws IOException {
+                               MiSource miSource, RestrictedSource restricted) throws IOException {
         String p = prefix == null ? "" : prefix;
         Path path = file.path();
-        if (!file.contains(p + "weight_ih_l0")) {
+        if (!file.contains(p + "weight_ih_l0") && !restricted.has("_l0")) {
             throw new SafeTensorsException(path, p + "weight_ih_l0", "not found: no recurrent layer under prefix '" + p + "'");
         }
-        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse");
+        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse") || restricted.has("_l0_reverse");
         int layers = 0;
-        while (file.contains(p + "weight_ih_l" + layers)) {
+        while (file.contains(p + "weight_ih_l" + layers) || restricted.has("_l" + layers)) {
             layers++;
         }
         checkNoStrangers(file, p, layers, bidirectional);
@@ -72,10 +95,21 @@ public final class TorchRnn {
         List<int[]> sizes = new ArrayList<>();
         List<CellType> cells = new ArrayList<>();
         List<org.rnnkernels.MiParameters> mis = new ArrayList<>();
+        List<org.rnnkernels.RestrictedWeights> pools = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             CellType cell = typeOfLayer.apply(k);
             for (int d = 0; d < (bidirectional ? 2 : 1); d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                if (restricted.has(suffix)) {
+                    org.rnnkernels.RestrictedWeights pool = restricted.get(suffix, cell);
+                    pools.add(pool);
+                    weights.add(null);
+                    cells.add(pool.cellType());
+                    mis.add(null);
+                    sizes.add(new int[] {pool.inputSize(), pool.hiddenSize()});
+                    continue;
+                }
+                pools.add(null);
                 Tensor wIh = require(file, p + "weight_ih" + suffix, 2);
                 Tensor wHh = require(file, p + "weight_hh" + suffix, 2);
                 int hidden = (int) wHh.dim(1);
@@ -146,6 +180,10 @@ public final class TorchRnn {
         try {
             for (int i = 0; i < weights.size(); i++) {
                 float[][] w = weights.get(i);
+                if (pools.get(i) != null) {
+                    built.add(RecurrentLayer.createRestricted(pools.get(i), org.rnnkernels.blas.Blases.get()));
+                    continue;
+                }
                 built.add(RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
                         mis.get(i), org.rnnkernels.blas.Blases.get()));
             }
