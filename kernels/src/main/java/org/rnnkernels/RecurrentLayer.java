@@ -33,6 +33,9 @@ import org.rnnkernels.blas.Blases;
  * With the Vector API on, {@code W_hh} is also kept once more in the panel layout of
  * {@link PanelProduct} (on the heap), so the recurrent product streams it sequentially.
  *
+ * <p>A restricted, weight-shared layer ({@link #createRestricted}) runs the same three parts on
+ * compact matrices, whose products are spread over the gate blocks ({@link RestrictedLayout}).
+ *
  * <p>NaN or infinity in inputs, states or weights propagates to the outputs; nothing is clamped
  * or zeroed silently.
  */
