@@ -81,6 +81,9 @@ public final class RestrictedWeights {
 
     /** {@code d_r = s + 2*G*(H - s)}: how many rows the pool of such a layer has. */
     public static int poolRows(CellType type, int hiddenSize, double rate) {
+        if (type == null) {
+            throw new IllegalArgumentException("type is null");
+        }
         int s = sharedRows(rate, hiddenSize);
         long rows = s + 2L * type.gates() * (hiddenSize - s);
         if (rows > Integer.MAX_VALUE - 8) {
