@@ -44,6 +44,8 @@ public final class LayerState implements AutoCloseable {
     private final boolean ownsTeam;
     final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
     final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
+    // Restricted hook: the compact products of restricted layers (RestrictedLayout), made on first use.
+    RestrictedLayout.Scratch restrictedScratch;
 
     LayerState(CellType type, int batch, int hidden, int threads) {
         this(type, batch, hidden, threads > 1 ? new StepTeam(threads) : null, true);

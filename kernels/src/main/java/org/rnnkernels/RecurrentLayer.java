@@ -33,6 +33,9 @@ import org.rnnkernels.blas.Blases;
  * With the Vector API on, {@code W_hh} is also kept once more in the panel layout of
  * {@link PanelProduct} (on the heap), so the recurrent product streams it sequentially.
  *
+ * <p>A restricted, weight-shared layer ({@link #createRestricted}) runs the same three parts on
+ * compact matrices, whose products are spread over the gate blocks ({@link RestrictedLayout}).
+ *
  * <p>NaN or infinity in inputs, states or weights propagates to the outputs; nothing is clamped
  * or zeroed silently.
  */
@@ -62,10 +65,19 @@ public final class RecurrentLayer implements AutoCloseable {
     private final ColumnProduct columns;        // EGRU only
     private final float[] wHhColumnTiles;       // EGRU only: W_hh in ColumnProduct's layout
     private final GatePass gates;
+    // Restricted hook: a weight-shared layer keeps the compact matrices of RestrictedLayout in wIh,
+    // wHh and wHhPanels (productRows rows, not G*H); both null for a dense layer.
+    private final RestrictedWeights restrictedWeights;
+    private final RestrictedLayout restricted;
+    private final int productRows;
 
     private RecurrentLayer(CellType type, int inputSize, int hiddenSize,
-                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, float[] thresholds, Blas blas) {
+                           float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, float[] thresholds, Blas blas,
+                           RestrictedWeights restrictedWeights) {
         this.type = type;
+        this.restrictedWeights = restrictedWeights;
+        this.restricted = restrictedWeights == null ? null : new RestrictedLayout(restrictedWeights);
+        this.productRows = restricted == null ? type.gates() * hiddenSize : restricted.compactRows();
         this.miParameters = mi == null ? null : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
         this.thresholds = thresholds == null ? null : thresholds.clone();
         this.cellParameters = mi != null ? mi.packed() : this.thresholds;
@@ -76,12 +88,11 @@ public final class RecurrentLayer implements AutoCloseable {
         this.bias = PackedBias.pack(type, hiddenSize, bIh, bHh);
         this.bIh = bIh == null ? null : bIh.clone();
         this.bHh = bHh == null ? null : bHh.clone();
-        int rows = type.gates() * hiddenSize;
         // EGRU's product skips the zero columns of y: column tiles instead of row panels
         this.panels = type.eventBased() ? null : PanelProduct.get();
-        this.wHhPanels = panels == null ? null : panels.pack(wHh, rows, hiddenSize);
+        this.wHhPanels = panels == null ? null : panels.pack(wHh, productRows, hiddenSize);
         this.columns = type.eventBased() ? ColumnProduct.get() : null;
-        this.wHhColumnTiles = columns == null ? null : columns.pack(wHh, rows, hiddenSize);
+        this.wHhColumnTiles = columns == null ? null : columns.pack(wHh, productRows, hiddenSize);
         this.arena = Arena.ofShared();
         this.wIh = offHeapCopy(arena, wIh);
         this.wHh = offHeapCopy(arena, wHh);
@@ -134,7 +145,7 @@ public final class RecurrentLayer implements AutoCloseable {
         } else if (mi != null) {
             throw new IllegalArgumentException("mi is given, but " + type + " is not a multiplicative-integration cell");
         }
-        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, mi, null, blas);
+        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, mi, null, blas, null);
     }
 
     // Sizes and PyTorch-layout weight shapes, for every cell; returns G*H.
@@ -180,7 +191,30 @@ public final class RecurrentLayer implements AutoCloseable {
                 throw new IllegalArgumentException("thresholds[" + j + "] = " + thresholds[j] + ", expected finite and > 0");
             }
         }
-        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, thresholds, blas);
+        return new RecurrentLayer(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, thresholds, blas, null);
+    }
+
+    /** {@link #createRestricted(RestrictedWeights, Blas)} with the default BLAS. */
+    public static RecurrentLayer createRestricted(RestrictedWeights weights) {
+        return createRestricted(weights, Blases.get());
+    }
+
+    /**
+     * A restricted, weight-shared layer (CELLS.md "RRNN"): the same cell as the dense layer with
+     * {@code weights}' dense equivalent, computed on compact matrices so that the shared rows are
+     * multiplied once per step, not once per gate block ({@link RestrictedLayout}). It works wherever
+     * a layer does (stacks, both directions, variable lengths, streaming, multi-thread states). With
+     * no shared rows ({@code r = 0}) it computes exactly what the dense layer does, bit for bit.
+     */
+    public static RecurrentLayer createRestricted(RestrictedWeights weights, Blas blas) {
+        if (weights == null) {
+            throw new IllegalArgumentException("weights is null");
+        }
+        if (blas == null) {
+            throw new IllegalArgumentException("blas is null");
+        }
+        return new RecurrentLayer(weights.cellType(), weights.inputSize(), weights.hiddenSize(),
+                weights.compactIh(), weights.compactHh(), weights.biasIh(), weights.biasHh(), null, null, blas, weights);
     }
 
     /** A zero state for {@code batch} parallel streams, with its own scratch space; steps run on the caller's thread. */
@@ -315,26 +349,42 @@ public final class RecurrentLayer implements AutoCloseable {
         projection.state = state;
         projection.input = MemorySegment.ofArray(input);
         projection.rows = rows;
+        projection.output = state.giSegment;
+        // Restricted hook: compact columns first (scratch also for the steps' compact products), spread below.
+        RestrictedLayout.Scratch compact = spreads() ? restricted.reserve(state, rows, state.batch) : null;
+        if (compact != null) {
+            projection.output = compact.giSegment;
+        }
         if (state.team == null) {
             projectColumns(projection, 0, 1);
         } else {
             state.team.run(projection);
         }
         projection.input = null;   // do not keep the caller's array reachable from the state
+        projection.output = null;
+        if (compact != null) {
+            restricted.spreadInputs(compact.gi, state.gi, rows);
+        }
     }
 
-    // Member m's columns of gi = X * W_ih^T (a block of the G*H gate rows of W_ih), for all rows.
+    // Whether this is a restricted layer whose products are spread from compact scratch.
+    private boolean spreads() {
+        return restricted != null && restricted.spreads();
+    }
+
+    // Member m's columns of gi = X * W_ih^T (a block of the G*H gate rows of W_ih, or of a restricted
+    // layer's compact rows), for all rows.
     // Split by columns, not rows: OpenBLAS sums a row differently depending on where it falls in
     // the call (edge kernels for the last M mod 16 rows), so a row split would change bits with the
     // thread count; column blocks of a multiple of 64 leave every element's arithmetic as it was.
     private void projectColumns(SplitProjection p, int member, int members) {
-        int width = type.gates() * hiddenSize;
+        int width = productRows;
         int from = columnSplit(member, members, width);
         int to = columnSplit(member + 1, members, width);
         if (to > from) {
             blas.sgemm(Transpose.NO, Transpose.YES, p.rows, to - from, inputSize,
                     1f, p.input, 0, inputSize, wIh, (long) from * inputSize, inputSize,
-                    0f, p.state.giSegment, from, width);
+                    0f, p.output, from, width);
         }
     }
 
@@ -347,6 +397,7 @@ public final class RecurrentLayer implements AutoCloseable {
         RecurrentLayer layer;
         LayerState state;
         MemorySegment input;
+        MemorySegment output;     // gi, or a restricted layer's compact scratch
         int rows;
 
         @Override
@@ -364,15 +415,18 @@ public final class RecurrentLayer implements AutoCloseable {
     private void stepPart(SplitStep s, int member, int members) {
         LayerState state = s.state;
         int batch = s.rows;
-        int width = type.gates() * hiddenSize;
+        int width = productRows;
+        // Restricted hook: the product of the compact W_h goes to scratch, spread into gh below.
+        float[] gh = spreads() ? state.restrictedScratch.gh : state.gh;
+        MemorySegment ghSegment = spreads() ? state.restrictedScratch.ghSegment : state.ghSegment;
         if (wHhColumnTiles != null) {
             // EGRU: gh = W_hh y over the nonzero y_j only (lists from gatherActive)
             int tiles = columns.tiles(width);
-            columns.multiply(wHhColumnTiles, width, hiddenSize, batch, state.h, state.active, state.activeCount, state.gh,
+            columns.multiply(wHhColumnTiles, width, hiddenSize, batch, state.h, state.active, state.activeCount, gh,
                     tiles * member / members, tiles * (member + 1) / members);
         } else if (wHhPanels != null && batch <= PanelProduct.MAX_BATCH) {
             int panelCount = panels.panels(width);
-            panels.multiply(wHhPanels, width, hiddenSize, batch, state.h, 0, state.gh,
+            panels.multiply(wHhPanels, width, hiddenSize, batch, state.h, 0, gh,
                     panelCount * member / members, panelCount * (member + 1) / members);
         } else {
             // Each member multiplies its own samples: gh[b0:b1, :] = h[b0:b1, :] * W_hh^T.
@@ -380,18 +434,23 @@ public final class RecurrentLayer implements AutoCloseable {
             int b1 = batch * (member + 1) / members;
             if (b1 - b0 == 1) {
                 blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHh, 0, hiddenSize,
-                        state.hSegment, (long) b0 * hiddenSize, 0f, state.ghSegment, (long) b0 * width);
+                        state.hSegment, (long) b0 * hiddenSize, 0f, ghSegment, (long) b0 * width);
             } else if (b1 > b0) {
                 blas.sgemm(Transpose.NO, Transpose.YES, b1 - b0, width, hiddenSize,
                         1f, state.hSegment, (long) b0 * hiddenSize, hiddenSize, wHh, 0, hiddenSize,
-                        0f, state.ghSegment, (long) b0 * width, width);
+                        0f, ghSegment, (long) b0 * width, width);
             }
         }
         if (members > 1) {
             state.team.barrier();
         }
+        int from = unitSplit(member, members);
+        int to = unitSplit(member + 1, members);
+        if (spreads()) {
+            restricted.spreadRecurrent(gh, state.gh, batch, from, to);   // restricted hook: this member's units
+        }
         // h is updated in place: every member is past the product, which was its last reader.
-        gates.apply(type, batch, hiddenSize, unitSplit(member, members), unitSplit(member + 1, members),
+        gates.apply(type, batch, hiddenSize, from, to,
                 state.gi, s.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
     }
 
@@ -442,16 +501,21 @@ public final class RecurrentLayer implements AutoCloseable {
         return type;
     }
 
-    /** A copy of {@code W_ih}, {@code [G*H][I]}, as given. */
+    /** A copy of {@code W_ih}, {@code [G*H][I]}, as given (a restricted layer's dense equivalent). */
     public float[] weightIh() {
         requireOpen();
-        return wIh.toArray(ValueLayout.JAVA_FLOAT);
+        return restrictedWeights != null ? restrictedWeights.weightIh() : wIh.toArray(ValueLayout.JAVA_FLOAT);
     }
 
-    /** A copy of {@code W_hh}, {@code [G*H][H]}, as given. */
+    /** A copy of {@code W_hh}, {@code [G*H][H]}, as given (a restricted layer's dense equivalent). */
     public float[] weightHh() {
         requireOpen();
-        return wHh.toArray(ValueLayout.JAVA_FLOAT);
+        return restrictedWeights != null ? restrictedWeights.weightHh() : wHh.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** The pool of a restricted layer ({@link #createRestricted}), or null for a dense layer. */
+    public RestrictedWeights restrictedWeights() {
+        return restrictedWeights;
     }
 
     /** The multiplicative-integration parameters (copies), or null for the other cells. */

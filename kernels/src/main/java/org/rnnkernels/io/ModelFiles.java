@@ -7,6 +7,7 @@ import java.util.Map;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.RestrictedWeights;
 
 /**
  * The library's own model files: safetensors with PyTorch's parameter names (so PyTorch can read
@@ -14,6 +15,11 @@ import org.rnnkernels.RecurrentModel;
  * cell type of every layer ({@code cell_l{k}}, any {@link CellType}, RAG included), the
  * number of layers and the direction; MI cells add {@code mi_alpha_l{k}}, {@code mi_beta1_l{k}},
  * {@code mi_beta2_l{k}} (with {@code _reverse}), EGRU its thresholds {@code egru_theta_l{k}}.
+ *
+ * <p>A restricted (weight-shared) layer is stored as what it is, not as dense matrices: the tensors
+ * {@code restricted_pool_l{k} [d_r, k]} and, with biases, {@code restricted_bias_pool_l{k} [d_r]},
+ * and the metadata {@code restricted_rate_l{k}}, {@code restricted_input_size_l{k}},
+ * {@code restricted_hidden_size_l{k}} (with {@code _reverse}); PyTorch cannot read such a layer.
  */
 public final class ModelFiles {
     static final String FORMAT = "rnnkernels-model";
@@ -35,6 +41,11 @@ public final class ModelFiles {
             for (int d = 0; d < model.directions(); d++) {
                 RecurrentLayer layer = model.layer(k, d);
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                RestrictedWeights pool = layer.restrictedWeights();
+                if (pool != null) {
+                    saveRestricted(pool, suffix, tensors, metadata);
+                    continue;
+                }
                 long rows = (long) layer.cellType().gates() * layer.hiddenSize();
                 tensors.put("weight_ih" + suffix, new Tensor(new long[] {rows, layer.inputSize()}, layer.weightIh()));
                 tensors.put("weight_hh" + suffix, new Tensor(new long[] {rows, layer.hiddenSize()}, layer.weightHh()));
@@ -90,13 +101,82 @@ public final class ModelFiles {
             public float[] thresholds(int layer, String suffix) throws SafeTensorsException {
                 return vector(tensors, "egru_theta" + suffix);
             }
-        });
+        }, new RestrictedPools(tensors));
         if (model.numLayers() != layers || model.bidirectional() != Boolean.parseBoolean(metadata.get("bidirectional"))) {
             model.close();
             throw new SafeTensorsException(file, null, "metadata says " + layers + " layers, bidirectional="
                     + metadata.get("bidirectional") + "; the tensors hold " + model.numLayers() + ", " + model.bidirectional());
         }
         return model;
+    }
+
+    private static void saveRestricted(RestrictedWeights pool, String suffix, Map<String, Tensor> tensors,
+                                       Map<String, String> metadata) {
+        metadata.put("restricted_rate" + suffix, Double.toString(pool.rate()));   // exact: Double.toString round-trips
+        metadata.put("restricted_input_size" + suffix, Integer.toString(pool.inputSize()));
+        metadata.put("restricted_hidden_size" + suffix, Integer.toString(pool.hiddenSize()));
+        tensors.put("restricted_pool" + suffix, new Tensor(new long[] {pool.poolRows(), pool.poolColumns()}, pool.pool()));
+        float[] bias = pool.biasPool();
+        if (bias != null) {
+            tensors.put("restricted_bias_pool" + suffix, new Tensor(new long[] {pool.poolRows()}, bias));
+        }
+    }
+
+    /** The restricted layers of a model file: a layer is restricted when its rate is in the metadata. */
+    private static final class RestrictedPools implements TorchRnn.RestrictedSource {
+        private final TensorFile file;
+
+        RestrictedPools(TensorFile file) {
+            this.file = file;
+        }
+
+        @Override
+        public boolean has(String suffix) {
+            return file.metadata().containsKey("restricted_rate" + suffix);
+        }
+
+        @Override
+        public RestrictedWeights get(String suffix, CellType cell) throws SafeTensorsException {
+            Map<String, String> metadata = file.metadata();
+            Path path = file.path();
+            String rateKey = "restricted_rate" + suffix;
+            double rate;
+            try {
+                rate = Double.parseDouble(metadata.get(rateKey));
+            } catch (NumberFormatException e) {
+                throw new SafeTensorsException(path, null, "metadata " + rateKey + " = " + metadata.get(rateKey) + " is not a number");
+            }
+            int input = integer(path, metadata, "restricted_input_size" + suffix);
+            int hidden = integer(path, metadata, "restricted_hidden_size" + suffix);
+            int rows;
+            try {
+                if (cell.multiplicative() || cell.eventBased() || input < 1 || hidden < 1) {
+                    throw new IllegalArgumentException("a restricted " + cell + " layer with I=" + input + ", H=" + hidden
+                            + " cannot be: expected a cell without MI parameters or thresholds, and sizes >= 1");
+                }
+                rows = RestrictedWeights.poolRows(cell, hidden, rate);
+            } catch (IllegalArgumentException e) {
+                throw new SafeTensorsException(path, null, "metadata of restricted layer " + suffix.substring(1) + ": " + e.getMessage());
+            }
+            int columns = RestrictedWeights.poolColumns(input, hidden);
+            String what = " for a restricted " + cell + " with I=" + input + ", H=" + hidden + ", r=" + rate;
+            float[] pool = tensor(path, "restricted_pool" + suffix, new long[] {rows, columns}, "[d_r, k]", what);
+            float[] bias = file.contains("restricted_bias_pool" + suffix)
+                    ? tensor(path, "restricted_bias_pool" + suffix, new long[] {rows}, "[d_r]", what) : null;
+            return RestrictedWeights.of(cell, input, hidden, rate, pool, bias);
+        }
+
+        private float[] tensor(Path path, String name, long[] shape, String symbols, String what) throws SafeTensorsException {
+            if (!file.contains(name)) {
+                throw new SafeTensorsException(path, name, "missing: expected " + symbols + " = " + java.util.Arrays.toString(shape) + what);
+            }
+            Tensor t = file.get(name);
+            if (!java.util.Arrays.equals(t.shape(), shape)) {
+                throw new SafeTensorsException(path, name, "pool of the wrong shape " + java.util.Arrays.toString(t.shape())
+                        + ", expected " + symbols + " = " + java.util.Arrays.toString(shape) + what);
+            }
+            return t.data();
+        }
     }
 
     private static float[] vector(TensorFile file, String name) throws SafeTensorsException {

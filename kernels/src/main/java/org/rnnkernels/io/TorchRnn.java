@@ -45,7 +45,7 @@ public final class TorchRnn {
                     + ", which a PyTorch state dict does not have: build its layers with RecurrentLayer, or save and load"
                     + " them with ModelFiles");
         }
-        return load(file, prefix, k -> type, NO_EXTRAS);
+        return load(file, prefix, k -> type, NO_EXTRAS, RestrictedSource.NONE);
     }
 
     /**
@@ -70,17 +70,40 @@ public final class TorchRnn {
         }
     };
 
-    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer) and MI parameters. */
+    /**
+     * Restricted (weight-shared) layers, which have a pool in place of {@code weight_ih}/{@code weight_hh}
+     * ({@link ModelFiles}); {@code suffix} is "_l0", "_l0_reverse", ...
+     */
+    interface RestrictedSource {
+        RestrictedSource NONE = new RestrictedSource() {
+            @Override
+            public boolean has(String suffix) {
+                return false;
+            }
+
+            @Override
+            public org.rnnkernels.RestrictedWeights get(String suffix, CellType cell) {
+                throw new IllegalStateException("no restricted layers");
+            }
+        };
+
+        boolean has(String suffix);
+
+        /** The layer's pool, checked against its sizes and rate (the problem named by tensor otherwise). */
+        org.rnnkernels.RestrictedWeights get(String suffix, CellType cell) throws SafeTensorsException;
+    }
+
+    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer), extra parameters and restricted layers. */
     static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer,
-                               ExtraSource extras) throws IOException {
+                               ExtraSource extras, RestrictedSource restricted) throws IOException {
         String p = prefix == null ? "" : prefix;
         Path path = file.path();
-        if (!file.contains(p + "weight_ih_l0")) {
+        if (!file.contains(p + "weight_ih_l0") && !restricted.has("_l0")) {
             throw new SafeTensorsException(path, p + "weight_ih_l0", "not found: no recurrent layer under prefix '" + p + "'");
         }
-        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse");
+        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse") || restricted.has("_l0_reverse");
         int layers = 0;
-        while (file.contains(p + "weight_ih_l" + layers)) {
+        while (file.contains(p + "weight_ih_l" + layers) || restricted.has("_l" + layers)) {
             layers++;
         }
         checkNoStrangers(file, p, layers, bidirectional);
@@ -91,10 +114,21 @@ public final class TorchRnn {
         List<CellType> cells = new ArrayList<>();
         List<org.rnnkernels.MiParameters> mis = new ArrayList<>();
         List<float[]> thresholds = new ArrayList<>();
+        List<org.rnnkernels.RestrictedWeights> pools = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             CellType cell = typeOfLayer.apply(k);
             for (int d = 0; d < (bidirectional ? 2 : 1); d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
+                if (restricted.has(suffix)) {
+                    org.rnnkernels.RestrictedWeights pool = restricted.get(suffix, cell);
+                    pools.add(pool);
+                    weights.add(null);
+                    cells.add(pool.cellType());
+                    mis.add(null);
+                    sizes.add(new int[] {pool.inputSize(), pool.hiddenSize()});
+                    continue;
+                }
+                pools.add(null);
                 Tensor wIh = require(file, p + "weight_ih" + suffix, 2);
                 Tensor wHh = require(file, p + "weight_hh" + suffix, 2);
                 int hidden = (int) wHh.dim(1);
@@ -171,6 +205,10 @@ public final class TorchRnn {
         try {
             for (int i = 0; i < weights.size(); i++) {
                 float[][] w = weights.get(i);
+                if (pools.get(i) != null) {
+                    built.add(RecurrentLayer.createRestricted(pools.get(i), org.rnnkernels.blas.Blases.get()));
+                    continue;
+                }
                 built.add(cells.get(i).eventBased()
                         ? RecurrentLayer.createEgru(sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
                                 thresholds.get(i), org.rnnkernels.blas.Blases.get())
