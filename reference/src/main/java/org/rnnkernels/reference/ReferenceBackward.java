@@ -8,7 +8,6 @@ import static org.rnnkernels.reference.RefMath.sigm;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Backpropagation through time for a {@link ReferenceCell}, in plain double precision: the derivative of
@@ -30,6 +29,15 @@ import java.util.Objects;
  * from kinks the gradients are exact; {@link Trace#nearestKink()} says how far the traced point is from
  * the nearest one.
  *
+ * <p>EGRU. Its Heaviside {@code o = Hv(v)}, {@code v = c_pre - theta}, is a jump, whose derivative is 0
+ * wherever it exists; training replaces {@code dHv/dv} by the pseudo-derivative
+ * {@code psi(v) = gamma * max(0, 1 - s*|v|)} (CELLS.md; {@code gamma = 0.7, s = 1} by default, set by
+ * {@link #ReferenceBackward(ReferenceCell, double, double)}). The backward is then the exact derivative of
+ * the forward with {@code o} held fixed plus the terms through {@code psi}: {@code dL/dv = psi(v) dL/do}
+ * with {@code dL/do = dL/dy' c_pre - dL/dc' theta}. With {@code gamma = 0} it is the exact derivative
+ * wherever {@code v != 0}. {@link Trace#pseudoDerivativeSupport()} is the fraction of units at which
+ * {@code psi} is nonzero: the backward sparsity.
+ *
  * <p>Immutable and thread-safe (it holds copies of the cell's parameters); every call allocates its own
  * results.
  */
@@ -45,13 +53,47 @@ public final class ReferenceBackward {
     private final double[] alpha; // [G*H], MI cells only
     private final double[] beta1;
     private final double[] beta2;
+    private final double[] theta; // [H], EGRU only
+    private final double gamma;   // EGRU's pseudo-derivative gamma * max(0, 1 - s|v|)
+    private final double s;
 
-    /** Differentiates {@code cell}; its parameters are copied once here. */
+    /** EGRU's default pseudo-derivative height {@code gamma} (CELLS.md). */
+    public static final double DEFAULT_GAMMA = 0.7;
+    /** EGRU's default pseudo-derivative slope {@code s}: the support is {@code |v| < 1/s}. */
+    public static final double DEFAULT_S = 1;
+
+    /**
+     * Differentiates {@code cell}; its parameters are copied once here. An EGRU gets the default
+     * pseudo-derivative ({@link #DEFAULT_GAMMA}, {@link #DEFAULT_S}).
+     */
     public ReferenceBackward(ReferenceCell cell) {
-        this.cell = Objects.requireNonNull(cell, "cell");
-        if (cell.type() == RefCellType.EGRU) {
-            throw new UnsupportedOperationException("EGRU's backward (its pseudo-derivative) is not written yet");
+        this(cell, DEFAULT_GAMMA, DEFAULT_S, false);
+    }
+
+    /**
+     * Differentiates an EGRU {@code cell} with the pseudo-derivative {@code dHv/dv ~ gamma * max(0, 1 - s*|v|)}:
+     * {@code gamma} finite and {@code >= 0} (0 gives the exact derivative away from the jump), {@code s}
+     * finite and {@code > 0}. Throws IllegalArgumentException for other cells, which have no Heaviside.
+     */
+    public ReferenceBackward(ReferenceCell cell, double gamma, double s) {
+        this(cell, gamma, s, true);
+    }
+
+    private ReferenceBackward(ReferenceCell cell, double gamma, double s, boolean pseudoDerivativeGiven) {
+        if (cell == null) throw new IllegalArgumentException("cell must not be null");
+        if (pseudoDerivativeGiven && cell.type() != RefCellType.EGRU) {
+            throw new IllegalArgumentException("gamma and s are for EGRU only, not " + cell.type());
         }
+        if (!(gamma >= 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("gamma = " + gamma + ", expected finite and >= 0");
+        }
+        if (!(s > 0) || Double.isInfinite(s)) {
+            throw new IllegalArgumentException("s = " + s + ", expected finite and > 0");
+        }
+        this.cell = cell;
+        this.gamma = gamma;
+        this.s = s;
+        this.theta = cell.theta();
         this.type = cell.type();
         this.inputSize = cell.inputSize();
         this.hiddenSize = cell.hiddenSize();
@@ -79,9 +121,10 @@ public final class ReferenceBackward {
         private final double[][][] gi;
         private final double[][][] gh;
         private final double nearestKink;
+        private final double pseudoDerivativeSupport;
 
         private Trace(ReferenceBackward owner, double[][][] x, double[][][] h, double[][][] c,
-                      double[][][] gi, double[][][] gh, double nearestKink) {
+                      double[][][] gi, double[][][] gh, double nearestKink, double pseudoDerivativeSupport) {
             this.owner = owner;
             this.x = x;
             this.h = h;
@@ -89,6 +132,7 @@ public final class ReferenceBackward {
             this.gi = gi;
             this.gh = gh;
             this.nearestKink = nearestKink;
+            this.pseudoDerivativeSupport = pseudoDerivativeSupport;
         }
 
         /** {@code T} */
@@ -113,13 +157,30 @@ public final class ReferenceBackward {
         /**
          * The smallest distance, over every step, sample and unit, of an argument of a {@code relu},
          * {@code hardtanh} or {@code S} from its kink ({@code |v|} for relu, {@code |v -+ 1|} for hardtanh,
-         * {@code |v - q|} and {@code |-v - q|} for S): where it is 0 the backward used a subgradient; a
-         * finite difference with step {@code e} is valid when it is well above {@code e}. Positive
-         * infinity for the smooth cells (tanh and sigm only). Exactly 0 is common in RAG cells with large
-         * weights: a state saturated at exactly 1 and held by an open gate, with the write blocked, puts
-         * hardtanh's argument exactly on 1.
+         * {@code |v - q|} and {@code |-v - q|} for S), or of EGRU's {@code v = c_pre - theta} from the
+         * Heaviside's jump ({@code |v|}): where it is 0 the backward used a subgradient (for EGRU: the
+         * pseudo-derivative, or 0 with {@code gamma = 0}); a finite difference with step {@code e} is
+         * valid when it is well above {@code e}. Positive infinity for the smooth cells (tanh and sigm
+         * only). Exactly 0 is common in RAG cells with large weights: a state saturated at exactly 1 and
+         * held by an open gate, with the write blocked, puts hardtanh's argument exactly on 1.
          */
         public double nearestKink() { return nearestKink; }
+
+        /**
+         * EGRU only: the fraction, over every step, sample and unit, of units whose pseudo-derivative
+         * {@code gamma * max(0, 1 - s*|c_pre - theta|)} is nonzero, i.e. {@code |c_pre - theta| < 1/s}
+         * (0 when {@code gamma = 0}). Outside this support {@code dL/do} goes nowhere, so the gradient
+         * reaches {@code c_pre} only through {@code y' = o c_pre} of firing units and through
+         * {@code c'}: 1 minus this fraction is the backward sparsity. Throws IllegalStateException for
+         * other cells.
+         */
+        public double pseudoDerivativeSupport() {
+            if (owner.type != RefCellType.EGRU) {
+                throw new IllegalStateException("pseudoDerivativeSupport is for EGRU only, this trace is of "
+                        + owner.type);
+            }
+            return pseudoDerivativeSupport;
+        }
     }
 
     /**
@@ -127,11 +188,12 @@ public final class ReferenceBackward {
      * {@code dX [steps][B][I]} of those steps, the state entering the first of them {@code dInitialH [B][H]}
      * and {@code dInitialC [B][H]} (null without a cell state), and every parameter in the cell's layout
      * ({@code dWIh [G*H*I], dWHh [G*H*H], dBIh, dBHh [G*H]}; {@code dAlpha, dBeta1, dBeta2 [G*H]} for the MI
-     * cells, null otherwise).
+     * cells, null otherwise; {@code dTheta [H]} for EGRU, null otherwise). For EGRU {@code h} is the
+     * sparse output {@code y}, so {@code dInitialH} is {@code dL/dy_0}.
      */
     public record Gradients(int firstStep, double[][][] dX, double[][] dInitialH, double[][] dInitialC,
                             double[] dWIh, double[] dWHh, double[] dBIh, double[] dBHh,
-                            double[] dAlpha, double[] dBeta1, double[] dBeta2) {}
+                            double[] dAlpha, double[] dBeta1, double[] dBeta2, double[] dTheta) {}
 
     /**
      * Training forward over a whole sequence, time-major: {@code x [T][B][I]}, {@code h0 [B][H]} (null
@@ -178,17 +240,17 @@ public final class ReferenceBackward {
             }
         }
 
-        // The nearest kink is measured by the very lines the backward differentiates at (run here with
-        // zero upstream gradient), so the two cannot disagree about which arguments have kinks.
+        // The nearest kink and EGRU's pseudo-derivative support are measured by the very lines the backward
+        // differentiates at (run here with zero upstream gradient), so the two cannot disagree.
         Kinks kinks = new Kinks();
-        Work work = new Work(G * H, H, type.multiplicative());
+        Work work = newWork();
         double[] zero = new double[H];
         for (int t = 0; t < T; t++) {
             for (int b = 0; b < B; b++) {
                 differentiate(gi[t][b], gh[t][b], h[t][b], hasC ? c[t][b] : null, zero, zero, work, kinks);
             }
         }
-        return new Trace(this, xs, h, c, gi, gh, kinks.nearest);
+        return new Trace(this, xs, h, c, gi, gh, kinks.nearest, (double) kinks.supported / ((long) T * B * H));
     }
 
     /**
@@ -241,7 +303,7 @@ public final class ReferenceBackward {
         double[] dWHh = new double[GH * H];
         double[] dBIh = new double[GH];
         double[] dBHh = new double[GH];
-        Work work = new Work(GH, H, type.multiplicative());
+        Work work = newWork();
         double[][] dh = dEndH == null ? new double[B][H] : copy(dEndH);   // dL/dh_t, carried backwards
         double[][] dc = hasC ? (dEndC == null ? new double[B][H] : copy(dEndC)) : null;
         double[] zero = new double[H];
@@ -271,10 +333,15 @@ public final class ReferenceBackward {
                 if (hasC) dc[b] = work.dcPrev.clone();
             }
         }
-        return new Gradients(from, dX, dh, dc, dWIh, dWHh, dBIh, dBHh, work.dAlpha, work.dBeta1, work.dBeta2);
+        return new Gradients(from, dX, dh, dc, dWIh, dWHh, dBIh, dBHh, work.dAlpha, work.dBeta1, work.dBeta2,
+                work.dTheta);
     }
 
-    /** Per-step results of {@link #differentiate}; the MI vectors accumulate over steps. */
+    private Work newWork() {
+        return new Work(type.gates * hiddenSize, hiddenSize, type.multiplicative(), type == RefCellType.EGRU);
+    }
+
+    /** Per-step results of {@link #differentiate}; the MI vectors and EGRU's dTheta accumulate over steps. */
     private static final class Work {
         final double[] dWx;    // dL/d(W_ih x), per row
         final double[] dBi;    // dL/db_ih contribution
@@ -285,8 +352,10 @@ public final class ReferenceBackward {
         final double[] dAlpha; // MI only (else null), accumulated over steps
         final double[] dBeta1;
         final double[] dBeta2;
+        final double[] dTheta; // EGRU only (else null), [H], accumulated over steps
 
-        Work(int gh, int h, boolean mi) {
+        Work(int gh, int h, boolean mi, boolean egru) {
+            dTheta = egru ? new double[h] : null;
             dAlpha = mi ? new double[gh] : null;
             dBeta1 = mi ? new double[gh] : null;
             dBeta2 = mi ? new double[gh] : null;
@@ -307,9 +376,15 @@ public final class ReferenceBackward {
         }
     }
 
-    /** Records the distance of kink arguments from their kinks. */
+    /** Records the distance of kink arguments from their kinks, and EGRU's pseudo-derivative support. */
     private static final class Kinks {
         double nearest = Double.POSITIVE_INFINITY;
+        long supported; // units with a nonzero pseudo-derivative
+
+        void heaviside(double v, double dHv) {                                              // jump at v = 0
+            nearest = Math.min(nearest, Math.abs(v));
+            if (dHv != 0) supported++;
+        }
 
         void relu(double v) { nearest = Math.min(nearest, Math.abs(v)); }                  // kink at v = 0
 
@@ -329,6 +404,9 @@ public final class ReferenceBackward {
 
     /** {@code dS(v,q)/dq = -[v - q > 0] + [-v - q > 0]} */
     static double dInhibitDq(double v, double q) { return -dRelu(v - q) + dRelu(-v - q); }
+
+    /** EGRU's pseudo-derivative {@code dHv/dv ~ gamma * max(0, 1 - s*|v|)}. */
+    private double pseudoDerivative(double v) { return gamma * Math.max(0, 1 - s * Math.abs(v)); }
 
     // MI pre-activation of a row whose Uh is gh - b_hh: alpha*Wx*Uh + beta1*Uh + beta2*Wx + b_ih + b_hh
     private double miPre(double[] gi, double[] gh, int row) {
@@ -489,6 +567,32 @@ public final class ReferenceBackward {
                     } else {
                         w.plain(bn + j, dPN, dPN);                              // dp_n/dgi_n = dp_n/dgh_n = 1
                     }
+                }
+                case EGRU -> {
+                    // h is y_{t-1}: it enters only through gh = W_hh y + b_hh, so its direct part dhPrev stays 0
+                    final int br = 0, bz = H, bn = 2 * H;                       // blocks r, z, n
+                    double r = sigm(gi[br + j] + gh[br + j]);                   // r = sigm(gi_r + gh_r)
+                    double z = sigm(gi[bz + j] + gh[bz + j]);                   // z = sigm(gi_z + gh_z)
+                    double g = Math.tanh(gi[bn + j] + r * gh[bn + j]);          // g = tanh(gi_n + r gh_n)
+                    double cPre = z * c[j] + (1 - z) * g;                       // c_pre = z c + (1-z) g
+                    double v = cPre - theta[j];                                 // v = c_pre - theta
+                    double o = v > 0 ? 1 : 0;                                   // o = Hv(v)
+                    double dHv = pseudoDerivative(v);                           // dHv/dv ~ gamma max(0, 1 - s|v|)
+                    if (kinks != null) kinks.heaviside(v, dHv);
+                    double dO = dh[j] * cPre - dc[j] * theta[j];                // dy'/do = c_pre, dc'/do = -theta
+                    double dV = dO * dHv;                                       // do/dv = psi(v)
+                    double dCPre = dh[j] * o + dc[j] + dV;                      // dy'/dc_pre = o, dc'/dc_pre = 1, dv/dc_pre = 1
+                    w.dTheta[j] += -dc[j] * o - dV;                             // dc'/dtheta = -o, dv/dtheta = -1
+                    w.dcPrev[j] = dCPre * z;                                    // dc_pre/dc = z
+                    double dZ = dCPre * (c[j] - g);                             // dc_pre/dz = c - g
+                    double dG = dCPre * (1 - z);                                // dc_pre/dg = 1 - z
+                    double dAN = dG * (1 - g * g);                              // a_n = gi_n + r gh_n
+                    double dR = dAN * gh[bn + j];                               // da_n/dr = gh_n
+                    double dAR = dR * r * (1 - r);
+                    double dAZ = dZ * z * (1 - z);
+                    w.plain(br + j, dAR, dAR);
+                    w.plain(bz + j, dAZ, dAZ);
+                    w.plain(bn + j, dAN, dAN * r);                              // da_n/dgi_n = 1, da_n/dgh_n = r
                 }
                 case RAG_LSTM -> {
                     final int bi = 0, bf = H, bg = 2 * H, bo = 3 * H;           // blocks i, f, g, o

@@ -245,6 +245,7 @@ public final class ReferenceCell {
     double[] alpha() { return alpha == null ? null : alpha.clone(); }
     double[] beta1() { return beta1 == null ? null : beta1.clone(); }
     double[] beta2() { return beta2 == null ? null : beta2.clone(); }
+    double[] theta() { return theta == null ? null : theta.clone(); } // EGRU only, else null
 
     /**
      * Whole sequence, time-major: x [T][B][I], h0 [B][H], c0 [B][H] (null unless hasCellState;

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,25 +34,42 @@ import org.junit.jupiter.params.provider.EnumSource;
  * kink ({@link ReferenceBackward.Trace#nearestKink()}); otherwise the next seed is drawn (the seeds
  * actually used are {@code base, base+1, ...} for the first point that qualifies). A perturbation of
  * {@code STEP = 1e-6} moves those arguments by far less than 1e-4 over five steps.
+ *
+ * <p>EGRU is differentiated here with {@code gamma = 0}, the exact derivative of its forward away from
+ * the Heaviside's jump; {@code |c_pre - theta|} counts as a kink argument (checked independently in
+ * {@link EgruBackwardTest}, which also checks the pseudo-derivative).
  */
 class ReferenceBackwardTest {
-    private static final double STEP = 1e-6;
-    private static final double TOL = 1e-6;
-    private static final double FLOOR = 1e-3;
-    private static final double KINK_MARGIN = 1e-4;
+    static final double STEP = 1e-6;
+    static final double TOL = 1e-6;
+    static final double FLOOR = 1e-3;
+    static final double KINK_MARGIN = 1e-4;
     private static final long[] BASE_SEEDS = {1_000, 2_000};
     // {I, H, B, T}
-    private static final int[][] SHAPES = {{3, 4, 2, 5}, {3, 1, 2, 5}, {3, 4, 2, 1}};
+    static final int[][] SHAPES = {{3, 4, 2, 5}, {3, 1, 2, 5}, {3, 4, 2, 1}};
 
-    /** A point at which to differentiate: parameters, inputs, initial states and the loss weights g. */
-    private record Point(RefCellType type, int in, int hid, double[] wIh, double[] wHh, double[] bIh, double[] bHh,
-                         double[] alpha, double[] beta1, double[] beta2, double[][][] x, double[][] h0,
-                         double[][] c0, double[][][] g, double[][] gH, double[][] gC) {
+    /**
+     * A point at which to differentiate: parameters ({@code theta} for EGRU, else null), inputs, initial
+     * states and the loss weights g.
+     */
+    record Point(RefCellType type, int in, int hid, double[] wIh, double[] wHh, double[] bIh, double[] bHh,
+                 double[] alpha, double[] beta1, double[] beta2, double[] theta, double[][][] x, double[][] h0,
+                 double[][] c0, double[][][] g, double[][] gH, double[][] gC) {
 
         ReferenceCell cell() {
+            if (type == RefCellType.EGRU) return ReferenceCell.egru(in, hid, wIh, wHh, bIh, bHh, theta);
             return type.multiplicative()
                     ? new ReferenceCell(type, in, hid, wIh, wHh, bIh, bHh, alpha, beta1, beta2)
                     : new ReferenceCell(type, in, hid, wIh, wHh, bIh, bHh);
+        }
+
+        Point withTheta(double[] t) {
+            return new Point(type, in, hid, wIh, wHh, bIh, bHh, alpha, beta1, beta2, t, x, h0, c0, g, gH, gC);
+        }
+
+        /** The backward whose gradients are the exact derivative: for EGRU the pseudo-derivative is off. */
+        ReferenceBackward exactBackward() {
+            return type == RefCellType.EGRU ? new ReferenceBackward(cell(), 0, 1) : new ReferenceBackward(cell());
         }
 
         /** L evaluated by the inference forward. */
@@ -71,6 +89,7 @@ class ReferenceBackwardTest {
             m.put("W_hh", List.of(wHh));
             m.put("b_ih", List.of(bIh));
             m.put("b_hh", List.of(bHh));
+            if (type == RefCellType.EGRU) m.put("theta", List.of(theta));
             if (type.multiplicative()) {
                 m.put("alpha", List.of(alpha));
                 m.put("beta1", List.of(beta1));
@@ -84,12 +103,13 @@ class ReferenceBackwardTest {
     }
 
     /** The analytic gradients in the same named layout as {@link Point#tensors()}. */
-    private static Map<String, List<double[]>> tensors(ReferenceBackward.Gradients d, RefCellType type) {
+    static Map<String, List<double[]>> tensors(ReferenceBackward.Gradients d, RefCellType type) {
         Map<String, List<double[]>> m = new LinkedHashMap<>();
         m.put("W_ih", List.of(d.dWIh()));
         m.put("W_hh", List.of(d.dWHh()));
         m.put("b_ih", List.of(d.dBIh()));
         m.put("b_hh", List.of(d.dBHh()));
+        if (type == RefCellType.EGRU) m.put("theta", List.of(d.dTheta()));
         if (type.multiplicative()) {
             m.put("alpha", List.of(d.dAlpha()));
             m.put("beta1", List.of(d.dBeta1()));
@@ -107,7 +127,7 @@ class ReferenceBackwardTest {
         return out;
     }
 
-    private static double dot(double[][] a, double[][] b) {
+    static double dot(double[][] a, double[][] b) {
         double sum = 0;
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[i].length; j++) sum += a[i][j] * b[i][j];
@@ -125,10 +145,12 @@ class ReferenceBackwardTest {
 
     /**
      * Weights and biases uniform in [-1/sqrt(H), 1/sqrt(H)] (PyTorch's default initialisation); inputs,
-     * states, MI vectors and g uniform in [-1, 1]. Wider weights saturate RAG cells so often that a kink
-     * (e.g. h exactly 1 held by an open gate) is in nearly every point.
+     * states, MI vectors and g uniform in [-1, 1]; EGRU's thresholds uniform in [0.05, 0.5], where both
+     * firing and silent units are common (drawn last, so the other cells' points do not depend on them).
+     * Wider weights saturate RAG cells so often that a kink (e.g. h exactly 1 held by an open gate) is in
+     * nearly every point.
      */
-    private static Point sample(RefCellType type, int[] shape, long seed) {
+    static Point sample(RefCellType type, int[] shape, long seed) {
         final int I = shape[0], H = shape[1], B = shape[2], T = shape[3], rows = type.gates * H;
         final double k = 1 / Math.sqrt(H);
         Random r = new Random(seed);
@@ -136,22 +158,23 @@ class ReferenceBackwardTest {
         return new Point(type, I, H, r.doubles(rows * I, -k, k).toArray(), r.doubles(rows * H, -k, k).toArray(),
                 r.doubles(rows, -k, k).toArray(), r.doubles(rows, -k, k).toArray(),
                 mi ? r.doubles(rows, -1, 1).toArray() : null, mi ? r.doubles(rows, -1, 1).toArray() : null,
-                mi ? r.doubles(rows, -1, 1).toArray() : null,
+                mi ? r.doubles(rows, -1, 1).toArray() : null, null,
                 uniform(r, T, B, I), uniform(r, 1, B, H)[0], type.hasCellState() ? uniform(r, 1, B, H)[0] : null,
-                uniform(r, T, B, H), uniform(r, 1, B, H)[0], type.hasCellState() ? uniform(r, 1, B, H)[0] : null);
+                uniform(r, T, B, H), uniform(r, 1, B, H)[0], type.hasCellState() ? uniform(r, 1, B, H)[0] : null)
+                .withTheta(type == RefCellType.EGRU ? r.doubles(H, 0.05, 0.5).toArray() : null);
     }
 
     /** The first point from seed {@code base} on whose kink arguments are all farther than KINK_MARGIN. */
-    private static Point kinkFreePoint(RefCellType type, int[] shape, long base) {
+    static Point kinkFreePoint(RefCellType type, int[] shape, long base) {
         for (long seed = base; seed < base + 500; seed++) {
             Point p = sample(type, shape, seed);
-            if (new ReferenceBackward(p.cell()).forward(p.x, p.h0, p.c0).nearestKink() > KINK_MARGIN) return p;
+            if (p.exactBackward().forward(p.x, p.h0, p.c0).nearestKink() > KINK_MARGIN) return p;
         }
         return fail("no kink-free point for " + type + " in 500 seeds from " + base);
     }
 
     private static ReferenceBackward.Gradients analytic(Point p) {
-        ReferenceBackward backward = new ReferenceBackward(p.cell());
+        ReferenceBackward backward = p.exactBackward();
         ReferenceBackward.Trace trace = backward.forward(p.x, p.h0, p.c0);
         return backward.backward(trace, p.g, p.gH, p.gC);
     }
@@ -160,8 +183,14 @@ class ReferenceBackwardTest {
      * Compares every entry of every tensor of {@code analytic} with the central difference of p.loss();
      * counts, per tensor name, the entries large enough to be held to the relative tolerance.
      */
-    private static void checkAgainstFiniteDifferences(Point p, Map<String, List<double[]>> analytic, String what,
-                                                      Map<String, Integer> resolved) {
+    static void checkAgainstFiniteDifferences(Point p, Map<String, List<double[]>> analytic, String what,
+                                              Map<String, Integer> resolved) {
+        checkAgainstFiniteDifferences(p, p::loss, analytic, what, resolved);
+    }
+
+    /** As above, for a loss computed by {@code loss} from p's tensors (which are perturbed in place). */
+    static void checkAgainstFiniteDifferences(Point p, DoubleSupplier loss, Map<String, List<double[]>> analytic,
+                                              String what, Map<String, Integer> resolved) {
         Map<String, List<double[]>> leaves = p.tensors();
         assertEquals(leaves.keySet(), analytic.keySet(), what);
         for (String name : leaves.keySet()) {
@@ -174,9 +203,9 @@ class ReferenceBackwardTest {
                 for (int k = 0; k < v.length; k++) {
                     double keep = v[k];
                     v[k] = keep + STEP;
-                    double up = p.loss();
+                    double up = loss.getAsDouble();
                     v[k] = keep - STEP;
-                    double down = p.loss();
+                    double down = loss.getAsDouble();
                     v[k] = keep;
                     double numeric = (up - down) / (2 * STEP);
                     double a = ds.get(r)[k];
@@ -194,7 +223,7 @@ class ReferenceBackwardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RefCellType.class, names = "EGRU", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(RefCellType.class)
     void gradientsMatchCentralDifferences(RefCellType type) {
         Map<String, Integer> resolved = new LinkedHashMap<>();
         for (int[] shape : SHAPES) {
@@ -211,11 +240,11 @@ class ReferenceBackwardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RefCellType.class, names = "EGRU", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(RefCellType.class)
     void trainingForwardEqualsInferenceForward(RefCellType type) {
         Point p = sample(type, SHAPES[0], 7);
         ReferenceCell.Sequence s = p.cell().run(p.x, p.h0, p.c0);
-        ReferenceBackward.Trace trace = new ReferenceBackward(p.cell()).forward(p.x, p.h0, p.c0);
+        ReferenceBackward.Trace trace = p.exactBackward().forward(p.x, p.h0, p.c0);
         assertArrayEquals(s.outputs(), trace.outputs(), type.name());
         assertArrayEquals(s.finalH(), trace.finalH(), type.name());
         if (type.hasCellState()) assertArrayEquals(s.finalC(), trace.finalC(), type.name());
@@ -224,10 +253,10 @@ class ReferenceBackwardTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RefCellType.class, names = "EGRU", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(RefCellType.class)
     void wholeSequenceChunkIsFullBptt(RefCellType type) {
         Point p = sample(type, SHAPES[0], 11);
-        ReferenceBackward backward = new ReferenceBackward(p.cell());
+        ReferenceBackward backward = p.exactBackward();
         ReferenceBackward.Trace trace = backward.forward(p.x, p.h0, p.c0);
         ReferenceBackward.Gradients full = backward.backward(trace, p.g, p.gH, p.gC);
         for (int chunk : new int[] {5, 8}) {
@@ -256,11 +285,11 @@ class ReferenceBackwardTest {
      * the boundaries, while the last chunk's input gradients are full BPTT's.
      */
     @ParameterizedTest
-    @EnumSource(value = RefCellType.class, names = "EGRU", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(RefCellType.class)
     void truncatedChunksDifferentiateTheirOwnLossFromAFixedFirstState(RefCellType type) {
         final int chunk = 2;
         Point p = kinkFreePoint(type, SHAPES[0], 3_000);
-        ReferenceBackward backward = new ReferenceBackward(p.cell());
+        ReferenceBackward backward = p.exactBackward();
         ReferenceBackward.Trace trace = backward.forward(p.x, p.h0, p.c0);
         List<ReferenceBackward.Gradients> chunks = backward.truncated(trace, p.g, p.gH, p.gC, chunk);
         assertEquals(3, chunks.size());
@@ -279,7 +308,7 @@ class ReferenceBackwardTest {
                 cStart = before.finalC();
             }
             double[][] zero = new double[p.gH.length][p.hid];
-            Point chunkPoint = new Point(type, p.in, p.hid, p.wIh, p.wHh, p.bIh, p.bHh, p.alpha, p.beta1, p.beta2,
+            Point chunkPoint = new Point(type, p.in, p.hid, p.wIh, p.wHh, p.bIh, p.bHh, p.alpha, p.beta1, p.beta2, p.theta,
                     Arrays.copyOfRange(p.x, from, to), hStart, cStart,
                     Arrays.copyOfRange(p.g, from, to), last ? p.gH : zero,
                     type.hasCellState() ? (last ? p.gC : new double[p.gH.length][p.hid]) : null);
@@ -409,7 +438,7 @@ class ReferenceBackwardTest {
         assertMessage("c0", () -> new ReferenceBackward(lstm.cell()).forward(lstm.x, lstm.h0, null));
     }
 
-    private static void assertMessage(String name, org.junit.jupiter.api.function.Executable call) {
+    static void assertMessage(String name, org.junit.jupiter.api.function.Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().startsWith(name), "message should name " + name + ": " + e.getMessage());
     }
