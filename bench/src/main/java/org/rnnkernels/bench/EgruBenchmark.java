@@ -48,7 +48,12 @@ public class EgruBenchmark {
     @Param({"1024"})
     public int hidden;
 
-    @Param({"1024"})
+    /**
+     * {@code I}: 1024 (= H, as in the cell benchmark), where the dense input projection (one sgemm
+     * per call, as costly in FLOPs as a dense recurrent product) stays in every variant's time, and
+     * 64 (a small input, e.g. features or an embedding), where the recurrent product dominates.
+     */
+    @Param({"1024", "64"})
     public int input;
 
     @Param({"1"})

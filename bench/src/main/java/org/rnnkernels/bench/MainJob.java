@@ -89,6 +89,13 @@ public final class MainJob implements Callable<Integer> {
     @Option(names = "--no-peers", description = "do not time PyTorch")
     boolean noPeers;
 
+    @Option(names = "--research", negatable = true, description = "also run the research cells' target benchmarks "
+            + "(EGRU, restricted, ternary, LightRNN; about 4 minutes); default: yes unless --cells or --shapes is given")
+    Boolean research;
+
+    /** The research cells' benchmarks, with their annotations' parameters (the report's target table reads them). */
+    static final List<Class<?>> RESEARCH = List.of(EgruBenchmark.class, RestrictedBenchmark.class, TernaryBenchmark.class);
+
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
         System.exit(new CommandLine(new MainJob()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
@@ -142,18 +149,7 @@ public final class MainJob implements Callable<Integer> {
         if (blas != null) {
             options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
         }
-        String settings;
-        if (length.quick) {
-            options.warmupIterations(2).warmupTime(TimeValue.milliseconds(500))
-                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
-            settings = "1 fork, 2 warm-up x 0.5 s, 3 measured x 0.5 s";
-        } else if (length.full) {
-            settings = "1 fork, annotation defaults: 3 warm-up x 1 s, 5 measured x 1 s";
-        } else {
-            options.warmupIterations(3).warmupTime(TimeValue.milliseconds(700))
-                    .measurementIterations(5).measurementTime(TimeValue.milliseconds(500));
-            settings = "1 fork, 3 warm-up x 0.7 s, 5 measured x 0.5 s";
-        }
+        String settings = settingsOf(options);
         int total = cellList.size() * shapeList.size() * threadList.size() + gemmBlases.size();
 
         ObjectNode run = runSettings(mode, settings, threadList, cellList, shapeList, gemmBlases);
@@ -178,11 +174,81 @@ public final class MainJob implements Callable<Integer> {
         }
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
 
+        boolean runResearch = research != null ? research : cells == null && shapes == null;
+        if (runResearch) {
+            runResearch(dir, settingsOf(new OptionsBuilder()));
+        }
+
         ReportWriter.write(BenchData.load(dir), dir);
         System.out.println();
         System.out.println("report: " + dir.resolve("report.html"));
         System.out.println("        " + dir.resolve("report.md"));
         return 0;
+    }
+
+    // The iteration lengths of the chosen mode, applied to options; returns their description.
+    private String settingsOf(ChainedOptionsBuilder options) {
+        if (length.quick) {
+            options.warmupIterations(2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+            return "1 fork, 2 warm-up x 0.5 s, 3 measured x 0.5 s";
+        }
+        if (length.full) {
+            return "1 fork, annotation defaults: 3 warm-up x 1 s, 5 measured x 1 s";
+        }
+        options.warmupIterations(3).warmupTime(TimeValue.milliseconds(700))
+                .measurementIterations(5).measurementTime(TimeValue.milliseconds(500));
+        return "1 fork, 3 warm-up x 0.7 s, 5 measured x 0.5 s";
+    }
+
+    // The research benchmarks in a run of their own: their parameters (cell, variant) mean other
+    // things than the cell benchmark's, so the main run's overrides must not reach them.
+    private void runResearch(Path dir, String settings) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder().forks(1).shouldFailOnError(true)
+                .resultFormat(ResultFormatType.JSON).result(dir.resolve(BenchData.JMH_RESEARCH_FILE).toString());
+        settingsOf(options);
+        int total = 0;
+        for (Class<?> c : RESEARCH) {
+            options.include(c.getName() + "\\.");
+            total += benchmarkCount(c);
+        }
+        if (blas != null) {
+            options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
+        }
+        System.out.println();
+        System.out.println("research cells' targets: " + total + " benchmarks (" + settings + ")");
+        ProgressFormat progress = new ProgressFormat(
+                OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), total);
+        new Runner(options.build(), progress).run();
+    }
+
+    /** How many runs JMH makes of a benchmark class: per method, the product of its states' parameter counts. */
+    static int benchmarkCount(Class<?> benchmark) {
+        int total = 0;
+        for (java.lang.reflect.Method m : benchmark.getMethods()) {
+            if (!m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class)) {
+                continue;
+            }
+            int runs = parameterCombinations(benchmark);
+            for (Class<?> state : m.getParameterTypes()) {
+                if (state.isAnnotationPresent(org.openjdk.jmh.annotations.State.class)) {
+                    runs *= parameterCombinations(state);
+                }
+            }
+            total += runs;
+        }
+        return total;
+    }
+
+    private static int parameterCombinations(Class<?> state) {
+        int n = 1;
+        for (java.lang.reflect.Field f : state.getFields()) {
+            org.openjdk.jmh.annotations.Param p = f.getAnnotation(org.openjdk.jmh.annotations.Param.class);
+            if (p != null) {
+                n *= p.value().length;
+            }
+        }
+        return n;
     }
 
     private ObjectNode runSettings(String mode, String settings, List<Integer> threadList, List<String> cellList,

@@ -25,6 +25,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String JMH_FILE = "jmh.json";
+    /** The research cells' benchmarks, a run of their own (optional). */
+    public static final String JMH_RESEARCH_FILE = "jmh-research.json";
     public static final String MACHINE_FILE = "machine.json";
     public static final String PEERS_FILE = "peers.json";
 
@@ -101,7 +103,11 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     public static BenchData load(Path dir) throws IOException {
         JsonNode machine = Files.exists(dir.resolve(MACHINE_FILE))
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
-        JsonNode jmh = JSON.readTree(dir.resolve(JMH_FILE).toFile());
+        List<JsonNode> jmh = new ArrayList<>();
+        JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
+        if (Files.exists(dir.resolve(JMH_RESEARCH_FILE))) {
+            JSON.readTree(dir.resolve(JMH_RESEARCH_FILE).toFile()).forEach(jmh::add);
+        }
         List<CellRow> cells = new ArrayList<>();
         List<GemmRow> gemms = new ArrayList<>();
         List<OtherRow> others = new ArrayList<>();
