@@ -22,8 +22,12 @@ import org.rnnkernels.simd.FloatLanes;
  *   <li>NaN in gives NaN out; {@code tanh} keeps the sign of zero.</li>
  * </ul>
  * Both are well inside the 2e-6 that {@code CELLS.md} allows an approximation.
+ *
+ * <p>Public only so that other packages of this library ({@code org.rnnkernels.lightrnn}'s softmax)
+ * share the one {@link #exp}; like every Vector API class here, touch it only when
+ * {@link org.rnnkernels.simd.Simd#kind()} is {@code VECTOR}.
  */
-final class VectorMath {
+public final class VectorMath {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
     private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
     static final double SIGM_MAX_ABS_ERROR = 3e-7;
@@ -71,7 +75,7 @@ final class VectorMath {
     }
 
     /** {@code exp(x)}, with {@code x} clamped to [-87, 88]: relative error ~1 ulp inside that range. */
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         x = x.max(EXP_LO_V).min(EXP_HI_V);
         FloatVector shifted = x.fma(LOG2E_V, ROUND_MAGIC_V);          // ROUND_MAGIC + round(x * log2 e)
         FloatVector n = shifted.sub(ROUND_MAGIC_V);
