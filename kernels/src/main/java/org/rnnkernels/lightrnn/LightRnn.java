@@ -25,7 +25,9 @@ import org.rnnkernels.blas.Blases;
  * {@code P} sums to 1 over the {@code V} words. For a full table this is CELLS.md's formula
  * exactly; otherwise it is the choice made here (an empty cell takes no probability).
  *
- * <p>Arithmetic: the logits are BLAS products ({@link Blases#get()} unless one is given); the
+ * <p>Arithmetic: {@code Xr} and {@code Xc} are projected through the layer's {@code W_ih} once,
+ * at creation, so a half-step costs only the recurrent product and the gate pass
+ * ({@link RecurrentLayer#forwardProjected}); the logits are BLAS products ({@link Blases#get()} unless one is given); the
  * softmax normaliser is a max-subtracted log-sum-exp in float with the vectorized exp
  * ({@link LogSoftmax}); {@code log P(w) = (z_r[row] - lse(z_r)) + (z_c[col] - lse(z_c))}.
  *
@@ -47,8 +49,11 @@ public final class LightRnn implements AutoCloseable {
     private final int columns;
     private final int embedding;
     private final int hidden;
-    private final float[] xr;
-    private final float[] xc;
+    private final int width;            // G*H, a row of the input projection
+    // The input tables projected once through the layer's W_ih: pr = Xr W_ih^T [R][G*H],
+    // pc = Xc W_ih^T [C][G*H] (no bias). A half-step's input projection is then a row copy.
+    private final float[] pr;
+    private final float[] pc;
     private final MemorySegment yr;
     private final MemorySegment yc;
     private final float[] yrCopy;
@@ -69,8 +74,10 @@ public final class LightRnn implements AutoCloseable {
         this.columns = table.columns();
         this.embedding = layer.inputSize();
         this.hidden = layer.hiddenSize();
-        this.xr = xr.clone();
-        this.xc = xc.clone();
+        this.width = layer.cellType().gates() * hidden;
+        float[] wIh = layer.weightIh();
+        this.pr = project(blas, xr, rows, wIh, width, embedding);
+        this.pc = project(blas, xc, columns, wIh, width, embedding);
         this.yrCopy = yr.clone();
         this.ycCopy = yc.clone();
         this.yr = MemorySegment.ofArray(yrCopy);
@@ -106,13 +113,22 @@ public final class LightRnn implements AutoCloseable {
         }
     }
 
+    // x W_ih^T for every row of an input table: [n][E] x [E][G*H]
+    private static float[] project(Blas blas, float[] x, int n, float[] wIh, int width, int embedding) {
+        float[] projected = new float[n * width];
+        blas.sgemm(Transpose.NO, Transpose.YES, n, width, embedding, 1f, x, 0, embedding, wIh, 0, embedding,
+                0f, projected, 0, width);
+        return projected;
+    }
+
     /** As {@link #create(WordTable, float[], float[], float[], float[], RecurrentLayer, Blas)} with {@link Blases#get()}. */
     public static LightRnn create(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, RecurrentLayer layer) {
         return create(table, xr, xc, yr, yc, layer, Blases.get());
     }
 
     /**
-     * A model; the tables are copied, the layer is owned by the model from here on.
+     * A model; the tables are read (the input tables projected through {@code W_ih}) and not kept,
+     * the layer is owned by the model from here on.
      *
      * @param xr    {@code [R][E]} row-major, {@code E = layer.inputSize()}
      * @param xc    {@code [C][E]}
@@ -206,25 +222,20 @@ public final class LightRnn implements AutoCloseable {
         float[] input = state.chunkInput[size];
         float[] output = state.chunkOutput[size];
         MemorySegment outputSegment = state.chunkOutputSegment[size];
-        // Step 2t reads Xr[row(w_t)] and gives h^r_t; step 2t+1 reads Xc[col(w_t)] and gives h^c_t.
+        // Step 2t reads Xr[row(w_t)] and gives h^r_t; step 2t+1 reads Xc[col(w_t)] and gives h^c_t
+        // (their projections W_ih x, made once).
         for (int t = 0; t < count; t++) {
             int w = words[start + t];
-            System.arraycopy(xr, table.rowUnchecked(w) * embedding, input, 2 * t * embedding, embedding);
-            System.arraycopy(xc, table.colUnchecked(w) * embedding, input, (2 * t + 1) * embedding, embedding);
+            System.arraycopy(pr, table.rowUnchecked(w) * width, input, 2 * t * width, width);
+            System.arraycopy(pc, table.colUnchecked(w) * width, input, (2 * t + 1) * width, width);
         }
-        layer.forward(input, 2 * count, state.stream, output);
+        layer.forwardProjected(input, 2 * count, state.stream, output);
 
         // z_r[t] = Yr h^c_{t-1}: h^c_{-1} is lastH, h^c_{t-1} for t >= 1 is output row 2t-1 (stride 2H).
-        // z_c[t] = Yc h^r_t: output row 2t. sgemm also for one row: the Java BLAS then computes a
-        // logit the same way whatever the chunk, so chunked streaming repeats a whole call bit for bit.
-        blas.sgemm(Transpose.NO, Transpose.YES, 1, rows, hidden, 1f, state.lastHSegment, 0, hidden,
-                yr, 0, hidden, 0f, state.rowLogitsSegment, 0, rows);
-        if (count > 1) {
-            blas.sgemm(Transpose.NO, Transpose.YES, count - 1, rows, hidden, 1f, outputSegment, hidden, 2 * hidden,
-                    yr, 0, hidden, 0f, state.rowLogitsSegment, rows, rows);
-        }
-        blas.sgemm(Transpose.NO, Transpose.YES, count, columns, hidden, 1f, outputSegment, 0, 2 * hidden,
-                yc, 0, hidden, 0f, state.columnLogitsSegment, 0, columns);
+        // z_c[t] = Yc h^r_t: output row 2t.
+        logits(yr, rows, state.lastHSegment, 0, 0, 1, state.rowLogitsSegment, 0);
+        logits(yr, rows, outputSegment, hidden, 2 * hidden, count - 1, state.rowLogitsSegment, rows);
+        logits(yc, columns, outputSegment, 0, 2 * hidden, count, state.columnLogitsSegment, 0);
 
         float[] zr = state.rowLogits;
         float[] zc = state.columnLogits;
@@ -238,6 +249,23 @@ public final class LightRnn implements AutoCloseable {
             out[start + t] = rowLogP + colLogP;
         }
         System.arraycopy(output, (2 * count - 1) * hidden, state.lastH, 0, hidden);
+    }
+
+    /**
+     * {@code z[zOffset + i*n ...] = Y h_i} for {@code i < count}, {@code Y} one of the {@code [n][H]}
+     * output tables, {@code h_i} at {@code hOffset + i*hStride}: one sgemv per row. Not one sgemm:
+     * OpenBLAS's sgemm packs {@code Y} on every call, measured here (n = 100, H = 256) 19 us for one
+     * row against 2 us for sgemv; a loop of sgemv stays ahead up to about 16 rows and at 64 costs
+     * 1.6 us a row against 0.9, small next to a word's two cell steps. And a row computed alone is
+     * computed the same way wherever it falls, so chunked streaming repeats a whole call bit for bit
+     * with the Java BLAS.
+     */
+    private void logits(MemorySegment table, int n, MemorySegment h, long hOffset, int hStride, int count,
+                        MemorySegment z, long zOffset) {
+        for (int i = 0; i < count; i++) {
+            blas.sgemv(Transpose.NO, n, hidden, 1f, table, 0, hidden, h, hOffset + (long) i * hStride,
+                    0f, z, zOffset + (long) i * n);
+        }
     }
 
     // lse over the rows that hold a word
@@ -288,8 +316,7 @@ public final class LightRnn implements AutoCloseable {
         state.rowsExamined = 0;
 
         // log P_row(r) = z_r[r] - lse(z_r), computed as logProbabilities computes a word's first part.
-        blas.sgemm(Transpose.NO, Transpose.YES, 1, rows, hidden, 1f, state.lastHSegment, 0, hidden,
-                yr, 0, hidden, 0f, state.rowLogitsSegment, 0, rows);
+        logits(yr, rows, state.lastHSegment, 0, 0, 1, state.rowLogitsSegment, 0);
         float rowLse = rowLogSumExp(state.rowLogits, 0);
         float[] rowLogP = state.rowLogProbabilities;
         int[] heap = state.rowHeap;
@@ -350,7 +377,7 @@ public final class LightRnn implements AutoCloseable {
         float[] startCell = state.candidateCell[size];
         for (int i = 0; i < count; i++) {
             int r = state.batchRows[from + i];
-            System.arraycopy(xr, r * embedding, input, i * embedding, embedding);
+            System.arraycopy(pr, r * width, input, i * width, width);
             System.arraycopy(state.lastH, 0, start, i * hidden, hidden);
             if (startCell != null) {
                 System.arraycopy(state.lastC, 0, startCell, i * hidden, hidden);
@@ -361,10 +388,9 @@ public final class LightRnn implements AutoCloseable {
         if (startCell != null) {
             candidates.setCell(startCell);
         }
-        // h^r for every row at once (B = count), then z_c = Yc h^r for all of them in one product.
-        layer.forward(input, 1, candidates, state.candidateOutput[size]);
-        blas.sgemm(Transpose.NO, Transpose.YES, count, columns, hidden, 1f, state.candidateOutputSegment[size], 0, hidden,
-                yc, 0, hidden, 0f, state.columnLogitsSegment, 0, columns);
+        // h^r for every row at once (B = count), then z_c = Yc h^r for each.
+        layer.forwardProjected(input, 1, candidates, state.candidateOutput[size]);
+        logits(yc, columns, state.candidateOutputSegment[size], 0, hidden, count, state.columnLogitsSegment, 0);
         state.rowsExamined += count;
 
         float[] zc = state.columnLogits;

@@ -20,8 +20,8 @@ public final class LightRnnState {
     final MemorySegment lastHSegment;
     final float[] lastC;
 
-    // logProbabilities, per chunk of 2^i words: the interleaved inputs Xr[row(w_t)], Xc[col(w_t)]
-    // ([2T][E]) and the layer's outputs h^r_t, h^c_t ([2T][H]), exact sizes as the layer wants them.
+    // logProbabilities, per chunk of 2^i words: the interleaved projected inputs W_ih Xr[row(w_t)],
+    // W_ih Xc[col(w_t)] ([2T][G*H]) and the layer's outputs h^r_t, h^c_t ([2T][H]), exact sizes as the layer wants them.
     final float[][] chunkInput;
     final float[][] chunkOutput;
     final MemorySegment[] chunkOutputSegment;
@@ -30,7 +30,7 @@ public final class LightRnnState {
     final float[] columnLogits;         // [max(CHUNK_WORDS, MAX_CANDIDATE_BATCH)][C]
     final MemorySegment columnLogitsSegment;
 
-    // topK, per candidate batch of 2^i rows: a state of that batch, its inputs Xr[r] [b][E], the
+    // topK, per candidate batch of 2^i rows: a state of that batch, its inputs W_ih Xr[r] [b][G*H], the
     // broadcast h^c_{t-1} (and c) it starts from [b][H], its outputs h^r [b][H].
     final LayerState[] candidates;
     final float[][] candidateInput;
@@ -48,8 +48,8 @@ public final class LightRnnState {
     LightRnnState(LightRnn model, LayerState stream, LayerState[] candidates) {
         this.model = model;
         this.stream = stream;
-        int e = model.embeddingSize();
         int h = model.hiddenSize();
+        int width = model.cellType().gates() * h;     // a row of the input projection
         int rows = model.wordTable().rows();
         int columns = model.wordTable().columns();
         boolean cellState = model.cellType().hasCellState();
@@ -63,7 +63,7 @@ public final class LightRnnState {
         chunkOutputSegment = new MemorySegment[chunkSizes];
         for (int i = 0; i < chunkSizes; i++) {
             int words = 1 << i;
-            chunkInput[i] = new float[2 * words * e];
+            chunkInput[i] = new float[2 * words * width];
             chunkOutput[i] = new float[2 * words * h];
             chunkOutputSegment[i] = MemorySegment.ofArray(chunkOutput[i]);
         }
@@ -81,7 +81,7 @@ public final class LightRnnState {
         candidateOutputSegment = new MemorySegment[candidateSizes];
         for (int i = 0; i < candidateSizes; i++) {
             int batch = 1 << i;
-            candidateInput[i] = new float[batch * e];
+            candidateInput[i] = new float[batch * width];
             candidateHidden[i] = new float[batch * h];
             candidateCell[i] = cellState ? new float[batch * h] : null;
             candidateOutput[i] = new float[batch * h];
