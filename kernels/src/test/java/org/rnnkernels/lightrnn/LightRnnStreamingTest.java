@@ -12,7 +12,8 @@ import org.rnnkernels.blas.Blases;
 /**
  * Scoring a sequence in chunks of any size (word by word included) gives the one-call result: bit
  * for bit with the Java BLAS, which computes every element of a product the same way whatever the
- * call's shape; to float rounding with OpenBLAS, whose edge kernels sum some rows in another order.
+ * call's shape; with OpenBLAS, which promises no such thing, to float rounding (it has agreed bit
+ * for bit here too, since every product is one sgemv of the same shape wherever the word falls).
  */
 class LightRnnStreamingTest {
 
