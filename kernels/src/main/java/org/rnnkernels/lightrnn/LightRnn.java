@@ -27,8 +27,8 @@ import org.rnnkernels.blas.Blases;
  *
  * <p>Arithmetic: {@code Xr} and {@code Xc} are projected through the layer's {@code W_ih} once,
  * at creation, so a half-step costs only the recurrent product and the gate pass
- * ({@link RecurrentLayer#forwardProjected}); the logits are BLAS products ({@link Blases#get()} unless one is given); the
- * softmax normaliser is a max-subtracted log-sum-exp in float with the vectorized exp
+ * ({@link RecurrentLayer#forwardProjected}); the logits are BLAS sgemv products ({@link Blases#get()}
+ * unless one is given); the softmax normaliser is a max-subtracted log-sum-exp in float with the vectorized exp
  * ({@link LogSoftmax}); {@code log P(w) = (z_r[row] - lse(z_r)) + (z_c[col] - lse(z_c))}.
  *
  * <p>Threading: immutable after construction; share it between threads, each with its own
@@ -37,8 +37,8 @@ import org.rnnkernels.blas.Blases;
 public final class LightRnn implements AutoCloseable {
     /**
      * Most words per layer call in {@link #logProbabilities}: a call of {@code T} words runs in
-     * chunks of powers of two up to this, each one layer call of {@code 2T} steps (one input
-     * projection for all of them) and two BLAS products for all its logits. Bounds the workspace.
+     * chunks of powers of two up to this, each one layer call of {@code 2T} steps (the layer wants
+     * arrays of the exact size, kept in the state per chunk size). Bounds the workspace.
      */
     static final int CHUNK_WORDS = 64;
     /** Most candidate rows {@link #topK} runs through the cell in one batch. */
@@ -56,8 +56,6 @@ public final class LightRnn implements AutoCloseable {
     private final float[] pc;
     private final MemorySegment yr;
     private final MemorySegment yc;
-    private final float[] yrCopy;
-    private final float[] ycCopy;
     // Softmax masks, 0 or -infinity: rowMask [R] marks empty rows (null when none is empty);
     // cellMask [R*C] marks empty cells, read only for rows that are not full.
     private final float[] rowMask;
@@ -78,10 +76,8 @@ public final class LightRnn implements AutoCloseable {
         float[] wIh = layer.weightIh();
         this.pr = project(blas, xr, rows, wIh, width, embedding);
         this.pc = project(blas, xc, columns, wIh, width, embedding);
-        this.yrCopy = yr.clone();
-        this.ycCopy = yc.clone();
-        this.yr = MemorySegment.ofArray(yrCopy);
-        this.yc = MemorySegment.ofArray(ycCopy);
+        this.yr = MemorySegment.ofArray(yr.clone());     // [R][H], on the heap: OpenBLAS is linked critical
+        this.yc = MemorySegment.ofArray(yc.clone());
         this.layer = layer;
         this.blas = blas;
         this.lse = LogSumExp.get();
@@ -185,9 +181,9 @@ public final class LightRnn implements AutoCloseable {
     /**
      * Scores a sequence of words and advances the stream past them:
      * {@code out[t] = log P(words[t] | everything before it)}, the words before this call included
-     * (the state carries them). Two cell half-steps per word; a call of {@code T} words costs the
-     * same as {@code T} calls of one word, and gives the same values to float rounding (bit for bit
-     * with the Java BLAS).
+     * (the state carries them). Two cell half-steps per word. Calls of any length give the values
+     * of one call over the whole stream: bit for bit with the Java BLAS, to float rounding with
+     * OpenBLAS (every product is one sgemv of the same shape, wherever a word falls).
      *
      * @param out {@code [T]}, {@code T = words.length}; written
      * @throws IllegalArgumentException for a word id outside {@code [0, V)} (naming its index), a
