@@ -178,6 +178,26 @@ public final class LayerState implements AutoCloseable {
         return c.clone();
     }
 
+    /** Copies {@code h}, {@code [B][H]} flattened, into {@code into[offset ...]}: {@link #hidden()} without allocating. */
+    public void copyHidden(float[] into, int offset) {
+        checkRoom("into", into, offset);
+        System.arraycopy(h, 0, into, offset, h.length);
+    }
+
+    /** Copies {@code c} into {@code into[offset ...]} without allocating; throws for cells without a cell state. */
+    public void copyCell(float[] into, int offset) {
+        requireCellState();
+        checkRoom("into", into, offset);
+        System.arraycopy(c, 0, into, offset, c.length);
+    }
+
+    private void checkRoom(String name, float[] into, int offset) {
+        if (into == null || offset < 0 || (long) offset + h.length > into.length) {
+            throw new IllegalArgumentException(name + (into == null ? " is null" : " has " + into.length + " floats")
+                    + ", expected room for [" + batch + "][" + hidden + "] = " + h.length + " floats at offset " + offset);
+        }
+    }
+
     /** Sets {@code h} from {@code [B][H]} flattened. */
     public LayerState setHidden(float[] values) {
         Checks.length("hidden", values, h.length, "[" + batch + "][" + hidden + "]");

@@ -65,6 +65,10 @@ public final class RecurrentLayer implements AutoCloseable {
     private final ColumnProduct columns;        // EGRU only
     private final float[] wHhColumnTiles;       // EGRU only: W_hh in ColumnProduct's layout
     private final GatePass gates;
+    // A one-row input projection (streaming with B = 1) as sgemv: OpenBLAS's sgemm packs all of
+    // W_ih on every call, ~150 us at G*H x I = 768 x 256 where sgemv streams it once (~10 us). Not
+    // for the Java BLAS, whose sgemm rows are what make streaming bit-identical to one call.
+    private final boolean oneRowAsGemv;
     // Restricted hook: a weight-shared layer keeps the compact matrices of RestrictedLayout in wIh,
     // wHh and wHhPanels (productRows rows, not G*H); both null for a dense layer.
     private final RestrictedWeights restrictedWeights;
@@ -84,6 +88,7 @@ public final class RecurrentLayer implements AutoCloseable {
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.blas = blas;
+        this.oneRowAsGemv = blas.info().implementation().equals("openblas");
         this.gates = GatePass.get();
         this.bias = PackedBias.pack(type, hiddenSize, bIh, bHh);
         this.bIh = bIh == null ? null : bIh.clone();
@@ -264,6 +269,35 @@ public final class RecurrentLayer implements AutoCloseable {
     }
 
     /**
+     * As {@link #forward}, with the input projection already made: {@code projected} holds
+     * {@code W_ih x} of every step and sample, WITHOUT {@code b_ih} (the layer adds its biases).
+     * For inputs drawn from a fixed table (embeddings), whose rows can be projected once: one step
+     * then skips its sgemm over {@code W_ih}, which OpenBLAS repacks on every call (measured ~150 us
+     * for one row at GRU H = 256, more than the rest of the step).
+     *
+     * @param projected {@code [T][B][G*H]} time-major, flattened, gate blocks in the cell's order
+     * @param output    {@code [T][B][H]}; written, never read
+     */
+    public void forwardProjected(float[] projected, int steps, LayerState state, float[] output) {
+        checkState(state);
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
+        }
+        int batch = state.batch;
+        long rows = (long) steps * batch;
+        long width = (long) type.gates() * hiddenSize;
+        Checks.length("projected", projected, rows * width, "[T=" + steps + "][B=" + batch + "][G*H=" + width + "]");
+        Checks.length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]");
+        requireOpen();
+        if (rows == 0) {
+            return;
+        }
+        state.reserveInputProjection(rows * width);
+        System.arraycopy(projected, 0, state.gi, 0, (int) (rows * width));
+        runSteps((int) rows, state.fullBatchSizes(steps), steps, false, state, output, hiddenSize, 0);
+    }
+
+    /**
      * The core, over a packed sequence (PyTorch's {@code PackedSequence} layout): step {@code t}
      * has {@code batchSizes[t]} rows, samples {@code 0 .. batchSizes[t]-1} (so samples are sorted
      * by length, longest first, and {@code batchSizes} does not increase), and step {@code t}'s
@@ -284,9 +318,14 @@ public final class RecurrentLayer implements AutoCloseable {
         if (rows == 0) {
             return;
         }
-        int width = type.gates() * hiddenSize;
         projectInputs(input, rows, state);
+        runSteps(rows, batchSizes, steps, reverse, state, output, outputStride, outputColumn);
+    }
 
+    // runPacked after the input projection: state.gi holds it for all `rows` rows.
+    private void runSteps(int rows, int[] batchSizes, int steps, boolean reverse, LayerState state,
+                          float[] output, int outputStride, int outputColumn) {
+        int width = type.gates() * hiddenSize;
         SplitStep step = state.splitStep;
         step.layer = this;
         step.state = state;
@@ -381,7 +420,10 @@ public final class RecurrentLayer implements AutoCloseable {
         int width = productRows;
         int from = columnSplit(member, members, width);
         int to = columnSplit(member + 1, members, width);
-        if (to > from) {
+        if (to > from && p.rows == 1 && oneRowAsGemv) {
+            blas.sgemv(Transpose.NO, to - from, inputSize, 1f, wIh, (long) from * inputSize, inputSize,
+                    p.input, 0, 0f, p.output, from);
+        } else if (to > from) {
             blas.sgemm(Transpose.NO, Transpose.YES, p.rows, to - from, inputSize,
                     1f, p.input, 0, inputSize, wIh, (long) from * inputSize, inputSize,
                     0f, p.output, from, width);

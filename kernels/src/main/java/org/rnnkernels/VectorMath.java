@@ -23,9 +23,10 @@ import org.rnnkernels.simd.FloatLanes;
  * </ul>
  * Both are well inside the 2e-6 that {@code CELLS.md} allows an approximation.
  *
- * <p>Public (not part of the library's stable API) so that the gate passes of other packages, such
- * as {@code org.rnnkernels.ternary}, share these functions and their tested bounds. Touch this class
- * only when {@link org.rnnkernels.simd.Simd#kind()} is vector.
+ * <p>Public (not part of the library's stable API) so that the Vector API code of other packages
+ * ({@code org.rnnkernels.ternary}'s gate pass, {@code org.rnnkernels.lightrnn}'s softmax) shares these
+ * functions and their tested bounds. Like every Vector API class here, touch it only when
+ * {@link org.rnnkernels.simd.Simd#kind()} is {@code VECTOR}.
  */
 public final class VectorMath {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
@@ -75,7 +76,7 @@ public final class VectorMath {
     }
 
     /** {@code exp(x)}, with {@code x} clamped to [-87, 88]: relative error ~1 ulp inside that range. */
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         x = x.max(EXP_LO_V).min(EXP_HI_V);
         FloatVector shifted = x.fma(LOG2E_V, ROUND_MAGIC_V);          // ROUND_MAGIC + round(x * log2 e)
         FloatVector n = shifted.sub(ROUND_MAGIC_V);

@@ -94,7 +94,8 @@ public final class MainJob implements Callable<Integer> {
     Boolean research;
 
     /** The research cells' benchmarks, with their annotations' parameters (the report's target table reads them). */
-    static final List<Class<?>> RESEARCH = List.of(EgruBenchmark.class, RestrictedBenchmark.class, TernaryBenchmark.class);
+    static final List<Class<?>> RESEARCH = List.of(EgruBenchmark.class, RestrictedBenchmark.class, TernaryBenchmark.class,
+            LightRnnBenchmark.class);
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
