@@ -10,9 +10,11 @@ import java.util.List;
  *   v = beta2 * v + (1 - beta2) * g^2
  *   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  * </pre>
- * Note where {@code eps} goes: added after the bias correction of {@code sqrt(v)}, as PyTorch does
- * (not the paper's {@code sqrt(v_hat) + eps} on a differently scaled {@code v}; the two differ only
- * in how {@code eps} is scaled). The per-step factors are computed in double, the elements in float.
+ * Note where {@code eps} goes: added to the bias-corrected root {@code sqrt(v / (1 - beta2^t))}, as in
+ * the paper's Algorithm 1 and PyTorch; TensorFlow's form (the paper's "more efficient" one) adds it to
+ * the uncorrected {@code sqrt(v)}, which scales {@code eps} differently in the first steps. The
+ * per-step factors are computed in double, the elements in float, in PyTorch's order
+ * ({@code addcdiv_}: {@code p - stepSize * (m / denominator)}).
  * Defaults are PyTorch's: {@code lr = 1e-3}, betas {@code (0.9, 0.999)}, {@code eps = 1e-8}.
  */
 public final class Adam implements Optimizer {

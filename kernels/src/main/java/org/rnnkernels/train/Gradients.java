@@ -16,17 +16,34 @@ public final class Gradients {
         }
     }
 
-    /** {@code sqrt(sum over all parameters and elements of g^2)}, summed in double in list order. */
+    /** {@code sqrt(sum over all parameters and elements of g^2)}, summed in double (a fixed order: deterministic). */
     public static double norm(List<Parameter> parameters) {
         checkList(parameters);
         double squares = 0;
         for (Parameter p : parameters) {
-            float[] g = p.gradient();
-            for (float x : g) {
-                squares += (double) x * x;
-            }
+            squares += sumOfSquares(p.gradient());
         }
         return Math.sqrt(squares);
+    }
+
+    // sum g^2 in double, four independent partial sums: one chain waits on each add's latency.
+    // The order is fixed by the length alone, so the result is deterministic.
+    private static double sumOfSquares(float[] g) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < g.length; i += 4) {
+            s0 += (double) g[i] * g[i];
+            s1 += (double) g[i + 1] * g[i + 1];
+            s2 += (double) g[i + 2] * g[i + 2];
+            s3 += (double) g[i + 3] * g[i + 3];
+        }
+        for (; i < g.length; i++) {
+            s0 += (double) g[i] * g[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**

@@ -23,7 +23,8 @@ import org.rnnkernels.blas.Blases;
  *
  * <p>Not thread-safe: the weights change in place under an {@link Optimizer} and the forward's
  * cache lives here, so one training loop owns a head. Nothing is allocated per call once the
- * cache has grown to the largest {@code N} seen.
+ * cache has grown to the largest {@code N} seen and the caller passes the same arrays again (the
+ * head keeps a reference to the last output and gradient arrays it was given, wrapped as segments).
  */
 public final class LinearHead {
     private final int hiddenSize;
@@ -40,6 +41,11 @@ public final class LinearHead {
     private float[] input = new float[0];          // [N][H+1]: the last forward's rows with a ones column
     private MemorySegment inputSegment = MemorySegment.ofArray(input);
     private int cachedRows = -1;
+    // The caller's arrays as segments, re-wrapped only when another array comes: a training loop
+    // passes the same workspaces every step, so steady-state calls allocate nothing.
+    private final Wrapper outputRows = new Wrapper();
+    private final Wrapper gradOutputs = new Wrapper();
+    private final Wrapper gradHiddens = new Wrapper();
 
     private LinearHead(int hiddenSize, int outputs, float[] weight, float[] bias, Blas blas) {
         this.hiddenSize = hiddenSize;
@@ -112,7 +118,7 @@ public final class LinearHead {
         // Y += [H] W^T, reading the cached copy (first H columns of [H | 1])
         blas.sgemm(Transpose.NO, Transpose.YES, rows, outputs, h,
                 1f, inputSegment, 0, stride, weightSegment, 0, h,
-                1f, MemorySegment.ofArray(output), outputOffset, outputs);
+                1f, outputRows.of(output), outputOffset, outputs);
     }
 
     /** {@link #forward(float[], int, int, float[], int)} over whole arrays: {@code hidden [N][H]}, {@code output [N][K]}. */
@@ -142,7 +148,7 @@ public final class LinearHead {
         Arguments.range("gradHidden", gradHidden, gradHiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
         int h = hiddenSize;
         int stride = h + 1;
-        MemorySegment dY = MemorySegment.ofArray(gradOutput);
+        MemorySegment dY = gradOutputs.of(gradOutput);
         // [dW | db] = dY^T [H | 1]
         blas.sgemm(Transpose.YES, Transpose.NO, outputs, stride, rows,
                 1f, dY, gradOutputOffset, outputs, inputSegment, 0, stride,
@@ -154,7 +160,7 @@ public final class LinearHead {
         // dH = dY W
         blas.sgemm(Transpose.NO, Transpose.NO, rows, h, outputs,
                 1f, dY, gradOutputOffset, outputs, weightSegment, 0, h,
-                0f, MemorySegment.ofArray(gradHidden), gradHiddenOffset, h);
+                0f, gradHiddens.of(gradHidden), gradHiddenOffset, h);
     }
 
     /** {@link #backward(float[], int, int, float[], int)} over whole arrays: {@code gradOutput [N][K]}, {@code gradHidden [N][H]}. */
@@ -168,6 +174,20 @@ public final class LinearHead {
     private static void accumulate(float[] from, int fromOffset, float[] to, int toOffset, int length) {
         for (int i = 0; i < length; i++) {
             to[toOffset + i] += from[fromOffset + i];
+        }
+    }
+
+    /** One caller array and its heap segment. */
+    private static final class Wrapper {
+        private float[] array;
+        private MemorySegment segment;
+
+        MemorySegment of(float[] a) {
+            if (a != array) {
+                array = a;
+                segment = MemorySegment.ofArray(a);
+            }
+            return segment;
         }
     }
 

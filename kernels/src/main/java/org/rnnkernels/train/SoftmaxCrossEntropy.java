@@ -14,7 +14,7 @@ package org.rnnkernels.train;
  * positions are read (masked ones may hold anything, e.g. -1).
  *
  * <p>Scalar code on purpose: {@code K} is small next to the hidden size, so this costs a
- * fraction of the head's product, and {@code exp}/{@code log} in double keep it simple and exact enough.
+ * fraction of the head's product; {@code exp}/{@code log} in double keep it simple and exact enough.
  */
 public final class SoftmaxCrossEntropy extends Loss {
 
@@ -63,7 +63,8 @@ public final class SoftmaxCrossEntropy extends Loss {
         return sum * scale;
     }
 
-    // -log softmax(z)[target] of one position = logsumexp(z) - z[target]; gradient (softmax - onehot) * scale
+    // -log softmax(z)[target] of one position = logsumexp(z) - z[target]; gradient (softmax - onehot) * scale.
+    // Each exp(z - max) is computed once and parked in the gradient row (as float: the gradient's own precision).
     private static double crossEntropy(float[] logits, int from, int k, int target, double scale, float[] gradLogits) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < k; j++) {
@@ -71,14 +72,15 @@ public final class SoftmaxCrossEntropy extends Loss {
         }
         double sum = 0;
         for (int j = 0; j < k; j++) {
-            sum += Math.exp((double) logits[from + j] - max);
+            double e = Math.exp((double) logits[from + j] - max);
+            gradLogits[from + j] = (float) e;
+            sum += e;
         }
-        double logSum = Math.log(sum);
+        double inverse = 1 / sum;
         for (int j = 0; j < k; j++) {
-            double softmax = Math.exp((double) logits[from + j] - max - logSum);
-            gradLogits[from + j] = (float) ((softmax - (j == target ? 1.0 : 0.0)) * scale);
+            gradLogits[from + j] = (float) ((gradLogits[from + j] * inverse - (j == target ? 1.0 : 0.0)) * scale);
         }
-        return max + logSum - logits[from + target];
+        return max + Math.log(sum) - logits[from + target];
     }
 
     private void checkTargets(int[] target, int steps, int batch, float[] mask) {
