@@ -1,0 +1,215 @@
+package org.rnnkernels.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.MiParameters;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.train.Adam;
+import org.rnnkernels.train.Gradients;
+import org.rnnkernels.train.LinearHead;
+import org.rnnkernels.train.Loss;
+import org.rnnkernels.train.MeanSquaredError;
+import org.rnnkernels.train.Parameter;
+import org.rnnkernels.train.ParameterGradients;
+import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TrainingLayer;
+import org.rnnkernels.train.TrainingState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench train}: the adding problem (CELLS.md's set-up: one recurrent layer and a linear head
+ * on the last step, mean squared error, Adam, gradient-norm clipping, PyTorch's default uniform
+ * initialisation), for any of the trainable cells, sequence lengths and hidden size. Prints the
+ * test MSE as it goes and writes {@code results/train-<date>/results.md} and {@code .csv}: the MSE
+ * at the end, the first evaluation below 0.01 (the task counts as solved there; predicting the mean
+ * scores about 0.167), and the time per training step.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Trains cells on the adding problem and writes a results table.")
+final class TrainCommand implements Callable<Integer> {
+    static final double SOLVED = 0.01;
+
+    @Option(names = "--cells", split = ",", paramLabel = "CELL",
+            description = "cells (default: GRU, LSTM, RAG_GRU, RAG_MINIMAL, RAG_LSTM)")
+    List<String> cells = List.of("GRU", "LSTM", "RAG_GRU", "RAG_MINIMAL", "RAG_LSTM");
+
+    @Option(names = "--lengths", split = ",", paramLabel = "T", description = "sequence lengths (default: 100)")
+    List<Integer> lengths = List.of(100);
+
+    @Option(names = "--hidden", description = "hidden size (default: ${DEFAULT-VALUE})")
+    int hidden = 64;
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 64;
+
+    @Option(names = "--iterations", description = "training steps (default: ${DEFAULT-VALUE})")
+    int iterations = 3000;
+
+    @Option(names = "--seed", description = "seed of the initialisation and the data (default: ${DEFAULT-VALUE})")
+    long seed = 1;
+
+    @Option(names = "--lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE})")
+    double learningRate = 1e-3;
+
+    @Option(names = "--clip", description = "gradient-norm clip (default: ${DEFAULT-VALUE})")
+    double clip = 1;
+
+    @Option(names = "--eval-every", description = "steps between test evaluations (default: ${DEFAULT-VALUE})")
+    int evalEvery = 250;
+
+    @Option(names = "--test-size", description = "test sequences (default: ${DEFAULT-VALUE})")
+    int testSize = 1000;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
+    Path out;
+
+    record Result(String cell, int steps, double finalTestMse, int solvedAt, double msPerStep) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        OpenBlas.load().ifPresent(b -> OpenBlas.setThreads(1));
+        List<Result> results = new ArrayList<>();
+        for (int steps : lengths) {
+            for (String name : cells) {
+                results.add(train(CellType.valueOf(name.toUpperCase(Locale.ROOT)), steps));
+            }
+        }
+        Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
+        Path dir = base.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "Adding problem, H=%d, batch %d, %d steps, Adam lr %s, clip %s, seed %d, test set %d sequences"
+                        + " (predicting the mean: MSE ~0.167; solved: below %s)%n%n",
+                hidden, batch, iterations, learningRate, clip, seed, testSize, SOLVED));
+        md.append("| cell | T | test MSE at the end | solved from step | ms per step |\n|---|---:|---:|---:|---:|\n");
+        StringBuilder csv = new StringBuilder("cell,T,hidden,batch,iterations,seed,final_test_mse,solved_at,ms_per_step\n");
+        for (Result r : results) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %s | %.1f |%n", r.cell(), r.steps(), r.finalTestMse(),
+                    r.solvedAt() < 0 ? "not solved" : Integer.toString(r.solvedAt()), r.msPerStep()));
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%.6f,%d,%.3f%n", r.cell(), r.steps(), hidden, batch,
+                    iterations, seed, r.finalTestMse(), r.solvedAt(), r.msPerStep()));
+        }
+        Files.writeString(dir.resolve("results.md"), md);
+        Files.writeString(dir.resolve("results.csv"), csv);
+        System.out.println();
+        System.out.print(md);
+        System.out.println();
+        System.out.println("results: " + dir.resolve("results.md"));
+        return 0;
+    }
+
+    private Result train(CellType type, int steps) {
+        int rows = type.gates() * hidden;
+        SplittableRandom random = new SplittableRandom(seed);
+        float bound = (float) (1 / Math.sqrt(hidden));
+        float[] wIh = uniform(random, rows * Tasks.Adding.INPUT_SIZE, bound);
+        float[] wHh = uniform(random, rows * hidden, bound);
+        float[] bIh = uniform(random, rows, bound);
+        float[] bHh = uniform(random, rows, bound);
+        MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
+        LinearHead head = LinearHead.create(hidden, 1, seed);
+        // The gradients of the layer's parameters live in one ParameterGradients, whatever layer is built from them.
+        ParameterGradients grads;
+        try (RecurrentLayer first = build(type, wIh, wHh, bIh, bHh, mi)) {
+            grads = TrainingLayer.of(first).newGradients();
+        }
+        List<Parameter> parameters = new ArrayList<>(List.of(
+                new Parameter("weight_ih", wIh, grads.weightIh()), new Parameter("weight_hh", wHh, grads.weightHh()),
+                new Parameter("bias_ih", bIh, grads.biasIh()), new Parameter("bias_hh", bHh, grads.biasHh())));
+        if (mi != null) {
+            parameters.add(new Parameter("mi_alpha", mi.alpha(), grads.alpha()));
+            parameters.add(new Parameter("mi_beta1", mi.beta1(), grads.beta1()));
+            parameters.add(new Parameter("mi_beta2", mi.beta2(), grads.beta2()));
+        }
+        parameters.addAll(head.parameters());
+        Adam adam = new Adam(parameters, learningRate);
+        Loss.Over last = Loss.Over.EVERY_STEP;   // the head sees only the last step: one "step" of outputs
+        MeanSquaredError mse = new MeanSquaredError(1, last);
+
+        Tasks.Adding data = Tasks.adding(steps, seed);
+        Tasks.Adding testData = Tasks.adding(steps, seed + 7919);
+        float[] x = new float[steps * batch * Tasks.Adding.INPUT_SIZE];
+        float[] y = new float[batch];
+        float[] testX = new float[steps * testSize * Tasks.Adding.INPUT_SIZE];
+        float[] testY = new float[testSize];
+        testData.next(testSize, testX, testY);
+        float[] outputs = new float[steps * batch * hidden];
+        float[] prediction = new float[batch];
+        float[] dPrediction = new float[batch];
+        float[] dLast = new float[batch * hidden];
+
+        int solvedAt = -1;
+        double testMse = Double.NaN;
+        long trainingNanos = 0;
+        for (int it = 1; it <= iterations; it++) {
+            long t0 = System.nanoTime();
+            data.next(batch, x, y);
+            TrainingLayer layer;
+            try (RecurrentLayer current = build(type, wIh, wHh, bIh, bHh, mi)) {
+                layer = TrainingLayer.of(current);   // copies the weights: the layer may close
+            }
+            TrainingState state = layer.newState(batch);
+            layer.forward(x, steps, state, outputs);
+            head.forward(outputs, (steps - 1) * batch * hidden, batch, prediction, 0);
+            mse.compute(prediction, 1, batch, y, null, dPrediction);
+            head.backward(dPrediction, 0, batch, dLast, 0);
+            layer.backward(state, null, dLast, null, null, null, null, grads);
+            Gradients.clipGradNorm(parameters, clip);
+            adam.step();
+            Gradients.zero(parameters);
+            trainingNanos += System.nanoTime() - t0;
+            if (it % evalEvery == 0 || it == iterations) {
+                testMse = test(type, steps, wIh, wHh, bIh, bHh, mi, head, testX, testY);
+                if (solvedAt < 0 && testMse < SOLVED) {
+                    solvedAt = it;
+                }
+                System.out.printf(Locale.ROOT, "%-11s T=%-4d step %5d  test MSE %.4f  (%.1f ms per step)%n",
+                        type, steps, it, testMse, trainingNanos / 1e6 / it);
+            }
+        }
+        return new Result(type.name(), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
+    }
+
+    // Test MSE of the current weights with the inference kernels (the same cell the library ships).
+    private double test(CellType type, int steps, float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi,
+                        LinearHead head, float[] testX, float[] testY) {
+        float[] out = new float[steps * testSize * hidden];
+        float[] prediction = new float[testSize];
+        try (RecurrentLayer layer = build(type, wIh, wHh, bIh, bHh, mi); LayerState state = layer.newState(testSize)) {
+            layer.forward(testX, steps, state, out);
+        }
+        head.forward(out, (steps - 1) * testSize * hidden, testSize, prediction, 0);
+        double sum = 0;
+        for (int b = 0; b < testSize; b++) {
+            double e = prediction[b] - testY[b];
+            sum += e * e;
+        }
+        return sum / testSize;
+    }
+
+    private RecurrentLayer build(CellType type, float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi) {
+        return RecurrentLayer.create(type, Tasks.Adding.INPUT_SIZE, hidden, wIh, wHh, bIh, bHh, mi,
+                org.rnnkernels.blas.Blases.get());
+    }
+
+    private static float[] uniform(SplittableRandom random, int n, float bound) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextDouble(-bound, bound);
+        }
+        return a;
+    }
+}
