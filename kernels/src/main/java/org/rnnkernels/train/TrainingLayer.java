@@ -3,6 +3,7 @@ package org.rnnkernels.train;
 import java.lang.foreign.MemorySegment;
 import org.rnnkernels.CellType;
 import org.rnnkernels.MiParameters;
+import org.rnnkernels.PackedMatrix;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
@@ -13,12 +14,14 @@ import org.rnnkernels.blas.Blases;
  * structure of the forward:
  * <ol>
  *   <li>a training {@link #forward}: the input projection of all {@code T} steps as ONE sgemm, then per
- *       step the recurrent product (BLAS) and a gate pass that keeps what the backward needs
+ *       step the recurrent product (the forward's packed panel product up to batch 64 with the Vector API,
+ *       else BLAS) and a gate pass that keeps what the backward needs
  *       ({@link TrainingGates} lists it per cell) in the caller's {@link TrainingState};</li>
  *   <li>{@link #backward}, per step from the last: ONE fused pass over the gate derivatives
  *       ({@link TrainingGates#backward}, Vector API or scalar as {@code org.rnnkernels.simd.Simd} chose),
  *       giving {@code dGI_t = dL/d(W_ih x_t)} and {@code dGH_t = dL/d(W_hh h_t)}, then the state gradient
- *       {@code dh_t = direct_t + dGH_t W_hh} by BLAS (sgemm, sgemv for one sample);</li>
+ *       {@code dh_t = direct_t + dGH_t W_hh}, by the same panel product on {@code W_hh^T} packed once, or
+ *       by BLAS (sgemm, sgemv for one sample) where the forward would use BLAS;</li>
  *   <li>after the loop, each weight gradient of the whole sequence as ONE product over all
  *       {@code T*B} rows: {@code dW_ih += dGI^T X}, {@code dW_hh += dGH^T Hprev}, the input gradient
  *       {@code dX = dGI W_ih}, the bias gradients as column sums {@code dGI^T 1} (sgemv), and the MI
@@ -47,6 +50,11 @@ public final class TrainingLayer {
     private final float[] wHh;
     private final MemorySegment wIhSegment;
     private final MemorySegment wHhSegment;
+    // With the Vector API, W_hh packed for the forward's h W_hh^T and W_hh^T packed for the backward's
+    // dGH W_hh (the forward's panel product: OpenBLAS repacks W on every per-step call, twice as slow at
+    // B = 16); null with the scalar kernels, which use BLAS.
+    private final PackedMatrix wHhPacked;
+    private final PackedMatrix wHhTransposedPacked;
     private final GateParameters parameters;
     private final Blas blas;
     private final TrainingGates gates;
@@ -62,6 +70,8 @@ public final class TrainingLayer {
         this.wHh = layer.weightHh();
         this.wIhSegment = MemorySegment.ofArray(wIh);
         this.wHhSegment = MemorySegment.ofArray(wHh);
+        this.wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
+        this.wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(transpose(wHh, width, hiddenSize), hiddenSize, width);
         float[] bIh = layer.biasIh();
         float[] bHh = layer.biasHh();
         MiParameters mi = layer.miParameters();
@@ -143,7 +153,9 @@ public final class TrainingLayer {
         }
         for (int t = 0; t < steps; t++) {
             // gh[B, G*H] = h_t W_hh^T
-            if (batch == 1) {
+            if (wHhPacked != null && batch <= PackedMatrix.maxBatch()) {
+                wHhPacked.multiply(batch, state.hs, t * bh, state.gh);
+            } else if (batch == 1) {
                 blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHhSegment, 0, hiddenSize,
                         state.hsSegment, (long) t * bh, 0f, state.ghSegment, 0);
             } else {
@@ -211,16 +223,7 @@ public final class TrainingLayer {
                 addInto(dOutputs, t * bh, state.dh, bh);     // dL/dh_{t+1}: through the output and the later steps
             }
             gates.backward(parameters, state, t);
-            // dh_t = direct_t + dGH_t W_hh ([B, G*H] x [G*H, H])
-            float beta = directPath ? 1f : 0f;
-            if (batch == 1) {
-                blas.sgemv(Transpose.YES, width, hiddenSize, 1f, wHhSegment, 0, hiddenSize,
-                        state.dGhSegment, (long) t * width, beta, state.dhNextSegment, 0);
-            } else {
-                blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, 1f, state.dGhSegment, (long) t * batch * width,
-                        width, wHhSegment, 0, hiddenSize, beta, state.dhNextSegment, 0, hiddenSize);
-            }
-            System.arraycopy(state.dhNext, 0, state.dh, 0, bh);
+            stateGradient(state, t);
         }
         if (dInitialH != null) {
             System.arraycopy(state.dh, 0, dInitialH, 0, bh);
@@ -229,6 +232,28 @@ public final class TrainingLayer {
             System.arraycopy(state.dc, 0, dInitialC, 0, bh);
         }
         weightGradients(state, rows, dInput, gradients);
+    }
+
+    // dh_t = direct_t + dGH_t W_hh ([B, G*H] x [G*H, H]) into state.dh; the gate pass left direct_t in dhNext.
+    private void stateGradient(TrainingState state, int t) {
+        int batch = state.batch;
+        int bh = batch * hiddenSize;
+        if (wHhTransposedPacked != null && batch <= PackedMatrix.maxBatch()) {
+            wHhTransposedPacked.multiply(batch, state.dGh, t * batch * width, state.dh);
+            if (directPath) {
+                addInto(state.dhNext, 0, state.dh, bh);
+            }
+            return;
+        }
+        float beta = directPath ? 1f : 0f;
+        if (batch == 1) {
+            blas.sgemv(Transpose.YES, width, hiddenSize, 1f, wHhSegment, 0, hiddenSize,
+                    state.dGhSegment, (long) t * width, beta, state.dhNextSegment, 0);
+        } else {
+            blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, 1f, state.dGhSegment, (long) t * batch * width,
+                    width, wHhSegment, 0, hiddenSize, beta, state.dhNextSegment, 0, hiddenSize);
+        }
+        System.arraycopy(state.dhNext, 0, state.dh, 0, bh);
     }
 
     // The whole sequence's parameter (and input) gradients, one product per matrix over all T*B rows.
@@ -274,6 +299,16 @@ public final class TrainingLayer {
             dBeta1[k] += du;
             dBeta2[k] += d * wx[row + k];
         }
+    }
+
+    private static float[] transpose(float[] w, int rows, int cols) {
+        float[] t = new float[w.length];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < cols; k++) {
+                t[k * rows + r] = w[r * cols + k];
+            }
+        }
+        return t;
     }
 
     private static void addInto(float[] from, int offset, float[] into, int n) {
