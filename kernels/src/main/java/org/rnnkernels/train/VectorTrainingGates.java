@@ -16,8 +16,8 @@ import org.rnnkernels.simd.FloatLanes;
  * allocation per operation): one method per loop, GRU and LSTM activate their gates in a loop of their
  * own (one exp each), constants are vectors made once, and the RAG backward passes are cut in two loops,
  * the second reading what the first stored (the state side, then the reset or input/forget gates).
- *
- * <p>The multiplicative-integration cells run {@link ScalarTrainingGates}' rows here (not vectorized yet).
+ * The multiplicative-integration cells activate (forward) and take their row gradients {@code dGI, dGH}
+ * from {@code dPre} (backward) in loops of their own, block by block.
  */
 final class VectorTrainingGates implements TrainingGates {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
@@ -29,15 +29,13 @@ final class VectorTrainingGates implements TrainingGates {
     public void forward(GateParameters p, TrainingState s, int t) {
         switch (p.type) {
             case RNN_TANH, RNN_RELU -> rnnForward(p, s, t);
-            case LSTM -> lstmForward(p, s, t);
+            case LSTM, MI_LSTM -> lstmForward(p, s, t);
             case GRU -> gruForward(p, s, t);
             case RAG_GRU, RAG_MINIMAL -> ragGruForward(p, s, t);
             case RAG_LSTM -> ragLstmForward(p, s, t);
-            default -> {
-                for (int b = 0; b < s.batch; b++) {
-                    ScalarTrainingGates.forwardRow(p, s, t, b, 0);
-                }
-            }
+            case MI_RNN -> miRnnForward(p, s, t);
+            case MI_GRU -> miGruForward(p, s, t);
+            case EGRU -> throw new IllegalStateException("EGRU is refused by TrainingLayer");
         }
     }
 
@@ -45,15 +43,13 @@ final class VectorTrainingGates implements TrainingGates {
     public void backward(GateParameters p, TrainingState s, int t) {
         switch (p.type) {
             case RNN_TANH, RNN_RELU -> rnnBackward(p, s, t);
-            case LSTM -> lstmBackward(p, s, t);
+            case LSTM, MI_LSTM -> lstmBackward(p, s, t);
             case GRU -> gruBackward(p, s, t);
             case RAG_GRU, RAG_MINIMAL -> ragGruBackward(p, s, t);
             case RAG_LSTM -> ragLstmBackward(p, s, t);
-            default -> {
-                for (int b = 0; b < s.batch; b++) {
-                    ScalarTrainingGates.backwardRow(p, s, t, b, 0);
-                }
-            }
+            case MI_RNN -> miRnnBackward(p, s, t);
+            case MI_GRU -> miGruBackward(p, s, t);
+            case EGRU -> throw new IllegalStateException("EGRU is refused by TrainingLayer");
         }
     }
 
@@ -85,9 +81,13 @@ final class VectorTrainingGates implements TrainingGates {
     private static void lstmForward(GateParameters p, TrainingState s, int t) {
         int n = p.hidden, end = S.loopBound(n);
         for (int b = 0; b < s.batch; b++) {
-            int r = t * s.batch + b, g = r * 4 * n, q = b * 4 * n, a = r * 5 * n, hp = r * n, hn = (r + s.batch) * n;
+            int r = t * s.batch + b, g = r * 4 * n, q = b * 4 * n, a = r * s.cacheWidth, hp = r * n, hn = (r + s.batch) * n;
             for (int block = 0; block < 4; block++) {
-                activate(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end, block == 2);
+                if (p.alpha == null) {
+                    activate(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end, block == 2);
+                } else {
+                    miActivate(p, s, g, q, block * n, a, a + 5 * n, end, block == 2);
+                }
             }
             lstmUpdate(s, n, end, a, hp, hn);
             ScalarTrainingGates.lstmForward(p, s, t, b, end);
@@ -215,8 +215,9 @@ final class VectorTrainingGates implements TrainingGates {
     // dA_o = dh tc o(1-o) ; dc = dc' f
     private static void lstmBackward(GateParameters p, TrainingState s, int t) {
         int n = p.hidden, end = S.loopBound(n);
+        boolean mi = p.alpha != null;
         for (int b = 0; b < s.batch; b++) {
-            int r = t * s.batch + b, g = r * 4 * n, d = b * n, a = r * 5 * n, hp = r * n;
+            int r = t * s.batch + b, g = r * 4 * n, d = b * n, a = r * s.cacheWidth, hp = r * n;
             for (int j = 0; j < end; j += S.length()) {
                 FloatVector i = load(s.act, a + j), f = load(s.act, a + n + j), gg = load(s.act, a + 2 * n + j);
                 FloatVector o = load(s.act, a + 3 * n + j), tc = load(s.act, a + 4 * n + j);
@@ -227,10 +228,18 @@ final class VectorTrainingGates implements TrainingGates {
                 FloatVector dAG = dCN.mul(i).mul(ONE.sub(gg.mul(gg)));
                 FloatVector dAO = dh.mul(tc).mul(o.sub(o.mul(o)));
                 dCN.mul(f).intoArray(s.dc, d + j);
-                store2(dAI, s, g + j);
-                store2(dAF, s, g + n + j);
-                store2(dAG, s, g + 2 * n + j);
-                store2(dAO, s, g + 3 * n + j);
+                float[] into = mi ? s.dPre : s.dGi;      // MI: dL/dpre, turned into dGI, dGH below
+                dAI.intoArray(into, g + j);
+                dAF.intoArray(into, g + n + j);
+                dAG.intoArray(into, g + 2 * n + j);
+                dAO.intoArray(into, g + 3 * n + j);
+            }
+            if (mi) {
+                for (int k = 0; k < 4 * n; k += n) {
+                    miRows(p, s, g, k, a + 5 * n, end);
+                }
+            } else {
+                System.arraycopy(s.dGi, g, s.dGh, g, 4 * n);   // plain LSTM: dGH = dGI (the tail is rewritten below)
             }
             ScalarTrainingGates.lstmBackward(p, s, t, b, end);
         }
@@ -343,6 +352,119 @@ final class VectorTrainingGates implements TrainingGates {
             store2(dAI, s, g + j);
             store2(dAF, s, g + n + j);
             store2(ZERO.blend(dGv, inside(ag)), s, g + 2 * n + j);
+        }
+    }
+
+    // ---- multiplicative integration: pre = beta2 Wx + beta1 Uh + alpha Wx Uh + b ----
+
+    private static FloatVector miPre(GateParameters p, FloatVector wx, FloatVector uh, int k) {
+        return load(p.beta2, k).mul(wx).add(load(p.beta1, k).mul(uh)).add(load(p.alpha, k).mul(wx).mul(uh)).add(load(p.bias, k));
+    }
+
+    // act[a + k + j] = sigm or tanh of the MI pre-activation of block k (one exp); Uh kept at act[u + k + j]
+    private static void miActivate(GateParameters p, TrainingState s, int g, int q, int k, int a, int u, int end, boolean tanh) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector uh = load(s.gh, q + k + j);
+            FloatVector v = miPre(p, load(s.gi, g + k + j), uh, k + j);
+            FloatVector y = sigm(tanh ? v.add(v) : v);
+            uh.intoArray(s.act, u + k + j);
+            (tanh ? y.add(y).sub(ONE) : y).intoArray(s.act, a + k + j);
+        }
+    }
+
+    // Block k's dGI = dPre (alpha U + beta2), dGH = dPre (alpha Wx + beta1), U (the integrated Uh) at act[u + k]
+    private static void miRows(GateParameters p, TrainingState s, int g, int k, int u, int end) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector d = load(s.dPre, g + k + j);
+            FloatVector alpha = load(p.alpha, k + j);
+            d.mul(alpha.mul(load(s.act, u + k + j)).add(load(p.beta2, k + j))).intoArray(s.dGi, g + k + j);
+            d.mul(alpha.mul(load(s.gi, g + k + j)).add(load(p.beta1, k + j))).intoArray(s.dGh, g + k + j);
+        }
+    }
+
+    private static void miRnnForward(GateParameters p, TrainingState s, int t) {
+        int n = p.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * n, q = b * n, hn = (r + s.batch) * n;
+            for (int j = 0; j < end; j += S.length()) {
+                FloatVector uh = load(s.gh, q + j);
+                uh.intoArray(s.act, g + j);
+                tanh(miPre(p, load(s.gi, g + j), uh, j)).intoArray(s.hs, hn + j);
+            }
+            ScalarTrainingGates.miRnnForward(p, s, t, b, end);
+        }
+    }
+
+    // dPre = dh (1 - h'^2), then the row gradients
+    private static void miRnnBackward(GateParameters p, TrainingState s, int t) {
+        int n = p.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
+            for (int j = 0; j < end; j += S.length()) {
+                FloatVector h = load(s.hs, hn + j);
+                load(s.dh, d + j).mul(ONE.sub(h.mul(h))).intoArray(s.dPre, g + j);
+            }
+            miRows(p, s, g, 0, g, end);
+            ScalarTrainingGates.miRnnBackward(p, s, t, b, end);
+        }
+    }
+
+    // r, z activated (Uh_r, Uh_z kept), then u = r (gh_n + b_hn) ; n = tanh(beta2 Wx_n + b_in + (beta1 u + alpha Wx_n u)) ;
+    // h' = n + z (h - n)
+    private static void miGruForward(GateParameters p, TrainingState s, int t) {
+        int n = p.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * 7 * n, hp = r * n, hn = (r + s.batch) * n;
+            for (int block = 0; block < 2; block++) {
+                miActivate(p, s, g, q, block * n, a, a + 4 * n, end, false);
+            }
+            miGruUpdate(p, s, n, end, g, q, a, hp, hn);
+            ScalarTrainingGates.miGruForward(p, s, t, b, end);
+        }
+    }
+
+    private static void miGruUpdate(GateParameters p, TrainingState s, int n, int end, int g, int q, int a, int hp, int hn) {
+        for (int j = 0; j < end; j += S.length()) {
+            int k = 2 * n + j;
+            FloatVector ghn = load(s.gh, q + k).add(load(p.bias, 3 * n + j));
+            FloatVector u = load(s.act, a + j).mul(ghn);
+            FloatVector wx = load(s.gi, g + k);
+            FloatVector inner = load(p.beta2, k).mul(wx).add(load(p.bias, k));
+            FloatVector cand = tanh(inner.add(load(p.beta1, k).mul(u).add(load(p.alpha, k).mul(wx).mul(u))));
+            cand.intoArray(s.act, a + 2 * n + j);
+            ghn.intoArray(s.act, a + 3 * n + j);
+            u.intoArray(s.act, a + 6 * n + j);
+            cand.add(load(s.act, a + n + j).mul(load(s.hs, hp + j).sub(cand))).intoArray(s.hs, hn + j);
+        }
+    }
+
+    // dP_n = dh (1-z)(1-n^2) ; dU = dP_n (alpha Wx_n + beta1) ; dGI_n = dP_n (alpha u + beta2) ; dGH_n = dU r ;
+    // dPre_r = dU gh_n r(1-r) ; dPre_z = dh (h - n) z(1-z) ; then the r and z rows from dPre
+    private static void miGruBackward(GateParameters p, TrainingState s, int t) {
+        int n = p.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * 7 * n, hp = r * n;
+            miGruCandidateBackward(p, s, n, end, g, d, a, hp);
+            miRows(p, s, g, 0, a + 4 * n, end);
+            miRows(p, s, g, n, a + 4 * n, end);
+            ScalarTrainingGates.miGruBackward(p, s, t, b, end);
+        }
+    }
+
+    private static void miGruCandidateBackward(GateParameters p, TrainingState s, int n, int end, int g, int d, int a, int hp) {
+        for (int j = 0; j < end; j += S.length()) {
+            int k = 2 * n + j;
+            FloatVector rr = load(s.act, a + j), z = load(s.act, a + n + j), cand = load(s.act, a + 2 * n + j);
+            FloatVector dh = load(s.dh, d + j);
+            FloatVector alpha = load(p.alpha, k);
+            FloatVector dPN = dh.sub(dh.mul(z)).mul(ONE.sub(cand.mul(cand)));
+            FloatVector dU = dPN.mul(alpha.mul(load(s.gi, g + k)).add(load(p.beta1, k)));
+            dPN.intoArray(s.dPre, g + k);
+            dPN.mul(alpha.mul(load(s.act, a + 6 * n + j)).add(load(p.beta2, k))).intoArray(s.dGi, g + k);
+            dU.mul(rr).intoArray(s.dGh, g + k);
+            dh.mul(z).intoArray(s.dhNext, d + j);
+            dU.mul(load(s.act, a + 3 * n + j)).mul(rr.sub(rr.mul(rr))).intoArray(s.dPre, g + j);
+            dh.mul(load(s.hs, hp + j).sub(cand)).mul(z.sub(z.mul(z))).intoArray(s.dPre, g + n + j);
         }
     }
 
