@@ -419,21 +419,30 @@ final class VectorTrainingGates implements TrainingGates {
                 miActivate(p, s, g, q, block * n, a, a + 4 * n, end, false);
             }
             miGruUpdate(p, s, n, end, g, q, a, hp, hn);
+            miGruBlend(s, n, end, a, hp, hn);
             ScalarTrainingGates.miGruForward(p, s, t, b, end);
         }
     }
 
     private static void miGruUpdate(GateParameters p, TrainingState s, int n, int end, int g, int q, int a, int hp, int hn) {
+        // u = r (gh_n + b_hn) ; pre_n = beta2 Wx_n + b_in + (beta1 u + alpha Wx_n u), parked where n goes
         for (int j = 0; j < end; j += S.length()) {
             int k = 2 * n + j;
             FloatVector ghn = load(s.gh, q + k).add(load(p.bias, 3 * n + j));
             FloatVector u = load(s.act, a + j).mul(ghn);
             FloatVector wx = load(s.gi, g + k);
             FloatVector inner = load(p.beta2, k).mul(wx).add(load(p.bias, k));
-            FloatVector cand = tanh(inner.add(load(p.beta1, k).mul(u).add(load(p.alpha, k).mul(wx).mul(u))));
-            cand.intoArray(s.act, a + 2 * n + j);
+            inner.add(load(p.beta1, k).mul(u).add(load(p.alpha, k).mul(wx).mul(u))).intoArray(s.act, a + 2 * n + j);
             ghn.intoArray(s.act, a + 3 * n + j);
             u.intoArray(s.act, a + 6 * n + j);
+        }
+    }
+
+    // n = tanh(pre_n) over the parked pre-activation ; h' = n + z (h - n)
+    private static void miGruBlend(TrainingState s, int n, int end, int a, int hp, int hn) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector cand = tanh(load(s.act, a + 2 * n + j));
+            cand.intoArray(s.act, a + 2 * n + j);
             cand.add(load(s.act, a + n + j).mul(load(s.hs, hp + j).sub(cand))).intoArray(s.hs, hn + j);
         }
     }
