@@ -1,0 +1,42 @@
+package org.rnnkernels.train;
+
+import org.rnnkernels.CellType;
+
+/**
+ * What the gate passes read beside the products: the biases, packed as the inference gate pass packs
+ * them ({@code b_ih + b_hh} per row, except GRU-like cells' block {@code n}, whose two biases stay apart:
+ * {@code [b_r, b_z, b_ih_n, b_hh_n]}, {@code 4H} floats), and the MI vectors {@code alpha, beta1, beta2}
+ * ({@code [G*H]} each, null for the other cells). Immutable.
+ */
+final class GateParameters {
+    final CellType type;
+    final int hidden;
+    final float[] bias;
+    final float[] alpha;
+    final float[] beta1;
+    final float[] beta2;
+
+    GateParameters(CellType type, int hidden, float[] bIh, float[] bHh, float[] alpha, float[] beta1, float[] beta2) {
+        this.type = type;
+        this.hidden = hidden;
+        this.alpha = alpha;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        int width = type.gates() * hidden;
+        boolean split = resetsCandidate(type);
+        bias = new float[split ? width + hidden : width];
+        int folded = split ? 2 * hidden : width;
+        for (int k = 0; k < folded; k++) {
+            bias[k] = bIh[k] + bHh[k];
+        }
+        if (split) {
+            System.arraycopy(bIh, 2 * hidden, bias, 2 * hidden, hidden);
+            System.arraycopy(bHh, 2 * hidden, bias, 3 * hidden, hidden);
+        }
+    }
+
+    /** GRU-like cells: block {@code n} takes {@code gh_n + b_hn} on its own. */
+    static boolean resetsCandidate(CellType type) {
+        return type == CellType.GRU || type == CellType.RAG_GRU || type == CellType.MI_GRU;
+    }
+}

@@ -1,0 +1,86 @@
+package org.rnnkernels.train;
+
+import org.rnnkernels.CellType;
+import org.rnnkernels.simd.Simd;
+
+/**
+ * The elementwise part of a training step, both ways, for all {@code B} samples of step {@code t}
+ * of a {@link TrainingState}:
+ * <ul>
+ *   <li>{@link #forward}: from {@code gi} (row {@code t*B + b}) and the step's raw recurrent product
+ *       {@code gh [B][G*H]} to {@code h_{t+1}} (and {@code c_{t+1}}) in {@code hs} ({@code cs}), keeping
+ *       in {@code act} what the backward needs;</li>
+ *   <li>{@link #backward}: ONE fused pass from {@code dL/dh_{t+1}} (in {@code dh}) and {@code dL/dc_{t+1}}
+ *       (in {@code dc}) to the gradients of the step's products, {@code dGI = dL/d(W_ih x)} and
+ *       {@code dGH = dL/d(W_hh h)} (for MI cells also {@code dPre}, the gradient of each
+ *       pre-activation), the direct part of {@code dL/dh_t} (not through {@code W_hh}) into
+ *       {@code dhNext} for the cells where {@code h} enters the state update
+ *       ({@link #hasDirectPath}), and {@code dL/dc_t} in place over {@code dc}.</li>
+ * </ul>
+ * The cache {@code act} per row, {@code K} blocks of {@code H} ({@link #cacheBlocks}):
+ * <pre>
+ *   RNN_TANH, RNN_RELU  nothing (h_{t+1} is the activation)
+ *   MI_RNN              Uh
+ *   LSTM                i, f, g, o, tanh(c')
+ *   MI_LSTM             i, f, g, o, tanh(c'), Uh_i, Uh_f, Uh_g, Uh_o
+ *   GRU                 r, z, n, gh_n + b_hn
+ *   MI_GRU              r, z, n, gh_n + b_hn, Uh_r, Uh_z, u = r*(gh_n + b_hn)
+ *   RAG_GRU             a_r, a_z, gh_n + b_hn, p_n, p_h
+ *   RAG_MINIMAL         a_z, p_n, p_h
+ *   RAG_LSTM            a_i, a_f, a_g, a_o, p_c
+ * </pre>
+ * with {@code p_n}, {@code p_h}, {@code p_c} the arguments of the {@code hardtanh}s of CELLS.md (RAG keeps
+ * pre-activations, not activations: its derivatives are indicators of where they lie against the kinks,
+ * {@code relu} and {@code hardtanh} themselves are one max or min away). Kinks take the subgradient 0, as
+ * {@code ReferenceBackward}: {@code d relu(v) = [v > 0]}, {@code d hardtanh(v) = [-1 < v < 1]}, and for
+ * {@code S(v, q) = relu(v - q) - relu(-v - q)}, {@code q >= 0}: {@code dS/dv = [|v| > q]},
+ * {@code dS/dq = -sign(v) [|v| > q]}.
+ *
+ * <p>Implementations are stateless; {@link #get()} is the one {@link Simd} chose.
+ */
+interface TrainingGates {
+
+    void forward(GateParameters p, TrainingState s, int t);
+
+    void backward(GateParameters p, TrainingState s, int t);
+
+    /** {@code K}: blocks of {@code H} floats a row of the cache holds. */
+    static int cacheBlocks(CellType type) {
+        return switch (type) {
+            case RNN_TANH, RNN_RELU -> 0;
+            case MI_RNN -> 1;
+            case LSTM, RAG_GRU, RAG_LSTM -> 5;
+            case MI_LSTM -> 9;
+            case GRU -> 4;
+            case MI_GRU -> 7;
+            case RAG_MINIMAL -> 3;
+            case EGRU -> throw new IllegalArgumentException("EGRU backward is not in the kernels yet");
+        };
+    }
+
+    /** Whether {@code h_t} enters the state update beside {@code W_hh h_t} (GRU's {@code z*h}, RAG's {@code S(h, q)}). */
+    static boolean hasDirectPath(CellType type) {
+        return type == CellType.GRU || type == CellType.MI_GRU || type == CellType.RAG_GRU || type == CellType.RAG_MINIMAL;
+    }
+
+    static TrainingGates get() {
+        return Holder.INSTANCE;
+    }
+
+    final class Holder {
+        static final TrainingGates INSTANCE = Simd.kind() == Simd.Kind.SCALAR ? new ScalarTrainingGates() : load();
+
+        private Holder() {
+        }
+
+        // Loaded by name, so that nothing links to jdk.incubator.vector when it is absent.
+        private static TrainingGates load() {
+            try {
+                Class<?> type = Class.forName(TrainingGates.class.getPackageName() + ".VectorTrainingGates");
+                return (TrainingGates) type.getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                throw new IllegalStateException("Vector API implementation VectorTrainingGates failed to load", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package org.rnnkernels.train;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.rnnkernels.CellType;
+
+/**
+ * One stream (or batch of streams) through a {@link TrainingLayer}: the state {@code h [B][H]}
+ * ({@code c [B][H]} for cells that have one), and the workspace in which a training forward keeps
+ * what the backward needs, reused from call to call (it grows to the longest call seen, then a steady
+ * stream allocates nothing).
+ *
+ * <p>Kept per call of {@link TrainingLayer#forward}, for {@code T} steps of {@code B} samples, rows
+ * {@code r = t*B + b}:
+ * <ul>
+ *   <li>{@code x [T*B][I]}, a copy of the inputs (for {@code dW_ih = dGI^T X});</li>
+ *   <li>{@code gi [T*B][G*H]}, the input projection {@code W_ih x} without bias (for MI's {@code Wx});</li>
+ *   <li>{@code hs [(T+1)*B][H]}: {@code h_0 .. h_T}, so that rows {@code 0 .. T*B-1} are the
+ *       {@code Hprev [T*B][H]} of {@code dW_hh = dGH^T Hprev}; {@code cs} likewise for cell states;</li>
+ *   <li>{@code act [T*B][K*H]}: per cell, the activated gates or the pre-activations whose kinks the
+ *       derivative tests ({@link TrainingGates} lists them).</li>
+ * </ul>
+ * and the backward's {@code dGI, dGH [T*B][G*H]} (for MI cells also {@code dPre}, the gradient of each
+ * pre-activation, which the biases and {@code alpha, beta1, beta2} take).
+ *
+ * <p>The state carries across calls like a {@code LayerState}: a forward starts from {@code h}
+ * ({@code c}) and leaves the final state there, so consecutive chunks of a stream are truncated BPTT
+ * (each chunk's backward holds the state entering it constant). Belongs to one caller: not thread-safe.
+ */
+public final class TrainingState {
+    final CellType type;
+    final int batch;
+    final int hidden;
+    final int input;
+    final int width;     // G*H
+    final int cacheWidth; // K*H
+    final float[] h;
+    final float[] c;
+    // Per step scratch: the recurrent product W_hh h (raw), the carried dL/dh and dL/dc, the next dL/dh.
+    final float[] gh;
+    final MemorySegment ghSegment;
+    final float[] dh;
+    final float[] dhNext;
+    final MemorySegment dhNextSegment;
+    final float[] dc;
+    // Grown to the longest call (capacity in steps)
+    int capacity;
+    float[] x = new float[0];
+    float[] gi = new float[0];
+    float[] hs = new float[0];
+    float[] cs;
+    float[] act = new float[0];
+    float[] dGi = new float[0];
+    float[] dGh = new float[0];
+    float[] dPre;
+    float[] ones = new float[0];
+    MemorySegment xSegment;
+    MemorySegment giSegment;
+    MemorySegment hsSegment;
+    MemorySegment dGiSegment;
+    MemorySegment dGhSegment;
+    MemorySegment dPreSegment;
+    MemorySegment onesSegment;
+    // Steps of the last forward, whose trace the workspace holds; 0 when there is none.
+    int steps;
+
+    TrainingState(CellType type, int batch, int hidden, int input, int cacheBlocks) {
+        this.type = type;
+        this.batch = batch;
+        this.hidden = hidden;
+        this.input = input;
+        this.width = type.gates() * hidden;
+        this.cacheWidth = cacheBlocks * hidden;
+        this.h = new float[Math.multiplyExact(batch, hidden)];
+        this.c = type.hasCellState() ? new float[batch * hidden] : null;
+        this.gh = new float[Math.multiplyExact(batch, width)];
+        this.ghSegment = MemorySegment.ofArray(gh);
+        this.dh = new float[batch * hidden];
+        this.dhNext = new float[batch * hidden];
+        this.dhNextSegment = MemorySegment.ofArray(dhNext);
+        this.dc = new float[batch * hidden];
+        reserve(1);
+    }
+
+    /** Makes room for {@code steps} steps; grows (never shrinks) the workspace. */
+    void reserve(int steps) {
+        if (steps <= capacity) {
+            return;
+        }
+        long rows = (long) steps * batch;
+        long largest = Math.max(rows * Math.max(width, Math.max(cacheWidth, input)), (rows + batch) * hidden);
+        if (largest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("steps = " + steps + " with B=" + batch + ", G*H=" + width
+                    + " does not fit the training workspace's Java arrays: train on shorter chunks");
+        }
+        int r = (int) rows;
+        capacity = steps;
+        x = new float[r * input];
+        gi = new float[r * width];
+        hs = new float[(r + batch) * hidden];
+        cs = type.hasCellState() ? new float[(r + batch) * hidden] : null;
+        act = new float[r * cacheWidth];
+        dGi = new float[r * width];
+        dGh = new float[r * width];
+        dPre = type.multiplicative() ? new float[r * width] : null;
+        ones = new float[r];
+        Arrays.fill(ones, 1f);
+        xSegment = MemorySegment.ofArray(x);
+        giSegment = MemorySegment.ofArray(gi);
+        hsSegment = MemorySegment.ofArray(hs);
+        dGiSegment = MemorySegment.ofArray(dGi);
+        dGhSegment = MemorySegment.ofArray(dGh);
+        dPreSegment = dPre == null ? null : MemorySegment.ofArray(dPre);
+        onesSegment = MemorySegment.ofArray(ones);
+        this.steps = 0;
+    }
+
+    public CellType cellType() {
+        return type;
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    public int hiddenSize() {
+        return hidden;
+    }
+
+    /** Steps of the last training forward, whose trace a backward would use; 0 when there is none. */
+    public int tracedSteps() {
+        return steps;
+    }
+
+    /** A copy of {@code h}, {@code [B][H]} flattened. */
+    public float[] hidden() {
+        return h.clone();
+    }
+
+    /** A copy of {@code c}, {@code [B][H]}; throws for cells without a cell state. */
+    public float[] cell() {
+        requireCellState();
+        return c.clone();
+    }
+
+    /** Sets {@code h} from {@code [B][H]} flattened. Does not touch the trace of the last forward. */
+    public TrainingState setHidden(float[] values) {
+        TrainingLayer.checkLength("hidden", values, h.length, "[B=" + batch + "][H=" + hidden + "]");
+        System.arraycopy(values, 0, h, 0, h.length);
+        return this;
+    }
+
+    /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
+    public TrainingState setCell(float[] values) {
+        requireCellState();
+        TrainingLayer.checkLength("cell", values, c.length, "[B=" + batch + "][H=" + hidden + "]");
+        System.arraycopy(values, 0, c, 0, c.length);
+        return this;
+    }
+
+    /** Back to the zero state (the start of a new stream). */
+    public TrainingState reset() {
+        Arrays.fill(h, 0f);
+        if (c != null) {
+            Arrays.fill(c, 0f);
+        }
+        return this;
+    }
+
+    private void requireCellState() {
+        if (c == null) {
+            throw new UnsupportedOperationException(type + " has no cell state");
+        }
+    }
+}
