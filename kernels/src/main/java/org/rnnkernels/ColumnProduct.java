@@ -8,15 +8,20 @@ package org.rnnkernels;
  * <p>{@code W} ({@code rows x cols}, row-major) is packed once into column tiles: tile {@code t}
  * holds rows {@code t*TILE .. t*TILE + TILE - 1} as a {@code cols x TILE} block (zero-padded to a
  * whole tile), so that within a tile the slice of column {@code j} is {@value #TILE} contiguous
- * floats (1 KiB: a stretch the hardware prefetcher follows), and a tile's accumulators
- * ({@code y[b, tile]}, 1 KiB) stay in L1 while the active columns are added into them:
+ * floats (4 KiB), and a tile's accumulators ({@code y[b, tile]}, 4 KiB) stay in L1 while the active
+ * columns are added into them:
  * {@code y[b, tile] = sum over active j of W[tile, j] * y_b[j]}, in increasing {@code j}.
+ *
+ * <p>Why 4 KiB slices: the active columns are scattered, so every slice begins with a cache miss the
+ * prefetcher could not foresee; longer slices mean fewer of them. Measured (EGRU, B = 1, H = 1024,
+ * I = 64, 10% activity, this AVX2 machine): 180 us per step with 1 KiB slices, 86 us with 4 KiB.
  * Why not whole columns ({@code W^T}): a batch would then stream every active column once per
- * sample; with tiles, the active slices of one tile stay in L2 for all samples.
+ * sample; with tiles, the active slices of one tile (at 10% activity and H = 1024, about 400 KiB)
+ * stay in L2 for all samples.
  */
 interface ColumnProduct {
     /** Rows per tile; a multiple of every vector length up to 2048 bits. */
-    int TILE = 256;
+    int TILE = 1024;
 
     float[] pack(float[] w, int rows, int cols);
 

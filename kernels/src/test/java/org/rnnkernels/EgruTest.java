@@ -40,7 +40,7 @@ class EgruTest {
             }
         }
         cases.add(Arguments.of(9, 17, PanelProduct.MAX_BATCH + 1, 40, 5L));
-        cases.add(Arguments.of(100, 300, 5, 60, 6L));   // more than one column tile (256 rows)
+        cases.add(Arguments.of(100, 345, 3, 60, 6L));   // G*H = 1035: more than one column tile (1024 rows)
         return cases.stream();
     }
 
@@ -164,7 +164,7 @@ class EgruTest {
     void sparseProductEqualsDenseProduct() {
         ColumnProduct product = ColumnProduct.get();
         SplittableRandom random = new SplittableRandom(9);
-        for (int rows : new int[] {1, 7, 8, 9, 255, 256, 257, 771}) {
+        for (int rows : new int[] {1, 7, 8, 9, 1023, 1024, 1025, 2100}) {
             for (int cols : new int[] {1, 5, 16, 33}) {
                 for (double density : new double[] {0, 0.1, 0.5, 1}) {
                     int batch = 3;
