@@ -26,7 +26,8 @@ import org.rnnkernels.blas.OpenBlas;
  * EGRU's activity-sparse step against a dense GRU step of the same shape, in one run.
  * {@code variant} is {@code GRU} or {@code EGRU@a}: an EGRU whose thresholds are calibrated (by
  * bisection, before measuring) so that a fraction {@code a} of its outputs is nonzero; setup
- * fails if the measured activity is off by more than 0.02, so the label is true. For activities
+ * fails if the measured activity is off by more than 0.025 (1.00 is 0.98: from the zero state the
+ * first step reads y = 0), so the label is true. For activities
  * of 0.5 and above the candidate's bias is raised by 2 (c_pre > 0 almost always): with theta > 0
  * a negative c_pre never fires, so an unbiased cell cannot be made fully active.
  *
@@ -108,8 +109,7 @@ public class EgruBenchmark {
             RecurrentLayer candidate = RecurrentLayer.createEgru(input, hidden, wIh, wHh, bIh, bHh, thresholds, Blases.get());
             double activity;
             try (LayerState probe = candidate.newState(batch)) {
-                candidate.forward(x, steps, probe, output);
-                candidate.forward(x, steps, probe.resetActivity(), output);   // past the start-up from y = 0
+                candidate.forward(x, steps, probe, output);   // from the zero state, as each measured call
                 activity = probe.activity();
             }
             if (best == null || Math.abs(activity - target) < Math.abs(bestActivity - target)) {
@@ -127,7 +127,8 @@ public class EgruBenchmark {
                 high = theta;
             }
         }
-        if (Math.abs(bestActivity - target) > 0.02) {
+        // From the zero state, step 0 reads y = 0: full activity is (T - 1) / T = 0.98 at T = 50.
+        if (Math.abs(bestActivity - target) > 0.025) {
             best.close();
             throw new IllegalStateException(variant + ": calibrated activity is " + bestActivity);
         }
@@ -137,7 +138,10 @@ public class EgruBenchmark {
 
     @Benchmark
     public float forward() {
-        layer.forward(x, steps, state, output);   // the state carries on: activity stays as calibrated
+        // From the zero state every call, as calibrated. (Carrying the state on instead made the dense
+        // GRU slow down from iteration to iteration, 26 -> 67 ms per call at I = 64: its state drifted.)
+        state.reset();
+        layer.forward(x, steps, state, output);
         return output[output.length - 1];
     }
 
