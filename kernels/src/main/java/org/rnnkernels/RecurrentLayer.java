@@ -15,7 +15,10 @@ import org.rnnkernels.blas.Blases;
  *   <li>the input projection of all {@code T} steps as ONE matrix product,
  *       {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T} (BLAS sgemm);</li>
  *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed
- *       {@link PanelProduct} up to batch 64 when the Vector API is on, BLAS otherwise;</li>
+ *       {@link PanelProduct} up to batch 64 when the Vector API is on, BLAS otherwise; for EGRU the
+ *       {@link ColumnProduct}, which reads only the columns of {@code W_hh} whose {@code y_j != 0};
+ *       for a restricted layer ({@link #createRestricted}) the compact matrices of
+ *       {@link RestrictedLayout}, whose shared rows are multiplied once and spread into every gate block;</li>
  *   <li>per step, the {@link GatePass}: from the pre-activations of all gate blocks to the new
  *       state, one sample row at a time while it is in L1, {@code h} updated in place in the state.</li>
  * </ol>
