@@ -297,6 +297,9 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         state.reserveInputProjection(rows * width);
         System.arraycopy(projected, 0, state.gi, 0, (int) (rows * width));
+        if (spreads()) {
+            restricted.reserve(state, 0, state.batch);   // the recurrent side's compact scratch (the input side is given)
+        }
         runSteps((int) rows, state.fullBatchSizes(steps), steps, false, state, output, hiddenSize, 0);
     }
 

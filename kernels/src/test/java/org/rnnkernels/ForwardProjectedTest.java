@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,32 @@ class ForwardProjectedTest {
             assertTrue(e.getMessage().contains("projected has " + f.steps * f.batch * f.input + " floats, expected [T=9][B=3][G*H="
                     + width + "]"), e.getMessage());
             assertArrayEquals(expectedState.hidden(), state.hidden(), "state changed by a refused call");
+        }
+    }
+
+    /** A restricted layer given its projection from outside: its recurrent scratch must exist all the same. */
+    @org.junit.jupiter.api.Test
+    void restrictedLayerOnAFreshState() {
+        Blas blas = Blases.java();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        int in = 6, hidden = 9, batch = 2, steps = 5;
+        int poolRows = RestrictedWeights.poolRows(CellType.GRU, hidden, 0.5);
+        RestrictedWeights weights = RestrictedWeights.of(CellType.GRU, in, hidden, 0.5,
+                CellFixture.uniform(random, poolRows * Math.max(in, hidden), 0.3f), CellFixture.uniform(random, poolRows, 0.3f));
+        float[] x = CellFixture.uniform(random, steps * batch * in, 1f);
+        int width = 3 * hidden;
+        float[] projected = new float[steps * batch * width];
+        blas.sgemm(Transpose.NO, Transpose.YES, steps * batch, width, in, 1f, x, 0, in, weights.weightIh(), 0, in,
+                0f, projected, 0, width);
+        try (RecurrentLayer layer = RecurrentLayer.createRestricted(weights, blas)) {
+            float[] expected = new float[steps * batch * hidden];
+            layer.forward(x, steps, layer.newState(batch), expected);
+            float[] actual = new float[expected.length];
+            layer.forwardProjected(projected, steps, layer.newState(batch), actual);
+            // The dense W_ih x in one sum against the compact one spread: equal to float rounding.
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-5, "output " + i);
+            }
         }
     }
 }

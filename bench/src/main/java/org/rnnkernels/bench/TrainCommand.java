@@ -113,14 +113,18 @@ final class TrainCommand implements Callable<Integer> {
 
     private Result train(CellType type, int steps) {
         int rows = type.gates() * hidden;
+        // Three independent streams from the seed: the layer's weights, the head's, the data. (One seed
+        // for all would give the head exactly the first H values of W_ih.)
         SplittableRandom random = new SplittableRandom(seed);
+        long headSeed = random.split().nextLong();
+        long dataSeed = random.split().nextLong();
         float bound = (float) (1 / Math.sqrt(hidden));
         float[] wIh = uniform(random, rows * Tasks.Adding.INPUT_SIZE, bound);
         float[] wHh = uniform(random, rows * hidden, bound);
         float[] bIh = uniform(random, rows, bound);
         float[] bHh = uniform(random, rows, bound);
         MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
-        LinearHead head = LinearHead.create(hidden, 1, seed);
+        LinearHead head = LinearHead.create(hidden, 1, headSeed);
         // The gradients of the layer's parameters live in one ParameterGradients, whatever layer is built from them.
         ParameterGradients grads;
         try (RecurrentLayer first = build(type, wIh, wHh, bIh, bHh, mi)) {
@@ -139,8 +143,8 @@ final class TrainCommand implements Callable<Integer> {
         Loss.Over last = Loss.Over.EVERY_STEP;   // the head sees only the last step: one "step" of outputs
         MeanSquaredError mse = new MeanSquaredError(1, last);
 
-        Tasks.Adding data = Tasks.adding(steps, seed);
-        Tasks.Adding testData = Tasks.adding(steps, seed + 7919);
+        Tasks.Adding data = Tasks.adding(steps, dataSeed);
+        Tasks.Adding testData = Tasks.adding(steps, dataSeed + 7919);
         float[] x = new float[steps * batch * Tasks.Adding.INPUT_SIZE];
         float[] y = new float[batch];
         float[] testX = new float[steps * testSize * Tasks.Adding.INPUT_SIZE];

@@ -99,7 +99,9 @@ public final class ForeignWeights {
      * EvNN's {@code EGRU} (the authors' library): {@code kernel [I][3H]}, {@code recurrent_kernel [H][3H]}
      * (it computes {@code x * kernel}), {@code bias} and {@code recurrent_bias [3H]} (both, or both
      * null), gate blocks {@code z, r, g} in columns; its {@code thr [H]} goes to
-     * {@link TorchWeights#toEgru}. EvNN's state {@code h} is this library's {@code c}, its {@code y} our {@code h}.
+     * {@link TorchWeights#toEgru} (the effective threshold: older EvNN versions store {@code thr_reparam}
+     * and use {@code sigmoid(thr_reparam)}; pass that). EvNN's state {@code h} is this library's
+     * {@code c}, its {@code y} our {@code h}.
      */
     public static TorchWeights evnnEgru(float[] kernel, float[] recurrentKernel, float[] bias, float[] recurrentBias,
                                         int inputSize, int hiddenSize) {

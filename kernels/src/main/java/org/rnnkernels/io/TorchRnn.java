@@ -125,6 +125,7 @@ public final class TorchRnn {
                     weights.add(null);
                     cells.add(pool.cellType());
                     mis.add(null);
+                    thresholds.add(null);   // every list holds one entry per layer and direction
                     sizes.add(new int[] {pool.inputSize(), pool.hiddenSize()});
                     continue;
                 }

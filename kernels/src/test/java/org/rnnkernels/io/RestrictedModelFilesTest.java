@@ -117,6 +117,27 @@ class RestrictedModelFilesTest {
         assertEquals("restricted_pool_l1", e.tensor());
     }
 
+    /** A restricted layer before an EGRU: the loader's per-layer lists (pools, MI vectors, thresholds) stay in step. */
+    @Test
+    void restrictedLayerThenEgruRoundTrips() throws Exception {
+        SplittableRandom random = new SplittableRandom(12);
+        List<RecurrentLayer> layers = new ArrayList<>();
+        layers.add(RecurrentLayer.createRestricted(pool(random, CellType.GRU, 5, 7, 0.5, true)));
+        float[] theta = {0.1f, 0.2f, 0.3f, 0.15f, 0.25f, 0.05f, 0.4f};
+        layers.add(RecurrentLayer.createEgru(7, 7, random(random, 21 * 7), random(random, 21 * 7), random(random, 21),
+                random(random, 21), theta));
+        Path file = dir.resolve("restricted-egru.safetensors");
+        float[] input = random(new SplittableRandom(13), 6 * 2 * 5);
+        try (RecurrentModel original = RecurrentModel.of(false, layers)) {
+            ModelFiles.save(original, file);
+            try (RecurrentModel loaded = ModelFiles.load(file)) {
+                assertEquals(CellType.EGRU, loaded.layer(1, 0).cellType());
+                assertArrayEquals(theta, loaded.layer(1, 0).thresholds());
+                assertArrayEquals(run(original, input), run(loaded, input));
+            }
+        }
+    }
+
     private static float[] run(RecurrentModel model, float[] input) {
         try (ModelState state = model.newState(2)) {
             float[] out = new float[6 * 2 * model.outputSize()];
