@@ -22,6 +22,7 @@ import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.Parameter;
 import org.rnnkernels.train.ParameterGradients;
+import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingState;
@@ -37,15 +38,22 @@ import picocli.CommandLine.Option;
  * scores about 0.167), and the time per training step.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Trains cells on the adding problem and writes a results table.")
+        description = "Trains cells on the adding problem or the copy-memory task and writes a results table.")
 final class TrainCommand implements Callable<Integer> {
     static final double SOLVED = 0.01;
+
+    enum Task { ADDING, COPY }
+
+    @Option(names = "--task", description = "adding (default) or copy (copy-memory: K = 10 symbols of an alphabet of 8,"
+            + " recalled after a delay of T steps; loss over every step)")
+    Task task = Task.ADDING;
 
     @Option(names = "--cells", split = ",", paramLabel = "CELL",
             description = "cells (default: GRU, LSTM, RAG_GRU, RAG_MINIMAL, RAG_LSTM)")
     List<String> cells = List.of("GRU", "LSTM", "RAG_GRU", "RAG_MINIMAL", "RAG_LSTM");
 
-    @Option(names = "--lengths", split = ",", paramLabel = "T", description = "sequence lengths (default: 100)")
+    @Option(names = "--lengths", split = ",", paramLabel = "T",
+            description = "sequence lengths; for copy, the delay between the symbols and their recall (default: 100)")
     List<Integer> lengths = List.of(100);
 
     @Option(names = "--hidden", description = "hidden size (default: ${DEFAULT-VALUE})")
@@ -75,8 +83,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
     Path out;
 
-    record Result(String cell, int steps, double finalTestMse, int solvedAt, double msPerStep) {
+    /** {@code metric}: the test MSE (adding) or the test cross-entropy over every step (copy). */
+    record Result(String cell, int steps, double metric, int solvedAt, double msPerStep) {
     }
+
+    static final int COPY_SYMBOLS = 10;
+    static final int COPY_ALPHABET = 8;
 
     @Override
     public Integer call() throws IOException {
@@ -84,23 +96,39 @@ final class TrainCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         for (int steps : lengths) {
             for (String name : cells) {
-                results.add(train(CellType.valueOf(name.toUpperCase(Locale.ROOT)), steps));
+                CellType type = CellType.valueOf(name.toUpperCase(Locale.ROOT));
+                results.add(task == Task.ADDING ? train(type, steps) : trainCopy(type, steps));
             }
         }
         Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
         Path dir = base.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-                "Adding problem, H=%d, batch %d, %d steps, Adam lr %s, clip %s, seed %d, test set %d sequences"
-                        + " (predicting the mean: MSE ~0.167; solved: below %s)%n%n",
-                hidden, batch, iterations, learningRate, clip, seed, testSize, SOLVED));
-        md.append("| cell | T | test MSE at the end | solved from step | ms per step |\n|---|---:|---:|---:|---:|\n");
-        StringBuilder csv = new StringBuilder("cell,T,hidden,batch,iterations,seed,final_test_mse,solved_at,ms_per_step\n");
+        StringBuilder md = new StringBuilder();
+        if (task == Task.ADDING) {
+            md.append(String.format(Locale.ROOT,
+                    "Adding problem, H=%d, batch %d, %d steps, Adam lr %s, clip %s, seed %d, test set %d sequences"
+                            + " (predicting the mean: MSE ~0.167; solved: below %s)%n%n",
+                    hidden, batch, iterations, learningRate, clip, seed, testSize, SOLVED));
+            md.append("| cell | T | test MSE at the end | solved from step | ms per step |\n|---|---:|---:|---:|---:|\n");
+        } else {
+            md.append(String.format(Locale.ROOT,
+                    "Copy memory, K=%d symbols of %d, H=%d, batch %d, %d steps, Adam lr %s, clip %s, seed %d, test set %d"
+                            + " sequences (memoryless baseline: K ln A / (T + 2K) per step; solved: every recalled symbol"
+                            + " right in at least 99%% of the test set)%n%n",
+                    COPY_SYMBOLS, COPY_ALPHABET, hidden, batch, iterations, learningRate, clip, seed, testSize));
+            md.append("| cell | delay T | test cross-entropy at the end (baseline) | solved from step | ms per step |\n"
+                    + "|---|---:|---:|---:|---:|\n");
+        }
+        StringBuilder csv = new StringBuilder("task,cell,T,hidden,batch,iterations,seed,final_metric,solved_at,ms_per_step\n");
         for (Result r : results) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %s | %.1f |%n", r.cell(), r.steps(), r.finalTestMse(),
+            String metric = String.format(Locale.ROOT, "%.4f", r.metric());
+            if (task == Task.COPY) {
+                metric += String.format(Locale.ROOT, " (%.4f)", COPY_SYMBOLS * Math.log(COPY_ALPHABET) / (r.steps() + 2 * COPY_SYMBOLS));
+            }
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %.1f |%n", r.cell(), r.steps(), metric,
                     r.solvedAt() < 0 ? "not solved" : Integer.toString(r.solvedAt()), r.msPerStep()));
-            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%.6f,%d,%.3f%n", r.cell(), r.steps(), hidden, batch,
-                    iterations, seed, r.finalTestMse(), r.solvedAt(), r.msPerStep()));
+            csv.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%d,%.6f,%d,%.3f%n", task.name().toLowerCase(Locale.ROOT),
+                    r.cell(), r.steps(), hidden, batch, iterations, seed, r.metric(), r.solvedAt(), r.msPerStep()));
         }
         Files.writeString(dir.resolve("results.md"), md);
         Files.writeString(dir.resolve("results.csv"), csv);
@@ -127,18 +155,10 @@ final class TrainCommand implements Callable<Integer> {
         LinearHead head = LinearHead.create(hidden, 1, headSeed);
         // The gradients of the layer's parameters live in one ParameterGradients, whatever layer is built from them.
         ParameterGradients grads;
-        try (RecurrentLayer first = build(type, wIh, wHh, bIh, bHh, mi)) {
+        try (RecurrentLayer first = build(type, Tasks.Adding.INPUT_SIZE, wIh, wHh, bIh, bHh, mi)) {
             grads = TrainingLayer.of(first).newGradients();
         }
-        List<Parameter> parameters = new ArrayList<>(List.of(
-                new Parameter("weight_ih", wIh, grads.weightIh()), new Parameter("weight_hh", wHh, grads.weightHh()),
-                new Parameter("bias_ih", bIh, grads.biasIh()), new Parameter("bias_hh", bHh, grads.biasHh())));
-        if (mi != null) {
-            parameters.add(new Parameter("mi_alpha", mi.alpha(), grads.alpha()));
-            parameters.add(new Parameter("mi_beta1", mi.beta1(), grads.beta1()));
-            parameters.add(new Parameter("mi_beta2", mi.beta2(), grads.beta2()));
-        }
-        parameters.addAll(head.parameters());
+        List<Parameter> parameters = parameters(wIh, wHh, bIh, bHh, mi, grads, head);
         Adam adam = new Adam(parameters, learningRate);
         Loss.Over last = Loss.Over.EVERY_STEP;   // the head sees only the last step: one "step" of outputs
         MeanSquaredError mse = new MeanSquaredError(1, last);
@@ -162,7 +182,7 @@ final class TrainCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             data.next(batch, x, y);
             TrainingLayer layer;
-            try (RecurrentLayer current = build(type, wIh, wHh, bIh, bHh, mi)) {
+            try (RecurrentLayer current = build(type, Tasks.Adding.INPUT_SIZE, wIh, wHh, bIh, bHh, mi)) {
                 layer = TrainingLayer.of(current);   // copies the weights: the layer may close
             }
             TrainingState state = layer.newState(batch);
@@ -187,12 +207,127 @@ final class TrainCommand implements Callable<Integer> {
         return new Result(type.name(), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
+    /**
+     * Copy memory: the layer reads the one-hot sequence, the head maps every step's {@code h} to
+     * {@code A + 1} classes, and the loss is the cross-entropy over every step (Arjovsky et al.'s set-up).
+     */
+    private Result trainCopy(CellType type, int delay) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long headSeed = random.split().nextLong();
+        long dataSeed = random.split().nextLong();
+        Tasks.CopyMemory data = Tasks.copyMemory(COPY_SYMBOLS, COPY_ALPHABET, delay, dataSeed);
+        Tasks.CopyMemory testData = Tasks.copyMemory(COPY_SYMBOLS, COPY_ALPHABET, delay, dataSeed + 7919);
+        int steps = data.steps();
+        int in = data.inputSize();
+        int classes = data.classes();
+        int rows = type.gates() * hidden;
+        float bound = (float) (1 / Math.sqrt(hidden));
+        float[] wIh = uniform(random, rows * in, bound);
+        float[] wHh = uniform(random, rows * hidden, bound);
+        float[] bIh = uniform(random, rows, bound);
+        float[] bHh = uniform(random, rows, bound);
+        MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
+        LinearHead head = LinearHead.create(hidden, classes, headSeed);
+        ParameterGradients grads;
+        try (RecurrentLayer first = build(type, in, wIh, wHh, bIh, bHh, mi)) {
+            grads = TrainingLayer.of(first).newGradients();
+        }
+        List<Parameter> parameters = parameters(wIh, wHh, bIh, bHh, mi, grads, head);
+        Adam adam = new Adam(parameters, learningRate);
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(classes, Loss.Over.EVERY_STEP);
+
+        float[] x = new float[steps * batch * in];
+        int[] y = new int[steps * batch];
+        float[] testX = new float[steps * testSize * in];
+        int[] testY = new int[steps * testSize];
+        testData.next(testSize, testX, testY);
+        float[] outputs = new float[steps * batch * hidden];
+        float[] logits = new float[steps * batch * classes];
+        float[] dLogits = new float[logits.length];
+        float[] dOutputs = new float[outputs.length];
+
+        int solvedAt = -1;
+        double testLoss = Double.NaN;
+        long trainingNanos = 0;
+        for (int it = 1; it <= iterations; it++) {
+            long t0 = System.nanoTime();
+            data.next(batch, x, y);
+            TrainingLayer layer;
+            try (RecurrentLayer current = build(type, in, wIh, wHh, bIh, bHh, mi)) {
+                layer = TrainingLayer.of(current);
+            }
+            TrainingState state = layer.newState(batch);
+            layer.forward(x, steps, state, outputs);
+            head.forward(outputs, steps * batch, logits);
+            loss.compute(logits, steps, batch, y, null, dLogits);
+            head.backward(dLogits, steps * batch, dOutputs);
+            layer.backward(state, dOutputs, null, null, null, null, null, grads);
+            Gradients.clipGradNorm(parameters, clip);
+            adam.step();
+            Gradients.zero(parameters);
+            trainingNanos += System.nanoTime() - t0;
+            if (it % evalEvery == 0 || it == iterations) {
+                float[] testOut = new float[steps * testSize * hidden];
+                float[] testLogits = new float[steps * testSize * classes];
+                try (RecurrentLayer current = build(type, in, wIh, wHh, bIh, bHh, mi);
+                     LayerState s = current.newState(testSize)) {
+                    current.forward(testX, steps, s, testOut);
+                }
+                head.forward(testOut, steps * testSize, testLogits);
+                testLoss = loss.compute(testLogits, steps, testSize, testY, null, new float[testLogits.length]);
+                double recalled = recalled(testLogits, testY, steps, classes, data.symbols());
+                if (solvedAt < 0 && recalled >= 0.99) {
+                    solvedAt = it;
+                }
+                System.out.printf(Locale.ROOT, "%-11s delay=%-4d step %5d  test cross-entropy %.4f (baseline %.4f), "
+                        + "sequences recalled %.3f  (%.1f ms per step)%n", type, delay, it, testLoss, data.baselineLoss(),
+                        recalled, trainingNanos / 1e6 / it);
+            }
+        }
+        return new Result(type.name(), delay, testLoss, solvedAt, trainingNanos / 1e6 / iterations);
+    }
+
+    // The fraction of test sequences whose K recalled symbols (the last K steps) are all argmax-right.
+    private double recalled(float[] logits, int[] targets, int steps, int classes, int symbols) {
+        int right = 0;
+        for (int b = 0; b < testSize; b++) {
+            boolean all = true;
+            for (int t = steps - symbols; t < steps && all; t++) {
+                int row = (t * testSize + b) * classes;
+                int best = 0;
+                for (int c = 1; c < classes; c++) {
+                    if (logits[row + c] > logits[row + best]) {
+                        best = c;
+                    }
+                }
+                all = best == targets[t * testSize + b];
+            }
+            right += all ? 1 : 0;
+        }
+        return (double) right / testSize;
+    }
+
+    private static List<Parameter> parameters(float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi,
+                                              ParameterGradients grads, LinearHead head) {
+        List<Parameter> parameters = new ArrayList<>(List.of(
+                new Parameter("weight_ih", wIh, grads.weightIh()), new Parameter("weight_hh", wHh, grads.weightHh()),
+                new Parameter("bias_ih", bIh, grads.biasIh()), new Parameter("bias_hh", bHh, grads.biasHh())));
+        if (mi != null) {
+            parameters.add(new Parameter("mi_alpha", mi.alpha(), grads.alpha()));
+            parameters.add(new Parameter("mi_beta1", mi.beta1(), grads.beta1()));
+            parameters.add(new Parameter("mi_beta2", mi.beta2(), grads.beta2()));
+        }
+        parameters.addAll(head.parameters());
+        return parameters;
+    }
+
     // Test MSE of the current weights with the inference kernels (the same cell the library ships).
     private double test(CellType type, int steps, float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi,
                         LinearHead head, float[] testX, float[] testY) {
         float[] out = new float[steps * testSize * hidden];
         float[] prediction = new float[testSize];
-        try (RecurrentLayer layer = build(type, wIh, wHh, bIh, bHh, mi); LayerState state = layer.newState(testSize)) {
+        try (RecurrentLayer layer = build(type, Tasks.Adding.INPUT_SIZE, wIh, wHh, bIh, bHh, mi);
+             LayerState state = layer.newState(testSize)) {
             layer.forward(testX, steps, state, out);
         }
         head.forward(out, (steps - 1) * testSize * hidden, testSize, prediction, 0);
@@ -204,9 +339,9 @@ final class TrainCommand implements Callable<Integer> {
         return sum / testSize;
     }
 
-    private RecurrentLayer build(CellType type, float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi) {
-        return RecurrentLayer.create(type, Tasks.Adding.INPUT_SIZE, hidden, wIh, wHh, bIh, bHh, mi,
-                org.rnnkernels.blas.Blases.get());
+    private RecurrentLayer build(CellType type, int inputSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+                                 MiParameters mi) {
+        return RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, org.rnnkernels.blas.Blases.get());
     }
 
     private static float[] uniform(SplittableRandom random, int n, float bound) {
