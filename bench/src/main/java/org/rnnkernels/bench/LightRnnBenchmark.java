@@ -114,12 +114,12 @@ public class LightRnnBenchmark {
         int gates = 3 * hidden;
         float bound = (float) (1 / Math.sqrt(hidden));
 
-        yr = uniform(random, rows * hidden, bound);
-        yc = uniform(random, columns * hidden, bound);
+        yr = CellBenchmark.uniform(random, rows * hidden, bound);
+        yc = CellBenchmark.uniform(random, columns * hidden, bound);
         RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, hidden, hidden,
-                uniform(random, gates * hidden, bound), uniform(random, gates * hidden, bound),
-                uniform(random, gates, bound), uniform(random, gates, bound), blas);
-        model = LightRnn.create(table, uniform(random, rows * hidden, 1f), uniform(random, columns * hidden, 1f),
+                CellBenchmark.uniform(random, gates * hidden, bound), CellBenchmark.uniform(random, gates * hidden, bound),
+                CellBenchmark.uniform(random, gates, bound), CellBenchmark.uniform(random, gates, bound), blas);
+        model = LightRnn.create(table, CellBenchmark.uniform(random, rows * hidden, 1f), CellBenchmark.uniform(random, columns * hidden, 1f),
                 yr, yc, layer, blas);
         state = model.newState();
         yrSegment = MemorySegment.ofArray(yr);
@@ -129,17 +129,17 @@ public class LightRnnBenchmark {
         rowLogitsSegment = MemorySegment.ofArray(rowLogits);
         columnLogitsSegment = MemorySegment.ofArray(columnLogits);
 
-        float[] gruIh = uniform(random, gates * hidden, bound);
+        float[] gruIh = CellBenchmark.uniform(random, gates * hidden, bound);
         gru = RecurrentLayer.create(CellType.GRU, hidden, hidden,
-                gruIh, uniform(random, gates * hidden, bound),
-                uniform(random, gates, bound), uniform(random, gates, bound), blas);
+                gruIh, CellBenchmark.uniform(random, gates * hidden, bound),
+                CellBenchmark.uniform(random, gates, bound), CellBenchmark.uniform(random, gates, bound), blas);
         embedding = new float[vocabulary * gates];
-        blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, uniform(random, vocabulary * hidden, 1f), 0, hidden,
+        blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, CellBenchmark.uniform(random, vocabulary * hidden, 1f), 0, hidden,
                 gruIh, 0, hidden, 0f, embedding, 0, gates);
         gruState = gru.newState(1);
         // Off-heap like the layer's own weights: the baseline gets the best case of OpenBLAS.
         output = java.lang.foreign.Arena.ofAuto().allocate((long) vocabulary * hidden * Float.BYTES, 64);
-        MemorySegment.copy(uniform(random, vocabulary * hidden, bound), 0, output,
+        MemorySegment.copy(CellBenchmark.uniform(random, vocabulary * hidden, bound), 0, output,
                 java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, vocabulary * hidden);
         logits = new float[SEQUENCE * vocabulary];
         logitsSegment = MemorySegment.ofArray(logits);
@@ -150,8 +150,8 @@ public class LightRnnBenchmark {
         oneHidden = new float[hidden];
         oneHiddenSegment = MemorySegment.ofArray(oneHidden);
 
-        h = uniform(random, hidden, 0.5f);
-        hr = uniform(random, hidden, 0.5f);
+        h = CellBenchmark.uniform(random, hidden, 0.5f);
+        hr = CellBenchmark.uniform(random, hidden, 0.5f);
         hSegment = MemorySegment.ofArray(h);
         hrSegment = MemorySegment.ofArray(hr);
 
@@ -272,10 +272,10 @@ public class LightRnnBenchmark {
             int h = b.hidden;
             float bound = (float) (1 / Math.sqrt(h));
             RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, h, h,
-                    uniform(random, 3 * h * h, bound), uniform(random, 3 * h * h, bound),
-                    uniform(random, 3 * h, bound), uniform(random, 3 * h, bound), b.blas);
-            model = LightRnn.create(table, uniform(random, table.rows() * h, 1f), uniform(random, table.columns() * h, 1f),
-                    uniform(random, table.rows() * h, bound * outputScale), uniform(random, table.columns() * h, bound * outputScale),
+                    CellBenchmark.uniform(random, 3 * h * h, bound), CellBenchmark.uniform(random, 3 * h * h, bound),
+                    CellBenchmark.uniform(random, 3 * h, bound), CellBenchmark.uniform(random, 3 * h, bound), b.blas);
+            model = LightRnn.create(table, CellBenchmark.uniform(random, table.rows() * h, 1f), CellBenchmark.uniform(random, table.columns() * h, 1f),
+                    CellBenchmark.uniform(random, table.rows() * h, bound * outputScale), CellBenchmark.uniform(random, table.columns() * h, bound * outputScale),
                     layer, b.blas);
             state = model.newState();
             model.logProbabilities(java.util.Arrays.copyOf(b.words, 16), state, new float[16]);
@@ -313,11 +313,4 @@ public class LightRnnBenchmark {
         gru.close();
     }
 
-    static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
-    }
 }

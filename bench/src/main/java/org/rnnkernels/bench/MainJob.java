@@ -90,7 +90,7 @@ public final class MainJob implements Callable<Integer> {
     boolean noPeers;
 
     @Option(names = "--research", negatable = true, description = "also run the research cells' target benchmarks "
-            + "(EGRU, restricted, ternary, LightRNN; about 4 minutes); default: yes unless --cells or --shapes is given")
+            + "(EGRU, restricted, ternary, LightRNN; about 5 minutes); default: yes unless --cells or --shapes is given")
     Boolean research;
 
     /** The research cells' benchmarks, with their annotations' parameters (the report's target table reads them). */

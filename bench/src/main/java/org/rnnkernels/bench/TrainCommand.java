@@ -147,10 +147,10 @@ final class TrainCommand implements Callable<Integer> {
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
         float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = uniform(random, rows * Tasks.Adding.INPUT_SIZE, bound);
-        float[] wHh = uniform(random, rows * hidden, bound);
-        float[] bIh = uniform(random, rows, bound);
-        float[] bHh = uniform(random, rows, bound);
+        float[] wIh = CellBenchmark.uniform(random, rows * Tasks.Adding.INPUT_SIZE, bound);
+        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
+        float[] bIh = CellBenchmark.uniform(random, rows, bound);
+        float[] bHh = CellBenchmark.uniform(random, rows, bound);
         MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
         LinearHead head = LinearHead.create(hidden, 1, headSeed);
         // The gradients of the layer's parameters live in one ParameterGradients, whatever layer is built from them.
@@ -222,10 +222,10 @@ final class TrainCommand implements Callable<Integer> {
         int classes = data.classes();
         int rows = type.gates() * hidden;
         float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = uniform(random, rows * in, bound);
-        float[] wHh = uniform(random, rows * hidden, bound);
-        float[] bIh = uniform(random, rows, bound);
-        float[] bHh = uniform(random, rows, bound);
+        float[] wIh = CellBenchmark.uniform(random, rows * in, bound);
+        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
+        float[] bIh = CellBenchmark.uniform(random, rows, bound);
+        float[] bHh = CellBenchmark.uniform(random, rows, bound);
         MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
         LinearHead head = LinearHead.create(hidden, classes, headSeed);
         ParameterGradients grads;
@@ -344,11 +344,4 @@ final class TrainCommand implements Callable<Integer> {
         return RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, org.rnnkernels.blas.Blases.get());
     }
 
-    private static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
-    }
 }
