@@ -1,6 +1,8 @@
 package org.rnnkernels.train;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import org.rnnkernels.CellType;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.PackedMatrix;
@@ -36,26 +38,40 @@ import org.rnnkernels.blas.Blases;
  * gradients accumulate in one {@link ParameterGradients}.
  *
  * <p>Supported: RNN_TANH, RNN_RELU, LSTM, GRU, RAG_GRU, RAG_MINIMAL, RAG_LSTM, MI_RNN, MI_LSTM, MI_GRU.
- * EGRU and restricted (weight-shared) layers are refused for now. Immutable (it copies the layer's
- * weights once) and thread-safe; all per-stream data lives in {@link TrainingState}, and the hot path
- * allocates nothing after the workspace has grown to the longest call (apart from wrapping the caller's
- * {@code dInput} array once per backward call).
+ * EGRU and restricted (weight-shared) layers are refused for now.
+ *
+ * <p>Parameters: the layer holds its own copy of the weights, created once by {@link #of}.
+ * {@link #parameters(ParameterGradients)} hands out those live arrays, paired with the gradients, to an
+ * {@link Optimizer}; after the optimiser has changed them, {@link #parametersChanged()} refreshes what
+ * is derived from them (the packed {@code W_hh} and {@code W_hh^T}, the folded biases), so training
+ * never rebuilds the layer. {@link #toLayer()} exports the current weights as an inference layer.
+ *
+ * <p>Threads: all per-stream data lives in {@link TrainingState}, so several threads may run forward and
+ * backward on states of their own; an optimiser step and {@link #parametersChanged()} must not overlap
+ * them. The hot path allocates nothing after the workspace has grown to the longest call (apart from
+ * wrapping the caller's {@code dInput} array once per backward call).
  */
 public final class TrainingLayer {
     private final CellType type;
     private final int inputSize;
     private final int hiddenSize;
     private final int width;
+    // The live parameters (this layer's own copies): the optimiser writes them in place.
     private final float[] wIh;
     private final float[] wHh;
+    private final float[] bIh;
+    private final float[] bHh;
+    private final boolean hasBias;
+    private final MiParameters mi;
     private final MemorySegment wIhSegment;
     private final MemorySegment wHhSegment;
-    // With the Vector API, W_hh packed for the forward's h W_hh^T and W_hh^T packed for the backward's
-    // dGH W_hh (the forward's panel product: OpenBLAS repacks W on every per-step call, twice as slow at
-    // B = 16); null with the scalar kernels, which use BLAS.
-    private final PackedMatrix wHhPacked;
-    private final PackedMatrix wHhTransposedPacked;
-    private final GateParameters parameters;
+    // Derived from the parameters, refreshed by parametersChanged(). With the Vector API, W_hh packed for
+    // the forward's h W_hh^T and W_hh^T packed for the backward's dGH W_hh (the forward's panel product:
+    // OpenBLAS repacks W on every per-step call, twice as slow at B = 16); null with the scalar kernels,
+    // which use BLAS.
+    private PackedMatrix wHhPacked;
+    private PackedMatrix wHhTransposedPacked;
+    private GateParameters gateParameters;
     private final Blas blas;
     private final TrainingGates gates;
     private final boolean directPath;
@@ -70,18 +86,65 @@ public final class TrainingLayer {
         this.wHh = layer.weightHh();
         this.wIhSegment = MemorySegment.ofArray(wIh);
         this.wHhSegment = MemorySegment.ofArray(wHh);
-        this.wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
-        this.wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(transpose(wHh, width, hiddenSize), hiddenSize, width);
-        float[] bIh = layer.biasIh();
-        float[] bHh = layer.biasHh();
-        MiParameters mi = layer.miParameters();
-        this.parameters = new GateParameters(type, hiddenSize,
-                bIh == null ? new float[width] : bIh, bHh == null ? new float[width] : bHh,
-                mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2());
+        float[] layerBIh = layer.biasIh();
+        this.hasBias = layerBIh != null;
+        this.bIh = hasBias ? layerBIh : new float[width];
+        this.bHh = hasBias ? layer.biasHh() : new float[width];
+        this.mi = layer.miParameters();   // a copy
         this.blas = blas;
         this.gates = TrainingGates.get();
         this.directPath = TrainingGates.hasDirectPath(type);
         this.cacheBlocks = TrainingGates.cacheBlocks(type);
+        parametersChanged();
+    }
+
+    /**
+     * The live parameters, in PyTorch's names, each paired with its gradient in {@code gradients}:
+     * {@code weight_ih, weight_hh}, {@code bias_ih, bias_hh} (absent for a layer built without biases,
+     * whose biases stay zero) and, for the MI cells, {@code mi_alpha, mi_beta1, mi_beta2}. An optimiser
+     * may change the values in place; call {@link #parametersChanged()} after it has.
+     */
+    public List<Parameter> parameters(ParameterGradients gradients) {
+        checkGradients(gradients);
+        List<Parameter> list = new ArrayList<>();
+        list.add(new Parameter("weight_ih", wIh, gradients.dWIh));
+        list.add(new Parameter("weight_hh", wHh, gradients.dWHh));
+        if (hasBias) {
+            list.add(new Parameter("bias_ih", bIh, gradients.dBIh));
+            list.add(new Parameter("bias_hh", bHh, gradients.dBHh));
+        }
+        if (mi != null) {
+            list.add(new Parameter("mi_alpha", mi.alpha(), gradients.dAlpha));
+            list.add(new Parameter("mi_beta1", mi.beta1(), gradients.dBeta1));
+            list.add(new Parameter("mi_beta2", mi.beta2(), gradients.dBeta2));
+        }
+        return List.copyOf(list);
+    }
+
+    /**
+     * Refreshes what is derived from the parameters after they changed in place: repacks {@code W_hh}
+     * and {@code W_hh^T} for the panel products (O(G*H*H), small beside a training step's
+     * O(T*B*G*H*H)) and folds the biases again.
+     */
+    public void parametersChanged() {
+        wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
+        wHhTransposedPacked = wHhPacked == null ? null
+                : PackedMatrix.packOrNull(transpose(wHh, width, hiddenSize), hiddenSize, width);
+        gateParameters = new GateParameters(type, hiddenSize, bIh, bHh,
+                mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2());
+    }
+
+    /** {@link #toLayer(Blas)} with the default BLAS. */
+    public RecurrentLayer toLayer() {
+        return toLayer(Blases.get());
+    }
+
+    /** An inference layer with the current parameters (copied), for running or saving the trained layer. */
+    public RecurrentLayer toLayer(Blas blas) {
+        MiParameters miCopy = mi == null ? null
+                : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
+        return RecurrentLayer.create(type, inputSize, hiddenSize, wIh, wHh, hasBias ? bIh : null, hasBias ? bHh : null,
+                miCopy, blas);
     }
 
     /** {@link #of(RecurrentLayer, Blas)} with the default BLAS. */
@@ -162,7 +225,7 @@ public final class TrainingLayer {
                 blas.sgemm(Transpose.NO, Transpose.YES, batch, width, hiddenSize,
                         1f, state.hsSegment, (long) t * bh, hiddenSize, wHhSegment, 0, hiddenSize, 0f, state.ghSegment, 0, width);
             }
-            gates.forward(parameters, state, t);
+            gates.forward(gateParameters, state, t);
         }
         System.arraycopy(state.hs, bh, output, 0, r * hiddenSize);
         System.arraycopy(state.hs, r * hiddenSize, state.h, 0, bh);
@@ -206,13 +269,7 @@ public final class TrainingLayer {
             throw new IllegalArgumentException((dFinalC != null ? "dFinalC" : "dInitialC") + " is given, but " + type
                     + " has no cell state: pass null");
         }
-        if (gradients == null) {
-            throw new IllegalArgumentException("gradients is null, expected this layer's newGradients()");
-        }
-        if (gradients.type != type || gradients.inputSize != inputSize || gradients.hiddenSize != hiddenSize) {
-            throw new IllegalArgumentException("gradients are for a " + gradients.type + " of I=" + gradients.inputSize
-                    + ", H=" + gradients.hiddenSize + ", expected " + type + " of I=" + inputSize + ", H=" + hiddenSize);
-        }
+        checkGradients(gradients);
 
         fillOrCopy(dFinalH, state.dh, bh);
         if (state.c != null) {
@@ -222,7 +279,7 @@ public final class TrainingLayer {
             if (dOutputs != null) {
                 addInto(dOutputs, t * bh, state.dh, bh);     // dL/dh_{t+1}: through the output and the later steps
             }
-            gates.backward(parameters, state, t);
+            gates.backward(gateParameters, state, t);
             stateGradient(state, t);
         }
         if (dInitialH != null) {
@@ -322,6 +379,16 @@ public final class TrainingLayer {
             java.util.Arrays.fill(into, 0, n, 0f);
         } else {
             System.arraycopy(from, 0, into, 0, n);
+        }
+    }
+
+    private void checkGradients(ParameterGradients gradients) {
+        if (gradients == null) {
+            throw new IllegalArgumentException("gradients is null, expected this layer's newGradients()");
+        }
+        if (gradients.type != type || gradients.inputSize != inputSize || gradients.hiddenSize != hiddenSize) {
+            throw new IllegalArgumentException("gradients are for a " + gradients.type + " of I=" + gradients.inputSize
+                    + ", H=" + gradients.hiddenSize + ", expected " + type + " of I=" + inputSize + ", H=" + hiddenSize);
         }
     }
 
