@@ -11,20 +11,19 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.rnnkernels.CellType;
-import org.rnnkernels.LayerState;
 import org.rnnkernels.MiParameters;
+import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.train.Adam;
-import org.rnnkernels.train.Gradients;
 import org.rnnkernels.train.LinearHead;
 import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
-import org.rnnkernels.train.Parameter;
-import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
-import org.rnnkernels.train.TrainingLayer;
+import org.rnnkernels.train.TrainingModel;
 import org.rnnkernels.train.TrainingState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,6 +82,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
     Path out;
 
+    @Option(names = "--save-models", description = "also save every trained model (layer and head) in the results folder,"
+            + " as <CELL>-T<T>.safetensors (TrainingModel.load reads it; ModelFiles.load reads the layer)")
+    boolean saveModels;
+
+    private Path dir;
+
     /** {@code metric}: the test MSE (adding) or the test cross-entropy over every step (copy). */
     record Result(String cell, int steps, double metric, int solvedAt, double msPerStep) {
     }
@@ -93,6 +98,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         OpenBlas.load().ifPresent(b -> OpenBlas.setThreads(1));
+        Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
+        dir = base.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
         List<Result> results = new ArrayList<>();
         for (int steps : lengths) {
             for (String name : cells) {
@@ -100,9 +108,6 @@ final class TrainCommand implements Callable<Integer> {
                 results.add(task == Task.ADDING ? train(type, steps) : trainCopy(type, steps));
             }
         }
-        Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
-        Path dir = base.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(dir);
         StringBuilder md = new StringBuilder();
         if (task == Task.ADDING) {
             md.append(String.format(Locale.ROOT,
@@ -139,29 +144,16 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Result train(CellType type, int steps) {
-        int rows = type.gates() * hidden;
+    private Result train(CellType type, int steps) throws IOException {
         // Three independent streams from the seed: the layer's weights, the head's, the data. (One seed
         // for all would give the head exactly the first H values of W_ih.)
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * Tasks.Adding.INPUT_SIZE, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
-        MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
-        LinearHead head = LinearHead.create(hidden, 1, headSeed);
-        // The gradients of the layer's parameters live in one ParameterGradients, whatever layer is built from them.
-        ParameterGradients grads;
-        try (RecurrentLayer first = build(type, Tasks.Adding.INPUT_SIZE, wIh, wHh, bIh, bHh, mi)) {
-            grads = TrainingLayer.of(first).newGradients();
-        }
-        List<Parameter> parameters = parameters(wIh, wHh, bIh, bHh, mi, grads, head);
-        Adam adam = new Adam(parameters, learningRate);
-        Loss.Over last = Loss.Over.EVERY_STEP;   // the head sees only the last step: one "step" of outputs
-        MeanSquaredError mse = new MeanSquaredError(1, last);
+        TrainingModel model = model(type, Tasks.Adding.INPUT_SIZE, random, LinearHead.create(hidden, 1, headSeed),
+                TrainingModel.HeadOn.LAST_STEP);
+        Adam adam = new Adam(model.parameters(), learningRate);
+        MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);   // one output per sequence: one "step"
 
         Tasks.Adding data = Tasks.adding(steps, dataSeed);
         Tasks.Adding testData = Tasks.adding(steps, dataSeed + 7919);
@@ -170,10 +162,9 @@ final class TrainCommand implements Callable<Integer> {
         float[] testX = new float[steps * testSize * Tasks.Adding.INPUT_SIZE];
         float[] testY = new float[testSize];
         testData.next(testSize, testX, testY);
-        float[] outputs = new float[steps * batch * hidden];
         float[] prediction = new float[batch];
         float[] dPrediction = new float[batch];
-        float[] dLast = new float[batch * hidden];
+        TrainingModel.State state = model.newState(batch);
 
         int solvedAt = -1;
         double testMse = Double.NaN;
@@ -181,22 +172,14 @@ final class TrainCommand implements Callable<Integer> {
         for (int it = 1; it <= iterations; it++) {
             long t0 = System.nanoTime();
             data.next(batch, x, y);
-            TrainingLayer layer;
-            try (RecurrentLayer current = build(type, Tasks.Adding.INPUT_SIZE, wIh, wHh, bIh, bHh, mi)) {
-                layer = TrainingLayer.of(current);   // copies the weights: the layer may close
-            }
-            TrainingState state = layer.newState(batch);
-            layer.forward(x, steps, state, outputs);
-            head.forward(outputs, (steps - 1) * batch * hidden, batch, prediction, 0);
+            state.reset();
+            model.forward(x, steps, state, prediction);
             mse.compute(prediction, 1, batch, y, null, dPrediction);
-            head.backward(dPrediction, 0, batch, dLast, 0);
-            layer.backward(state, null, dLast, null, null, null, null, grads);
-            Gradients.clipGradNorm(parameters, clip);
-            adam.step();
-            Gradients.zero(parameters);
+            model.backward(state, dPrediction);
+            model.update(adam, clip);
             trainingNanos += System.nanoTime() - t0;
             if (it % evalEvery == 0 || it == iterations) {
-                testMse = test(type, steps, wIh, wHh, bIh, bHh, mi, head, testX, testY);
+                testMse = test(model, steps, testX, testY);
                 if (solvedAt < 0 && testMse < SOLVED) {
                     solvedAt = it;
                 }
@@ -204,6 +187,7 @@ final class TrainCommand implements Callable<Integer> {
                         type, steps, it, testMse, trainingNanos / 1e6 / it);
             }
         }
+        save(model, type, steps);
         return new Result(type.name(), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
@@ -211,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
      * Copy memory: the layer reads the one-hot sequence, the head maps every step's {@code h} to
      * {@code A + 1} classes, and the loss is the cross-entropy over every step (Arjovsky et al.'s set-up).
      */
-    private Result trainCopy(CellType type, int delay) {
+    private Result trainCopy(CellType type, int delay) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
@@ -220,20 +204,9 @@ final class TrainCommand implements Callable<Integer> {
         int steps = data.steps();
         int in = data.inputSize();
         int classes = data.classes();
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * in, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
-        MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
-        LinearHead head = LinearHead.create(hidden, classes, headSeed);
-        ParameterGradients grads;
-        try (RecurrentLayer first = build(type, in, wIh, wHh, bIh, bHh, mi)) {
-            grads = TrainingLayer.of(first).newGradients();
-        }
-        List<Parameter> parameters = parameters(wIh, wHh, bIh, bHh, mi, grads, head);
-        Adam adam = new Adam(parameters, learningRate);
+        TrainingModel model = model(type, in, random, LinearHead.create(hidden, classes, headSeed),
+                TrainingModel.HeadOn.EVERY_STEP);
+        Adam adam = new Adam(model.parameters(), learningRate);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(classes, Loss.Over.EVERY_STEP);
 
         float[] x = new float[steps * batch * in];
@@ -241,10 +214,9 @@ final class TrainCommand implements Callable<Integer> {
         float[] testX = new float[steps * testSize * in];
         int[] testY = new int[steps * testSize];
         testData.next(testSize, testX, testY);
-        float[] outputs = new float[steps * batch * hidden];
         float[] logits = new float[steps * batch * classes];
         float[] dLogits = new float[logits.length];
-        float[] dOutputs = new float[outputs.length];
+        TrainingModel.State state = model.newState(batch);
 
         int solvedAt = -1;
         double testLoss = Double.NaN;
@@ -252,28 +224,19 @@ final class TrainCommand implements Callable<Integer> {
         for (int it = 1; it <= iterations; it++) {
             long t0 = System.nanoTime();
             data.next(batch, x, y);
-            TrainingLayer layer;
-            try (RecurrentLayer current = build(type, in, wIh, wHh, bIh, bHh, mi)) {
-                layer = TrainingLayer.of(current);
-            }
-            TrainingState state = layer.newState(batch);
-            layer.forward(x, steps, state, outputs);
-            head.forward(outputs, steps * batch, logits);
+            state.reset();
+            model.forward(x, steps, state, logits);
             loss.compute(logits, steps, batch, y, null, dLogits);
-            head.backward(dLogits, steps * batch, dOutputs);
-            layer.backward(state, dOutputs, null, null, null, null, null, grads);
-            Gradients.clipGradNorm(parameters, clip);
-            adam.step();
-            Gradients.zero(parameters);
+            model.backward(state, dLogits);
+            model.update(adam, clip);
             trainingNanos += System.nanoTime() - t0;
             if (it % evalEvery == 0 || it == iterations) {
                 float[] testOut = new float[steps * testSize * hidden];
                 float[] testLogits = new float[steps * testSize * classes];
-                try (RecurrentLayer current = build(type, in, wIh, wHh, bIh, bHh, mi);
-                     LayerState s = current.newState(testSize)) {
-                    current.forward(testX, steps, s, testOut);
+                try (RecurrentModel inference = model.toModel(); ModelState s = inference.newState(testSize)) {
+                    inference.forward(testX, steps, null, s, testOut);
                 }
-                head.forward(testOut, steps * testSize, testLogits);
+                model.head().forward(testOut, steps * testSize, testLogits);
                 testLoss = loss.compute(testLogits, steps, testSize, testY, null, new float[testLogits.length]);
                 double recalled = recalled(testLogits, testY, steps, classes, data.symbols());
                 if (solvedAt < 0 && recalled >= 0.99) {
@@ -284,6 +247,7 @@ final class TrainCommand implements Callable<Integer> {
                         recalled, trainingNanos / 1e6 / it);
             }
         }
+        save(model, type, delay);
         return new Result(type.name(), delay, testLoss, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
@@ -307,30 +271,42 @@ final class TrainCommand implements Callable<Integer> {
         return (double) right / testSize;
     }
 
-    private static List<Parameter> parameters(float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi,
-                                              ParameterGradients grads, LinearHead head) {
-        List<Parameter> parameters = new ArrayList<>(List.of(
-                new Parameter("weight_ih", wIh, grads.weightIh()), new Parameter("weight_hh", wHh, grads.weightHh()),
-                new Parameter("bias_ih", bIh, grads.biasIh()), new Parameter("bias_hh", bHh, grads.biasHh())));
-        if (mi != null) {
-            parameters.add(new Parameter("mi_alpha", mi.alpha(), grads.alpha()));
-            parameters.add(new Parameter("mi_beta1", mi.beta1(), grads.beta1()));
-            parameters.add(new Parameter("mi_beta2", mi.beta2(), grads.beta2()));
+    /**
+     * One layer with PyTorch's default initialisation (every weight and bias uniform in
+     * {@code +-1/sqrt(H)}, drawn from {@code random} in the order W_ih, W_hh, b_ih, b_hh; MI's vectors at
+     * their initial values) under {@code head}.
+     */
+    private TrainingModel model(CellType type, int inputSize, SplittableRandom random, LinearHead head,
+                                TrainingModel.HeadOn on) {
+        int rows = type.gates() * hidden;
+        float bound = (float) (1 / Math.sqrt(hidden));
+        float[] wIh = CellBenchmark.uniform(random, rows * inputSize, bound);
+        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
+        float[] bIh = CellBenchmark.uniform(random, rows, bound);
+        float[] bHh = CellBenchmark.uniform(random, rows, bound);
+        MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
+        try (RecurrentModel model = RecurrentModel.of(false, List.of(
+                RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, Blases.get())))) {
+            return TrainingModel.of(model, head, on);
         }
-        parameters.addAll(head.parameters());
-        return parameters;
+    }
+
+    private void save(TrainingModel model, CellType type, int steps) throws IOException {
+        if (saveModels) {
+            Path file = dir.resolve(type.name() + "-T" + steps + ".safetensors");
+            model.save(file);
+            System.out.println("saved " + file);
+        }
     }
 
     // Test MSE of the current weights with the inference kernels (the same cell the library ships).
-    private double test(CellType type, int steps, float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi,
-                        LinearHead head, float[] testX, float[] testY) {
+    private double test(TrainingModel model, int steps, float[] testX, float[] testY) {
         float[] out = new float[steps * testSize * hidden];
         float[] prediction = new float[testSize];
-        try (RecurrentLayer layer = build(type, Tasks.Adding.INPUT_SIZE, wIh, wHh, bIh, bHh, mi);
-             LayerState state = layer.newState(testSize)) {
-            layer.forward(testX, steps, state, out);
+        try (RecurrentModel inference = model.toModel(); ModelState state = inference.newState(testSize)) {
+            inference.forward(testX, steps, null, state, out);
         }
-        head.forward(out, (steps - 1) * testSize * hidden, testSize, prediction, 0);
+        model.head().forward(out, (steps - 1) * testSize * hidden, testSize, prediction, 0);
         double sum = 0;
         for (int b = 0; b < testSize; b++) {
             double e = prediction[b] - testY[b];
@@ -338,10 +314,4 @@ final class TrainCommand implements Callable<Integer> {
         }
         return sum / testSize;
     }
-
-    private RecurrentLayer build(CellType type, int inputSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
-                                 MiParameters mi) {
-        return RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, org.rnnkernels.blas.Blases.get());
-    }
-
 }

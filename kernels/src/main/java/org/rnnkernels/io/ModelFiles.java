@@ -30,6 +30,15 @@ public final class ModelFiles {
 
     /** Writes {@code model} (weights and cell types) to {@code file}, atomically. */
     public static void save(RecurrentModel model, Path file) throws IOException {
+        save(model, Map.of(), Map.of(), file);
+    }
+
+    /**
+     * {@link #save(RecurrentModel, Path)} with more tensors and metadata beside the model's (such as a
+     * trained output head), which {@link #load} ignores; their names must not be the model's.
+     */
+    public static void save(RecurrentModel model, Map<String, Tensor> extraTensors, Map<String, String> extraMetadata,
+                            Path file) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", FORMAT);
@@ -66,7 +75,17 @@ public final class ModelFiles {
                 }
             }
         }
+        putExtra(tensors, extraTensors, "extraTensors");
+        putExtra(metadata, extraMetadata, "extraMetadata");
         SafeTensors.write(file, tensors, metadata);
+    }
+
+    private static <V> void putExtra(Map<String, V> into, Map<String, V> extra, String argument) {
+        for (Map.Entry<String, V> e : extra.entrySet()) {
+            if (into.putIfAbsent(e.getKey(), e.getValue()) != null) {
+                throw new IllegalArgumentException(argument + " has \"" + e.getKey() + "\", a name the model itself writes");
+            }
+        }
     }
 
     /** Reads a model written by {@link #save}. */
