@@ -27,10 +27,11 @@ import org.jgrapht.graph.SimpleWeightedGraph;
  */
 public final class Reallocation {
     /**
-     * Largest table {@link #exact} takes, {@code R*C}: the graph then has 2^20 edges (a few hundred MB of
-     * JGraphT objects) and the {@code O(n^3)} solve takes seconds; beyond, {@link #greedy}.
+     * Largest table {@link #exact} takes, {@code R*C} (so {@code V <= 400}, a 20 x 20 table): JGraphT's solve
+     * grows as {@code n^3} and was measured here (noisy shared 2-vCPU VM) at 0.05-0.1 s for 100 cells, 2-3 s
+     * for 324 and 75-100 s for 1024; beyond, {@link #greedy} (under 25 ms at 1000 words).
      */
-    public static final int MAX_EXACT_CELLS = 1024;
+    public static final int MAX_EXACT_CELLS = 400;
     /** Candidate cells per word in the greedy's first round; doubled every round. */
     static final int FIRST_CANDIDATES = 8;
     // The greedy's sort keys: cost bits above, the pair's index in the low INDEX_BITS.

@@ -70,8 +70,8 @@ class ReallocationTest {
 
     @Test
     void greedyIsValidAndNeverBelowExactOnLargerTables() {
-        // 300 words in 18 x 18 (24 empty cells), and a full 16 x 16
-        for (int[] shape : new int[][] {{300, 18, 18}, {256, 16, 16}}) {
+        // 90 words in 10 x 10 (10 empty cells), a full 9 x 11
+        for (int[] shape : new int[][] {{90, 10, 10}, {99, 9, 11}}) {
             ReallocationCosts costs = random(shape[0], shape[1], shape[2], shape[0]);
             WordTable exact = Reallocation.exact(costs);
             WordTable greedy = Reallocation.greedy(costs);
@@ -131,7 +131,7 @@ class ReallocationTest {
         assertTrue(e.getMessage().contains("[V=2][R=1]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new ReallocationCosts(5, 2, 2));
         assertTrue(e.getMessage().contains("fewer than V = 5"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Reallocation.exact(new ReallocationCosts(1, 33, 32)));
+        e = assertThrows(IllegalArgumentException.class, () -> Reallocation.exact(new ReallocationCosts(1, 20, 21)));
         assertTrue(e.getMessage().contains("use greedy"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Reallocation.greedy(null));
         ReallocationCosts costs = new ReallocationCosts(4, 2, 2);
