@@ -1,0 +1,132 @@
+package org.rnnkernels.lightrnn;
+
+/**
+ * LightRNN's reallocation costs (Li et al. 2016, section 3.3): for every word {@code w}, row {@code r} and
+ * column {@code c}, summed over the occurrences of {@code w} in a corpus,
+ * <pre>
+ * l_r(w, r) = - sum_{t: w_t = w} log softmax(Yr h^c_{t-1})[r]       l_c(w, c) = - sum_{t: w_t = w} log softmax(Yc h^r_t)[c]
+ * cost(w, (r, c)) = l_r(w, r) + l_c(w, c)
+ * </pre>
+ * the loss the corpus would have with {@code w} moved to {@code (r, c)} and the hidden states held as they
+ * are. The softmaxes here run over EVERY row and column, unmasked: a cell's cost must not depend on which
+ * cells the allocation being replaced left empty. So for a full table ({@code R*C = V}) the cost of the
+ * current allocation, {@link #total}, is the corpus's loss exactly (to rounding); with empty cells the
+ * model's masked softmaxes give each word a little more, and the total is above the loss.
+ *
+ * <p>Memory: {@code V*(R + C)} doubles (about 16 MB at {@code V = 10^4}). Not thread-safe.
+ */
+public final class ReallocationCosts {
+    private final int vocabulary;
+    private final int rows;
+    private final int columns;
+    final double[] rowCost;       // [V][R]: l_r
+    final double[] columnCost;    // [V][C]: l_c
+    private long words;
+
+    /** Zero costs for {@code V} words in an {@code R x C} table ({@code R*C >= V}). */
+    public ReallocationCosts(int vocabulary, int rows, int columns) {
+        if (vocabulary < 1 || rows < 1 || columns < 1) {
+            throw new IllegalArgumentException("V = " + vocabulary + ", R = " + rows + ", C = " + columns + ", expected all > 0");
+        }
+        if ((long) rows * columns < vocabulary) {
+            throw new IllegalArgumentException("a " + rows + " x " + columns + " table has fewer than V = " + vocabulary + " cells");
+        }
+        this.vocabulary = vocabulary;
+        this.rows = rows;
+        this.columns = columns;
+        this.rowCost = new double[Math.multiplyExact(vocabulary, rows)];
+        this.columnCost = new double[Math.multiplyExact(vocabulary, columns)];
+    }
+
+    /**
+     * Costs given directly (copied): {@code rowCost [V][R]} is {@code l_r}, {@code columnCost [V][C]} is
+     * {@code l_c}, every entry finite.
+     */
+    public static ReallocationCosts of(int vocabulary, int rows, int columns, double[] rowCost, double[] columnCost) {
+        ReallocationCosts costs = new ReallocationCosts(vocabulary, rows, columns);
+        fill("rowCost", rowCost, costs.rowCost, "[V=" + vocabulary + "][R=" + rows + "]");
+        fill("columnCost", columnCost, costs.columnCost, "[V=" + vocabulary + "][C=" + columns + "]");
+        return costs;
+    }
+
+    private static void fill(String name, double[] from, double[] to, String shape) {
+        if (from == null || from.length != to.length) {
+            throw new IllegalArgumentException(name + (from == null ? " is null" : " has " + from.length + " values")
+                    + ", expected " + shape + " = " + to.length);
+        }
+        for (int i = 0; i < from.length; i++) {
+            if (!Double.isFinite(from[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + from[i] + ", expected a finite cost");
+            }
+        }
+        System.arraycopy(from, 0, to, 0, from.length);
+    }
+
+    /**
+     * One occurrence of {@code word}: {@code l_r(word, r) += lseR - zr[r]} for every row and
+     * {@code l_c(word, c) += lseC - zc[c]} for every column ({@code lse} the unmasked log-sum-exp of the logits).
+     */
+    void add(int word, float[] zr, int zrOffset, float lseR, float[] zc, int zcOffset, float lseC) {
+        int r0 = word * rows;
+        for (int r = 0; r < rows; r++) {
+            rowCost[r0 + r] += lseR - zr[zrOffset + r];
+        }
+        int c0 = word * columns;
+        for (int c = 0; c < columns; c++) {
+            columnCost[c0 + c] += lseC - zc[zcOffset + c];
+        }
+        words++;
+    }
+
+    /** {@code cost(w, (r, c)) = l_r(w, r) + l_c(w, c)}. */
+    public double cost(int word, int row, int column) {
+        if (word < 0 || word >= vocabulary || row < 0 || row >= rows || column < 0 || column >= columns) {
+            throw new IllegalArgumentException("(word " + word + ", row " + row + ", column " + column + ") is outside V="
+                    + vocabulary + ", " + rows + " x " + columns);
+        }
+        return rowCost[word * rows + row] + columnCost[word * columns + column];
+    }
+
+    /** {@code sum_w cost(w, (row(w), col(w)))}: the cost of an allocation. */
+    public double total(WordTable table) {
+        checkTable(table);
+        double sum = 0;
+        for (int w = 0; w < vocabulary; w++) {
+            sum += rowCost[w * rows + table.rowUnchecked(w)] + columnCost[w * columns + table.colUnchecked(w)];
+        }
+        return sum;
+    }
+
+    void checkTable(WordTable table) {
+        if (table == null) {
+            throw new IllegalArgumentException("table is null");
+        }
+        if (table.vocabularySize() != vocabulary || table.rows() != rows || table.columns() != columns) {
+            throw new IllegalArgumentException("table is " + table + ", expected V=" + vocabulary + " in " + rows + " x " + columns);
+        }
+    }
+
+    /** Back to zero. */
+    public void clear() {
+        java.util.Arrays.fill(rowCost, 0);
+        java.util.Arrays.fill(columnCost, 0);
+        words = 0;
+    }
+
+    /** Occurrences added by {@link LightRnnTrainer#evaluate} since creation or {@link #clear()}. */
+    public long occurrences() {
+        return words;
+    }
+
+    public int vocabularySize() {
+        return vocabulary;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int columns() {
+        return columns;
+    }
+}
