@@ -87,7 +87,7 @@ public final class LightRnnTrainer {
     private final ParameterGradients cellGradients;
     private final List<Parameter> parameters;
 
-    private TrainingLayer training;
+    private final TrainingLayer training;
     private final TrainingState state;
     private final float[] lastH;          // [B][H]: h^c after the last word, the first word's row-softmax input
 
@@ -138,10 +138,21 @@ public final class LightRnnTrainer {
         this.ycSegment = MemorySegment.ofArray(yc);
         this.dYrSegment = MemorySegment.ofArray(dYr);
         this.dYcSegment = MemorySegment.ofArray(dYc);
-        this.cellValues = cellValues;
-        this.cellBuilt = new float[cellValues.length][];
-        refreshTrainingLayer();
+        // The training layer is built once and keeps its own (live) copies of the cell's weights: those
+        // arrays become the parameters the optimiser changes in place.
+        MiParameters mi = type.multiplicative() ? new MiParameters(cellValues[4], cellValues[5], cellValues[6]) : null;
+        try (RecurrentLayer layer = RecurrentLayer.create(type, embedding, hidden, cellValues[0], cellValues[1],
+                cellValues[2], cellValues[3], mi, blas)) {
+            this.training = TrainingLayer.of(layer, blas);
+        }
         this.cellGradients = training.newGradients();
+        List<Parameter> cellParameters = training.parameters(cellGradients);   // W_ih, W_hh, b_ih, b_hh (, MI)
+        this.cellValues = new float[cellParameters.size()][];
+        this.cellBuilt = new float[cellParameters.size()][];
+        for (int i = 0; i < cellValues.length; i++) {
+            this.cellValues[i] = cellParameters.get(i).value();
+            this.cellBuilt[i] = cellValues[i].clone();
+        }
         this.state = training.newState(batch);
         this.lastH = new float[batch * hidden];
 
@@ -150,14 +161,8 @@ public final class LightRnnTrainer {
         list.add(new Parameter("xc", xc, dXc));
         list.add(new Parameter("yr", yr, dYr));
         list.add(new Parameter("yc", yc, dYc));
-        list.add(new Parameter("weight_ih_l0", cellValues[0], cellGradients.weightIh()));
-        list.add(new Parameter("weight_hh_l0", cellValues[1], cellGradients.weightHh()));
-        list.add(new Parameter("bias_ih_l0", cellValues[2], cellGradients.biasIh()));
-        list.add(new Parameter("bias_hh_l0", cellValues[3], cellGradients.biasHh()));
-        if (type.multiplicative()) {
-            list.add(new Parameter("alpha_l0", cellValues[4], cellGradients.alpha()));
-            list.add(new Parameter("beta1_l0", cellValues[5], cellGradients.beta1()));
-            list.add(new Parameter("beta2_l0", cellValues[6], cellGradients.beta2()));
+        for (Parameter p : cellParameters) {
+            list.add(new Parameter(p.name() + "_l0", p.value(), p.gradient()));
         }
         this.parameters = List.copyOf(list);
         setMasks(table);
@@ -249,25 +254,18 @@ public final class LightRnnTrainer {
     }
 
     /**
-     * The cell's training form holds copies of its weights, made from a {@link RecurrentLayer}: rebuilt here
-     * when they differ from the values of the last build (an optimiser changed them in place). Comparing
-     * costs a pass over the weights, far less than a step; a rebuild costs a copy and a pack of {@code W_hh}.
+     * The optimiser changes the cell's weights in place; the training layer then refreshes what it derives
+     * from them ({@link TrainingLayer#parametersChanged()}: the packed {@code W_hh}, the folded biases). A
+     * change is detected by comparing with the values of the last refresh: a pass over the weights, far
+     * less than a step.
      */
     private void refreshTrainingLayer() {
-        if (training != null && unchanged()) {
+        if (unchanged()) {
             return;
         }
-        MiParameters mi = type.multiplicative() ? new MiParameters(cellValues[4], cellValues[5], cellValues[6]) : null;
-        try (RecurrentLayer layer = RecurrentLayer.create(type, embedding, hidden, cellValues[0], cellValues[1],
-                cellValues[2], cellValues[3], mi, blas)) {
-            training = TrainingLayer.of(layer, blas);
-        }
+        training.parametersChanged();
         for (int i = 0; i < cellValues.length; i++) {
-            if (cellBuilt[i] == null) {
-                cellBuilt[i] = cellValues[i].clone();
-            } else {
-                System.arraycopy(cellValues[i], 0, cellBuilt[i], 0, cellValues[i].length);
-            }
+            System.arraycopy(cellValues[i], 0, cellBuilt[i], 0, cellValues[i].length);
         }
     }
 
@@ -522,8 +520,8 @@ public final class LightRnnTrainer {
     /**
      * Every parameter with its gradient, the arrays this trainer computes with: {@code xr [R][E]},
      * {@code xc [C][E]}, {@code yr [R][H]}, {@code yc [C][H]}, then the cell's {@code weight_ih_l0},
-     * {@code weight_hh_l0}, {@code bias_ih_l0}, {@code bias_hh_l0} (and {@code alpha_l0}, {@code beta1_l0},
-     * {@code beta2_l0} for multiplicative-integration cells) in PyTorch's layout.
+     * {@code weight_hh_l0}, {@code bias_ih_l0}, {@code bias_hh_l0} (and {@code mi_alpha_l0}, {@code mi_beta1_l0},
+     * {@code mi_beta2_l0} for multiplicative-integration cells) in PyTorch's layout.
      */
     public List<Parameter> parameters() {
         return parameters;
