@@ -351,11 +351,15 @@ public final class TernaryTrainingLayer {
         s.steps = steps;
     }
 
-    // a_j = sign(v_j) * [u_j < min(|v_j|, 1)]: P(a = sign v) = min(|v|, 1), so E[a] = hardtanh(v); NaN gives 0
+    // a_j = sign(v_j) * [u_j < min(|v_j|, 1)]: P(a = sign v) = min(|v|, 1), so E[a] = hardtanh(v).
+    // Branch-free, as the draws make a branch unpredictable: for u, m in [0, 1], u < m exactly when u - m has
+    // its sign bit set (u = m gives +0), so that bit, spread by the shift, masks copySign(1, v). NaN gives 0:
+    // |NaN| is a positive NaN, min keeps it, and u - NaN is that NaN, sign bit clear.
     private static void sample(float[] v, int vOffset, float[] u, int uOffset, int n, float[] a, int aOffset) {
         for (int j = 0; j < n; j++) {
             float x = v[vOffset + j];
-            a[aOffset + j] = u[uOffset + j] < Math.min(Math.abs(x), 1f) ? Math.signum(x) : 0f;
+            int keep = Float.floatToRawIntBits(u[uOffset + j] - Math.min(Math.abs(x), 1f)) >> 31;
+            a[aOffset + j] = Float.intBitsToFloat(keep & Float.floatToRawIntBits(Math.copySign(1f, x)));
         }
     }
 
@@ -364,6 +368,7 @@ public final class TernaryTrainingLayer {
      * are those {@link #toInference()} gets) and refreshes the scaled biases.
      */
     private void quantize() {
+        generation++;      // first: a quantisation that throws half way still invalidates the traces made before it
         quantize("weight_ih_l0", wIh, inputSize, tIh, wHatIh, productScaleIh);
         quantize("weight_hh_l0", wHh, hiddenSize, tHh, wHatHh, productScaleHh);
         float[] bias = parameters.bias;
@@ -384,7 +389,6 @@ public final class TernaryTrainingLayer {
                         + "] is not finite: the master weights diverged");
             }
         }
-        generation++;
     }
 
     // Per block: Delta = factor mean|w|, t = sign(w)[|w| > Delta], alpha = mean(|w| over |w| > Delta)
