@@ -1,0 +1,612 @@
+package org.rnnkernels.train;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.rnnkernels.CellType;
+import org.rnnkernels.blas.Blas;
+import org.rnnkernels.blas.Blas.Transpose;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.ternary.Ternarizer;
+import org.rnnkernels.ternary.TernaryLayer;
+
+/**
+ * HitNet training of a ternary LSTM or GRU (CELLS.md "HitNet"; {@code HitNetTrainingReference} is the
+ * double reference): float master weights {@code w}, used in the forward as {@code W_hat = alpha_k * t(w)}
+ * exactly as the inference {@link TernaryLayer} uses them ({@link Ternarizer}'s rule, bit for bit), and
+ * the straight-through estimators (STE) in the backward:
+ * <ul>
+ *   <li>weights: {@code dL/dw := dL/dW_hat} (the standard TWN/HitNet STE: the ternariser, scale included,
+ *       passes the gradient unchanged);</li>
+ *   <li>activations ({@link TernaryLayer.Activations#TERNARY}): while training, the inputs {@code x_t} and
+ *       the state {@code h_{t-1}} fed into the products are ternarised stochastically,
+ *       {@code a(v) = sign(v) * [u < min(|v|, 1)]} with {@code u} uniform in {@code [0, 1)} (unbiased:
+ *       {@code E[a] = v} on {@code [-1, 1]}), and {@code da/dv := [|v| <= 1]} (hardtanh's derivative).
+ *       {@link TernaryLayer.Activations#FLOAT}: the activations enter as they are.</li>
+ * </ul>
+ * Gates {@code sigm(lambda * pre)}, {@code tanh(lambda * pre)} as in {@link TernaryLayer}.
+ *
+ * <p>Draws. A forward takes {@code uniforms [T][B][I+H]} from the caller, or a {@link SplittableRandom}
+ * from which it draws exactly that array in that order with {@code nextFloat()}: for step {@code t} and
+ * sample {@code b}, entries {@code 0 .. I-1} decide {@code a(x_t)}, entries {@code I .. I+H-1} decide
+ * {@code a(h_{t-1})}. The reference takes the same array, so kernel and reference share their draws.
+ *
+ * <p>Structure (that of {@link TrainingLayer}, whose gate passes it reuses):
+ * <ol>
+ *   <li>each {@link #forward} first quantises the current master weights ({@code O(G*H*(I+H))}, against the
+ *       {@code O(T*B*G*H*(I+H))} of the products): the trits {@code t} as floats, {@code W_hat} for the
+ *       backward, and the biases times {@code lambda}; so after an optimiser step nothing needs refreshing
+ *       by hand: the next forward sees the new weights;</li>
+ *   <li>the input projection of all {@code T*B} rows as ONE sgemm per scale block (one per matrix with
+ *       {@link Ternarizer.Scaling#PER_MATRIX}), {@code gi = (lambda alpha_k) (A_x T_k^T)}, then per step the
+ *       recurrent product likewise and the fused gate pass of {@link TrainingGates} (Vector API or scalar).
+ *       The products multiply the trits as floats, {@code alpha_k} and {@code lambda} applied once, as
+ *       sgemm's scalar: in TERNARY mode every partial sum is an integer of magnitude at most {@code I}
+ *       (or {@code H}), exact in float below {@code 2^24}, so the dot products are exact whatever the
+ *       summation order and equal the inference layer's popcount dots; in FLOAT mode they are float sums
+ *       of {@code +-x}, rounded as any float product;</li>
+ *   <li>{@link #backward} per step from the last: the gate derivatives in ONE fused pass
+ *       ({@link TrainingGates#backward}) giving {@code dGI, dGH} (gradients of {@code lambda * gi},
+ *       {@code lambda * gh} without bias), then {@code dh_t = direct_t + [|h_t| <= 1] (lambda dGH_t W_hat_hh)}
+ *       by BLAS (the mask in TERNARY mode only); after the loop ONE sgemm per matrix over all {@code T*B}
+ *       rows: {@code dw_ih += lambda dGI^T A_x}, {@code dw_hh += lambda dGH^T A_h}, biases
+ *       {@code lambda dG^T 1} (sgemv), {@code dX = [|x| <= 1] (lambda dGI W_hat_ih)}.</li>
+ * </ol>
+ * The stochastic ternarisation is a scalar loop ({@code O(T*B*(I+H))}, small against the products).
+ *
+ * <p>Optimisers: {@link #parameters(ParameterGradients)} pairs the live master arrays with a
+ * {@link ParameterGradients} from {@link #newGradients()}, for {@link Adam} or {@link Sgd}, which update
+ * the masters in place. {@link #toInference()} exports the trained layer as a {@link TernaryLayer}.
+ *
+ * <p>Not thread-safe: the master weights change in place under an optimiser and each forward re-quantises
+ * them into this layer, so one training loop owns a layer (as a {@link LinearHead}). A backward
+ * differentiates the weights of the forward that filled its state; if another forward (on any state)
+ * re-quantised the layer since, the backward throws IllegalStateException. Steady-state calls allocate
+ * nothing (apart from wrapping the caller's {@code dInput} array once per backward call).
+ */
+public final class TernaryTrainingLayer {
+    private final CellType type;
+    private final TernaryLayer.Activations activations;
+    private final boolean ternary;
+    private final int inputSize;
+    private final int hiddenSize;
+    private final int width;
+    private final Ternarizer ternarizer;
+    private final int scaleBlocks;
+    private final float delta;
+    private final float lambda;
+    private final Blas blas;
+    private final TrainingGates gates;
+    private final boolean directPath;
+    // Master weights: live, updated by an optimiser through parameters().
+    private final float[] wIh;
+    private final float[] wHh;
+    private final float[] bIh;
+    private final float[] bHh;
+    // Quantised by every forward: trits as floats, W_hat = alpha_k * t, lambda * alpha_k per block.
+    private final float[] tIh;
+    private final float[] tHh;
+    private final float[] wHatIh;
+    private final float[] wHatHh;
+    private final float[] productScaleIh;
+    private final float[] productScaleHh;
+    private final MemorySegment tIhSegment;
+    private final MemorySegment tHhSegment;
+    private final MemorySegment wHatIhSegment;
+    private final MemorySegment wHatHhSegment;
+    // Biases times lambda, packed as the gate passes read them (its array is rewritten by every forward).
+    private final GateParameters parameters;
+    private long generation;
+
+    private TernaryTrainingLayer(CellType type, TernaryLayer.Activations activations, int inputSize, int hiddenSize,
+                                 float[] wIh, float[] wHh, float[] bIh, float[] bHh, Ternarizer ternarizer,
+                                 float delta, float lambda, Blas blas) {
+        this.type = type;
+        this.activations = activations;
+        this.ternary = activations == TernaryLayer.Activations.TERNARY;
+        this.inputSize = inputSize;
+        this.hiddenSize = hiddenSize;
+        this.width = type.gates() * hiddenSize;
+        this.ternarizer = ternarizer;
+        this.scaleBlocks = ternarizer.scaling() == Ternarizer.Scaling.PER_MATRIX ? 1 : type.gates();
+        this.delta = delta;
+        this.lambda = lambda;
+        this.blas = blas;
+        this.gates = TrainingGates.get();
+        this.directPath = TrainingGates.hasDirectPath(type);
+        this.wIh = wIh.clone();
+        this.wHh = wHh.clone();
+        this.bIh = bIh == null ? new float[width] : bIh.clone();
+        this.bHh = bHh == null ? new float[width] : bHh.clone();
+        this.tIh = new float[wIh.length];
+        this.tHh = new float[wHh.length];
+        this.wHatIh = new float[wIh.length];
+        this.wHatHh = new float[wHh.length];
+        this.productScaleIh = new float[scaleBlocks];
+        this.productScaleHh = new float[scaleBlocks];
+        this.tIhSegment = MemorySegment.ofArray(tIh);
+        this.tHhSegment = MemorySegment.ofArray(tHh);
+        this.wHatIhSegment = MemorySegment.ofArray(wHatIh);
+        this.wHatHhSegment = MemorySegment.ofArray(wHatHh);
+        this.parameters = new GateParameters(type, hiddenSize, new float[width], new float[width], null, null, null);
+    }
+
+    /**
+     * A layer from PyTorch-layout float weights (copied: they become the master weights), with
+     * {@link Ternarizer#standard()}, {@code delta = 0.5}, {@code lambda = 1} and the default BLAS.
+     *
+     * @param wIh {@code [G*H][I]} row-major; {@code wHh [G*H][H]}; {@code bIh}, {@code bHh} {@code [G*H]} or both
+     *            null (zeros, still trained)
+     */
+    public static TernaryTrainingLayer create(CellType type, TernaryLayer.Activations activations, int inputSize,
+                                              int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
+        return create(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, Ternarizer.standard(),
+                TernaryLayer.DEFAULT_DELTA, TernaryLayer.DEFAULT_LAMBDA, Blases.get());
+    }
+
+    /**
+     * As {@link #create(CellType, TernaryLayer.Activations, int, int, float[], float[], float[], float[])}, with a
+     * chosen ternarizer, inference activation threshold {@code delta} (finite, {@code > 0}; used by
+     * {@link #toInference()} only, training draws stochastically), sloping factor {@code lambda} (finite,
+     * {@code > 0}) and BLAS.
+     */
+    public static TernaryTrainingLayer create(CellType type, TernaryLayer.Activations activations, int inputSize,
+                                              int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+                                              Ternarizer ternarizer, float delta, float lambda, Blas blas) {
+        if (type != CellType.LSTM && type != CellType.GRU) {
+            throw new IllegalArgumentException("type = " + type + ", expected LSTM or GRU");
+        }
+        if (activations == null) {
+            throw new IllegalArgumentException("activations is null, expected TERNARY or FLOAT");
+        }
+        Arguments.positive("inputSize", inputSize);
+        Arguments.positive("hiddenSize", hiddenSize);
+        long rows = (long) type.gates() * hiddenSize;
+        Arguments.length("wIh", wIh, rows * inputSize, "[G*H=" + rows + "][I=" + inputSize + "]");
+        Arguments.length("wHh", wHh, rows * hiddenSize, "[G*H=" + rows + "][H=" + hiddenSize + "]");
+        if ((bIh == null) != (bHh == null)) {
+            throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
+                    + (bIh == null ? "bIh null" : "bHh null"));
+        }
+        if (bIh != null) {
+            Arguments.length("bIh", bIh, rows, "[G*H=" + rows + "]");
+            Arguments.length("bHh", bHh, rows, "[G*H=" + rows + "]");
+        }
+        finite("wIh", wIh);
+        finite("wHh", wHh);
+        if (bIh != null) {
+            finite("bIh", bIh);
+            finite("bHh", bHh);
+        }
+        if (ternarizer == null) {
+            throw new IllegalArgumentException("ternarizer is null");
+        }
+        if (!(delta > 0) || Float.isInfinite(delta)) {
+            throw new IllegalArgumentException("delta = " + delta + ", expected finite and > 0 (activation threshold)");
+        }
+        if (!(lambda > 0) || Float.isInfinite(lambda)) {
+            throw new IllegalArgumentException("lambda = " + lambda + ", expected finite and > 0 (sloping factor)");
+        }
+        if (blas == null) {
+            throw new IllegalArgumentException("blas is null");
+        }
+        return new TernaryTrainingLayer(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, ternarizer,
+                delta, lambda, blas);
+    }
+
+    private static void finite(String name, float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] = " + values[i] + ", expected finite");
+            }
+        }
+    }
+
+    /** A zero state for {@code batch} streams, with its workspace (grown on use). */
+    public TernaryTrainingState newState(int batch) {
+        Arguments.positive("batch", batch);
+        return new TernaryTrainingState(type, ternary, batch, inputSize, hiddenSize);
+    }
+
+    /** Zero gradients of the master weights and biases ({@code dWIh, dWHh, dBIh, dBHh}), to accumulate into. */
+    public ParameterGradients newGradients() {
+        return new ParameterGradients(type, inputSize, hiddenSize);
+    }
+
+    /**
+     * The trainable tensors with PyTorch's names, {@code weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0}:
+     * each the LIVE master array of this layer paired with the matching array of {@code gradients}. An
+     * optimiser built on them updates this layer in place; the next forward quantises the new values.
+     */
+    public List<Parameter> parameters(ParameterGradients gradients) {
+        checkGradients(gradients);
+        return List.of(new Parameter("weight_ih_l0", wIh, gradients.dWIh),
+                new Parameter("weight_hh_l0", wHh, gradients.dWHh),
+                new Parameter("bias_ih_l0", bIh, gradients.dBIh),
+                new Parameter("bias_hh_l0", bHh, gradients.dBHh));
+    }
+
+    /**
+     * The inference layer of the current master weights: ternarised by this layer's {@link Ternarizer} (the
+     * trits and scales the training forward uses), the activation threshold {@code delta}, {@code lambda}.
+     */
+    public TernaryLayer toInference() {
+        return TernaryLayer.create(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, ternarizer, delta, lambda);
+    }
+
+    /**
+     * Training forward, TERNARY mode with the caller's draws {@code uniforms [T][B][I+H]} (layout in the class
+     * comment; each in {@code [0, 1)}), FLOAT mode with {@code uniforms} null. Starts from the state in
+     * {@code state} and leaves the final state there, keeping the trace for {@link #backward}.
+     *
+     * @param input  {@code [T][B][I]} time-major, flattened (copied into the workspace)
+     * @param output {@code [T][B][H]}, written
+     */
+    public void forward(float[] input, int steps, TernaryTrainingState state, float[] output, float[] uniforms) {
+        checkForward(input, steps, state, output);
+        if (ternary) {
+            long count = (long) steps * state.batch * (inputSize + hiddenSize);
+            Arguments.length("uniforms", uniforms, count,
+                    "[T=" + steps + "][B=" + state.batch + "][I+H=" + (inputSize + hiddenSize) + "]");
+            for (int i = 0; i < count; i++) {
+                if (!(uniforms[i] >= 0f && uniforms[i] < 1f)) {
+                    throw new IllegalArgumentException("uniforms[" + i + "] = " + uniforms[i] + ", expected in [0, 1)");
+                }
+            }
+        } else if (uniforms != null) {
+            throw new IllegalArgumentException("uniforms given, but FLOAT activations draw nothing: pass null");
+        }
+        run(input, steps, state, output, uniforms);
+    }
+
+    /**
+     * As {@link #forward(float[], int, TernaryTrainingState, float[], float[])}, the draws taken from
+     * {@code random} ({@code nextFloat()}, {@code T*B*(I+H)} of them in the layout's order) in TERNARY mode;
+     * in FLOAT mode {@code random} is not used and may be null.
+     */
+    public void forward(float[] input, int steps, TernaryTrainingState state, float[] output, SplittableRandom random) {
+        checkForward(input, steps, state, output);
+        if (!ternary) {
+            run(input, steps, state, output, null);
+            return;
+        }
+        if (random == null) {
+            throw new IllegalArgumentException("random is null, expected a SplittableRandom for TERNARY activations");
+        }
+        state.reserve(steps);
+        int count = steps * state.batch * (inputSize + hiddenSize);
+        float[] u = state.uniforms;
+        for (int i = 0; i < count; i++) {
+            u[i] = random.nextFloat();
+        }
+        run(input, steps, state, output, u);
+    }
+
+    private void checkForward(float[] input, int steps, TernaryTrainingState state, float[] output) {
+        checkState(state);
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps = " + steps + ", expected >= 1");
+        }
+        long rows = (long) steps * state.batch;
+        Arguments.length("input", input, rows * inputSize, "[T=" + steps + "][B=" + state.batch + "][I=" + inputSize + "]");
+        Arguments.length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + state.batch + "][H=" + hiddenSize + "]");
+    }
+
+    private void run(float[] input, int steps, TernaryTrainingState state, float[] output, float[] uniforms) {
+        quantize();
+        TrainingState s = state.core;
+        state.reserve(steps);
+        s.steps = 0;
+        state.generation = generation;
+        int batch = s.batch;
+        int rows = steps * batch;
+        int bh = batch * hiddenSize;
+        int draws = inputSize + hiddenSize;
+        System.arraycopy(input, 0, s.x, 0, rows * inputSize);
+        MemorySegment ax = s.xSegment;
+        if (ternary) {
+            for (int r = 0; r < rows; r++) {
+                sample(s.x, r * inputSize, uniforms, r * draws, inputSize, state.ax, r * inputSize);
+            }
+            ax = state.axSegment;
+        }
+        // gi[T*B, G*H] = (lambda alpha_k) A_x T_ih^T, one sgemm per scale block; biases in the gate pass
+        int blockRows = width / scaleBlocks;
+        for (int k = 0; k < scaleBlocks; k++) {
+            blas.sgemm(Transpose.NO, Transpose.YES, rows, blockRows, inputSize, productScaleIh[k], ax, 0, inputSize,
+                    tIhSegment, (long) k * blockRows * inputSize, inputSize, 0f, s.giSegment, (long) k * blockRows, width);
+        }
+        System.arraycopy(s.h, 0, s.hs, 0, bh);
+        if (s.c != null) {
+            System.arraycopy(s.c, 0, s.cs, 0, bh);
+        }
+        for (int t = 0; t < steps; t++) {
+            MemorySegment ah = s.hsSegment;
+            if (ternary) {
+                for (int b = 0; b < batch; b++) {
+                    int r = t * batch + b;
+                    sample(s.hs, r * hiddenSize, uniforms, r * draws + inputSize, hiddenSize, state.ah, r * hiddenSize);
+                }
+                ah = state.ahSegment;
+            }
+            // gh[B, G*H] = (lambda alpha_k) A_h,t T_hh^T
+            for (int k = 0; k < scaleBlocks; k++) {
+                long wOffset = (long) k * blockRows * hiddenSize;
+                if (batch == 1) {
+                    blas.sgemv(Transpose.NO, blockRows, hiddenSize, productScaleHh[k], tHhSegment, wOffset, hiddenSize,
+                            ah, (long) t * bh, 0f, s.ghSegment, (long) k * blockRows);
+                } else {
+                    blas.sgemm(Transpose.NO, Transpose.YES, batch, blockRows, hiddenSize, productScaleHh[k], ah, (long) t * bh,
+                            hiddenSize, tHhSegment, wOffset, hiddenSize, 0f, s.ghSegment, (long) k * blockRows, width);
+                }
+            }
+            gates.forward(parameters, s, t);
+        }
+        System.arraycopy(s.hs, bh, output, 0, rows * hiddenSize);
+        System.arraycopy(s.hs, rows * hiddenSize, s.h, 0, bh);
+        if (s.c != null) {
+            System.arraycopy(s.cs, rows * hiddenSize, s.c, 0, bh);
+        }
+        s.steps = steps;
+    }
+
+    // a_j = sign(v_j) * [u_j < min(|v_j|, 1)]: P(a = sign v) = min(|v|, 1), so E[a] = hardtanh(v).
+    // Branch-free, as the draws make a branch unpredictable: for u, m in [0, 1], u < m exactly when u - m has
+    // its sign bit set (u = m gives +0), so that bit, spread by the shift, masks copySign(1, v). NaN gives 0:
+    // |NaN| is a positive NaN, min keeps it, and u - NaN is that NaN, sign bit clear.
+    private static void sample(float[] v, int vOffset, float[] u, int uOffset, int n, float[] a, int aOffset) {
+        for (int j = 0; j < n; j++) {
+            float x = v[vOffset + j];
+            int keep = Float.floatToRawIntBits(u[uOffset + j] - Math.min(Math.abs(x), 1f)) >> 31;
+            a[aOffset + j] = Float.intBitsToFloat(keep & Float.floatToRawIntBits(Math.copySign(1f, x)));
+        }
+    }
+
+    /**
+     * Quantises the master weights ({@link Ternarizer}'s rule and summation order, so the trits and scales
+     * are those {@link #toInference()} gets) and refreshes the scaled biases.
+     */
+    private void quantize() {
+        generation++;      // first: a quantisation that throws half way still invalidates the traces made before it
+        quantize("weight_ih_l0", wIh, inputSize, tIh, wHatIh, productScaleIh);
+        quantize("weight_hh_l0", wHh, hiddenSize, tHh, wHatHh, productScaleHh);
+        float[] bias = parameters.bias;
+        int n = hiddenSize;
+        int folded = type == CellType.GRU ? 2 * n : width;
+        for (int k = 0; k < folded; k++) {
+            bias[k] = lambda * (bIh[k] + bHh[k]);
+        }
+        if (type == CellType.GRU) {
+            for (int j = 0; j < n; j++) {
+                bias[2 * n + j] = lambda * bIh[2 * n + j];      // GRU's n block: [.., lambda b_in, lambda b_hn]
+                bias[3 * n + j] = lambda * bHh[2 * n + j];
+            }
+        }
+        for (int k = 0; k < width; k++) {
+            if (!Float.isFinite(bIh[k]) || !Float.isFinite(bHh[k])) {
+                throw new IllegalStateException("bias_" + (Float.isFinite(bIh[k]) ? "hh" : "ih") + "_l0[" + k
+                        + "] is not finite: the master weights diverged");
+            }
+        }
+    }
+
+    // Per block: Delta = factor mean|w|, t = sign(w)[|w| > Delta], alpha = mean(|w| over |w| > Delta)
+    private void quantize(String name, float[] w, int cols, float[] trits, float[] wHat, float[] productScale) {
+        int perBlock = width / scaleBlocks * cols;
+        for (int k = 0; k < scaleBlocks; k++) {
+            int from = k * perBlock;
+            int to = from + perBlock;
+            double sumAbs = 0;
+            for (int i = from; i < to; i++) {
+                sumAbs += Math.abs((double) w[i]);
+            }
+            if (!Double.isFinite(sumAbs)) {
+                throw new IllegalStateException(name + " has a non-finite value in rows " + (from / cols) + ".."
+                        + (to / cols - 1) + ": the master weights diverged");
+            }
+            double threshold = ternarizer.factor() * (sumAbs / perBlock);
+            double keptAbs = 0;
+            long kept = 0;
+            for (int i = from; i < to; i++) {
+                double v = w[i];
+                boolean keep = Math.abs(v) > threshold;
+                trits[i] = keep ? (v > 0 ? 1f : -1f) : 0f;
+                if (keep) {
+                    keptAbs += Math.abs(v);
+                    kept++;
+                }
+            }
+            float alpha = kept == 0 ? 0f : (float) (keptAbs / kept);
+            for (int i = from; i < to; i++) {
+                wHat[i] = alpha * trits[i];
+            }
+            productScale[k] = lambda * alpha;
+        }
+    }
+
+    /**
+     * BPTT over the steps of the last {@link #forward} on {@code state}, with the STEs of the class comment,
+     * for the loss whose gradients are {@code dOutputs = dL/dh_t} ({@code [T][B][H]}; null means zeros),
+     * {@code dFinalH = dL/dh_T}, {@code dFinalC = dL/dc_T} ({@code [B][H]}; null means zeros; {@code dFinalC}
+     * null for the GRU). The master-weight and bias gradients are ADDED to {@code gradients} (from
+     * {@link #newGradients()}); {@code dInput [T][B][I]}, {@code dInitialH}, {@code dInitialC [B][H]} are
+     * WRITTEN, each skipped when null. The trace stays, so the backward may be repeated.
+     */
+    public void backward(TernaryTrainingState state, float[] dOutputs, float[] dFinalH, float[] dFinalC,
+                         float[] dInput, float[] dInitialH, float[] dInitialC, ParameterGradients gradients) {
+        checkState(state);
+        TrainingState s = state.core;
+        int steps = s.steps;
+        if (steps == 0) {
+            throw new IllegalStateException("no training forward to differentiate: call forward on this state first");
+        }
+        if (state.generation != generation) {
+            throw new IllegalStateException("the layer re-quantised its weights in another forward since this state's "
+                    + "forward: run forward and backward on one state before the next forward");
+        }
+        int batch = s.batch;
+        int rows = steps * batch;
+        int bh = batch * hiddenSize;
+        String tbh = "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]";
+        String bhShape = "[B=" + batch + "][H=" + hiddenSize + "]";
+        optional("dOutputs", dOutputs, (long) rows * hiddenSize, tbh);
+        optional("dFinalH", dFinalH, bh, bhShape);
+        optional("dInput", dInput, (long) rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
+        optional("dInitialH", dInitialH, bh, bhShape);
+        if (type.hasCellState()) {
+            optional("dFinalC", dFinalC, bh, bhShape);
+            optional("dInitialC", dInitialC, bh, bhShape);
+        } else if (dFinalC != null || dInitialC != null) {
+            throw new IllegalArgumentException((dFinalC != null ? "dFinalC" : "dInitialC") + " is given, but " + type
+                    + " has no cell state: pass null");
+        }
+        checkGradients(gradients);
+
+        fillOrCopy(dFinalH, s.dh, bh);
+        if (s.c != null) {
+            fillOrCopy(dFinalC, s.dc, bh);
+        }
+        for (int t = steps - 1; t >= 0; t--) {
+            if (dOutputs != null) {
+                for (int i = 0; i < bh; i++) {
+                    s.dh[i] += dOutputs[t * bh + i];          // dL/dh_{t+1}: through the output and the later steps
+                }
+            }
+            gates.backward(parameters, s, t);
+            stateGradient(state, t);
+        }
+        if (dInitialH != null) {
+            System.arraycopy(s.dh, 0, dInitialH, 0, bh);
+        }
+        if (dInitialC != null) {
+            System.arraycopy(s.dc, 0, dInitialC, 0, bh);
+        }
+        weightGradients(state, rows, dInput, gradients);
+    }
+
+    // dh_t = direct_t + [|h_t| <= 1] (lambda dGH_t W_hat_hh), [B, G*H] x [G*H, H]; the gate pass left direct_t in dhNext
+    private void stateGradient(TernaryTrainingState state, int t) {
+        TrainingState s = state.core;
+        int batch = s.batch;
+        int bh = batch * hiddenSize;
+        long dGhOffset = (long) t * batch * width;
+        if (!ternary) {
+            float beta = directPath ? 1f : 0f;
+            product(s.dGhSegment, batch, dGhOffset, beta, s.dhNextSegment);
+            System.arraycopy(s.dhNext, 0, s.dh, 0, bh);
+            return;
+        }
+        product(s.dGhSegment, batch, dGhOffset, 0f, state.productSegment);
+        float[] p = state.product;
+        int h = t * bh;
+        for (int i = 0; i < bh; i++) {
+            float through = Math.abs(s.hs[h + i]) <= 1f ? p[i] : 0f;    // activation STE
+            s.dh[i] = directPath ? s.dhNext[i] + through : through;
+        }
+    }
+
+    // into = lambda dGH_t W_hat_hh + beta into
+    private void product(MemorySegment dGh, int batch, long dGhOffset, float beta, MemorySegment into) {
+        if (batch == 1) {
+            blas.sgemv(Transpose.YES, width, hiddenSize, lambda, wHatHhSegment, 0, hiddenSize,
+                    dGh, dGhOffset, beta, into, 0);
+        } else {
+            blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, lambda, dGh, dGhOffset, width,
+                    wHatHhSegment, 0, hiddenSize, beta, into, 0, hiddenSize);
+        }
+    }
+
+    private void weightGradients(TernaryTrainingState state, int rows, float[] dInput, ParameterGradients g) {
+        TrainingState s = state.core;
+        MemorySegment ax = ternary ? state.axSegment : s.xSegment;
+        MemorySegment ah = ternary ? state.ahSegment : s.hsSegment;
+        if (dInput != null) {
+            // dX[T*B, I] = lambda dGI[T*B, G*H] W_hat_ih[G*H, I], then the activation STE [|x| <= 1]
+            blas.sgemm(Transpose.NO, Transpose.NO, rows, inputSize, width, lambda, s.dGiSegment, 0, width,
+                    wHatIhSegment, 0, inputSize, 0f, MemorySegment.ofArray(dInput), 0, inputSize);
+            if (ternary) {
+                int n = rows * inputSize;
+                for (int i = 0; i < n; i++) {
+                    if (!(Math.abs(s.x[i]) <= 1f)) {
+                        dInput[i] = 0f;
+                    }
+                }
+            }
+        }
+        // dw_ih += lambda dGI^T A_x ; dw_hh += lambda dGH^T A_h (weight STE: dL/dw := dL/dW_hat)
+        blas.sgemm(Transpose.YES, Transpose.NO, width, inputSize, rows, lambda, s.dGiSegment, 0, width,
+                ax, 0, inputSize, 1f, g.dWIhSegment, 0, inputSize);
+        blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, lambda, s.dGhSegment, 0, width,
+                ah, 0, hiddenSize, 1f, g.dWHhSegment, 0, hiddenSize);
+        // db_ih += lambda dGI^T 1 ; db_hh += lambda dGH^T 1
+        blas.sgemv(Transpose.YES, rows, width, lambda, s.dGiSegment, 0, width, s.onesSegment, 0, 1f, g.dBIhSegment, 0);
+        blas.sgemv(Transpose.YES, rows, width, lambda, s.dGhSegment, 0, width, s.onesSegment, 0, 1f, g.dBHhSegment, 0);
+    }
+
+    private static void fillOrCopy(float[] from, float[] into, int n) {
+        if (from == null) {
+            Arrays.fill(into, 0, n, 0f);
+        } else {
+            System.arraycopy(from, 0, into, 0, n);
+        }
+    }
+
+    private static void optional(String name, float[] array, long expected, String shape) {
+        if (array != null) {
+            Arguments.length(name, array, expected, shape);
+        }
+    }
+
+    private void checkState(TernaryTrainingState state) {
+        if (state == null) {
+            throw new IllegalArgumentException("state is null");
+        }
+        if (state.core.type != type || state.hidden != hiddenSize || state.input != inputSize || state.ternary != ternary) {
+            throw new IllegalArgumentException("state is a " + state.core.type + (state.ternary ? " TERNARY" : " FLOAT")
+                    + " training state of I=" + state.input + ", H=" + state.hidden + ", expected one of " + type + " "
+                    + activations + " with I=" + inputSize + ", H=" + hiddenSize + " (from this layer's newState)");
+        }
+    }
+
+    private void checkGradients(ParameterGradients gradients) {
+        if (gradients == null) {
+            throw new IllegalArgumentException("gradients is null, expected this layer's newGradients()");
+        }
+        if (gradients.type != type || gradients.inputSize != inputSize || gradients.hiddenSize != hiddenSize) {
+            throw new IllegalArgumentException("gradients are for a " + gradients.type + " of I=" + gradients.inputSize
+                    + ", H=" + gradients.hiddenSize + ", expected " + type + " of I=" + inputSize + ", H=" + hiddenSize
+                    + " (from this layer's newGradients())");
+        }
+    }
+
+    public CellType cellType() {
+        return type;
+    }
+
+    public TernaryLayer.Activations activations() {
+        return activations;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /** The sloping factor of the gates. */
+    public float lambda() {
+        return lambda;
+    }
+
+    /** The activation threshold of the exported inference layer (TERNARY mode). */
+    public float delta() {
+        return delta;
+    }
+
+    public Ternarizer ternarizer() {
+        return ternarizer;
+    }
+}

@@ -1,0 +1,108 @@
+package org.rnnkernels.train;
+
+import java.lang.foreign.MemorySegment;
+import org.rnnkernels.CellType;
+
+/**
+ * One stream (or batch of streams) through a {@link TernaryTrainingLayer}: the state {@code h [B][H]}
+ * ({@code c} for the LSTM) and the workspace the training forward fills for the backward, reused from
+ * call to call (grown to the longest call, then a steady stream allocates nothing). It is a
+ * {@link TrainingState} (inputs, projections, states, gate cache, row gradients; see there) plus, in
+ * TERNARY mode, the ternary activations that entered the products, {@code A_x [T*B][I]} and
+ * {@code A_h [T*B][H]} (for {@code dW = dG^T A}), the draws of a {@link java.util.SplittableRandom}
+ * forward, and one step's {@code [B][H]} product before the activation STE's mask.
+ *
+ * <p>The state carries across calls (truncated BPTT, as {@link TrainingState}). Belongs to one caller:
+ * not thread-safe.
+ */
+public final class TernaryTrainingState {
+    final TrainingState core;
+    final boolean ternary;
+    final int batch;
+    final int input;
+    final int hidden;
+    // TERNARY mode only (null in FLOAT mode, where x and h themselves enter the products)
+    float[] ax = new float[0];
+    float[] ah = new float[0];
+    float[] uniforms = new float[0];
+    MemorySegment axSegment;
+    MemorySegment ahSegment;
+    final float[] product;
+    final MemorySegment productSegment;
+    int capacity;
+    // The layer's quantisation the last forward used, so a backward after another forward re-quantised is refused.
+    long generation = -1;
+
+    TernaryTrainingState(CellType type, boolean ternary, int batch, int input, int hidden) {
+        this.core = new TrainingState(type, batch, hidden, input, TrainingGates.cacheBlocks(type));
+        this.ternary = ternary;
+        this.batch = batch;
+        this.input = input;
+        this.hidden = hidden;
+        this.product = ternary ? new float[batch * hidden] : null;
+        this.productSegment = ternary ? MemorySegment.ofArray(product) : null;
+    }
+
+    void reserve(int steps) {
+        core.reserve(steps);
+        if (!ternary || steps <= capacity) {
+            return;
+        }
+        long rows = (long) steps * batch;
+        if (rows * (input + hidden) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("steps = " + steps + " with B=" + batch + ", I+H=" + (input + hidden)
+                    + " does not fit the training workspace's Java arrays: train on shorter chunks");
+        }
+        capacity = steps;
+        ax = new float[(int) rows * input];
+        ah = new float[(int) rows * hidden];
+        uniforms = new float[(int) rows * (input + hidden)];
+        axSegment = MemorySegment.ofArray(ax);
+        ahSegment = MemorySegment.ofArray(ah);
+    }
+
+    public CellType cellType() {
+        return core.type;
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    public int hiddenSize() {
+        return hidden;
+    }
+
+    /** Steps of the last training forward, whose trace a backward would use; 0 when there is none. */
+    public int tracedSteps() {
+        return core.steps;
+    }
+
+    /** A copy of {@code h}, {@code [B][H]} flattened. */
+    public float[] hidden() {
+        return core.hidden();
+    }
+
+    /** A copy of {@code c}, {@code [B][H]}; LSTM only. */
+    public float[] cell() {
+        return core.cell();
+    }
+
+    /** Sets {@code h} from {@code [B][H]} flattened. */
+    public TernaryTrainingState setHidden(float[] values) {
+        core.setHidden(values);
+        return this;
+    }
+
+    /** Sets {@code c} from {@code [B][H]} flattened; LSTM only. */
+    public TernaryTrainingState setCell(float[] values) {
+        core.setCell(values);
+        return this;
+    }
+
+    /** Back to the zero state (the start of a new stream). */
+    public TernaryTrainingState reset() {
+        core.reset();
+        return this;
+    }
+}

@@ -1,0 +1,207 @@
+package org.rnnkernels.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.rnnkernels.CellType;
+import org.rnnkernels.ternary.Ternarizer;
+import org.rnnkernels.ternary.TernaryLayer;
+import org.rnnkernels.ternary.TernaryLayer.Activations;
+import org.rnnkernels.ternary.TernaryMatrix;
+import org.rnnkernels.ternary.TernaryState;
+
+/**
+ * {@link TernaryTrainingLayer} as a training loop uses it: learning the adding problem with {@link Adam},
+ * evaluated through the exported inference {@link TernaryLayer}; the export; the draws of a
+ * {@link SplittableRandom}; the optimiser wiring.
+ */
+class TernaryTrainingTest {
+    static final int STEPS = 20;
+    static final int HIDDEN = 16;
+    static final int BATCH = 32;
+    static final int TEST_BATCH = 256;
+
+    static float[] uniform(SplittableRandom r, int n, float bound) {
+        return TrainFixture.uniform(r, n, bound);
+    }
+
+    static TernaryTrainingLayer randomLayer(CellType type, Activations mode, int input, int hidden, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int rows = type.gates() * hidden;
+        float bound = (float) (1 / Math.sqrt(hidden));
+        return TernaryTrainingLayer.create(type, mode, input, hidden, uniform(r, rows * input, bound),
+                uniform(r, rows * hidden, bound), uniform(r, rows, bound), uniform(r, rows, bound));
+    }
+
+    /** Trains a ternary GRU on the adding problem; returns the test MSE of the exported inference layer. */
+    static double trainAdding(Activations mode, int iterations, long seed, double learningRate) {
+        TernaryTrainingLayer layer = randomLayer(CellType.GRU, mode, Tasks.Adding.INPUT_SIZE, HIDDEN, seed);
+        LinearHead head = LinearHead.create(HIDDEN, 1, seed + 1);
+        ParameterGradients grads = layer.newGradients();
+        List<Parameter> parameters = new java.util.ArrayList<>(layer.parameters(grads));
+        parameters.addAll(head.parameters());
+        Adam adam = new Adam(parameters, learningRate);
+        MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
+        Tasks.Adding data = Tasks.adding(STEPS, seed + 2);
+        SplittableRandom draws = new SplittableRandom(seed + 3);
+        float[] x = new float[STEPS * BATCH * 2];
+        float[] y = new float[BATCH];
+        float[] out = new float[STEPS * BATCH * HIDDEN];
+        float[] prediction = new float[BATCH];
+        float[] dPrediction = new float[BATCH];
+        float[] dLast = new float[BATCH * HIDDEN];
+        TernaryTrainingState state = layer.newState(BATCH);
+        for (int it = 0; it < iterations; it++) {
+            data.next(BATCH, x, y);
+            state.reset();
+            layer.forward(x, STEPS, state, out, draws);
+            head.forward(out, (STEPS - 1) * BATCH * HIDDEN, BATCH, prediction, 0);
+            mse.compute(prediction, 1, BATCH, y, null, dPrediction);
+            head.backward(dPrediction, 0, BATCH, dLast, 0);
+            layer.backward(state, null, dLast, null, null, null, null, grads);
+            Gradients.clipGradNorm(parameters, 1.0);
+            adam.step();
+            Gradients.zero(parameters);
+        }
+        return testMse(layer.toInference(), head, seed + 4);
+    }
+
+    static double testMse(TernaryLayer layer, LinearHead head, long seed) {
+        float[] x = new float[STEPS * TEST_BATCH * 2];
+        float[] y = new float[TEST_BATCH];
+        Tasks.adding(STEPS, seed).next(TEST_BATCH, x, y);
+        float[] out = new float[STEPS * TEST_BATCH * HIDDEN];
+        layer.forward(x, STEPS, layer.newState(TEST_BATCH), out);
+        float[] prediction = new float[TEST_BATCH];
+        head.forward(out, (STEPS - 1) * TEST_BATCH * HIDDEN, TEST_BATCH, prediction, 0);
+        double sum = 0;
+        for (int b = 0; b < TEST_BATCH; b++) {
+            double e = prediction[b] - y[b];
+            sum += e * e;
+        }
+        return sum / TEST_BATCH;
+    }
+
+    /**
+     * FLOAT activations (ternary weights): a GRU of H = 16 learns the adding problem (T = 20) in 250 Adam steps
+     * (lr 1e-2, clip 1, batch 32), far below the baseline 0.167 of always answering 1. Measured on seeds 5, 6, 7:
+     * 0.0064, 0.028, 0.0035.
+     */
+    @Test
+    void ternaryWeightsLearnTheAddingProblem() {
+        double before = trainAdding(Activations.FLOAT, 0, 5, 1e-2);
+        double after = trainAdding(Activations.FLOAT, 250, 5, 1e-2);
+        assertTrue(before > Tasks.Adding.BASELINE_MSE, "untrained test MSE " + before);
+        assertTrue(after < 0.03, "test MSE after 250 steps " + after + " (baseline " + Tasks.Adding.BASELINE_MSE + ")");
+    }
+
+    /**
+     * TERNARY activations: the inference layer sees each value in [0, 1) as one bit (threshold 0.5), so its best
+     * test MSE is 2 * 1/48 = 0.042, and training sees it through a stochastic bit (best 2 * 1/18 = 0.11 on the
+     * training loss). 400 steps reach 0.138, 0.092, 0.079 on seeds 5, 6, 7; held here: seed 7 below two thirds
+     * of the baseline.
+     */
+    @Test
+    void ternaryActivationsLearnTheAddingProblem() {
+        double after = trainAdding(Activations.TERNARY, 400, 7, 1e-2);
+        assertTrue(after < Tasks.Adding.BASELINE_MSE * 2 / 3, "test MSE after 400 steps " + after);
+    }
+
+    /** FLOAT mode has no draws: the training forward is the exported inference layer's forward. */
+    @Test
+    void exportedLayerComputesTheTrainingForward() {
+        for (CellType type : new CellType[] {CellType.LSTM, CellType.GRU}) {
+            for (Activations mode : Activations.values()) {
+                int in = 7, hidden = 9, batch = 3, steps = 6;
+                TernaryTrainingLayer layer = randomLayer(type, mode, in, hidden, 11);
+                SplittableRandom r = new SplittableRandom(12);
+                float[] x = uniform(r, steps * batch * in, 1.5f);
+                float[] h0 = uniform(r, batch * hidden, 0.9f);
+                float[] c0 = uniform(r, batch * hidden, 0.9f);
+                TernaryTrainingState state = layer.newState(batch).setHidden(h0);
+                if (type == CellType.LSTM) {
+                    state.setCell(c0);
+                }
+                float[] out = new float[steps * batch * hidden];
+                // TERNARY: every draw at delta makes u < min(|v|, 1) the inference threshold |v| > delta
+                float[] atDelta = null;
+                if (mode == Activations.TERNARY) {
+                    atDelta = new float[steps * batch * (in + hidden)];
+                    java.util.Arrays.fill(atDelta, layer.delta());
+                }
+                layer.forward(x, steps, state, out, atDelta);
+
+                TernaryLayer inference = layer.toInference();
+                assertEquals(layer.lambda(), inference.lambda());
+                TernaryState s = inference.newState(batch).setHidden(h0);
+                if (type == CellType.LSTM) {
+                    s.setCell(c0);
+                }
+                float[] expected = new float[out.length];
+                inference.forward(x, steps, s, expected);
+                for (int i = 0; i < out.length; i++) {
+                    assertEquals(expected[i], out[i], 1e-5, type + " " + mode + " output " + i);
+                }
+                assertArrayEquals(s.hidden(), state.hidden(), 1e-5f);
+            }
+        }
+    }
+
+    /** The SplittableRandom form draws the uniforms array in its documented order with nextFloat(). */
+    @Test
+    void randomDrawsAreTheUniformsInLayoutOrder() {
+        int in = 3, hidden = 5, batch = 2, steps = 4;
+        TernaryTrainingLayer layer = randomLayer(CellType.GRU, Activations.TERNARY, in, hidden, 21);
+        float[] x = uniform(new SplittableRandom(22), steps * batch * in, 1f);
+        float[] byRandom = new float[steps * batch * hidden];
+        layer.forward(x, steps, layer.newState(batch), byRandom, new SplittableRandom(23));
+        SplittableRandom same = new SplittableRandom(23);
+        float[] u = new float[steps * batch * (in + hidden)];
+        for (int i = 0; i < u.length; i++) {
+            u[i] = same.nextFloat();
+        }
+        float[] byArray = new float[byRandom.length];
+        layer.forward(x, steps, layer.newState(batch), byArray, u);
+        assertArrayEquals(byArray, byRandom);
+        float[] other = new float[byRandom.length];
+        layer.forward(x, steps, layer.newState(batch), other, new SplittableRandom(24));
+        assertTrue(!java.util.Arrays.equals(other, byRandom), "other draws, other outputs");
+    }
+
+    /** parameters() hands out the live masters: an optimiser's update is what the next forward and the export use. */
+    @Test
+    void parametersAreTheLiveMasterWeights() {
+        TernaryTrainingLayer layer = randomLayer(CellType.GRU, Activations.FLOAT, 3, 4, 31);
+        ParameterGradients g = layer.newGradients();
+        List<Parameter> ps = layer.parameters(g);
+        assertEquals(List.of("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), ps.stream().map(Parameter::name).toList());
+        assertTrue(ps.get(1).gradient() == g.weightHh() && ps.get(2).gradient() == g.biasIh());
+        float[] x = uniform(new SplittableRandom(32), 2 * 3, 1f);
+        float[] before = new float[2 * 4];
+        layer.forward(x, 2, layer.newState(1), before, (SplittableRandom) null);
+        TernaryMatrix exportedBefore = layer.toInference().weightHh();
+        java.util.Arrays.fill(g.weightHh(), 1f);   // every master of W_hh moves by -lr: the signs flip where |w| < lr
+        java.util.Arrays.fill(g.biasIh(), 1f);
+        new Sgd(ps, 0.5).step();
+        float[] after = new float[before.length];
+        layer.forward(x, 2, layer.newState(1), after, (SplittableRandom) null);
+        assertTrue(!java.util.Arrays.equals(before, after), "the update reaches the forward");
+        assertTrue(!java.util.Arrays.equals(exportedBefore.toFloat(), layer.toInference().weightHh().toFloat()),
+                "the update reaches the export");
+    }
+
+    @Test
+    void divergedMastersAreReported() {
+        TernaryTrainingLayer layer = randomLayer(CellType.LSTM, Activations.FLOAT, 3, 4, 41);
+        List<Parameter> ps = layer.parameters(layer.newGradients());
+        ps.get(0).value()[5] = Float.NaN;
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> layer.forward(new float[3], 1, layer.newState(1), new float[4], (SplittableRandom) null));
+        assertTrue(e.getMessage().contains("weight_ih_l0"), e.getMessage());
+    }
+}

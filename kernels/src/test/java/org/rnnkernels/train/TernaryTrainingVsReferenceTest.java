@@ -1,0 +1,187 @@
+package org.rnnkernels.train;
+
+import static org.rnnkernels.train.TrainingVsReferenceTest.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.CellType;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.reference.HitNetTrainingReference;
+import org.rnnkernels.reference.RefCellType;
+import org.rnnkernels.reference.ReferenceBackward;
+import org.rnnkernels.ternary.Ternarizer;
+import org.rnnkernels.ternary.TernaryLayer.Activations;
+
+/**
+ * {@link TernaryTrainingLayer} against {@code HitNetTrainingReference} (double), with the same draws, on
+ * awkward sizes: outputs, {@code dX}, {@code dh0}, {@code dc0} and the four master-parameter gradients, to
+ * {@link TrainingVsReferenceTest}'s tolerance (1e-4 relative, floored at 1e-2 of the tensor's scale).
+ * Seed 1 runs with {@code lambda = 1} and one scale per gate block, seed 2 with {@code lambda = 1.5} and one
+ * scale per matrix. Inputs are drawn in (-1.5, 1.5) so that the activation STE {@code [|x| <= 1]} blocks some.
+ *
+ * <p>Draws near a tie. A stochastic ternarisation compares a draw {@code u} with {@code min(|v|, 1)}; for
+ * {@code x} and {@code h0} both sides see the same float values, but {@code h_t} (t >= 1) differs between
+ * float and double by rounding, so a draw within rounding of {@code |h_t|} could go either way and the two
+ * runs would part. Such draws are moved off the tie before the comparison, using the reference alone: every
+ * draw closer than {@value #TIE} to its threshold is moved {@code 2 * TIE} away (the earliest step holding
+ * one first, then the reference runs again, since later values change).
+ */
+class TernaryTrainingVsReferenceTest {
+    static final double TIE = 1e-4;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (CellType type : List.of(CellType.LSTM, CellType.GRU)) {
+            for (Activations mode : Activations.values()) {
+                for (int hidden : new int[] {1, 7, 8, 9, 17, 33}) {
+                    for (int batch : new int[] {1, 3}) {
+                        for (int steps : new int[] {1, 50}) {
+                            for (int seed = 1; seed <= 2; seed++) {
+                                cases.add(Arguments.of(type, mode, hidden + 3, hidden, batch, steps, seed));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    /** A random ternary layer's masters, inputs, initial state, upstream gradients and draws. */
+    static final class Case {
+        final CellType type;
+        final Activations mode;
+        final int input, hidden, batch, steps;
+        final float lambda;
+        final Ternarizer ternarizer;
+        final float[] wIh, wHh, bIh, bHh, x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
+
+        Case(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
+            this.type = type;
+            this.mode = mode;
+            this.input = input;
+            this.hidden = hidden;
+            this.batch = batch;
+            this.steps = steps;
+            this.lambda = seed == 1 ? 1f : 1.5f;
+            this.ternarizer = seed == 1 ? Ternarizer.standard()
+                    : new Ternarizer(Ternarizer.DEFAULT_FACTOR, Ternarizer.Scaling.PER_MATRIX);
+            SplittableRandom random = new SplittableRandom(seed * 7919L + hidden * 31L + batch * 7L + steps);
+            int rows = type.gates() * hidden;
+            float bound = (float) (1 / Math.sqrt(hidden));
+            wIh = TrainFixture.uniform(random, rows * input, bound);
+            wHh = TrainFixture.uniform(random, rows * hidden, bound);
+            bIh = TrainFixture.uniform(random, rows, bound);
+            bHh = TrainFixture.uniform(random, rows, bound);
+            x = TrainFixture.uniform(random, steps * batch * input, 1.5f);
+            h0 = TrainFixture.uniform(random, batch * hidden, 0.5f);
+            c0 = type == CellType.LSTM ? TrainFixture.uniform(random, batch * hidden, 0.5f) : null;
+            dOutputs = TrainFixture.uniform(random, steps * batch * hidden, 1f);
+            dFinalH = TrainFixture.uniform(random, batch * hidden, 1f);
+            dFinalC = type == CellType.LSTM ? TrainFixture.uniform(random, batch * hidden, 1f) : null;
+            uniforms = new float[steps * batch * (input + hidden)];
+            for (int i = 0; i < uniforms.length; i++) {
+                uniforms[i] = random.nextFloat();
+            }
+        }
+
+        HitNetTrainingReference reference() {
+            return new HitNetTrainingReference(RefCellType.valueOf(type.name()), mode == Activations.TERNARY, input, hidden,
+                    wIh, wHh, d(bIh), d(bHh), ternarizer.factor(),
+                    ternarizer.scaling() == Ternarizer.Scaling.PER_MATRIX ? 1 : type.gates(), lambda);
+        }
+
+        HitNetTrainingReference.Trace trace(HitNetTrainingReference reference) {
+            double[][][] u = mode == Activations.TERNARY ? TrainFixture.seq(uniforms, steps, batch, input + hidden) : null;
+            return reference.forward(TrainFixture.seq(x, steps, batch, input), rows(h0), c0 == null ? null : rows(c0), u);
+        }
+
+        double[][] rows(float[] flat) {
+            return TrainFixture.seq(flat, 1, batch, hidden)[0];
+        }
+
+        /** Moves the draws of h_t (t >= 1) within TIE of their threshold, earliest step first; true if any moved. */
+        boolean moveOffTies(HitNetTrainingReference.Trace trace) {
+            int draws = input + hidden;
+            for (int t = 1; t < steps; t++) {
+                boolean moved = false;
+                for (int b = 0; b < batch; b++) {
+                    for (int j = 0; j < hidden; j++) {
+                        double threshold = Math.min(Math.abs(trace.h()[t][b][j]), 1);
+                        int at = (t * batch + b) * draws + input + j;
+                        double u = uniforms[at];
+                        if (Math.abs(u - threshold) < TIE) {
+                            double away = u < threshold ? threshold - 2 * TIE : threshold + 2 * TIE;
+                            if (away < 0 || away >= 1) {
+                                away = u < threshold ? threshold + 2 * TIE : threshold - 2 * TIE;
+                            }
+                            uniforms[at] = (float) away;
+                            moved = true;
+                        }
+                    }
+                }
+                if (moved) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return type + " " + mode + " I=" + input + " H=" + hidden + " B=" + batch + " T=" + steps + " lambda=" + lambda
+                    + " " + ternarizer.scaling();
+        }
+    }
+
+    static double[] d(float[] a) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} {1} I={2} H={3} B={4} T={5} seed={6}")
+    @MethodSource("cases")
+    void gradientsMatchReference(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
+        Case c = new Case(type, mode, input, hidden, batch, steps, seed);
+        HitNetTrainingReference reference = c.reference();
+        HitNetTrainingReference.Trace trace = c.trace(reference);
+        for (int round = 0; mode == Activations.TERNARY && c.moveOffTies(trace); round++) {
+            if (round > steps) {
+                throw new AssertionError(c + ": draws still near ties after " + round + " rounds");
+            }
+            trace = c.trace(reference);
+        }
+        ReferenceBackward.Gradients expected = reference.backward(trace, TrainFixture.seq(c.dOutputs, steps, batch, hidden),
+                c.rows(c.dFinalH), c.dFinalC == null ? null : c.rows(c.dFinalC));
+
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, mode, input, hidden, c.wIh, c.wHh, c.bIh, c.bHh,
+                c.ternarizer, 0.5f, c.lambda, Blases.get());
+        TernaryTrainingState state = layer.newState(batch).setHidden(c.h0);
+        if (c.c0 != null) {
+            state.setCell(c.c0);
+        }
+        float[] out = new float[steps * batch * hidden];
+        layer.forward(c.x, steps, state, out, mode == Activations.TERNARY ? c.uniforms : null);
+        ParameterGradients g = layer.newGradients();
+        float[] dX = new float[steps * batch * input];
+        float[] dH0 = new float[batch * hidden];
+        float[] dC0 = c.c0 == null ? null : new float[batch * hidden];
+        layer.backward(state, c.dOutputs, c.dFinalH, c.dFinalC, dX, dH0, dC0, g);
+
+        compare(c + " outputs", TrainFixture.flatten(trace.outputs()), out);
+        compare(c + " dX", TrainFixture.flatten(expected.dX()), dX);
+        compare(c + " dH0", TrainFixture.flatten(expected.dInitialH()), dH0);
+        if (dC0 != null) {
+            compare(c + " dC0", TrainFixture.flatten(expected.dInitialC()), dC0);
+        }
+        TrainingVsReferenceTest.compareParameters(c.toString(), expected, g);
+    }
+}
