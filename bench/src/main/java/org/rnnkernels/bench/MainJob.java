@@ -98,11 +98,11 @@ public final class MainJob implements Callable<Integer> {
 
     @Option(names = "--training", negatable = true, description = "also time one training step (forward + backward + "
             + "clip + Adam) against PyTorch's, 1 thread: GRU, LSTM, RAG_GRU, RAG_MINIMAL, RAG_LSTM at 64x64x100 and GRU, "
-            + "RAG_GRU at 16x256x100 (BxHxT, I = 2; about 2 minutes); default: yes unless --cells or --shapes is given")
+            + "RAG_GRU at 16x256x100 (BxHxT, I = 2; about 2.5 minutes); default: yes unless --cells or --shapes is given")
     Boolean training;
 
     @Option(names = "--training-only", description = "only the training-step comparison (no cell, sgemm, PyTorch "
-            + "inference or research run); --cells picks its cells")
+            + "inference or research run; sgemm still runs, for the floor); --cells picks its cells")
     boolean trainingOnly;
 
     /** The training-step comparison's cases, {@code CELL:BxHxT}: issue 6's anchors (GRU, LSTM) and the RAG cells. */
@@ -152,10 +152,12 @@ public final class MainJob implements Callable<Integer> {
         System.out.println("  results: " + dir);
         System.out.println();
 
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(CellBenchmark.class.getName() + ".forward")
-                .include(GemmBenchmark.class.getName() + ".sgemm")
-                .param("cell", cellList.toArray(String[]::new))
+        // --training-only keeps sgemm: its peak is the training table's floor.
+        ChainedOptionsBuilder options = new OptionsBuilder().include(GemmBenchmark.class.getName() + ".sgemm");
+        if (!trainingOnly) {
+            options.include(CellBenchmark.class.getName() + ".forward");
+        }
+        options.param("cell", cellList.toArray(String[]::new))
                 .param("shape", shapeList.toArray(String[]::new))
                 .param("threads", threadList.stream().map(String::valueOf).toArray(String[]::new))
                 .param("blas", gemmBlases.toArray(String[]::new))
@@ -167,20 +169,19 @@ public final class MainJob implements Callable<Integer> {
             options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
         }
         String settings = settingsOf(options);
-        int total = cellList.size() * shapeList.size() * threadList.size() + gemmBlases.size();
+        int total = (trainingOnly ? 0 : cellList.size() * shapeList.size() * threadList.size()) + gemmBlases.size();
 
         ObjectNode run = runSettings(trainingOnly ? mode + ", training step only" : mode, settings, threadList,
                 cellList, shapeList, gemmBlases);
         ObjectNode machine = Machine.describe(LocalDateTime.now().toString(), run);
         BenchData.write(dir.resolve(BenchData.MACHINE_FILE), machine);
-        boolean runTraining = trainingOnly || (training != null ? training : cells == null && shapes == null);
         List<String> trainingCases = TRAINING_CASES.stream()
                 .filter(c -> cells == null || cellList.contains(c.split(":")[0])).toList();
-        if (trainingOnly) {
-            runTraining(dir, trainingCases);
-            return writeReport(dir, true);
+        boolean runTraining = trainingOnly || (training != null ? training : cells == null && shapes == null);
+        if (runTraining && trainingCases.isEmpty()) {
+            System.out.println("training step: not run, none of its cells " + TRAINING_CASES + " is among --cells");
+            runTraining = false;
         }
-
         ProgressFormat progress = new ProgressFormat(
                 OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), total);
         Collection<RunResult> results = new Runner(options.build(), progress).run();
@@ -188,8 +189,9 @@ public final class MainJob implements Callable<Integer> {
         System.out.print(table(results));
 
         ObjectNode peers;
-        if (noPeers) {
-            peers = BenchData.object().put("available", false).put("reason", "skipped (--no-peers)");
+        if (noPeers || trainingOnly) {
+            peers = BenchData.object().put("available", false)
+                    .put("reason", noPeers ? "skipped (--no-peers)" : "skipped (--training-only)");
         } else {
             peers = TorchPeers.run(python(), cellList, shapeList, threadList, dir, System.out::println);
             if (!peers.path("available").asBoolean()) {
@@ -198,7 +200,7 @@ public final class MainJob implements Callable<Integer> {
         }
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
 
-        boolean runResearch = research != null ? research : cells == null && shapes == null;
+        boolean runResearch = !trainingOnly && (research != null ? research : cells == null && shapes == null);
         if (runResearch) {
             runResearch(dir, settingsOf(new OptionsBuilder()));
         }
@@ -231,20 +233,21 @@ public final class MainJob implements Callable<Integer> {
         return 0;
     }
 
-    // JMH's iteration lengths for the training step (tens of milliseconds per operation, so longer
-    // iterations than the cell benchmark's); returns their description.
+    // JMH's iterations for the training step (tens of milliseconds per operation, so 1 s iterations).
+    // Many short measured iterations rather than a few long ones: JMH's 99.9% interval is Student's t
+    // times sd / sqrt(n), 6.5 sd at n = 4 but 1.9 sd at n = 8, for the same measuring time.
     private String trainingSettingsOf(ChainedOptionsBuilder options) {
         if (length.quick) {
             options.warmupIterations(2).warmupTime(TimeValue.seconds(1))
-                    .measurementIterations(3).measurementTime(TimeValue.seconds(1));
-            return "1 fork, 2 warm-up x 1 s, 3 measured x 1 s";
+                    .measurementIterations(4).measurementTime(TimeValue.seconds(1));
+            return "1 fork, 2 warm-up x 1 s, 4 measured x 1 s";
         }
         if (length.full) {
             return "1 fork, annotation defaults: 3 warm-up x 2 s, 5 measured x 2 s";
         }
-        options.warmupIterations(2).warmupTime(TimeValue.seconds(2))
-                .measurementIterations(4).measurementTime(TimeValue.seconds(2));
-        return "1 fork, 2 warm-up x 2 s, 4 measured x 2 s";
+        options.warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(8).measurementTime(TimeValue.seconds(1));
+        return "1 fork, 3 warm-up x 1 s, 8 measured x 1 s";
     }
 
     // The training step under JMH, one run per shape (JMH's parameters form a product, the cases do not),
@@ -260,7 +263,7 @@ public final class MainJob implements Callable<Integer> {
         System.out.println("training step: " + cases + " (" + settings + ")");
         int part = 0;
         for (var e : cellsByShape.entrySet()) {
-            Path file = dir.resolve("jmh-training-" + part++ + ".json");
+            Path file = Files.createTempFile("jmh-training-" + part++ + "-", ".json");
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include(TrainingStepBenchmark.class.getName() + ".trainingStep")
                     .param("cell", e.getValue().toArray(String[]::new))

@@ -111,10 +111,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         JsonNode machine = Files.exists(dir.resolve(MACHINE_FILE))
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
         List<JsonNode> jmh = new ArrayList<>();
-        // jmh.json is missing only from a training-step-only run (--training-only), which has jmh-training.json.
-        if (Files.exists(dir.resolve(JMH_FILE)) || !Files.exists(dir.resolve(JMH_TRAINING_FILE))) {
-            JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
-        }
+        JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
         for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE)) {
             if (Files.exists(dir.resolve(optional))) {
                 JSON.readTree(dir.resolve(optional).toFile()).forEach(jmh::add);
