@@ -101,7 +101,7 @@ public final class MainJob implements Callable<Integer> {
             + "RAG_GRU at 16x256x100 (BxHxT, I = 2; about 2.5 minutes); default: yes unless --cells or --shapes is given")
     Boolean training;
 
-    @Option(names = "--training-only", description = "only the training-step comparison (no cell, sgemm, PyTorch "
+    @Option(names = "--training-only", description = "only the training-step comparison (no cell-benchmark, PyTorch "
             + "inference or research run; sgemm still runs, for the floor); --cells picks its cells")
     boolean trainingOnly;
 
