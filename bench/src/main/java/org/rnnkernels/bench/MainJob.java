@@ -28,6 +28,7 @@ import org.rnnkernels.bench.report.CompareWriter;
 import org.rnnkernels.bench.report.Machine;
 import org.rnnkernels.bench.report.ReportWriter;
 import org.rnnkernels.bench.report.TorchPeers;
+import org.rnnkernels.bench.report.TrainingReport;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.simd.Simd;
@@ -39,7 +40,9 @@ import picocli.CommandLine.Parameters;
 /**
  * The main job: runs the cell benchmark and the sgemm benchmark under JMH, times PyTorch's cells on the
  * same shapes when it is installed, and writes {@code results/<host>-<yyyyMMdd-HHmmss>/} with
- * {@code jmh.json}, {@code machine.json}, {@code peers.json}, {@code report.html} and {@code report.md}.
+ * {@code jmh.json}, {@code machine.json}, {@code peers.json}, {@code report.html} and {@code report.md};
+ * the research benchmarks add {@code jmh-research.json}, the training step against PyTorch's
+ * {@code jmh-training.json} and {@code training.json}.
  * {@code compare} puts several such folders side by side; {@code report} redraws one folder's report.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -93,6 +96,19 @@ public final class MainJob implements Callable<Integer> {
             + "(EGRU, restricted, ternary, LightRNN; about 5 minutes); default: yes unless --cells or --shapes is given")
     Boolean research;
 
+    @Option(names = "--training", negatable = true, description = "also time one training step (forward + backward + "
+            + "clip + Adam) against PyTorch's, 1 thread: GRU, LSTM, RAG_GRU, RAG_MINIMAL, RAG_LSTM at 64x64x100 and GRU, "
+            + "RAG_GRU at 16x256x100 (BxHxT, I = 2; about 2.5 minutes); default: yes unless --cells or --shapes is given")
+    Boolean training;
+
+    @Option(names = "--training-only", description = "only the training-step comparison (no cell-benchmark, PyTorch "
+            + "inference or research run; sgemm still runs, for the floor); --cells picks its cells")
+    boolean trainingOnly;
+
+    /** The training-step comparison's cases, {@code CELL:BxHxT}: issue 6's anchors (GRU, LSTM) and the RAG cells. */
+    static final List<String> TRAINING_CASES = List.of("GRU:64x64x100", "LSTM:64x64x100", "RAG_GRU:64x64x100",
+            "RAG_MINIMAL:64x64x100", "RAG_LSTM:64x64x100", "GRU:16x256x100", "RAG_GRU:16x256x100");
+
     /** The research cells' benchmarks, with their annotations' parameters (the report's target table reads them). */
     static final List<Class<?>> RESEARCH = List.of(EgruBenchmark.class, RestrictedBenchmark.class, TernaryBenchmark.class,
             LightRnnBenchmark.class);
@@ -136,10 +152,12 @@ public final class MainJob implements Callable<Integer> {
         System.out.println("  results: " + dir);
         System.out.println();
 
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(CellBenchmark.class.getName() + ".forward")
-                .include(GemmBenchmark.class.getName() + ".sgemm")
-                .param("cell", cellList.toArray(String[]::new))
+        // --training-only keeps sgemm: its peak is the training table's floor.
+        ChainedOptionsBuilder options = new OptionsBuilder().include(GemmBenchmark.class.getName() + ".sgemm");
+        if (!trainingOnly) {
+            options.include(CellBenchmark.class.getName() + ".forward");
+        }
+        options.param("cell", cellList.toArray(String[]::new))
                 .param("shape", shapeList.toArray(String[]::new))
                 .param("threads", threadList.stream().map(String::valueOf).toArray(String[]::new))
                 .param("blas", gemmBlases.toArray(String[]::new))
@@ -151,12 +169,19 @@ public final class MainJob implements Callable<Integer> {
             options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
         }
         String settings = settingsOf(options);
-        int total = cellList.size() * shapeList.size() * threadList.size() + gemmBlases.size();
+        int total = (trainingOnly ? 0 : cellList.size() * shapeList.size() * threadList.size()) + gemmBlases.size();
 
-        ObjectNode run = runSettings(mode, settings, threadList, cellList, shapeList, gemmBlases);
+        ObjectNode run = runSettings(trainingOnly ? mode + ", training step only" : mode, settings, threadList,
+                cellList, shapeList, gemmBlases);
         ObjectNode machine = Machine.describe(LocalDateTime.now().toString(), run);
         BenchData.write(dir.resolve(BenchData.MACHINE_FILE), machine);
-
+        List<String> trainingCases = TRAINING_CASES.stream()
+                .filter(c -> cells == null || cellList.contains(c.split(":")[0])).toList();
+        boolean runTraining = trainingOnly || (training != null ? training : cells == null && shapes == null);
+        if (runTraining && trainingCases.isEmpty()) {
+            System.out.println("training step: not run, none of its cells " + TRAINING_CASES + " is among --cells");
+            runTraining = false;
+        }
         ProgressFormat progress = new ProgressFormat(
                 OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), total);
         Collection<RunResult> results = new Runner(options.build(), progress).run();
@@ -164,27 +189,110 @@ public final class MainJob implements Callable<Integer> {
         System.out.print(table(results));
 
         ObjectNode peers;
-        if (noPeers) {
-            peers = BenchData.object().put("available", false).put("reason", "skipped (--no-peers)");
+        if (noPeers || trainingOnly) {
+            peers = BenchData.object().put("available", false)
+                    .put("reason", noPeers ? "skipped (--no-peers)" : "skipped (--training-only)");
         } else {
-            String py = python != null ? python : TorchPeers.findPython(List.of("python3", "/usr/bin/python3"));
-            peers = TorchPeers.run(py, cellList, shapeList, threadList, dir, System.out::println);
+            peers = TorchPeers.run(python(), cellList, shapeList, threadList, dir, System.out::println);
             if (!peers.path("available").asBoolean()) {
                 System.out.println("pytorch: not timed: " + peers.path("reason").asText());
             }
         }
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
 
-        boolean runResearch = research != null ? research : cells == null && shapes == null;
+        boolean runResearch = !trainingOnly && (research != null ? research : cells == null && shapes == null);
         if (runResearch) {
             runResearch(dir, settingsOf(new OptionsBuilder()));
         }
+        if (runTraining) {
+            runTraining(dir, trainingCases);
+        }
+        return writeReport(dir, runTraining);
+    }
 
-        ReportWriter.write(BenchData.load(dir), dir);
+    private String python() {
+        if (python == null) {
+            python = TorchPeers.findPython(List.of("python3", "/usr/bin/python3"));
+        }
+        return python;
+    }
+
+    // Writes the report; after a training run also the comparison into training.json and on the console.
+    private static int writeReport(Path dir, boolean training) throws IOException {
+        BenchData data = BenchData.load(dir);
+        if (training) {
+            ObjectNode t = (ObjectNode) data.training();
+            t.set("comparison", TrainingReport.json(data));
+            BenchData.write(dir.resolve(BenchData.TRAINING_FILE), t);
+            System.out.print(TrainingReport.markdown(data));
+        }
+        ReportWriter.write(data, dir);
         System.out.println();
         System.out.println("report: " + dir.resolve("report.html"));
         System.out.println("        " + dir.resolve("report.md"));
         return 0;
+    }
+
+    // JMH's iterations for the training step (tens of milliseconds per operation, so 1 s iterations).
+    // Many short measured iterations rather than a few long ones: JMH's 99.9% interval is Student's t
+    // times sd / sqrt(n), 6.5 sd at n = 4 but 1.9 sd at n = 8, for the same measuring time.
+    private String trainingSettingsOf(ChainedOptionsBuilder options) {
+        if (length.quick) {
+            options.warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(4).measurementTime(TimeValue.seconds(1));
+            return "1 fork, 2 warm-up x 1 s, 4 measured x 1 s";
+        }
+        if (length.full) {
+            return "1 fork, annotation defaults: 3 warm-up x 2 s, 5 measured x 2 s";
+        }
+        options.warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(8).measurementTime(TimeValue.seconds(1));
+        return "1 fork, 3 warm-up x 1 s, 8 measured x 1 s";
+    }
+
+    // The training step under JMH, one run per shape (JMH's parameters form a product, the cases do not),
+    // merged into jmh-training.json; then PyTorch's step on the same cases into training.json.
+    private void runTraining(Path dir, List<String> cases) throws RunnerException, IOException {
+        java.util.Map<String, List<String>> cellsByShape = new java.util.LinkedHashMap<>();
+        for (String c : cases) {
+            cellsByShape.computeIfAbsent(c.split(":")[1], k -> new ArrayList<>()).add(c.split(":")[0]);
+        }
+        ArrayNode merged = BenchData.array();
+        String settings = trainingSettingsOf(new OptionsBuilder());
+        System.out.println();
+        System.out.println("training step: " + cases + " (" + settings + ")");
+        int part = 0;
+        for (var e : cellsByShape.entrySet()) {
+            Path file = Files.createTempFile("jmh-training-" + part++ + "-", ".json");
+            ChainedOptionsBuilder options = new OptionsBuilder()
+                    .include(TrainingStepBenchmark.class.getName() + ".trainingStep")
+                    .param("cell", e.getValue().toArray(String[]::new))
+                    .param("shape", e.getKey())
+                    .forks(1).shouldFailOnError(true)
+                    .resultFormat(ResultFormatType.JSON).result(file.toString());
+            trainingSettingsOf(options);
+            if (blas != null) {
+                options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
+            }
+            ProgressFormat progress = new ProgressFormat(
+                    OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), e.getValue().size());
+            new Runner(options.build(), progress).run();
+            BenchData.read(file).forEach(merged::add);
+            Files.delete(file);
+        }
+        BenchData.write(dir.resolve(BenchData.JMH_TRAINING_FILE), merged);
+
+        ObjectNode torch = noPeers ? BenchData.object().put("available", false).put("reason", "skipped (--no-peers)")
+                : TorchPeers.runTraining(python(), cases, dir, System.out::println);
+        if (!torch.path("available").asBoolean()) {
+            System.out.println("pytorch training step: not timed: " + torch.path("reason").asText());
+        }
+        ObjectNode t = BenchData.object();
+        t.put("jmh", settings);
+        ArrayNode c = t.putArray("cases");
+        cases.forEach(c::add);
+        t.set("pytorch", torch);
+        BenchData.write(dir.resolve(BenchData.TRAINING_FILE), t);
     }
 
     // The iteration lengths of the chosen mode, applied to options; returns their description.

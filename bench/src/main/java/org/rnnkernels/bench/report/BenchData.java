@@ -2,6 +2,7 @@ package org.rnnkernels.bench.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -18,10 +19,12 @@ import java.util.TreeSet;
 
 /**
  * One results folder read back: the cell and sgemm rows from {@code jmh.json}, the PyTorch rows from
- * {@code peers.json} (when present) and the machine description from {@code machine.json}.
+ * {@code peers.json} (when present) and the machine description from {@code machine.json}; the research
+ * and training-step benchmarks ({@code jmh-research.json}, {@code jmh-training.json}) as {@code others},
+ * and PyTorch's training step from {@code training.json} ({@code training}, an empty object when absent).
  */
 public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, List<OtherRow> others,
-                        JsonNode peers) {
+                        JsonNode peers, JsonNode training) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String JMH_FILE = "jmh.json";
@@ -29,6 +32,10 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     public static final String JMH_RESEARCH_FILE = "jmh-research.json";
     public static final String MACHINE_FILE = "machine.json";
     public static final String PEERS_FILE = "peers.json";
+    /** The training-step benchmark, a run of its own (optional). */
+    public static final String JMH_TRAINING_FILE = "jmh-training.json";
+    /** PyTorch's training step on the same shapes, and the comparison the report draws from it. */
+    public static final String TRAINING_FILE = "training.json";
 
     /**
      * One cell measurement, per step. {@code source} is {@code "rnnkernels"} or {@code "pytorch"};
@@ -105,8 +112,10 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
         List<JsonNode> jmh = new ArrayList<>();
         JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
-        if (Files.exists(dir.resolve(JMH_RESEARCH_FILE))) {
-            JSON.readTree(dir.resolve(JMH_RESEARCH_FILE).toFile()).forEach(jmh::add);
+        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE)) {
+            if (Files.exists(dir.resolve(optional))) {
+                JSON.readTree(dir.resolve(optional).toFile()).forEach(jmh::add);
+            }
         }
         List<CellRow> cells = new ArrayList<>();
         List<GemmRow> gemms = new ArrayList<>();
@@ -141,7 +150,9 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
             cells.add(new CellRow("pytorch", p.path("cell").asText(), s[0], s[1], s[2], p.path("threads").asInt(),
                     p.path("medianUs").asDouble() / s[2], iqr / 2 / s[2]));
         }
-        return new BenchData(dir, machine, cells, gemms, others, peers);
+        JsonNode training = Files.exists(dir.resolve(TRAINING_FILE))
+                ? JSON.readTree(dir.resolve(TRAINING_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
+        return new BenchData(dir, machine, cells, gemms, others, peers, training);
     }
 
     static double toMicros(String unit) {
@@ -222,5 +233,14 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
 
     public static ObjectNode object() {
         return JsonNodeFactory.instance.objectNode();
+    }
+
+    public static ArrayNode array() {
+        return JsonNodeFactory.instance.arrayNode();
+    }
+
+    /** A JSON file (e.g. one JMH run's results). */
+    public static JsonNode read(Path file) throws IOException {
+        return JSON.readTree(file.toFile());
     }
 }

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
  * {@code torch.set_num_threads(n)}, {@code OMP_NUM_THREADS=n}, {@code OPENBLAS_NUM_THREADS=n},
  * {@code MKL_NUM_THREADS=n} and {@code OMP_WAIT_POLICY=PASSIVE}. The result ({@code peers.json}) always
  * exists: {@code available=false} with the reason when python3 or torch is missing.
+ * {@link #runTraining} times PyTorch's training step the same way ({@code torch_train_step.py}, one thread).
  */
 public final class TorchPeers {
     public static final List<String> TORCH_CELLS = List.of("GRU", "LSTM", "RNN_TANH", "RNN_RELU");
@@ -57,63 +58,104 @@ public final class TorchPeers {
             out.put("reason", "no cell of this run has a PyTorch counterpart");
             return out;
         }
-        Path script = workDir.resolve("torch_peers.py");
-        try (InputStream in = TorchPeers.class.getResourceAsStream("/org/rnnkernels/bench/torch_peers.py")) {
-            Files.write(script, in.readAllBytes());
-        } catch (IOException | NullPointerException e) {
+        ArrayNode results = out.putArray("results");
+        for (int n : threads) {
+            log.accept("pytorch: timing " + torchCells + " on " + shapes + " with " + n + " thread(s)");
+            if (!runScript(python, "torch_peers.py", List.of("--threads", String.valueOf(n),
+                    "--shapes", String.join(",", shapes), "--cells", String.join(",", torchCells)), n, workDir, out)) {
+                return out;
+            }
+        }
+        out.put("method", "median of >= 7 full-sequence forwards (>= 0.5 s) after 3 warm-up calls, "
+                + "torch.no_grad(), input [T, B, I], I = H; error = half the interquartile range");
+        return out;
+    }
+
+    /**
+     * Times PyTorch's training step ({@code torch_train_step.py}: forward + MSE + backward + clip + Adam,
+     * a linear head on the last step, 2 inputs) on one thread, for each {@code CELL:BxHxT} of
+     * {@code cases} whose cell PyTorch has. Same result shape as {@link #run}: {@code results} holds one
+     * object per case with {@code medianMs}, {@code p25Ms}, {@code p75Ms}, {@code minMs}.
+     */
+    public static ObjectNode runTraining(String python, List<String> cases, Path workDir, Consumer<String> log) {
+        ObjectNode out = BenchData.object();
+        out.put("python", python);
+        List<String> torchCases = cases.stream().filter(c -> TORCH_CELLS.contains(c.split(":")[0])).toList();
+        if (torchCases.isEmpty()) {
             out.put("available", false);
-            out.put("reason", "could not write the timing script: " + e);
+            out.put("reason", "no training case of this run has a PyTorch counterpart");
             return out;
         }
-        ArrayNode results = out.putArray("results");
-        try {
-            for (int n : threads) {
-                log.accept("pytorch: timing " + torchCells + " on " + shapes + " with " + n + " thread(s)");
-                List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--threads", String.valueOf(n),
-                        "--shapes", String.join(",", shapes), "--cells", String.join(",", torchCells)));
-                ProcessBuilder pb = new ProcessBuilder(cmd);
-                Map<String, String> env = pb.environment();
-                String t = String.valueOf(n);
-                env.put("OMP_NUM_THREADS", t);
-                env.put("OPENBLAS_NUM_THREADS", t);
-                env.put("MKL_NUM_THREADS", t);
-                env.put("OMP_WAIT_POLICY", "PASSIVE");
-                Path err = workDir.resolve("torch-stderr.txt");
-                pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
-                Process p = pb.start();
-                String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                    String msg = Files.exists(err) ? Files.readString(err).strip() : "";
-                    String lastLine = msg.isEmpty() ? "exit " + p.exitValue() : msg.substring(msg.lastIndexOf('\n') + 1);
-                    out.put("available", false);
-                    out.put("reason", lastLine.contains("No module named 'torch'")
-                            ? "torch is not importable by " + python : "PyTorch timing failed: " + lastLine);
-                    out.remove("results");
-                    return out;
-                }
-                for (String line : stdout.split("\n")) {
-                    if (line.startsWith("{")) {
-                        JsonNode r = BenchData.JSON.readTree(line);
-                        results.add(r);
-                        out.put("torchVersion", r.path("torch").asText());
-                        out.put("torchBlas", r.path("torchBlas").asText("?"));
-                    }
-                }
-            }
-            Files.deleteIfExists(workDir.resolve("torch-stderr.txt"));
-            Files.deleteIfExists(script);
-            out.put("available", true);
-            out.put("method", "median of >= 7 full-sequence forwards (>= 0.5 s) after 3 warm-up calls, "
-                    + "torch.no_grad(), input [T, B, I], I = H; error = half the interquartile range");
-        } catch (IOException e) {
-            out.put("available", false);
-            out.put("reason", "could not run " + python + ": " + e.getMessage());
-            out.remove("results");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            out.put("available", false);
-            out.put("reason", "interrupted");
+        out.putArray("results");
+        log.accept("pytorch: timing the training step of " + torchCases + " with 1 thread");
+        if (runScript(python, "torch_train_step.py", List.of("--threads", "1", "--cases", String.join(",", torchCases)),
+                1, workDir, out)) {
+            out.put("method", "median of 15 training steps after 5 warm-up steps (forward + MSE + backward + "
+                    + "clip_grad_norm_(1) + Adam), torch.manual_seed(1), input torch.rand [T, B, 2]; "
+                    + "error = half the interquartile range");
         }
         return out;
+    }
+
+    /**
+     * Copies resource {@code script} into {@code workDir} and runs it once with {@code args} and {@code threads}
+     * threads in its environment, appending each JSON line it prints to {@code out.results}. On success
+     * sets {@code available=true} and returns true; on failure sets {@code available=false} with the
+     * reason, removes {@code results} and returns false.
+     */
+    private static boolean runScript(String python, String script, List<String> args, int threads, Path workDir,
+                                     ObjectNode out) {
+        Path file = workDir.resolve(script);
+        Path err = workDir.resolve("torch-stderr.txt");
+        try (InputStream in = TorchPeers.class.getResourceAsStream("/org/rnnkernels/bench/" + script)) {
+            Files.write(file, in.readAllBytes());
+        } catch (IOException | NullPointerException e) {
+            return fail(out, "could not write the timing script: " + e);
+        }
+        try {
+            List<String> cmd = new ArrayList<>(List.of(python, file.toString()));
+            cmd.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            Map<String, String> env = pb.environment();
+            String t = String.valueOf(threads);
+            env.put("OMP_NUM_THREADS", t);
+            env.put("OPENBLAS_NUM_THREADS", t);
+            env.put("MKL_NUM_THREADS", t);
+            env.put("OMP_WAIT_POLICY", "PASSIVE");
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
+            Process p = pb.start();
+            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                String msg = Files.exists(err) ? Files.readString(err).strip() : "";
+                String lastLine = msg.isEmpty() ? "exit " + p.exitValue() : msg.substring(msg.lastIndexOf('\n') + 1);
+                return fail(out, lastLine.contains("No module named 'torch'")
+                        ? "torch is not importable by " + python : "PyTorch timing failed: " + lastLine);
+            }
+            ArrayNode results = (ArrayNode) out.get("results");
+            for (String line : stdout.split("\n")) {
+                if (line.startsWith("{")) {
+                    JsonNode r = BenchData.JSON.readTree(line);
+                    results.add(r);
+                    out.put("torchVersion", r.path("torch").asText());
+                    out.put("torchBlas", r.path("torchBlas").asText("?"));
+                }
+            }
+            Files.deleteIfExists(err);
+            Files.deleteIfExists(file);
+            out.put("available", true);
+            return true;
+        } catch (IOException e) {
+            return fail(out, "could not run " + python + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail(out, "interrupted");
+        }
+    }
+
+    private static boolean fail(ObjectNode out, String reason) {
+        out.put("available", false);
+        out.put("reason", reason);
+        out.remove("results");
+        return false;
     }
 }
