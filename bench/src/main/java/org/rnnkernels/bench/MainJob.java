@@ -50,7 +50,8 @@ import picocli.CommandLine.Parameters;
         description = {"Runs the rnnkernels benchmark suite (JMH) and writes a results folder with an HTML and "
                 + "Markdown report.", "Default: every cell, shapes 1x256x200, 16x256x100 and 64x512x50 (BxHxT, I = H), "
                 + "threads 1 and all cores, "
-                + "3 warm-up x 0.7 s, 5 x 0.5 s (about 5 minutes on 2 cores)."})
+                + "3 warm-up x 0.7 s, 5 x 0.5 s (about 10 minutes on 2 cores); then the research cells' targets "
+                + "and the training step (about 5 + 2.5 minutes, see --research, --training)."})
 public final class MainJob implements Callable<Integer> {
     // 1x512x100 beside 1x256x200 gives the H-scaling chart two points at B = 1.
     static final List<String> DEFAULT_SHAPES = List.of("1x256x200", "1x512x100", "16x256x100", "64x512x50");
