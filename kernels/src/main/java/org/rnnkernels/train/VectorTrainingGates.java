@@ -35,7 +35,7 @@ final class VectorTrainingGates implements TrainingGates {
             case RAG_LSTM -> ragLstmForward(p, s, t);
             case MI_RNN -> miRnnForward(p, s, t);
             case MI_GRU -> miGruForward(p, s, t);
-            case EGRU -> throw new IllegalStateException("EGRU is refused by TrainingLayer");
+            case EGRU -> egruForward(p, s, t);
         }
     }
 
@@ -49,8 +49,36 @@ final class VectorTrainingGates implements TrainingGates {
             case RAG_LSTM -> ragLstmBackward(p, s, t);
             case MI_RNN -> miRnnBackward(p, s, t);
             case MI_GRU -> miGruBackward(p, s, t);
-            case EGRU -> throw new IllegalStateException("EGRU is refused by TrainingLayer");
+            case EGRU -> egruBackward(p, s, t);
         }
+    }
+
+    @Override
+    public void supportProduct(float[] wHhT, TrainingState s, int t) {
+        int n = s.hidden, w = s.width, base = t * s.batch * w;
+        java.util.Arrays.fill(s.dh, 0, s.batch * n, 0f);
+        for (int i = 0; i < s.supportUnitCount; i++) {
+            int j = s.supportUnits[i];
+            for (int b = 0; b < s.batch; b++) {
+                if (s.needed[b * n + j]) {
+                    s.dh[b * n + j] = dot(wHhT, j * w, s.dGh, base + b * w, w);
+                }
+            }
+        }
+    }
+
+    // a[ai .. ai+n-1] . x[xi .. xi+n-1], two vector accumulators, scalar tail
+    private static float dot(float[] a, int ai, float[] x, int xi, int n) {
+        int step = S.length(), end2 = n - n % (2 * step), end = S.loopBound(n);
+        FloatVector s0 = ZERO, s1 = ZERO;
+        for (int k = 0; k < end2; k += 2 * step) {
+            s0 = load(a, ai + k).fma(load(x, xi + k), s0);
+            s1 = load(a, ai + k + step).fma(load(x, xi + k + step), s1);
+        }
+        for (int k = end2; k < end; k += step) {
+            s0 = load(a, ai + k).fma(load(x, xi + k), s0);
+        }
+        return ScalarTrainingGates.dot(a, ai, x, xi, end, n, s0.add(s1).reduceLanes(VectorOperators.ADD));
     }
 
     // ---- forward ----
@@ -190,6 +218,42 @@ final class VectorTrainingGates implements TrainingGates {
     private static void sum(float[] gi, int g, float[] gh, int q, float[] bias, int k, float[] act, int a, int end) {
         for (int j = 0; j < end; j += S.length()) {
             load(gi, g + j).add(load(gh, q + j)).add(load(bias, k + j)).intoArray(act, a + j);
+        }
+    }
+
+    // EGRU: r, z into act, then g and gh_n + b_hn, then c_pre, the firing and the new y, c
+    private static void egruForward(GateParameters p, TrainingState s, int t) {
+        int n = p.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * 5 * n, hp = r * n, hn = (r + s.batch) * n;
+            for (int block = 0; block < 2; block++) {
+                activate(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end, false);
+            }
+            egruCandidate(p, s, n, end, g, q, a);
+            egruFire(p, s, n, end, a, hp, hn);
+            ScalarTrainingGates.egruForward(p, s, t, b, end);
+        }
+    }
+
+    // g = tanh(gi_n + b_in + r (gh_n + b_hn)) into act, beside gh_n + b_hn
+    private static void egruCandidate(GateParameters p, TrainingState s, int n, int end, int g, int q, int a) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector ghn = load(s.gh, q + 2 * n + j).add(load(p.bias, 3 * n + j));
+            tanh(load(s.gi, g + 2 * n + j).add(load(p.bias, 2 * n + j)).add(load(s.act, a + j).mul(ghn))).intoArray(s.act, a + 2 * n + j);
+            ghn.intoArray(s.act, a + 3 * n + j);
+        }
+    }
+
+    // c_pre = g + z (c - g) ; fires = !(c_pre <= theta) ; y' = fires ? c_pre : 0 ; c' = c_pre - (fires ? theta : 0)
+    private static void egruFire(GateParameters p, TrainingState s, int n, int end, int a, int hp, int hn) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector cand = load(s.act, a + 2 * n + j);
+            FloatVector cPre = cand.add(load(s.act, a + n + j).mul(load(s.cs, hp + j).sub(cand)));
+            FloatVector theta = load(p.theta, j);
+            VectorMask<Float> fires = cPre.compare(VectorOperators.LE, theta).not();
+            cPre.intoArray(s.act, a + 4 * n + j);
+            ZERO.blend(cPre, fires).intoArray(s.hs, hn + j);
+            cPre.sub(ZERO.blend(theta, fires)).intoArray(s.cs, hn + j);
         }
     }
 
@@ -352,6 +416,49 @@ final class VectorTrainingGates implements TrainingGates {
             store2(dAI, s, g + j);
             store2(dAF, s, g + n + j);
             store2(ZERO.blend(dGv, inside(ag)), s, g + 2 * n + j);
+        }
+    }
+
+    // EGRU (equations at ScalarTrainingGates.egruBackward): the firing side, then the gate side
+    private static void egruBackward(GateParameters p, TrainingState s, int t) {
+        int n = p.hidden, end = S.loopBound(n);
+        FloatVector gamma = FloatVector.broadcast(S, p.gamma), slope = FloatVector.broadcast(S, p.slope);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * 5 * n, hp = r * n;
+            egruFireBackward(p, s, n, end, g, d, a, r * n, gamma, slope);
+            egruGateBackward(s, n, end, g, d, a, hp);
+            ScalarTrainingGates.egruBackward(p, s, t, b, end);
+        }
+    }
+
+    // v = c_pre - theta, psi = gamma max(0, 1 - s|v|): dV = (dy c_pre - dc theta) psi ; dC_pre = dy o + dc + dV
+    // (parked in dGI_n for egruGateBackward) ; dtheta row = -dc o - dV
+    private static void egruFireBackward(GateParameters p, TrainingState s, int n, int end, int g, int d, int a, int row,
+                                         FloatVector gamma, FloatVector slope) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector cPre = load(s.act, a + 4 * n + j), theta = load(p.theta, j);
+            FloatVector dy = load(s.dh, d + j), dc = load(s.dc, d + j);
+            VectorMask<Float> fires = cPre.compare(VectorOperators.LE, theta).not();
+            FloatVector psi = gamma.mul(ONE.sub(slope.mul(cPre.sub(theta).abs())).max(ZERO));
+            FloatVector dV = dy.mul(cPre).sub(dc.mul(theta)).mul(psi);
+            ZERO.blend(dy, fires).add(dc).add(dV).intoArray(s.dGi, g + 2 * n + j);
+            ZERO.blend(dc, fires).neg().sub(dV).intoArray(s.dThetaRows, row + j);
+        }
+    }
+
+    // dc = dC_pre z ; dA_n = dC_pre (1-z)(1-g^2) ; dA_r = dA_n gh_n r(1-r) ; dA_z = dC_pre (c - g) z(1-z)
+    private static void egruGateBackward(TrainingState s, int n, int end, int g, int d, int a, int hp) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector rr = load(s.act, a + j), z = load(s.act, a + n + j), cand = load(s.act, a + 2 * n + j);
+            FloatVector dCPre = load(s.dGi, g + 2 * n + j);
+            FloatVector dAN = dCPre.sub(dCPre.mul(z)).mul(ONE.sub(cand.mul(cand)));
+            FloatVector dAR = dAN.mul(load(s.act, a + 3 * n + j)).mul(rr.sub(rr.mul(rr)));
+            FloatVector dAZ = dCPre.mul(load(s.cs, hp + j).sub(cand)).mul(z.sub(z.mul(z)));
+            dCPre.mul(z).intoArray(s.dc, d + j);
+            store2(dAR, s, g + j);
+            store2(dAZ, s, g + n + j);
+            dAN.intoArray(s.dGi, g + 2 * n + j);
+            dAN.mul(rr).intoArray(s.dGh, g + 2 * n + j);
         }
     }
 
