@@ -40,6 +40,25 @@ final class ScalarTrainingGates implements TrainingGates {
         }
     }
 
+    @Override
+    public void sparseWeightGradient(TrainingState s) {
+        int n = s.hidden, w = s.width;
+        for (int j = 0; j < n; j++) {
+            java.util.Arrays.fill(s.dWHhT, j * w, (j + 1) * w, 0f);
+            for (int p = s.yStart[j]; p < s.yStart[j + 1]; p++) {
+                int r = s.yRows[p];
+                axpy(s.hs[r * n + j], s.dGh, r * w, s.dWHhT, j * w, 0, w);
+            }
+        }
+    }
+
+    /** {@code y[yi + k] += a * x[xi + k]} over {@code k = from .. n-1}. */
+    static void axpy(float a, float[] x, int xi, float[] y, int yi, int from, int n) {
+        for (int k = from; k < n; k++) {
+            y[yi + k] += a * x[xi + k];
+        }
+    }
+
     /** {@code sum + a[ai + k] * x[xi + k]} over {@code k = from .. n-1}. */
     static float dot(float[] a, int ai, float[] x, int xi, int from, int n, float sum) {
         for (int k = from; k < n; k++) {

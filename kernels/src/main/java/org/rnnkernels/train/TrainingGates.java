@@ -56,6 +56,14 @@ interface TrainingGates {
      */
     void supportProduct(float[] wHhT, TrainingState s, int t);
 
+    /**
+     * EGRU's recurrent weight gradient from the sparse outputs, transposed: for every unit {@code j},
+     * {@code s.dWHhT[j*G*H ..] = sum over the rows r listed for j} ({@code s.yRows[s.yStart[j] .. s.yStart[j+1]-1]},
+     * the rows of {@code Hprev} where {@code y_j != 0}) {@code of y[r, j] * dGH[r, :]}, overwritten. The
+     * cost is proportional to the nonzeros of {@code y}, where the dense {@code dGH^T Y} is not.
+     */
+    void sparseWeightGradient(TrainingState s);
+
     /** {@code K}: blocks of {@code H} floats a row of the cache holds. */
     static int cacheBlocks(CellType type) {
         return switch (type) {

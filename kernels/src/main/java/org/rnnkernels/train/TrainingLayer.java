@@ -50,8 +50,12 @@ import org.rnnkernels.blas.Blases;
  * pseudo-derivative is 0 passes no gradient to its {@code y}, so the per-step state gradient
  * {@code dy_t = dGH_t W_hh} is computed only on the columns of {@code W_hh} of the units that need it
  * ({@link TrainingGates#supportProduct}, dot products with rows of {@code W_hh^T}; the dense product when
- * more than {@value #SPARSE_BELOW} of a step's units need it, and at the first step, whose
+ * {@value #SPARSE_BELOW} (one sample) or {@value #SPARSE_BELOW_BATCHED} (several) or more of a step's
+ * (sample, unit) pairs need it, and at the first step, whose
  * {@code dL/dy_0} is returned whole). The measured support is {@link TrainingState#lastBackwardSupport()}.
+ * Likewise {@code dW_hh = dGH^T Y} with {@code Y} the sparse outputs: while fewer than
+ * {@value #SPARSE_WEIGHTS_BELOW} of {@code Y} is nonzero it is summed over the nonzeros only
+ * ({@link TrainingGates#sparseWeightGradient}), above that by the BLAS sgemm.
  * The thresholds are a parameter ({@code egru_theta}); {@link #parametersChanged()} raises any below
  * {@link #MIN_THRESHOLD} to it, since the cell needs {@code theta > 0}.
  *
@@ -85,8 +89,16 @@ public final class TrainingLayer {
      */
     public static final float MIN_THRESHOLD = 1e-3f;
     // EGRU: the support product is used while fewer than this fraction of a step's (sample, unit) pairs
-    // need dL/dy; above, the dense product is as cheap (it reads W_hh once for all samples).
-    static final double SPARSE_BELOW = 0.5;
+    // need dL/dy; above, the dense product is cheaper. One sample: the dense product is bound by reading
+    // W_hh, which the support product reads only in part. Several: the dense panel product uses each load of
+    // W_hh for every sample, the support product for up to four. Measured (H = 1024, T = 100, noisy shared
+    // machine): B = 1 wins at 44% support (103 vs 150 ms); B = 16 wins at 12% (724 vs 961 ms), loses at 44%
+    // (1073 vs 702 ms).
+    static final double SPARSE_BELOW = 0.7;
+    static final double SPARSE_BELOW_BATCHED = 0.25;
+    // EGRU: dW_hh from the nonzeros of y while fewer than this fraction of Hprev is nonzero (activity); above,
+    // the BLAS sgemm dGH^T Y, which runs several times faster per multiply-add, is quicker.
+    static final double SPARSE_WEIGHTS_BELOW = 0.15;
 
     private final CellType type;
     private final int inputSize;
@@ -118,6 +130,8 @@ public final class TrainingLayer {
     private final float gamma;
     private final float slope;
     private final double sparseBelow;
+    private final double sparseBelowBatched;
+    private final double sparseWeightsBelow;
     private float[] wHhTransposed;
     // Restricted only (else null): the live pool and bias pool; wIh, wHh, bIh, bHh are their expansion
     private final float[] pool;
@@ -128,7 +142,8 @@ public final class TrainingLayer {
     private final int poolRows;
     private final int poolColumns;
 
-    private TrainingLayer(RecurrentLayer layer, Blas blas, float gamma, float slope, double sparseBelow) {
+    private TrainingLayer(RecurrentLayer layer, Blas blas, float gamma, float slope, double sparseBelow,
+                          double sparseBelowBatched, double sparseWeightsBelow) {
         this.type = layer.cellType();
         this.inputSize = layer.inputSize();
         this.hiddenSize = layer.hiddenSize();
@@ -150,6 +165,8 @@ public final class TrainingLayer {
         this.gamma = gamma;
         this.slope = slope;
         this.sparseBelow = sparseBelow;
+        this.sparseBelowBatched = sparseBelowBatched;
+        this.sparseWeightsBelow = sparseWeightsBelow;
         RestrictedWeights restricted = layer.restrictedWeights();
         this.pool = restricted == null ? null : restricted.pool();
         this.biasPool = restricted == null ? null : restricted.biasPool();
@@ -279,7 +296,7 @@ public final class TrainingLayer {
      * closed). An EGRU gets the default pseudo-derivative ({@link #DEFAULT_GAMMA}, {@link #DEFAULT_S}).
      */
     public static TrainingLayer of(RecurrentLayer layer, Blas blas) {
-        return create(layer, DEFAULT_GAMMA, DEFAULT_S, blas, SPARSE_BELOW, false);
+        return create(layer, DEFAULT_GAMMA, DEFAULT_S, blas, SPARSE_BELOW, SPARSE_BELOW_BATCHED, SPARSE_WEIGHTS_BELOW, false);
     }
 
     /** {@link #of(RecurrentLayer, double, double, Blas)} with the default BLAS. */
@@ -294,12 +311,13 @@ public final class TrainingLayer {
      * support is {@code |v| < 1/s}). Throws IllegalArgumentException for other cells, which have no Heaviside.
      */
     public static TrainingLayer of(RecurrentLayer layer, double gamma, double s, Blas blas) {
-        return create(layer, gamma, s, blas, SPARSE_BELOW, true);
+        return create(layer, gamma, s, blas, SPARSE_BELOW, SPARSE_BELOW_BATCHED, SPARSE_WEIGHTS_BELOW, true);
     }
 
-    // sparseBelow: package-private for tests, which force the support product (1) or the dense one (0).
+    // sparseBelow, sparseWeightsBelow: package-private for tests, which force the sparse products (2) or the
+    // dense ones (0).
     static TrainingLayer create(RecurrentLayer layer, double gamma, double s, Blas blas, double sparseBelow,
-                                boolean pseudoDerivativeGiven) {
+                                double sparseBelowBatched, double sparseWeightsBelow, boolean pseudoDerivativeGiven) {
         if (layer == null) {
             throw new IllegalArgumentException("layer is null");
         }
@@ -315,7 +333,7 @@ public final class TrainingLayer {
         if (!(s > 0) || !Float.isFinite((float) s) || (float) s == 0f) {
             throw new IllegalArgumentException("s = " + s + ", expected finite and > 0");
         }
-        return new TrainingLayer(layer, blas, (float) gamma, (float) s, sparseBelow);
+        return new TrainingLayer(layer, blas, (float) gamma, (float) s, sparseBelow, sparseBelowBatched, sparseWeightsBelow);
     }
 
     /** A zero state for {@code batch} streams, with its workspace (grown on use). */
@@ -423,6 +441,7 @@ public final class TrainingLayer {
         }
         boolean egru = theta != null;
         long neededPairs = egru ? scanSupport(state, steps - 1) : 0;
+        double sparseUpTo = (batch == 1 ? sparseBelow : sparseBelowBatched) * bh;
         for (int t = steps - 1; t >= 0; t--) {
             if (dOutputs != null) {
                 addInto(dOutputs, t * bh, state.dh, bh);     // dL/dh_{t+1}: through the output and the later steps
@@ -432,7 +451,7 @@ public final class TrainingLayer {
                 // dL/dy_t is needed only where step t-1's unit fired or has a nonzero pseudo-derivative
                 int needed = scanSupport(state, t - 1);
                 neededPairs += needed;
-                if (needed < sparseBelow * bh) {
+                if (needed < sparseUpTo) {
                     gates.supportProduct(wHhTransposed, state, t);
                     continue;
                 }
@@ -520,8 +539,13 @@ public final class TrainingLayer {
         // for EGRU the sparse y, whose zeros the BLAS product does not skip)
         blas.sgemm(Transpose.YES, Transpose.NO, width, inputSize, rows, 1f, s.dGiSegment, 0, width,
                 s.xSegment, 0, inputSize, beta, restricted ? g.callWIhSegment : g.dWIhSegment, 0, inputSize);
-        blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, 1f, s.dGhSegment, 0, width,
-                s.hsSegment, 0, hiddenSize, beta, restricted ? g.callWHhSegment : g.dWHhSegment, 0, hiddenSize);
+        if (theta != null && listNonzeros(s, rows) < sparseWeightsBelow * rows * hiddenSize) {
+            gates.sparseWeightGradient(s);
+            addTransposed(s.dWHhT, hiddenSize, width, g.dWHh);
+        } else {
+            blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, 1f, s.dGhSegment, 0, width,
+                    s.hsSegment, 0, hiddenSize, beta, restricted ? g.callWHhSegment : g.dWHhSegment, 0, hiddenSize);
+        }
         if (!type.multiplicative()) {
             // db_ih += dGI^T 1 ; db_hh += dGH^T 1
             blas.sgemv(Transpose.YES, rows, width, 1f, s.dGiSegment, 0, width, s.onesSegment, 0, beta,
@@ -550,6 +574,58 @@ public final class TrainingLayer {
         int uOffset = (cacheBlocks - type.gates()) * hiddenSize;
         for (int r = 0; r < rows; r++) {
             miSums(s.dPre, s.gi, r * width, s.act, r * s.cacheWidth + uOffset, g.dAlpha, g.dBeta1, g.dBeta2, width);
+        }
+    }
+
+    /**
+     * EGRU: lists the nonzeros of {@code Hprev} (rows {@code 0 .. rows-1} of {@code hs}: {@code y_0 .. y_{T-1}})
+     * by unit into {@code s.yStart, s.yRows}; returns how many there are.
+     */
+    private static int listNonzeros(TrainingState s, int rows) {
+        int n = s.hidden;
+        if (s.yStart == null) {
+            s.yStart = new int[n + 1];
+        }
+        int[] start = s.yStart;
+        java.util.Arrays.fill(start, 0);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                start[j + 1] += s.hs[r * n + j] != 0f ? 1 : 0;
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            start[j + 1] += start[j];
+        }
+        int nonzeros = start[n];
+        if (s.yRows.length < nonzeros) {
+            s.yRows = new int[nonzeros];
+        }
+        if (s.dWHhT == null) {
+            s.dWHhT = new float[n * s.width];
+        }
+        int[] next = s.supportUnits;   // free during the weight gradients: the fill position of each unit
+        System.arraycopy(start, 0, next, 0, n);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                if (s.hs[r * n + j] != 0f) {
+                    s.yRows[next[j]++] = r;
+                }
+            }
+        }
+        return nonzeros;
+    }
+
+    // w[k][j] += t[j][k] for t [rows][cols]: in 32 x 32 blocks, so that both sides stay in L1
+    private static void addTransposed(float[] t, int rows, int cols, float[] w) {
+        for (int j0 = 0; j0 < rows; j0 += 32) {
+            for (int k0 = 0; k0 < cols; k0 += 32) {
+                int j1 = Math.min(rows, j0 + 32), k1 = Math.min(cols, k0 + 32);
+                for (int k = k0; k < k1; k++) {
+                    for (int j = j0; j < j1; j++) {
+                        w[k * rows + j] += t[j * cols + k];
+                    }
+                }
+            }
         }
     }
 

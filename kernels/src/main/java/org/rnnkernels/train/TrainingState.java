@@ -25,7 +25,9 @@ import org.rnnkernels.CellType;
  * [T*B][H]}, each row's {@code dL/dtheta} term, and the support of the step whose {@code dL/dy} the
  * backward is computing: the units that fired or whose pseudo-derivative is nonzero).
  *
- * <p>EGRU: {@code h} is the sparse output {@code y} (the recurrent input) and {@code c} the internal state.
+ * <p>EGRU: {@code h} is the sparse output {@code y} (the recurrent input) and {@code c} the internal state;
+ * the sparse {@code dW_hh} keeps the nonzeros of {@code y} listed by unit and a {@code [H][G*H]} scratch
+ * ({@code dWHhT}), made on first use.
  *
  * <p>The state carries across calls like a {@code LayerState}: a forward starts from {@code h}
  * ({@code c}) and leaves the final state there, so consecutive chunks of a stream are truncated BPTT
@@ -71,6 +73,12 @@ public final class TrainingState {
     // the batch, supportUnits[0 .. supportUnitCount-1], ascending
     final boolean[] needed;
     final int[] supportUnits;
+    final int[] supportSamples;          // scratch: the samples that need one unit
+    // EGRU: the nonzeros of Hprev = y_0 .. y_{T-1} by unit (rows of unit j: yRows[yStart[j] .. yStart[j+1]-1]),
+    // and dW_hh^T [H][G*H] of one call; made on first use, grown to the largest seen
+    int[] yStart;
+    int[] yRows = new int[0];
+    float[] dWHhT;
     int supportUnitCount;
     // EGRU: what the last backward measured (NaN before any)
     double lastBackwardSupport = Double.NaN;
@@ -97,6 +105,7 @@ public final class TrainingState {
         boolean egru = type.eventBased();
         this.needed = egru ? new boolean[batch * hidden] : null;
         this.supportUnits = egru ? new int[hidden] : null;
+        this.supportSamples = egru ? new int[batch] : null;
         reserve(1);
     }
 

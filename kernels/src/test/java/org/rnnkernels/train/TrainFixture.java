@@ -108,9 +108,15 @@ final class TrainFixture {
         return pool != null;
     }
 
-    /** The training layer of {@code layer} with this fixture's pseudo-derivative (EGRU) and the given product choice. */
+    /**
+     * The training layer of {@code layer} with this fixture's pseudo-derivative (EGRU) and the given choice of
+     * EGRU's sparse products: {@code TrainingLayer.SPARSE_BELOW} the defaults, 2 always sparse, 0 always dense.
+     */
     TrainingLayer training(RecurrentLayer layer, double sparseBelow) {
-        return TrainingLayer.create(layer, gamma, slope, org.rnnkernels.blas.Blases.get(), sparseBelow, type.eventBased());
+        boolean defaults = sparseBelow == TrainingLayer.SPARSE_BELOW;
+        return TrainingLayer.create(layer, gamma, slope, org.rnnkernels.blas.Blases.get(), sparseBelow,
+                defaults ? TrainingLayer.SPARSE_BELOW_BATCHED : sparseBelow,
+                defaults ? TrainingLayer.SPARSE_WEIGHTS_BELOW : sparseBelow, type.eventBased());
     }
 
     TrainingLayer training(RecurrentLayer layer) {

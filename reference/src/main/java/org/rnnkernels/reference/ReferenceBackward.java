@@ -251,8 +251,18 @@ public final class ReferenceBackward {
         if (fired != null && type != RefCellType.EGRU) {
             throw new IllegalArgumentException("fired decisions are for EGRU only, not " + type);
         }
-        if (fired != null && (fired.length != T || fired[0].length != B || fired[0][0].length != H)) {
-            throw new IllegalArgumentException("fired must be [" + T + "][" + B + "][" + H + "]");
+        if (fired != null) {
+            if (fired.length != T) throw new IllegalArgumentException("fired must be [" + T + "][" + B + "][" + H + "]");
+            for (int t = 0; t < T; t++) {
+                if (fired[t] == null || fired[t].length != B) {
+                    throw new IllegalArgumentException("fired[" + t + "] must have " + B + " rows of " + H);
+                }
+                for (int b = 0; b < B; b++) {
+                    if (fired[t][b] == null || fired[t][b].length != H) {
+                        throw new IllegalArgumentException("fired[" + t + "][" + b + "] must have length " + H);
+                    }
+                }
+            }
         }
         boolean[][][] adopted = fired == null ? null : new boolean[T][B][H];
         int adoptedCount = 0;
