@@ -45,8 +45,10 @@ import org.rnnkernels.blas.Blases;
  * {@code gamma * max(0, 1 - s|c_pre - theta|)} ({@link #of(RecurrentLayer, double, double)}; defaults
  * {@value #DEFAULT_GAMMA}, {@value #DEFAULT_S}), as {@code ReferenceBackward}. The training forward uses the
  * dense recurrent product of the other cells (the packed panel product or BLAS), not the inference
- * forward's sparse column product: training time is dominated by the backward, and this keeps one forward
- * path for every cell. The backward is where the sparsity pays: a unit that did not fire and whose
+ * forward's sparse column product, which is package-private to {@code org.rnnkernels}: one forward path for
+ * every cell, and no change to the inference classes. (At low activity that costs: measured at H = 1024,
+ * T = 100, B = 16, 3.6% activity, the dense training forward took about as long as the sparse backward.)
+ * The backward exploits the sparsity: a unit that did not fire and whose
  * pseudo-derivative is 0 passes no gradient to its {@code y}, so the per-step state gradient
  * {@code dy_t = dGH_t W_hh} is computed only on the columns of {@code W_hh} of the units that need it
  * ({@link TrainingGates#supportProduct}, dot products with rows of {@code W_hh^T}; the dense product when
@@ -55,7 +57,10 @@ import org.rnnkernels.blas.Blases;
  * {@code dL/dy_0} is returned whole). The measured support is {@link TrainingState#lastBackwardSupport()}.
  * Likewise {@code dW_hh = dGH^T Y} with {@code Y} the sparse outputs: while fewer than
  * {@value #SPARSE_WEIGHTS_BELOW} of {@code Y} is nonzero it is summed over the nonzeros only
- * ({@link TrainingGates#sparseWeightGradient}), above that by the BLAS sgemm.
+ * ({@link TrainingGates#sparseWeightGradient}), above that by the BLAS sgemm. Note that the default
+ * pseudo-derivative's support {@code |c_pre - theta| < 1} holds for nearly every unit ({@code |c_pre| < 1},
+ * thresholds well below 1), so its backward support is near 100%: a sparse backward needs a narrower one
+ * (larger {@code s}) or {@code gamma = 0}.
  * The thresholds are a parameter ({@code egru_theta}); {@link #parametersChanged()} raises any below
  * {@link #MIN_THRESHOLD} to it, since the cell needs {@code theta > 0}.
  *
