@@ -6,7 +6,8 @@ import org.rnnkernels.CellType;
  * What the gate passes read beside the products: the biases, packed as the inference gate pass packs
  * them ({@code b_ih + b_hh} per row, except GRU-like cells' block {@code n}, whose two biases stay apart:
  * {@code [b_r, b_z, b_ih_n, b_hh_n]}, {@code 4H} floats), and the MI vectors {@code alpha, beta1, beta2}
- * ({@code [G*H]} each, null for the other cells). Immutable.
+ * ({@code [G*H]} each, null for the other cells), and EGRU's thresholds {@code theta [H]} with its
+ * pseudo-derivative {@code gamma * max(0, 1 - s|v|)} (null and 0 for the other cells). Immutable.
  */
 final class GateParameters {
     final CellType type;
@@ -15,9 +16,20 @@ final class GateParameters {
     final float[] alpha;
     final float[] beta1;
     final float[] beta2;
+    final float[] theta;
+    final float gamma;
+    final float slope;
 
     GateParameters(CellType type, int hidden, float[] bIh, float[] bHh, float[] alpha, float[] beta1, float[] beta2) {
+        this(type, hidden, bIh, bHh, alpha, beta1, beta2, null, 0f, 0f);
+    }
+
+    GateParameters(CellType type, int hidden, float[] bIh, float[] bHh, float[] alpha, float[] beta1, float[] beta2,
+                   float[] theta, float gamma, float slope) {
         this.type = type;
+        this.theta = theta;
+        this.gamma = gamma;
+        this.slope = slope;
         this.hidden = hidden;
         this.alpha = alpha;
         this.beta1 = beta1;
@@ -37,6 +49,6 @@ final class GateParameters {
 
     /** GRU-like cells: block {@code n} takes {@code gh_n + b_hn} on its own. */
     static boolean resetsCandidate(CellType type) {
-        return type == CellType.GRU || type == CellType.RAG_GRU || type == CellType.MI_GRU;
+        return type == CellType.GRU || type == CellType.RAG_GRU || type == CellType.MI_GRU || type == CellType.EGRU;
     }
 }

@@ -26,6 +26,47 @@ final class ScalarTrainingGates implements TrainingGates {
         }
     }
 
+    @Override
+    public void supportProduct(float[] wHhT, TrainingState s, int t) {
+        int n = s.hidden, w = s.width, base = t * s.batch * w;
+        java.util.Arrays.fill(s.dh, 0, s.batch * n, 0f);
+        for (int i = 0; i < s.supportUnitCount; i++) {
+            int j = s.supportUnits[i];
+            for (int b = 0; b < s.batch; b++) {
+                if (s.needed[b * n + j]) {
+                    s.dh[b * n + j] = dot(wHhT, j * w, s.dGh, base + b * w, 0, w, 0f);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void sparseWeightGradient(TrainingState s) {
+        int n = s.hidden, w = s.width;
+        for (int j = 0; j < n; j++) {
+            java.util.Arrays.fill(s.dWHhT, j * w, (j + 1) * w, 0f);
+            for (int p = s.yStart[j]; p < s.yStart[j + 1]; p++) {
+                int r = s.yRows[p];
+                axpy(s.hs[r * n + j], s.dGh, r * w, s.dWHhT, j * w, 0, w);
+            }
+        }
+    }
+
+    /** {@code y[yi + k] += a * x[xi + k]} over {@code k = from .. n-1}. */
+    static void axpy(float a, float[] x, int xi, float[] y, int yi, int from, int n) {
+        for (int k = from; k < n; k++) {
+            y[yi + k] += a * x[xi + k];
+        }
+    }
+
+    /** {@code sum + a[ai + k] * x[xi + k]} over {@code k = from .. n-1}. */
+    static float dot(float[] a, int ai, float[] x, int xi, int from, int n, float sum) {
+        for (int k = from; k < n; k++) {
+            sum += a[ai + k] * x[xi + k];
+        }
+        return sum;
+    }
+
     static void forwardRow(GateParameters p, TrainingState s, int t, int b, int from) {
         switch (p.type) {
             case RNN_TANH, RNN_RELU -> rnnForward(p, s, t, b, from);
@@ -35,7 +76,7 @@ final class ScalarTrainingGates implements TrainingGates {
             case MI_GRU -> miGruForward(p, s, t, b, from);
             case RAG_GRU, RAG_MINIMAL -> ragGruForward(p, s, t, b, from);
             case RAG_LSTM -> ragLstmForward(p, s, t, b, from);
-            case EGRU -> throw new IllegalStateException("EGRU is refused by TrainingLayer");
+            case EGRU -> egruForward(p, s, t, b, from);
         }
     }
 
@@ -48,7 +89,7 @@ final class ScalarTrainingGates implements TrainingGates {
             case MI_GRU -> miGruBackward(p, s, t, b, from);
             case RAG_GRU, RAG_MINIMAL -> ragGruBackward(p, s, t, b, from);
             case RAG_LSTM -> ragLstmBackward(p, s, t, b, from);
-            case EGRU -> throw new IllegalStateException("EGRU is refused by TrainingLayer");
+            case EGRU -> egruBackward(p, s, t, b, from);
         }
     }
 
@@ -194,6 +235,29 @@ final class ScalarTrainingGates implements TrainingGates {
             s.act[a + 2 * n + j] = ag;
             s.act[a + 3 * n + j] = ao;
             s.act[a + 4 * n + j] = pc;
+        }
+    }
+
+    // EGRU: r, z = sigm(gi + gh + b) ; g = tanh(gi_n + b_in + r (gh_n + b_hn)) ; c_pre = g + z (c - g) ;
+    // o = Hv(c_pre - theta) ; y' = o c_pre ; c' = c_pre - o theta (as the inference pass: fires = !(c_pre <= theta),
+    // so that a NaN reaches y)
+    static void egruForward(GateParameters p, TrainingState s, int t, int b, int from) {
+        int n = p.hidden, w = 3 * n, r = t * s.batch + b, g = r * w, q = b * w, a = r * 5 * n;
+        int hp = r * n, hn = (r + s.batch) * n;
+        for (int j = from; j < n; j++) {
+            float rr = sigm(s.gi[g + j] + s.gh[q + j] + p.bias[j]);
+            float z = sigm(s.gi[g + n + j] + s.gh[q + n + j] + p.bias[n + j]);
+            float ghn = s.gh[q + 2 * n + j] + p.bias[3 * n + j];
+            float cand = tanh(s.gi[g + 2 * n + j] + p.bias[2 * n + j] + rr * ghn);
+            float cPre = cand + z * (s.cs[hp + j] - cand);
+            boolean fires = !(cPre <= p.theta[j]);
+            s.hs[hn + j] = fires ? cPre : 0f;
+            s.cs[hn + j] = fires ? cPre - p.theta[j] : cPre;
+            s.act[a + j] = rr;
+            s.act[a + n + j] = z;
+            s.act[a + 2 * n + j] = cand;
+            s.act[a + 3 * n + j] = ghn;
+            s.act[a + 4 * n + j] = cPre;
         }
     }
 
@@ -353,6 +417,42 @@ final class ScalarTrainingGates implements TrainingGates {
             s.dGi[g + 2 * n + j] = s.dGh[g + 2 * n + j] = dAG;
             s.dGi[g + 3 * n + j] = s.dGh[g + 3 * n + j] = dAO;
         }
+    }
+
+    // EGRU, dy = dL/dy', dc = dL/dc', v = c_pre - theta, psi = gamma max(0, 1 - s|v|) (the pseudo-derivative of o):
+    // dV = (dy c_pre - dc theta) psi ; dC_pre = dy o + dc + dV ; dtheta = -dc o - dV ; dc = dC_pre z ;
+    // dA_n = dC_pre (1-z)(1-g^2) ; dA_r = dA_n gh_n r(1-r) ; dA_z = dC_pre (c - g) z(1-z)
+    static void egruBackward(GateParameters p, TrainingState s, int t, int b, int from) {
+        int n = p.hidden, w = 3 * n, r = t * s.batch + b, g = r * w, d = b * n, a = r * 5 * n, hp = r * n;
+        for (int j = from; j < n; j++) {
+            float cPre = s.act[a + 4 * n + j], theta = p.theta[j];
+            float dy = s.dh[d + j], dc = s.dc[d + j];
+            boolean fires = !(cPre <= theta);
+            float psi = p.gamma * Math.max(0f, 1f - p.slope * Math.abs(cPre - theta));
+            float dV = (dy * cPre - dc * theta) * psi;
+            float dCPre = (fires ? dy : 0f) + dc + dV;
+            s.dThetaRows[r * n + j] = -(fires ? dc : 0f) - dV;
+            float rr = s.act[a + j], z = s.act[a + n + j], cand = s.act[a + 2 * n + j], ghn = s.act[a + 3 * n + j];
+            float dAN = (dCPre - dCPre * z) * (1f - cand * cand);
+            float dAR = dAN * ghn * (rr - rr * rr);
+            float dAZ = dCPre * (s.cs[hp + j] - cand) * (z - z * z);
+            s.dc[d + j] = dCPre * z;
+            s.dGi[g + j] = s.dGh[g + j] = dAR;
+            s.dGi[g + n + j] = s.dGh[g + n + j] = dAZ;
+            s.dGi[g + 2 * n + j] = dAN;
+            s.dGh[g + 2 * n + j] = dAN * rr;
+        }
+    }
+
+    // Whether the backward needs dL/dy of a unit with this c_pre: it fired (y = c_pre), or its pseudo-derivative
+    // is nonzero (the same float expression as egruBackward's psi, so the two cannot disagree).
+    static boolean needed(float cPre, float theta, float gamma, float slope) {
+        return !(cPre <= theta) || pseudoDerivativeNonzero(cPre, theta, gamma, slope);
+    }
+
+    // gamma max(0, 1 - s|c_pre - theta|) != 0
+    static boolean pseudoDerivativeNonzero(float cPre, float theta, float gamma, float slope) {
+        return gamma > 0f && 1f - slope * Math.abs(cPre - theta) > 0f;
     }
 
     // ---- elementwise functions ----

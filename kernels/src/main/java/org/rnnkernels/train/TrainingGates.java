@@ -28,7 +28,10 @@ import org.rnnkernels.simd.Simd;
  *   RAG_GRU             a_r, a_z, gh_n + b_hn, p_n, p_h
  *   RAG_MINIMAL         a_z, p_n, p_h
  *   RAG_LSTM            a_i, a_f, a_g, a_o, p_c
+ *   EGRU                r, z, g, gh_n + b_hn, c_pre
  * </pre>
+ * (EGRU's {@code hs} holds the sparse outputs {@code y}, its recurrent input, and {@code cs} the internal
+ * state {@code c}; its backward also writes each row's {@code dL/dtheta} term into {@code dThetaRows}.)
  * with {@code p_n}, {@code p_h}, {@code p_c} the arguments of the {@code hardtanh}s of CELLS.md (RAG keeps
  * pre-activations, not activations: its derivatives are indicators of where they lie against the kinks,
  * {@code relu} and {@code hardtanh} themselves are one max or min away). Kinks take the subgradient 0, as
@@ -44,6 +47,23 @@ interface TrainingGates {
 
     void backward(GateParameters p, TrainingState s, int t);
 
+    /**
+     * EGRU's state gradient through {@code W_hh} on the backward's support: for every unit {@code j} the
+     * state lists for sample {@code b} ({@code s.needed[b*H + j]}, units listed in {@code s.supportUnits}),
+     * {@code dh[b*H + j] = dGH_t[b, :] . W_hh[:, j]}, a dot product with row {@code j} of
+     * {@code wHhT = W_hh^T [H][G*H]}; {@code dh} is 0 for every other unit. The cost is proportional
+     * to the listed units: the columns of {@code W_hh} outside the support are never read.
+     */
+    void supportProduct(float[] wHhT, TrainingState s, int t);
+
+    /**
+     * EGRU's recurrent weight gradient from the sparse outputs, transposed: for every unit {@code j},
+     * {@code s.dWHhT[j*G*H ..] = sum over the rows r listed for j} ({@code s.yRows[s.yStart[j] .. s.yStart[j+1]-1]},
+     * the rows of {@code Hprev} where {@code y_j != 0}) {@code of y[r, j] * dGH[r, :]}, overwritten. The
+     * cost is proportional to the nonzeros of {@code y}, where the dense {@code dGH^T Y} is not.
+     */
+    void sparseWeightGradient(TrainingState s);
+
     /** {@code K}: blocks of {@code H} floats a row of the cache holds. */
     static int cacheBlocks(CellType type) {
         return switch (type) {
@@ -54,7 +74,7 @@ interface TrainingGates {
             case GRU -> 4;
             case MI_GRU -> 7;
             case RAG_MINIMAL -> 3;
-            case EGRU -> throw new IllegalArgumentException("EGRU backward is not in the kernels yet");
+            case EGRU -> 5;
         };
     }
 

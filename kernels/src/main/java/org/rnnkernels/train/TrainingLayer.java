@@ -7,6 +7,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.PackedMatrix;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
@@ -37,8 +38,38 @@ import org.rnnkernels.blas.Blases;
  * gradient is returned as {@code dInitialH}/{@code dInitialC} and goes no further), and the parameter
  * gradients accumulate in one {@link ParameterGradients}.
  *
- * <p>Supported: RNN_TANH, RNN_RELU, LSTM, GRU, RAG_GRU, RAG_MINIMAL, RAG_LSTM, MI_RNN, MI_LSTM, MI_GRU.
- * EGRU and restricted (weight-shared) layers are refused for now.
+ * <p>Supported: every cell (RNN_TANH, RNN_RELU, LSTM, GRU, RAG_GRU, RAG_MINIMAL, RAG_LSTM, MI_RNN, MI_LSTM,
+ * MI_GRU, EGRU) and the restricted (weight-shared) layers.
+ *
+ * <p>EGRU (CELLS.md): the Heaviside {@code o = Hv(c_pre - theta)} is differentiated with the pseudo-derivative
+ * {@code gamma * max(0, 1 - s|c_pre - theta|)} ({@link #of(RecurrentLayer, double, double)}; defaults
+ * {@value #DEFAULT_GAMMA}, {@value #DEFAULT_S}), as {@code ReferenceBackward}. The training forward uses the
+ * dense recurrent product of the other cells (the packed panel product or BLAS), not the inference
+ * forward's sparse column product, which is package-private to {@code org.rnnkernels}: one forward path for
+ * every cell, and no change to the inference classes. (At low activity that costs: measured at H = 1024,
+ * T = 100, B = 16, 3.6% activity, the dense training forward took about as long as the sparse backward.)
+ * The backward exploits the sparsity: a unit that did not fire and whose
+ * pseudo-derivative is 0 passes no gradient to its {@code y}, so the per-step state gradient
+ * {@code dy_t = dGH_t W_hh} is computed only on the columns of {@code W_hh} of the units that need it
+ * ({@link TrainingGates#supportProduct}, dot products with rows of {@code W_hh^T}; the dense product when
+ * {@value #SPARSE_BELOW} (one sample) or {@value #SPARSE_BELOW_BATCHED} (several) or more of a step's
+ * (sample, unit) pairs need it, and at the first step, whose
+ * {@code dL/dy_0} is returned whole). The measured support is {@link TrainingState#lastBackwardSupport()}.
+ * Likewise {@code dW_hh = dGH^T Y} with {@code Y} the sparse outputs: while fewer than
+ * {@value #SPARSE_WEIGHTS_BELOW} of {@code Y} is nonzero it is summed over the nonzeros only
+ * ({@link TrainingGates#sparseWeightGradient}), above that by the BLAS sgemm. Note that the default
+ * pseudo-derivative's support {@code |c_pre - theta| < 1} holds for nearly every unit ({@code |c_pre| < 1},
+ * thresholds well below 1), so its backward support is near 100%: a sparse backward needs a narrower one
+ * (larger {@code s}) or {@code gamma = 0}.
+ * The thresholds are a parameter ({@code egru_theta}); {@link #parametersChanged()} raises any below
+ * {@link #MIN_THRESHOLD} to it, since the cell needs {@code theta > 0}.
+ *
+ * <p>Restricted layers (CELLS.md "RRNN"): forward and backward run on the dense matrices the pool
+ * expands to (the restricted forward's compact products would save the shared rows' work, but the
+ * backward's products are over {@code G*H} rows either way); after the weight-gradient products of a
+ * call, ONE pass folds the dense gradients into the pool rows they were sliced from, so a shared row
+ * takes the sum over every gate block of both inputs. The parameters are the pool and the bias pool;
+ * {@link #parametersChanged()} expands them again and {@link #toLayer()} exports a restricted layer.
  *
  * <p>Parameters: the layer holds its own copy of the weights, created once by {@link #of}.
  * {@link #parameters(ParameterGradients)} hands out those live arrays, paired with the gradients, to an
@@ -52,6 +83,28 @@ import org.rnnkernels.blas.Blases;
  * wrapping the caller's {@code dInput} array once per backward call).
  */
 public final class TrainingLayer {
+    /** EGRU's default pseudo-derivative height (CELLS.md). */
+    public static final double DEFAULT_GAMMA = 0.7;
+    /** EGRU's default pseudo-derivative slope: its support is {@code |c_pre - theta| < 1/s}. */
+    public static final double DEFAULT_S = 1;
+    /**
+     * The smallest EGRU threshold {@link #parametersChanged()} lets through: an optimiser step may push
+     * {@code theta} to or below 0, where the cell is not defined (every unit would fire at every
+     * {@code c_pre > 0}); such values are raised to this.
+     */
+    public static final float MIN_THRESHOLD = 1e-3f;
+    // EGRU: the support product is used while fewer than this fraction of a step's (sample, unit) pairs
+    // need dL/dy; above, the dense product is cheaper. One sample: the dense product is bound by reading
+    // W_hh, which the support product reads only in part. Several: the dense panel product uses each load of
+    // W_hh for every sample, the support product for up to four. Measured (H = 1024, T = 100, noisy shared
+    // machine): B = 1 wins at 44% support (103 vs 150 ms); B = 16 wins at 12% (724 vs 961 ms), loses at 44%
+    // (1073 vs 702 ms).
+    static final double SPARSE_BELOW = 0.7;
+    static final double SPARSE_BELOW_BATCHED = 0.25;
+    // EGRU: dW_hh from the nonzeros of y while fewer than this fraction of Hprev is nonzero (activity); above,
+    // the BLAS sgemm dGH^T Y, which runs several times faster per multiply-add, is quicker.
+    static final double SPARSE_WEIGHTS_BELOW = 0.15;
+
     private final CellType type;
     private final int inputSize;
     private final int hiddenSize;
@@ -76,8 +129,26 @@ public final class TrainingLayer {
     private final TrainingGates gates;
     private final boolean directPath;
     private final int cacheBlocks;
+    // EGRU only (else null / 0): the live thresholds, the pseudo-derivative, W_hh^T [H][G*H] for the
+    // support product, and the support fraction below which it is used
+    private final float[] theta;
+    private final float gamma;
+    private final float slope;
+    private final double sparseBelow;
+    private final double sparseBelowBatched;
+    private final double sparseWeightsBelow;
+    private float[] wHhTransposed;
+    // Restricted only (else null): the live pool and bias pool; wIh, wHh, bIh, bHh are their expansion
+    private final float[] pool;
+    private final float[] biasPool;
+    private final double rate;
+    private final int sharedRows;
+    private final int privateRows;
+    private final int poolRows;
+    private final int poolColumns;
 
-    private TrainingLayer(RecurrentLayer layer, Blas blas) {
+    private TrainingLayer(RecurrentLayer layer, Blas blas, float gamma, float slope, double sparseBelow,
+                          double sparseBelowBatched, double sparseWeightsBelow) {
         this.type = layer.cellType();
         this.inputSize = layer.inputSize();
         this.hiddenSize = layer.hiddenSize();
@@ -95,18 +166,41 @@ public final class TrainingLayer {
         this.gates = TrainingGates.get();
         this.directPath = TrainingGates.hasDirectPath(type);
         this.cacheBlocks = TrainingGates.cacheBlocks(type);
+        this.theta = layer.thresholds();   // a copy, null but for EGRU
+        this.gamma = gamma;
+        this.slope = slope;
+        this.sparseBelow = sparseBelow;
+        this.sparseBelowBatched = sparseBelowBatched;
+        this.sparseWeightsBelow = sparseWeightsBelow;
+        RestrictedWeights restricted = layer.restrictedWeights();
+        this.pool = restricted == null ? null : restricted.pool();
+        this.biasPool = restricted == null ? null : restricted.biasPool();
+        this.rate = restricted == null ? 0 : restricted.rate();
+        this.sharedRows = restricted == null ? 0 : restricted.sharedRows();
+        this.privateRows = restricted == null ? 0 : restricted.privateRows();
+        this.poolRows = restricted == null ? 0 : restricted.poolRows();
+        this.poolColumns = restricted == null ? 0 : restricted.poolColumns();
         parametersChanged();
     }
 
     /**
      * The live parameters, in PyTorch's names, each paired with its gradient in {@code gradients}:
      * {@code weight_ih, weight_hh}, {@code bias_ih, bias_hh} (absent for a layer built without biases,
-     * whose biases stay zero) and, for the MI cells, {@code mi_alpha, mi_beta1, mi_beta2}. An optimiser
-     * may change the values in place; call {@link #parametersChanged()} after it has.
+     * whose biases stay zero), for the MI cells {@code mi_alpha, mi_beta1, mi_beta2}, for EGRU
+     * {@code egru_theta}. A restricted layer lists its pool instead of the dense matrices: {@code pool}
+     * {@code [d_r][k]} and {@code bias_pool [d_r]} (absent without biases). An optimiser may change the
+     * values in place; call {@link #parametersChanged()} after it has.
      */
     public List<Parameter> parameters(ParameterGradients gradients) {
         checkGradients(gradients);
         List<Parameter> list = new ArrayList<>();
+        if (pool != null) {
+            list.add(new Parameter("pool", pool, gradients.dPool));
+            if (biasPool != null) {
+                list.add(new Parameter("bias_pool", biasPool, gradients.dBiasPool));
+            }
+            return List.copyOf(list);
+        }
         list.add(new Parameter("weight_ih", wIh, gradients.dWIh));
         list.add(new Parameter("weight_hh", wHh, gradients.dWHh));
         if (hasBias) {
@@ -118,20 +212,63 @@ public final class TrainingLayer {
             list.add(new Parameter("mi_beta1", mi.beta1(), gradients.dBeta1));
             list.add(new Parameter("mi_beta2", mi.beta2(), gradients.dBeta2));
         }
+        if (theta != null) {
+            list.add(new Parameter("egru_theta", theta, gradients.dTheta));
+        }
         return List.copyOf(list);
     }
 
     /**
      * Refreshes what is derived from the parameters after they changed in place: repacks {@code W_hh}
      * and {@code W_hh^T} for the panel products (O(G*H*H), small beside a training step's
-     * O(T*B*G*H*H)) and folds the biases again.
+     * O(T*B*G*H*H)) and folds the biases again. A restricted layer first expands its pool into the dense
+     * matrices. EGRU: thresholds below {@link #MIN_THRESHOLD} are raised to it; a NaN or infinite threshold
+     * throws IllegalStateException (naming the unit), before anything is changed.
      */
     public void parametersChanged() {
+        if (theta != null) {
+            for (int j = 0; j < hiddenSize; j++) {
+                if (Float.isNaN(theta[j]) || Float.isInfinite(theta[j])) {
+                    throw new IllegalStateException("egru_theta[" + j + "] = " + theta[j] + ": expected finite");
+                }
+            }
+            for (int j = 0; j < hiddenSize; j++) {
+                theta[j] = Math.max(theta[j], MIN_THRESHOLD);
+            }
+        }
+        if (pool != null) {
+            expandPool();
+        }
+        float[] transposed = transpose(wHh, width, hiddenSize);
         wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
-        wHhTransposedPacked = wHhPacked == null ? null
-                : PackedMatrix.packOrNull(transpose(wHh, width, hiddenSize), hiddenSize, width);
+        wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(transposed, hiddenSize, width);
+        wHhTransposed = theta == null ? null : transposed;
         gateParameters = new GateParameters(type, hiddenSize, bIh, bHh,
-                mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2());
+                mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2(),
+                theta, gamma, slope);
+    }
+
+    // Pool row of unit u of gate block j for input h (recurrent) or x: RestrictedWeights' layout.
+    private int poolRow(boolean recurrent, int block, int unit) {
+        if (unit < sharedRows) {
+            return unit;
+        }
+        return sharedRows + ((recurrent ? type.gates() : 0) + block) * privateRows + (unit - sharedRows);
+    }
+
+    // W_ih, W_hh, b_ih, b_hh (the live dense arrays) <- the matrices the pool expands to
+    private void expandPool() {
+        for (int j = 0; j < type.gates(); j++) {
+            for (int u = 0; u < hiddenSize; u++) {
+                int row = j * hiddenSize + u, xRow = poolRow(false, j, u), hRow = poolRow(true, j, u);
+                System.arraycopy(pool, xRow * poolColumns, wIh, row * inputSize, inputSize);
+                System.arraycopy(pool, hRow * poolColumns, wHh, row * hiddenSize, hiddenSize);
+                if (biasPool != null) {
+                    bIh[row] = biasPool[xRow];
+                    bHh[row] = biasPool[hRow];
+                }
+            }
+        }
     }
 
     /** {@link #toLayer(Blas)} with the default BLAS. */
@@ -141,6 +278,13 @@ public final class TrainingLayer {
 
     /** An inference layer with the current parameters (copied), for running or saving the trained layer. */
     public RecurrentLayer toLayer(Blas blas) {
+        if (pool != null) {
+            return RecurrentLayer.createRestricted(RestrictedWeights.of(type, inputSize, hiddenSize, rate, pool, biasPool), blas);
+        }
+        if (theta != null) {
+            return RecurrentLayer.createEgru(inputSize, hiddenSize, wIh, wHh, hasBias ? bIh : null, hasBias ? bHh : null,
+                    theta, blas);
+        }
         MiParameters miCopy = mi == null ? null
                 : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
         return RecurrentLayer.create(type, inputSize, hiddenSize, wIh, wHh, hasBias ? bIh : null, hasBias ? bHh : null,
@@ -154,22 +298,47 @@ public final class TrainingLayer {
 
     /**
      * The training form of {@code layer}, whose weights are copied (the layer stays usable and may be
-     * closed). Throws IllegalArgumentException for an EGRU or a restricted layer (not supported yet).
+     * closed). An EGRU gets the default pseudo-derivative ({@link #DEFAULT_GAMMA}, {@link #DEFAULT_S}).
      */
     public static TrainingLayer of(RecurrentLayer layer, Blas blas) {
+        return create(layer, DEFAULT_GAMMA, DEFAULT_S, blas, SPARSE_BELOW, SPARSE_BELOW_BATCHED, SPARSE_WEIGHTS_BELOW, false);
+    }
+
+    /** {@link #of(RecurrentLayer, double, double, Blas)} with the default BLAS. */
+    public static TrainingLayer of(RecurrentLayer layer, double gamma, double s) {
+        return of(layer, gamma, s, Blases.get());
+    }
+
+    /**
+     * The training form of an EGRU {@code layer} whose backward takes the pseudo-derivative
+     * {@code dHv/dv ~ gamma * max(0, 1 - s|v|)}: {@code gamma} finite and {@code >= 0} (0: the exact
+     * derivative away from the jump, and the sparsest backward), {@code s} finite and {@code > 0} (the
+     * support is {@code |v| < 1/s}). Throws IllegalArgumentException for other cells, which have no Heaviside.
+     */
+    public static TrainingLayer of(RecurrentLayer layer, double gamma, double s, Blas blas) {
+        return create(layer, gamma, s, blas, SPARSE_BELOW, SPARSE_BELOW_BATCHED, SPARSE_WEIGHTS_BELOW, true);
+    }
+
+    // sparseBelow, sparseWeightsBelow: package-private for tests, which force the sparse products (2) or the
+    // dense ones (0).
+    static TrainingLayer create(RecurrentLayer layer, double gamma, double s, Blas blas, double sparseBelow,
+                                double sparseBelowBatched, double sparseWeightsBelow, boolean pseudoDerivativeGiven) {
         if (layer == null) {
             throw new IllegalArgumentException("layer is null");
         }
         if (blas == null) {
             throw new IllegalArgumentException("blas is null");
         }
-        if (layer.cellType().eventBased()) {
-            throw new IllegalArgumentException("EGRU layers cannot be trained by the kernels yet (its backward is in the reference only)");
+        if (pseudoDerivativeGiven && !layer.cellType().eventBased()) {
+            throw new IllegalArgumentException("gamma and s are for EGRU only, not " + layer.cellType());
         }
-        if (layer.restrictedWeights() != null) {
-            throw new IllegalArgumentException("restricted (weight-shared) layers cannot be trained by the kernels yet");
+        if (!(gamma >= 0) || !Float.isFinite((float) gamma)) {
+            throw new IllegalArgumentException("gamma = " + gamma + ", expected finite and >= 0");
         }
-        return new TrainingLayer(layer, blas);
+        if (!(s > 0) || !Float.isFinite((float) s) || (float) s == 0f) {
+            throw new IllegalArgumentException("s = " + s + ", expected finite and > 0");
+        }
+        return new TrainingLayer(layer, blas, (float) gamma, (float) s, sparseBelow, sparseBelowBatched, sparseWeightsBelow);
     }
 
     /** A zero state for {@code batch} streams, with its workspace (grown on use). */
@@ -182,7 +351,7 @@ public final class TrainingLayer {
 
     /** Zero gradients of this layer's parameters, to accumulate into. */
     public ParameterGradients newGradients() {
-        return new ParameterGradients(type, inputSize, hiddenSize);
+        return new ParameterGradients(type, inputSize, hiddenSize, poolRows, biasPool != null);
     }
 
     /**
@@ -275,12 +444,28 @@ public final class TrainingLayer {
         if (state.c != null) {
             fillOrCopy(dFinalC, state.dc, bh);
         }
+        boolean egru = theta != null;
+        long neededPairs = egru ? scanSupport(state, steps - 1) : 0;
+        double sparseUpTo = (batch == 1 ? sparseBelow : sparseBelowBatched) * bh;
         for (int t = steps - 1; t >= 0; t--) {
             if (dOutputs != null) {
                 addInto(dOutputs, t * bh, state.dh, bh);     // dL/dh_{t+1}: through the output and the later steps
             }
             gates.backward(gateParameters, state, t);
+            if (egru && t > 0) {
+                // dL/dy_t is needed only where step t-1's unit fired or has a nonzero pseudo-derivative
+                int needed = scanSupport(state, t - 1);
+                neededPairs += needed;
+                if (needed < sparseUpTo) {
+                    gates.supportProduct(wHhTransposed, state, t);
+                    continue;
+                }
+            }
             stateGradient(state, t);
+        }
+        if (egru) {
+            state.lastBackwardSupport = (double) neededPairs / ((long) rows * hiddenSize);
+            state.lastPseudoDerivativeSupport = (double) state.pseudoPairs / ((long) rows * hiddenSize);
         }
         if (dInitialH != null) {
             System.arraycopy(state.dh, 0, dInitialH, 0, bh);
@@ -289,6 +474,38 @@ public final class TrainingLayer {
             System.arraycopy(state.dc, 0, dInitialC, 0, bh);
         }
         weightGradients(state, rows, dInput, gradients);
+    }
+
+    /**
+     * EGRU: marks the units of step {@code t} whose {@code dL/dy} the backward needs ({@code state.needed},
+     * their union in {@code state.supportUnits}) and returns how many (sample, unit) pairs; counts those
+     * with a nonzero pseudo-derivative into {@code state.pseudoPairs} (reset at the last step).
+     */
+    private int scanSupport(TrainingState s, int t) {
+        int n = hiddenSize, cacheWidth = s.cacheWidth, cPre = 4 * n;
+        if (t == s.steps - 1) {
+            s.pseudoPairs = 0;
+        }
+        int pairs = 0;
+        int pseudo = 0;
+        int units = 0;
+        for (int j = 0; j < n; j++) {
+            boolean any = false;
+            for (int b = 0; b < s.batch; b++) {
+                float v = s.act[(t * s.batch + b) * cacheWidth + cPre + j];
+                boolean need = ScalarTrainingGates.needed(v, theta[j], gamma, slope);
+                s.needed[b * n + j] = need;
+                any |= need;
+                pairs += need ? 1 : 0;
+                pseudo += ScalarTrainingGates.pseudoDerivativeNonzero(v, theta[j], gamma, slope) ? 1 : 0;
+            }
+            if (any) {
+                s.supportUnits[units++] = j;
+            }
+        }
+        s.supportUnitCount = units;
+        s.pseudoPairs += pseudo;
+        return pairs;
     }
 
     // dh_t = direct_t + dGH_t W_hh ([B, G*H] x [G*H, H]) into state.dh; the gate pass left direct_t in dhNext.
@@ -320,15 +537,34 @@ public final class TrainingLayer {
             blas.sgemm(Transpose.NO, Transpose.NO, rows, inputSize, width, 1f, s.dGiSegment, 0, width,
                     wIhSegment, 0, inputSize, 0f, MemorySegment.ofArray(dInput), 0, inputSize);
         }
-        // dW_ih[G*H, I] += dGI^T X ; dW_hh[G*H, H] += dGH^T Hprev (rows 0 .. T*B-1 of hs are h_0 .. h_{T-1})
+        // A restricted layer's products write this call's dense gradients (beta 0), folded into the pool below.
+        boolean restricted = pool != null;
+        float beta = restricted ? 0f : 1f;
+        // dW_ih[G*H, I] += dGI^T X ; dW_hh[G*H, H] += dGH^T Hprev (rows 0 .. T*B-1 of hs are h_0 .. h_{T-1};
+        // for EGRU the sparse y, whose zeros the BLAS product does not skip)
         blas.sgemm(Transpose.YES, Transpose.NO, width, inputSize, rows, 1f, s.dGiSegment, 0, width,
-                s.xSegment, 0, inputSize, 1f, g.dWIhSegment, 0, inputSize);
-        blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, 1f, s.dGhSegment, 0, width,
-                s.hsSegment, 0, hiddenSize, 1f, g.dWHhSegment, 0, hiddenSize);
+                s.xSegment, 0, inputSize, beta, restricted ? g.callWIhSegment : g.dWIhSegment, 0, inputSize);
+        if (theta != null && listNonzeros(s, rows) < sparseWeightsBelow * rows * hiddenSize) {
+            gates.sparseWeightGradient(s);
+            addTransposed(s.dWHhT, hiddenSize, width, g.dWHh);
+        } else {
+            blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, 1f, s.dGhSegment, 0, width,
+                    s.hsSegment, 0, hiddenSize, beta, restricted ? g.callWHhSegment : g.dWHhSegment, 0, hiddenSize);
+        }
         if (!type.multiplicative()) {
             // db_ih += dGI^T 1 ; db_hh += dGH^T 1
-            blas.sgemv(Transpose.YES, rows, width, 1f, s.dGiSegment, 0, width, s.onesSegment, 0, 1f, g.dBIhSegment, 0);
-            blas.sgemv(Transpose.YES, rows, width, 1f, s.dGhSegment, 0, width, s.onesSegment, 0, 1f, g.dBHhSegment, 0);
+            blas.sgemv(Transpose.YES, rows, width, 1f, s.dGiSegment, 0, width, s.onesSegment, 0, beta,
+                    restricted ? g.callBIhSegment : g.dBIhSegment, 0);
+            blas.sgemv(Transpose.YES, rows, width, 1f, s.dGhSegment, 0, width, s.onesSegment, 0, beta,
+                    restricted ? g.callBHhSegment : g.dBHhSegment, 0);
+            if (theta != null) {
+                // dtheta += dThetaRows^T 1
+                blas.sgemv(Transpose.YES, rows, hiddenSize, 1f, s.dThetaRowsSegment, 0, hiddenSize, s.onesSegment, 0,
+                        1f, g.dThetaSegment, 0);
+            }
+            if (restricted) {
+                foldIntoPool(g);
+            }
             return;
         }
         // MI: both biases take dL/dpre, except MI-GRU's b_hn, inside u = r (gh_n + b_hn): it takes dGH_n.
@@ -343,6 +579,88 @@ public final class TrainingLayer {
         int uOffset = (cacheBlocks - type.gates()) * hiddenSize;
         for (int r = 0; r < rows; r++) {
             miSums(s.dPre, s.gi, r * width, s.act, r * s.cacheWidth + uOffset, g.dAlpha, g.dBeta1, g.dBeta2, width);
+        }
+    }
+
+    /**
+     * EGRU: lists the nonzeros of {@code Hprev} (rows {@code 0 .. rows-1} of {@code hs}: {@code y_0 .. y_{T-1}})
+     * by unit into {@code s.yStart, s.yRows}; returns how many there are.
+     */
+    private static int listNonzeros(TrainingState s, int rows) {
+        int n = s.hidden;
+        if (s.yStart == null) {
+            s.yStart = new int[n + 1];
+        }
+        int[] start = s.yStart;
+        java.util.Arrays.fill(start, 0);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                start[j + 1] += s.hs[r * n + j] != 0f ? 1 : 0;
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            start[j + 1] += start[j];
+        }
+        int nonzeros = start[n];
+        if (s.yRows.length < nonzeros) {
+            s.yRows = new int[nonzeros];
+        }
+        if (s.dWHhT == null) {
+            s.dWHhT = new float[n * s.width];
+        }
+        int[] next = s.supportUnits;   // free during the weight gradients: the fill position of each unit
+        System.arraycopy(start, 0, next, 0, n);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                if (s.hs[r * n + j] != 0f) {
+                    s.yRows[next[j]++] = r;
+                }
+            }
+        }
+        return nonzeros;
+    }
+
+    // w[k][j] += t[j][k] for t [rows][cols]: in 32 x 32 blocks, so that both sides stay in L1
+    private static void addTransposed(float[] t, int rows, int cols, float[] w) {
+        for (int j0 = 0; j0 < rows; j0 += 32) {
+            for (int k0 = 0; k0 < cols; k0 += 32) {
+                int j1 = Math.min(rows, j0 + 32), k1 = Math.min(cols, k0 + 32);
+                for (int k = k0; k < k1; k++) {
+                    for (int j = j0; j < j1; j++) {
+                        w[k * rows + j] += t[j * cols + k];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * ONE pass over a call's dense gradients: every entry is added to its dense accumulator and to the pool
+     * entry it was sliced from, so a shared pool row sums every gate block of both inputs ({@code x} over
+     * its first {@code I} columns, {@code h} over its first {@code H}), and each bias likewise.
+     */
+    private void foldIntoPool(ParameterGradients g) {
+        for (int j = 0; j < type.gates(); j++) {
+            for (int u = 0; u < hiddenSize; u++) {
+                int row = j * hiddenSize + u, xRow = poolRow(false, j, u), hRow = poolRow(true, j, u);
+                addTwice(g.callWIh, row * inputSize, g.dWIh, g.dPool, xRow * poolColumns, inputSize);
+                addTwice(g.callWHh, row * hiddenSize, g.dWHh, g.dPool, hRow * poolColumns, hiddenSize);
+                g.dBIh[row] += g.callBIh[row];
+                g.dBHh[row] += g.callBHh[row];
+                if (g.dBiasPool != null) {
+                    g.dBiasPool[xRow] += g.callBIh[row];
+                    g.dBiasPool[hRow] += g.callBHh[row];
+                }
+            }
+        }
+    }
+
+    // dense[at + i] += call[at + i] and pool[poolAt + i] += call[at + i]; a plain loop the JIT vectorizes
+    private static void addTwice(float[] call, int at, float[] dense, float[] pool, int poolAt, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = call[at + i];
+            dense[at + i] += v;
+            pool[poolAt + i] += v;
         }
     }
 
@@ -390,6 +708,14 @@ public final class TrainingLayer {
             throw new IllegalArgumentException("gradients are for a " + gradients.type + " of I=" + gradients.inputSize
                     + ", H=" + gradients.hiddenSize + ", expected " + type + " of I=" + inputSize + ", H=" + hiddenSize);
         }
+        if (gradients.poolRows != poolRows || (gradients.dBiasPool != null) != (biasPool != null)) {
+            throw new IllegalArgumentException("gradients are for a " + describe(gradients.poolRows, gradients.dBiasPool != null)
+                    + " layer, expected " + describe(poolRows, biasPool != null) + " (from this layer's newGradients)");
+        }
+    }
+
+    private static String describe(int poolRows, boolean biasPool) {
+        return poolRows == 0 ? "dense" : "restricted (pool of " + poolRows + " rows" + (biasPool ? "" : ", no bias pool") + ")";
     }
 
     private void checkState(TrainingState state) {

@@ -21,7 +21,13 @@ import org.rnnkernels.CellType;
  *       derivative tests ({@link TrainingGates} lists them).</li>
  * </ul>
  * and the backward's {@code dGI, dGH [T*B][G*H]} (for MI cells also {@code dPre}, the gradient of each
- * pre-activation, which the biases and {@code alpha, beta1, beta2} take).
+ * pre-activation, which the biases and {@code alpha, beta1, beta2} take; for EGRU {@code dThetaRows
+ * [T*B][H]}, each row's {@code dL/dtheta} term, and the support of the step whose {@code dL/dy} the
+ * backward is computing: the units that fired or whose pseudo-derivative is nonzero).
+ *
+ * <p>EGRU: {@code h} is the sparse output {@code y} (the recurrent input) and {@code c} the internal state;
+ * the sparse {@code dW_hh} keeps the nonzeros of {@code y} listed by unit and a {@code [H][G*H]} scratch
+ * ({@code dWHhT}), made on first use.
  *
  * <p>The state carries across calls like a {@code LayerState}: a forward starts from {@code h}
  * ({@code c}) and leaves the final state there, so consecutive chunks of a stream are truncated BPTT
@@ -61,6 +67,23 @@ public final class TrainingState {
     MemorySegment dGhSegment;
     MemorySegment dPreSegment;
     MemorySegment onesSegment;
+    float[] dThetaRows;                   // EGRU only
+    MemorySegment dThetaRowsSegment;
+    // EGRU: the units whose dL/dy the backward needs at one step: needed[b*H + j], and their union over
+    // the batch, supportUnits[0 .. supportUnitCount-1], ascending
+    final boolean[] needed;
+    final int[] supportUnits;
+    final int[] supportSamples;          // scratch: the samples that need one unit
+    // EGRU: the nonzeros of Hprev = y_0 .. y_{T-1} by unit (rows of unit j: yRows[yStart[j] .. yStart[j+1]-1]),
+    // and dW_hh^T [H][G*H] of one call; made on first use, grown to the largest seen
+    int[] yStart;
+    int[] yRows = new int[0];
+    float[] dWHhT;
+    int supportUnitCount;
+    // EGRU: what the last backward measured (NaN before any)
+    double lastBackwardSupport = Double.NaN;
+    long pseudoPairs;   // counted by the backward's support scans
+    double lastPseudoDerivativeSupport = Double.NaN;
     // Steps of the last forward, whose trace the workspace holds; 0 when there is none.
     int steps;
 
@@ -79,6 +102,10 @@ public final class TrainingState {
         this.dhNext = new float[batch * hidden];
         this.dhNextSegment = MemorySegment.ofArray(dhNext);
         this.dc = new float[batch * hidden];
+        boolean egru = type.eventBased();
+        this.needed = egru ? new boolean[batch * hidden] : null;
+        this.supportUnits = egru ? new int[hidden] : null;
+        this.supportSamples = egru ? new int[batch] : null;
         reserve(1);
     }
 
@@ -103,6 +130,8 @@ public final class TrainingState {
         dGi = new float[r * width];
         dGh = new float[r * width];
         dPre = type.multiplicative() ? new float[r * width] : null;
+        dThetaRows = type.eventBased() ? new float[r * hidden] : null;
+        dThetaRowsSegment = dThetaRows == null ? null : MemorySegment.ofArray(dThetaRows);
         ones = new float[r];
         Arrays.fill(ones, 1f);
         xSegment = MemorySegment.ofArray(x);
@@ -130,6 +159,34 @@ public final class TrainingState {
     /** Steps of the last training forward, whose trace a backward would use; 0 when there is none. */
     public int tracedSteps() {
         return steps;
+    }
+
+    /**
+     * EGRU: the fraction of units, over every step and sample of the last {@link TrainingLayer#backward} on
+     * this state, whose {@code dL/dy} the backward needed: those that fired or whose pseudo-derivative
+     * {@code gamma * max(0, 1 - s|c_pre - theta|)} is nonzero. For every other unit {@code dL/dy} goes
+     * nowhere, so the backward skips its column of {@code W_hh} in the per-step state gradient; 1 minus
+     * this is the backward sparsity. NaN before the first backward; throws for other cells.
+     */
+    public double lastBackwardSupport() {
+        requireEgru();
+        return lastBackwardSupport;
+    }
+
+    /**
+     * EGRU: the part of {@link #lastBackwardSupport()} from the pseudo-derivative alone: the fraction of
+     * units whose {@code gamma * max(0, 1 - s|c_pre - theta|)} is nonzero ({@code ReferenceBackward}'s
+     * {@code pseudoDerivativeSupport}). NaN before the first backward; throws for other cells.
+     */
+    public double lastPseudoDerivativeSupport() {
+        requireEgru();
+        return lastPseudoDerivativeSupport;
+    }
+
+    private void requireEgru() {
+        if (!type.eventBased()) {
+            throw new UnsupportedOperationException(type + " has no event-based backward support: EGRU only");
+        }
     }
 
     /** A copy of {@code h}, {@code [B][H]} flattened. */

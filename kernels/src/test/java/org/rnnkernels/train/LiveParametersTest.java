@@ -67,4 +67,100 @@ class LiveParametersTest {
             }
         }
     }
+
+    /**
+     * EGRU: every parameter including the thresholds moves; after the refresh the layer is the one built
+     * from the moved values, and toLayer exports them (with the thresholds). A threshold pushed to or below
+     * 0 is raised to {@link TrainingLayer#MIN_THRESHOLD}; a NaN one is refused before anything changes.
+     */
+    @Test
+    void egruThresholdsAreAParameter() {
+        TrainFixture f = TrainFixture.egru(INPUT, HIDDEN, BATCH, STEPS, 78, 0.7, 1);
+        try (RecurrentLayer layer = f.layer()) {
+            TrainingLayer training = f.training(layer);
+            ParameterGradients gradients = training.newGradients();
+            List<Parameter> parameters = training.parameters(gradients);
+            assertEquals(List.of("weight_ih", "weight_hh", "bias_ih", "bias_hh", "egru_theta"),
+                    parameters.stream().map(Parameter::name).toList());
+            assertEquals(gradients.theta(), parameters.get(4).gradient(), "the live dtheta");
+            float[] before = new float[STEPS * BATCH * HIDDEN];
+            training.forward(f.x, STEPS, f.state(training), before);
+            move(parameters);
+            float[] theta = parameters.get(4).value();
+            theta[3] = -0.2f;
+            theta[5] = 0f;
+            training.parametersChanged();
+            assertEquals(TrainingLayer.MIN_THRESHOLD, theta[3]);
+            assertEquals(TrainingLayer.MIN_THRESHOLD, theta[5]);
+            float[] changed = sameAsExported(training, f);
+            assertTrue(!java.util.Arrays.equals(before, changed), "the moved parameters change the outputs");
+            try (RecurrentLayer exported = training.toLayer()) {
+                assertArrayEquals(theta, exported.thresholds(), "toLayer exports the thresholds");
+                assertArrayEquals(parameters.get(1).value(), exported.weightHh());
+            }
+            float kept = theta[7];
+            theta[2] = Float.NaN;
+            theta[3] = -1f;
+            IllegalStateException e = assertThrows(IllegalStateException.class, training::parametersChanged);
+            assertTrue(e.getMessage().contains("egru_theta[2]"), e.getMessage());
+            assertEquals(-1f, theta[3], "nothing is clamped when the refresh is refused");
+            assertEquals(kept, theta[7]);
+        }
+    }
+
+    /**
+     * A restricted layer's parameters are its pool and bias pool: moved in place, the refresh expands them
+     * into the dense matrices (the refreshed layer is the one built from the moved pool), and toLayer exports
+     * a restricted layer with that pool.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"RNN_TANH", "GRU", "LSTM"})
+    void restrictedPoolIsTheParameter(CellType type) {
+        for (double rate : new double[] {0, 0.5, 1}) {
+            TrainFixture f = TrainFixture.restricted(type, INPUT, HIDDEN, BATCH, STEPS, 79, rate);
+            try (RecurrentLayer layer = f.layer()) {
+                TrainingLayer training = f.training(layer);
+                ParameterGradients gradients = training.newGradients();
+                List<Parameter> parameters = training.parameters(gradients);
+                assertEquals(List.of("pool", "bias_pool"), parameters.stream().map(Parameter::name).toList());
+                assertEquals(gradients.pool(), parameters.get(0).gradient());
+                assertEquals(gradients.biasPool(), parameters.get(1).gradient());
+                float[] before = new float[STEPS * BATCH * HIDDEN];
+                training.forward(f.x, STEPS, f.state(training), before);
+                move(parameters);
+                training.parametersChanged();
+                float[] changed = sameAsExported(training, f);
+                assertTrue(!java.util.Arrays.equals(before, changed), "the moved pool changes the outputs");
+                try (RecurrentLayer exported = training.toLayer()) {
+                    assertTrue(exported.restrictedWeights() != null, "toLayer exports a restricted layer");
+                    assertArrayEquals(parameters.get(0).value(), exported.restrictedWeights().pool());
+                    assertArrayEquals(parameters.get(1).value(), exported.restrictedWeights().biasPool());
+                    assertEquals(rate, exported.restrictedWeights().rate());
+                }
+            }
+        }
+    }
+
+    // Every parameter moves, as an optimiser step would move it.
+    private static void move(List<Parameter> parameters) {
+        for (Parameter p : parameters) {
+            float[] v = p.value();
+            for (int i = 0; i < v.length; i++) {
+                v[i] += 0.01f * (float) Math.sin(3 * i + v.length);
+            }
+        }
+    }
+
+    // The refreshed layer's outputs, asserted equal to those of a training layer built from its export
+    private static float[] sameAsExported(TrainingLayer training, TrainFixture f) {
+        float[] changed = new float[STEPS * BATCH * HIDDEN];
+        training.forward(f.x, STEPS, f.state(training), changed);
+        try (RecurrentLayer exported = training.toLayer()) {
+            TrainingLayer fresh = f.training(exported);
+            float[] expected = new float[changed.length];
+            fresh.forward(f.x, STEPS, f.state(fresh), expected);
+            assertArrayEquals(expected, changed, f + ": the refreshed layer differs from one built from its values");
+        }
+        return changed;
+    }
 }

@@ -14,19 +14,37 @@ class TrainingBadInputTest {
     static final int I = 5, H = 4, B = 2, T = 3;
 
     @Test
-    void refusesEgruAndRestrictedLayers() {
+    void badPseudoDerivativesAndForeignGradientsAreRefused() {
         float[] theta = new float[H];
         java.util.Arrays.fill(theta, 0.3f);
         TrainFixture f = new TrainFixture(CellType.GRU, I, H, B, T, 1, 1f);
-        try (RecurrentLayer egru = RecurrentLayer.createEgru(I, H, f.wIh, f.wHh, f.bIh, f.bHh, theta)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingLayer.of(egru));
-            assertTrue(e.getMessage().contains("EGRU"), e.getMessage());
+        try (RecurrentLayer egru = RecurrentLayer.createEgru(I, H, f.wIh, f.wHh, f.bIh, f.bHh, theta);
+             RecurrentLayer gru = f.layer()) {
+            for (double gamma : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY, 1e300}) {
+                expect("gamma", () -> TrainingLayer.of(egru, gamma, 1));
+            }
+            for (double s : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY, 1e-300}) {
+                expect("s", () -> TrainingLayer.of(egru, 0.7, s));
+            }
+            expect("EGRU only", () -> TrainingLayer.of(gru, 0.7, 1));
+            expect("blas", () -> TrainingLayer.of(egru, 0.7, 1, null));
+            TrainingLayer.of(egru, 0, 3);   // gamma = 0 is the exact derivative: allowed
+            TrainingState gruState = TrainingLayer.of(gru).newState(B);
+            assertThrows(UnsupportedOperationException.class, gruState::lastBackwardSupport, "EGRU only");
+            assertTrue(Double.isNaN(TrainingLayer.of(egru).newState(B).lastBackwardSupport()), "NaN before a backward");
         }
         assertThrows(IllegalArgumentException.class, () -> TrainingLayer.of(null));
+        // A restricted layer's gradients carry the pool: a dense layer's of the same type and sizes do not fit.
         RestrictedWeights weights = restricted();
-        try (RecurrentLayer layer = RecurrentLayer.createRestricted(weights)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingLayer.of(layer));
-            assertTrue(e.getMessage().contains("restricted"), e.getMessage());
+        try (RecurrentLayer restricted = RecurrentLayer.createRestricted(weights);
+             RecurrentLayer dense = RecurrentLayer.create(CellType.GRU, I, H, weights.weightIh(), weights.weightHh(),
+                     weights.biasIh(), weights.biasHh())) {
+            TrainingLayer training = TrainingLayer.of(restricted);
+            TrainingLayer denseTraining = TrainingLayer.of(dense);
+            TrainingState state = training.newState(B);
+            training.forward(new float[T * B * I], T, state, new float[T * B * H]);
+            expect("gradients", () -> training.backward(state, null, null, null, null, null, null, denseTraining.newGradients()));
+            expect("gradients", () -> denseTraining.parameters(training.newGradients()));
         }
     }
 

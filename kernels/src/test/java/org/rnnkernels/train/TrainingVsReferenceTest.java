@@ -11,7 +11,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceBackward;
+import org.rnnkernels.reference.RestrictedReference;
 
 /**
  * The float training forward and backward of every supported cell against {@code ReferenceBackward}
@@ -34,6 +36,15 @@ import org.rnnkernels.reference.ReferenceBackward;
  * same subgradient. A nearest kink in (0, 1e-5) could fall on the other side in float, so such points are
  * skipped. Limitation: {@code nearestKink()} reports only the minimum, so where it is 0 a near miss
  * elsewhere in the trace is not excluded; such a point passes only if the kernel took the same side.
+ *
+ * <p>EGRU: its firing {@code o = Hv(c_pre - theta)} jumps, so where the reference's {@code c_pre} is within
+ * {@value TrainFixture#AMBIGUOUS} of {@code theta} the reference adopts the kernel's decision (as
+ * {@code EgruTest}; {@code ReferenceBackward.forwardAdopting}), and such adoptions must stay rare. Three
+ * pseudo-derivatives (the default, {@code gamma = 0}, a narrow one), each through the support product on
+ * every step (seed 1) and through the dense product (seed 2).
+ *
+ * <p>Restricted layers (RNN_TANH, GRU, LSTM at sharing rates 0, 0.5, 1): the dense gradients and the pool's,
+ * against {@code RestrictedReference.poolGradients} of the reference's.
  */
 class TrainingVsReferenceTest {
     static final double TOLERANCE = 1e-4;
@@ -82,6 +93,161 @@ class TrainingVsReferenceTest {
         }
         throw new AssertionError("no seed from " + base * 1000 + " keeps " + type + " " + hidden + "x" + batch + "x" + steps
                 + " off its kinks by " + KINK_MARGIN);
+    }
+
+    /** The support product on every step but the first (its test {@code needed < 2*B*H} always holds). */
+    static final double ALWAYS_SPARSE = 2;
+    static final int[] HIDDEN = {1, 7, 8, 9, 17, 33};
+
+    static Stream<Arguments> egruCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (double[] pseudo : new double[][] {{TrainingLayer.DEFAULT_GAMMA, TrainingLayer.DEFAULT_S}, {0, 1}, {0.5, 5}}) {
+            for (int hidden : HIDDEN) {
+                for (int batch : new int[] {1, 3}) {
+                    for (int steps : new int[] {1, 50}) {
+                        for (int seed = 1; seed <= 2; seed++) {
+                            cases.add(Arguments.of(pseudo[0], pseudo[1], hidden + 3, hidden, batch, steps, seed * 7919L + hidden,
+                                    seed == 1 ? ALWAYS_SPARSE : 0.0));
+                        }
+                    }
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "EGRU gamma={0} s={1} I={2} H={3} B={4} T={5} seed={6} sparseBelow={7}")
+    @MethodSource("egruCases")
+    void egruGradientsMatchReference(double gamma, double slope, int input, int hidden, int batch, int steps, long seed,
+                                     double sparseBelow) {
+        TrainFixture f = TrainFixture.egru(input, hidden, batch, steps, seed, gamma, slope);
+        checkEgru(f, sparseBelow, 1 + (long) steps * batch * hidden / 1000);
+    }
+
+    /**
+     * Thresholds set to the kernel's own {@code c_pre} of the first step, so that at every unit of sample 0
+     * the firing decision is a float rounding away: the reference adopts the kernel's where they differ.
+     */
+    @org.junit.jupiter.api.Test
+    void egruThresholdsOnTheJumpAdoptTheKernelsDecision() {
+        TrainFixture f = TrainFixture.egru(6, 17, 2, 5, 31, TrainingLayer.DEFAULT_GAMMA, TrainingLayer.DEFAULT_S);
+        float[] theta = f.theta.clone();
+        int onTheJump = 0;
+        try (RecurrentLayer layer = f.layer()) {
+            TrainingLayer training = f.training(layer);
+            TrainingState state = f.state(training);
+            training.forward(f.x, f.steps, state, new float[f.steps * f.batch * f.hidden]);
+            for (int j = 0; j < f.hidden; j++) {
+                float cPre = state.act[4 * f.hidden + j];     // step 0, sample 0: c_pre does not depend on theta
+                if (cPre > 0.01f) {
+                    theta[j] = cPre;
+                    onTheJump++;
+                }
+            }
+        }
+        assertTrue(onTheJump >= 3, onTheJump + " units with c_pre > 0.01 at the first step");
+        int adopted = checkEgru(f.withThresholds(theta), ALWAYS_SPARSE, onTheJump + 1);
+        assertTrue(adopted <= onTheJump + 1, adopted + " adopted decisions, " + onTheJump + " units set on the jump");
+    }
+
+    /**
+     * Compares every tensor of an EGRU run with the reference's, which may adopt at most {@code maxAdopted} of
+     * the kernel's firing decisions; returns how many it adopted.
+     */
+    static int checkEgru(TrainFixture f, double sparseBelow, long maxAdopted) {
+        int steps = f.steps, batch = f.batch, hidden = f.hidden;
+        try (RecurrentLayer layer = f.layer()) {
+            KernelRun k = KernelRun.of(f, f.training(layer, sparseBelow));
+            ReferenceBackward reference = f.reference();
+            ReferenceBackward.Trace trace = f.referenceTrace(reference, k.out);
+            long unitSteps = (long) steps * batch * hidden;
+            int adopted = trace.adoptedDecisions();
+            assertTrue(adopted <= maxAdopted, f + ": " + adopted + " adopted decisions, at most " + maxAdopted + " expected");
+            ReferenceBackward.Gradients expected = reference.backward(trace, f.dOutputsRef(), f.rows(f.dFinalH), f.rows(f.dFinalC));
+            k.compare(f.toString(), trace, expected);
+            compare(f + " dtheta", expected.dTheta(), k.g.theta());
+            // The support: the pseudo-derivative's as the reference counts it (up to units whose decision or
+            // |v| = 1/s edge float and double see apart), and the backward's: that plus the units that fired.
+            double pseudo = k.state.lastPseudoDerivativeSupport();
+            assertTrue(Math.abs(pseudo - trace.pseudoDerivativeSupport()) * unitSteps <= 2 + adopted,
+                    f + ": pseudo-derivative support " + pseudo + ", reference " + trace.pseudoDerivativeSupport());
+            long fired = 0;
+            for (float y : k.out) {
+                fired += y != 0 ? 1 : 0;
+            }
+            double support = k.state.lastBackwardSupport();
+            assertTrue(support >= pseudo && support >= (double) fired / unitSteps && support <= 1, f + ": support " + support);
+            if (f.gamma == 0) {
+                assertTrue(pseudo == 0 && support == (double) fired / unitSteps, f + ": with gamma = 0 the support is the activity");
+            }
+            return adopted;
+        }
+    }
+
+    static Stream<Arguments> restrictedCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (CellType type : List.of(CellType.RNN_TANH, CellType.GRU, CellType.LSTM)) {
+            for (double rate : new double[] {0, 0.5, 1}) {
+                for (int hidden : HIDDEN) {
+                    for (int batch : new int[] {1, 3}) {
+                        for (int steps : new int[] {1, 50}) {
+                            for (int seed = 1; seed <= 2; seed++) {
+                                cases.add(Arguments.of(type, rate, hidden + 3, hidden, batch, steps, seed * 7919L + hidden));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "restricted {0} r={1} I={2} H={3} B={4} T={5} seed={6}")
+    @MethodSource("restrictedCases")
+    void restrictedGradientsMatchReference(CellType type, double rate, int input, int hidden, int batch, int steps, long seed) {
+        TrainFixture f = TrainFixture.restricted(type, input, hidden, batch, steps, seed, rate);
+        try (RecurrentLayer layer = f.layer()) {
+            KernelRun k = KernelRun.of(f, f.training(layer));
+            ReferenceBackward reference = f.reference();
+            ReferenceBackward.Trace trace = f.referenceTrace(reference);
+            ReferenceBackward.Gradients expected = reference.backward(trace, f.dOutputsRef(), f.rows(f.dFinalH),
+                    f.dFinalC == null ? null : f.rows(f.dFinalC));
+            k.compare(f.toString(), trace, expected);
+            comparePool(f, expected, k.g);
+        }
+    }
+
+    /** The pool gradients against the reference's dense gradients folded by {@code RestrictedReference}. */
+    static void comparePool(TrainFixture f, ReferenceBackward.Gradients expected, ParameterGradients g) {
+        double[][] pool = RestrictedReference.poolGradients(RefCellType.valueOf(f.type.name()), f.input, f.hidden, f.rate,
+                expected.dWIh(), expected.dWHh(), expected.dBIh(), expected.dBHh());
+        compare(f + " dpool", pool[0], g.pool());
+        compare(f + " dbias_pool", pool[1], g.biasPool());
+    }
+
+    /** One kernel training forward and backward of a fixture's sequence, every result kept. */
+    record KernelRun(TrainFixture f, TrainingState state, float[] out, float[] dX, float[] dH0, float[] dC0, ParameterGradients g) {
+        static KernelRun of(TrainFixture f, TrainingLayer training) {
+            TrainingState state = f.state(training);
+            float[] out = new float[f.steps * f.batch * f.hidden];
+            training.forward(f.x, f.steps, state, out);
+            ParameterGradients g = training.newGradients();
+            float[] dX = new float[f.steps * f.batch * f.input];
+            float[] dH0 = new float[f.batch * f.hidden];
+            float[] dC0 = f.c0 == null ? null : new float[f.batch * f.hidden];
+            training.backward(state, f.dOutputs, f.dFinalH, f.dFinalC, dX, dH0, dC0, g);
+            return new KernelRun(f, state, out, dX, dH0, dC0, g);
+        }
+
+        void compare(String what, ReferenceBackward.Trace trace, ReferenceBackward.Gradients expected) {
+            TrainingVsReferenceTest.compare(what + " outputs", TrainFixture.flatten(trace.outputs()), out);
+            TrainingVsReferenceTest.compare(what + " dX", TrainFixture.flatten(expected.dX()), dX);
+            TrainingVsReferenceTest.compare(what + " dH0", TrainFixture.flatten(expected.dInitialH()), dH0);
+            if (dC0 != null) {
+                TrainingVsReferenceTest.compare(what + " dC0", TrainFixture.flatten(expected.dInitialC()), dC0);
+            }
+            compareParameters(what, expected, g);
+        }
     }
 
     @ParameterizedTest(name = "{0} I={1} H={2} B={3} T={4} seed={5}")

@@ -122,9 +122,12 @@ public final class ReferenceBackward {
         private final double[][][] gh;
         private final double nearestKink;
         private final double pseudoDerivativeSupport;
+        private final boolean[][][] adopted;   // EGRU: [T][B][H] decisions taken from outside, or null
+        private final int adoptedCount;
 
         private Trace(ReferenceBackward owner, double[][][] x, double[][][] h, double[][][] c,
-                      double[][][] gi, double[][][] gh, double nearestKink, double pseudoDerivativeSupport) {
+                      double[][][] gi, double[][][] gh, double nearestKink, double pseudoDerivativeSupport,
+                      boolean[][][] adopted, int adoptedCount) {
             this.owner = owner;
             this.x = x;
             this.h = h;
@@ -133,7 +136,12 @@ public final class ReferenceBackward {
             this.gh = gh;
             this.nearestKink = nearestKink;
             this.pseudoDerivativeSupport = pseudoDerivativeSupport;
+            this.adopted = adopted;
+            this.adoptedCount = adoptedCount;
         }
+
+        /** EGRU: how many firing decisions {@link #forwardAdopting} took from the caller (0 otherwise). */
+        public int adoptedDecisions() { return adoptedCount; }
 
         /** {@code T} */
         public int steps() { return x.length; }
@@ -202,6 +210,18 @@ public final class ReferenceBackward {
      * inference forward bit for bit. Inputs are copied.
      */
     public Trace forward(double[][][] x, double[][] h0, double[][] c0) {
+        return forwardAdopting(x, h0, c0, null, 0);
+    }
+
+    /**
+     * EGRU: {@link #forward}, except that where the reference's {@code c_pre} lies within {@code margin} of
+     * {@code theta} (its jump) and {@code fired[t][b][j]} says the other thing, the step takes
+     * {@code fired}'s decision ({@code y' = c_pre, c' = c_pre - theta} or {@code y' = 0, c' = c_pre}) and the
+     * sequence continues from it; the backward then differentiates that decision ({@code o} as adopted).
+     * For comparing a float kernel, which may decide the other way where {@code c_pre} is within its
+     * rounding of {@code theta}. {@link Trace#adoptedDecisions()} counts them. {@code fired} null: no adoption.
+     */
+    public Trace forwardAdopting(double[][][] x, double[][] h0, double[][] c0, boolean[][][] fired, double margin) {
         final int I = inputSize, H = hiddenSize, G = type.gates;
         final boolean hasC = type.hasCellState();
         if (x == null) throw new IllegalArgumentException("x must not be null");
@@ -228,6 +248,24 @@ public final class ReferenceBackward {
         double[][][] c = hasC ? new double[T + 1][][] : null;
         double[][][] gi = new double[T][B][G * H];
         double[][][] gh = new double[T][B][G * H];
+        if (fired != null && type != RefCellType.EGRU) {
+            throw new IllegalArgumentException("fired decisions are for EGRU only, not " + type);
+        }
+        if (fired != null) {
+            if (fired.length != T) throw new IllegalArgumentException("fired must be [" + T + "][" + B + "][" + H + "]");
+            for (int t = 0; t < T; t++) {
+                if (fired[t] == null || fired[t].length != B) {
+                    throw new IllegalArgumentException("fired[" + t + "] must have " + B + " rows of " + H);
+                }
+                for (int b = 0; b < B; b++) {
+                    if (fired[t][b] == null || fired[t][b].length != H) {
+                        throw new IllegalArgumentException("fired[" + t + "][" + b + "] must have length " + H);
+                    }
+                }
+            }
+        }
+        boolean[][][] adopted = fired == null ? null : new boolean[T][B][H];
+        int adoptedCount = 0;
         h[0] = h0 == null ? new double[B][H] : copy(h0);
         if (hasC) c[0] = copy(c0);
         for (int t = 0; t < T; t++) {
@@ -237,6 +275,16 @@ public final class ReferenceBackward {
             for (int b = 0; b < B; b++) {
                 cell.step(xs[t][b], h[t][b], hasC ? c[t][b] : null, h[t + 1][b], hasC ? c[t + 1][b] : null);
                 cell.project(xs[t][b], h[t][b], gi[t][b], gh[t][b]);
+                for (int j = 0; fired != null && j < H; j++) {
+                    boolean own = h[t + 1][b][j] != 0;                         // y' = c_pre > theta > 0 where it fired
+                    double cPre = own ? h[t + 1][b][j] : c[t + 1][b][j];
+                    if (own != fired[t][b][j] && Math.abs(cPre - theta[j]) < margin) {
+                        h[t + 1][b][j] = own ? 0 : cPre;
+                        c[t + 1][b][j] = own ? cPre : cPre - theta[j];
+                        adopted[t][b][j] = true;
+                        adoptedCount++;
+                    }
+                }
             }
         }
 
@@ -247,10 +295,12 @@ public final class ReferenceBackward {
         double[] zero = new double[H];
         for (int t = 0; t < T; t++) {
             for (int b = 0; b < B; b++) {
-                differentiate(gi[t][b], gh[t][b], h[t][b], hasC ? c[t][b] : null, zero, zero, work, kinks);
+                differentiate(gi[t][b], gh[t][b], h[t][b], hasC ? c[t][b] : null, zero, zero, work, kinks,
+                        adopted == null ? null : adopted[t][b]);
             }
         }
-        return new Trace(this, xs, h, c, gi, gh, kinks.nearest, (double) kinks.supported / ((long) T * B * H));
+        return new Trace(this, xs, h, c, gi, gh, kinks.nearest, (double) kinks.supported / ((long) T * B * H),
+                adopted, adoptedCount);
     }
 
     /**
@@ -315,7 +365,7 @@ public final class ReferenceBackward {
                 double[] x = tr.x[t][b];
                 double[] h = tr.h[t][b];
                 differentiate(tr.gi[t][b], tr.gh[t][b], h, hasC ? tr.c[t][b] : null, dhOut, hasC ? dc[b] : zero,
-                        work, null);
+                        work, null, tr.adopted == null ? null : tr.adopted[t][b]);
                 double[] dx = dX[t - from][b];
                 for (int row = 0; row < GH; row++) {
                     dBIh[row] += work.dBi[row];                                   // gi = W_ih x + b_ih
@@ -430,9 +480,10 @@ public final class ReferenceBackward {
      * One step, one sample: recomputes the step's elementwise values from {@code gi, gh, h, c}, then, given
      * {@code dh = dL/dh'} and {@code dc = dL/dc'}, writes the row gradients and the direct parts of
      * {@code dL/dh}, {@code dL/dc} into {@code w}. Records kink arguments into {@code kinks} when not null.
+     * EGRU: where {@code adopted[j]} (null: nowhere) the firing decision is the opposite of this step's own.
      */
     private void differentiate(double[] gi, double[] gh, double[] h, double[] c, double[] dh, double[] dc,
-                               Work w, Kinks kinks) {
+                               Work w, Kinks kinks, boolean[] adopted) {
         final int H = hiddenSize;
         Arrays.fill(w.dhPrev, 0);
         Arrays.fill(w.dcPrev, 0);
@@ -576,7 +627,7 @@ public final class ReferenceBackward {
                     double g = Math.tanh(gi[bn + j] + r * gh[bn + j]);          // g = tanh(gi_n + r gh_n)
                     double cPre = z * c[j] + (1 - z) * g;                       // c_pre = z c + (1-z) g
                     double v = cPre - theta[j];                                 // v = c_pre - theta
-                    double o = v > 0 ? 1 : 0;                                   // o = Hv(v)
+                    double o = (v > 0) != (adopted != null && adopted[j]) ? 1 : 0; // o = Hv(v) (or the adopted decision)
                     double dHv = pseudoDerivative(v);                           // dHv/dv ~ gamma max(0, 1 - s|v|)
                     if (kinks != null) kinks.heaviside(v, dHv);
                     double dO = dh[j] * cPre - dc[j] * theta[j];                // dy'/do = c_pre, dc'/do = -theta

@@ -81,6 +81,49 @@ public final class RestrictedReference {
         return new ReferenceCell(type, I, H, wIh, wHh, bIh, bHh);
     }
 
+    /**
+     * The gradients of the pool and the bias pool, given those of the dense matrices the pool expands to
+     * ({@link #cell}): {@code P[row, col]} appears in every dense entry sliced from it, so its gradient is
+     * the sum of theirs (chain rule through a copy). A shared row gets the sum over all {@code G} blocks
+     * of both inputs ({@code x}: columns {@code 0:I}, {@code h}: columns {@code 0:H}); a private row the
+     * entries of its one (input, block) pair; pool columns a row's input does not reach get nothing.
+     *
+     * @param dWIh {@code [G*H][I]}, {@code dWHh [G*H][H]}, {@code dBIh, dBHh [G*H]}: e.g. a
+     *             {@link ReferenceBackward.Gradients}' of the restricted cell
+     * @return {@code {dPool [d_r*k], dBiasPool [d_r]}}
+     */
+    public static double[][] poolGradients(RefCellType type, int inputSize, int hiddenSize, double rate,
+                                           double[] dWIh, double[] dWHh, double[] dBIh, double[] dBHh) {
+        Objects.requireNonNull(type, "type");
+        final int I = inputSize, H = hiddenSize, G = type.gates;
+        final int k = Math.max(I, H);
+        final int s = sharedRows(rate, H);
+        final int q = H - s;
+        final int dr = s + 2 * G * q;
+        for (Object[] a : new Object[][] {{"dWIh", dWIh, G * H * I}, {"dWHh", dWHh, G * H * H}, {"dBIh", dBIh, G * H},
+                {"dBHh", dBHh, G * H}}) {
+            double[] values = (double[]) a[1];
+            if (values == null || values.length != (int) a[2]) {
+                throw new IllegalArgumentException(a[0] + " must have length " + a[2]);
+            }
+        }
+        double[] dPool = new double[dr * k];
+        double[] dBiasPool = new double[dr];
+        for (int j = 0; j < G; j++) {
+            for (int u = 0; u < H; u++) {
+                // the same rows as cell(): unit u of block j reads pool row xRow (input x) and hRow (input h)
+                int xRow = u < s ? u : s + j * q + (u - s);
+                int hRow = u < s ? u : s + G * q + j * q + (u - s);
+                int row = j * H + u;
+                for (int col = 0; col < I; col++) dPool[xRow * k + col] += dWIh[row * I + col];   // W_ih[row, col] = P[xRow, col]
+                for (int col = 0; col < H; col++) dPool[hRow * k + col] += dWHh[row * H + col];   // W_hh[row, col] = P[hRow, col]
+                dBiasPool[xRow] += dBIh[row];                                                       // b_ih[row] = bP[xRow]
+                dBiasPool[hRow] += dBHh[row];                                                       // b_hh[row] = bP[hRow]
+            }
+        }
+        return new double[][] {dPool, dBiasPool};
+    }
+
     private static void checkRate(double rate) {
         if (!(rate >= 0 && rate <= 1)) {
             throw new IllegalArgumentException("rate = " + rate + ", expected a sharing rate in [0, 1]");

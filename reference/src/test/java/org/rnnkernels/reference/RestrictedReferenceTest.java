@@ -114,4 +114,78 @@ class RestrictedReferenceTest {
             h = actual;
         }
     }
+
+    /**
+     * {@link RestrictedReference#poolGradients}: the dense gradients of {@link ReferenceBackward} folded into
+     * the pool against central finite differences of a loss of the forward run on the pool itself,
+     * {@code L = sum_t dOut_t . h_t + dFin . h_T} (smooth cells, so the difference is exact to
+     * {@code O(e^2)}), every pool entry and bias-pool entry, relative error at most 1e-6 (floor: 1e-3 of the
+     * largest gradient). Rates 0, 0.5 and 1 (shared rows summed over every block and both inputs), I != H.
+     */
+    @Test
+    void poolGradientsMatchFiniteDifferences() {
+        Random random = new Random(21);
+        for (RefCellType type : new RefCellType[] {RefCellType.RNN_TANH, RefCellType.GRU, RefCellType.LSTM}) {
+            for (double rate : new double[] {0, 0.5, 1}) {
+                for (int[] sizes : new int[][] {{3, 4}, {5, 3}}) {
+                    int in = sizes[0], h = sizes[1], batch = 2, steps = 6;
+                    int rows = RestrictedReference.poolRows(type, h, rate), k = Math.max(in, h);
+                    double[] pool = random.doubles((long) rows * k, -0.6, 0.6).toArray();
+                    double[] biasPool = random.doubles(rows, -0.5, 0.5).toArray();
+                    double[][][] x = new double[steps][batch][];
+                    double[][][] dOut = new double[steps][batch][];
+                    for (int t = 0; t < steps; t++) {
+                        for (int b = 0; b < batch; b++) {
+                            x[t][b] = random.doubles(in, -1, 1).toArray();
+                            dOut[t][b] = random.doubles(h, -1, 1).toArray();
+                        }
+                    }
+                    double[][] h0 = {random.doubles(h, -0.5, 0.5).toArray(), random.doubles(h, -0.5, 0.5).toArray()};
+                    double[][] c0 = type.hasCellState() ? new double[][] {random.doubles(h, -0.5, 0.5).toArray(),
+                            random.doubles(h, -0.5, 0.5).toArray()} : null;
+                    ReferenceBackward backward = new ReferenceBackward(RestrictedReference.cell(type, in, h, rate, pool, biasPool));
+                    ReferenceBackward.Gradients g = backward.backward(backward.forward(x, h0, c0), dOut, null, null);
+                    double[][] folded = RestrictedReference.poolGradients(type, in, h, rate, g.dWIh(), g.dWHh(), g.dBIh(), g.dBHh());
+                    String what = type + " r=" + rate + " I=" + in + " H=" + h;
+                    checkFiniteDifferences(what + " pool", folded[0], pool, e -> loss(type, in, h, rate, e, biasPool, x, h0, c0, dOut));
+                    checkFiniteDifferences(what + " biasPool", folded[1], biasPool, e -> loss(type, in, h, rate, pool, e, x, h0, c0, dOut));
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> RestrictedReference.poolGradients(RefCellType.GRU, 3, 4, 0.5,
+                new double[1], new double[48], new double[12], new double[12]));
+    }
+
+    private static void checkFiniteDifferences(String what, double[] analytic, double[] values,
+                                               java.util.function.ToDoubleFunction<double[]> loss) {
+        double step = 1e-5;
+        double scale = Arrays.stream(analytic).map(Math::abs).max().orElse(0);
+        for (int i = 0; i < values.length; i++) {
+            double[] plus = values.clone();
+            double[] minus = values.clone();
+            plus[i] += step;
+            minus[i] -= step;
+            double numeric = (loss.applyAsDouble(plus) - loss.applyAsDouble(minus)) / (2 * step);
+            double error = Math.abs(analytic[i] - numeric) / Math.max(Math.abs(numeric), 1e-3 * scale);
+            if (!(error <= 1e-6)) {
+                throw new AssertionError(what + " [" + i + "]: folded " + analytic[i] + ", finite difference " + numeric
+                        + ", relative error " + error);
+            }
+        }
+    }
+
+    // L = sum_t dOut_t . h_t over the run of the restricted cell of this pool
+    private static double loss(RefCellType type, int in, int h, double rate, double[] pool, double[] biasPool,
+                               double[][][] x, double[][] h0, double[][] c0, double[][][] dOut) {
+        double[][][] out = RestrictedReference.cell(type, in, h, rate, pool, biasPool).run(x, h0, c0).outputs();
+        double sum = 0;
+        for (int t = 0; t < out.length; t++) {
+            for (int b = 0; b < out[t].length; b++) {
+                for (int j = 0; j < h; j++) {
+                    sum += dOut[t][b][j] * out[t][b][j];
+                }
+            }
+        }
+        return sum;
+    }
 }
