@@ -15,6 +15,7 @@ import org.rnnkernels.MiParameters;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.train.Adam;
@@ -23,6 +24,7 @@ import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingModel;
 import org.rnnkernels.train.TrainingState;
 import picocli.CommandLine.Command;
@@ -85,6 +87,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save-models", description = "also save every trained model (layer and head) in the results folder,"
             + " as <CELL>-T<T>.safetensors (TrainingModel.load reads it; ModelFiles.load reads the layer)")
     boolean saveModels;
+
+    @Option(names = "--sharing-rate", paramLabel = "R",
+            description = "train restricted (weight-shared) layers with sharing rate R in [0, 1] (RNN_TANH, GRU, LSTM)")
+    Double sharingRate;
 
     private Path dir;
 
@@ -184,11 +190,11 @@ final class TrainCommand implements Callable<Integer> {
                     solvedAt = it;
                 }
                 System.out.printf(Locale.ROOT, "%-11s T=%-4d step %5d  test MSE %.4f  (%.1f ms per step)%n",
-                        type, steps, it, testMse, trainingNanos / 1e6 / it);
+                        cellName(type), steps, it, testMse, trainingNanos / 1e6 / it);
             }
         }
         save(model, type, steps);
-        return new Result(type.name(), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
+        return new Result(cellName(type), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
     /**
@@ -243,12 +249,12 @@ final class TrainCommand implements Callable<Integer> {
                     solvedAt = it;
                 }
                 System.out.printf(Locale.ROOT, "%-11s delay=%-4d step %5d  test cross-entropy %.4f (baseline %.4f), "
-                        + "sequences recalled %.3f  (%.1f ms per step)%n", type, delay, it, testLoss, data.baselineLoss(),
+                        + "sequences recalled %.3f  (%.1f ms per step)%n", cellName(type), delay, it, testLoss, data.baselineLoss(),
                         recalled, trainingNanos / 1e6 / it);
             }
         }
         save(model, type, delay);
-        return new Result(type.name(), delay, testLoss, solvedAt, trainingNanos / 1e6 / iterations);
+        return new Result(cellName(type), delay, testLoss, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
     // The fraction of test sequences whose K recalled symbols (the last K steps) are all argmax-right.
@@ -274,26 +280,50 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * One layer with PyTorch's default initialisation (every weight and bias uniform in
      * {@code +-1/sqrt(H)}, drawn from {@code random} in the order W_ih, W_hh, b_ih, b_hh; MI's vectors at
-     * their initial values) under {@code head}.
+     * their initial values; EGRU's thresholds then uniform in {@code [0, 1)}, as EvNN's "random-vector"
+     * option, floored at {@link TrainingLayer#MIN_THRESHOLD}) under {@code head}. With
+     * {@code --sharing-rate r} the layer is restricted: its pool and bias pool drawn likewise.
      */
     private TrainingModel model(CellType type, int inputSize, SplittableRandom random, LinearHead head,
                                 TrainingModel.HeadOn on) {
         int rows = type.gates() * hidden;
         float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * inputSize, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
-        MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
-        try (RecurrentModel model = RecurrentModel.of(false, List.of(
-                RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, Blases.get())))) {
+        RecurrentLayer layer;
+        if (sharingRate != null) {
+            int poolRows = RestrictedWeights.poolRows(type, hidden, sharingRate);
+            float[] pool = CellBenchmark.uniform(random, poolRows * RestrictedWeights.poolColumns(inputSize, hidden), bound);
+            float[] biasPool = CellBenchmark.uniform(random, poolRows, bound);
+            layer = RecurrentLayer.createRestricted(
+                    RestrictedWeights.of(type, inputSize, hidden, sharingRate, pool, biasPool), Blases.get());
+        } else {
+            float[] wIh = CellBenchmark.uniform(random, rows * inputSize, bound);
+            float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
+            float[] bIh = CellBenchmark.uniform(random, rows, bound);
+            float[] bHh = CellBenchmark.uniform(random, rows, bound);
+            if (type.eventBased()) {
+                float[] thresholds = new float[hidden];
+                for (int j = 0; j < hidden; j++) {
+                    thresholds[j] = Math.max(TrainingLayer.MIN_THRESHOLD, (float) random.nextDouble());
+                }
+                layer = RecurrentLayer.createEgru(inputSize, hidden, wIh, wHh, bIh, bHh, thresholds, Blases.get());
+            } else {
+                MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
+                layer = RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, Blases.get());
+            }
+        }
+        try (RecurrentModel model = RecurrentModel.of(false, List.of(layer))) {
             return TrainingModel.of(model, head, on);
         }
     }
 
+    // The cell as the results name it: restricted layers with their sharing rate.
+    private String cellName(CellType type) {
+        return sharingRate == null ? type.name() : type.name() + " r=" + sharingRate;
+    }
+
     private void save(TrainingModel model, CellType type, int steps) throws IOException {
         if (saveModels) {
-            Path file = dir.resolve(type.name() + "-T" + steps + ".safetensors");
+            Path file = dir.resolve(cellName(type).replace(" r=", "-r") + "-T" + steps + ".safetensors");
             model.save(file);
             System.out.println("saved " + file);
         }
