@@ -18,15 +18,20 @@ import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.train.Adam;
+import org.rnnkernels.train.Gradients;
 import org.rnnkernels.train.LinearHead;
 import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
+import org.rnnkernels.train.Parameter;
+import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TernaryTrainingLayer;
+import org.rnnkernels.train.TernaryTrainingState;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingModel;
-import org.rnnkernels.train.TrainingState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -92,6 +97,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "train restricted (weight-shared) layers with sharing rate R in [0, 1] (RNN_TANH, GRU, LSTM)")
     Double sharingRate;
 
+    @Option(names = "--ternary", paramLabel = "ACTIVATIONS",
+            description = "train HitNet ternary layers (GRU, LSTM; adding problem): TERNARY (ternary weights and activations,"
+                    + " stochastic while training) or FLOAT (ternary weights only)")
+    TernaryLayer.Activations ternary;
+
     private Path dir;
 
     /** {@code metric}: the test MSE (adding) or the test cross-entropy over every step (copy). */
@@ -111,7 +121,12 @@ final class TrainCommand implements Callable<Integer> {
         for (int steps : lengths) {
             for (String name : cells) {
                 CellType type = CellType.valueOf(name.toUpperCase(Locale.ROOT));
-                results.add(task == Task.ADDING ? train(type, steps) : trainCopy(type, steps));
+                if (ternary != null && task == Task.COPY) {
+                    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                            "--ternary trains the adding problem only");
+                }
+                results.add(ternary != null ? trainTernary(type, steps)
+                        : task == Task.ADDING ? train(type, steps) : trainCopy(type, steps));
             }
         }
         StringBuilder md = new StringBuilder();
@@ -195,6 +210,82 @@ final class TrainCommand implements Callable<Integer> {
         }
         save(model, type, steps);
         return new Result(cellName(type), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
+    }
+
+    /**
+     * The adding problem with a HitNet ternary layer ({@link TernaryTrainingLayer}: float master weights,
+     * straight-through estimators, stochastic activation ternarisation while training), initialised and
+     * seeded as {@link #train}; the test MSE is that of the exported inference {@link TernaryLayer}
+     * (deterministic activations).
+     */
+    private Result trainTernary(CellType type, int steps) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long headSeed = random.split().nextLong();
+        long dataSeed = random.split().nextLong();
+        int in = Tasks.Adding.INPUT_SIZE;
+        int rows = type.gates() * hidden;
+        float bound = (float) (1 / Math.sqrt(hidden));
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, ternary, in, hidden,
+                CellBenchmark.uniform(random, rows * in, bound), CellBenchmark.uniform(random, rows * hidden, bound),
+                CellBenchmark.uniform(random, rows, bound), CellBenchmark.uniform(random, rows, bound));
+        SplittableRandom draws = random.split();
+        LinearHead head = LinearHead.create(hidden, 1, headSeed);
+        ParameterGradients gradients = layer.newGradients();
+        List<Parameter> parameters = new ArrayList<>(layer.parameters(gradients));
+        parameters.addAll(head.parameters());
+        Adam adam = new Adam(parameters, learningRate);
+        MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
+
+        Tasks.Adding data = Tasks.adding(steps, dataSeed);
+        Tasks.Adding testData = Tasks.adding(steps, dataSeed + 7919);
+        float[] x = new float[steps * batch * in];
+        float[] y = new float[batch];
+        float[] testX = new float[steps * testSize * in];
+        float[] testY = new float[testSize];
+        testData.next(testSize, testX, testY);
+        float[] outputs = new float[steps * batch * hidden];
+        float[] prediction = new float[batch];
+        float[] dPrediction = new float[batch];
+        float[] dLast = new float[batch * hidden];
+        TernaryTrainingState state = layer.newState(batch);
+        String name = type.name() + " HitNet " + ternary.name();
+
+        int solvedAt = -1;
+        double testMse = Double.NaN;
+        long trainingNanos = 0;
+        for (int it = 1; it <= iterations; it++) {
+            long t0 = System.nanoTime();
+            data.next(batch, x, y);
+            state.reset();
+            layer.forward(x, steps, state, outputs, draws);
+            head.forward(outputs, (steps - 1) * batch * hidden, batch, prediction, 0);
+            mse.compute(prediction, 1, batch, y, null, dPrediction);
+            head.backward(dPrediction, 0, batch, dLast, 0);
+            layer.backward(state, null, dLast, null, null, null, null, gradients);
+            Gradients.clipGradNorm(parameters, clip);
+            adam.step();
+            Gradients.zero(parameters);
+            trainingNanos += System.nanoTime() - t0;
+            if (it % evalEvery == 0 || it == iterations) {
+                float[] out = new float[steps * testSize * hidden];
+                float[] testPrediction = new float[testSize];
+                TernaryLayer inference = layer.toInference();
+                inference.forward(testX, steps, inference.newState(testSize), out);
+                head.forward(out, (steps - 1) * testSize * hidden, testSize, testPrediction, 0);
+                double sum = 0;
+                for (int b = 0; b < testSize; b++) {
+                    double e = testPrediction[b] - testY[b];
+                    sum += e * e;
+                }
+                testMse = sum / testSize;
+                if (solvedAt < 0 && testMse < SOLVED) {
+                    solvedAt = it;
+                }
+                System.out.printf(Locale.ROOT, "%-22s T=%-4d step %5d  test MSE %.4f  (%.1f ms per step)%n",
+                        name, steps, it, testMse, trainingNanos / 1e6 / it);
+            }
+        }
+        return new Result(name, steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
     /**
