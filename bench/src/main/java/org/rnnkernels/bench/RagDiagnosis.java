@@ -165,7 +165,9 @@ final class RagDiagnosis implements Callable<Integer> {
         printLegend();
         probe(0, wIh, wHh, bIh, bHh, head, probeX, probeY, Double.NaN);
         double gradNormSum = 0;
+        double gradNormMax = 0;
         int gradNormCount = 0;
+        int clipped = 0;
         int solvedAt = -1;
         for (int it = 1; it <= iterations; it++) {
             data.next(batch, x, y);
@@ -179,7 +181,10 @@ final class RagDiagnosis implements Callable<Integer> {
             mse.compute(prediction, 1, batch, y, null, dPrediction);
             head.backward(dPrediction, 0, batch, dLast, 0);
             layer.backward(state, null, dLast, null, null, null, null, grads);
-            gradNormSum += Gradients.clipGradNorm(parameters, clip);
+            double gradNorm = Gradients.clipGradNorm(parameters, clip);
+            gradNormSum += gradNorm;
+            gradNormMax = Math.max(gradNormMax, gradNorm);
+            clipped += gradNorm > clip ? 1 : 0;
             gradNormCount++;
             adam.step();
             Gradients.zero(parameters);
@@ -191,9 +196,14 @@ final class RagDiagnosis implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%-11s T=%-4d step %5d  test MSE %.4f%n", cell, steps, it, testMse);
             }
             if (probeEvery > 0 && (it % probeEvery == 0 || it == iterations)) {
+                System.out.printf(Locale.ROOT, "%7d training gradient norm before clipping since the last probe: mean %.3g,"
+                        + " max %.3g, clipped on %d of %d steps%n", it, gradNormSum / gradNormCount, gradNormMax, clipped,
+                        gradNormCount);
                 probe(it, wIh, wHh, bIh, bHh, head, probeX, probeY, gradNormSum / gradNormCount);
                 gradNormSum = 0;
+                gradNormMax = 0;
                 gradNormCount = 0;
+                clipped = 0;
             }
         }
         System.out.println(solvedAt < 0 ? "not solved" : "solved from step " + solvedAt);
