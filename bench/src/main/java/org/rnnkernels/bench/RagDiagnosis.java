@@ -118,8 +118,7 @@ final class RagDiagnosis implements Callable<Integer> {
         }
         OpenBlas.load().ifPresent(b -> OpenBlas.setThreads(1));
         int in = Tasks.Adding.INPUT_SIZE;
-        rows = cell.gates() * hidden;
-        zBlock = cell == CellType.RAG_MINIMAL ? 0 : 1;
+        layout();
         // As TrainCommand.train: three streams from the seed (weights, head, data), the same draws in the same order.
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
@@ -208,6 +207,12 @@ final class RagDiagnosis implements Callable<Integer> {
         }
         System.out.println(solvedAt < 0 ? "not solved" : "solved from step " + solvedAt);
         return 0;
+    }
+
+    // The gate layout of --cell and --hidden: G*H rows, z the first block of RAG-minimal, the second of GRU and RAG-GRU.
+    void layout() {
+        rows = cell.gates() * hidden;
+        zBlock = cell == CellType.RAG_MINIMAL ? 0 : 1;
     }
 
     private void applyHypotheses(float[] wHh, float[] bIh, float[] bHh) {
@@ -332,13 +337,13 @@ final class RagDiagnosis implements Callable<Integer> {
         System.out.println(flow);
     }
 
-    private record Stats(double meanAbsH, double atClip, double azPositive, double meanAbsAz, double meanZ,
+    record Stats(double meanAbsH, double atClip, double azPositive, double meanAbsAz, double meanZ,
                          double hBlocked, double nBlocked, double pnSaturated, double phSaturated, double phNearKink,
                          double carry, double azDead, double check) {
     }
 
     // Recomputes every step's pre-activations in double from the weights and the kernel's h_t (CELLS.md's equations).
-    private Stats gateStats(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] probeX, float[] out) {
+    Stats gateStats(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] probeX, float[] out) {
         int p = probeSize, n = hidden, in = Tasks.Adding.INPUT_SIZE;
         double absH = 0, clip = 0, azPos = 0, absAz = 0, zSum = 0, hBlocked = 0, nBlocked = 0, pnSat = 0, phSat = 0;
         double phNear = 0, carry = 0, azDead = 0, check = 0;
