@@ -239,11 +239,12 @@ final class RagDiagnosis implements Callable<Integer> {
                   ph>1     fraction |p_h| >= 1 (the output hardtanh's slope 0)
                   ph~1     fraction 0.9 < |p_h| < 1.1 (near the kink)
                   carry    mean dh'_j/dh_j through the direct path (RAG: 0 or 1; GRU: z)
+                  frozen   fraction with h' = h, a_z > 0 and the write blocked (|n| <= a_z): slope 1, gate and n get 0
                   azDead   fraction with d loss/d a_z = 0 whatever the upstream gradient (RAG)
                   dx1 dx2  mean d pred/d x_value at the first / second marker (solved: 1, 1);  dx0  mean |.| elsewhere
                   check    max |h recomputed in double - kernel h|""");
         System.out.println("   step    mse   gnorm   |h|  clip    |w|  az>0  |az|     z   Sh0   Sn0  pn>1  ph>1  ph~1 carry"
-                + " azDead     dx1     dx2     dx0   check");
+                + " frozen azDead     dx1     dx2     dx0   check");
     }
 
     // ---- the probe ----
@@ -303,9 +304,9 @@ final class RagDiagnosis implements Callable<Integer> {
             wn += v * v;
         }
         System.out.printf(Locale.ROOT, "%7d %6.4f %7.3f %5.3f %5.3f %6.3f %5.3f %5.3f %5.3f %5.3f %5.3f %5.3f %5.3f %5.3f %5.3f"
-                        + " %6.3f %7.4f %7.4f %7.5f %7.1e%n",
+                        + " %6.3f %6.3f %7.4f %7.4f %7.5f %7.1e%n",
                 it, mse, gradNorm, s.meanAbsH, s.atClip, Math.sqrt(wn), s.azPositive, s.meanAbsAz, s.meanZ, s.hBlocked,
-                s.nBlocked, s.pnSaturated, s.phSaturated, s.phNearKink, s.carry, s.azDead, dx1 / p, dx2 / p,
+                s.nBlocked, s.pnSaturated, s.phSaturated, s.phNearKink, s.carry, s.frozen, s.azDead, dx1 / p, dx2 / p,
                 dx0 / others, s.check);
         // ||d pred / d h_t||: dInitialH of the suffix t..T-1 started from the probe's h_t (t = 0: the full backward).
         StringBuilder flow = new StringBuilder(String.format(Locale.ROOT, "%7d ||dpred/dh_t|| (rms over samples):", it));
@@ -338,15 +339,15 @@ final class RagDiagnosis implements Callable<Integer> {
     }
 
     record Stats(double meanAbsH, double atClip, double azPositive, double meanAbsAz, double meanZ,
-                         double hBlocked, double nBlocked, double pnSaturated, double phSaturated, double phNearKink,
-                         double carry, double azDead, double check) {
+                 double hBlocked, double nBlocked, double pnSaturated, double phSaturated, double phNearKink,
+                 double carry, double frozen, double azDead, double check) {
     }
 
     // Recomputes every step's pre-activations in double from the weights and the kernel's h_t (CELLS.md's equations).
     Stats gateStats(float[] wIh, float[] wHh, float[] bIh, float[] bHh, float[] probeX, float[] out) {
         int p = probeSize, n = hidden, in = Tasks.Adding.INPUT_SIZE;
         double absH = 0, clip = 0, azPos = 0, absAz = 0, zSum = 0, hBlocked = 0, nBlocked = 0, pnSat = 0, phSat = 0;
-        double phNear = 0, carry = 0, azDead = 0, check = 0;
+        double phNear = 0, carry = 0, frozen = 0, azDead = 0, check = 0;
         double[] pre = new double[rows * 2];   // gi + b_ih, then gh + b_hh
         double[] h = new double[n];
         for (int t = 0; t < steps; t++) {
@@ -395,10 +396,11 @@ final class RagDiagnosis implements Callable<Integer> {
                         phSat += inside ? 0 : 1;
                         phNear += Math.abs(Math.abs(p2) - 1) < 0.1 ? 1 : 0;
                         carry += inside && hPasses ? 1 : 0;
+                        // h' = h with the write fully inhibited: carries dL/dh at slope 1, but its gate and candidate get 0
+                        frozen += inside && hPasses && az > 0 && !nPasses ? 1 : 0;
                         // a_z is differentiated through S(h, q_h) when a_z < 0 and h passes, through S(n, q_n) when a_z > 0 and n passes
                         boolean azLive = inside && ((az < 0 && hPasses) || (az > 0 && nPasses));
                         azDead += azLive ? 0 : 1;
-                        zSum += Double.NaN;
                     }
                     azPos += az > 0 ? 1 : 0;
                     absAz += Math.abs(az);
@@ -410,8 +412,10 @@ final class RagDiagnosis implements Callable<Integer> {
             }
         }
         double count = (double) steps * p * n;
-        return new Stats(absH / count, clip / count, azPos / count, absAz / count, zSum / count, hBlocked / count,
-                nBlocked / count, pnSat / count, phSat / count, phNear / count, carry / count, azDead / count, check);
+        return new Stats(absH / count, clip / count, azPos / count, absAz / count,
+                cell == CellType.GRU ? zSum / count : Double.NaN, hBlocked / count,
+                nBlocked / count, pnSat / count, phSat / count, phNear / count, carry / count, frozen / count, azDead / count,
+                check);
     }
 
     private static double sigm(double v) {
