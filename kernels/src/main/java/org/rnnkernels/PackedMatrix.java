@@ -5,7 +5,7 @@ package org.rnnkernels;
  * ({@link PanelProduct}: streams {@code W} sequentially, no repacking per call, about twice OpenBLAS's
  * speed at batch 16 and H = 256). Public (not part of the library's stable API) so that the kernels of
  * other packages, such as {@code org.rnnkernels.train}, use the same product as the forward.
- * Immutable and thread-safe.
+ * Thread-safe, except {@link #repack}, which training calls between steps.
  */
 public final class PackedMatrix {
     private final PanelProduct product;
@@ -33,6 +33,15 @@ public final class PackedMatrix {
         Checks.positive("cols", cols);
         Checks.length("w", w, (long) rows * cols, "[" + rows + "][" + cols + "]");
         return new PackedMatrix(product, w, rows, cols);
+    }
+
+    /**
+     * Packs new values of the same shape into this matrix's storage, without allocating: for weights that
+     * change in place during training. Not to be called while another thread multiplies.
+     */
+    public void repack(float[] w) {
+        Checks.length("w", w, (long) rows * cols, "[" + rows + "][" + cols + "]");
+        product.packInto(w, rows, cols, packed);
     }
 
     /** The largest batch for which {@link #multiply} beats BLAS sgemm (larger batches: use sgemm). */

@@ -19,6 +19,9 @@ interface PanelProduct {
 
     float[] pack(float[] w, int rows, int cols);
 
+    /** {@link #pack} into {@code packed}, an array {@link #pack} returned for the same shape (padding stays zero). */
+    void packInto(float[] w, int rows, int cols, float[] packed);
+
     /** How many panels a {@code rows}-row matrix packs into. */
     int panels(int rows);
 

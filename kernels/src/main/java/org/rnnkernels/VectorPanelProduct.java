@@ -18,13 +18,18 @@ final class VectorPanelProduct implements PanelProduct {
     public float[] pack(float[] w, int rows, int cols) {
         int panels = (rows + WIDTH - 1) / WIDTH;
         float[] packed = new float[Math.multiplyExact(panels * cols, WIDTH)];
+        packInto(w, rows, cols, packed);
+        return packed;
+    }
+
+    @Override
+    public void packInto(float[] w, int rows, int cols, float[] packed) {
         for (int r = 0; r < rows; r++) {
             int base = (r / WIDTH) * cols * WIDTH + r % WIDTH;
             for (int k = 0; k < cols; k++) {
                 packed[base + k * WIDTH] = w[r * cols + k];
             }
         }
-        return packed;
     }
 
     @Override

@@ -113,18 +113,31 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        // Every option checked before anything runs or is written.
+        List<CellType> types = new ArrayList<>();
+        for (String name : cells) {
+            try {
+                types.add(CellType.valueOf(name.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw badOption("--cells: no cell " + name + "; expected one of " + java.util.Arrays.toString(CellType.values()));
+            }
+        }
+        if (ternary != null) {
+            if (task == Task.COPY || sharingRate != null || saveModels) {
+                throw badOption("--ternary trains the adding problem only, without --sharing-rate or --save-models"
+                        + " (ternary layers have no model file)");
+            }
+            if (types.stream().anyMatch(t -> t != CellType.GRU && t != CellType.LSTM)) {
+                throw badOption("--ternary trains GRU and LSTM only: --cells " + cells);
+            }
+        }
         OpenBlas.load().ifPresent(b -> OpenBlas.setThreads(1));
         Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
         dir = base.resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
         List<Result> results = new ArrayList<>();
         for (int steps : lengths) {
-            for (String name : cells) {
-                CellType type = CellType.valueOf(name.toUpperCase(Locale.ROOT));
-                if (ternary != null && task == Task.COPY) {
-                    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                            "--ternary trains the adding problem only");
-                }
+            for (CellType type : types) {
                 results.add(ternary != null ? trainTernary(type, steps)
                         : task == Task.ADDING ? train(type, steps) : trainCopy(type, steps));
             }
@@ -268,16 +281,9 @@ final class TrainCommand implements Callable<Integer> {
             trainingNanos += System.nanoTime() - t0;
             if (it % evalEvery == 0 || it == iterations) {
                 float[] out = new float[steps * testSize * hidden];
-                float[] testPrediction = new float[testSize];
                 TernaryLayer inference = layer.toInference();
                 inference.forward(testX, steps, inference.newState(testSize), out);
-                head.forward(out, (steps - 1) * testSize * hidden, testSize, testPrediction, 0);
-                double sum = 0;
-                for (int b = 0; b < testSize; b++) {
-                    double e = testPrediction[b] - testY[b];
-                    sum += e * e;
-                }
-                testMse = sum / testSize;
+                testMse = testMse(head, out, steps, testY);
                 if (solvedAt < 0 && testMse < SOLVED) {
                     solvedAt = it;
                 }
@@ -407,6 +413,10 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    private picocli.CommandLine.ParameterException badOption(String message) {
+        return new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), message);
+    }
+
     // The cell as the results name it: restricted layers with their sharing rate.
     private String cellName(CellType type) {
         return sharingRate == null ? type.name() : type.name() + " r=" + sharingRate;
@@ -423,11 +433,16 @@ final class TrainCommand implements Callable<Integer> {
     // Test MSE of the current weights with the inference kernels (the same cell the library ships).
     private double test(TrainingModel model, int steps, float[] testX, float[] testY) {
         float[] out = new float[steps * testSize * hidden];
-        float[] prediction = new float[testSize];
         try (RecurrentModel inference = model.toModel(); ModelState state = inference.newState(testSize)) {
             inference.forward(testX, steps, null, state, out);
         }
-        model.head().forward(out, (steps - 1) * testSize * hidden, testSize, prediction, 0);
+        return testMse(model.head(), out, steps, testY);
+    }
+
+    // The head on the last step of the test set's outputs [T][testSize][H], against the targets.
+    private double testMse(LinearHead head, float[] out, int steps, float[] testY) {
+        float[] prediction = new float[testSize];
+        head.forward(out, (steps - 1) * testSize * hidden, testSize, prediction, 0);
         double sum = 0;
         for (int b = 0; b < testSize; b++) {
             double e = prediction[b] - testY[b];

@@ -39,6 +39,10 @@ public final class ModelFiles {
      */
     public static void save(RecurrentModel model, Map<String, Tensor> extraTensors, Map<String, String> extraMetadata,
                             Path file) throws IOException {
+        if (model == null || extraTensors == null || extraMetadata == null || file == null) {
+            throw new IllegalArgumentException((model == null ? "model" : extraTensors == null ? "extraTensors"
+                    : extraMetadata == null ? "extraMetadata" : "file") + " is null (no extras: pass Map.of())");
+        }
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", FORMAT);

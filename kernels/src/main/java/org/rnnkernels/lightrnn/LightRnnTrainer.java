@@ -56,7 +56,7 @@ import org.rnnkernels.train.TrainingState;
  * <p>Not thread-safe: the parameters change in place under an optimiser and the workspaces live here.
  * A call allocates nothing of its size once the workspaces fit {@code T} (they are remade when {@code T}
  * changes: the layer takes arrays of exact size), apart from the layer's backward wrapping its input
- * gradient, and a rebuild of the cell's training form after the cell's weights changed.
+ * gradient (the cell's training form refreshes its packed weights in place after they changed).
  */
 public final class LightRnnTrainer {
     private final CellType type;
@@ -189,7 +189,8 @@ public final class LightRnnTrainer {
         positive("hidden", hidden);
         positive("batch", batch);
         if (type.eventBased()) {
-            throw new IllegalArgumentException(type + " cannot be trained by the kernels yet (its backward is in the reference only)");
+            throw new IllegalArgumentException(type + " cannot be LightRNN's shared cell here: the trainer builds the cell"
+                    + " from dense GRU-layout weights without thresholds (train EGRU with TrainingLayer)");
         }
         SplittableRandom random = new SplittableRandom(seed);
         int width = Math.multiplyExact(type.gates(), hidden);
@@ -228,7 +229,8 @@ public final class LightRnnTrainer {
         positive("batch", batch);
         if (layer.cellType().eventBased() || layer.restrictedWeights() != null) {
             throw new IllegalArgumentException("a " + (layer.restrictedWeights() != null ? "restricted " : "") + layer.cellType()
-                    + " layer cannot be trained by the kernels yet");
+                    + " layer cannot be LightRNN's shared cell here: the trainer keeps the cell as dense weights"
+                    + " (train EGRU and restricted layers with TrainingLayer)");
         }
         int e = layer.inputSize();
         int h = layer.hiddenSize();

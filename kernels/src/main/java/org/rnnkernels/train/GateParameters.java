@@ -7,7 +7,9 @@ import org.rnnkernels.CellType;
  * them ({@code b_ih + b_hh} per row, except GRU-like cells' block {@code n}, whose two biases stay apart:
  * {@code [b_r, b_z, b_ih_n, b_hh_n]}, {@code 4H} floats), and the MI vectors {@code alpha, beta1, beta2}
  * ({@code [G*H]} each, null for the other cells), and EGRU's thresholds {@code theta [H]} with its
- * pseudo-derivative {@code gamma * max(0, 1 - s|v|)} (null and 0 for the other cells). Immutable.
+ * pseudo-derivative {@code gamma * max(0, 1 - s|v|)} (null and 0 for the other cells). The gate passes
+ * only read it; the arrays are the layer's live parameters, and {@link #fold} packs the biases again
+ * after an optimiser step.
  */
 final class GateParameters {
     final CellType type;
@@ -35,8 +37,14 @@ final class GateParameters {
         this.beta1 = beta1;
         this.beta2 = beta2;
         int width = type.gates() * hidden;
+        bias = new float[resetsCandidate(type) ? width + hidden : width];
+        fold(bIh, bHh);
+    }
+
+    /** Packs {@code b_ih, b_hh} into {@link #bias} again (in place). */
+    void fold(float[] bIh, float[] bHh) {
+        int width = type.gates() * hidden;
         boolean split = resetsCandidate(type);
-        bias = new float[split ? width + hidden : width];
         int folded = split ? 2 * hidden : width;
         for (int k = 0; k < folded; k++) {
             bias[k] = bIh[k] + bHh[k];

@@ -12,7 +12,9 @@ import org.rnnkernels.CellType;
  * dBeta2 [G*H]} (null for the other cells), for EGRU {@code dTheta [H]}, and for a restricted layer the
  * pool's {@code dPool [d_r][k]} and {@code dBiasPool [d_r]}: the sums of the dense matrices' gradients
  * over every entry sliced from each pool entry (null for dense layers). A restricted layer's dense
- * gradients ({@link #weightIh()} etc.) are those of its expanded matrices, accumulated likewise.
+ * gradients ({@link #weightIh()} etc.) are those of its expanded matrices, accumulated likewise; they
+ * are not among its {@code parameters(...)}, so only {@link #zero()} resets them (as
+ * {@link TrainingModel#zeroGradients()} does), not {@link Gradients#zero}.
  *
  * <p>The accessors return the live arrays, not copies, so an optimiser can read them in place.
  * Belongs to one caller: not thread-safe.

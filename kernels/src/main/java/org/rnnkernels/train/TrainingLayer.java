@@ -137,7 +137,7 @@ public final class TrainingLayer {
     private final double sparseBelow;
     private final double sparseBelowBatched;
     private final double sparseWeightsBelow;
-    private float[] wHhTransposed;
+    private float[] wHhTransposed;   // W_hh^T, refreshed in place; EGRU's support product reads it
     // Restricted only (else null): the live pool and bias pool; wIh, wHh, bIh, bHh are their expansion
     private final float[] pool;
     private final float[] biasPool;
@@ -239,13 +239,24 @@ public final class TrainingLayer {
         if (pool != null) {
             expandPool();
         }
-        float[] transposed = transpose(wHh, width, hiddenSize);
-        wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
-        wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(transposed, hiddenSize, width);
-        wHhTransposed = theta == null ? null : transposed;
-        gateParameters = new GateParameters(type, hiddenSize, bIh, bHh,
-                mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2(),
-                theta, gamma, slope);
+        // Refreshed in place after the first call: an update allocates nothing.
+        if (wHhTransposed == null) {
+            wHhTransposed = new float[wHh.length];
+        }
+        transpose(wHh, width, hiddenSize, wHhTransposed);
+        if (gateParameters == null) {
+            wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
+            wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(wHhTransposed, hiddenSize, width);
+            gateParameters = new GateParameters(type, hiddenSize, bIh, bHh,
+                    mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2(),
+                    theta, gamma, slope);
+        } else {
+            if (wHhPacked != null) {
+                wHhPacked.repack(wHh);
+                wHhTransposedPacked.repack(wHhTransposed);
+            }
+            gateParameters.fold(bIh, bHh);
+        }
     }
 
     // Pool row of unit u of gate block j for input h (recurrent) or x: RestrictedWeights' layout.
@@ -676,14 +687,13 @@ public final class TrainingLayer {
         }
     }
 
-    private static float[] transpose(float[] w, int rows, int cols) {
-        float[] t = new float[w.length];
+    // t [cols][rows] = w [rows][cols]^T
+    private static void transpose(float[] w, int rows, int cols, float[] t) {
         for (int r = 0; r < rows; r++) {
             for (int k = 0; k < cols; k++) {
                 t[k * rows + r] = w[r * cols + k];
             }
         }
-        return t;
     }
 
     private static void addInto(float[] from, int offset, float[] into, int n) {

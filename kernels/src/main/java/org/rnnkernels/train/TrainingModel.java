@@ -35,8 +35,9 @@ import org.rnnkernels.io.TensorFile;
  * #update} applies an optimiser and refreshes what the layers derive from them. {@link #toModel()} and
  * {@link #save} export the trained stack for inference.
  *
- * <p>A training model belongs to one training loop: the head keeps the last forward's input for its
- * backward, and updates change the weights in place. Streams live in {@link State}s.
+ * <p>A training model belongs to one training loop (one thread): updates change the weights in place.
+ * Streams live in {@link State}s; a backward differentiates the last forward of the state it is given,
+ * whatever other states ran in between.
  */
 public final class TrainingModel {
     /** Which of the last layer's outputs the head maps. */
@@ -152,6 +153,11 @@ public final class TrainingModel {
         Arguments.length("dOutput", dOutput, (long) headRows * head.outputs(),
                 (headOn == HeadOn.LAST_STEP ? "" : "[T=" + steps + "]") + "[B=" + batch + "][K=" + head.outputs() + "]");
         int top = layers.length - 1;
+        // The head keeps the input of ITS last forward, which may have been another state's: run it again on
+        // this state's top outputs (O(rows*H*K), small beside the layers) so that its backward is this state's.
+        int hidden = layers[top].hiddenSize();
+        head.forward(state.outputs[top], headOn == HeadOn.LAST_STEP ? (steps - 1) * batch * hidden : 0, headRows,
+                state.headOutput, 0);
         head.backward(dOutput, 0, headRows, state.dTop, 0);
         // Layer k's output gradient: the head's dH for the top, the dX of layer k+1 below it.
         float[] dOutputs = headOn == HeadOn.EVERY_STEP ? state.dTop : null;
@@ -197,9 +203,12 @@ public final class TrainingModel {
         }
     }
 
-    /** Sets every gradient to 0. */
+    /** Sets every gradient to 0 (with the dense gradients a restricted layer keeps beside its pool's). */
     public void zeroGradients() {
-        Gradients.zero(parameters);
+        for (ParameterGradients g : gradients) {
+            g.zero();
+        }
+        Gradients.zero(head.parameters());
     }
 
     /** Every trained array with its gradient, layers first ({@code weight_ih_l0}, ...), then the head's. */
@@ -293,6 +302,7 @@ public final class TrainingModel {
         private final float[][] outputs;   // layer k's [T][B][H_k]
         private final float[][] dInputs;   // dL/d(input of layer k+1) = dL/d(output of layer k)
         private float[] dTop;              // the head's dH
+        private float[] headOutput;        // scratch for the head's forward in the backward
         private int capacity;
         private int steps;
 
@@ -313,10 +323,12 @@ public final class TrainingModel {
             TrainingLayer[] model = owner.layers;
             for (int k = 0; k < model.length; k++) {
                 outputs[k] = new float[Math.multiplyExact(steps * batch, model[k].hiddenSize())];
-                dInputs[k] = new float[outputs[k].length];
+                // dInputs[k] is layer k+1's dX: none above the top layer
+                dInputs[k] = k + 1 < model.length ? new float[outputs[k].length] : null;
             }
             int topRows = owner.headOn == HeadOn.LAST_STEP ? batch : steps * batch;
             dTop = new float[Math.multiplyExact(topRows, model[model.length - 1].hiddenSize())];
+            headOutput = new float[Math.multiplyExact(topRows, owner.head.outputs())];
             capacity = steps;
         }
 

@@ -50,6 +50,26 @@ class LiveParametersTest {
     }
 
     @Test
+    void refreshingAfterAnUpdateAllocatesNothing() {
+        for (CellType type : new CellType[] {CellType.LSTM, CellType.GRU}) {
+            TrainFixture f = TrainingVsReferenceTest.fixture(type, INPUT, 64, BATCH, STEPS, 3);
+            try (RecurrentLayer layer = f.layer()) {
+                TrainingLayer training = TrainingLayer.of(layer);
+                training.parametersChanged();
+                com.sun.management.ThreadMXBean threads =
+                        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 10; i++) {
+                    training.parametersChanged();
+                }
+                long perCall = (threads.getCurrentThreadAllocatedBytes() - before) / 10;
+                // W_hh is 4 * 64 * 64 floats = 64 KiB (LSTM): a transpose or a new packing would allocate that.
+                assertTrue(perCall < 1024, type + ": parametersChanged allocated " + perCall + " bytes a call");
+            }
+        }
+    }
+
+    @Test
     void namesFollowPyTorchAndPairWithTheGradients() {
         TrainFixture f = TrainingVsReferenceTest.fixture(CellType.MI_LSTM, INPUT, HIDDEN, BATCH, STEPS, 5);
         try (RecurrentLayer layer = f.layer()) {

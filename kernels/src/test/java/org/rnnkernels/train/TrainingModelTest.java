@@ -115,6 +115,33 @@ class TrainingModelTest {
     }
 
     @Test
+    void aBackwardDifferentiatesItsOwnStateEvenAfterAnotherForward() {
+        for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
+            int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
+            SplittableRandom random = new SplittableRandom(8);
+            float[] xA = uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] xB = uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] dy = uniform(random, rows * 2, 1);
+            float[] y = new float[rows * 2];
+
+            TrainingModel alone = stack(CellType.GRU, 2, 2, on, 4);
+            TrainingModel.State a = alone.newState(BATCH);
+            alone.forward(xA, STEPS, a, y);
+            alone.backward(a, dy);
+
+            TrainingModel interleaved = stack(CellType.GRU, 2, 2, on, 4);
+            TrainingModel.State a2 = interleaved.newState(BATCH);
+            interleaved.forward(xA, STEPS, a2, y);
+            interleaved.forward(xB, STEPS, interleaved.newState(BATCH), new float[y.length]);   // e.g. an evaluation
+            interleaved.backward(a2, dy);
+            for (int k = 0; k < alone.parameters().size(); k++) {
+                assertArrayEquals(alone.parameters().get(k).gradient(), interleaved.parameters().get(k).gradient(),
+                        on + " " + alone.parameters().get(k).name());
+            }
+        }
+    }
+
+    @Test
     void savedModelsLoadWithTheSameOutputs(@TempDir Path dir) throws Exception {
         TrainingModel model = stack(CellType.LSTM, 2, 2, TrainingModel.HeadOn.EVERY_STEP, 21);
         // Move the weights off their initial values first, so that the file must hold the trained ones.

@@ -52,6 +52,9 @@ public final class TrainingReport {
             }
             double s = speedup();
             double e = speedupError();
+            if (!Double.isFinite(e)) {
+                return "inconclusive: no error estimate";
+            }
             if (e > 0.5 * s) {
                 return "inconclusive: error bar too wide";
             }
@@ -79,8 +82,9 @@ public final class TrainingReport {
             double torchErr = Double.NaN;
             for (JsonNode p : data.training().path("pytorch").path("results")) {
                 if (p.path("cell").asText().equals(cell) && p.path("shape").asText().equals(shape)) {
-                    torch = p.path("medianMs").asDouble();
-                    torchErr = (p.path("p75Ms").asDouble() - p.path("p25Ms").asDouble()) / 2;
+                    torch = p.path("medianMs").asDouble(Double.NaN);
+                    // half the interquartile range (JMH's error is a 99.9% half-interval: the report's notes say so)
+                    torchErr = (p.path("p75Ms").asDouble(Double.NaN) - p.path("p25Ms").asDouble(Double.NaN)) / 2;
                 }
             }
             double gru = ours.stream().filter(g -> "GRU".equals(g.params().get("cell"))
@@ -137,7 +141,7 @@ public final class TrainingReport {
         n.add(torchTimed(data)
                 ? "PyTorch " + torch.path("torchVersion").asText("?") + " (" + torch.path("python").asText("python3")
                 + ", 1 thread, OMP_WAIT_POLICY=PASSIVE; " + torch.path("torchBlas").asText("?") + "): "
-                + torch.path("method").asText("") + "."
+                + torch.path("method").asText("") + "; +- is half the interquartile range of its steps."
                 : "PyTorch: not timed: " + torch.path("reason").asText("no training.json in this folder") + ".");
         n.add(String.format(Locale.ROOT, "Speed-up = PyTorch ms / rnnkernels ms; issue 6's target is at least %.0fx "
                 + "(met when speed-up - error >= %.0f, not met when speed-up + error < %.0f, inconclusive when the "
