@@ -1,7 +1,6 @@
 package org.rnnkernels.train;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
@@ -448,24 +447,13 @@ public final class TernaryTrainingLayer {
         int batch = s.batch;
         int rows = steps * batch;
         int bh = batch * hiddenSize;
-        String tbh = "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]";
-        String bhShape = "[B=" + batch + "][H=" + hiddenSize + "]";
-        optional("dOutputs", dOutputs, (long) rows * hiddenSize, tbh);
-        optional("dFinalH", dFinalH, bh, bhShape);
-        optional("dInput", dInput, (long) rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
-        optional("dInitialH", dInitialH, bh, bhShape);
-        if (type.hasCellState()) {
-            optional("dFinalC", dFinalC, bh, bhShape);
-            optional("dInitialC", dInitialC, bh, bhShape);
-        } else if (dFinalC != null || dInitialC != null) {
-            throw new IllegalArgumentException((dFinalC != null ? "dFinalC" : "dInitialC") + " is given, but " + type
-                    + " has no cell state: pass null");
-        }
+        TrainingLayer.checkBackwardArrays(type, inputSize, hiddenSize, steps, batch, dOutputs, dFinalH, dFinalC, dInput,
+                dInitialH, dInitialC);
         checkGradients(gradients);
 
-        fillOrCopy(dFinalH, s.dh, bh);
+        TrainingLayer.fillOrCopy(dFinalH, s.dh, bh);
         if (s.c != null) {
-            fillOrCopy(dFinalC, s.dc, bh);
+            TrainingLayer.fillOrCopy(dFinalC, s.dc, bh);
         }
         for (int t = steps - 1; t >= 0; t--) {
             if (dOutputs != null) {
@@ -542,20 +530,6 @@ public final class TernaryTrainingLayer {
         // db_ih += lambda dGI^T 1 ; db_hh += lambda dGH^T 1
         blas.sgemv(Transpose.YES, rows, width, lambda, s.dGiSegment, 0, width, s.onesSegment, 0, 1f, g.dBIhSegment, 0);
         blas.sgemv(Transpose.YES, rows, width, lambda, s.dGhSegment, 0, width, s.onesSegment, 0, 1f, g.dBHhSegment, 0);
-    }
-
-    private static void fillOrCopy(float[] from, float[] into, int n) {
-        if (from == null) {
-            Arrays.fill(into, 0, n, 0f);
-        } else {
-            System.arraycopy(from, 0, into, 0, n);
-        }
-    }
-
-    private static void optional(String name, float[] array, long expected, String shape) {
-        if (array != null) {
-            Arguments.length(name, array, expected, shape);
-        }
     }
 
     private void checkState(TernaryTrainingState state) {

@@ -436,19 +436,8 @@ public final class TrainingLayer {
         int batch = state.batch;
         int rows = steps * batch;
         int bh = batch * hiddenSize;
-        String tbh = "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]";
-        String bhShape = "[B=" + batch + "][H=" + hiddenSize + "]";
-        checkOptional("dOutputs", dOutputs, (long) rows * hiddenSize, tbh);
-        checkOptional("dFinalH", dFinalH, bh, bhShape);
-        checkOptional("dInput", dInput, (long) rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
-        checkOptional("dInitialH", dInitialH, bh, bhShape);
-        if (type.hasCellState()) {
-            checkOptional("dFinalC", dFinalC, bh, bhShape);
-            checkOptional("dInitialC", dInitialC, bh, bhShape);
-        } else if (dFinalC != null || dInitialC != null) {
-            throw new IllegalArgumentException((dFinalC != null ? "dFinalC" : "dInitialC") + " is given, but " + type
-                    + " has no cell state: pass null");
-        }
+        checkBackwardArrays(type, inputSize, hiddenSize, steps, batch, dOutputs, dFinalH, dFinalC, dInput, dInitialH,
+                dInitialC);
         checkGradients(gradients);
 
         fillOrCopy(dFinalH, state.dh, bh);
@@ -702,7 +691,32 @@ public final class TrainingLayer {
         }
     }
 
-    private static void fillOrCopy(float[] from, float[] into, int n) {
+    /**
+     * The backward's array arguments (shared with {@link TernaryTrainingLayer}): each absent (null) or of its
+     * shape, and {@code dFinalC}/{@code dInitialC} only for cells with a cell state.
+     */
+    static void checkBackwardArrays(CellType type, int inputSize, int hiddenSize, int steps, int batch,
+                                    float[] dOutputs, float[] dFinalH, float[] dFinalC, float[] dInput,
+                                    float[] dInitialH, float[] dInitialC) {
+        long rows = (long) steps * batch;
+        int bh = batch * hiddenSize;
+        String tbh = "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]";
+        String bhShape = "[B=" + batch + "][H=" + hiddenSize + "]";
+        checkOptional("dOutputs", dOutputs, rows * hiddenSize, tbh);
+        checkOptional("dFinalH", dFinalH, bh, bhShape);
+        checkOptional("dInput", dInput, rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
+        checkOptional("dInitialH", dInitialH, bh, bhShape);
+        if (type.hasCellState()) {
+            checkOptional("dFinalC", dFinalC, bh, bhShape);
+            checkOptional("dInitialC", dInitialC, bh, bhShape);
+        } else if (dFinalC != null || dInitialC != null) {
+            throw new IllegalArgumentException((dFinalC != null ? "dFinalC" : "dInitialC") + " is given, but " + type
+                    + " has no cell state: pass null");
+        }
+    }
+
+    // The upstream gradient from the caller, or zeros.
+    static void fillOrCopy(float[] from, float[] into, int n) {
         if (from == null) {
             java.util.Arrays.fill(into, 0, n, 0f);
         } else {
