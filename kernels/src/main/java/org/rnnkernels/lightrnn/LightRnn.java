@@ -81,32 +81,11 @@ public final class LightRnn implements AutoCloseable {
         this.layer = layer;
         this.blas = blas;
         this.lse = LogSumExp.get();
-        this.rowFull = new boolean[rows];
-        this.rowOccupied = new boolean[rows];
-        float[] cells = new float[rows * columns];
-        boolean anyEmptyRow = false;
-        boolean anyPartialRow = false;
-        for (int r = 0; r < rows; r++) {
-            int words = 0;
-            for (int c = 0; c < columns; c++) {
-                boolean occupied = table.cellUnchecked(r * columns + c) >= 0;
-                cells[r * columns + c] = occupied ? 0f : Float.NEGATIVE_INFINITY;
-                words += occupied ? 1 : 0;
-            }
-            rowFull[r] = words == columns;
-            rowOccupied[r] = words > 0;
-            anyEmptyRow |= words == 0;
-            anyPartialRow |= words < columns;
-        }
-        this.cellMask = anyPartialRow ? cells : null;
-        if (anyEmptyRow) {
-            rowMask = new float[rows];
-            for (int r = 0; r < rows; r++) {
-                rowMask[r] = rowOccupied[r] ? 0f : Float.NEGATIVE_INFINITY;
-            }
-        } else {
-            rowMask = null;
-        }
+        WordTable.Masks masks = table.masks();
+        this.rowMask = masks.rowMask();
+        this.cellMask = masks.cellMask();
+        this.rowFull = masks.rowFull();
+        this.rowOccupied = masks.rowOccupied();
     }
 
     // x W_ih^T for every row of an input table: [n][E] x [E][G*H]

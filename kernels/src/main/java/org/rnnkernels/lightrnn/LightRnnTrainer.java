@@ -468,27 +468,11 @@ public final class LightRnnTrainer {
     }
 
     private void setMasks(WordTable table) {
-        boolean[] full = new boolean[rows];
-        float[] rowM = new float[rows];
-        float[] cells = new float[rows * columns];
-        boolean anyEmptyRow = false;
-        boolean anyPartialRow = false;
-        for (int r = 0; r < rows; r++) {
-            int count = 0;
-            for (int c = 0; c < columns; c++) {
-                boolean occupied = table.cellUnchecked(r * columns + c) >= 0;
-                cells[r * columns + c] = occupied ? 0f : Float.NEGATIVE_INFINITY;
-                count += occupied ? 1 : 0;
-            }
-            full[r] = count == columns;
-            rowM[r] = count > 0 ? 0f : Float.NEGATIVE_INFINITY;
-            anyEmptyRow |= count == 0;
-            anyPartialRow |= count < columns;
-        }
+        WordTable.Masks masks = table.masks();
         this.table = table;
-        this.rowFull = full;
-        this.rowMask = anyEmptyRow ? rowM : null;
-        this.cellMask = anyPartialRow ? cells : null;
+        this.rowFull = masks.rowFull();
+        this.rowMask = masks.rowMask();
+        this.cellMask = masks.cellMask();
     }
 
     /**

@@ -244,6 +244,38 @@ public final class WordTable {
         return cells[index];
     }
 
+    /**
+     * The softmax masks of this layout (0 for a place that holds words, -infinity for an empty one), so
+     * that the row and column softmaxes run over occupied places only: {@code rowMask [R]} (null when no
+     * row is empty), {@code cellMask [R*C]} (null when every row is full; read only for rows that are not
+     * full), and per row whether it is full and whether it holds any word.
+     */
+    record Masks(float[] rowMask, float[] cellMask, boolean[] rowFull, boolean[] rowOccupied) {
+    }
+
+    Masks masks() {
+        boolean[] full = new boolean[rows];
+        boolean[] occupied = new boolean[rows];
+        float[] rowMask = new float[rows];
+        float[] cellMask = new float[rows * columns];
+        boolean anyEmptyRow = false;
+        boolean anyPartialRow = false;
+        for (int r = 0; r < rows; r++) {
+            int words = 0;
+            for (int c = 0; c < columns; c++) {
+                boolean taken = cells[r * columns + c] >= 0;
+                cellMask[r * columns + c] = taken ? 0f : Float.NEGATIVE_INFINITY;
+                words += taken ? 1 : 0;
+            }
+            full[r] = words == columns;
+            occupied[r] = words > 0;
+            rowMask[r] = words > 0 ? 0f : Float.NEGATIVE_INFINITY;
+            anyEmptyRow |= words == 0;
+            anyPartialRow |= words < columns;
+        }
+        return new Masks(anyEmptyRow ? rowMask : null, anyPartialRow ? cellMask : null, full, occupied);
+    }
+
     private void checkWord(int word) {
         if (word < 0 || word >= vocabulary) {
             throw new IllegalArgumentException("word = " + word + ", expected a word id in [0, " + vocabulary + ")");
