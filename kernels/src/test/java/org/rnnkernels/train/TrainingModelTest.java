@@ -36,9 +36,9 @@ class TrainingModelTest {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
             TrainingModel model = stack(type, 2, 3, on, 11);
             SplittableRandom random = new SplittableRandom(5);
-            float[] x = uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
-            float[] target = uniform(random, rows * 3, 1);
+            float[] target = TrainFixture.uniform(random, rows * 3, 1);
             float[] y = new float[rows * 3];
             float[] dy = new float[y.length];
             MeanSquaredError mse = new MeanSquaredError(3, Loss.Over.EVERY_STEP);
@@ -53,7 +53,7 @@ class TrainingModelTest {
             double predicted = 0;
             for (Parameter p : model.parameters()) {
                 origin.add(p.value().clone());
-                float[] d = uniform(random, p.size(), 1);
+                float[] d = TrainFixture.uniform(random, p.size(), 1);
                 direction.add(d);
                 for (int i = 0; i < d.length; i++) {
                     predicted += (double) p.gradient()[i] * d[i];
@@ -119,9 +119,9 @@ class TrainingModelTest {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
             SplittableRandom random = new SplittableRandom(8);
-            float[] xA = uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] xB = uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] dy = uniform(random, rows * 2, 1);
+            float[] xA = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] xB = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] dy = TrainFixture.uniform(random, rows * 2, 1);
             float[] y = new float[rows * 2];
 
             TrainingModel alone = stack(CellType.GRU, 2, 2, on, 4);
@@ -147,7 +147,7 @@ class TrainingModelTest {
         // Move the weights off their initial values first, so that the file must hold the trained ones.
         model.parameters().forEach(p -> p.gradient()[0] = 1f);
         model.update(new Sgd(model.parameters(), 0.5), Double.POSITIVE_INFINITY);
-        float[] x = uniform(new SplittableRandom(2), STEPS * BATCH * INPUT, 1);
+        float[] x = TrainFixture.uniform(new SplittableRandom(2), STEPS * BATCH * INPUT, 1);
         float[] expected = new float[STEPS * BATCH * 2];
         model.forward(x, STEPS, model.newState(BATCH), expected);
 
@@ -227,16 +227,8 @@ class TrainingModelTest {
     static RecurrentLayer layer(CellType type, int input, int hidden, SplittableRandom random) {
         int rows = type.gates() * hidden;
         float bound = (float) (1 / Math.sqrt(hidden));
-        return RecurrentLayer.create(type, input, hidden, uniform(random, rows * input, bound), uniform(random, rows * hidden, bound),
-                uniform(random, rows, bound), uniform(random, rows, bound),
+        return RecurrentLayer.create(type, input, hidden, TrainFixture.uniform(random, rows * input, bound), TrainFixture.uniform(random, rows * hidden, bound),
+                TrainFixture.uniform(random, rows, bound), TrainFixture.uniform(random, rows, bound),
                 type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get());
-    }
-
-    static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
     }
 }
