@@ -52,6 +52,42 @@ class ReallocationTest {
         return best;
     }
 
+    /**
+     * The authors' greedy written out plainly: every (word, cell) pair sorted by cost, scanned once, a pair
+     * taken when its word and its cell are both free. Where the first round already lists every free cell
+     * ({@code R*C <=} {@link Reallocation#FIRST_CANDIDATES}), {@link Reallocation#greedy} must place every word
+     * exactly as this does.
+     */
+    @ParameterizedTest(name = "V={0} in {1}x{2}")
+    @CsvSource({"2, 1, 2", "4, 2, 2", "5, 2, 3", "6, 2, 3", "7, 2, 4", "8, 2, 4", "8, 4, 2"})
+    void greedyIsTheFullSortGreedyWhereOneRoundSeesEveryCell(int vocabulary, int rows, int columns) {
+        for (long seed = 1; seed <= 20; seed++) {
+            ReallocationCosts costs = random(vocabulary, rows, columns, seed * 31 + vocabulary);
+            int cells = rows * columns;
+            Integer[] pairs = new Integer[vocabulary * cells];
+            for (int i = 0; i < pairs.length; i++) {
+                pairs[i] = i;
+            }
+            java.util.Arrays.sort(pairs, java.util.Comparator.comparingDouble(
+                    (Integer p) -> costs.cost(p / cells, (p % cells) / columns, (p % cells) % columns)));
+            int[] cellOf = new int[vocabulary];
+            java.util.Arrays.fill(cellOf, -1);
+            boolean[] taken = new boolean[cells];
+            for (int p : pairs) {
+                int word = p / cells;
+                int cell = p % cells;
+                if (cellOf[word] < 0 && !taken[cell]) {
+                    cellOf[word] = cell;
+                    taken[cell] = true;
+                }
+            }
+            WordTable greedy = Reallocation.greedy(costs);
+            for (int w = 0; w < vocabulary; w++) {
+                assertEquals(cellOf[w], greedy.row(w) * columns + greedy.col(w), "seed " + seed + ", word " + w);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "V={0} in {1}x{2}")
     @CsvSource({"1, 1, 1", "2, 1, 2", "3, 2, 2", "4, 2, 2", "5, 2, 3", "6, 3, 2", "7, 2, 4", "3, 3, 3", "7, 3, 3"})
     void exactEqualsBruteForceAndGreedyNeverBeatsIt(int vocabulary, int rows, int columns) {
