@@ -1,6 +1,5 @@
 package org.rnnkernels.bench;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -9,10 +8,10 @@ import java.util.concurrent.Callable;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.train.Adam;
-import org.rnnkernels.train.Gradients;
 import org.rnnkernels.train.LinearHead;
 import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
@@ -20,6 +19,7 @@ import org.rnnkernels.train.Parameter;
 import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.Tasks;
 import org.rnnkernels.train.TrainingLayer;
+import org.rnnkernels.train.TrainingModel;
 import org.rnnkernels.train.TrainingState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -119,7 +119,8 @@ final class RagDiagnosis implements Callable<Integer> {
         OpenBlas.load().ifPresent(b -> OpenBlas.setThreads(1));
         int in = Tasks.Adding.INPUT_SIZE;
         layout();
-        // As TrainCommand.train: three streams from the seed (weights, head, data), the same draws in the same order.
+        // As TrainCommand.train: three streams from the seed (weights, head, data), the same draws in the same order,
+        // and the same TrainingModel step.
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
@@ -129,15 +130,17 @@ final class RagDiagnosis implements Callable<Integer> {
         float[] bIh = CellBenchmark.uniform(random, rows, bound);
         float[] bHh = CellBenchmark.uniform(random, rows, bound);
         applyHypotheses(wHh, bIh, bHh);
-        LinearHead head = LinearHead.create(hidden, 1, headSeed);
-        ParameterGradients grads;
-        try (RecurrentLayer first = build(wIh, wHh, bIh, bHh)) {
-            grads = TrainingLayer.of(first).newGradients();
+        TrainingModel model;
+        try (RecurrentModel layers = RecurrentModel.of(false, List.of(build(wIh, wHh, bIh, bHh)))) {
+            model = TrainingModel.of(layers, LinearHead.create(hidden, 1, headSeed), TrainingModel.HeadOn.LAST_STEP);
         }
-        List<Parameter> parameters = new ArrayList<>(List.of(
-                new Parameter("weight_ih", wIh, grads.weightIh()), new Parameter("weight_hh", wHh, grads.weightHh()),
-                new Parameter("bias_ih", bIh, grads.biasIh()), new Parameter("bias_hh", bHh, grads.biasHh())));
-        parameters.addAll(head.parameters());
+        // The model's live arrays (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0), which the probes read.
+        List<Parameter> parameters = model.parameters();
+        wIh = parameters.get(0).value();
+        wHh = parameters.get(1).value();
+        bIh = parameters.get(2).value();
+        bHh = parameters.get(3).value();
+        LinearHead head = model.head();
         Adam adam = new Adam(parameters, learningRate);
         MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
 
@@ -153,10 +156,9 @@ final class RagDiagnosis implements Callable<Integer> {
         float[] probeY = new float[probeSize];
         Tasks.adding(steps, dataSeed + 104729).next(probeSize, probeX, probeY);
 
-        float[] outputs = new float[steps * batch * hidden];
         float[] prediction = new float[batch];
         float[] dPrediction = new float[batch];
-        float[] dLast = new float[batch * hidden];
+        TrainingModel.State state = model.newState(batch);
 
         System.out.printf(Locale.ROOT, "%s T=%d H=%d batch %d lr %s clip %s seed %d; init: z-bias %s, hh-scale %s, bias-scale %s;"
                         + " probe %d sequences%n", cell, steps, hidden, batch, learningRate, clip, seed, zBias, hhScale,
@@ -170,23 +172,15 @@ final class RagDiagnosis implements Callable<Integer> {
         int solvedAt = -1;
         for (int it = 1; it <= iterations; it++) {
             data.next(batch, x, y);
-            TrainingLayer layer;
-            try (RecurrentLayer current = build(wIh, wHh, bIh, bHh)) {
-                layer = TrainingLayer.of(current);
-            }
-            TrainingState state = layer.newState(batch);
-            layer.forward(x, steps, state, outputs);
-            head.forward(outputs, (steps - 1) * batch * hidden, batch, prediction, 0);
+            state.reset();
+            model.forward(x, steps, state, prediction);
             mse.compute(prediction, 1, batch, y, null, dPrediction);
-            head.backward(dPrediction, 0, batch, dLast, 0);
-            layer.backward(state, null, dLast, null, null, null, null, grads);
-            double gradNorm = Gradients.clipGradNorm(parameters, clip);
+            model.backward(state, dPrediction);
+            double gradNorm = model.update(adam, clip);   // the norm before clipping
             gradNormSum += gradNorm;
             gradNormMax = Math.max(gradNormMax, gradNorm);
             clipped += gradNorm > clip ? 1 : 0;
             gradNormCount++;
-            adam.step();
-            Gradients.zero(parameters);
             if (it % evalEvery == 0 || it == iterations) {
                 double testMse = test(wIh, wHh, bIh, bHh, head, testX, testY);
                 if (solvedAt < 0 && testMse < TrainCommand.SOLVED) {
