@@ -1,33 +1,39 @@
 package org.rnnkernels;
 
+import org.rnnkernels.cell.CellDescription;
+
 /**
  * The recurrent cells, with their gate blocks in PyTorch order (see {@code CELLS.md}).
  * Weights are {@code W_ih [G*H, I]}, {@code W_hh [G*H, H]}, {@code b_ih [G*H]}, {@code b_hh [G*H]}.
+ *
+ * <p>A cell type is registered here, once: its constant carries its {@link CellDescription}, which
+ * names the cell's kernels in {@code org.rnnkernels.cell}; nothing else in the library switches on
+ * the cell type to find them.
  */
 public enum CellType {
     /** Elman: {@code h' = tanh(gi + gh)}. */
-    RNN_TANH(1, false),
+    RNN_TANH(CellDescription.of(1, "Rnn$Tanh")),
     /** Elman: {@code h' = relu(gi + gh)}. */
-    RNN_RELU(1, false),
+    RNN_RELU(CellDescription.of(1, "Rnn$Relu")),
     /** Blocks {@code i, f, g, o}: {@code c' = f*c + i*g}, {@code h' = o*tanh(c')}. */
-    LSTM(4, true),
+    LSTM(CellDescription.of(4, "Lstm").withCellState().withCache(5)),
     /** Blocks {@code r, z, n}, linear before reset: {@code n = tanh(gi_n + r*gh_n)}, {@code h' = (1-z)*n + z*h}. */
-    GRU(3, false),
+    GRU(CellDescription.of(3, "Gru").withSplitCandidate().withDirectPath().withCache(4)),
     /** RAG-GRU, blocks {@code r, z, n}: sigmoid gates and products replaced by ReLU inhibition. */
-    RAG_GRU(3, false),
+    RAG_GRU(CellDescription.of(3, "RagGru").withSplitCandidate().withDirectPath().withCache(5)),
     /** RAG-minimal, blocks {@code z, n}: no reset gate, two thirds of a GRU's matrix work. */
-    RAG_MINIMAL(2, false),
+    RAG_MINIMAL(CellDescription.of(2, "RagMinimal").withDirectPath().withCache(3)),
     /** RAG-LSTM, blocks {@code i, f, g, o}, cell state kept in [-1, 1]. */
-    RAG_LSTM(4, true),
+    RAG_LSTM(CellDescription.of(4, "RagLstm").withCellState().withCache(5)),
     /**
      * Multiplicative-integration Elman RNN (tanh): every pre-activation {@code Wx + Uh + b} becomes
      * {@code alpha*(Wx)*(Uh) + beta1*(Uh) + beta2*(Wx) + b} ({@link MiParameters}).
      */
-    MI_RNN(1, false),
+    MI_RNN(CellDescription.of(1, "MiRnn").multiplicativeCell().withCache(1)),
     /** Multiplicative-integration LSTM, blocks {@code i, f, g, o}. */
-    MI_LSTM(4, true),
+    MI_LSTM(CellDescription.of(4, "MiLstm").withCellState().multiplicativeCell().withCache(9)),
     /** Multiplicative-integration GRU, blocks {@code r, z, n}; block {@code n} integrates {@code r*gh_n}. */
-    MI_GRU(3, false),
+    MI_GRU(CellDescription.of(3, "MiGru").withSplitCandidate().withDirectPath().multiplicativeCell().withCache(7)),
     /**
      * EGRU, event-based activity-sparse GRU, blocks {@code r, z, n}: per-unit thresholds
      * {@code theta > 0} ({@link RecurrentLayer#createEgru}); the output {@code y} (this cell's
@@ -35,41 +41,39 @@ public enum CellType {
      * {@code c} is reset by subtraction. The recurrent product reads only the columns of
      * {@code W_hh} whose {@code y_j != 0}, so its cost falls with activity.
      */
-    EGRU(3, true);
+    EGRU(CellDescription.of(3, "Egru").withCellState().withSplitCandidate().eventBasedCell().withCache(5));
 
-    private final int gates;
-    private final boolean cellState;
+    private final CellDescription description;
 
-    CellType(int gates, boolean cellState) {
-        this.gates = gates;
-        this.cellState = cellState;
+    CellType(CellDescription description) {
+        this.description = description;
     }
 
     /** {@code G}: how many {@code H}-row blocks {@code W_ih} and {@code W_hh} stack. */
     public int gates() {
-        return gates;
+        return description.gates();
     }
 
     /** Whether the cell carries a cell state {@code c} beside {@code h}. */
     public boolean hasCellState() {
-        return cellState;
-    }
-
-    /**
-     * Whether block {@code n} takes {@code gh_n} on its own (GRU's "linear before reset"
-     * {@code r*gh_n}), so {@code b_ih_n} and {@code b_hh_n} cannot be folded into one bias.
-     */
-    boolean resetsCandidate() {
-        return this == GRU || this == RAG_GRU || this == MI_GRU || this == EGRU;
+        return description.cellState();
     }
 
     /** Whether the cell's output is sparse and its recurrent product skips zero inputs (EGRU). */
     public boolean eventBased() {
-        return this == EGRU;
+        return description.eventBased();
     }
 
     /** Whether the cell takes multiplicative-integration parameters ({@link MiParameters}). */
     public boolean multiplicative() {
-        return this == MI_RNN || this == MI_LSTM || this == MI_GRU;
+        return description.multiplicative();
+    }
+
+    /**
+     * Everything else the library's code knows about this cell (bias layout, training cache, kernel
+     * names). Internal: its type is in a package that is not part of the API.
+     */
+    public CellDescription description() {
+        return description;
     }
 }

@@ -1,5 +1,7 @@
 package org.rnnkernels;
 
+import org.rnnkernels.internal.Implementations;
+
 /**
  * EGRU's activity-sparse recurrent product {@code gh[b, :] = W y_b}, which reads only the columns
  * {@code j} of {@code W} where {@code y_b[j] != 0}: its cost (FLOPs and bytes of {@code W} read)
@@ -44,7 +46,7 @@ interface ColumnProduct {
     }
 
     final class Holder {
-        static final ColumnProduct INSTANCE = Implementations.create(ColumnProduct.class, "VectorColumnProduct",
+        static final ColumnProduct INSTANCE = Implementations.create(java.lang.invoke.MethodHandles.lookup(), ColumnProduct.class, ColumnProduct.class.getPackageName() + ".VectorColumnProduct",
                 ScalarColumnProduct::new);
 
         private Holder() {

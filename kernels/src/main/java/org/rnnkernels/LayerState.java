@@ -2,6 +2,7 @@ package org.rnnkernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import org.rnnkernels.internal.Checks;
 
 /**
  * The state of one stream (or one batch of streams) through a layer: {@code h [B][H]}, {@code c [B][H]}
@@ -131,6 +132,21 @@ public final class LayerState implements AutoCloseable {
     }
 
     /** Makes sure the input-projection scratch holds {@code floats}; grows it only when too small. */
+    // The caller's last input array and its segment: a stream that passes the same buffer on every
+    // step wraps it once, so a warmed-up step allocates nothing. The state keeps that one array
+    // reachable until another one is passed or the state is closed.
+    private float[] lastInput;
+    private MemorySegment lastInputSegment;
+
+    /** {@code input} as a heap segment, wrapped only when it is not the array of the previous call. */
+    MemorySegment inputSegment(float[] input) {
+        if (input != lastInput) {
+            lastInputSegment = MemorySegment.ofArray(input);
+            lastInput = input;
+        }
+        return lastInputSegment;
+    }
+
     void reserveInputProjection(long floats) {
         if (gi.length < floats) {
             if (floats > Integer.MAX_VALUE - 8) {
@@ -162,6 +178,8 @@ public final class LayerState implements AutoCloseable {
     /** Stops this state's step threads, if it has any; a forward call on a closed multi-thread state throws. */
     @Override
     public void close() {
+        lastInput = null;
+        lastInputSegment = null;
         if (team != null && ownsTeam) {
             team.close();
         }
@@ -200,7 +218,7 @@ public final class LayerState implements AutoCloseable {
 
     /** Sets {@code h} from {@code [B][H]} flattened. */
     public LayerState setHidden(float[] values) {
-        Checks.length("hidden", values, h.length, "[" + batch + "][" + hidden + "]");
+        Checks.floats("hidden", values, "[%d][%d]", batch, hidden);
         System.arraycopy(values, 0, h, 0, h.length);
         return this;
     }
@@ -208,7 +226,7 @@ public final class LayerState implements AutoCloseable {
     /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
     public LayerState setCell(float[] values) {
         requireCellState();
-        Checks.length("cell", values, c.length, "[" + batch + "][" + hidden + "]");
+        Checks.floats("cell", values, "[%d][%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
         return this;
     }

@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
 import java.util.Arrays;
+import org.rnnkernels.internal.Checks;
 
 /**
  * The state of {@code B} streams through a {@link RecurrentModel}: {@code h} (and {@code c} for
@@ -86,7 +87,7 @@ public final class ModelState implements AutoCloseable {
     private ModelState scatter(String name, float[] values, boolean cell) {
         int hidden = uniformHidden();
         int count = states.length * model.directions();
-        Checks.length(name, values, (long) count * batch * hidden, "[L*D=" + count + "][B=" + batch + "][H=" + hidden + "]");
+        Checks.floats(name, values, "[L*D=%d][B=%d][H=%d]", count, batch, hidden);
         for (LayerState[] layer : states) {
             if (cell && layer[0].c == null) {
                 throw new UnsupportedOperationException(layer[0].type + " layers have no cell state");   // before any write

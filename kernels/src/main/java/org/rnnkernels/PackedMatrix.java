@@ -1,5 +1,7 @@
 package org.rnnkernels;
 
+import org.rnnkernels.internal.Checks;
+
 /**
  * A matrix packed once for the small-batch products {@code y_b = W x_b} of the recurrent kernels
  * ({@link PanelProduct}: streams {@code W} sequentially, no repacking per call, about twice OpenBLAS's
@@ -31,7 +33,7 @@ public final class PackedMatrix {
         }
         Checks.positive("rows", rows);
         Checks.positive("cols", cols);
-        Checks.length("w", w, (long) rows * cols, "[" + rows + "][" + cols + "]");
+        Checks.floats("w", w, "[%d][%d]", rows, cols);
         return new PackedMatrix(product, w, rows, cols);
     }
 
@@ -40,7 +42,7 @@ public final class PackedMatrix {
      * change in place during training. Not to be called while another thread multiplies.
      */
     public void repack(float[] w) {
-        Checks.length("w", w, (long) rows * cols, "[" + rows + "][" + cols + "]");
+        Checks.floats("w", w, "[%d][%d]", rows, cols);
         product.packInto(w, rows, cols, packed);
     }
 

@@ -1,5 +1,7 @@
 package org.rnnkernels;
 
+import org.rnnkernels.internal.Implementations;
+
 /**
  * The recurrent product {@code gh[b, :] = W x_b} with {@code W} packed once, for batches up to
  * {@link #MAX_BATCH}. A BLAS sgemm with the weights as its transposed B operand repacks all of
@@ -39,7 +41,7 @@ interface PanelProduct {
     }
 
     final class Holder {
-        static final PanelProduct INSTANCE = Implementations.create(PanelProduct.class, "VectorPanelProduct", () -> null);
+        static final PanelProduct INSTANCE = Implementations.create(java.lang.invoke.MethodHandles.lookup(), PanelProduct.class, PanelProduct.class.getPackageName() + ".VectorPanelProduct", () -> null);
 
         private Holder() {
         }

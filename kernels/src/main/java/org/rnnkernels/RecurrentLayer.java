@@ -6,6 +6,10 @@ import java.lang.foreign.ValueLayout;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.cell.Biases;
+import org.rnnkernels.cell.CellDescription;
+import org.rnnkernels.cell.GatePass;
+import org.rnnkernels.internal.Checks;
 
 /**
  * One recurrent layer (one direction) of any {@link CellType}, built from PyTorch-layout weights.
@@ -67,7 +71,7 @@ public final class RecurrentLayer implements AutoCloseable {
     private final PanelProduct panels;
     private final ColumnProduct columns;        // EGRU only
     private final float[] wHhColumnTiles;       // EGRU only: W_hh in ColumnProduct's layout
-    private final GatePass gates;
+    private final GatePass gates;   // the cell's, chosen once
     // A one-row input projection (streaming with B = 1) as sgemv: OpenBLAS's sgemm packs all of
     // W_ih on every call, where sgemv streams it once. Measured, GRU H = I = 256, step() on a loaded
     // machine: 230-340 us per step with sgemm, 43-70 us with sgemv. Not for the Java BLAS, whose
@@ -93,8 +97,9 @@ public final class RecurrentLayer implements AutoCloseable {
         this.hiddenSize = hiddenSize;
         this.blas = blas;
         this.oneRowAsGemv = blas.info().implementation().equals("openblas");
-        this.gates = GatePass.get();
-        this.bias = PackedBias.pack(type, hiddenSize, bIh, bHh);
+        this.gates = CellKernels.gatePass(type);
+        CellDescription cell = type.description();
+        this.bias = Biases.pack(cell.gates(), hiddenSize, cell.splitCandidate(), bIh, bHh);
         this.bIh = bIh == null ? null : bIh.clone();
         this.bHh = bHh == null ? null : bHh.clone();
         // EGRU's product skips the zero columns of y: column tiles instead of row panels
@@ -148,9 +153,9 @@ public final class RecurrentLayer implements AutoCloseable {
             if (mi == null) {
                 throw new IllegalArgumentException("mi is null: " + type + " needs alpha, beta1 and beta2 [" + rows + "]");
             }
-            Checks.length("mi.alpha", mi.alpha(), rows, "[" + rows + "]");
-            Checks.length("mi.beta1", mi.beta1(), rows, "[" + rows + "]");
-            Checks.length("mi.beta2", mi.beta2(), rows, "[" + rows + "]");
+            Checks.floats("mi.alpha", mi.alpha(), "[%d]", rows);
+            Checks.floats("mi.beta1", mi.beta1(), "[%d]", rows);
+            Checks.floats("mi.beta2", mi.beta2(), "[%d]", rows);
         } else if (mi != null) {
             throw new IllegalArgumentException("mi is given, but " + type + " is not a multiplicative-integration cell");
         }
@@ -163,15 +168,15 @@ public final class RecurrentLayer implements AutoCloseable {
         Checks.positive("inputSize", inputSize);
         Checks.positive("hiddenSize", hiddenSize);
         long rows = (long) type.gates() * hiddenSize;
-        Checks.length("wIh", wIh, rows * inputSize, "[" + rows + "][" + inputSize + "]");
-        Checks.length("wHh", wHh, rows * hiddenSize, "[" + rows + "][" + hiddenSize + "]");
+        Checks.floats("wIh", wIh, "[%d][%d]", rows, inputSize);
+        Checks.floats("wHh", wHh, "[%d][%d]", rows, hiddenSize);
         if ((bIh == null) != (bHh == null)) {
             throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
                     + (bIh == null ? "bIh null" : "bHh null"));
         }
         if (bIh != null) {
-            Checks.length("bIh", bIh, rows, "[" + rows + "]");
-            Checks.length("bHh", bHh, rows, "[" + rows + "]");
+            Checks.floats("bIh", bIh, "[%d]", rows);
+            Checks.floats("bHh", bHh, "[%d]", rows);
         }
         return rows;
     }
@@ -194,7 +199,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         CellType type = CellType.EGRU;
         checkWeights(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
-        Checks.length("thresholds", thresholds, hiddenSize, "[" + hiddenSize + "]");
+        Checks.floats("thresholds", thresholds, "[%d]", hiddenSize);
         for (int j = 0; j < hiddenSize; j++) {
             if (!(thresholds[j] > 0) || thresholds[j] == Float.POSITIVE_INFINITY) {
                 throw new IllegalArgumentException("thresholds[" + j + "] = " + thresholds[j] + ", expected finite and > 0");
@@ -263,8 +268,8 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         int batch = state.batch;
         long rows = (long) steps * batch;
-        Checks.length("input", input, rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
-        Checks.length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]");
+        Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
+        Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
         if (input == output) {
             throw new IllegalArgumentException("input and output are the same array");
         }
@@ -290,8 +295,8 @@ public final class RecurrentLayer implements AutoCloseable {
         int batch = state.batch;
         long rows = (long) steps * batch;
         long width = (long) type.gates() * hiddenSize;
-        Checks.length("projected", projected, rows * width, "[T=" + steps + "][B=" + batch + "][G*H=" + width + "]");
-        Checks.length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]");
+        Checks.floats("projected", projected, "[T=%d][B=%d][G*H=%d]", steps, batch, width);
+        Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
         requireOpen();
         if (rows == 0) {
             return;
@@ -393,7 +398,7 @@ public final class RecurrentLayer implements AutoCloseable {
         SplitProjection projection = state.splitProjection;
         projection.layer = this;
         projection.state = state;
-        projection.input = MemorySegment.ofArray(input);
+        projection.input = state.inputSegment(input);
         projection.rows = rows;
         projection.output = state.giSegment;
         // Restricted hook: compact columns first (scratch also for the steps' compact products), spread below.
@@ -406,7 +411,7 @@ public final class RecurrentLayer implements AutoCloseable {
         } else {
             state.team.run(projection);
         }
-        projection.input = null;   // do not keep the caller's array reachable from the state
+        projection.input = null;
         projection.output = null;
         if (compact != null) {
             restricted.spreadInputs(compact.gi, state.gi, rows);
@@ -499,7 +504,7 @@ public final class RecurrentLayer implements AutoCloseable {
             restricted.spreadRecurrent(gh, state.gh, batch, from, to);   // restricted hook: this member's units
         }
         // h is updated in place: every member is past the product, which was its last reader.
-        gates.apply(type, batch, hiddenSize, from, to,
+        gates.apply(batch, hiddenSize, from, to,
                 state.gi, s.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
     }
 

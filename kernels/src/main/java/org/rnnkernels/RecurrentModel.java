@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
 import java.util.List;
+import org.rnnkernels.internal.Checks;
 
 /**
  * A stack of recurrent layers, one or two directions each, run by one call: what PyTorch's
@@ -142,9 +143,10 @@ public final class RecurrentModel implements AutoCloseable {
             throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
         }
         int batch = state.batch;
-        String dims = layout == Layout.TIME_MAJOR ? "[T=" + steps + "][B=" + batch + "]" : "[B=" + batch + "][T=" + steps + "]";
-        Checks.length("input", input, (long) steps * batch * inputSize(), dims + "[I=" + inputSize() + "]");
-        Checks.length("output", output, (long) steps * batch * outputSize(), dims + "[" + outputSize() + "]");
+        boolean timeMajor = layout == Layout.TIME_MAJOR;
+        long first = timeMajor ? steps : batch, second = timeMajor ? batch : steps;
+        Checks.floats("input", input, timeMajor ? "[T=%d][B=%d][I=%d]" : "[B=%d][T=%d][I=%d]", first, second, inputSize());
+        Checks.floats("output", output, timeMajor ? "[T=%d][B=%d][D*H=%d]" : "[B=%d][T=%d][D*H=%d]", first, second, outputSize());
         if (lengths != null) {
             if (lengths.length != batch) {
                 throw new IllegalArgumentException("lengths has " + lengths.length + " entries, expected B = " + batch);

@@ -1,5 +1,7 @@
 package org.rnnkernels;
 
+import org.rnnkernels.internal.Checks;
+
 /**
  * The parameters of a restricted, weight-shared layer (CELLS.md "RRNN"; Diao, Ding, Tarokh 2019):
  * one pool {@code P [d_r][k]}, {@code k = max(I, H)}, and optionally a bias pool {@code [d_r]}, from
@@ -68,9 +70,9 @@ public final class RestrictedWeights {
         Checks.positive("hiddenSize", hiddenSize);
         int rows = poolRows(type, hiddenSize, rate);
         int k = Math.max(inputSize, hiddenSize);
-        Checks.length("pool", pool, (long) rows * k, "[d_r=" + rows + "][k=" + k + "]");
+        Checks.floats("pool", pool, "[d_r=%d][k=%d]", rows, k);
         if (biasPool != null) {
-            Checks.length("biasPool", biasPool, rows, "[d_r=" + rows + "]");
+            Checks.floats("biasPool", biasPool, "[d_r=%d]", rows);
         }
         return new RestrictedWeights(type, inputSize, hiddenSize, rate, pool, biasPool);
     }

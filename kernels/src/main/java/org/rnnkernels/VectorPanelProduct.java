@@ -55,7 +55,8 @@ final class VectorPanelProduct implements PanelProduct {
 
     // y[r0 .. r0+WIDTH] = sum_k panel[k, :] * x[k]
     private static void single(float[] w, int base, int cols, float[] x, int xo, float[] y, int yo, int valid) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        // Four zeros made here, not one shared: C2 boxes accumulators that start as one object.
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
         for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
             FloatVector xk = FloatVector.broadcast(S, x[xo + k]);
             a0 = FloatVector.fromArray(S, w, o).fma(xk, a0);
@@ -76,8 +77,8 @@ final class VectorPanelProduct implements PanelProduct {
     // The same for two samples at once: each weight vector is loaded once and used twice.
     private static void pair(float[] w, int base, int cols, float[] x, int xo0, int xo1,
                              float[] y, int yo0, int yo1, int valid) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
         for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
             FloatVector x0 = FloatVector.broadcast(S, x[xo0 + k]);
             FloatVector x1 = FloatVector.broadcast(S, x[xo1 + k]);

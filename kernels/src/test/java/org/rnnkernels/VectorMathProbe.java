@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
+import org.rnnkernels.internal.VectorMath;
 
 /** Applies {@link VectorMath} to arrays; a class of its own so tests link to the Vector API only when it is in use. */
 final class VectorMathProbe {

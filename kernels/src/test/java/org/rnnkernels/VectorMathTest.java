@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
 import org.rnnkernels.simd.Simd;
+import org.rnnkernels.internal.VectorMath;
 
 /**
  * The error bounds stated in {@link VectorMath}, over the whole float range: every 2^32 / 4099-th

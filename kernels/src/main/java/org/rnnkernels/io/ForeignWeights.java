@@ -2,6 +2,7 @@ package org.rnnkernels.io;
 
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.internal.Checks;
 
 /**
  * Weights of one recurrent layer (one direction) from ONNX's and Keras's layouts into PyTorch's,
@@ -88,7 +89,7 @@ public final class ForeignWeights {
         float[] inputBias = null;
         float[] recurrentBias = null;
         if (bias != null) {
-            length("bias", bias, 2L * width, "[2][" + width + "]");
+            Checks.floats("bias", bias, "[%d][%d]", 2, width);
             inputBias = java.util.Arrays.copyOfRange(bias, 0, width);
             recurrentBias = java.util.Arrays.copyOfRange(bias, width, 2 * width);
         }
@@ -110,8 +111,8 @@ public final class ForeignWeights {
             throw new IllegalArgumentException("bias and recurrentBias must both be given or both be null");
         }
         if (bias != null) {
-            length("bias", bias, 3L * hiddenSize, "[" + 3 * hiddenSize + "]");
-            length("recurrentBias", recurrentBias, 3L * hiddenSize, "[" + 3 * hiddenSize + "]");
+            Checks.floats("bias", bias, "[%d]", 3 * hiddenSize);
+            Checks.floats("recurrentBias", recurrentBias, "[%d]", 3 * hiddenSize);
         }
         return keras(kernel, recurrentKernel, bias, recurrentBias, inputSize, hiddenSize, GRU_FROM_KERAS);
     }
@@ -129,10 +130,10 @@ public final class ForeignWeights {
         if (directions != 1 && directions != 2 || direction < 0 || direction >= directions) {
             throw new IllegalArgumentException("direction " + direction + " of " + directions + ": expected 0 <= direction < directions <= 2");
         }
-        length("W", w, (long) directions * rows * inputSize, "[" + directions + "][" + rows + "][" + inputSize + "]");
-        length("R", r, (long) directions * rows * hiddenSize, "[" + directions + "][" + rows + "][" + hiddenSize + "]");
+        Checks.floats("W", w, "[%d][%d][%d]", directions, rows, inputSize);
+        Checks.floats("R", r, "[%d][%d][%d]", directions, rows, hiddenSize);
         if (b != null) {
-            length("B", b, (long) directions * 2 * rows, "[" + directions + "][" + 2 * rows + "]");
+            Checks.floats("B", b, "[%d][%d]", directions, 2 * rows);
         }
         float[] wIh = new float[rows * inputSize];
         float[] wHh = new float[rows * hiddenSize];
@@ -155,10 +156,10 @@ public final class ForeignWeights {
                                       int inputSize, int hiddenSize, int[] fromKeras) {
         positive(inputSize, hiddenSize);
         int rows = fromKeras.length * hiddenSize;
-        length("kernel", kernel, (long) inputSize * rows, "[" + inputSize + "][" + rows + "]");
-        length("recurrentKernel", recurrentKernel, (long) hiddenSize * rows, "[" + hiddenSize + "][" + rows + "]");
+        Checks.floats("kernel", kernel, "[%d][%d]", inputSize, rows);
+        Checks.floats("recurrentKernel", recurrentKernel, "[%d][%d]", hiddenSize, rows);
         if (inputBias != null && recurrentBias == null) {
-            length("bias", inputBias, rows, "[" + rows + "]");
+            Checks.floats("bias", inputBias, "[%d]", rows);
         }
         float[] wIh = transposeBlocks(kernel, inputSize, hiddenSize, fromKeras);
         float[] wHh = transposeBlocks(recurrentKernel, hiddenSize, hiddenSize, fromKeras);
@@ -192,17 +193,7 @@ public final class ForeignWeights {
     }
 
     private static void positive(int inputSize, int hiddenSize) {
-        if (inputSize <= 0 || hiddenSize <= 0) {
-            throw new IllegalArgumentException("inputSize = " + inputSize + ", hiddenSize = " + hiddenSize + ": expected both > 0");
-        }
-    }
-
-    private static void length(String name, float[] array, long expected, String shape) {
-        if (array == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape);
-        }
-        if (array.length != expected) {
-            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected " + shape + " = " + expected);
-        }
+        Checks.positive("inputSize", inputSize);
+        Checks.positive("hiddenSize", hiddenSize);
     }
 }

@@ -7,6 +7,7 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.internal.Checks;
 
 /**
  * A LightRNN language model (CELLS.md, "LightRNN"; Li, Qin, Yang, Liu, NeurIPS 2016): {@code V}
@@ -129,22 +130,11 @@ public final class LightRnn implements AutoCloseable {
         int h = layer.hiddenSize();
         int r = table.rows();
         int c = table.columns();
-        checkTable("xr", xr, r, "R", e, "E");
-        checkTable("xc", xc, c, "C", e, "E");
-        checkTable("yr", yr, r, "R", h, "H");
-        checkTable("yc", yc, c, "C", h, "H");
+        Checks.floats("xr", xr, "[R=%d][E=%d]", r, e);
+        Checks.floats("xc", xc, "[C=%d][E=%d]", c, e);
+        Checks.floats("yr", yr, "[R=%d][H=%d]", r, h);
+        Checks.floats("yc", yc, "[C=%d][H=%d]", c, h);
         return new LightRnn(table, xr, xc, yr, yc, layer, blas);
-    }
-
-    private static void checkTable(String name, float[] values, int rows, String rowName, int columns, String columnName) {
-        long expected = (long) rows * columns;
-        String shape = "[" + rowName + "=" + rows + "][" + columnName + "=" + columns + "]";
-        if (values == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + expected + " floats");
-        }
-        if (values.length != expected) {
-            throw new IllegalArgumentException(name + " has " + values.length + " floats, expected " + shape + " = " + expected);
-        }
     }
 
     /** A zero state for one stream, with every workspace its calls need. */

@@ -17,6 +17,7 @@ import org.rnnkernels.train.Parameter;
 import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingState;
+import org.rnnkernels.internal.Checks;
 
 /**
  * Trains a {@link LightRnn} language model (CELLS.md, "LightRNN") on {@code B} independent streams of
@@ -185,9 +186,9 @@ public final class LightRnnTrainer {
         if (table == null) {
             throw new IllegalArgumentException("table is null");
         }
-        positive("embedding", embedding);
-        positive("hidden", hidden);
-        positive("batch", batch);
+        Checks.positive("embedding", embedding);
+        Checks.positive("hidden", hidden);
+        Checks.positive("batch", batch);
         if (type.eventBased()) {
             throw new IllegalArgumentException(type + " cannot be LightRNN's shared cell here: the trainer builds the cell"
                     + " from dense GRU-layout weights without thresholds (train EGRU with TrainingLayer)");
@@ -226,7 +227,7 @@ public final class LightRnnTrainer {
         if (layer == null) {
             throw new IllegalArgumentException("layer is null");
         }
-        positive("batch", batch);
+        Checks.positive("batch", batch);
         if (layer.cellType().eventBased() || layer.restrictedWeights() != null) {
             throw new IllegalArgumentException("a " + (layer.restrictedWeights() != null ? "restricted " : "") + layer.cellType()
                     + " layer cannot be LightRNN's shared cell here: the trainer keeps the cell as dense weights"
@@ -234,10 +235,10 @@ public final class LightRnnTrainer {
         }
         int e = layer.inputSize();
         int h = layer.hiddenSize();
-        checkTable("xr", xr, table.rows(), "R", e, "E");
-        checkTable("xc", xc, table.columns(), "C", e, "E");
-        checkTable("yr", yr, table.rows(), "R", h, "H");
-        checkTable("yc", yc, table.columns(), "C", h, "H");
+        Checks.floats("xr", xr, "[R=%d][E=%d]", table.rows(), e);
+        Checks.floats("xc", xc, "[C=%d][E=%d]", table.columns(), e);
+        Checks.floats("yr", yr, "[R=%d][H=%d]", table.rows(), h);
+        Checks.floats("yc", yc, "[C=%d][H=%d]", table.columns(), h);
         CellType type = layer.cellType();
         int width = type.gates() * h;
         float[] bIh = layer.biasIh();
@@ -542,23 +543,6 @@ public final class LightRnnTrainer {
                 throw new IllegalArgumentException("words[" + i + "] (t=" + i / batch + ", b=" + i % batch + ") = " + words[i]
                         + ", expected a word id in [0, V=" + vocabulary + ")");
             }
-        }
-    }
-
-    private static void checkTable(String name, float[] values, int rows, String rowName, int columns, String columnName) {
-        long expected = (long) rows * columns;
-        String shape = "[" + rowName + "=" + rows + "][" + columnName + "=" + columns + "]";
-        if (values == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + expected + " floats");
-        }
-        if (values.length != expected) {
-            throw new IllegalArgumentException(name + " has " + values.length + " floats, expected " + shape + " = " + expected);
-        }
-    }
-
-    private static void positive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " = " + value + ", expected > 0");
         }
     }
 

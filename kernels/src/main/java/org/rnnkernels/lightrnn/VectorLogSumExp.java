@@ -3,13 +3,13 @@ package org.rnnkernels.lightrnn;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.rnnkernels.VectorMath;
+import org.rnnkernels.internal.VectorMath;
 import org.rnnkernels.simd.FloatLanes;
 
 /**
  * {@link LogSumExp} on the Vector API: a max pass and a sum-of-exp pass, each its own small loop
  * (one {@link VectorMath#exp} in a loop keeps C2 inside its inlining budget, see
- * {@code VectorGatePass}), scalar tails. The exp is {@link VectorMath#exp} (about 1 ulp), the same
+ * {@code org.rnnkernels.cell.GatePass}), scalar tails. The exp is {@link VectorMath#exp} (about 1 ulp), the same
  * bits in every JIT tier.
  *
  * <p>Accumulators start from a vector made in the method ({@code zero}, {@code broadcast}), never

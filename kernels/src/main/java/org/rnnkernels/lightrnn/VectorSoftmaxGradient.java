@@ -2,7 +2,7 @@ package org.rnnkernels.lightrnn;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.rnnkernels.VectorMath;
+import org.rnnkernels.internal.VectorMath;
 import org.rnnkernels.simd.FloatLanes;
 
 /**

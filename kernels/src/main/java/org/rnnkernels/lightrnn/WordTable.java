@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import org.rnnkernels.internal.Checks;
 
 /**
  * LightRNN's word allocation: {@code V} words placed in a table of {@code R x C} cells, word
@@ -62,7 +63,7 @@ public final class WordTable {
 
     /** {@code R = C = ceil(sqrt(V))}, the table of CELLS.md, filled row by row ({@link #sequential(int, int, int)}). */
     public static WordTable sequential(int vocabulary) {
-        positive("vocabulary", vocabulary);
+        Checks.positive("vocabulary", vocabulary);
         int side = ceilSqrt(vocabulary);
         return sequential(vocabulary, side, side);
     }
@@ -158,9 +159,9 @@ public final class WordTable {
     }
 
     private static void checkShape(int vocabulary, int rows, int columns) {
-        positive("vocabulary", vocabulary);
-        positive("rows", rows);
-        positive("columns", columns);
+        Checks.positive("vocabulary", vocabulary);
+        Checks.positive("rows", rows);
+        Checks.positive("columns", columns);
         long cellCount = (long) rows * columns;
         if (cellCount < vocabulary) {
             throw new IllegalArgumentException("a " + rows + " x " + columns + " table has " + cellCount
@@ -169,12 +170,6 @@ public final class WordTable {
         if (cellCount > MAX_CELLS) {
             throw new IllegalArgumentException("a " + rows + " x " + columns + " table has " + cellCount
                     + " cells, more than one Java array holds");
-        }
-    }
-
-    private static void positive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " = " + value + ", expected > 0");
         }
     }
 

@@ -1,6 +1,7 @@
 package org.rnnkernels.ternary;
 
 import org.rnnkernels.CellType;
+import org.rnnkernels.internal.Checks;
 
 /**
  * One HitNet ternary LSTM or GRU layer (one direction; CELLS.md "HitNet"), gate blocks in PyTorch
@@ -101,14 +102,14 @@ public final class TernaryLayer {
                                       float[] wIh, float[] wHh, float[] bIh, float[] bHh,
                                       Ternarizer ternarizer, float delta, float lambda) {
         int gates = checkType(type);
-        positive("inputSize", inputSize);
-        positive("hiddenSize", hiddenSize);
+        Checks.positive("inputSize", inputSize);
+        Checks.positive("hiddenSize", hiddenSize);
         if (ternarizer == null) {
             throw new IllegalArgumentException("ternarizer is null");
         }
         long rows = (long) gates * hiddenSize;
-        length("wIh", wIh, rows * inputSize, "[" + rows + "][" + inputSize + "]");
-        length("wHh", wHh, rows * hiddenSize, "[" + rows + "][" + hiddenSize + "]");
+        Checks.floats("wIh", wIh, "[%d][%d]", rows, inputSize);
+        Checks.floats("wHh", wHh, "[%d][%d]", rows, hiddenSize);
         checkCommon(activations, rows, bIh, bHh, delta, lambda);
         return new TernaryLayer(type, activations,
                 ternarizer.ternarize(wIh, (int) rows, inputSize, gates),
@@ -161,8 +162,8 @@ public final class TernaryLayer {
                     + (bIh == null ? "bIh null" : "bHh null"));
         }
         if (bIh != null) {
-            length("bIh", bIh, rows, "[" + rows + "]");
-            length("bHh", bHh, rows, "[" + rows + "]");
+            Checks.floats("bIh", bIh, "[%d]", rows);
+            Checks.floats("bHh", bHh, "[%d]", rows);
         }
         if (!(delta > 0) || Float.isInfinite(delta)) {
             throw new IllegalArgumentException("delta = " + delta + ", expected finite and > 0 (activation threshold)");
@@ -174,7 +175,7 @@ public final class TernaryLayer {
 
     /** A zero state for {@code batch} parallel streams, with its own scratch. */
     public TernaryState newState(int batch) {
-        positive("batch", batch);
+        Checks.positive("batch", batch);
         return new TernaryState(type, activations, batch, inputSize, hiddenSize);
     }
 
@@ -198,8 +199,8 @@ public final class TernaryLayer {
         }
         int batch = state.batch;
         long rows = (long) steps * batch;
-        length("input", input, rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
-        length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]");
+        Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
+        Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
         if (input == output) {
             throw new IllegalArgumentException("input and output are the same array");
         }
@@ -258,21 +259,6 @@ public final class TernaryLayer {
             scaled[i] = lambda * values[i];
         }
         return scaled;
-    }
-
-    private static void positive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " = " + value + ", expected > 0");
-        }
-    }
-
-    private static void length(String name, float[] array, long expected, String shape) {
-        if (array == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + expected + " floats");
-        }
-        if (array.length != expected) {
-            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected " + shape + " = " + expected);
-        }
     }
 
     public CellType cellType() {

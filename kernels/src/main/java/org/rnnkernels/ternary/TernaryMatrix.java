@@ -1,4 +1,5 @@
 package org.rnnkernels.ternary;
+import org.rnnkernels.internal.Checks;
 
 /**
  * An immutable ternary matrix {@code W ≈ alpha_k * T}, {@code T [rows][cols]} in {-1, 0, +1}, stored in
@@ -38,8 +39,8 @@ public final class TernaryMatrix {
      * divides {@code rows} and every scale is finite and {@code >= 0}.
      */
     public static TernaryMatrix of(int rows, int cols, long[] plus, long[] minus, float[] scales) {
-        positive("rows", rows);
-        positive("cols", cols);
+        Checks.positive("rows", rows);
+        Checks.positive("cols", cols);
         int words = wordsFor(cols);
         long expected = (long) rows * words;
         if (expected * 2 > Integer.MAX_VALUE - 8) {
@@ -88,12 +89,6 @@ public final class TernaryMatrix {
             throw new IllegalArgumentException("packed weights of the wrong length: " + name + " has "
                     + (plane == null ? "null" : plane.length + " words") + ", expected [rows=" + rows
                     + "][ceil(cols=" + cols + "/64)=" + words + "] = " + expected + " words");
-        }
-    }
-
-    private static void positive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " = " + value + ", expected > 0");
         }
     }
 

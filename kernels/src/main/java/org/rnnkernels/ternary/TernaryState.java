@@ -2,6 +2,7 @@ package org.rnnkernels.ternary;
 
 import java.util.Arrays;
 import org.rnnkernels.CellType;
+import org.rnnkernels.internal.Checks;
 
 /**
  * The state of {@code B} streams through a {@link TernaryLayer}: {@code h [B][H]}, {@code c [B][H]}
@@ -71,7 +72,7 @@ public final class TernaryState {
 
     /** Sets {@code h} from {@code [B][H]} flattened. */
     public TernaryState setHidden(float[] values) {
-        checkLength("hidden", values);
+        Checks.floats("hidden", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, h, 0, h.length);
         return this;
     }
@@ -79,7 +80,7 @@ public final class TernaryState {
     /** Sets {@code c} from {@code [B][H]} flattened; LSTM only. */
     public TernaryState setCell(float[] values) {
         requireCell();
-        checkLength("cell", values);
+        Checks.floats("cell", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
         return this;
     }
@@ -91,13 +92,6 @@ public final class TernaryState {
             Arrays.fill(c, 0f);
         }
         return this;
-    }
-
-    private void checkLength(String name, float[] values) {
-        if (values == null || values.length != h.length) {
-            throw new IllegalArgumentException(name + " has " + (values == null ? "null" : values.length + " floats")
-                    + ", expected [" + batch + "][" + hidden + "] = " + h.length);
-        }
     }
 
     private void requireCell() {

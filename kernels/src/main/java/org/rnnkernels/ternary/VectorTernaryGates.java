@@ -1,14 +1,14 @@
 package org.rnnkernels.ternary;
 
-import static org.rnnkernels.VectorMath.sigm;
-import static org.rnnkernels.VectorMath.tanh;
+import static org.rnnkernels.internal.VectorMath.sigm;
+import static org.rnnkernels.internal.VectorMath.tanh;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
 
 /**
- * Vector API gate pass, shaped like {@code org.rnnkernels.VectorGatePass} for C2's node budget:
+ * Vector API gate pass, shaped like {@code org.rnnkernels.cell.GatePass} for C2's node budget:
  * the gates are activated in place over {@code gh} in a loop of their own with one exp, called from
  * one site, then one loop (one tanh) updates the state; scalar tails.
  */

@@ -1,6 +1,7 @@
 package org.rnnkernels.train;
 
 import java.util.List;
+import org.rnnkernels.internal.Checks;
 
 /**
  * Adam, as PyTorch's {@code torch.optim.Adam} ({@code amsgrad = False}, {@code weight_decay = 0})
@@ -42,9 +43,9 @@ public final class Adam implements Optimizer {
     public Adam(List<Parameter> parameters, double learningRate, double beta1, double beta2, double eps) {
         Gradients.checkList(parameters);
         Sgd.checkLearningRate(learningRate);
-        Arguments.finiteIn("beta1", beta1, 0, 1, false);
-        Arguments.finiteIn("beta2", beta2, 0, 1, false);
-        Arguments.finiteIn("eps", eps, 0, Double.MAX_VALUE, true);
+        Checks.finiteIn("beta1", beta1, 0, 1, false);
+        Checks.finiteIn("beta2", beta2, 0, 1, false);
+        Checks.finiteIn("eps", eps, 0, Double.MAX_VALUE, true);
         this.parameters = List.copyOf(parameters);
         this.learningRate = learningRate;
         this.beta1 = beta1;

@@ -1,6 +1,7 @@
 package org.rnnkernels.train;
 
 import org.rnnkernels.CellType;
+import org.rnnkernels.cell.Biases;
 
 /**
  * What the gate passes read beside the products: the biases, packed as the inference gate pass packs
@@ -36,27 +37,12 @@ final class GateParameters {
         this.alpha = alpha;
         this.beta1 = beta1;
         this.beta2 = beta2;
-        int width = type.gates() * hidden;
-        bias = new float[resetsCandidate(type) ? width + hidden : width];
+        bias = new float[type.description().packedBiasLength(hidden)];
         fold(bIh, bHh);
     }
 
     /** Packs {@code b_ih, b_hh} into {@link #bias} again (in place). */
     void fold(float[] bIh, float[] bHh) {
-        int width = type.gates() * hidden;
-        boolean split = resetsCandidate(type);
-        int folded = split ? 2 * hidden : width;
-        for (int k = 0; k < folded; k++) {
-            bias[k] = bIh[k] + bHh[k];
-        }
-        if (split) {
-            System.arraycopy(bIh, 2 * hidden, bias, 2 * hidden, hidden);
-            System.arraycopy(bHh, 2 * hidden, bias, 3 * hidden, hidden);
-        }
-    }
-
-    /** GRU-like cells: block {@code n} takes {@code gh_n + b_hn} on its own. */
-    static boolean resetsCandidate(CellType type) {
-        return type == CellType.GRU || type == CellType.RAG_GRU || type == CellType.MI_GRU || type == CellType.EGRU;
+        Biases.fold(type.gates(), hidden, type.description().splitCandidate(), bIh, bHh, bias);
     }
 }

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.internal.Checks;
 
 /**
  * A trainable output layer {@code y = W h + b} ({@code W [K][H]}, {@code b [K]}, PyTorch's
@@ -66,8 +67,8 @@ public final class LinearHead {
      * in {@code [-1/sqrt(H), 1/sqrt(H)]}, drawn from {@code seed} ({@link SplittableRandom}; W first, row by row).
      */
     public static LinearHead create(int hiddenSize, int outputs, long seed) {
-        Arguments.positive("hiddenSize", hiddenSize);
-        Arguments.positive("outputs", outputs);
+        Checks.positive("hiddenSize", hiddenSize);
+        Checks.positive("outputs", outputs);
         double bound = 1 / Math.sqrt(hiddenSize);
         SplittableRandom random = new SplittableRandom(seed);
         float[] w = new float[Math.multiplyExact(outputs, hiddenSize)];
@@ -88,10 +89,10 @@ public final class LinearHead {
      * @param bias   {@code [K]}
      */
     public static LinearHead of(int hiddenSize, int outputs, float[] weight, float[] bias) {
-        Arguments.positive("hiddenSize", hiddenSize);
-        Arguments.positive("outputs", outputs);
-        Arguments.length("weight", weight, (long) outputs * hiddenSize, "[K=" + outputs + "][H=" + hiddenSize + "]");
-        Arguments.length("bias", bias, outputs, "[K=" + outputs + "]");
+        Checks.positive("hiddenSize", hiddenSize);
+        Checks.positive("outputs", outputs);
+        Checks.floats("weight", weight, "[K=%d][H=%d]", outputs, hiddenSize);
+        Checks.floats("bias", bias, "[K=%d]", outputs);
         return new LinearHead(hiddenSize, outputs, weight.clone(), bias.clone(), Blases.get());
     }
 
@@ -103,9 +104,9 @@ public final class LinearHead {
      * @param output       receives {@code N*K} floats from {@code outputOffset}
      */
     public void forward(float[] hidden, int hiddenOffset, int rows, float[] output, int outputOffset) {
-        Arguments.positive("rows", rows);
-        Arguments.range("hidden", hidden, hiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
-        Arguments.range("output", output, outputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
+        Checks.positive("rows", rows);
+        Checks.range("hidden", hidden, hiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
+        Checks.range("output", output, outputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
         int h = hiddenSize;
         int stride = h + 1;
         reserve(rows);
@@ -123,9 +124,9 @@ public final class LinearHead {
 
     /** {@link #forward(float[], int, int, float[], int)} over whole arrays: {@code hidden [N][H]}, {@code output [N][K]}. */
     public void forward(float[] hidden, int rows, float[] output) {
-        Arguments.positive("rows", rows);
-        Arguments.length("hidden", hidden, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
-        Arguments.length("output", output, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
+        Checks.positive("rows", rows);
+        Checks.floats("hidden", hidden, "[N=%d][H=%d]", rows, hiddenSize);
+        Checks.floats("output", output, "[N=%d][K=%d]", rows, outputs);
         forward(hidden, 0, rows, output, 0);
     }
 
@@ -144,8 +145,8 @@ public final class LinearHead {
         if (rows != cachedRows) {
             throw new IllegalArgumentException("rows = " + rows + ", expected the last forward's N = " + cachedRows);
         }
-        Arguments.range("gradOutput", gradOutput, gradOutputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
-        Arguments.range("gradHidden", gradHidden, gradHiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
+        Checks.range("gradOutput", gradOutput, gradOutputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
+        Checks.range("gradHidden", gradHidden, gradHiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
         int h = hiddenSize;
         int stride = h + 1;
         MemorySegment dY = gradOutputs.of(gradOutput);
@@ -165,8 +166,8 @@ public final class LinearHead {
 
     /** {@link #backward(float[], int, int, float[], int)} over whole arrays: {@code gradOutput [N][K]}, {@code gradHidden [N][H]}. */
     public void backward(float[] gradOutput, int rows, float[] gradHidden) {
-        Arguments.length("gradOutput", gradOutput, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
-        Arguments.length("gradHidden", gradHidden, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
+        Checks.floats("gradOutput", gradOutput, "[N=%d][K=%d]", rows, outputs);
+        Checks.floats("gradHidden", gradHidden, "[N=%d][H=%d]", rows, hiddenSize);
         backward(gradOutput, 0, rows, gradHidden, 0);
     }
 

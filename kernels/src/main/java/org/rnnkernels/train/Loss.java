@@ -1,5 +1,7 @@
 package org.rnnkernels.train;
 
+import org.rnnkernels.internal.Checks;
+
 /**
  * A loss over the outputs of a sequence, which also writes {@code dL/doutput} for the backward.
  *
@@ -34,8 +36,8 @@ public abstract sealed class Loss permits MeanSquaredError, SoftmaxCrossEntropy 
     final Over over;
 
     Loss(int outputs, Over over) {
-        Arguments.positive("outputs", outputs);
-        Arguments.nonNull("over", over);
+        Checks.positive("outputs", outputs);
+        Checks.nonNull("over", over);
         this.outputs = outputs;
         this.over = over;
     }
@@ -53,13 +55,11 @@ public abstract sealed class Loss permits MeanSquaredError, SoftmaxCrossEntropy 
     /** Checks T, B, the outputs, the gradient and the mask; returns the number of positions that count. */
     final int checkPositions(float[] output, String outputName, int steps, int batch, float[] mask, float[] gradient,
                              String gradientName) {
-        Arguments.positive("steps", steps);
-        Arguments.positive("batch", batch);
-        long size = (long) steps * batch * outputs;
-        String shape = "[T=" + steps + "][B=" + batch + "][K=" + outputs + "]";
-        Arguments.length(outputName, output, size, shape);
-        Arguments.length(gradientName, gradient, size, shape);
-        Arguments.mask(mask, steps, batch);
+        Checks.positive("steps", steps);
+        Checks.positive("batch", batch);
+        Checks.floats(outputName, output, "[T=%d][B=%d][K=%d]", steps, batch, outputs);
+        Checks.floats(gradientName, gradient, "[T=%d][B=%d][K=%d]", steps, batch, outputs);
+        Checks.mask(mask, steps, batch);
         if (over == Over.LAST_STEP) {
             for (int b = 0; b < batch; b++) {
                 if (lastStep(mask, steps, batch, b) < 0) {

@@ -1,5 +1,7 @@
 package org.rnnkernels.train;
 
+import org.rnnkernels.internal.Checks;
+
 /**
  * Mean squared error, PyTorch's {@code MSELoss(reduction='mean')} over the positions that count:
  * <pre>
@@ -34,9 +36,9 @@ public final class MeanSquaredError extends Loss {
         int counted = checkPositions(output, "output", steps, batch, mask, gradOutput, "gradOutput");
         int k = outputs;
         if (over == Over.EVERY_STEP) {
-            Arguments.length("target", target, (long) steps * batch * k, "[T=" + steps + "][B=" + batch + "][K=" + k + "]");
+            Checks.floats("target", target, "[T=%d][B=%d][K=%d]", steps, batch, k);
         } else {
-            Arguments.length("target", target, (long) batch * k, "[B=" + batch + "][K=" + k + "]");
+            Checks.floats("target", target, "[B=%d][K=%d]", batch, k);
         }
         double scale = 2.0 / ((double) counted * k);
         double sum = 0;

@@ -1,5 +1,7 @@
 package org.rnnkernels.train;
 
+import org.rnnkernels.internal.Checks;
+
 /**
  * A named trainable tensor: its values and the gradient the backward accumulates into, same length.
  *
@@ -15,7 +17,7 @@ public record Parameter(String name, float[] value, float[] gradient) {
 
     /** @throws IllegalArgumentException when an argument is null or the lengths differ */
     public Parameter {
-        Arguments.nonNull("name", name);
+        Checks.nonNull("name", name);
         if (value == null || gradient == null) {
             throw new IllegalArgumentException("parameter '" + name + "': " + (value == null ? "value" : "gradient") + " is null");
         }
@@ -27,7 +29,7 @@ public record Parameter(String name, float[] value, float[] gradient) {
 
     /** A parameter with a new zero gradient array of the value's length. */
     public static Parameter of(String name, float[] value) {
-        Arguments.nonNull("value", value);
+        Checks.nonNull("value", value);
         return new Parameter(name, value, new float[value.length]);
     }
 

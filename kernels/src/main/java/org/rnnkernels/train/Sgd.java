@@ -1,6 +1,7 @@
 package org.rnnkernels.train;
 
 import java.util.List;
+import org.rnnkernels.internal.Checks;
 
 /**
  * Stochastic gradient descent with momentum, PyTorch's {@code torch.optim.SGD} with
@@ -24,7 +25,7 @@ public final class Sgd implements Optimizer {
     public Sgd(List<Parameter> parameters, double learningRate, double momentum) {
         Gradients.checkList(parameters);
         checkLearningRate(learningRate);
-        Arguments.finiteIn("momentum", momentum, 0, 1, false);
+        Checks.finiteIn("momentum", momentum, 0, 1, false);
         this.parameters = List.copyOf(parameters);
         this.learningRate = learningRate;
         this.momentum = (float) momentum;

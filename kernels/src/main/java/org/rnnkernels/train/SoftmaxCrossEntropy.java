@@ -1,5 +1,7 @@
 package org.rnnkernels.train;
 
+import org.rnnkernels.internal.Checks;
+
 /**
  * Softmax cross-entropy over {@code K} classes, PyTorch's {@code CrossEntropyLoss(reduction='mean')}
  * over the positions that count:
@@ -85,14 +87,14 @@ public final class SoftmaxCrossEntropy extends Loss {
 
     private void checkTargets(int[] target, int steps, int batch, float[] mask) {
         if (over == Over.EVERY_STEP) {
-            Arguments.length("target", target, (long) steps * batch, "[T=" + steps + "][B=" + batch + "]");
+            Checks.ints("target", target, "[T=%d][B=%d]", steps, batch);
             for (int p = 0; p < target.length; p++) {
                 if (mask == null || mask[p] != 0f) {
                     checkClass(target, p, "(t=" + p / batch + ", b=" + p % batch + ")");
                 }
             }
         } else {
-            Arguments.length("target", target, batch, "[B=" + batch + "]");
+            Checks.ints("target", target, "[B=%d]", batch);
             for (int b = 0; b < batch; b++) {
                 checkClass(target, b, "(b=" + b + ")");
             }

@@ -2,6 +2,7 @@ package org.rnnkernels.train;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.rnnkernels.internal.Checks;
 
 /**
  * Seeded generators of the two synthetic long-memory tasks, batch by batch into the caller's arrays
@@ -47,7 +48,7 @@ public final class Tasks {
         private final SplittableRandom random;
 
         private Adding(int steps, long seed) {
-            Arguments.atLeast("steps", steps, 2);
+            Checks.atLeast("steps", steps, 2);
             this.steps = steps;
             this.random = new SplittableRandom(seed);
         }
@@ -70,9 +71,9 @@ public final class Tasks {
          * @param targets receives {@code [B]}
          */
         public void next(int batch, float[] inputs, float[] targets) {
-            Arguments.positive("batch", batch);
-            Arguments.length("inputs", inputs, (long) steps * batch * INPUT_SIZE, "[T=" + steps + "][B=" + batch + "][2]");
-            Arguments.length("targets", targets, batch, "[B=" + batch + "]");
+            Checks.positive("batch", batch);
+            Checks.floats("inputs", inputs, "[T=%d][B=%d][%d]", steps, batch, INPUT_SIZE);
+            Checks.floats("targets", targets, "[B=%d]", batch);
             int half = steps / 2;
             for (int b = 0; b < batch; b++) {
                 for (int t = 0; t < steps; t++) {
@@ -115,9 +116,9 @@ public final class Tasks {
         private final SplittableRandom random;
 
         private CopyMemory(int symbols, int alphabet, int delay, long seed) {
-            Arguments.positive("symbols", symbols);
-            Arguments.atLeast("alphabet", alphabet, 2);
-            Arguments.positive("delay", delay);
+            Checks.positive("symbols", symbols);
+            Checks.atLeast("alphabet", alphabet, 2);
+            Checks.positive("delay", delay);
             if (delay + 2L * symbols > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("delay + 2 * symbols = " + (delay + 2L * symbols) + ", expected <= " + Integer.MAX_VALUE);
             }
@@ -177,12 +178,11 @@ public final class Tasks {
          * @param targets receives {@code [S][B]}, class indices in {@code [0, A]}
          */
         public void next(int batch, float[] inputs, int[] targets) {
-            Arguments.positive("batch", batch);
+            Checks.positive("batch", batch);
             int steps = steps();
             int width = inputSize();
-            Arguments.length("inputs", inputs, (long) steps * batch * width,
-                    "[S=" + steps + "][B=" + batch + "][A+2=" + width + "]");
-            Arguments.length("targets", targets, (long) steps * batch, "[S=" + steps + "][B=" + batch + "]");
+            Checks.floats("inputs", inputs, "[S=%d][B=%d][A+2=%d]", steps, batch, width);
+            Checks.ints("targets", targets, "[S=%d][B=%d]", steps, batch);
             Arrays.fill(inputs, 0f);
             Arrays.fill(targets, 0);
             int answer = symbols + delay;
@@ -204,9 +204,9 @@ public final class Tasks {
 
         /** Fills {@code mask [S][B]} with 1 at the {@code K} answer steps and 0 elsewhere. */
         public void answerMask(int batch, float[] mask) {
-            Arguments.positive("batch", batch);
+            Checks.positive("batch", batch);
             int steps = steps();
-            Arguments.length("mask", mask, (long) steps * batch, "[S=" + steps + "][B=" + batch + "]");
+            Checks.floats("mask", mask, "[S=%d][B=%d]", steps, batch);
             Arrays.fill(mask, 0f);
             Arrays.fill(mask, (symbols + delay) * batch, steps * batch, 1f);
         }

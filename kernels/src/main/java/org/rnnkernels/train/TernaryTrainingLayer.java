@@ -9,6 +9,7 @@ import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
+import org.rnnkernels.internal.Checks;
 
 /**
  * HitNet training of a ternary LSTM or GRU (CELLS.md "HitNet"; {@code HitNetTrainingReference} is the
@@ -113,7 +114,7 @@ public final class TernaryTrainingLayer {
         this.lambda = lambda;
         this.blas = blas;
         this.gates = TrainingGates.get();
-        this.directPath = TrainingGates.hasDirectPath(type);
+        this.directPath = type.description().directPath();
         this.wIh = wIh.clone();
         this.wHh = wHh.clone();
         this.bIh = bIh == null ? new float[width] : bIh.clone();
@@ -159,18 +160,18 @@ public final class TernaryTrainingLayer {
         if (activations == null) {
             throw new IllegalArgumentException("activations is null, expected TERNARY or FLOAT");
         }
-        Arguments.positive("inputSize", inputSize);
-        Arguments.positive("hiddenSize", hiddenSize);
+        Checks.positive("inputSize", inputSize);
+        Checks.positive("hiddenSize", hiddenSize);
         long rows = (long) type.gates() * hiddenSize;
-        Arguments.length("wIh", wIh, rows * inputSize, "[G*H=" + rows + "][I=" + inputSize + "]");
-        Arguments.length("wHh", wHh, rows * hiddenSize, "[G*H=" + rows + "][H=" + hiddenSize + "]");
+        Checks.floats("wIh", wIh, "[G*H=%d][I=%d]", rows, inputSize);
+        Checks.floats("wHh", wHh, "[G*H=%d][H=%d]", rows, hiddenSize);
         if ((bIh == null) != (bHh == null)) {
             throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
                     + (bIh == null ? "bIh null" : "bHh null"));
         }
         if (bIh != null) {
-            Arguments.length("bIh", bIh, rows, "[G*H=" + rows + "]");
-            Arguments.length("bHh", bHh, rows, "[G*H=" + rows + "]");
+            Checks.floats("bIh", bIh, "[G*H=%d]", rows);
+            Checks.floats("bHh", bHh, "[G*H=%d]", rows);
         }
         finite("wIh", wIh);
         finite("wHh", wHh);
@@ -204,7 +205,7 @@ public final class TernaryTrainingLayer {
 
     /** A zero state for {@code batch} streams, with its workspace (grown on use). */
     public TernaryTrainingState newState(int batch) {
-        Arguments.positive("batch", batch);
+        Checks.positive("batch", batch);
         return new TernaryTrainingState(type, ternary, batch, inputSize, hiddenSize);
     }
 
@@ -246,8 +247,7 @@ public final class TernaryTrainingLayer {
         checkForward(input, steps, state, output);
         if (ternary) {
             long count = (long) steps * state.batch * (inputSize + hiddenSize);
-            Arguments.length("uniforms", uniforms, count,
-                    "[T=" + steps + "][B=" + state.batch + "][I+H=" + (inputSize + hiddenSize) + "]");
+            Checks.floats("uniforms", uniforms, "[T=%d][B=%d][I+H=%d]", steps, state.batch, inputSize + hiddenSize);
             for (int i = 0; i < count; i++) {
                 if (!(uniforms[i] >= 0f && uniforms[i] < 1f)) {
                     throw new IllegalArgumentException("uniforms[" + i + "] = " + uniforms[i] + ", expected in [0, 1)");
@@ -288,8 +288,8 @@ public final class TernaryTrainingLayer {
             throw new IllegalArgumentException("steps = " + steps + ", expected >= 1");
         }
         long rows = (long) steps * state.batch;
-        Arguments.length("input", input, rows * inputSize, "[T=" + steps + "][B=" + state.batch + "][I=" + inputSize + "]");
-        Arguments.length("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + state.batch + "][H=" + hiddenSize + "]");
+        Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, state.batch, inputSize);
+        Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, state.batch, hiddenSize);
     }
 
     private void run(float[] input, int steps, TernaryTrainingState state, float[] output, float[] uniforms) {
@@ -372,11 +372,12 @@ public final class TernaryTrainingLayer {
         quantize("weight_hh_l0", wHh, hiddenSize, tHh, wHatHh, productScaleHh);
         float[] bias = parameters.bias;
         int n = hiddenSize;
-        int folded = type == CellType.GRU ? 2 * n : width;
+        boolean split = type.description().splitCandidate();
+        int folded = split ? 2 * n : width;
         for (int k = 0; k < folded; k++) {
             bias[k] = lambda * (bIh[k] + bHh[k]);
         }
-        if (type == CellType.GRU) {
+        if (split) {
             for (int j = 0; j < n; j++) {
                 bias[2 * n + j] = lambda * bIh[2 * n + j];      // GRU's n block: [.., lambda b_in, lambda b_hn]
                 bias[3 * n + j] = lambda * bHh[2 * n + j];

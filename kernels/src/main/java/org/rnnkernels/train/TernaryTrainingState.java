@@ -34,7 +34,7 @@ public final class TernaryTrainingState {
     long generation = -1;
 
     TernaryTrainingState(CellType type, boolean ternary, int batch, int input, int hidden) {
-        this.core = new TrainingState(type, batch, hidden, input, TrainingGates.cacheBlocks(type));
+        this.core = new TrainingState(type, batch, hidden, input, type.description().cacheBlocks());
         this.ternary = ternary;
         this.batch = batch;
         this.input = input;

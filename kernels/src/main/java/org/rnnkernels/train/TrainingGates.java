@@ -15,9 +15,9 @@ import org.rnnkernels.simd.Simd;
  *       {@code dGH = dL/d(W_hh h)} (for MI cells also {@code dPre}, the gradient of each
  *       pre-activation), the direct part of {@code dL/dh_t} (not through {@code W_hh}) into
  *       {@code dhNext} for the cells where {@code h} enters the state update
- *       ({@link #hasDirectPath}), and {@code dL/dc_t} in place over {@code dc}.</li>
+ *       ({@code CellDescription.directPath()}), and {@code dL/dc_t} in place over {@code dc}.</li>
  * </ul>
- * The cache {@code act} per row, {@code K} blocks of {@code H} ({@link #cacheBlocks}):
+ * The cache {@code act} per row, {@code K} blocks of {@code H} ({@code CellDescription.cacheBlocks()}):
  * <pre>
  *   RNN_TANH, RNN_RELU  nothing (h_{t+1} is the activation)
  *   MI_RNN              Uh
@@ -63,25 +63,6 @@ interface TrainingGates {
      * cost is proportional to the nonzeros of {@code y}, where the dense {@code dGH^T Y} is not.
      */
     void sparseWeightGradient(TrainingState s);
-
-    /** {@code K}: blocks of {@code H} floats a row of the cache holds. */
-    static int cacheBlocks(CellType type) {
-        return switch (type) {
-            case RNN_TANH, RNN_RELU -> 0;
-            case MI_RNN -> 1;
-            case LSTM, RAG_GRU, RAG_LSTM -> 5;
-            case MI_LSTM -> 9;
-            case GRU -> 4;
-            case MI_GRU -> 7;
-            case RAG_MINIMAL -> 3;
-            case EGRU -> 5;
-        };
-    }
-
-    /** Whether {@code h_t} enters the state update beside {@code W_hh h_t} (GRU's {@code z*h}, RAG's {@code S(h, q)}). */
-    static boolean hasDirectPath(CellType type) {
-        return type == CellType.GRU || type == CellType.MI_GRU || type == CellType.RAG_GRU || type == CellType.RAG_MINIMAL;
-    }
 
     static TrainingGates get() {
         return Holder.INSTANCE;

@@ -11,6 +11,7 @@ import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.internal.Checks;
 
 /**
  * Backpropagation through time for one {@link RecurrentLayer} (one direction), in float, with the
@@ -164,8 +165,8 @@ public final class TrainingLayer {
         this.mi = layer.miParameters();   // a copy
         this.blas = blas;
         this.gates = TrainingGates.get();
-        this.directPath = TrainingGates.hasDirectPath(type);
-        this.cacheBlocks = TrainingGates.cacheBlocks(type);
+        this.directPath = type.description().directPath();
+        this.cacheBlocks = type.description().cacheBlocks();
         this.theta = layer.thresholds();   // a copy, null but for EGRU
         this.gamma = gamma;
         this.slope = slope;
@@ -380,8 +381,8 @@ public final class TrainingLayer {
         }
         int batch = state.batch;
         long rows = (long) steps * batch;
-        checkLength("input", input, rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
-        checkLength("output", output, rows * hiddenSize, "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]");
+        Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
+        Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
         state.reserve(steps);
         state.steps = 0;
         int r = (int) rows;
@@ -569,7 +570,7 @@ public final class TrainingLayer {
         }
         // MI: both biases take dL/dpre, except MI-GRU's b_hn, inside u = r (gh_n + b_hn): it takes dGH_n.
         blas.sgemv(Transpose.YES, rows, width, 1f, s.dPreSegment, 0, width, s.onesSegment, 0, 1f, g.dBIhSegment, 0);
-        int preColumns = type == CellType.MI_GRU ? 2 * hiddenSize : width;
+        int preColumns = type.description().splitCandidate() ? 2 * hiddenSize : width;   // MI-GRU
         blas.sgemv(Transpose.YES, rows, preColumns, 1f, s.dPreSegment, 0, width, s.onesSegment, 0, 1f, g.dBHhSegment, 0);
         if (preColumns < width) {
             blas.sgemv(Transpose.YES, rows, width - preColumns, 1f, s.dGhSegment, preColumns, width, s.onesSegment, 0,
@@ -699,16 +700,13 @@ public final class TrainingLayer {
                                     float[] dOutputs, float[] dFinalH, float[] dFinalC, float[] dInput,
                                     float[] dInitialH, float[] dInitialC) {
         long rows = (long) steps * batch;
-        int bh = batch * hiddenSize;
-        String tbh = "[T=" + steps + "][B=" + batch + "][H=" + hiddenSize + "]";
-        String bhShape = "[B=" + batch + "][H=" + hiddenSize + "]";
-        checkOptional("dOutputs", dOutputs, rows * hiddenSize, tbh);
-        checkOptional("dFinalH", dFinalH, bh, bhShape);
-        checkOptional("dInput", dInput, rows * inputSize, "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
-        checkOptional("dInitialH", dInitialH, bh, bhShape);
+        Checks.optionalFloats("dOutputs", dOutputs, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
+        Checks.optionalFloats("dFinalH", dFinalH, "[B=%d][H=%d]", batch, hiddenSize);
+        Checks.optionalFloats("dInput", dInput, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
+        Checks.optionalFloats("dInitialH", dInitialH, "[B=%d][H=%d]", batch, hiddenSize);
         if (type.hasCellState()) {
-            checkOptional("dFinalC", dFinalC, bh, bhShape);
-            checkOptional("dInitialC", dInitialC, bh, bhShape);
+            Checks.optionalFloats("dFinalC", dFinalC, "[B=%d][H=%d]", batch, hiddenSize);
+            Checks.optionalFloats("dInitialC", dInitialC, "[B=%d][H=%d]", batch, hiddenSize);
         } else if (dFinalC != null || dInitialC != null) {
             throw new IllegalArgumentException((dFinalC != null ? "dFinalC" : "dInitialC") + " is given, but " + type
                     + " has no cell state: pass null");
@@ -750,21 +748,6 @@ public final class TrainingLayer {
             throw new IllegalArgumentException("state is a " + state.type + " training state of I=" + state.input + ", H="
                     + state.hidden + ", expected one of " + type + " with I=" + inputSize + ", H=" + hiddenSize
                     + " (from this layer's newState)");
-        }
-    }
-
-    private static void checkOptional(String name, float[] array, long expected, String shape) {
-        if (array != null) {
-            checkLength(name, array, expected, shape);
-        }
-    }
-
-    static void checkLength(String name, float[] array, long expected, String shape) {
-        if (array == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + expected + " floats");
-        }
-        if (array.length != expected) {
-            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected " + shape + " = " + expected);
         }
     }
 

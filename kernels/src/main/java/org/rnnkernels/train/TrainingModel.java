@@ -13,6 +13,7 @@ import org.rnnkernels.io.SafeTensors;
 import org.rnnkernels.io.SafeTensorsException;
 import org.rnnkernels.io.Tensor;
 import org.rnnkernels.io.TensorFile;
+import org.rnnkernels.internal.Checks;
 
 /**
  * A stack of recurrent layers (one direction) with a {@link LinearHead} on top, trained by backpropagation
@@ -99,7 +100,7 @@ public final class TrainingModel {
 
     /** Zero states for {@code batch} streams, one per layer, with the buffers between the layers. */
     public State newState(int batch) {
-        Arguments.positive("batch", batch);
+        Checks.positive("batch", batch);
         TrainingState[] states = new TrainingState[layers.length];
         for (int k = 0; k < layers.length; k++) {
             states[k] = layers[k].newState(batch);
@@ -117,14 +118,16 @@ public final class TrainingModel {
      */
     public void forward(float[] input, int steps, State state, float[] output) {
         checkState(state);
-        Arguments.positive("steps", steps);
+        Checks.positive("steps", steps);
         int batch = state.batch;
         int inputSize = layers[0].inputSize();
-        Arguments.length("input", input, (long) steps * batch * inputSize,
-                "[T=" + steps + "][B=" + batch + "][I=" + inputSize + "]");
+        Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
         int headRows = headOn == HeadOn.LAST_STEP ? batch : steps * batch;
-        Arguments.length("output", output, (long) headRows * head.outputs(),
-                (headOn == HeadOn.LAST_STEP ? "" : "[T=" + steps + "]") + "[B=" + batch + "][K=" + head.outputs() + "]");
+        if (headOn == HeadOn.LAST_STEP) {
+            Checks.floats("output", output, "[B=%d][K=%d]", batch, head.outputs());
+        } else {
+            Checks.floats("output", output, "[T=%d][B=%d][K=%d]", steps, batch, head.outputs());
+        }
         state.reserve(steps);
         float[] x = input;
         for (int k = 0; k < layers.length; k++) {
@@ -150,8 +153,11 @@ public final class TrainingModel {
         int steps = state.steps;
         int batch = state.batch;
         int headRows = headOn == HeadOn.LAST_STEP ? batch : steps * batch;
-        Arguments.length("dOutput", dOutput, (long) headRows * head.outputs(),
-                (headOn == HeadOn.LAST_STEP ? "" : "[T=" + steps + "]") + "[B=" + batch + "][K=" + head.outputs() + "]");
+        if (headOn == HeadOn.LAST_STEP) {
+            Checks.floats("dOutput", dOutput, "[B=%d][K=%d]", batch, head.outputs());
+        } else {
+            Checks.floats("dOutput", dOutput, "[T=%d][B=%d][K=%d]", steps, batch, head.outputs());
+        }
         int top = layers.length - 1;
         // The head keeps the input of ITS last forward, which may have been another state's: run it again on
         // this state's top outputs (O(rows*H*K), small beside the layers) so that its backward is this state's.

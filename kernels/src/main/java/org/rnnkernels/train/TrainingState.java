@@ -3,6 +3,7 @@ package org.rnnkernels.train;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.rnnkernels.CellType;
+import org.rnnkernels.internal.Checks;
 
 /**
  * One stream (or batch of streams) through a {@link TrainingLayer}: the state {@code h [B][H]}
@@ -202,7 +203,7 @@ public final class TrainingState {
 
     /** Sets {@code h} from {@code [B][H]} flattened. Does not touch the trace of the last forward. */
     public TrainingState setHidden(float[] values) {
-        TrainingLayer.checkLength("hidden", values, h.length, "[B=" + batch + "][H=" + hidden + "]");
+        Checks.floats("hidden", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, h, 0, h.length);
         return this;
     }
@@ -210,7 +211,7 @@ public final class TrainingState {
     /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
     public TrainingState setCell(float[] values) {
         requireCellState();
-        TrainingLayer.checkLength("cell", values, c.length, "[B=" + batch + "][H=" + hidden + "]");
+        Checks.floats("cell", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
         return this;
     }

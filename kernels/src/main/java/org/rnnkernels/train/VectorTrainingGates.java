@@ -1,7 +1,7 @@
 package org.rnnkernels.train;
 
-import static org.rnnkernels.VectorMath.sigm;
-import static org.rnnkernels.VectorMath.tanh;
+import static org.rnnkernels.internal.VectorMath.sigm;
+import static org.rnnkernels.internal.VectorMath.tanh;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -12,7 +12,7 @@ import org.rnnkernels.simd.FloatLanes;
 /**
  * Vector API training gate passes: the equations of {@link ScalarTrainingGates}, a vector of units at a
  * time, the last {@code H mod lanes} units of a row through the scalar code. Shaped for C2's node budget
- * as {@code VectorGatePass} is (too many vector operations in one loop and C2 boxes them: a heap
+ * as {@code org.rnnkernels.cell.GatePass} is (too many vector operations in one loop and C2 boxes them: a heap
  * allocation per operation): one method per loop, GRU and LSTM activate their gates in a loop of their
  * own (one exp each), constants are vectors made once, and the RAG backward passes are cut in two loops,
  * the second reading what the first stored (the state side, then the reset or input/forget gates).
@@ -183,25 +183,51 @@ final class VectorTrainingGates implements TrainingGates {
     }
 
     // r, z into act, then n = tanh(gi_n + b_in + r (gh_n + b_hn)) ; h' = n + z (h - n)
+    // r, z: a = gi + gh + b into act; n: its pre-activation gi_n + b_in + r*(gh_n + b_hn) into act (and
+    // gh_n + b_hn beside it); then the three activations from ONE call site (see org.rnnkernels.cell.GatePass:
+    // with a second exp in the update loop C2 boxed vectors), then h' = n + z*(h - n).
     private static void gruForward(GateParameters p, TrainingState s, int t) {
         int n = p.hidden, end = S.loopBound(n);
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * 4 * n, hp = r * n, hn = (r + s.batch) * n;
-            for (int block = 0; block < 2; block++) {
-                activate(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end, false);
+            for (int block = 0; block < 3; block++) {
+                if (block < 2) {
+                    sumBlock(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end);
+                } else {
+                    gruCandidatePre(p, s, n, end, g, q, a);
+                }
+                activateInPlace(s.act, a + block * n, end, block == 2);
             }
-            gruUpdate(p, s, n, end, g, q, a, hp, hn);
+            for (int j = 0; j < end; j += S.length()) {
+                FloatVector cand = load(s.act, a + 2 * n + j);
+                cand.add(load(s.act, a + n + j).mul(load(s.hs, hp + j).sub(cand))).intoArray(s.hs, hn + j);
+            }
             ScalarTrainingGates.gruForward(p, s, t, b, end);
         }
     }
 
-    private static void gruUpdate(GateParameters p, TrainingState s, int n, int end, int g, int q, int a, int hp, int hn) {
+    // act[a + 2n + j] = gi_n + b_in + r*(gh_n + b_hn) (r activated), act[a + 3n + j] = gh_n + b_hn
+    private static void gruCandidatePre(GateParameters p, TrainingState s, int n, int end, int g, int q, int a) {
         for (int j = 0; j < end; j += S.length()) {
             FloatVector ghn = load(s.gh, q + 2 * n + j).add(load(p.bias, 3 * n + j));
-            FloatVector cand = tanh(load(s.gi, g + 2 * n + j).add(load(p.bias, 2 * n + j)).add(load(s.act, a + j).mul(ghn)));
-            cand.intoArray(s.act, a + 2 * n + j);
+            load(s.gi, g + 2 * n + j).add(load(p.bias, 2 * n + j)).add(load(s.act, a + j).mul(ghn)).intoArray(s.act, a + 2 * n + j);
             ghn.intoArray(s.act, a + 3 * n + j);
-            cand.add(load(s.act, a + n + j).mul(load(s.hs, hp + j).sub(cand))).intoArray(s.hs, hn + j);
+        }
+    }
+
+    // act[a + k + j] = gi[g + k + j] + gh[q + k + j] + b[k + j] over the block at offset k
+    private static void sumBlock(float[] gi, int g, float[] gh, int q, float[] bias, int k, float[] act, int a, int end) {
+        for (int j = 0; j < end; j += S.length()) {
+            load(gi, g + k + j).add(load(gh, q + k + j)).add(load(bias, k + j)).intoArray(act, a + k + j);
+        }
+    }
+
+    // v[o + j] = act(v[o + j]), act = sigm, or tanh as 2*sigm(2a) - 1: one exp
+    private static void activateInPlace(float[] v, int o, int end, boolean tanh) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector x = load(v, o + j);
+            FloatVector y = sigm(tanh ? x.add(x) : x);
+            (tanh ? y.add(y).sub(ONE) : y).intoArray(v, o + j);
         }
     }
 
@@ -276,21 +302,17 @@ final class VectorTrainingGates implements TrainingGates {
         int n = p.hidden, end = S.loopBound(n);
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * 5 * n, hp = r * n, hn = (r + s.batch) * n;
-            for (int block = 0; block < 2; block++) {
-                activate(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end, false);
+            // r, z, g from one activation call site, as GRU's (see gruForward)
+            for (int block = 0; block < 3; block++) {
+                if (block < 2) {
+                    sumBlock(s.gi, g, s.gh, q, p.bias, block * n, s.act, a, end);
+                } else {
+                    gruCandidatePre(p, s, n, end, g, q, a);
+                }
+                activateInPlace(s.act, a + block * n, end, block == 2);
             }
-            egruCandidate(p, s, n, end, g, q, a);
             egruFire(p, s, n, end, a, hp, hn);
             ScalarTrainingGates.egruForward(p, s, t, b, end);
-        }
-    }
-
-    // g = tanh(gi_n + b_in + r (gh_n + b_hn)) into act, beside gh_n + b_hn
-    private static void egruCandidate(GateParameters p, TrainingState s, int n, int end, int g, int q, int a) {
-        for (int j = 0; j < end; j += S.length()) {
-            FloatVector ghn = load(s.gh, q + 2 * n + j).add(load(p.bias, 3 * n + j));
-            tanh(load(s.gi, g + 2 * n + j).add(load(p.bias, 2 * n + j)).add(load(s.act, a + j).mul(ghn))).intoArray(s.act, a + 2 * n + j);
-            ghn.intoArray(s.act, a + 3 * n + j);
         }
     }
 
@@ -472,10 +494,9 @@ final class VectorTrainingGates implements TrainingGates {
     // EGRU (equations at ScalarTrainingGates.egruBackward): the firing side, then the gate side
     private static void egruBackward(GateParameters p, TrainingState s, int t) {
         int n = p.hidden, end = S.loopBound(n);
-        FloatVector gamma = FloatVector.broadcast(S, p.gamma), slope = FloatVector.broadcast(S, p.slope);
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * 5 * n, hp = r * n;
-            egruFireBackward(p, s, n, end, g, d, a, r * n, gamma, slope);
+            egruFireBackward(p, s, n, end, g, d, a, r * n);
             egruGateBackward(s, n, end, g, d, a, hp);
             ScalarTrainingGates.egruBackward(p, s, t, b, end);
         }
@@ -483,8 +504,9 @@ final class VectorTrainingGates implements TrainingGates {
 
     // v = c_pre - theta, psi = gamma max(0, 1 - s|v|): dV = (dy c_pre - dc theta) psi ; dC_pre = dy o + dc + dV
     // (parked in dGI_n for egruGateBackward) ; dtheta row = -dc o - dV
-    private static void egruFireBackward(GateParameters p, TrainingState s, int n, int end, int g, int d, int a, int row,
-                                         FloatVector gamma, FloatVector slope) {
+    // (gamma and s are broadcast here, not passed in: a vector argument of a call C2 does not inline is boxed)
+    private static void egruFireBackward(GateParameters p, TrainingState s, int n, int end, int g, int d, int a, int row) {
+        FloatVector gamma = FloatVector.broadcast(S, p.gamma), slope = FloatVector.broadcast(S, p.slope);
         for (int j = 0; j < end; j += S.length()) {
             FloatVector cPre = load(s.act, a + 4 * n + j), theta = load(p.theta, j);
             FloatVector dy = load(s.dh, d + j), dc = load(s.dc, d + j);
@@ -526,6 +548,15 @@ final class VectorTrainingGates implements TrainingGates {
             FloatVector y = sigm(tanh ? v.add(v) : v);
             uh.intoArray(s.act, u + k + j);
             (tanh ? y.add(y).sub(ONE) : y).intoArray(s.act, a + k + j);
+        }
+    }
+
+    // The MI pre-activation of block k into act[a + k], Uh into act[u + k] (activated later, from one call site)
+    private static void miSum(GateParameters p, TrainingState s, int g, int q, int k, int a, int u, int end) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector uh = load(s.gh, q + k + j);
+            uh.intoArray(s.act, u + k + j);
+            miPre(p, load(s.gi, g + k + j), uh, k + j).intoArray(s.act, a + k + j);
         }
     }
 
@@ -572,11 +603,19 @@ final class VectorTrainingGates implements TrainingGates {
         int n = p.hidden, end = S.loopBound(n);
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * 7 * n, hp = r * n, hn = (r + s.batch) * n;
-            for (int block = 0; block < 2; block++) {
-                miActivate(p, s, g, q, block * n, a, a + 4 * n, end, false);
+            // r, z, n from one activation call site (see gruForward)
+            for (int block = 0; block < 3; block++) {
+                if (block < 2) {
+                    miSum(p, s, g, q, block * n, a, a + 4 * n, end);
+                } else {
+                    miGruUpdate(p, s, n, end, g, q, a, hp, hn);
+                }
+                activateInPlace(s.act, a + block * n, end, block == 2);
             }
-            miGruUpdate(p, s, n, end, g, q, a, hp, hn);
-            miGruBlend(s, n, end, a, hp, hn);
+            for (int j = 0; j < end; j += S.length()) {
+                FloatVector cand = load(s.act, a + 2 * n + j);
+                cand.add(load(s.act, a + n + j).mul(load(s.hs, hp + j).sub(cand))).intoArray(s.hs, hn + j);
+            }
             ScalarTrainingGates.miGruForward(p, s, t, b, end);
         }
     }
@@ -592,15 +631,6 @@ final class VectorTrainingGates implements TrainingGates {
             inner.add(load(p.beta1, k).mul(u).add(load(p.alpha, k).mul(wx).mul(u))).intoArray(s.act, a + 2 * n + j);
             ghn.intoArray(s.act, a + 3 * n + j);
             u.intoArray(s.act, a + 6 * n + j);
-        }
-    }
-
-    // n = tanh(pre_n) over the parked pre-activation ; h' = n + z (h - n)
-    private static void miGruBlend(TrainingState s, int n, int end, int a, int hp, int hn) {
-        for (int j = 0; j < end; j += S.length()) {
-            FloatVector cand = tanh(load(s.act, a + 2 * n + j));
-            cand.intoArray(s.act, a + 2 * n + j);
-            cand.add(load(s.act, a + n + j).mul(load(s.hs, hp + j).sub(cand))).intoArray(s.hs, hn + j);
         }
     }
 

@@ -89,7 +89,7 @@ class TernaryBadInputTest {
             rejects(() -> layer.forward(f.x, -1, state, out), "steps");
             rejects(() -> layer.forward(f.x, 3, null, out), "state");
             rejects(() -> layer.step(new float[9], state, new float[14]), "input", "[T=1][B=2][I=5]");
-            rejects(() -> state.setHidden(new float[13]), "hidden", "[2][7]");
+            rejects(() -> state.setHidden(new float[13]), "hidden", "[B=2][H=7]");
             TernaryLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
             rejects(() -> lstm.forward(f.x, 3, state, out), "state", "LSTM");
             rejects(() -> layer.newState(0), "batch");

@@ -62,10 +62,10 @@ public final class BlasChecks {
                               int rows, int cols, int ld) {
         notNull(name, segment);
         offset(name, offset);
-        String shape = rows + "x" + cols + (how == null ? "" : " (" + how + ")");
+        // The shape is formatted only for a message: a correct call (one per step) allocates nothing.
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException(ldName + ": " + ld + " is less than max(1, " + cols
-                    + "), the row length of " + name + ", a " + shape + " matrix");
+                    + "), the row length of " + name + ", a " + shape(rows, cols, how) + " matrix");
         }
         if (rows == 0 || cols == 0) {
             return;
@@ -74,9 +74,13 @@ public final class BlasChecks {
         long needed = offset + (long) (rows - 1) * ld + cols;
         long has = floats(segment);
         if (needed > has) {
-            throw new IllegalArgumentException(name + ": " + shape + " matrix with " + ldName + "=" + ld
+            throw new IllegalArgumentException(name + ": " + shape(rows, cols, how) + " matrix with " + ldName + "=" + ld
                     + " at offset " + offset + " needs " + needed + " floats, segment has " + has);
         }
+    }
+
+    private static String shape(int rows, int cols, String how) {
+        return rows + "x" + cols + (how == null ? "" : " (" + how + ")");
     }
 
     /** A contiguous vector of {@code length} floats at float {@code offset} of {@code segment}. */

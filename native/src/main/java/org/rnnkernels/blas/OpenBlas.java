@@ -172,7 +172,11 @@ public final class OpenBlas implements Blas {
         if (beta == 0f) {
             // BLAS says y is not read when beta is 0; clear it here rather than rely on the library
             // not computing 0 * NaN.
-            y.asSlice(yOffset * Float.BYTES, (long) yLength * Float.BYTES).fill((byte) 0);
+            // Element by element, not asSlice(...).fill: a slice is an object, and a streaming step
+            // (one sgemv per call) must allocate nothing; y is one vector, so this costs little.
+            for (long i = yOffset, end = yOffset + yLength; i < end; i++) {
+                y.setAtIndex(JAVA_FLOAT, i, 0f);
+            }
         }
         try {
             Native.SGEMV.invokeExact(ROW_MAJOR, trans.cblas, m, n,
@@ -187,6 +191,9 @@ public final class OpenBlas implements Blas {
      * may have any offset, so past the end the base segment is passed; it is never read.
      */
     private static MemorySegment at(MemorySegment segment, long offset) {
+        if (offset == 0) {
+            return segment;   // no slice object: the common single-threaded call allocates nothing
+        }
         long bytes = offset * Float.BYTES;
         return bytes <= segment.byteSize() ? segment.asSlice(bytes) : segment;
     }

@@ -1,4 +1,4 @@
-package org.rnnkernels;
+package org.rnnkernels.internal;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -23,9 +23,8 @@ import org.rnnkernels.simd.FloatLanes;
  * </ul>
  * Both are well inside the 2e-6 that {@code CELLS.md} allows an approximation.
  *
- * <p>Public (not part of the library's stable API) so that the Vector API code of other packages
- * ({@code org.rnnkernels.ternary}'s gate pass, {@code org.rnnkernels.lightrnn}'s softmax) shares these
- * functions and their tested bounds. Like every Vector API class here, touch it only when
+ * <p>Internal, shared by the Vector API code of every package (the cells' gate passes, the ternary
+ * gates, LightRNN's softmax), so that all use these functions and their tested bounds. Like every Vector API class here, touch it only when
  * {@link org.rnnkernels.simd.Simd#kind()} is {@code VECTOR}.
  */
 public final class VectorMath {
@@ -54,7 +53,7 @@ public final class VectorMath {
     private static final float P5 = 5.0000001201e-1f;
 
     // Constant vectors, made once: a broadcast written in a loop body is a chain of a dozen inlined
-    // methods in C2's graph, and the graph's size is what limits the gate loops (see VectorGatePass).
+    // methods in C2's graph, and the graph's size is what limits the gate loops (see org.rnnkernels.cell.GatePass).
     private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI);
     private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO);
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);

@@ -1,0 +1,29 @@
+package org.rnnkernels.cell;
+
+import static org.rnnkernels.cell.VectorOps.S;
+import static org.rnnkernels.cell.VectorOps.load;
+import static org.rnnkernels.cell.VectorOps.store;
+import static org.rnnkernels.internal.VectorMath.tanh;
+
+import jdk.incubator.vector.FloatVector;
+
+/** {@link MiRnn}, a vector of units at a time (one loop, one exp: inside C2's budget as it is). */
+public final class VectorMiRnn implements GatePass {
+
+    @Override
+    public void apply(int rows, int n, int from, int to, float[] gi, int go, float[] gh, float[] bias,
+                      float[] mi, float[] hPrev, int hpo, float[] hOut, int hoo, float[] c) {
+        int end = from + S.loopBound(to - from);
+        for (int b = 0; b < rows; b++) {
+            int g = go + b * n, q = b * n, ho = hoo + b * n;
+            for (int j = from; j < end; j += S.length()) {
+                FloatVector wx = load(gi, g + j);
+                FloatVector uh = load(gh, q + j);
+                FloatVector pre = load(mi, 2 * n + j).mul(wx).add(load(mi, n + j).mul(uh))
+                        .add(load(mi, j).mul(wx).mul(uh)).add(load(bias, j));
+                store(tanh(pre), hOut, ho + j);
+            }
+            MiRnn.row(end, to, n, gi, g, gh, q, bias, mi, hOut, ho);
+        }
+    }
+}

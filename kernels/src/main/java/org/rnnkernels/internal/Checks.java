@@ -1,0 +1,146 @@
+package org.rnnkernels.internal;
+
+import java.util.Locale;
+
+/**
+ * Argument checks at the public edge, for every package of the library: each message names the
+ * argument, its shape and the expected one, and every check runs before anything is written.
+ *
+ * <p>Two forms of the length check. {@link #length} takes the shape as a finished string, for
+ * construction-time checks. {@link #floats} takes it as a {@code %d} template with the sizes,
+ * for checks that run on every call ({@code forward}, {@code step}, {@code backward}): a call
+ * with the right arrays then formats nothing and allocates nothing (a warmed-up step must not).
+ *
+ * <p>Internal: not part of the library's API.
+ */
+public final class Checks {
+    private Checks() {
+    }
+
+    /** {@code array} holds {@code expected} floats; {@code shape} says which, e.g. {@code "[G*H=768]"}. */
+    public static void length(String name, float[] array, long expected, String shape) {
+        if (array == null || array.length != expected) {
+            throw wrongLength(name, array == null ? -1 : array.length, "floats", expected, shape);
+        }
+    }
+
+    /** {@code array} holds {@code expected} ints. */
+    public static void length(String name, int[] array, long expected, String shape) {
+        if (array == null || array.length != expected) {
+            throw wrongLength(name, array == null ? -1 : array.length, "ints", expected, shape);
+        }
+    }
+
+    /** {@code array} holds {@code d0} floats; {@code shape} is a template such as {@code "[B*H=%d]"}. */
+    public static void floats(String name, float[] array, String shape, long d0) {
+        if (array == null || array.length != d0) {
+            throw wrongLength(name, array == null ? -1 : array.length, "floats", d0, String.format(Locale.ROOT, shape, d0));
+        }
+    }
+
+    /** {@code array} holds {@code d0 * d1} floats; {@code shape} such as {@code "[B=%d][H=%d]"}. */
+    public static void floats(String name, float[] array, String shape, long d0, long d1) {
+        long expected = d0 * d1;
+        if (array == null || array.length != expected) {
+            throw wrongLength(name, array == null ? -1 : array.length, "floats", expected,
+                    String.format(Locale.ROOT, shape, d0, d1));
+        }
+    }
+
+    /** {@code array} holds {@code d0 * d1 * d2} floats; {@code shape} such as {@code "[T=%d][B=%d][I=%d]"}. */
+    public static void floats(String name, float[] array, String shape, long d0, long d1, long d2) {
+        long expected = d0 * d1 * d2;
+        if (array == null || array.length != expected) {
+            throw wrongLength(name, array == null ? -1 : array.length, "floats", expected,
+                    String.format(Locale.ROOT, shape, d0, d1, d2));
+        }
+    }
+
+    /** {@code array} holds {@code d0} ints; {@code shape} such as {@code "[B=%d]"}. */
+    public static void ints(String name, int[] array, String shape, long d0) {
+        if (array == null || array.length != d0) {
+            throw wrongLength(name, array == null ? -1 : array.length, "ints", d0, String.format(Locale.ROOT, shape, d0));
+        }
+    }
+
+    /** {@code array} holds {@code d0 * d1} ints; {@code shape} such as {@code "[T=%d][B=%d]"}. */
+    public static void ints(String name, int[] array, String shape, long d0, long d1) {
+        long expected = d0 * d1;
+        if (array == null || array.length != expected) {
+            throw wrongLength(name, array == null ? -1 : array.length, "ints", expected,
+                    String.format(Locale.ROOT, shape, d0, d1));
+        }
+    }
+
+    /** As {@link #floats(String, float[], String, long, long, long)}, but null is allowed (the argument is optional). */
+    public static void optionalFloats(String name, float[] array, String shape, long d0, long d1, long d2) {
+        if (array != null) {
+            floats(name, array, shape, d0, d1, d2);
+        }
+    }
+
+    /** As {@link #floats(String, float[], String, long, long)}, but null is allowed. */
+    public static void optionalFloats(String name, float[] array, String shape, long d0, long d1) {
+        if (array != null) {
+            floats(name, array, shape, d0, d1);
+        }
+    }
+
+    private static IllegalArgumentException wrongLength(String name, int length, String unit, long expected, String shape) {
+        return new IllegalArgumentException(length < 0
+                ? name + " is null, expected " + shape + " = " + expected + " " + unit
+                : name + " has " + length + " " + unit + ", expected " + shape + " = " + expected);
+    }
+
+    /** {@code array[offset, offset + count)} must exist. */
+    public static void range(String name, float[] array, int offset, long count, String shape) {
+        if (array == null) {
+            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + count + " floats");
+        }
+        if (offset < 0 || offset + count > array.length) {
+            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected " + shape + " = " + count
+                    + " floats from offset " + offset);
+        }
+    }
+
+    public static void positive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " = " + value + ", expected > 0");
+        }
+    }
+
+    public static void atLeast(String name, int value, int minimum) {
+        if (value < minimum) {
+            throw new IllegalArgumentException(name + " = " + value + ", expected >= " + minimum);
+        }
+    }
+
+    public static void nonNull(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+    }
+
+    /** A finite value in {@code [low, high)} ({@code high} excluded unless {@code highIncluded}). */
+    public static void finiteIn(String name, double value, double low, double high, boolean highIncluded) {
+        boolean inside = value >= low && (highIncluded ? value <= high : value < high);
+        if (!inside || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(name + " = " + value + ", expected in [" + low + ", " + high
+                    + (highIncluded ? "]" : ")"));
+        }
+    }
+
+    /** A {@code [T*B]} mask: null (every position counts) or only 0 and 1. */
+    public static void mask(float[] mask, int steps, int batch) {
+        if (mask == null) {
+            return;
+        }
+        floats("mask", mask, "[T=%d][B=%d]", steps, batch);
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] != 0f && mask[i] != 1f) {
+                throw new IllegalArgumentException("mask[" + i + "] (t=" + i / batch + ", b=" + i % batch + ") = " + mask[i]
+                        + ", expected 0 or 1");
+            }
+        }
+    }
+}
