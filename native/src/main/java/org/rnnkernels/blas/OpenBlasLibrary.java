@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Finds and loads {@code libopenblas} (through {@link SymbolLookup#libraryLookup}, never JNI), trying
@@ -22,11 +21,13 @@ import java.util.Locale;
  * <ol>
  *   <li>the file named by {@value #PATH_PROPERTY}; if set and it does not load, that is an error
  *       (it was asked for explicitly), not a fallback;</li>
- *   <li>the library shipped in {@code org.bytedeco:openblas:} {@value #ARTIFACT} on the classpath,
- *       extracted once to {@code $XDG_CACHE_HOME/rnnkernels/openblas-}{@value #ARTIFACT}
- *       (default {@code ~/.cache/...}); libopenblas has {@code RUNPATH $ORIGIN}, so libgfortran,
- *       libquadmath and libgcc_s are extracted beside it;</li>
- *   <li>a system {@code libopenblas.so.0}, by name.</li>
+ *   <li>the library shipped in {@code org.bytedeco:openblas:}{@value #VERSION}{@code :<classifier>} on
+ *       the class path, for the classifier of the running OS and architecture ({@link OpenBlasPlatform}),
+ *       extracted once to {@code $XDG_CACHE_HOME/rnnkernels/openblas-}{@value #VERSION}{@code -<classifier>}
+ *       (default {@code ~/.cache/...}); the libraries it needs are extracted beside it, where it looks
+ *       for them ({@code RUNPATH $ORIGIN}, {@code @loader_path});</li>
+ *   <li>a system OpenBLAS by name ({@code libopenblas.so.0}, {@code libopenblas.0.dylib},
+ *       {@code libopenblas.dll}).</li>
  * </ol>
  * The outcome is decided once per JVM. When nothing loads, one warning says what was tried.
  */
@@ -34,11 +35,8 @@ import java.util.Locale;
 public final class OpenBlasLibrary {
     /** System property: absolute path of a libopenblas to load instead of the bundled one. */
     public static final String PATH_PROPERTY = "rnnkernels.openblas.path";
-    static final String ARTIFACT = "0.3.31-1.5.13-linux-x86_64";
-    static final String RESOURCE_DIR = "/org/bytedeco/openblas/linux-x86_64/";
-    static final String LIBRARY = "libopenblas.so.0";
-    /** libopenblas last: a concurrent reader that sees it present also sees its dependencies. */
-    static final List<String> FILES = List.of("libgcc_s.so.1", "libquadmath.so.0", "libgfortran.so.5", LIBRARY);
+    /** The version of org.bytedeco:openblas in the pom; the cache directory is named after it. */
+    static final String VERSION = "0.3.31-1.5.13";
 
     private static final System.Logger LOG = System.getLogger("org.rnnkernels");
     /** FileChannel locks are per JVM: threads of one JVM must also exclude each other. */
@@ -97,67 +95,87 @@ public final class OpenBlasLibrary {
             }
         }
         List<String> tried = new ArrayList<>();
-        if (bundledPlatform()) {
-            try {
-                Path path = extract(cacheDirectory());
-                return new Outcome(new Loaded(SymbolLookup.libraryLookup(path, Arena.global()), path.toString()), "", null);
-            } catch (IOException | RuntimeException e) {
-                tried.add("bundled org.bytedeco:openblas:" + ARTIFACT + " (" + e + ")");
-            }
-        } else {
-            tried.add("bundled org.bytedeco:openblas:" + ARTIFACT + " (not for this platform: "
-                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ")");
+        Loaded bundled = loadBundled(tried);
+        if (bundled != null) {
+            return new Outcome(bundled, "", null);
         }
+        String system = OpenBlasPlatform.systemLibrary(System.getProperty("os.name", ""));
         try {
-            return new Outcome(new Loaded(SymbolLookup.libraryLookup(LIBRARY, Arena.global()), "system " + LIBRARY), "", null);
+            return new Outcome(new Loaded(SymbolLookup.libraryLookup(system, Arena.global()), "system " + system), "", null);
         } catch (RuntimeException e) {
-            tried.add("system " + LIBRARY + " (" + e.getMessage() + ")");
+            tried.add("system " + system + " (" + e.getMessage() + ")");
         }
         String summary = String.join("; ", tried);
         LOG.log(System.Logger.Level.WARNING, "rnnkernels: OpenBLAS not loaded, using the pure-Java BLAS; tried: " + summary);
         return new Outcome(null, summary, null);
     }
 
-    private static boolean bundledPlatform() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
+    /** The bundled library for this platform, or null after adding to {@code tried} why not. */
+    private static Loaded loadBundled(List<String> tried) {
+        OpenBlasPlatform platform;
+        try {
+            platform = OpenBlasPlatform.current();
+        } catch (IllegalArgumentException e) {
+            tried.add("bundled org.bytedeco:openblas:" + VERSION + " (" + e.getMessage() + ")");
+            return null;
+        }
+        try {
+            Path path = extract(cacheDirectory(platform), platform);
+            return new Loaded(SymbolLookup.libraryLookup(path, Arena.global()), path.toString());
+        } catch (IOException | RuntimeException e) {
+            tried.add("bundled org.bytedeco:openblas:" + VERSION + ":" + platform.classifier() + " (" + e + ")");
+            return null;
+        }
     }
 
-    /** {@code $XDG_CACHE_HOME/rnnkernels/openblas-<version>}, or {@code ~/.cache/...} when unset or relative. */
-    static Path cacheDirectory() {
+    /**
+     * {@code $XDG_CACHE_HOME/rnnkernels/openblas-<version>-<classifier>}, or {@code ~/.cache/...} when
+     * unset or relative.
+     */
+    static Path cacheDirectory(OpenBlasPlatform platform) {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()
                 ? Path.of(xdg)
                 : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("rnnkernels").resolve("openblas-" + ARTIFACT);
+        return base.resolve("rnnkernels").resolve("openblas-" + VERSION + "-" + platform.classifier());
     }
 
     /**
-     * Extracts the bundled libraries into {@code dir} unless they are already there with the right
-     * size, and returns the path of libopenblas. Safe when several threads or JVMs extract at once:
-     * the work runs under a lock file in {@code dir}, and each file is written under a temporary name
-     * then atomically renamed, so no one ever loads a half-written library.
+     * Extracts the bundled libraries of {@code platform} into {@code dir} unless they are already there
+     * with the right size, and returns the path of libopenblas. Safe when several threads or JVMs extract
+     * at once: the work runs under a lock file in {@code dir}, and each file is written under a temporary
+     * name then atomically renamed, so no one ever loads a half-written library.
      */
     @SuppressWarnings("try") // the lock is held for the block, never referenced
-    static Path extract(Path dir) throws IOException {
+    static Path extract(Path dir, OpenBlasPlatform platform) throws IOException {
         Files.createDirectories(dir);
         synchronized (EXTRACT_LOCK) {
             try (FileChannel channel = FileChannel.open(dir.resolve(".lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = channel.lock()) {
-                for (String name : FILES) {
-                    extractOne(dir, name);
+                for (String name : platform.files()) {
+                    extractOne(dir, platform, name);
                 }
             }
         }
-        return dir.resolve(LIBRARY);
+        return dir.resolve(platform.library());
     }
 
-    private static void extractOne(Path dir, String name) throws IOException {
-        URL url = OpenBlasLibrary.class.getResource(RESOURCE_DIR + name);
+    /**
+     * One of the platform's bundled files, or null when its jar is not on the class path. Asks the class
+     * loader rather than {@link Class#getResource}: on the module path that one looks only inside this
+     * module, while the directory names (with '-' in them, so no package) are readable from any module.
+     */
+    static URL bundledResource(OpenBlasPlatform platform, String name) {
+        return OpenBlasLibrary.class.getClassLoader().getResource(platform.resourceDir() + name);
+    }
+
+    private static void extractOne(Path dir, OpenBlasPlatform platform, String name) throws IOException {
+        URL url = bundledResource(platform, name);
         if (url == null) {
-            throw new IOException(RESOURCE_DIR + name + " is not on the classpath");
+            throw new IOException(platform.resourceDir() + name + " is not on the class path: add the dependency"
+                    + " org.bytedeco:openblas:" + VERSION + ":" + platform.classifier()
+                    + ", or build rnnkernels with -Dopenblas.platform=" + platform.classifier());
         }
         URLConnection connection = url.openConnection();
         long size = connection.getContentLengthLong();
