@@ -1,5 +1,8 @@
 package org.rnnkernels.lightrnn;
 
+import java.lang.invoke.MethodHandles;
+
+import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
 
 /**
@@ -24,22 +27,10 @@ interface LogSumExp {
     }
 
     final class Holder {
-        static final LogSumExp INSTANCE = create();
+        static final LogSumExp INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), LogSumExp.class,
+                "org.rnnkernels.lightrnn.VectorLogSumExp", ScalarLogSumExp::new);
 
         private Holder() {
-        }
-
-        // Loaded by name, so nothing links against jdk.incubator.vector in a JVM without it.
-        private static LogSumExp create() {
-            if (Simd.kind() == Simd.Kind.SCALAR) {
-                return new ScalarLogSumExp();
-            }
-            try {
-                return (LogSumExp) Class.forName(LogSumExp.class.getPackageName() + ".VectorLogSumExp")
-                        .getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                throw new IllegalStateException("Vector API implementation VectorLogSumExp failed to load", e);
-            }
         }
     }
 }

@@ -1,5 +1,8 @@
 package org.rnnkernels.lightrnn;
 
+import java.lang.invoke.MethodHandles;
+
+import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
 
 /**
@@ -24,22 +27,10 @@ interface SoftmaxGradient {
     }
 
     final class Holder {
-        static final SoftmaxGradient INSTANCE = create();
+        static final SoftmaxGradient INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), SoftmaxGradient.class,
+                "org.rnnkernels.lightrnn.VectorSoftmaxGradient", ScalarSoftmaxGradient::new);
 
         private Holder() {
-        }
-
-        // Loaded by name, so nothing links against jdk.incubator.vector in a JVM without it.
-        private static SoftmaxGradient create() {
-            if (Simd.kind() == Simd.Kind.SCALAR) {
-                return new ScalarSoftmaxGradient();
-            }
-            try {
-                return (SoftmaxGradient) Class.forName(SoftmaxGradient.class.getPackageName() + ".VectorSoftmaxGradient")
-                        .getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                throw new IllegalStateException("Vector API implementation VectorSoftmaxGradient failed to load", e);
-            }
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.rnnkernels.ternary;
 
-import org.rnnkernels.simd.Simd;
+import java.lang.invoke.MethodHandles;
+
+import org.rnnkernels.simd.ImplementationLoader;
 
 /**
  * The elementwise part of a ternary LSTM or GRU step, one sample: from the pre-activations of all
@@ -22,8 +24,8 @@ abstract class TernaryGates {
     }
 
     private static final class Holder {
-        static final TernaryGates INSTANCE = Simd.kind() == Simd.Kind.SCALAR
-                ? new ScalarTernaryGates() : TernaryKernels.load("VectorTernaryGates", TernaryGates.class);
+        static final TernaryGates INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), TernaryGates.class,
+                "org.rnnkernels.ternary.VectorTernaryGates", ScalarTernaryGates::new);
 
         private Holder() {
         }

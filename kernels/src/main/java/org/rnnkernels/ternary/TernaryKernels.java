@@ -1,5 +1,8 @@
 package org.rnnkernels.ternary;
 
+import java.lang.invoke.MethodHandles;
+
+import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
 
 /**
@@ -79,20 +82,10 @@ abstract class TernaryKernels {
     }
 
     private static final class Holder {
-        static final TernaryKernels INSTANCE = Simd.kind() == Simd.Kind.SCALAR
-                ? new ScalarTernaryKernels() : load("VectorTernaryKernels", TernaryKernels.class);
+        static final TernaryKernels INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), TernaryKernels.class,
+                "org.rnnkernels.ternary.VectorTernaryKernels", ScalarTernaryKernels::new);
 
         private Holder() {
-        }
-    }
-
-    /** The vector class, loaded by name so that nothing links to jdk.incubator.vector when it is absent. */
-    static <T> T load(String simpleName, Class<T> kind) {
-        try {
-            Class<?> type = Class.forName(TernaryKernels.class.getPackageName() + "." + simpleName);
-            return kind.cast(type.getDeclaredConstructor().newInstance());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("Vector API implementation " + simpleName + " failed to load", e);
         }
     }
 }

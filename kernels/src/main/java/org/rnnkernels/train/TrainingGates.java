@@ -1,6 +1,9 @@
 package org.rnnkernels.train;
 
+import java.lang.invoke.MethodHandles;
+
 import org.rnnkernels.CellType;
+import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
 
 /**
@@ -69,19 +72,10 @@ interface TrainingGates {
     }
 
     final class Holder {
-        static final TrainingGates INSTANCE = Simd.kind() == Simd.Kind.SCALAR ? new ScalarTrainingGates() : load();
+        static final TrainingGates INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), TrainingGates.class,
+                "org.rnnkernels.train.VectorTrainingGates", ScalarTrainingGates::new);
 
         private Holder() {
-        }
-
-        // Loaded by name, so that nothing links to jdk.incubator.vector when it is absent.
-        private static TrainingGates load() {
-            try {
-                Class<?> type = Class.forName(TrainingGates.class.getPackageName() + ".VectorTrainingGates");
-                return (TrainingGates) type.getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                throw new IllegalStateException("Vector API implementation VectorTrainingGates failed to load", e);
-            }
         }
     }
 }

@@ -1,8 +1,10 @@
 package org.rnnkernels.blas;
 
+import java.lang.invoke.MethodHandles;
 import java.util.Locale;
 import java.util.Optional;
 
+import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
 
 /**
@@ -44,14 +46,18 @@ public final class Blases {
         return b;
     }
 
-    /** The pure-Java BLAS: {@link VectorBlas} when the Vector API is in use, else {@link ScalarBlas}. Never native. */
+    /**
+     * The pure-Java BLAS: {@link VectorBlas} when the Vector API is in use (and it loads, see
+     * {@link ImplementationLoader}), else {@link ScalarBlas}. Never native.
+     */
     public static Blas java() {
         Blas b = java;
         if (b == null) {
             synchronized (Blases.class) {
                 b = java;
                 if (b == null) {
-                    b = Simd.kind() == Simd.Kind.VECTOR ? newVectorBlas() : new ScalarBlas();
+                    b = ImplementationLoader.load(MethodHandles.lookup(), Blas.class, "org.rnnkernels.blas.VectorBlas",
+                            ScalarBlas::new);
                     java = b;
                 }
             }
@@ -81,17 +87,5 @@ public final class Blases {
                     + "=openblas, but OpenBLAS does not load; tried: " + OpenBlasLibrary.tried()));
             default -> throw new IllegalStateException("-D" + PROPERTY + "=" + forced + ": expected 'openblas' or 'java'");
         };
-    }
-
-    /**
-     * Loaded reflectively, as Lucene does, so that no class touching jdk.incubator.vector is even
-     * resolved in a JVM without the module.
-     */
-    private static Blas newVectorBlas() {
-        try {
-            return (Blas) Class.forName("org.rnnkernels.blas.VectorBlas").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot create VectorBlas", e);
-        }
     }
 }
