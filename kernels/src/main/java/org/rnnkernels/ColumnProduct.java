@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
-import org.rnnkernels.internal.Implementations;
+import java.lang.invoke.MethodHandles;
+import org.rnnkernels.simd.ImplementationLoader;
 
 /**
  * EGRU's activity-sparse recurrent product {@code gh[b, :] = W y_b}, which reads only the columns
@@ -46,7 +47,7 @@ interface ColumnProduct {
     }
 
     final class Holder {
-        static final ColumnProduct INSTANCE = Implementations.create(java.lang.invoke.MethodHandles.lookup(), ColumnProduct.class, ColumnProduct.class.getPackageName() + ".VectorColumnProduct",
+        static final ColumnProduct INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), ColumnProduct.class, ColumnProduct.class.getPackageName() + ".VectorColumnProduct",
                 ScalarColumnProduct::new);
 
         private Holder() {

@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
-import org.rnnkernels.internal.Implementations;
+import java.lang.invoke.MethodHandles;
+import org.rnnkernels.simd.ImplementationLoader;
 
 /**
  * The recurrent product {@code gh[b, :] = W x_b} with {@code W} packed once, for batches up to
@@ -41,7 +42,7 @@ interface PanelProduct {
     }
 
     final class Holder {
-        static final PanelProduct INSTANCE = Implementations.create(java.lang.invoke.MethodHandles.lookup(), PanelProduct.class, PanelProduct.class.getPackageName() + ".VectorPanelProduct", () -> null);
+        static final PanelProduct INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), PanelProduct.class, PanelProduct.class.getPackageName() + ".VectorPanelProduct", () -> null);
 
         private Holder() {
         }

@@ -1,6 +1,7 @@
 package org.rnnkernels.cell;
 
-import org.rnnkernels.internal.Implementations;
+import java.lang.invoke.MethodHandles;
+import org.rnnkernels.simd.ImplementationLoader;
 
 /** Loads a cell's {@link GatePass}: the Vector API twin when the JVM runs vector kernels, else the plain one. */
 public final class GatePasses {
@@ -10,7 +11,7 @@ public final class GatePasses {
     /** The gate pass of the cell whose {@link CellDescription#kernel()} is {@code kernel}. */
     public static GatePass load(String kernel) {
         String prefix = GatePasses.class.getPackageName() + ".";
-        return Implementations.create(java.lang.invoke.MethodHandles.lookup(), GatePass.class, prefix + "Vector" + kernel, () -> scalar(prefix + kernel));
+        return ImplementationLoader.load(MethodHandles.lookup(), GatePass.class, prefix + "Vector" + kernel, () -> scalar(prefix + kernel));
     }
 
     private static GatePass scalar(String className) {
