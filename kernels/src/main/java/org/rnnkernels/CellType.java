@@ -23,6 +23,11 @@ public enum CellType {
     RAG_GRU(CellDescription.of(3, "RagGru").withSplitCandidate().withDirectPath().withCache(5)),
     /** RAG-minimal, blocks {@code z, n}: no reset gate, two thirds of a GRU's matrix work. */
     RAG_MINIMAL(CellDescription.of(2, "RagMinimal").withDirectPath().withCache(3)),
+    /**
+     * Leaky RAG-minimal, blocks {@code z, n}: RAG-minimal with a slope of 2^-4 where {@code S} and
+     * {@code hardtanh} are flat, so that blocked writes and saturated states still learn.
+     */
+    RAG_MINIMAL_LEAKY(CellDescription.of(2, "RagMinimalLeaky").withDirectPath().withCache(3)),
     /** RAG-LSTM, blocks {@code i, f, g, o}, cell state kept in [-1, 1]. */
     RAG_LSTM(CellDescription.of(4, "RagLstm").withCellState().withCache(5)),
     /**

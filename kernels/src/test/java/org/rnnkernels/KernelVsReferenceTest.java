@@ -64,7 +64,8 @@ class KernelVsReferenceTest {
     static final float RAG_CONTRACTIVE_SCALE = 0.25f;
 
     static boolean isRag(CellType type) {
-        return type == CellType.RAG_GRU || type == CellType.RAG_MINIMAL || type == CellType.RAG_LSTM;
+        return type == CellType.RAG_GRU || type == CellType.RAG_MINIMAL || type == CellType.RAG_LSTM
+                || type == CellType.RAG_MINIMAL_LEAKY;
     }
 
     @ParameterizedTest(name = "{0} I={1} H={2} B={3} T={4} seed={5}")
@@ -161,7 +162,7 @@ class KernelVsReferenceTest {
     /** CELLS.md: 1e-5 where only adds, multiplies and max are involved; 1e-4 with sigm/tanh approximations. */
     static double tolerance(CellType type) {
         return switch (type) {
-            case RNN_RELU, RAG_GRU, RAG_MINIMAL, RAG_LSTM -> 1e-5;
+            case RNN_RELU, RAG_GRU, RAG_MINIMAL, RAG_MINIMAL_LEAKY, RAG_LSTM -> 1e-5;
             case RNN_TANH, LSTM, GRU, MI_RNN, MI_LSTM, MI_GRU, EGRU -> 1e-4;
         };
     }

@@ -1,5 +1,7 @@
 package org.rnnkernels.train;
 
+import org.rnnkernels.cell.RagMinimalLeaky;
+
 /**
  * Scalar training gate passes: the equations of CELLS.md and their derivatives (the layouts are in
  * {@link TrainingGates}), written per unit. Every method does one sample {@code b} of step {@code t},
@@ -76,6 +78,7 @@ final class ScalarTrainingGates implements TrainingGates {
             case MI_GRU -> miGruForward(p, s, t, b, from);
             case RAG_GRU, RAG_MINIMAL -> ragGruForward(p, s, t, b, from);
             case RAG_LSTM -> ragLstmForward(p, s, t, b, from);
+            case RAG_MINIMAL_LEAKY -> leakyRagMinimalForward(p, s, t, b, from);
             case EGRU -> egruForward(p, s, t, b, from);
         }
     }
@@ -89,6 +92,7 @@ final class ScalarTrainingGates implements TrainingGates {
             case MI_GRU -> miGruBackward(p, s, t, b, from);
             case RAG_GRU, RAG_MINIMAL -> ragGruBackward(p, s, t, b, from);
             case RAG_LSTM -> ragLstmBackward(p, s, t, b, from);
+            case RAG_MINIMAL_LEAKY -> leakyRagMinimalBackward(p, s, t, b, from);
             case EGRU -> egruBackward(p, s, t, b, from);
         }
     }
@@ -214,6 +218,24 @@ final class ScalarTrainingGates implements TrainingGates {
             s.act[a + cz + j] = az;
             s.act[a + cp + j] = pn;
             s.act[a + cp + n + j] = ph;
+        }
+    }
+
+    // Leaky RAG-minimal (RagMinimalLeaky, the inference pass's functions): p_n = a_n, n = hardtanh_l(p_n),
+    // p_h = S_l(h, relu(-a_z)) + S_l(n, relu(a_z)), h' = hardtanh_l(p_h); cache a_z, p_n, p_h
+    static void leakyRagMinimalForward(GateParameters p, TrainingState s, int t, int b, int from) {
+        float l = RagMinimalLeaky.LEAK;
+        int n = p.hidden, w = 2 * n, r = t * s.batch + b, g = r * w, q = b * w, a = r * s.cacheWidth;
+        int hp = r * n, hn = (r + s.batch) * n;
+        for (int j = from; j < n; j++) {
+            float az = s.gi[g + j] + s.gh[q + j] + p.bias[j];
+            float pn = s.gi[g + n + j] + s.gh[q + n + j] + p.bias[n + j];
+            float ph = RagMinimalLeaky.leakyInhibit(s.hs[hp + j], Math.max(-az, 0f), l)
+                    + RagMinimalLeaky.leakyInhibit(RagMinimalLeaky.leakyHardtanh(pn, l), Math.max(az, 0f), l);
+            s.hs[hn + j] = RagMinimalLeaky.leakyHardtanh(ph, l);
+            s.act[a + j] = az;
+            s.act[a + n + j] = pn;
+            s.act[a + 2 * n + j] = ph;
         }
     }
 
@@ -390,6 +412,43 @@ final class ScalarTrainingGates implements TrainingGates {
                 s.dGh[g + bn + j] = dPN;
             }
         }
+    }
+
+    // Leaky RAG-minimal: d hardtanh_l(v) = (1-l)[-1 < v < 1] + l ; dS_l/dv = (1-l)[|v| > q] + l[|v| > q/2] ;
+    // dS_l/dq = -sign(v) ((1-l)[|v| > q] + (l/2)[|v| > q/2]) ; dA_z = -dS_l/dq_h [-a_z > 0] + dS_l/dq_n [a_z > 0]
+    static void leakyRagMinimalBackward(GateParameters p, TrainingState s, int t, int b, int from) {
+        float l = RagMinimalLeaky.LEAK;
+        int n = p.hidden, w = 2 * n, r = t * s.batch + b, g = r * w, d = b * n, a = r * s.cacheWidth, hp = r * n;
+        for (int j = from; j < n; j++) {
+            float az = s.act[a + j], pn = s.act[a + n + j], ph = s.act[a + 2 * n + j];
+            float h = s.hs[hp + j];
+            float cand = RagMinimalLeaky.leakyHardtanh(pn, l);
+            float dPH = s.dh[d + j] * leakySlope(inside(ph), l);
+            float qh = Math.max(-az, 0f), qn = Math.max(az, 0f);
+            float dHv = dPH * leakyInhibitDv(h, qh, l);
+            float dNv = dPH * leakyInhibitDv(cand, qn, l);
+            float dQH = dPH * leakyInhibitDq(h, qh, l);
+            float dQN = dPH * leakyInhibitDq(cand, qn, l);
+            float dAZ = (-az > 0f ? -dQH : 0f) + (az > 0f ? dQN : 0f);
+            float dPN = dNv * leakySlope(inside(pn), l);
+            s.dhNext[d + j] = dHv;
+            s.dGi[g + j] = s.dGh[g + j] = dAZ;
+            s.dGi[g + n + j] = s.dGh[g + n + j] = dPN;
+        }
+    }
+
+    // (1-l) [flat part passes] + l
+    private static float leakySlope(boolean passes, float l) {
+        return (passes ? 1f - l : 0f) + l;
+    }
+
+    private static float leakyInhibitDv(float v, float q, float l) {
+        return (passes(v, q) ? 1f - l : 0f) + (passes(v, q * 0.5f) ? l : 0f);
+    }
+
+    private static float leakyInhibitDq(float v, float q, float l) {
+        float magnitude = (passes(v, q) ? 1f - l : 0f) + (passes(v, q * 0.5f) ? l * 0.5f : 0f);
+        return v > 0f ? -magnitude : magnitude;
     }
 
     // c' = hardtanh(p_c), p_c = S(c, q_c) + S(g, q_g), q_c = relu(-a_f), g = hardtanh(a_g), q_g = relu(a_f) + relu(-a_i);

@@ -33,6 +33,7 @@ final class VectorTrainingGates implements TrainingGates {
             case GRU -> gruForward(p, s, t);
             case RAG_GRU, RAG_MINIMAL -> ragGruForward(p, s, t);
             case RAG_LSTM -> ragLstmForward(p, s, t);
+            case RAG_MINIMAL_LEAKY -> plainRows(p, s, t, true);
             case MI_RNN -> miRnnForward(p, s, t);
             case MI_GRU -> miGruForward(p, s, t);
             case EGRU -> egruForward(p, s, t);
@@ -47,6 +48,7 @@ final class VectorTrainingGates implements TrainingGates {
             case GRU -> gruBackward(p, s, t);
             case RAG_GRU, RAG_MINIMAL -> ragGruBackward(p, s, t);
             case RAG_LSTM -> ragLstmBackward(p, s, t);
+            case RAG_MINIMAL_LEAKY -> plainRows(p, s, t, false);
             case MI_RNN -> miRnnBackward(p, s, t);
             case MI_GRU -> miGruBackward(p, s, t);
             case EGRU -> egruBackward(p, s, t);
@@ -129,6 +131,17 @@ final class VectorTrainingGates implements TrainingGates {
             sum = load(a, ai + k).fma(load(x, xi + k), sum);
         }
         return ScalarTrainingGates.dot(a, ai, x, xi, end, n, sum.reduceLanes(VectorOperators.ADD));
+    }
+
+    // The plain code for every row: the leaky RAG cell has no vector training pass yet (its inference pass has one).
+    private static void plainRows(GateParameters p, TrainingState s, int t, boolean forward) {
+        for (int b = 0; b < s.batch; b++) {
+            if (forward) {
+                ScalarTrainingGates.forwardRow(p, s, t, b, 0);
+            } else {
+                ScalarTrainingGates.backwardRow(p, s, t, b, 0);
+            }
+        }
     }
 
     // ---- forward ----

@@ -52,7 +52,8 @@ class TrainingVsReferenceTest {
     static final float RAG_SCALE = 0.25f;
     static final double KINK_MARGIN = 1e-5;
     static final List<CellType> SUPPORTED = List.of(CellType.RNN_TANH, CellType.RNN_RELU, CellType.LSTM, CellType.GRU,
-            CellType.RAG_GRU, CellType.RAG_MINIMAL, CellType.RAG_LSTM, CellType.MI_RNN, CellType.MI_LSTM, CellType.MI_GRU);
+            CellType.RAG_GRU, CellType.RAG_MINIMAL, CellType.RAG_MINIMAL_LEAKY, CellType.RAG_LSTM, CellType.MI_RNN,
+            CellType.MI_LSTM, CellType.MI_GRU);
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
@@ -75,7 +76,8 @@ class TrainingVsReferenceTest {
     }
 
     static boolean isRag(CellType type) {
-        return type == CellType.RAG_GRU || type == CellType.RAG_MINIMAL || type == CellType.RAG_LSTM;
+        return type == CellType.RAG_GRU || type == CellType.RAG_MINIMAL || type == CellType.RAG_LSTM
+                || type == CellType.RAG_MINIMAL_LEAKY;
     }
 
     /** The fixture for a case: for RAG cells the first seed from {@code base*1000} whose trace keeps off the kinks. */

@@ -14,6 +14,11 @@ public enum RefCellType {
     RAG_GRU(3),
     /** RAG-minimal, blocks {@code z, n}. */
     RAG_MINIMAL(2),
+    /**
+     * Leaky RAG-minimal, blocks {@code z, n}: RAG-minimal with {@code S} and {@code hardtanh} given a slope
+     * of {@link RefMath#LEAK} where they are flat ({@link RefMath#leakyInhibit}, {@link RefMath#leakyHardtanh}).
+     */
+    RAG_MINIMAL_LEAKY(2),
     /** RAG-LSTM, blocks {@code i, f, g, o}. */
     RAG_LSTM(4),
     /** Multiplicative-integration Elman RNN (tanh). */

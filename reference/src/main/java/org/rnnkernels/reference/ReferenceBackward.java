@@ -1,7 +1,10 @@
 package org.rnnkernels.reference;
 
 import static org.rnnkernels.reference.RefMath.hardtanh;
+import static org.rnnkernels.reference.RefMath.LEAK;
 import static org.rnnkernels.reference.RefMath.inhibit;
+import static org.rnnkernels.reference.RefMath.leakyHardtanh;
+import static org.rnnkernels.reference.RefMath.leakyInhibit;
 import static org.rnnkernels.reference.RefMath.relu;
 import static org.rnnkernels.reference.RefMath.sigm;
 
@@ -455,6 +458,15 @@ public final class ReferenceBackward {
     /** {@code dS(v,q)/dq = -[v - q > 0] + [-v - q > 0]} */
     static double dInhibitDq(double v, double q) { return -dRelu(v - q) + dRelu(-v - q); }
 
+    /** {@code d hardtanh_l(v)/dv = (1 - l) [-1 < v < 1] + l}. */
+    static double dLeakyHardtanh(double v, double l) { return (1 - l) * dHardtanh(v) + l; }
+
+    /** {@code dS_l(v, q)/dv = (1 - l) dS(v, q)/dv + l dS(v, q/2)/dv}. */
+    static double dLeakyInhibitDv(double v, double q, double l) { return (1 - l) * dInhibitDv(v, q) + l * dInhibitDv(v, q / 2); }
+
+    /** {@code dS_l(v, q)/dq = (1 - l) dS(v, q)/dq + (l/2) dS(v, q/2)/d(q/2)}. */
+    static double dLeakyInhibitDq(double v, double q, double l) { return (1 - l) * dInhibitDq(v, q) + l / 2 * dInhibitDq(v, q / 2); }
+
     /** EGRU's pseudo-derivative {@code dHv/dv ~ gamma * max(0, 1 - s*|v|)}. */
     private double pseudoDerivative(double v) { return gamma * Math.max(0, 1 - s * Math.abs(v)); }
 
@@ -618,6 +630,34 @@ public final class ReferenceBackward {
                     } else {
                         w.plain(bn + j, dPN, dPN);                              // dp_n/dgi_n = dp_n/dgh_n = 1
                     }
+                }
+                case RAG_MINIMAL_LEAKY -> {
+                    final int bz = 0, bn = H;                                   // blocks z, n
+                    double l = LEAK;
+                    double aZ = gi[bz + j] + gh[bz + j];                        // a_z = gi_z + gh_z
+                    double pN = gi[bn + j] + gh[bn + j];                        // p_n = gi_n + gh_n
+                    double n = leakyHardtanh(pN, l);                            // n = hardtanh_l(p_n)
+                    double qH = relu(-aZ);                                      // q_h = relu(-a_z)
+                    double qN = relu(aZ);                                       // q_n = relu(a_z)
+                    double pH = leakyInhibit(h[j], qH, l) + leakyInhibit(n, qN, l); // p_h = S_l(h, q_h) + S_l(n, q_n)
+                    if (kinks != null) {                                        // h' = hardtanh_l(p_h)
+                        kinks.relu(aZ);
+                        kinks.hardtanh(pN);
+                        kinks.inhibit(h[j], qH);
+                        kinks.inhibit(h[j], qH / 2);
+                        kinks.inhibit(n, qN);
+                        kinks.inhibit(n, qN / 2);
+                        kinks.hardtanh(pH);
+                    }
+                    double dPH = dh[j] * dLeakyHardtanh(pH, l);                 // dh'/dp_h
+                    w.dhPrev[j] = dPH * dLeakyInhibitDv(h[j], qH, l);           // dp_h/dh
+                    double dQH = dPH * dLeakyInhibitDq(h[j], qH, l);            // dp_h/dq_h
+                    double dN = dPH * dLeakyInhibitDv(n, qN, l);                // dp_h/dn
+                    double dQN = dPH * dLeakyInhibitDq(n, qN, l);               // dp_h/dq_n
+                    double dAZ = -dQH * dRelu(-aZ) + dQN * dRelu(aZ);           // dq_h/da_z = -[-a_z > 0], dq_n/da_z = [a_z > 0]
+                    double dPN = dN * dLeakyHardtanh(pN, l);                    // dn/dp_n
+                    w.plain(bz + j, dAZ, dAZ);
+                    w.plain(bn + j, dPN, dPN);                                  // dp_n/dgi_n = dp_n/dgh_n = 1
                 }
                 case EGRU -> {
                     // h is y_{t-1}: it enters only through gh = W_hh y + b_hh, so its direct part dhPrev stays 0

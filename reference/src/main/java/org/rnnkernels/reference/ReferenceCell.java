@@ -1,7 +1,10 @@
 package org.rnnkernels.reference;
 
 import static org.rnnkernels.reference.RefMath.hardtanh;
+import static org.rnnkernels.reference.RefMath.LEAK;
 import static org.rnnkernels.reference.RefMath.inhibit;
+import static org.rnnkernels.reference.RefMath.leakyHardtanh;
+import static org.rnnkernels.reference.RefMath.leakyInhibit;
 import static org.rnnkernels.reference.RefMath.relu;
 import static org.rnnkernels.reference.RefMath.sigm;
 
@@ -171,6 +174,13 @@ public final class ReferenceCell {
                     double aZ = gi[bz + j] + gh[bz + j];                                // a_z = gi_z + gh_z
                     double n = hardtanh(gi[bn + j] + gh[bn + j]);                       // n = hardtanh(gi_n + gh_n)
                     hNew[j] = hardtanh(inhibit(h[j], relu(-aZ)) + inhibit(n, relu(aZ))); // h' = hardtanh(S(h, relu(-a_z)) + S(n, relu(a_z)))
+                }
+                case RAG_MINIMAL_LEAKY -> {
+                    final int bz = 0, bn = H;                                           // blocks z, n
+                    double aZ = gi[bz + j] + gh[bz + j];                                // a_z = gi_z + gh_z
+                    double n = leakyHardtanh(gi[bn + j] + gh[bn + j], LEAK);            // n = hardtanh_l(gi_n + gh_n)
+                    hNew[j] = leakyHardtanh(leakyInhibit(h[j], relu(-aZ), LEAK)
+                            + leakyInhibit(n, relu(aZ), LEAK), LEAK);                   // h' = hardtanh_l(S_l(h, relu(-a_z)) + S_l(n, relu(a_z)))
                 }
                 case MI_RNN -> {
                     hNew[j] = Math.tanh(mi(j, gi[j] - bIh[j], gh[j] - bHh[j], bIh[j] + bHh[j]));   // h' = tanh(MI(Wx, Uh) + b)
