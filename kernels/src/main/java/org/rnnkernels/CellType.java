@@ -76,8 +76,10 @@ public enum CellType {
 
     /**
      * Everything else the library's code knows about this cell (bias layout, training cache, kernel
-     * names). Internal: its type is in a package that is not part of the API.
+     * names). Internal: its type is in a package that is not part of the API (not exported from the
+     * module {@code org.rnnkernels}, so code outside the library cannot use what this returns).
      */
+    @SuppressWarnings("exports")
     public CellDescription description() {
         return description;
     }
