@@ -35,7 +35,7 @@ public final class TernaryState {
         this.input = input;
         this.hidden = hidden;
         this.h = new float[Math.multiplyExact(batch, hidden)];
-        this.c = type == CellType.LSTM ? new float[batch * hidden] : null;
+        this.c = type.hasCellState() ? new float[batch * hidden] : null;
         this.gi = new float[type.gates() * hidden];
         this.gh = new float[type.gates() * hidden];
         int wordsI = TernaryMatrix.wordsFor(input);

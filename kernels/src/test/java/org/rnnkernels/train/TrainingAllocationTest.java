@@ -42,7 +42,8 @@ class TrainingAllocationTest {
             ParameterGradients gradients = training.newGradients();
             training.forward(f.x, steps, state, out);
             return backward
-                    ? StepAllocation.bytesPerWarmCall(() -> training.backward(state, dOut, null, null, dIn, null, null, gradients))
+                    ? StepAllocation.bytesPerCallAfter(() -> training.backward(state, dOut, null, null, dIn, null, null, gradients),
+                            2_000_000_000L)
                     : StepAllocation.bytesPerWarmCall(() -> training.forward(f.x, steps, state.reset(), out));
         }
     }

@@ -172,17 +172,28 @@ public final class OpenBlas implements Blas {
         if (beta == 0f) {
             // BLAS says y is not read when beta is 0; clear it here rather than rely on the library
             // not computing 0 * NaN.
-            // Element by element, not asSlice(...).fill: a slice is an object, and a streaming step
-            // (one sgemv per call) must allocate nothing; y is one vector, so this costs little.
-            for (long i = yOffset, end = yOffset + yLength; i < end; i++) {
-                y.setAtIndex(JAVA_FLOAT, i, 0f);
-            }
+            clear(y, yOffset, yLength);
         }
         try {
             Native.SGEMV.invokeExact(ROW_MAJOR, trans.cblas, m, n,
                     alpha, at(a, aOffset), lda, at(x, xOffset), 1, beta, at(y, yOffset), 1);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    // Zeros to copy from: MemorySegment.copy takes offsets, where asSlice(...).fill would make a slice
+    // object per call (a streaming step makes one sgemv and must allocate nothing), and a loop of
+    // single-float stores was measurably slower (RNN 1x256: +0.4 us per step).
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new float[1024]);
+
+    private static void clear(MemorySegment y, long offset, long length) {
+        long at = offset * Float.BYTES, bytes = length * Float.BYTES;
+        while (bytes > 0) {
+            long chunk = Math.min(bytes, ZEROS.byteSize());
+            MemorySegment.copy(ZEROS, 0, y, at, chunk);
+            at += chunk;
+            bytes -= chunk;
         }
     }
 
