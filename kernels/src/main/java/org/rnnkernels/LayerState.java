@@ -43,6 +43,8 @@ public final class LayerState implements AutoCloseable {
     private int lastActive;
     private int lastInputs;
     private final boolean ownsTeam;
+    // A layer state of a ModelState keeps it reachable: the model state's Cleaner closes the team they share.
+    Object owner;
     final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
     final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
     // Restricted hook: the compact products of restricted layers (RestrictedLayout), made on first use.
@@ -64,6 +66,9 @@ public final class LayerState implements AutoCloseable {
         this.ghSegment = MemorySegment.ofArray(gh);
         this.team = team;
         this.ownsTeam = ownsTeam;
+        if (team != null && ownsTeam) {
+            StepTeam.closeWhenUnreachable(this, team);
+        }
         this.active = type.eventBased() ? new int[batch * hidden] : null;
         this.activeCount = type.eventBased() ? new int[batch] : null;
     }

@@ -28,11 +28,15 @@ public final class ModelState implements AutoCloseable {
         this.model = model;
         this.batch = batch;
         this.team = threads > 1 ? new StepTeam(threads) : null;
+        if (team != null) {
+            StepTeam.closeWhenUnreachable(this, team);
+        }
         this.states = new LayerState[model.numLayers()][model.directions()];
         for (int k = 0; k < states.length; k++) {
             for (int d = 0; d < model.directions(); d++) {
                 RecurrentLayer layer = model.layer(k, d);
                 states[k][d] = new LayerState(layer.cellType(), batch, layer.hiddenSize(), team, false);
+                states[k][d].owner = this;
             }
         }
     }

@@ -53,6 +53,16 @@ final class StepTeam implements AutoCloseable {
         return size;
     }
 
+    /** Whether any worker thread is still alive (false once closed and the workers have returned). */
+    boolean anyWorkerAlive() {
+        for (Thread worker : workers) {
+            if (worker.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Runs {@code work} on every member, the caller included; returns when all are done. */
     void run(Work work) {
         if (closed) {
@@ -76,6 +86,9 @@ final class StepTeam implements AutoCloseable {
         for (int spins = 0; running.get() != 0; spins++) {
             pause(spins);
         }
+        // Forget the work: it references the state that owns this team, and the team is reachable from its
+        // running threads, so holding it would keep a forgotten state (and so these threads) alive for ever.
+        this.work = null;
         Throwable failed = failure;
         if (failed != null) {
             failure = null;
@@ -148,6 +161,16 @@ final class StepTeam implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * Closes {@code team} when {@code owner} becomes unreachable, for a state its user forgot to close:
+     * without this its parked threads would live as long as the JVM. The action holds only the team.
+     */
+    static void closeWhenUnreachable(Object owner, StepTeam team) {
+        CLEANER.register(owner, team::close);
+    }
+
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     /** Stops the workers; idempotent. */
     @Override
