@@ -42,20 +42,23 @@ public final class LayerState implements AutoCloseable {
     private long inputs;
     private int lastActive;
     private int lastInputs;
-    private final boolean ownsTeam;
-    // A layer state of a ModelState keeps it reachable: the model state's Cleaner closes the team they share.
-    Object owner;
+    // The ModelState whose team this state shares, or null: held so that the model state stays reachable
+    // while a layer state of it is, since the model state's Cleaner closes the team they share.
+    private final ModelState owner;
     final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
     final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
     // Restricted hook: the compact products of restricted layers (RestrictedLayout), made on first use.
     RestrictedLayout.Scratch restrictedScratch;
 
     LayerState(CellType type, int batch, int hidden, int threads) {
-        this(type, batch, hidden, threads > 1 ? new StepTeam(threads) : null, true);
+        this(type, batch, hidden, threads > 1 ? new StepTeam(threads) : null, null);
     }
 
-    /** A state whose steps use {@code team} (shared with other states of one model; not closed by this one). */
-    LayerState(CellType type, int batch, int hidden, StepTeam team, boolean ownsTeam) {
+    /**
+     * A state whose steps use {@code team}: its own when {@code owner} is null, else {@code owner}'s,
+     * shared with the other layer states of that model state and not closed by this one.
+     */
+    LayerState(CellType type, int batch, int hidden, StepTeam team, ModelState owner) {
         this.type = type;
         this.batch = batch;
         this.hidden = hidden;
@@ -65,8 +68,8 @@ public final class LayerState implements AutoCloseable {
         this.gh = new float[Math.multiplyExact(batch * hidden, type.gates())];
         this.ghSegment = MemorySegment.ofArray(gh);
         this.team = team;
-        this.ownsTeam = ownsTeam;
-        if (team != null && ownsTeam) {
+        this.owner = owner;
+        if (team != null && owner == null) {
             StepTeam.closeWhenUnreachable(this, team);
         }
         this.active = type.eventBased() ? new int[batch * hidden] : null;
@@ -185,7 +188,7 @@ public final class LayerState implements AutoCloseable {
     public void close() {
         lastInput = null;
         lastInputSegment = null;
-        if (team != null && ownsTeam) {
+        if (team != null && owner == null) {
             team.close();
         }
     }

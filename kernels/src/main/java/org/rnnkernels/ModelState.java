@@ -35,8 +35,7 @@ public final class ModelState implements AutoCloseable {
         for (int k = 0; k < states.length; k++) {
             for (int d = 0; d < model.directions(); d++) {
                 RecurrentLayer layer = model.layer(k, d);
-                states[k][d] = new LayerState(layer.cellType(), batch, layer.hiddenSize(), team, false);
-                states[k][d].owner = this;
+                states[k][d] = new LayerState(layer.cellType(), batch, layer.hiddenSize(), team, this);
             }
         }
     }

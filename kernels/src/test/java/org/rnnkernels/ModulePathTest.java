@@ -127,7 +127,7 @@ class ModulePathTest {
 
             public class Probe {
                 public static void main(String[] args) {
-                    org.rnnkernels.internal.Checks.length("x", new float[1], 1, "[1]");
+                    org.rnnkernels.internal.Checks.positive("x", 1);
                     System.out.println(org.rnnkernels.cell.Gru.class);
                     System.out.println(org.rnnkernels.simd.Simd.describe());
                 }

@@ -1,6 +1,9 @@
 package org.rnnkernels;
 
+import java.io.File;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Measures the heap a warmed-up call allocates, with the thread's allocated-bytes counter. */
 public final class StepAllocation {
@@ -8,6 +11,42 @@ public final class StepAllocation {
     private static final int WINDOW = 100;
 
     private StepAllocation() {
+    }
+
+    /**
+     * {@link #bytesPerWarmCall} of {@code StepAllocationTest}'s case, measured in a JVM of its own:
+     * C2 decides what to inline by what it compiled before, so one JVM in a few compiles a cell's step
+     * into a root whose node budget is spent and boxes (seen: LSTM once in six suite runs; LSTM and
+     * EGRU each once in four fresh JVMs running only them).
+     */
+    static long bytesPerWarmStepInFreshJvm(CellType type, int hidden, int batch) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (argument.startsWith("--add-modules") || argument.startsWith("--enable-native-access") || argument.startsWith("-D")) {
+                command.add(argument);
+            }
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocation.class.getName(),
+                type.name(), Integer.toString(hidden), Integer.toString(batch)));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("the fresh JVM failed: " + output);
+        }
+        String[] lines = output.strip().split("\\R");
+        return Long.parseLong(lines[lines.length - 1].strip());
+    }
+
+    /** Prints the bytes per warmed-up step of {@code StepAllocationTest}'s case {@code args = TYPE H B}. */
+    public static void main(String[] args) {
+        CellType type = CellType.valueOf(args[0]);
+        int hidden = Integer.parseInt(args[1]), batch = Integer.parseInt(args[2]);
+        CellFixture f = new CellFixture(type, hidden, hidden, batch, 1, 42, 0.5f);
+        float[] out = new float[batch * hidden];
+        try (RecurrentLayer layer = f.layer(); LayerState state = f.initialState(layer)) {
+            System.out.println(bytesPerWarmCall(() -> layer.step(f.x, state, out)));
+        }
     }
 
     /**

@@ -26,8 +26,8 @@ package org.rnnkernels.cell;
  * ({@code NodeCountInliningCutoff}) and every vector that crosses a call it did not inline is boxed:
  * a heap allocation per operation, 5-10x slower. An {@code exp} is some 25 vector operations, so:
  * <ul>
- *   <li>every {@code exp} of a cell comes from ONE call site, {@link VectorOps#activate}, called
- *       in a loop over gate blocks; the pre-activations are summed into {@code gh} first by loops
+ *   <li>every {@code exp} of a gated cell comes from ONE call site, {@link VectorOps#activate},
+ *       called in a loop over gate blocks (the Elman cells have one loop and one {@code tanh}); the pre-activations are summed into {@code gh} first by loops
  *       without {@code exp}, and the state update after it has none ({@code tanh(a) = 2 sigm(2a) - 1}
  *       for the {@code tanh} blocks and LSTM's {@code tanh(c')});</li>
  *   <li>one class per cell, so that a JVM running several cells compiles each cell's pass on its

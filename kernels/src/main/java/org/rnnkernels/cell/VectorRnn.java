@@ -8,7 +8,9 @@ import static org.rnnkernels.internal.VectorMath.tanh;
 
 /**
  * {@link Rnn}, a vector of units at a time. Two loops, not one with a {@code relu} flag: a final
- * field is no constant to C2, and the flag's branch in the loop cost ~0.4 us a step at H = 256.
+ * instance field is no constant to C2, so a shared loop would carry the flag's test and both
+ * activations (the old single gate pass passed the flag as a constant from its switch). Not
+ * measured alone: the benchmark comparison of issue 11 could not separate it from run-to-run noise.
  */
 public abstract class VectorRnn implements GatePass {
 

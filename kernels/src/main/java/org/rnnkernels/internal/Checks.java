@@ -6,29 +6,15 @@ import java.util.Locale;
  * Argument checks at the public edge, for every package of the library: each message names the
  * argument, its shape and the expected one, and every check runs before anything is written.
  *
- * <p>Two forms of the length check. {@link #length} takes the shape as a finished string, for
- * construction-time checks. {@link #floats} takes it as a {@code %d} template with the sizes,
- * for checks that run on every call ({@code forward}, {@code step}, {@code backward}): a call
- * with the right arrays then formats nothing and allocates nothing (a warmed-up step must not).
+ * <p>The length checks take the shape as a {@code %d} template with the sizes and compute the
+ * expected length from them: a call with the right arrays formats nothing and allocates nothing
+ * (checks run on every {@code forward}, {@code step} and {@code backward}, and a warmed-up step must
+ * not allocate).
  *
  * <p>Internal: not part of the library's API.
  */
 public final class Checks {
     private Checks() {
-    }
-
-    /** {@code array} holds {@code expected} floats; {@code shape} says which, e.g. {@code "[G*H=768]"}. */
-    public static void length(String name, float[] array, long expected, String shape) {
-        if (array == null || array.length != expected) {
-            throw wrongLength(name, array == null ? -1 : array.length, "floats", expected, shape);
-        }
-    }
-
-    /** {@code array} holds {@code expected} ints. */
-    public static void length(String name, int[] array, long expected, String shape) {
-        if (array == null || array.length != expected) {
-            throw wrongLength(name, array == null ? -1 : array.length, "ints", expected, shape);
-        }
     }
 
     /** {@code array} holds {@code d0} floats; {@code shape} is a template such as {@code "[B*H=%d]"}. */
