@@ -112,6 +112,35 @@ public final class RecurrentLayer implements AutoCloseable {
         this.wHh = offHeapCopy(arena, wHh);
     }
 
+    /** {@link #create(LayerWeights, Blas)} with the default BLAS ({@link Blases#get()}). */
+    public static RecurrentLayer create(LayerWeights weights) {
+        return create(weights, Blases.get());
+    }
+
+    /**
+     * A layer of any dense cell from its checked weights ({@link LayerWeights}), copied into the
+     * layer's own memory; {@code blas} does the input projection (and the recurrent product where
+     * the panel kernel does not).
+     */
+    public static RecurrentLayer create(LayerWeights weights, Blas blas) {
+        Checks.nonNull("weights", weights);
+        Checks.nonNull("blas", blas);
+        return new RecurrentLayer(weights.cell(), weights.inputSize(), weights.hiddenSize(),
+                weights.inputWeightsShared(), weights.recurrentWeightsShared(), weights.inputBiasShared(),
+                weights.recurrentBiasShared(), weights.miShared(), weights.thresholdsShared(), blas, null);
+    }
+
+    /**
+     * This layer's weights as given (copies; a restricted layer's dense equivalent), which build an
+     * equal layer: {@code RecurrentLayer.create(layer.weights())}.
+     */
+    public LayerWeights weights() {
+        requireOpen();
+        return LayerWeights.of(type, inputSize, hiddenSize)
+                .inputWeights(weightIh()).recurrentWeights(weightHh()).biases(bIh, bHh)
+                .mi(miParameters).thresholds(thresholds).build();
+    }
+
     /**
      * A layer from PyTorch-layout weights, which are copied (the arrays stay the caller's).
      *
