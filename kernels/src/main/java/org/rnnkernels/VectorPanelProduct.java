@@ -70,10 +70,7 @@ final class VectorPanelProduct implements PanelProduct {
             a2.intoArray(y, yo + 2 * L);
             a3.intoArray(y, yo + 3 * L);
         } else {
-            storeFirst(a0, y, yo, 0, valid);
-            storeFirst(a1, y, yo, L, valid);
-            storeFirst(a2, y, yo, 2 * L, valid);
-            storeFirst(a3, y, yo, 3 * L, valid);
+            storePartial(a0, a1, a2, a3, y, yo, valid);
         }
     }
 
@@ -108,24 +105,24 @@ final class VectorPanelProduct implements PanelProduct {
             b2.intoArray(y, yo1 + 2 * L);
             b3.intoArray(y, yo1 + 3 * L);
         } else {
-            storeFirst(a0, y, yo0, 0, valid);
-            storeFirst(a1, y, yo0, L, valid);
-            storeFirst(a2, y, yo0, 2 * L, valid);
-            storeFirst(a3, y, yo0, 3 * L, valid);
-            storeFirst(b0, y, yo1, 0, valid);
-            storeFirst(b1, y, yo1, L, valid);
-            storeFirst(b2, y, yo1, 2 * L, valid);
-            storeFirst(b3, y, yo1, 3 * L, valid);
+            storePartial(a0, a1, a2, a3, y, yo0, valid);
+            storePartial(b0, b1, b2, b3, y, yo1, valid);
         }
     }
 
-    // The last panel when rows is not a multiple of WIDTH stores only its first `valid` outputs, each
-    // accumulator through a mask (empty past `valid`: a masked store writes and checks only set lanes).
-    // One small method per vector, not one taking all four: a method that takes vectors must stay
-    // small enough for C1 and C2 to inline wherever it is called (see org.rnnkernels.cell.GatePass),
-    // or the vectors are boxed at the call.
-    // The lanes of v below `valid - lane`, into y[yo + lane ..].
-    private static void storeFirst(FloatVector v, float[] y, int yo, int lane, int valid) {
-        v.intoArray(y, yo + lane, S.indexInRange(lane, valid));
+    // The last panel when rows is not a multiple of WIDTH: store only its first `valid` outputs.
+    // Four explicit stores: vectors put in an array would be boxed.
+    private static void storePartial(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
+                                     float[] y, int yo, int valid) {
+        a0.intoArray(y, yo, S.indexInRange(0, valid));
+        if (valid > L) {
+            a1.intoArray(y, yo + L, S.indexInRange(L, valid));
+        }
+        if (valid > 2 * L) {
+            a2.intoArray(y, yo + 2 * L, S.indexInRange(2 * L, valid));
+        }
+        if (valid > 3 * L) {
+            a3.intoArray(y, yo + 3 * L, S.indexInRange(3 * L, valid));
+        }
     }
 }

