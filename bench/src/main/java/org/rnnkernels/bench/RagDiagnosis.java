@@ -24,6 +24,7 @@ import org.rnnkernels.train.TrainingState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Issue 6's diagnosis of the adding-problem plateau: trains one cell exactly as {@code bench train} does
@@ -124,11 +125,11 @@ final class RagDiagnosis implements Callable<Integer> {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * in, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
+        TorchInit.Weights initial = TorchInit.weights(cell, in, hidden, random);
+        float[] wIh = initial.weightIh();
+        float[] wHh = initial.weightHh();
+        float[] bIh = initial.biasIh();
+        float[] bHh = initial.biasHh();
         applyHypotheses(wHh, bIh, bHh);
         TrainingModel model;
         try (RecurrentModel layers = RecurrentModel.of(false, List.of(build(wIh, wHh, bIh, bHh)))) {

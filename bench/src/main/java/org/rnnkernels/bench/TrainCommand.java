@@ -11,11 +11,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.rnnkernels.CellType;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
-import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.ternary.TernaryLayer;
@@ -30,10 +28,10 @@ import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
 import org.rnnkernels.train.TernaryTrainingLayer;
 import org.rnnkernels.train.TernaryTrainingState;
-import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * {@code bench train}: the adding problem (CELLS.md's set-up: one recurrent layer and a linear head
@@ -236,11 +234,9 @@ final class TrainCommand implements Callable<Integer> {
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
         int in = Tasks.Adding.INPUT_SIZE;
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
+        TorchInit.Weights w = TorchInit.weights(type, in, hidden, random);
         TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, ternary, in, hidden,
-                CellBenchmark.uniform(random, rows * in, bound), CellBenchmark.uniform(random, rows * hidden, bound),
-                CellBenchmark.uniform(random, rows, bound), CellBenchmark.uniform(random, rows, bound));
+                w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
         SplittableRandom draws = random.split();
         LinearHead head = LinearHead.create(hidden, 1, headSeed);
         ParameterGradients gradients = layer.newGradients();
@@ -375,39 +371,16 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * One layer with PyTorch's default initialisation (every weight and bias uniform in
-     * {@code +-1/sqrt(H)}, drawn from {@code random} in the order W_ih, W_hh, b_ih, b_hh; MI's vectors at
-     * their initial values; EGRU's thresholds then uniform in {@code [0, 1)}, as EvNN's "random-vector"
-     * option, floored at {@link TrainingLayer#MIN_THRESHOLD}) under {@code head}. With
-     * {@code --sharing-rate r} the layer is restricted: its pool and bias pool drawn likewise.
+     * One layer with PyTorch's default initialisation drawn from {@code random} ({@link TorchInit#layer}: MI's
+     * vectors at their initial values, EGRU's thresholds EvNN's "random-vector") under {@code head}. With
+     * {@code --sharing-rate r} the layer is restricted: its pool and bias pool drawn likewise
+     * ({@link TorchInit#restricted}).
      */
     private TrainingModel model(CellType type, int inputSize, SplittableRandom random, LinearHead head,
                                 TrainingModel.HeadOn on) {
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        RecurrentLayer layer;
-        if (sharingRate != null) {
-            int poolRows = RestrictedWeights.poolRows(type, hidden, sharingRate);
-            float[] pool = CellBenchmark.uniform(random, poolRows * RestrictedWeights.poolColumns(inputSize, hidden), bound);
-            float[] biasPool = CellBenchmark.uniform(random, poolRows, bound);
-            layer = RecurrentLayer.createRestricted(
-                    RestrictedWeights.of(type, inputSize, hidden, sharingRate, pool, biasPool), Blases.get());
-        } else {
-            float[] wIh = CellBenchmark.uniform(random, rows * inputSize, bound);
-            float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-            float[] bIh = CellBenchmark.uniform(random, rows, bound);
-            float[] bHh = CellBenchmark.uniform(random, rows, bound);
-            if (type.eventBased()) {
-                float[] thresholds = new float[hidden];
-                for (int j = 0; j < hidden; j++) {
-                    thresholds[j] = Math.max(TrainingLayer.MIN_THRESHOLD, (float) random.nextDouble());
-                }
-                layer = RecurrentLayer.createEgru(inputSize, hidden, wIh, wHh, bIh, bHh, thresholds, Blases.get());
-            } else {
-                MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
-                layer = RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, Blases.get());
-            }
-        }
+        RecurrentLayer layer = sharingRate != null
+                ? RecurrentLayer.createRestricted(TorchInit.restricted(type, inputSize, hidden, sharingRate, random), Blases.get())
+                : TorchInit.layer(type, inputSize, hidden, random, Blases.get());
         try (RecurrentModel model = RecurrentModel.of(false, List.of(layer))) {
             return TrainingModel.of(model, head, on);
         }

@@ -16,8 +16,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
-import org.rnnkernels.MiParameters;
-import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
@@ -27,6 +25,7 @@ import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.Tasks;
 import org.rnnkernels.train.TrainingModel;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * One whole training step of the adding problem, as issue 6's speed target and PyTorch's
@@ -68,13 +67,9 @@ public class TrainingStepBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         int in = Tasks.Adding.INPUT_SIZE;
-        int rows = type.gates() * s.hidden();
-        float bound = (float) (1 / Math.sqrt(s.hidden()));
         SplittableRandom random = new SplittableRandom(42);
-        try (RecurrentModel layers = RecurrentModel.of(false, List.of(RecurrentLayer.create(type, in, s.hidden(),
-                CellBenchmark.uniform(random, rows * in, bound), CellBenchmark.uniform(random, rows * s.hidden(), bound),
-                CellBenchmark.uniform(random, rows, bound), CellBenchmark.uniform(random, rows, bound),
-                type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get())))) {
+        try (RecurrentModel layers = RecurrentModel.of(false,
+                List.of(TorchInit.layer(type, in, s.hidden(), random, Blases.get())))) {
             model = TrainingModel.of(layers, LinearHead.create(s.hidden(), 1, 7), TrainingModel.HeadOn.LAST_STEP);
         }
         adam = new Adam(model.parameters(), 1e-3);
