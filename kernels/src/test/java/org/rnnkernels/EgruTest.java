@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.reference.ReferenceCell;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * EGRU against the double reference, and its sparse product against the dense one.
@@ -61,8 +62,8 @@ class EgruTest {
         double[][] y = new double[batch][];
         double[][] c = new double[batch][];
         for (int b = 0; b < batch; b++) {
-            y[b] = CellFixture.toDouble(f.h0, b * hidden, hidden);
-            c[b] = CellFixture.toDouble(f.c0, b * hidden, hidden);
+            y[b] = Fixtures.toDouble(f.h0, b * hidden, hidden);
+            c[b] = Fixtures.toDouble(f.c0, b * hidden, hidden);
         }
         int adopted = 0;
         int fired = 0;
@@ -70,7 +71,7 @@ class EgruTest {
             for (int b = 0; b < batch; b++) {
                 double[] yNew = new double[hidden];
                 double[] cNew = new double[hidden];
-                reference.step(CellFixture.toDouble(f.x, (t * batch + b) * input, input), y[b], c[b], yNew, cNew);
+                reference.step(Fixtures.toDouble(f.x, (t * batch + b) * input, input), y[b], c[b], yNew, cNew);
                 int row = (t * batch + b) * hidden;
                 adopted += adoptAmbiguous(f.thresholds, yNew, cNew, out, row);
                 compare("t=" + t + " b=" + b + " y", yNew, out, row);
@@ -112,8 +113,8 @@ class EgruTest {
                 for (int b = 0; b < 2; b++) {
                     double[] yRef = new double[33];
                     double[] cRef = new double[33];
-                    reference.step(CellFixture.toDouble(x, b * 20, 20), CellFixture.toDouble(y, b * 33, 33),
-                            CellFixture.toDouble(c, b * 33, 33), yRef, cRef);
+                    reference.step(Fixtures.toDouble(x, b * 20, 20), Fixtures.toDouble(y, b * 33, 33),
+                            Fixtures.toDouble(c, b * 33, 33), yRef, cRef);
                     adoptAmbiguous(f.thresholds, yRef, cRef, out, b * 33);
                     compare("t=" + t + " y", yRef, out, b * 33);
                     compare("t=" + t + " c", cRef, cKernel, b * 33);
@@ -168,7 +169,7 @@ class EgruTest {
             for (int cols : new int[] {1, 5, 16, 33}) {
                 for (double density : new double[] {0, 0.1, 0.5, 1}) {
                     int batch = 3;
-                    float[] w = CellFixture.uniform(random, rows * cols, 1f);
+                    float[] w = TorchInit.uniform(random, rows * cols, 1f);
                     float[] x = new float[batch * cols];
                     int[] active = new int[batch * cols];
                     int[] count = new int[batch];

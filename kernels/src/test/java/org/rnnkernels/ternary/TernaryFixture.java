@@ -2,8 +2,10 @@ package org.rnnkernels.ternary;
 
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.train.TorchInit;
 
 /** Random ternary-layer weights and inputs (PyTorch's U(-1/sqrt(H), 1/sqrt(H)) initialisation) and their reference twin. */
 final class TernaryFixture {
@@ -18,23 +20,14 @@ final class TernaryFixture {
         this.batch = batch;
         this.steps = steps;
         SplittableRandom random = new SplittableRandom(seed);
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        wIh = uniform(random, rows * input, bound);
-        wHh = uniform(random, rows * hidden, bound);
-        bIh = uniform(random, rows, bound);
-        bHh = uniform(random, rows, bound);
-        x = uniform(random, steps * batch * input, 1f);
-        h0 = uniform(random, batch * hidden, 0.9f);
-        c0 = type == CellType.LSTM ? uniform(random, batch * hidden, 0.9f) : null;
-    }
-
-    static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
+        TorchInit.Weights weights = TorchInit.weights(type, input, hidden, random);
+        wIh = weights.weightIh();
+        wHh = weights.weightHh();
+        bIh = weights.biasIh();
+        bHh = weights.biasHh();
+        x = TorchInit.uniform(random, steps * batch * input, 1f);
+        h0 = TorchInit.uniform(random, batch * hidden, 0.9f);
+        c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.9f) : null;
     }
 
     /** Small integers in [-limit, limit]: float sums of them are exact in any order. */
@@ -56,15 +49,7 @@ final class TernaryFixture {
         return new TernaryReference(RefCellType.valueOf(type.name()), mode == TernaryLayer.Activations.TERNARY, input, hidden,
                 TernaryReference.ternarizeWeights(wIh, rows, input, blocks, ternarizer.factor()),
                 TernaryReference.ternarizeWeights(wHh, rows, hidden, blocks, ternarizer.factor()),
-                toDouble(bIh, 0, rows), toDouble(bHh, 0, rows), delta, lambda);
-    }
-
-    static double[] toDouble(float[] a, int offset, int length) {
-        double[] d = new double[length];
-        for (int i = 0; i < length; i++) {
-            d[i] = a[offset + i];
-        }
-        return d;
+                Fixtures.toDouble(bIh, 0, rows), Fixtures.toDouble(bHh, 0, rows), delta, lambda);
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.TernaryReference;
 
 /**
@@ -71,12 +72,12 @@ class TernaryLayerTest {
             layer.step(x, state, out);
             float[] cKernel = lstm ? state.cell() : null;
             for (int b = 0; b < batch; b++) {
-                double[] hb = TernaryFixture.toDouble(h, b * hidden, hidden);
+                double[] hb = Fixtures.toDouble(h, b * hidden, hidden);
                 for (double v : hb) {
                     activeInputs += Math.abs(v) > delta ? 1 : 0;
                 }
-                reference.step(TernaryFixture.toDouble(x, b * input, input), hb,
-                        lstm ? TernaryFixture.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
+                reference.step(Fixtures.toDouble(x, b * input, input), hb,
+                        lstm ? Fixtures.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
                 String where = f + " " + mode + " t=" + t + " b=" + b;
                 compare(where + " h", hRef, out, b * hidden);
                 if (lstm) {
@@ -114,10 +115,10 @@ class TernaryLayerTest {
         layer.forward(f.x, STEPS, state, out);
         float[] cKernel = lstm ? state.cell() : null;
         for (int b = 0; b < batch; b++) {
-            double[] h = TernaryFixture.toDouble(f.h0, b * hidden, hidden);
-            double[] c = lstm ? TernaryFixture.toDouble(f.c0, b * hidden, hidden) : null;
+            double[] h = Fixtures.toDouble(f.h0, b * hidden, hidden);
+            double[] c = lstm ? Fixtures.toDouble(f.c0, b * hidden, hidden) : null;
             for (int t = 0; t < STEPS; t++) {
-                reference.step(TernaryFixture.toDouble(f.x, (t * batch + b) * input, input), h, c, h, c);
+                reference.step(Fixtures.toDouble(f.x, (t * batch + b) * input, input), h, c, h, c);
                 compare(f + " t=" + t + " b=" + b, h, out, (t * batch + b) * hidden);
             }
             if (lstm) {

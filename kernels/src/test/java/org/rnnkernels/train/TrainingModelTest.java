@@ -34,9 +34,9 @@ class TrainingModelTest {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
             TrainingModel model = stack(type, 2, 3, on, 11);
             SplittableRandom random = new SplittableRandom(5);
-            float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
-            float[] target = TrainFixture.uniform(random, rows * 3, 1);
+            float[] target = TorchInit.uniform(random, rows * 3, 1);
             float[] y = new float[rows * 3];
             float[] dy = new float[y.length];
             MeanSquaredError mse = new MeanSquaredError(3, Loss.Over.EVERY_STEP);
@@ -51,7 +51,7 @@ class TrainingModelTest {
             double predicted = 0;
             for (Parameter p : model.parameters()) {
                 origin.add(p.value().clone());
-                float[] d = TrainFixture.uniform(random, p.size(), 1);
+                float[] d = TorchInit.uniform(random, p.size(), 1);
                 direction.add(d);
                 for (int i = 0; i < d.length; i++) {
                     predicted += (double) p.gradient()[i] * d[i];
@@ -112,9 +112,9 @@ class TrainingModelTest {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
             SplittableRandom random = new SplittableRandom(8);
-            float[] xA = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] xB = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] dy = TrainFixture.uniform(random, rows * 2, 1);
+            float[] xA = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] xB = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] dy = TorchInit.uniform(random, rows * 2, 1);
             float[] y = new float[rows * 2];
 
             TrainingModel alone = stack(CellType.GRU, 2, 2, on, 4);
@@ -140,7 +140,7 @@ class TrainingModelTest {
         // Move the weights off their initial values first, so that the file must hold the trained ones.
         model.parameters().forEach(p -> p.gradient()[0] = 1f);
         model.update(new Sgd(model.parameters(), 0.5), Double.POSITIVE_INFINITY);
-        float[] x = TrainFixture.uniform(new SplittableRandom(2), STEPS * BATCH * INPUT, 1);
+        float[] x = TorchInit.uniform(new SplittableRandom(2), STEPS * BATCH * INPUT, 1);
         float[] expected = new float[STEPS * BATCH * 2];
         model.forward(x, STEPS, model.newState(BATCH), expected);
 
