@@ -8,11 +8,10 @@ import org.rnnkernels.train.TorchInit;
 final class CellFixture {
     final CellType type;
     final int input, hidden, batch, steps;
-    final float[] wIh, wHh, bIh, bHh;
+    final TorchInit.Weights weights;
     final float[] x, h0, c0;
     final MiParameters mi;   // MI cells only
     final float[] thresholds; // EGRU only
-    private final TorchInit.Weights weights;
 
     CellFixture(CellType type, int input, int hidden, int batch, int steps, long seed) {
         this(type, input, hidden, batch, steps, seed, 1f);
@@ -27,10 +26,6 @@ final class CellFixture {
         this.steps = steps;
         SplittableRandom random = new SplittableRandom(seed);
         weights = Fixtures.weights(type, input, hidden, random, recurrentScale);
-        wIh = weights.weightIh();
-        wHh = weights.weightHh();
-        bIh = weights.biasIh();
-        bHh = weights.biasHh();
         x = TorchInit.uniform(random, steps * batch * input, 1f);
         h0 = TorchInit.uniform(random, batch * hidden, 0.5f);
         c0 = type.hasCellState() ? TorchInit.uniform(random, batch * hidden, 0.5f) : null;

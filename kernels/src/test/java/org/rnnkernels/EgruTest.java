@@ -233,10 +233,11 @@ class EgruTest {
     void silentUnitsLeaveOnlyTheBias() {
         // Thresholds above any reachable c_pre (|c_pre| < 1): nothing fires, y stays 0, c integrates.
         CellFixture f = new CellFixture(CellType.EGRU, 5, 9, 2, 30, 4L);
+        TorchInit.Weights w = f.weights;
         float[] high = new float[9];
         java.util.Arrays.fill(high, 2f);
         float[] out = new float[30 * 2 * 9];
-        try (RecurrentLayer layer = RecurrentLayer.createEgru(5, 9, f.wIh, f.wHh, f.bIh, f.bHh, high);
+        try (RecurrentLayer layer = RecurrentLayer.createEgru(5, 9, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), high);
              LayerState state = layer.newState(2)) {
             layer.forward(f.x, 30, state, out);
             assertArrayEquals(new float[out.length], out);
@@ -247,17 +248,18 @@ class EgruTest {
     @Test
     void badThresholdsAreRefusedNamingTheUnit() {
         CellFixture f = new CellFixture(CellType.EGRU, 5, 4, 1, 1, 4L);
+        TorchInit.Weights w = f.weights;
         for (float bad : new float[] {0f, -0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
             float[] theta = {0.1f, 0.2f, bad, 0.3f};
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> RecurrentLayer.createEgru(5, 4, f.wIh, f.wHh, f.bIh, f.bHh, theta));
+                    () -> RecurrentLayer.createEgru(5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), theta));
             assertTrue(e.getMessage().contains("thresholds[2]"), e.getMessage());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.createEgru(5, 4, f.wIh, f.wHh, f.bIh, f.bHh, new float[3]));
+                () -> RecurrentLayer.createEgru(5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), new float[3]));
         assertTrue(e.getMessage().contains("thresholds") && e.getMessage().contains("[4]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.create(CellType.EGRU, 5, 4, f.wIh, f.wHh, f.bIh, f.bHh));
+                () -> RecurrentLayer.create(CellType.EGRU, 5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()));
         assertTrue(e.getMessage().contains("createEgru"), e.getMessage());
     }
 }

@@ -24,7 +24,7 @@ class ForwardProjectedTest {
         int width = type.gates() * f.hidden;
         float[] projected = new float[f.steps * f.batch * width];
         blas.sgemm(Transpose.NO, Transpose.YES, f.steps * f.batch, width, f.input, 1f, f.x, 0, f.input,
-                f.wIh, 0, f.input, 0f, projected, 0, width);
+                f.weights.weightIh(), 0, f.input, 0f, projected, 0, width);
         try (RecurrentLayer layer = f.layer(blas)) {
             float[] expected = new float[f.steps * f.batch * f.hidden];
             LayerState expectedState = f.initialState(layer);

@@ -20,8 +20,7 @@ final class LightRnnFixture {
     final WordTable table;
     final int embedding, hidden;
     final float[] xr, xc, yr, yc;
-    final float[] wIh, wHh, bIh, bHh;
-    private final TorchInit.Weights weights;
+    final TorchInit.Weights weights;
 
     LightRnnFixture(CellType type, WordTable table, int embedding, int hidden, long seed, float recurrentScale, float outputScale) {
         if (type.multiplicative()) {
@@ -33,10 +32,6 @@ final class LightRnnFixture {
         this.hidden = hidden;
         SplittableRandom random = new SplittableRandom(seed);
         weights = Fixtures.weights(type, embedding, hidden, random, recurrentScale);
-        wIh = weights.weightIh();
-        wHh = weights.weightHh();
-        bIh = weights.biasIh();
-        bHh = weights.biasHh();
         float bound = TorchInit.bound(hidden);
         xr = TorchInit.uniform(random, table.rows() * embedding, 1f);
         xc = TorchInit.uniform(random, table.columns() * embedding, 1f);

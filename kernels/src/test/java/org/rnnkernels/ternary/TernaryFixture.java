@@ -11,7 +11,8 @@ import org.rnnkernels.train.TorchInit;
 final class TernaryFixture {
     final CellType type;
     final int input, hidden, batch, steps;
-    final float[] wIh, wHh, bIh, bHh, x, h0, c0;
+    final TorchInit.Weights weights;
+    final float[] x, h0, c0;
 
     TernaryFixture(CellType type, int input, int hidden, int batch, int steps, long seed) {
         this.type = type;
@@ -20,11 +21,7 @@ final class TernaryFixture {
         this.batch = batch;
         this.steps = steps;
         SplittableRandom random = new SplittableRandom(seed);
-        TorchInit.Weights weights = TorchInit.weights(type, input, hidden, random);
-        wIh = weights.weightIh();
-        wHh = weights.weightHh();
-        bIh = weights.biasIh();
-        bHh = weights.biasHh();
+        weights = TorchInit.weights(type, input, hidden, random);
         x = TorchInit.uniform(random, steps * batch * input, 1f);
         h0 = TorchInit.uniform(random, batch * hidden, 0.9f);
         c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.9f) : null;
@@ -40,16 +37,17 @@ final class TernaryFixture {
     }
 
     TernaryLayer layer(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
-        return TernaryLayer.create(type, mode, input, hidden, wIh, wHh, bIh, bHh, ternarizer, delta, lambda);
+        return TernaryLayer.create(type, mode, input, hidden, weights.weightIh(), weights.weightHh(), weights.biasIh(),
+                weights.biasHh(), ternarizer, delta, lambda);
     }
 
     TernaryReference reference(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
         int rows = type.gates() * hidden;
         int blocks = ternarizer.scaling() == Ternarizer.Scaling.PER_MATRIX ? 1 : type.gates();
         return new TernaryReference(RefCellType.valueOf(type.name()), mode == TernaryLayer.Activations.TERNARY, input, hidden,
-                TernaryReference.ternarizeWeights(wIh, rows, input, blocks, ternarizer.factor()),
-                TernaryReference.ternarizeWeights(wHh, rows, hidden, blocks, ternarizer.factor()),
-                Fixtures.toDouble(bIh, 0, rows), Fixtures.toDouble(bHh, 0, rows), delta, lambda);
+                TernaryReference.ternarizeWeights(weights.weightIh(), rows, input, blocks, ternarizer.factor()),
+                TernaryReference.ternarizeWeights(weights.weightHh(), rows, hidden, blocks, ternarizer.factor()),
+                Fixtures.toDouble(weights.biasIh()), Fixtures.toDouble(weights.biasHh()), delta, lambda);
     }
 
     @Override

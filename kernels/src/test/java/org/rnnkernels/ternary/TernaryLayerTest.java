@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * The ternary LSTM and GRU against the double reference over 100 steps, within CELLS.md's 1e-4
@@ -130,13 +131,14 @@ class TernaryLayerTest {
     @Test
     void layerFromMatricesEqualsLayerFromFloats() {
         TernaryFixture f = new TernaryFixture(CellType.GRU, 20, 9, 2, 10, 3L);
+        TorchInit.Weights w = f.weights;
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
             TernaryLayer fromFloats = f.layer(mode, Ternarizer.standard(), 0.5f, 1f);
             TernaryMatrix wIh = fromFloats.weightIh();
             TernaryMatrix wHh = fromFloats.weightHh();
             TernaryLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
                     TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
-                    TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.bIh, f.bHh, 0.5f, 1f);
+                    TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), w.biasIh(), w.biasHh(), 0.5f, 1f);
             float[] a = new float[10 * 2 * 9];
             float[] b = new float[10 * 2 * 9];
             fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);

@@ -60,7 +60,8 @@ class TernaryTrainingVsReferenceTest {
         final int input, hidden, batch, steps;
         final float lambda;
         final Ternarizer ternarizer;
-        final float[] wIh, wHh, bIh, bHh, x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
+        final TorchInit.Weights weights;
+        final float[] x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
 
         Case(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
             this.type = type;
@@ -73,11 +74,7 @@ class TernaryTrainingVsReferenceTest {
             this.ternarizer = seed == 1 ? Ternarizer.standard()
                     : new Ternarizer(Ternarizer.DEFAULT_FACTOR, Ternarizer.Scaling.PER_MATRIX);
             SplittableRandom random = new SplittableRandom(seed * 7919L + hidden * 31L + batch * 7L + steps);
-            TorchInit.Weights weights = TorchInit.weights(type, input, hidden, random);
-            wIh = weights.weightIh();
-            wHh = weights.weightHh();
-            bIh = weights.biasIh();
-            bHh = weights.biasHh();
+            weights = TorchInit.weights(type, input, hidden, random);
             x = TorchInit.uniform(random, steps * batch * input, 1.5f);
             h0 = TorchInit.uniform(random, batch * hidden, 0.5f);
             c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.5f) : null;
@@ -92,7 +89,8 @@ class TernaryTrainingVsReferenceTest {
 
         HitNetTrainingReference reference() {
             return new HitNetTrainingReference(RefCellType.valueOf(type.name()), mode == Activations.TERNARY, input, hidden,
-                    wIh, wHh, Fixtures.toDouble(bIh), Fixtures.toDouble(bHh), ternarizer.factor(),
+                    weights.weightIh(), weights.weightHh(), Fixtures.toDouble(weights.biasIh()),
+                    Fixtures.toDouble(weights.biasHh()), ternarizer.factor(),
                     ternarizer.scaling() == Ternarizer.Scaling.PER_MATRIX ? 1 : type.gates(), lambda);
         }
 
@@ -144,6 +142,7 @@ class TernaryTrainingVsReferenceTest {
     @MethodSource("cases")
     void gradientsMatchReference(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
         Case c = new Case(type, mode, input, hidden, batch, steps, seed);
+        TorchInit.Weights w = c.weights;
         HitNetTrainingReference reference = c.reference();
         HitNetTrainingReference.Trace trace = c.trace(reference);
         for (int round = 0; mode == Activations.TERNARY && c.moveOffTies(trace); round++) {
@@ -155,8 +154,8 @@ class TernaryTrainingVsReferenceTest {
         ReferenceBackward.Gradients expected = reference.backward(trace, Fixtures.sequence(c.dOutputs, steps, batch, hidden),
                 c.rows(c.dFinalH), c.dFinalC == null ? null : c.rows(c.dFinalC));
 
-        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, mode, input, hidden, c.wIh, c.wHh, c.bIh, c.bHh,
-                c.ternarizer, 0.5f, c.lambda, Blases.get());
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, mode, input, hidden, w.weightIh(), w.weightHh(),
+                w.biasIh(), w.biasHh(), c.ternarizer, 0.5f, c.lambda, Blases.get());
         TernaryTrainingState state = layer.newState(batch).setHidden(c.h0);
         if (c.c0 != null) {
             state.setCell(c.c0);

@@ -16,13 +16,13 @@ import org.rnnkernels.reference.RestrictedReference;
  * {@code recurrentScale}), its inputs, initial states and upstream gradients, in float and as the
  * double reference sees them. EGRU: thresholds in [0.05, 0.5] ({@link Fixtures#randomThresholds}) and the
  * pseudo-derivative {@code gamma, s}. Restricted ({@link #restricted}): a random pool and bias pool at
- * sharing rate {@code rate}, whose expansion are {@code wIh, wHh, bIh, bHh}.
+ * sharing rate {@code rate}, whose expansion are the {@code weights}.
  */
 final class TrainFixture {
     final CellType type;
     final int input, hidden, batch, steps;
     final long seed;
-    final float[] wIh, wHh, bIh, bHh;
+    final TorchInit.Weights weights; // restricted: the pool's expansion
     final MiParameters mi;
     final float[] x, h0, c0;
     final float[] dOutputs, dFinalH, dFinalC;
@@ -30,7 +30,6 @@ final class TrainFixture {
     final double gamma, slope;    // EGRU's pseudo-derivative
     final double rate;            // restricted only, else NaN
     final float[] pool, biasPool; // restricted only
-    private final TorchInit.Weights weights;
 
     TrainFixture(CellType type, int input, int hidden, int batch, int steps, long seed, float recurrentScale) {
         this(type, input, hidden, batch, steps, seed, recurrentScale, TrainingLayer.DEFAULT_GAMMA, TrainingLayer.DEFAULT_S,
@@ -65,10 +64,6 @@ final class TrainFixture {
         this.seed = seed;
         SplittableRandom random = new SplittableRandom(seed);
         weights = Fixtures.weights(type, input, hidden, random, recurrentScale);
-        wIh = weights.weightIh();
-        wHh = weights.weightHh();
-        bIh = weights.biasIh();
-        bHh = weights.biasHh();
         mi = type.multiplicative() ? Fixtures.randomMi(random, type.gates() * hidden) : null;
         x = TorchInit.uniform(random, steps * batch * input, 1f);
         h0 = TorchInit.uniform(random, batch * hidden, 0.5f);
@@ -86,10 +81,10 @@ final class TrainFixture {
         pool = restricted.pool();
         biasPool = restricted.biasPool();
         // The dense weights are the pool's expansion.
-        System.arraycopy(restricted.weightIh(), 0, wIh, 0, wIh.length);
-        System.arraycopy(restricted.weightHh(), 0, wHh, 0, wHh.length);
-        System.arraycopy(restricted.biasIh(), 0, bIh, 0, bIh.length);
-        System.arraycopy(restricted.biasHh(), 0, bHh, 0, bHh.length);
+        System.arraycopy(restricted.weightIh(), 0, weights.weightIh(), 0, weights.weightIh().length);
+        System.arraycopy(restricted.weightHh(), 0, weights.weightHh(), 0, weights.weightHh().length);
+        System.arraycopy(restricted.biasIh(), 0, weights.biasIh(), 0, weights.biasIh().length);
+        System.arraycopy(restricted.biasHh(), 0, weights.biasHh(), 0, weights.biasHh().length);
     }
 
     RestrictedWeights weights() {
