@@ -21,9 +21,9 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.train.ParameterGradients;
+import org.rnnkernels.train.TorchInit;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingState;
-import org.rnnkernels.train.TorchInit;
 
 /**
  * Backward through time against the forward, one layer, one thread (OpenBLAS single-threaded), I = H.

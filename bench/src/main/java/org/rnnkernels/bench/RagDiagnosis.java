@@ -18,6 +18,7 @@ import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.Parameter;
 import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TorchInit;
 import org.rnnkernels.train.Trainer;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingModel;
@@ -25,7 +26,6 @@ import org.rnnkernels.train.TrainingState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.rnnkernels.train.TorchInit;
 
 /**
  * Issue 6's diagnosis of the adding-problem plateau: trains one cell exactly as {@code bench train} does

@@ -28,11 +28,11 @@ import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
 import org.rnnkernels.train.TernaryTrainingLayer;
 import org.rnnkernels.train.TernaryTrainingState;
+import org.rnnkernels.train.TorchInit;
 import org.rnnkernels.train.Trainer;
 import org.rnnkernels.train.TrainingModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.rnnkernels.train.TorchInit;
 
 /**
  * {@code bench train}: the adding problem (CELLS.md's set-up: one recurrent layer and a linear head

@@ -24,9 +24,9 @@ import org.rnnkernels.train.LinearHead;
 import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TorchInit;
 import org.rnnkernels.train.Trainer;
 import org.rnnkernels.train.TrainingModel;
-import org.rnnkernels.train.TorchInit;
 
 /**
  * One whole training step of the adding problem, as issue 6's speed target and PyTorch's
