@@ -64,22 +64,16 @@ public final class LinearHead {
 
     /**
      * A head with PyTorch's default {@code nn.Linear} initialisation: {@code W} and {@code b} uniform
-     * in {@code [-1/sqrt(H), 1/sqrt(H)]}, drawn from {@code seed} ({@link SplittableRandom}; W first, row by row).
+     * in {@code [-1/sqrt(H), 1/sqrt(H)]}, drawn from {@code seed} ({@link SplittableRandom}; W first, row by row;
+     * {@link TorchInit#linear}).
      */
     public static LinearHead create(int hiddenSize, int outputs, long seed) {
-        Checks.positive("hiddenSize", hiddenSize);
-        Checks.positive("outputs", outputs);
-        double bound = 1 / Math.sqrt(hiddenSize);
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] w = new float[Math.multiplyExact(outputs, hiddenSize)];
-        float[] b = new float[outputs];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) random.nextDouble(-bound, bound);
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return new LinearHead(hiddenSize, outputs, w, b, Blases.get());
+        return TorchInit.linear(hiddenSize, outputs, new SplittableRandom(seed));
+    }
+
+    // A head on the given arrays, not copied: they are the caller's no more.
+    static LinearHead wrap(int hiddenSize, int outputs, float[] weight, float[] bias) {
+        return new LinearHead(hiddenSize, outputs, weight, bias, Blases.get());
     }
 
     /**

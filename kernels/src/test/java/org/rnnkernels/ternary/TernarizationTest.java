@@ -8,7 +8,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.train.TorchInit;
 
 /** Ternarisation of weights and activations against the reference, exactly; packing; size. */
 class TernarizationTest {
@@ -16,7 +18,7 @@ class TernarizationTest {
     @ParameterizedTest(name = "rows={0} cols={1} blocks={2} seed={3}")
     @CsvSource({"3, 1, 3, 1", "12, 7, 4, 2", "12, 64, 4, 3", "9, 65, 3, 4", "17, 257, 1, 5", "8, 127, 4, 6", "6, 63, 3, 7"})
     void weightsMatchTheReferenceExactly(int rows, int cols, int gateBlocks, long seed) {
-        float[] w = TernaryFixture.uniform(new SplittableRandom(seed), rows * cols, 0.3f);
+        float[] w = TorchInit.uniform(new SplittableRandom(seed), rows * cols, 0.3f);
         for (Ternarizer.Scaling scaling : Ternarizer.Scaling.values()) {
             for (double factor : new double[] {Ternarizer.DEFAULT_FACTOR, 0.0, 1.3}) {
                 Ternarizer ternarizer = new Ternarizer(factor, scaling);
@@ -53,7 +55,7 @@ class TernarizationTest {
     void activationsMatchTheReferenceExactly() {
         SplittableRandom random = new SplittableRandom(11);
         for (int n : new int[] {1, 7, 63, 64, 65, 130}) {
-            float[] v = TernaryFixture.uniform(random, n + 5, 1f);
+            float[] v = TorchInit.uniform(random, n + 5, 1f);
             v[3] = 0.5f;       // exactly at the threshold: 0
             v[4] = -0.5f;
             v[2] = Float.NaN;  // NaN: 0
@@ -61,7 +63,7 @@ class TernarizationTest {
             long[] planes = new long[4 * words];
             java.util.Arrays.fill(planes, -1L);   // every word must be overwritten, padding cleared
             TernaryKernels.ternarize(v, 5, n, 0.5f, planes, words);
-            int[] ref = TernaryReference.ternarizeActivations(TernaryFixture.toDouble(v, 5, n), 0.5);
+            int[] ref = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 5, n), 0.5);
             for (int j = 0; j < 64 * words; j++) {
                 long bit = 1L << j;
                 int w = j >>> 6;
@@ -77,7 +79,7 @@ class TernarizationTest {
     @Test
     void packedPlanesRoundTrip() {
         for (int cols : new int[] {1, 63, 64, 65, 200}) {
-            float[] w = TernaryFixture.uniform(new SplittableRandom(cols), 6 * cols, 1f);
+            float[] w = TorchInit.uniform(new SplittableRandom(cols), 6 * cols, 1f);
             TernaryMatrix m = Ternarizer.standard().ternarize(w, 6, cols, 3);
             TernaryMatrix copy = TernaryMatrix.of(6, cols, m.plus(), m.minus(), m.scales());
             assertArrayEquals(m.plus(), copy.plus());

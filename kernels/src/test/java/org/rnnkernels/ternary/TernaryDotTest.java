@@ -9,8 +9,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.TernaryReference;
 import org.rnnkernels.simd.Simd;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Both products of every implementation in this JVM (the scalar one always, the vector one when the
@@ -46,21 +48,21 @@ class TernaryDotTest {
     void integerDotsAreExact(int rows, int cols, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         // A third of the weights each way (so every word has bits in both planes).
-        TernaryMatrix m = Ternarizer.standard().ternarize(TernaryFixture.uniform(random, rows * cols, 1f), rows, cols, 1);
-        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TernaryFixture.uniform(new SplittableRandom(seed), rows * cols, 1f),
-                rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
+        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(
+                TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f), rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
         int words = m.wordsPerRow();
 
-        float[] v = TernaryFixture.uniform(random, cols, 1f);
+        float[] v = TorchInit.uniform(random, cols, 1f);
         long[] planes = new long[4 * words];
         TernaryKernels.ternarize(v, 0, cols, 0.4f, planes, words);
-        int[] a = TernaryReference.ternarizeActivations(TernaryFixture.toDouble(v, 0, cols), 0.4f);
+        int[] a = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 0, cols), 0.4f);
 
         // small integers: every float sum of them is exact, whatever the order
         float[] x = new float[64 * words];
         float[] ints = TernaryFixture.integers(random, cols, 9);
         System.arraycopy(ints, 0, x, 0, cols);
-        double[] xd = TernaryFixture.toDouble(ints, 0, cols);
+        double[] xd = Fixtures.toDouble(ints, 0, cols);
 
         for (TernaryKernels k : implementations()) {
             String name = k.getClass().getSimpleName();
@@ -92,15 +94,15 @@ class TernaryDotTest {
     @MethodSource("cases")
     void floatDotsOfRealActivationsAgreeToRounding(int rows, int cols, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        TernaryMatrix m = Ternarizer.standard().ternarize(TernaryFixture.uniform(random, rows * cols, 1f), rows, cols, 1);
-        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TernaryFixture.uniform(new SplittableRandom(seed), rows * cols, 1f),
-                rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
+        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(
+                TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f), rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
         float[] x = new float[64 * m.wordsPerRow()];
-        float[] v = TernaryFixture.uniform(random, cols, 1f);
+        float[] v = TorchInit.uniform(random, cols, 1f);
         System.arraycopy(v, 0, x, 0, cols);
         for (TernaryKernels k : implementations()) {
             for (int r = 0; r < rows; r++) {
-                double expected = TernaryReference.dot(ref, r, TernaryFixture.toDouble(v, 0, cols));
+                double expected = TernaryReference.dot(ref, r, Fixtures.toDouble(v, 0, cols));
                 // cols terms of |x| <= 1, each add rounding by at most 2^-24 of the running sum
                 assertEquals(expected, k.dotFloat(m.interleaved(), m.wordsPerRow(), r, x), cols * 1.2e-7 * cols,
                         k.getClass().getSimpleName() + " row " + r);

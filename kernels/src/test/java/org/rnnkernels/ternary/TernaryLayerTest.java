@@ -12,7 +12,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * The ternary LSTM and GRU against the double reference over 100 steps, within CELLS.md's 1e-4
@@ -71,12 +73,12 @@ class TernaryLayerTest {
             layer.step(x, state, out);
             float[] cKernel = lstm ? state.cell() : null;
             for (int b = 0; b < batch; b++) {
-                double[] hb = TernaryFixture.toDouble(h, b * hidden, hidden);
+                double[] hb = Fixtures.toDouble(h, b * hidden, hidden);
                 for (double v : hb) {
                     activeInputs += Math.abs(v) > delta ? 1 : 0;
                 }
-                reference.step(TernaryFixture.toDouble(x, b * input, input), hb,
-                        lstm ? TernaryFixture.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
+                reference.step(Fixtures.toDouble(x, b * input, input), hb,
+                        lstm ? Fixtures.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
                 String where = f + " " + mode + " t=" + t + " b=" + b;
                 compare(where + " h", hRef, out, b * hidden);
                 if (lstm) {
@@ -114,10 +116,10 @@ class TernaryLayerTest {
         layer.forward(f.x, STEPS, state, out);
         float[] cKernel = lstm ? state.cell() : null;
         for (int b = 0; b < batch; b++) {
-            double[] h = TernaryFixture.toDouble(f.h0, b * hidden, hidden);
-            double[] c = lstm ? TernaryFixture.toDouble(f.c0, b * hidden, hidden) : null;
+            double[] h = Fixtures.toDouble(f.h0, b * hidden, hidden);
+            double[] c = lstm ? Fixtures.toDouble(f.c0, b * hidden, hidden) : null;
             for (int t = 0; t < STEPS; t++) {
-                reference.step(TernaryFixture.toDouble(f.x, (t * batch + b) * input, input), h, c, h, c);
+                reference.step(Fixtures.toDouble(f.x, (t * batch + b) * input, input), h, c, h, c);
                 compare(f + " t=" + t + " b=" + b, h, out, (t * batch + b) * hidden);
             }
             if (lstm) {
@@ -129,13 +131,14 @@ class TernaryLayerTest {
     @Test
     void layerFromMatricesEqualsLayerFromFloats() {
         TernaryFixture f = new TernaryFixture(CellType.GRU, 20, 9, 2, 10, 3L);
+        TorchInit.Weights w = f.weights;
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
             TernaryLayer fromFloats = f.layer(mode, Ternarizer.standard(), 0.5f, 1f);
             TernaryMatrix wIh = fromFloats.weightIh();
             TernaryMatrix wHh = fromFloats.weightHh();
             TernaryLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
                     TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
-                    TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.bIh, f.bHh, 0.5f, 1f);
+                    TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), w.biasIh(), w.biasHh(), 0.5f, 1f);
             float[] a = new float[10 * 2 * 9];
             float[] b = new float[10 * 2 * 9];
             fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);
