@@ -1,6 +1,7 @@
 package org.rnnkernels.internal;
 
 import java.util.Locale;
+import org.rnnkernels.RecurrentState;
 
 /**
  * Argument checks at the public edge, for every package of the library: each message names the
@@ -127,6 +128,21 @@ public final class Checks {
                 throw new IllegalArgumentException("mask[" + i + "] (t=" + i / batch + ", b=" + i % batch + ") = " + mask[i]
                         + ", expected 0 or 1");
             }
+        }
+    }
+
+    /** A closed state refuses use: IllegalStateException. */
+    public static void open(RecurrentState state) {
+        if (state.isClosed()) {
+            throw new IllegalStateException("this " + state.getClass().getSimpleName() + " is closed");
+        }
+    }
+
+    /** Layer {@code layer}, direction {@code direction} of a stack of {@code layers} layers and {@code directions} directions. */
+    public static void layerDirection(int layer, int direction, int layers, int directions) {
+        if (layer < 0 || layer >= layers || direction < 0 || direction >= directions) {
+            throw new IllegalArgumentException("layer " + layer + ", direction " + direction + ": expected layer 0.."
+                    + (layers - 1) + " and direction 0.." + (directions - 1));
         }
     }
 }
