@@ -604,6 +604,16 @@ public final class TrainingModel {
             capacity = steps;
         }
 
+        // Layer k's output sequence of the last forward, [T][B][D*H_k], live (the tests compare it).
+        float[] layerOutput(int k) {
+            return outputs[k];
+        }
+
+        // dL/d(layer k's output sequence) of the last backward, below the top layer (the tests compare it).
+        float[] layerOutputGradient(int k) {
+            return dInputs[k];
+        }
+
         /**
          * The {@link TrainingState} of layer {@code k}, direction {@code d}: its {@code h} (and {@code c}),
          * and for EGRU the backward's support. For a ternary layer, the training state inside its
