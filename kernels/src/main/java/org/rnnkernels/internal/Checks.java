@@ -79,14 +79,19 @@ public final class Checks {
                 : name + " has " + length + " " + unit + ", expected " + shape + " = " + expected);
     }
 
-    /** {@code array[offset, offset + count)} must exist. */
-    public static void range(String name, float[] array, int offset, long count, String shape) {
+    /**
+     * {@code array[offset, offset + d0 * d1)} must exist; {@code shape} is a template such as
+     * {@code "[N=%d][H=%d]"}, formatted only for the message (a per-step check allocates nothing).
+     */
+    public static void range(String name, float[] array, int offset, String shape, long d0, long d1) {
+        long count = d0 * d1;
         if (array == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + count + " floats");
+            throw new IllegalArgumentException(name + " is null, expected " + String.format(Locale.ROOT, shape, d0, d1) + " = "
+                    + count + " floats");
         }
         if (offset < 0 || offset + count > array.length) {
-            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected " + shape + " = " + count
-                    + " floats from offset " + offset);
+            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected "
+                    + String.format(Locale.ROOT, shape, d0, d1) + " = " + count + " floats from offset " + offset);
         }
     }
 
