@@ -117,7 +117,7 @@ public final class TrainingModel {
      *                                  ({@code D*H} of the last layer), or a layer the kernels cannot train
      */
     public static TrainingModel of(RecurrentModel model, LinearHead head, HeadOn headOn) {
-        checkArguments(model, head, headOn);
+        checkArguments("model", model, head, headOn);
         checkHead(head, model.outputSize());
         StackedLayer[][] grid = new StackedLayer[model.numLayers()][model.directions()];
         for (int k = 0; k < grid.length; k++) {
@@ -141,7 +141,7 @@ public final class TrainingModel {
      */
     public static TrainingModel of(boolean bidirectional, List<? extends TrainableLayer> layersInOrder, LinearHead head,
                                    HeadOn headOn) {
-        checkArguments(layersInOrder, head, headOn);
+        checkArguments("layersInOrder", layersInOrder, head, headOn);
         int directions = bidirectional ? 2 : 1;
         if (layersInOrder.isEmpty() || layersInOrder.size() % directions != 0) {
             throw new IllegalArgumentException("layersInOrder: expected a positive multiple of " + directions
@@ -183,9 +183,9 @@ public final class TrainingModel {
         return layer.getClass().getSimpleName() + " " + layer.cellType() + " I=" + layer.inputSize() + ", H=" + layer.hiddenSize();
     }
 
-    private static void checkArguments(Object layers, LinearHead head, HeadOn headOn) {
+    private static void checkArguments(String layersName, Object layers, LinearHead head, HeadOn headOn) {
         if (layers == null || head == null || headOn == null) {
-            throw new IllegalArgumentException((layers == null ? "model" : head == null ? "head" : "headOn") + " is null");
+            throw new IllegalArgumentException((layers == null ? layersName : head == null ? "head" : "headOn") + " is null");
         }
     }
 
