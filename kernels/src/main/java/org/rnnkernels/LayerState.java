@@ -218,16 +218,21 @@ public final class LayerState implements RecurrentState {
         return 1;
     }
 
+    /** This state: it has one layer and one direction. */
+    @Override
+    public LayerState layer(int layer, int direction) {
+        Checks.layerDirection(layer, direction, 1, 1);
+        return this;
+    }
+
     @Override
     public int hiddenSize(int layer) {
-        Checks.layerDirection(layer, 0, 1, 1);
-        return hidden;
+        return layer(layer, 0).hidden;
     }
 
     @Override
     public boolean hasCellState(int layer) {
-        Checks.layerDirection(layer, 0, 1, 1);
-        return c != null;
+        return layer(layer, 0).c != null;
     }
 
     /** A copy of {@code h}, {@code [B][H]} flattened (for EGRU the sparse output {@code y}). */
@@ -237,24 +242,12 @@ public final class LayerState implements RecurrentState {
         return h.clone();
     }
 
-    @Override
-    public float[] hidden(int layer, int direction) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return hidden();
-    }
-
     /** A copy of {@code c}, {@code [B][H]} flattened; throws for cells without a cell state. */
     @Override
     public float[] cell() {
         Checks.open(this);
         requireCellState();
         return c.clone();
-    }
-
-    @Override
-    public float[] cell(int layer, int direction) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return cell();
     }
 
     /** Copies {@code h}, {@code [B][H]} flattened, into {@code into[offset ...]}: {@link #hidden()} without allocating. */
@@ -288,12 +281,6 @@ public final class LayerState implements RecurrentState {
         return this;
     }
 
-    @Override
-    public LayerState setHidden(int layer, int direction, float[] values) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return setHidden(values);
-    }
-
     /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
     @Override
     public LayerState setCell(float[] values) {
@@ -302,12 +289,6 @@ public final class LayerState implements RecurrentState {
         Checks.floats("cell", values, "[%d][%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
         return this;
-    }
-
-    @Override
-    public LayerState setCell(int layer, int direction, float[] values) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return setCell(values);
     }
 
     /** Back to the zero state. */

@@ -58,47 +58,14 @@ public final class ModelState implements RecurrentState {
         return model.directions();
     }
 
-    @Override
-    public int hiddenSize(int layer) {
-        Checks.layerDirection(layer, 0, states.length, 1);
-        return states[layer][0].hidden;
-    }
-
-    @Override
-    public boolean hasCellState(int layer) {
-        Checks.layerDirection(layer, 0, states.length, 1);
-        return states[layer][0].c != null;
-    }
-
     /** The state of layer {@code k}, direction {@code d}: read it, or set its {@code h}/{@code c}. */
+    @Override
     public LayerState layer(int k, int d) {
         if (k < 0 || k >= states.length || d < 0 || d >= model.directions()) {
             throw new IllegalArgumentException("layer(" + k + ", " + d + "): the model has " + states.length
                     + " layers and " + model.directions() + " direction(s)");
         }
         return states[k][d];
-    }
-
-    @Override
-    public float[] hidden(int layer, int direction) {
-        return layer(layer, direction).hidden();
-    }
-
-    @Override
-    public ModelState setHidden(int layer, int direction, float[] values) {
-        layer(layer, direction).setHidden(values);
-        return this;
-    }
-
-    @Override
-    public float[] cell(int layer, int direction) {
-        return layer(layer, direction).cell();
-    }
-
-    @Override
-    public ModelState setCell(int layer, int direction, float[] values) {
-        layer(layer, direction).setCell(values);
-        return this;
     }
 
     /** Sets {@code h} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code h_0}). */

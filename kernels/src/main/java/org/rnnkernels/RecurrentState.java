@@ -10,10 +10,12 @@ import org.rnnkernels.internal.Checks;
  * for EGRU {@code h} is the sparse output {@code y} and {@code c} the internal state. A state of one layer
  * has one layer and one direction.
  *
- * <p>The whole-state accessors ({@link #hidden()}, {@link #setHidden(float[])}, {@link #cell()},
- * {@link #setCell(float[])}) use PyTorch's {@code h_0}/{@code h_n} layout {@code [L*D][B][H]} (block
- * {@code k*D + d}), so PyTorch initial states load unchanged; they need every layer to have the same
- * {@code H}. The per-layer accessors work for any stack. Getters return copies; setters copy.
+ * <p>{@link #layer(int, int)} is the state of one layer and direction (a state of one layer is its own);
+ * the per-layer accessors ({@link #hidden(int, int)}, ...) are its. The whole-state accessors
+ * ({@link #hidden()}, {@link #setHidden(float[])}, {@link #cell()}, {@link #setCell(float[])}) use
+ * PyTorch's {@code h_0}/{@code h_n} layout {@code [L*D][B][H]} (block {@code k*D + d}), so PyTorch
+ * initial states load unchanged; they need every layer to have the same {@code H}. A state of one layer
+ * implements them, a stack's state takes them from here. Getters return copies; setters copy.
  *
  * <p>Closing: {@link #close()} releases what the state holds (worker threads, workspaces); it is
  * idempotent. A closed state refuses use: reading, setting, resetting or running it throws
@@ -32,23 +34,44 @@ public interface RecurrentState extends AutoCloseable {
     /** 1, or 2 for a bidirectional stack ({@code D}). */
     int directions();
 
+    /**
+     * The state of layer {@code layer}, direction {@code direction}: a state of one layer and one direction,
+     * part of this one (this one itself when it has one layer and one direction). IllegalArgumentException
+     * for a layer or direction the state does not have.
+     */
+    RecurrentState layer(int layer, int direction);
+
     /** {@code H} of layer {@code layer}. */
-    int hiddenSize(int layer);
+    default int hiddenSize(int layer) {
+        return layer(layer, 0).hiddenSize(0);
+    }
 
     /** Whether layer {@code layer}'s cell has a cell state {@code c}. */
-    boolean hasCellState(int layer);
+    default boolean hasCellState(int layer) {
+        return layer(layer, 0).hasCellState(0);
+    }
 
     /** A copy of {@code h} of layer {@code layer}, direction {@code direction}: {@code [B][H]} flattened. */
-    float[] hidden(int layer, int direction);
+    default float[] hidden(int layer, int direction) {
+        return layer(layer, direction).hidden();
+    }
 
     /** Sets {@code h} of layer {@code layer}, direction {@code direction} from {@code [B][H]} flattened. */
-    RecurrentState setHidden(int layer, int direction, float[] values);
+    default RecurrentState setHidden(int layer, int direction, float[] values) {
+        layer(layer, direction).setHidden(values);
+        return this;
+    }
 
     /** A copy of {@code c} of one layer and direction, {@code [B][H]}; UnsupportedOperationException for cells without one. */
-    float[] cell(int layer, int direction);
+    default float[] cell(int layer, int direction) {
+        return layer(layer, direction).cell();
+    }
 
     /** Sets {@code c} of one layer and direction from {@code [B][H]}; UnsupportedOperationException for cells without one. */
-    RecurrentState setCell(int layer, int direction, float[] values);
+    default RecurrentState setCell(int layer, int direction, float[] values) {
+        layer(layer, direction).setCell(values);
+        return this;
+    }
 
     /** Every layer and direction back to the zero state (the start of new, independent streams). */
     RecurrentState reset();

@@ -137,36 +137,10 @@ public final class LightRnnState implements RecurrentState {
         return stream.directions();
     }
 
+    /** The stream's layer state ({@link #layerState()}). */
     @Override
-    public int hiddenSize(int layer) {
-        return stream.hiddenSize(layer);
-    }
-
-    @Override
-    public boolean hasCellState(int layer) {
-        return stream.hasCellState(layer);
-    }
-
-    @Override
-    public float[] hidden(int layer, int direction) {
-        return stream.hidden(layer, direction);
-    }
-
-    @Override
-    public LightRnnState setHidden(int layer, int direction, float[] values) {
-        stream.setHidden(layer, direction, values);
-        return this;
-    }
-
-    @Override
-    public float[] cell(int layer, int direction) {
-        return stream.cell(layer, direction);
-    }
-
-    @Override
-    public LightRnnState setCell(int layer, int direction, float[] values) {
-        stream.setCell(layer, direction, values);
-        return this;
+    public LayerState layer(int layer, int direction) {
+        return stream.layer(layer, direction);
     }
 
     /** Closes the stream's and the candidates' layer states; idempotent. */

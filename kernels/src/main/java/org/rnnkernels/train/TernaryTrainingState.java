@@ -36,12 +36,9 @@ public final class TernaryTrainingState implements RecurrentState {
     int capacity;
     // The layer's quantisation the last forward used, so a backward after another forward re-quantised is refused.
     long generation = -1;
-    private RecurrentState owner;    // the TrainingModel.State this is part of, or null
-    private boolean closed;
 
     TernaryTrainingState(CellType type, boolean ternary, int batch, int input, int hidden) {
         this.core = new TrainingState(type, batch, hidden, input, type.description().cacheBlocks());
-        core.ownedBy(this);
         this.ternary = ternary;
         this.batch = batch;
         this.input = input;
@@ -68,9 +65,10 @@ public final class TernaryTrainingState implements RecurrentState {
         ahSegment = MemorySegment.ofArray(ah);
     }
 
+    // Whether it is closed, and with what, is its core's: one flag for both.
     /** Makes this the state of a layer inside {@code whole}: closed with it, not alone. */
     void ownedBy(RecurrentState whole) {
-        owner = whole;
+        core.ownedBy(whole);
     }
 
     /**
@@ -79,13 +77,12 @@ public final class TernaryTrainingState implements RecurrentState {
      */
     @Override
     public void close() {
-        if (owner == null) {
+        if (!core.isPart()) {
             release();
         }
     }
 
     void release() {
-        closed = true;
         core.release();
         capacity = 0;
         ax = ah = uniforms = new float[0];
@@ -94,7 +91,7 @@ public final class TernaryTrainingState implements RecurrentState {
 
     @Override
     public boolean isClosed() {
-        return closed || owner != null && owner.isClosed();
+        return core.isClosed();
     }
 
     public CellType cellType() {
@@ -120,6 +117,13 @@ public final class TernaryTrainingState implements RecurrentState {
         return 1;
     }
 
+    /** This state: it has one layer and one direction. */
+    @Override
+    public TernaryTrainingState layer(int layer, int direction) {
+        core.layer(layer, direction);   // the check
+        return this;
+    }
+
     @Override
     public int hiddenSize(int layer) {
         return core.hiddenSize(layer);
@@ -141,20 +145,10 @@ public final class TernaryTrainingState implements RecurrentState {
         return core.hidden();
     }
 
-    @Override
-    public float[] hidden(int layer, int direction) {
-        return core.hidden(layer, direction);
-    }
-
     /** A copy of {@code c}, {@code [B][H]}; LSTM only. */
     @Override
     public float[] cell() {
         return core.cell();
-    }
-
-    @Override
-    public float[] cell(int layer, int direction) {
-        return core.cell(layer, direction);
     }
 
     /** Sets {@code h} from {@code [B][H]} flattened. */
@@ -164,22 +158,10 @@ public final class TernaryTrainingState implements RecurrentState {
         return this;
     }
 
-    @Override
-    public TernaryTrainingState setHidden(int layer, int direction, float[] values) {
-        core.setHidden(layer, direction, values);
-        return this;
-    }
-
     /** Sets {@code c} from {@code [B][H]} flattened; LSTM only. */
     @Override
     public TernaryTrainingState setCell(float[] values) {
         core.setCell(values);
-        return this;
-    }
-
-    @Override
-    public TernaryTrainingState setCell(int layer, int direction, float[] values) {
-        core.setCell(layer, direction, values);
         return this;
     }
 

@@ -619,6 +619,7 @@ public final class TrainingModel {
          * and for EGRU the backward's support. For a ternary layer, the training state inside its
          * {@link TernaryTrainingState}.
          */
+        @Override
         public TrainingState layer(int k, int d) {
             Checks.layerDirection(k, d, layers.length, owner.directions);
             return owner.layers[k][d].core(layers[k][d]);
@@ -637,40 +638,6 @@ public final class TrainingModel {
         @Override
         public int directions() {
             return owner.directions;
-        }
-
-        @Override
-        public int hiddenSize(int layer) {
-            Checks.layerDirection(layer, 0, layers.length, 1);
-            return owner.layers[layer][0].layer().hiddenSize();
-        }
-
-        @Override
-        public boolean hasCellState(int layer) {
-            Checks.layerDirection(layer, 0, layers.length, 1);
-            return owner.layers[layer][0].layer().cellType().hasCellState();
-        }
-
-        @Override
-        public float[] hidden(int layer, int direction) {
-            return layer(layer, direction).hidden();
-        }
-
-        @Override
-        public State setHidden(int layer, int direction, float[] values) {
-            layer(layer, direction).setHidden(values);
-            return this;
-        }
-
-        @Override
-        public float[] cell(int layer, int direction) {
-            return layer(layer, direction).cell();
-        }
-
-        @Override
-        public State setCell(int layer, int direction, float[] values) {
-            layer(layer, direction).setCell(values);
-            return this;
         }
 
         /** Every layer and direction back to the zero state (new, independent sequences). */

@@ -164,9 +164,14 @@ public final class TrainingState implements RecurrentState {
      */
     @Override
     public void close() {
-        if (owner == null) {
+        if (!isPart()) {
             release();
         }
+    }
+
+    // Whether this is the state of a layer inside another (closed with it, not alone).
+    boolean isPart() {
+        return owner != null;
     }
 
     // Closes this state whoever owns it: the owner's close.
@@ -204,16 +209,21 @@ public final class TrainingState implements RecurrentState {
         return 1;
     }
 
+    /** This state: it has one layer and one direction. */
+    @Override
+    public TrainingState layer(int layer, int direction) {
+        Checks.layerDirection(layer, direction, 1, 1);
+        return this;
+    }
+
     @Override
     public int hiddenSize(int layer) {
-        Checks.layerDirection(layer, 0, 1, 1);
-        return hidden;
+        return layer(layer, 0).hidden;
     }
 
     @Override
     public boolean hasCellState(int layer) {
-        Checks.layerDirection(layer, 0, 1, 1);
-        return c != null;
+        return layer(layer, 0).c != null;
     }
 
     public int hiddenSize() {
@@ -260,24 +270,12 @@ public final class TrainingState implements RecurrentState {
         return h.clone();
     }
 
-    @Override
-    public float[] hidden(int layer, int direction) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return hidden();
-    }
-
     /** A copy of {@code c}, {@code [B][H]}; throws for cells without a cell state. */
     @Override
     public float[] cell() {
         Checks.open(this);
         requireCellState();
         return c.clone();
-    }
-
-    @Override
-    public float[] cell(int layer, int direction) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return cell();
     }
 
     /** Sets {@code h} from {@code [B][H]} flattened. Does not touch the trace of the last forward. */
@@ -289,12 +287,6 @@ public final class TrainingState implements RecurrentState {
         return this;
     }
 
-    @Override
-    public TrainingState setHidden(int layer, int direction, float[] values) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return setHidden(values);
-    }
-
     /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
     @Override
     public TrainingState setCell(float[] values) {
@@ -303,12 +295,6 @@ public final class TrainingState implements RecurrentState {
         Checks.floats("cell", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
         return this;
-    }
-
-    @Override
-    public TrainingState setCell(int layer, int direction, float[] values) {
-        Checks.layerDirection(layer, direction, 1, 1);
-        return setCell(values);
     }
 
     /** Back to the zero state (the start of a new stream). */
