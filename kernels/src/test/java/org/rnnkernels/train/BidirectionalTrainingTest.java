@@ -217,37 +217,16 @@ class BidirectionalTrainingTest {
 
     @Test
     void learnsTheAddingProblemBidirectionally() {
-        int steps = 12, batch = 32, hidden = 12;
+        int hidden = 12;
         SplittableRandom random = new SplittableRandom(3);
         List<RecurrentLayer> layers = new ArrayList<>();
         for (int d = 0; d < 2; d++) {
             layers.add(TrainingModelTest.layer(CellType.GRU, Tasks.Adding.INPUT_SIZE, hidden, random));
         }
-        TrainingModel model;
         try (RecurrentModel m = RecurrentModel.of(true, layers)) {
-            model = TrainingModel.of(m, LinearHead.create(2 * hidden, 1, 5), TrainingModel.HeadOn.LAST_STEP);
+            TrainingModelTest.learnsTheAddingProblem(
+                    TrainingModel.of(m, LinearHead.create(2 * hidden, 1, 5), TrainingModel.HeadOn.LAST_STEP));
         }
-        Adam adam = new Adam(model.parameters(), 1e-2);
-        Tasks.Adding data = Tasks.adding(steps, 9);
-        MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
-        float[] x = new float[steps * batch * 2];
-        float[] target = new float[batch];
-        float[] y = new float[batch];
-        float[] dy = new float[batch];
-        TrainingModel.State state = model.newState(batch);
-        double first = 0, last = 0;
-        for (int it = 0; it < 400; it++) {
-            data.next(batch, x, target);
-            state.reset();
-            model.forward(x, steps, state, y);
-            double loss = mse.compute(y, 1, batch, target, null, dy);
-            model.backward(state, dy);
-            model.update(adam, 1);
-            first += it < 20 ? loss / 20 : 0;
-            last += it >= 380 ? loss / 20 : 0;
-        }
-        assertTrue(first > 0.1, "the untrained loss is near the baseline 0.167: " + first);
-        assertTrue(last < 0.02, "400 Adam steps learn the adding problem at T = 12: " + first + " -> " + last);
     }
 
     static float[] reverse(float[] sequence, int steps, int width) {

@@ -66,23 +66,12 @@ class LayerKindsTrainingTest {
         SplittableRandom random = new SplittableRandom(11);
         float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
         float[] target = TrainFixture.uniform(random, STEPS * BATCH * OUTPUTS, 1);
-        float[] y = new float[target.length];
-        float[] dy = new float[target.length];
-        MeanSquaredError mse = new MeanSquaredError(OUTPUTS, Loss.Over.EVERY_STEP);
-        Adam adam = new Adam(model.parameters(), 1e-2);
         TrainingModel.State state = model.newState(BATCH);
-        double first = Double.NaN, last = Double.NaN;
-        for (int it = 0; it < 40; it++) {
-            state.reset();
-            model.forward(x, STEPS, state, y);
-            last = mse.compute(y, STEPS, BATCH, target, null, dy);
-            first = it == 0 ? last : first;
-            model.backward(state, dy);
-            model.update(adam, 1);
-        }
-        assertTrue(last < 0.8 * first, name + ": 40 Adam steps on one batch lower the loss: " + first + " -> " + last);
+        double[] loss = fitOneBatch(model, state, x, target, STEPS, 40, 1);
+        assertTrue(loss[1] < 0.8 * loss[0], name + ": 40 Adam steps on one batch lower the loss: " + loss[0] + " -> " + loss[1]);
 
         // The trained stack: the training forward's outputs, the exported model's, the saved file's.
+        float[] y = new float[target.length];
         state.reset();
         model.forward(x, STEPS, state, y);
         float[] trained = state.layerOutput(model.numLayers() - 1).clone();
@@ -106,6 +95,31 @@ class LayerKindsTrainingTest {
         float[] again = new float[y.length];
         reloaded.forward(x, STEPS, reloaded.newState(BATCH), again);
         assertArrayEquals(y, again, name + ": the reloaded training model computes the same head outputs");
+    }
+
+    /**
+     * Adam (lr 1e-2, clip 1) on one batch, from zero states each step, for an EVERY_STEP model whose head has
+     * {@code target}'s outputs per row; returns the mean loss of the first and of the last {@code window} steps.
+     */
+    static double[] fitOneBatch(TrainingModel model, TrainingModel.State state, float[] x, float[] target, int steps,
+                                int iterations, int window) {
+        int outputs = model.head().outputs();
+        int batch = state.batchSize();
+        float[] y = new float[target.length];
+        float[] dy = new float[target.length];
+        MeanSquaredError mse = new MeanSquaredError(outputs, Loss.Over.EVERY_STEP);
+        Adam adam = new Adam(model.parameters(), 1e-2);
+        double first = 0, last = 0;
+        for (int it = 0; it < iterations; it++) {
+            state.reset();
+            model.forward(x, steps, state, y);
+            double loss = mse.compute(y, steps, batch, target, null, dy);
+            first += it < window ? loss / window : 0;
+            last += it >= iterations - window ? loss / window : 0;
+            model.backward(state, dy);
+            model.update(adam, 1);
+        }
+        return new double[] {first, last};
     }
 
     private static float[] run(RecurrentModel model, float[] x) {

@@ -97,22 +97,9 @@ class TernaryTrainingModelTest {
         for (TrainingModel model : List.of(mixed, bidirectional)) {
             float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
             float[] target = TrainFixture.uniform(random, STEPS * BATCH * OUTPUTS, 1);
-            float[] y = new float[target.length];
-            float[] dy = new float[target.length];
-            MeanSquaredError mse = new MeanSquaredError(OUTPUTS, Loss.Over.EVERY_STEP);
-            Adam adam = new Adam(model.parameters(), 1e-2);
-            TrainingModel.State state = model.newState(BATCH, 8);
-            double first = 0, last = 0;
-            int iterations = 80;
-            for (int it = 0; it < iterations; it++) {
-                state.reset();
-                model.forward(x, STEPS, state, y);
-                double loss = mse.compute(y, STEPS, BATCH, target, null, dy);
-                first += it < 10 ? loss / 10 : 0;                 // stochastic activations: means of 10 steps
-                last += it >= iterations - 10 ? loss / 10 : 0;
-                model.backward(state, dy);
-                model.update(adam, 1);
-            }
+            // stochastic activations: means over 10 steps
+            double[] loss = LayerKindsTrainingTest.fitOneBatch(model, model.newState(BATCH, 8), x, target, STEPS, 80, 10);
+            double first = loss[0], last = loss[1];
             assertTrue(last < 0.8 * first, (model == mixed ? "mixed" : "bidirectional") + ": " + first + " -> " + last);
         }
     }
