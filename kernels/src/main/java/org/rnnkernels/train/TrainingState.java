@@ -40,6 +40,9 @@ import org.rnnkernels.internal.Checks;
  * {@link TernaryTrainingState} is closed with it; closing it alone does nothing.
  */
 public final class TrainingState implements RecurrentState {
+    // The state this one is part of (closed with it), or null
+    private RecurrentState owner;
+    private boolean closed;
     final CellType type;
     final int batch;
     final int hidden;
@@ -92,9 +95,6 @@ public final class TrainingState implements RecurrentState {
     double lastPseudoDerivativeSupport = Double.NaN;
     // Steps of the last forward, whose trace the workspace holds; 0 when there is none.
     int steps;
-    // The state this one is part of (closed with it), or null
-    private RecurrentState owner;
-    private boolean closed;
 
     TrainingState(CellType type, int batch, int hidden, int input, int cacheBlocks) {
         this.type = type;

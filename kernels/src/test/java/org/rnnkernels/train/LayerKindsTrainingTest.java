@@ -98,13 +98,15 @@ class LayerKindsTrainingTest {
     }
 
     /**
-     * Adam (lr 1e-2, clip 1) on one batch, from zero states each step, for an EVERY_STEP model whose head has
-     * {@code target}'s outputs per row; returns the mean loss of the first and of the last {@code window} steps.
+     * Adam (lr 1e-2, clip 1) on one batch, from zero states each step, the mean squared error against
+     * {@code target} (shaped as the head's outputs); returns the mean loss of the first and of the last
+     * {@code window} steps.
      */
     static double[] fitOneBatch(TrainingModel model, TrainingModel.State state, float[] x, float[] target, int steps,
                                 int iterations, int window) {
         int outputs = model.head().outputs();
         int batch = state.batchSize();
+        int rows = model.headOn() == TrainingModel.HeadOn.LAST_STEP ? 1 : steps;   // head outputs per sequence
         float[] y = new float[target.length];
         float[] dy = new float[target.length];
         MeanSquaredError mse = new MeanSquaredError(outputs, Loss.Over.EVERY_STEP);
@@ -113,7 +115,7 @@ class LayerKindsTrainingTest {
         for (int it = 0; it < iterations; it++) {
             state.reset();
             model.forward(x, steps, state, y);
-            double loss = mse.compute(y, steps, batch, target, null, dy);
+            double loss = mse.compute(y, rows, batch, target, null, dy);
             first += it < window ? loss / window : 0;
             last += it >= iterations - window ? loss / window : 0;
             model.backward(state, dy);

@@ -88,12 +88,8 @@ class TrainingModelTest {
 
     @Test
     void learnsTheAddingProblem() {
-        learnsTheAddingProblem(stackOn(CellType.GRU, Tasks.Adding.INPUT_SIZE, 16, 1, 1, TrainingModel.HeadOn.LAST_STEP, 3));
-    }
-
-    /** 400 Adam steps of {@code model} (LAST_STEP, one output, adding-problem inputs) learn the adding problem at T = 12. */
-    static void learnsTheAddingProblem(TrainingModel model) {
-        int steps = 12, batch = 32;
+        int steps = 12, batch = 32, hidden = 16;
+        TrainingModel model = stackOn(CellType.GRU, Tasks.Adding.INPUT_SIZE, hidden, 1, 1, TrainingModel.HeadOn.LAST_STEP, 3);
         Adam adam = new Adam(model.parameters(), 1e-2);
         Tasks.Adding data = Tasks.adding(steps, 9);
         MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
