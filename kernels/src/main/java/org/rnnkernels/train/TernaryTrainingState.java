@@ -65,7 +65,6 @@ public final class TernaryTrainingState implements RecurrentState {
         ahSegment = MemorySegment.ofArray(ah);
     }
 
-    // Whether it is closed, and with what, is its core's: one flag for both.
     /** Makes this the state of a layer inside {@code whole}: closed with it, not alone. */
     void ownedBy(RecurrentState whole) {
         core.ownedBy(whole);
@@ -91,7 +90,7 @@ public final class TernaryTrainingState implements RecurrentState {
 
     @Override
     public boolean isClosed() {
-        return core.isClosed();
+        return core.isClosed();   // one flag for both, the core's (and its owner's, when part of a model's state)
     }
 
     public CellType cellType() {

@@ -253,9 +253,9 @@ public final class TrainingModel {
         float[] out = state.outputs[k];
         for (int t = 0; t < steps; t++) {
             for (int s = 0; s < batch; s++) {
-                int row = t * batch + s;
+                int row = t * batch + s, reversed = (steps - 1 - t) * batch + s;   // (t, s) in the reverse direction's order
                 System.arraycopy(b.forwardOutput, row * hidden, out, 2 * row * hidden, hidden);
-                System.arraycopy(b.reverseOutput, reversedRow(row, steps, batch) * hidden, out, (2 * row + 1) * hidden, hidden);
+                System.arraycopy(b.reverseOutput, reversed * hidden, out, (2 * row + 1) * hidden, hidden);
             }
         }
     }
@@ -309,10 +309,9 @@ public final class TrainingModel {
         if (dOutputs != null) {
             for (int t = 0; t < steps; t++) {
                 for (int s = 0; s < batch; s++) {
-                    int row = t * batch + s;
+                    int row = t * batch + s, reversed = (steps - 1 - t) * batch + s;
                     System.arraycopy(dOutputs, 2 * row * hidden, b.dForwardOutput, row * hidden, hidden);
-                    System.arraycopy(dOutputs, (2 * row + 1) * hidden, b.dReverseOutput, reversedRow(row, steps, batch) * hidden,
-                            hidden);
+                    System.arraycopy(dOutputs, (2 * row + 1) * hidden, b.dReverseOutput, reversed * hidden, hidden);
                 }
             }
         } else {
@@ -338,11 +337,6 @@ public final class TrainingModel {
                 }
             }
         }
-    }
-
-    // Row (t, s) of a [T][B][..] sequence is row (T-1-t, s) of the reversed sequence.
-    private static int reversedRow(int row, int steps, int batch) {
-        return (steps - 1 - row / batch) * batch + row % batch;
     }
 
     // to[t] = from[T-1-t], each step `width` floats
