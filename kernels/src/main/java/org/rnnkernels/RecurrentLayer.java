@@ -562,6 +562,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (state == null) {
             throw new IllegalArgumentException("state is null");
         }
+        Checks.open(state);
         if (state.type != type || state.hidden != hiddenSize) {
             throw new IllegalArgumentException("state is a " + state.type + " state of [B=" + state.batch + "][H="
                     + state.hidden + "], expected a " + type + " state with H=" + hiddenSize);

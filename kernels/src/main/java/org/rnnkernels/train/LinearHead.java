@@ -99,8 +99,8 @@ public final class LinearHead {
      */
     public void forward(float[] hidden, int hiddenOffset, int rows, float[] output, int outputOffset) {
         Checks.positive("rows", rows);
-        Checks.range("hidden", hidden, hiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
-        Checks.range("output", output, outputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
+        Checks.range("hidden", hidden, hiddenOffset, "[N=%d][H=%d]", rows, hiddenSize);
+        Checks.range("output", output, outputOffset, "[N=%d][K=%d]", rows, outputs);
         int h = hiddenSize;
         int stride = h + 1;
         reserve(rows);
@@ -139,8 +139,8 @@ public final class LinearHead {
         if (rows != cachedRows) {
             throw new IllegalArgumentException("rows = " + rows + ", expected the last forward's N = " + cachedRows);
         }
-        Checks.range("gradOutput", gradOutput, gradOutputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
-        Checks.range("gradHidden", gradHidden, gradHiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
+        Checks.range("gradOutput", gradOutput, gradOutputOffset, "[N=%d][K=%d]", rows, outputs);
+        Checks.range("gradHidden", gradHidden, gradHiddenOffset, "[N=%d][H=%d]", rows, hiddenSize);
         int h = hiddenSize;
         int stride = h + 1;
         MemorySegment dY = gradOutputs.of(gradOutput);

@@ -191,9 +191,10 @@ class TrainingModelTest {
         }
         try (RecurrentModel bi = RecurrentModel.of(true, List.of(layer(CellType.GRU, INPUT, HIDDEN, new SplittableRandom(1)),
                 layer(CellType.GRU, INPUT, HIDDEN, new SplittableRandom(2))))) {
+            // A bidirectional model's output rows are 2H wide: a head of H inputs does not fit.
             e = assertThrows(IllegalArgumentException.class,
-                    () -> TrainingModel.of(bi, LinearHead.create(2 * HIDDEN, 1, 1), TrainingModel.HeadOn.LAST_STEP));
-            assertTrue(e.getMessage().contains("bidirectional"), e.getMessage());
+                    () -> TrainingModel.of(bi, LinearHead.create(HIDDEN, 1, 1), TrainingModel.HeadOn.LAST_STEP));
+            assertTrue(e.getMessage().contains("output size " + 2 * HIDDEN), e.getMessage());
         }
         // Refused before any state is touched: the parameters are those of before.
         float[] before = model.parameters().get(0).value().clone();
