@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class LayerWeightsTest {
 
     private static LayerWeights.Builder builder(CellFixture f) {
-        return LayerWeights.of(f.type, f.input, f.hidden).inputWeights(f.wIh).recurrentWeights(f.wHh)
-                .biases(f.bIh, f.bHh).mi(f.mi).thresholds(f.thresholds);
+        return LayerWeights.of(f.type, f.input, f.hidden).inputWeights(f.weights.weightIh()).recurrentWeights(f.weights.weightHh())
+                .biases(f.weights.biasIh(), f.weights.biasHh()).mi(f.mi).thresholds(f.thresholds);
     }
 
     @ParameterizedTest
@@ -33,10 +33,10 @@ class LayerWeightsTest {
             assertArrayEquals(ya, yb);
             LayerWeights w = a.weights();
             assertEquals(type, w.cell());
-            assertArrayEquals(f.wIh, w.inputWeights());
-            assertArrayEquals(f.wHh, w.recurrentWeights());
-            assertArrayEquals(f.bIh, w.inputBias());
-            assertArrayEquals(f.bHh, w.recurrentBias());
+            assertArrayEquals(f.weights.weightIh(), w.inputWeights());
+            assertArrayEquals(f.weights.weightHh(), w.recurrentWeights());
+            assertArrayEquals(f.weights.biasIh(), w.inputBias());
+            assertArrayEquals(f.weights.biasHh(), w.recurrentBias());
         }
     }
 
@@ -44,7 +44,7 @@ class LayerWeightsTest {
     void swappedMatricesAreRefusedByName() {
         CellFixture f = new CellFixture(CellType.GRU, 5, 9, 1, 1, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerWeights.of(CellType.GRU, 5, 9)
-                .inputWeights(f.wHh).recurrentWeights(f.wIh).biases(f.bIh, f.bHh).build());
+                .inputWeights(f.weights.weightHh()).recurrentWeights(f.weights.weightIh()).biases(f.weights.biasIh(), f.weights.biasHh()).build());
         assertTrue(e.getMessage().contains("inputWeights (W_ih)") && e.getMessage().contains("[G*H=27][I=5]"), e.getMessage());
     }
 
@@ -60,8 +60,8 @@ class LayerWeightsTest {
         float[] bad = egru.thresholds.clone();
         bad[2] = 0f;
         assertMessage("thresholds[2] = 0.0", () -> builder(egru).thresholds(bad).build());
-        assertMessage("both be given", () -> builder(gru).biases(gru.bIh, null).build());
-        assertMessage("b_hh", () -> builder(gru).biases(gru.bIh, new float[5]).build());
+        assertMessage("both be given", () -> builder(gru).biases(gru.weights.biasIh(), null).build());
+        assertMessage("b_hh", () -> builder(gru).biases(gru.weights.biasIh(), new float[5]).build());
         assertMessage("hiddenSize", () -> LayerWeights.of(CellType.GRU, 4, 0));
         assertMessage("cell", () -> LayerWeights.of(null, 4, 6));
     }
@@ -69,11 +69,11 @@ class LayerWeightsTest {
     @Test
     void builtWeightsAreCopies() {
         CellFixture f = new CellFixture(CellType.LSTM, 3, 4, 1, 1, 9);
-        float[] wIh = f.wIh.clone();
-        LayerWeights w = LayerWeights.of(CellType.LSTM, 3, 4).inputWeights(wIh).recurrentWeights(f.wHh).build();
+        float[] wIh = f.weights.weightIh().clone();
+        LayerWeights w = LayerWeights.of(CellType.LSTM, 3, 4).inputWeights(wIh).recurrentWeights(f.weights.weightHh()).build();
         wIh[0] += 1;
         w.inputWeights()[1] += 1;
-        assertArrayEquals(f.wIh, w.inputWeights());
+        assertArrayEquals(f.weights.weightIh(), w.inputWeights());
         assertNull(w.inputBias());
     }
 

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.CellType;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
@@ -75,15 +76,15 @@ class BidirectionalTrainingTest {
         long unitSteps = (long) steps * BATCH * hidden;
         assertTrue(r.adopted <= LAYERS * 2 * (1 + unitSteps / 1000), s + ": " + r.adopted + " adopted firing decisions");
         for (int layer = 0; layer < LAYERS; layer++) {
-            TrainingVsReferenceTest.compare(s + " output of layer " + layer, TrainFixture.flatten(r.outputs[layer]),
+            TrainingVsReferenceTest.compare(s + " output of layer " + layer, Fixtures.flatten(r.outputs[layer]),
                     k.outputs[layer]);
             if (layer + 1 < LAYERS) {
-                TrainingVsReferenceTest.compare(s + " dL/d(output of layer " + layer + ")", TrainFixture.flatten(r.dInputs[layer]),
+                TrainingVsReferenceTest.compare(s + " dL/d(output of layer " + layer + ")", Fixtures.flatten(r.dInputs[layer]),
                         k.dOutputs[layer]);
             }
             for (int d = 0; d < 2; d++) {
                 TrainingVsReferenceTest.compare(s + " final h of layer " + layer + " direction " + d,
-                        TrainFixture.flatten(r.finalH[layer][d]), k.state.hidden(layer, d));
+                        Fixtures.flatten(r.finalH[layer][d]), k.state.hidden(layer, d));
             }
         }
         assertEquals(r.gradients.keySet().size(), k.model.parameters().size(), s + ": parameters " + r.gradients.keySet());
@@ -291,19 +292,19 @@ class BidirectionalTrainingTest {
                     // Weights and biases halved: PyTorch's bound 1/sqrt(H) is 1 at H = 1, where a layer over 2H + 1
                     // inputs saturates tanh and sigm; there the vectorised functions' ~1e-6 absolute error is a 1e-4
                     // relative error of their derivatives (1 - h^2 ~ 0.01), the cells' precision, not the stack's.
-                    for (float[] w : new float[][] {cells[k][d].wIh, cells[k][d].wHh, cells[k][d].bIh, cells[k][d].bHh}) {
+                    for (float[] w : new float[][] {cells[k][d].weights.weightIh(), cells[k][d].weights.weightHh(), cells[k][d].weights.biasIh(), cells[k][d].weights.biasHh()}) {
                         for (int i = 0; i < w.length; i++) {
                             w[i] *= 0.5f;
                         }
                     }
-                    h0[k][d] = TrainFixture.uniform(random, BATCH * hidden, 0.5f);
-                    c0[k][d] = type.hasCellState() ? TrainFixture.uniform(random, BATCH * hidden, 0.5f) : null;
+                    h0[k][d] = TorchInit.uniform(random, BATCH * hidden, 0.5f);
+                    c0[k][d] = type.hasCellState() ? TorchInit.uniform(random, BATCH * hidden, 0.5f) : null;
                 }
             }
-            x = TrainFixture.uniform(random, steps * BATCH * input, 1f);
-            headWeight = TrainFixture.uniform(random, OUTPUTS * 2 * hidden, (float) (1 / Math.sqrt(2 * hidden)));
-            headBias = TrainFixture.uniform(random, OUTPUTS, 0.1f);
-            dy = TrainFixture.uniform(random, headRows() * OUTPUTS, 1f);
+            x = TorchInit.uniform(random, steps * BATCH * input, 1f);
+            headWeight = TorchInit.uniform(random, OUTPUTS * 2 * hidden, (float) (1 / Math.sqrt(2 * hidden)));
+            headBias = TorchInit.uniform(random, OUTPUTS, 0.1f);
+            dy = TorchInit.uniform(random, headRows() * OUTPUTS, 1f);
             this.layers = layers;
         }
 
@@ -376,7 +377,7 @@ class BidirectionalTrainingTest {
          * within float rounding of the jump.
          */
         Reference reference(Run kernel) {
-            double[][][] in = TrainFixture.seq(x, steps, BATCH, input);
+            double[][][] in = Fixtures.sequence(x, steps, BATCH, input);
             ReferenceBackward[][] refs = new ReferenceBackward[LAYERS][2];
             ReferenceBackward.Trace[][] traces = new ReferenceBackward.Trace[LAYERS][2];
             double[][][][] outputs = new double[LAYERS][][][];
@@ -405,7 +406,7 @@ class BidirectionalTrainingTest {
                     }
                 }
                 outputs[k] = out;
-                in = TrainFixture.seq(kernel.outputs[k], steps, BATCH, 2 * hidden);
+                in = Fixtures.sequence(kernel.outputs[k], steps, BATCH, 2 * hidden);
             }
             Map<String, double[]> gradients = new HashMap<>();
             double[][][][] dInputs = new double[LAYERS][][][];
@@ -432,7 +433,7 @@ class BidirectionalTrainingTest {
             gradients.put("head.bias", dB);
             for (int k = LAYERS - 1; k >= 0; k--) {
                 if (k < LAYERS - 1) {
-                    dOut = TrainFixture.seq(kernel.dOutputs[k], steps, BATCH, 2 * hidden);
+                    dOut = Fixtures.sequence(kernel.dOutputs[k], steps, BATCH, 2 * hidden);
                 }
                 ReferenceBackward.Gradients[] g = new ReferenceBackward.Gradients[2];
                 for (int d = 0; d < 2; d++) {
@@ -489,7 +490,7 @@ class BidirectionalTrainingTest {
         }
 
         private double[][] rows(float[] flat) {
-            return TrainFixture.seq(flat, 1, BATCH, hidden)[0];
+            return Fixtures.sequence(flat, 1, BATCH, hidden)[0];
         }
 
         private static double[][][] reversed(double[][][] sequence) {

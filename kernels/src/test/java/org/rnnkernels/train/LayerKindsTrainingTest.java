@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.CellType;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
@@ -64,8 +65,8 @@ class LayerKindsTrainingTest {
                     TrainingModel.HeadOn.EVERY_STEP);
         }
         SplittableRandom random = new SplittableRandom(11);
-        float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
-        float[] target = TrainFixture.uniform(random, STEPS * BATCH * OUTPUTS, 1);
+        float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+        float[] target = TorchInit.uniform(random, STEPS * BATCH * OUTPUTS, 1);
         TrainingModel.State state = model.newState(BATCH);
         double[] loss = fitOneBatch(model, state, x, target, STEPS, 40, 1);
         assertTrue(loss[1] < 0.8 * loss[0], name + ": 40 Adam steps on one batch lower the loss: " + loss[0] + " -> " + loss[1]);

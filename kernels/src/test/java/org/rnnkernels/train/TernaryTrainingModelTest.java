@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
@@ -31,10 +32,10 @@ class TernaryTrainingModelTest {
                 for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
                     String what = type + " " + mode + " " + on;
                     SplittableRandom random = new SplittableRandom(17);
-                    float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1.5f);
+                    float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1.5f);
                     int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
-                    float[] dy = TrainFixture.uniform(random, rows * OUTPUTS, 1);
-                    float[] h0 = TrainFixture.uniform(random, BATCH * HIDDEN, 0.5f);
+                    float[] dy = TorchInit.uniform(random, rows * OUTPUTS, 1);
+                    float[] h0 = TorchInit.uniform(random, BATCH * HIDDEN, 0.5f);
 
                     // By hand: the layer, then the head on its last or every output row
                     TernaryTrainingLayer layer = TernaryTrainingTest.randomLayer(type, mode, INPUT, HIDDEN, 3);
@@ -95,8 +96,8 @@ class TernaryTrainingModelTest {
                 "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse",
                 "head.weight", "head.bias"), bidirectional.parameters().stream().map(Parameter::name).toList());
         for (TrainingModel model : List.of(mixed, bidirectional)) {
-            float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] target = TrainFixture.uniform(random, STEPS * BATCH * OUTPUTS, 1);
+            float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] target = TorchInit.uniform(random, STEPS * BATCH * OUTPUTS, 1);
             // stochastic activations: means over 10 steps
             double[] loss = LayerKindsTrainingTest.fitOneBatch(model, model.newState(BATCH, 8), x, target, STEPS, 80, 10);
             double first = loss[0], last = loss[1];
@@ -109,7 +110,7 @@ class TernaryTrainingModelTest {
         TrainingModel model = TrainingModel.of(false,
                 List.of(TernaryTrainingTest.randomLayer(CellType.GRU, Activations.TERNARY, INPUT, HIDDEN, 1)),
                 LinearHead.create(HIDDEN, OUTPUTS, 2), TrainingModel.HeadOn.EVERY_STEP);
-        float[] x = TrainFixture.uniform(new SplittableRandom(3), STEPS * BATCH * INPUT, 1);
+        float[] x = TorchInit.uniform(new SplittableRandom(3), STEPS * BATCH * INPUT, 1);
         float[] a = new float[STEPS * BATCH * OUTPUTS], b = a.clone(), c = a.clone();
         model.forward(x, STEPS, model.newState(BATCH, 42), a);
         model.forward(x, STEPS, model.newState(BATCH, 42), b);
@@ -123,8 +124,8 @@ class TernaryTrainingModelTest {
         TernaryTrainingLayer ternary = TernaryTrainingTest.randomLayer(CellType.GRU, Activations.FLOAT, INPUT, HIDDEN, 1);
         TrainingModel model = TrainingModel.of(false, List.of(ternary), LinearHead.create(HIDDEN, OUTPUTS, 2),
                 TrainingModel.HeadOn.LAST_STEP);
-        float[] x = TrainFixture.uniform(new SplittableRandom(3), STEPS * BATCH * INPUT, 1);
-        float[] dy = TrainFixture.uniform(new SplittableRandom(4), BATCH * OUTPUTS, 1);
+        float[] x = TorchInit.uniform(new SplittableRandom(3), STEPS * BATCH * INPUT, 1);
+        float[] dy = TorchInit.uniform(new SplittableRandom(4), BATCH * OUTPUTS, 1);
         TrainingModel.State a = model.newState(BATCH);
         model.forward(x, STEPS, a, new float[BATCH * OUTPUTS]);
         model.forward(x, STEPS, model.newState(BATCH), new float[BATCH * OUTPUTS]);    // re-quantises the layer
