@@ -101,6 +101,11 @@ public final class GcStallProbe implements Callable<Integer> {
             defaultValue = "200,64,256,256,3", split = ",")
     int[] shape;
 
+    @Option(names = "--overhead", paramLabel = "ROUNDS",
+            description = "instead: time the calls alone (no allocating thread) in this JVM, ROUNDS rounds of every "
+                    + "call mode in turn, and print medians (the cost of the copy; OpenBLAS threads from --blas-threads)")
+    int overhead;
+
     @Option(names = "--child", hidden = true, description = "run one measurement in this JVM: MODE")
     String child;
 
@@ -113,9 +118,9 @@ public final class GcStallProbe implements Callable<Integer> {
         if (shape.length != 5) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected T,B,I,H,G");
         }
-        if (child != null) {
+        if (child != null || overhead > 0) {
             try {
-                return runChild(child);
+                return child != null ? runChild(child) : runOverhead();
             } catch (Exception | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -262,7 +267,7 @@ public final class GcStallProbe implements Callable<Integer> {
         int t = shape[0], b = shape[1], in = shape[2], h = shape[3], g = shape[4];
         int rows = t * b, width = g * h;
 
-        Calls calls = mode.equals("none") ? null : new Calls(mode, openBlas, info.source(), rows, width, in);
+        Calls calls = mode.equals("none") ? null : new Calls(mode, openBlas, info.source(), rows, width, in, h);
         Allocator allocator = new Allocator();
         Thread allocating = new Thread(allocator, "allocating");
         allocating.setDaemon(true);
@@ -308,16 +313,36 @@ public final class GcStallProbe implements Callable<Integer> {
         return ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
-    /** Call times of one kind, in ms: "mean / max". */
+    /** Call times of one kind: "mean / max" in ms, and the median of the samples. */
     static final class Durations {
         long count;
         long sum;
         long max;
+        long[] samples = new long[64];
 
         void add(long nanos) {
+            if (count == samples.length) {
+                samples = Arrays.copyOf(samples, samples.length * 2);
+            }
+            samples[(int) count] = nanos;
             count++;
             sum += nanos;
             max = Math.max(max, nanos);
+        }
+
+        double medianMs() {
+            long[] sorted = Arrays.copyOf(samples, (int) count);
+            Arrays.sort(sorted);
+            return count == 0 ? Double.NaN : sorted[(int) (count - 1) / 2] / 1e6;
+        }
+
+        double minMs() {
+            return count == 0 ? Double.NaN : Arrays.stream(samples, 0, (int) count).min().orElseThrow() / 1e6;
+        }
+
+        /** "median (min)" */
+        String summary(double scale, String format) {
+            return String.format(Locale.ROOT, format + " (" + format + ")", medianMs() * scale, minMs() * scale);
         }
 
         @Override
@@ -326,20 +351,54 @@ public final class GcStallProbe implements Callable<Integer> {
         }
     }
 
+    // ---- --overhead: the calls alone, every mode in turn
+
+    private int runOverhead() throws Throwable {
+        OpenBlas openBlas = OpenBlas.load().orElseThrow(() -> new IllegalStateException("OpenBLAS did not load"));
+        OpenBlas.setThreads(blasThreads);
+        System.out.println("OpenBLAS " + openBlas.info());
+        System.out.println(environment(ProcessHandle.current().info().command().orElse("java")));
+        int t = shape[0], b = shape[1], in = shape[2], h = shape[3], g = shape[4];
+        List<String> callModes = MODES.subList(1, MODES.size());
+        List<Calls> calls = new ArrayList<>();
+        List<Durations[]> times = new ArrayList<>();
+        for (String mode : callModes) {
+            calls.add(new Calls(mode, openBlas, openBlas.info().source(), t * b, g * h, in, h));
+            times.add(new Durations[] {new Durations(), new Durations(), new Durations(), new Durations()});
+        }
+        // Rounds interleave the modes, so that a load that comes and goes on a shared machine falls on all.
+        for (int round = -3; round < overhead; round++) {
+            for (int i = 0; i < calls.size(); i++) {
+                calls.get(i).round(round < 0 ? null : times.get(i));
+                calls.get(i).steps(round < 0 ? null : times.get(i)[3], 2000);
+            }
+        }
+        System.out.printf(Locale.ROOT, "| mode | projection ms | gradient ms | bias sgemv ms | step sgemv %dx%d us |%n", g * h, h);
+        System.out.println("|---|---|---|---|---|");
+        for (int i = 0; i < calls.size(); i++) {
+            Durations[] d = times.get(i);
+            System.out.println("| " + callModes.get(i) + " | " + d[0].summary(1, "%.2f") + " | " + d[1].summary(1, "%.2f")
+                    + " | " + d[2].summary(1, "%.3f") + " | " + d[3].summary(1000, "%.2f") + " |");
+        }
+        System.out.println("(median (min) of " + overhead + " rounds; step sgemv: the mean of 2000 calls per round)");
+        return 0;
+    }
+
     /** The three products, through the mode's way of calling OpenBLAS. */
     static final class Calls {
         final String mode;
         final Blas blas;
         final MethodHandle sgemm;
         final MethodHandle sgemv;
-        final int rows, width, in;
-        final MemorySegment x, w, gi, dGi, dW, ones, db;
+        final int rows, width, in, hidden;
+        final MemorySegment x, w, gi, dGi, dW, ones, db, wHh, h, gh;
 
-        Calls(String mode, OpenBlas openBlas, String library, int rows, int width, int in) {
+        Calls(String mode, OpenBlas openBlas, String library, int rows, int width, int in, int hidden) {
             this.mode = mode;
             this.rows = rows;
             this.width = width;
             this.in = in;
+            this.hidden = hidden;
             boolean heap = mode.endsWith("-heap");
             SplittableRandom random = new SplittableRandom(11);
             Arena arena = Arena.ofAuto();
@@ -350,6 +409,9 @@ public final class GcStallProbe implements Callable<Integer> {
             dW = operand(arena, heap, random, (long) width * in);
             db = operand(arena, heap, random, width);
             ones = operand(arena, heap, null, rows);
+            wHh = operand(arena, heap, random, (long) width * hidden);
+            h = operand(arena, heap, random, hidden);
+            gh = operand(arena, heap, random, width);
             if (mode.startsWith("library-")) {
                 blas = openBlas;
                 sgemm = null;
@@ -407,6 +469,24 @@ public final class GcStallProbe implements Callable<Integer> {
                 into[0].add(t1 - t0);
                 into[1].add(t2 - t1);
                 into[2].add(t3 - t2);
+            }
+        }
+
+        /**
+         * {@code count} recurrent products of a batch-1 streaming step, {@code gh[G*H] = W_hh h} (sgemv,
+         * microseconds: where a critical call's skipped thread-state transition could show); their mean.
+         */
+        void steps(Durations into, int count) throws Throwable {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                if (blas != null) {
+                    blas.sgemv(Transpose.NO, width, hidden, 1f, wHh, 0, hidden, h, 0, 0f, gh, 0);
+                } else {
+                    sgemv.invokeExact(ROW_MAJOR, Transpose.NO.cblas, width, hidden, 1f, wHh, hidden, h, 1, 0f, gh, 1);
+                }
+            }
+            if (into != null) {
+                into.add((System.nanoTime() - t0) / count);
             }
         }
 
