@@ -101,6 +101,11 @@ public final class GcStallProbe implements Callable<Integer> {
             defaultValue = "200,64,256,256,3", split = ",")
     int[] shape;
 
+    @Option(names = "--jvm-arg", paramLabel = "ARG",
+            description = "extra flag for each measuring JVM (repeatable), e.g. -XX:+SafepointTimeout with "
+                    + "-XX:+UnlockDiagnosticVMOptions to name a thread that holds a safepoint off")
+    List<String> jvmArgs = new ArrayList<>();
+
     @Option(names = "--overhead", paramLabel = "ROUNDS",
             description = "instead: time the calls alone (no allocating thread) in this JVM, ROUNDS rounds of every "
                     + "call mode in turn, and print medians (the cost of the copy; OpenBLAS threads from --blas-threads)")
@@ -143,16 +148,17 @@ public final class GcStallProbe implements Callable<Integer> {
         List<String> rows = new ArrayList<>();
         rows.add("| GC | mode | projection ms mean / max | gradient ms mean / max | bias sgemv ms mean / max "
                 + "| alloc batch p50 us | p99 us | p99.9 us | max ms | batches > 1 ms "
-                + "| safepoints | reaching max ms | reaching p99 ms | safepoint total max ms |");
-        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "| safepoints | reaching median ms | p99 ms | max ms | safepoint total max ms |");
+        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (String gc : gcs) {
             for (String mode : modes) {
                 Path log = Files.createTempFile("gc-stall-safepoints-", ".log");
                 List<String> command = new ArrayList<>(List.of(java,
                         "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                         "-XX:+Use" + gc + "GC", "-Xmx" + heap, "-Xms" + heap,
-                        "-Xlog:safepoint=info:file=" + log + ":uptimenanos",
-                        "-cp", System.getProperty("java.class.path"), GcStallProbe.class.getName(),
+                        "-Xlog:safepoint=info:file=" + log + ":uptimenanos"));
+                command.addAll(jvmArgs);
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), GcStallProbe.class.getName(),
                         "--child", mode, "--seconds", Integer.toString(seconds), "--warmup", Integer.toString(warmup),
                         "--blas-threads", Integer.toString(blasThreads),
                         "--shape", Arrays.stream(shape).mapToObj(Integer::toString).reduce((a, b) -> a + "," + b).orElseThrow()));
@@ -182,7 +188,8 @@ public final class GcStallProbe implements Callable<Integer> {
                         + " | " + result.get("projection") + " | " + result.get("gradient") + " | " + result.get("bias")
                         + " | " + result.get("p50us") + " | " + result.get("p99us") + " | " + result.get("p999us")
                         + " | " + result.get("maxMs") + " | " + result.get("over1ms")
-                        + " | " + sp.count + " | " + ms(sp.reachingMax) + " | " + ms(sp.reachingP99) + " | " + ms(sp.totalMax) + " |";
+                        + " | " + sp.count + " | " + ms(sp.reachingMedian) + " | " + ms(sp.reachingP99) + " | " + ms(sp.reachingMax)
+                        + " | " + ms(sp.totalMax) + " |";
                 System.out.println(row);
                 rows.add(row);
             }
@@ -222,6 +229,7 @@ public final class GcStallProbe implements Callable<Integer> {
         int count;
         long reachingMax;
         long reachingP99;
+        long reachingMedian;
         long totalMax;
 
         static SafepointStats parse(List<String> lines, long fromNanos, long toNanos) {
@@ -246,6 +254,7 @@ public final class GcStallProbe implements Callable<Integer> {
                 reaching.sort(null);
                 s.reachingMax = reaching.getLast();
                 s.reachingP99 = reaching.get((int) Math.min(reaching.size() - 1, Math.ceil(0.99 * reaching.size()) - 1));
+                s.reachingMedian = reaching.get((reaching.size() - 1) / 2);
             }
             return s;
         }

@@ -224,11 +224,13 @@ public final class OpenBlas implements Blas {
     static final long SGEMM_COPY_ABOVE = 1L << 26;
 
     /**
-     * Multiply-adds ({@code m*n}) up to which an sgemv with a heap operand runs critical: 2^23 (32 MB of
-     * {@code A}), about 1.2 ms at the ~7 G multiply-adds/s measured (sgemv streams {@code A} once, at
-     * memory speed).
+     * Multiply-adds ({@code m*n}) up to which an sgemv with a heap operand runs critical: 2^24 (64 MB of
+     * {@code A}), about 2.4 ms at the 6.9 G multiply-adds/s measured (sgemv streams {@code A} once, at
+     * memory speed). Higher than sgemm's bound because copying costs an sgemv most: the copy reads and
+     * writes all of {@code A} for one read by the call, measured 1.4 ms critical against 5.7 ms copied
+     * for the 12800 x 768 bias gradient (which stays critical).
      */
-    static final long SGEMV_COPY_ABOVE = 1L << 23;
+    static final long SGEMV_COPY_ABOVE = 1L << 24;
 
     /** How a call reaches OpenBLAS. */
     enum Route {

@@ -146,8 +146,8 @@ class OpenBlasRouteTest {
 
     @Test
     void largeHeapSgemvIsCopied() {
-        // 4200 x 2100 = 8.8M multiply-adds > 2^23.
-        int m = 4200, n = 2100;
+        // 4200 x 4000 = 16.8M multiply-adds > 2^24.
+        int m = 4200, n = 4000;
         assertTrue((long) m * n > OpenBlas.SGEMV_COPY_ABOVE);
         Random random = new Random(13);
         float[] a = randoms(random, m * n), x = randoms(random, m);
