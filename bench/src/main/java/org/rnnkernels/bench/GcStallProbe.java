@@ -317,6 +317,12 @@ public final class GcStallProbe implements Callable<Integer> {
         return 0;
     }
 
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private static long cpuNanos() {
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
     private static double uptimeMs() {
         // Same origin as -Xlog's uptimenanos: the JVM's start.
         return ManagementFactory.getRuntimeMXBean().getUptime();
@@ -371,14 +377,16 @@ public final class GcStallProbe implements Callable<Integer> {
         List<String> callModes = MODES.subList(1, MODES.size());
         List<Calls> calls = new ArrayList<>();
         List<Durations[]> times = new ArrayList<>();
+        List<Durations[]> cpuTimes = new ArrayList<>();
         for (String mode : callModes) {
             calls.add(new Calls(mode, openBlas, openBlas.info().source(), t * b, g * h, in, h));
             times.add(new Durations[] {new Durations(), new Durations(), new Durations(), new Durations()});
+            cpuTimes.add(new Durations[] {new Durations(), new Durations(), new Durations()});
         }
         // Rounds interleave the modes, so that a load that comes and goes on a shared machine falls on all.
         for (int round = -3; round < overhead; round++) {
             for (int i = 0; i < calls.size(); i++) {
-                calls.get(i).round(round < 0 ? null : times.get(i));
+                calls.get(i).round(round < 0 ? null : times.get(i), round < 0 ? null : cpuTimes.get(i));
                 calls.get(i).steps(round < 0 ? null : times.get(i)[3], 2000);
             }
         }
@@ -388,6 +396,19 @@ public final class GcStallProbe implements Callable<Integer> {
             Durations[] d = times.get(i);
             System.out.println("| " + callModes.get(i) + " | " + d[0].summary(1, "%.2f") + " | " + d[1].summary(1, "%.2f")
                     + " | " + d[2].summary(1, "%.3f") + " | " + d[3].summary(1000, "%.2f") + " |");
+        }
+        System.out.println("(wall time: median (min) of " + overhead + " rounds; step sgemv: the mean of 2000 calls per round)");
+        if (blasThreads == 1) {
+            System.out.println();
+            System.out.println("| mode | projection CPU ms | gradient CPU ms | bias sgemv CPU ms |");
+            System.out.println("|---|---|---|---|");
+            for (int i = 0; i < calls.size(); i++) {
+                Durations[] d = cpuTimes.get(i);
+                System.out.println("| " + callModes.get(i) + " | " + d[0].summary(1, "%.2f") + " | " + d[1].summary(1, "%.2f")
+                        + " | " + d[2].summary(1, "%.3f") + " |");
+            }
+            System.out.println("(the calling thread's CPU time, which with one OpenBLAS thread is all of the call's: "
+                    + "median (min) of " + overhead + " rounds)");
         }
         System.out.println("(median (min) of " + overhead + " rounds; step sgemv: the mean of 2000 calls per round)");
         return 0;
@@ -458,26 +479,43 @@ public final class GcStallProbe implements Callable<Integer> {
 
         /** One round of the three products; their times go to {@code into} when not null. */
         void round(Durations[] into) throws Throwable {
-            long t0 = System.nanoTime();
+            round(into, null);
+        }
+
+        /**
+         * One round; wall times to {@code wall}, the thread's CPU times to {@code cpu} (either may be
+         * null). With one OpenBLAS thread the call runs on this thread, so its CPU time is the call's
+         * cost without the time a loaded machine gives to other processes.
+         */
+        void round(Durations[] wall, Durations[] cpu) throws Throwable {
+            long[] wallAt = new long[4], cpuAt = new long[4];
+            wallAt[0] = System.nanoTime();
+            cpuAt[0] = cpuNanos();
             // gi[T*B, G*H] = X[T*B, I] W_ih^T
             gemm(Transpose.NO, Transpose.YES, rows, width, in, x, in, w, in, 0f, gi, width);
-            long t1 = System.nanoTime();
+            wallAt[1] = System.nanoTime();
+            cpuAt[1] = cpuNanos();
             // dW_ih[G*H, I] += dGI^T X
             gemm(Transpose.YES, Transpose.NO, width, in, rows, dGi, width, x, in, 1f, dW, in);
-            long t2 = System.nanoTime();
+            wallAt[2] = System.nanoTime();
+            cpuAt[2] = cpuNanos();
             // db[G*H] += dGI^T 1
             if (blas != null) {
                 blas.sgemv(Transpose.YES, rows, width, 1f, dGi, 0, width, ones, 0, 1f, db, 0);
             } else {
                 sgemv.invokeExact(ROW_MAJOR, Transpose.YES.cblas, rows, width, 1f, dGi, width, ones, 1, 1f, db, 1);
             }
-            long t3 = System.nanoTime();
+            wallAt[3] = System.nanoTime();
+            cpuAt[3] = cpuNanos();
             // Keep the gradients from growing without bound over thousands of rounds.
             dW.set(F, 0, 0f);
-            if (into != null) {
-                into[0].add(t1 - t0);
-                into[1].add(t2 - t1);
-                into[2].add(t3 - t2);
+            for (int i = 0; i < 3; i++) {
+                if (wall != null) {
+                    wall[i].add(wallAt[i + 1] - wallAt[i]);
+                }
+                if (cpu != null) {
+                    cpu[i].add(cpuAt[i + 1] - cpuAt[i]);
+                }
             }
         }
 

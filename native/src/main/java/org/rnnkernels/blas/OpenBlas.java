@@ -34,14 +34,20 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *       calling thread (grown on demand, kept for the thread's later calls: no allocation per call once
  *       warmed), the plain handle runs, and a heap {@code C} (or {@code y}) is copied back.</li>
  * </ul>
- * The copy moves {@code O(mk + kn + mn)} floats against the {@code O(mnk)} multiply-adds of the call:
- * the ratio is {@code 1/n + 1/m + 1/k}, about {@code 1/380} multiply-adds per float for the input
- * projection of {@code T*B = 12800} rows, {@code G*H = 768}, {@code I = 256}; measured there (docs/gc-stall.md)
- * it costs a few per cent of the call, where the critical call held every other thread's safepoint
- * for up to the call's whole duration (tens of ms on the measuring machine, 150-250 ms under load). The
- * copies run in Java, in chunks, so a safepoint can come between two of them. An sgemv reads each
- * element of {@code A} once, so copying a heap {@code A} about doubles a large sgemv; it is routed the
- * same way, for the same reason (a 12800 x 768 bias-gradient sgemv takes milliseconds).
+ * A thread's workspace keeps the largest operands it has copied in each role until the thread ends
+ * (about 90 MB for the training step measured below); many short-lived threads making large calls on
+ * heap arrays would each grow one.
+ *
+ * <p>Cost and benefit, measured with {@code GcStallProbe} (docs/gc-stall.md; GRU, {@code T*B = 12800},
+ * {@code G*H = 768}, {@code I = 256}, one OpenBLAS thread, AVX-512). Before, with every call critical,
+ * half of the safepoints another thread asked for waited 28-31 ms (G1, ZGC) for the input projection
+ * or weight gradient to return, the worst a whole call; after, the median wait is that of a JVM running
+ * no BLAS at all (0.01 ms G1, 0.10 ms ZGC). The copy moves {@code mk + kn + mn} floats (heap operands
+ * only; {@code C} in only when {@code beta != 0}) for the call's {@code mnk} multiply-adds, about
+ * {@code 1/m + 1/n + 1/k} floats per multiply-add: 53 MB for the projection's 2.5 G multiply-adds,
+ * measured +4.3 ms on 30.4 ms of CPU (+14%), +13% for the weight gradient. An sgemv reads {@code A}
+ * once, so its copy costs most (2.75x the call measured), hence its higher bound. Layers that keep
+ * their large operands in native memory pay neither.
  *
  * <p>The routes give the same bits: the same OpenBLAS kernel runs on the same values, only their
  * addresses (and a compact leading dimension for a copied operand) differ; {@code OpenBlasRouteTest}
@@ -215,20 +221,20 @@ public final class OpenBlas implements Blas {
 
     /**
      * Multiply-adds ({@code m*n*k}) up to which an sgemm with a heap operand runs critical, zero-copy:
-     * 2^26, under 2 ms at the single-thread rate measured (38 G multiply-adds/s, AVX-512, loaded machine;
-     * docs/gc-stall.md), so no critical sgemm holds safepoints off for longer. Every per-step product of
-     * the benchmark shapes stays below it (the largest, LSTM at {@code B = 64, H = 512}:
-     * 64 x 2048 x 512 = 2^26), where a copy would cost most: the copy moves about {@code 1/m + 1/n + 1/k}
-     * floats per multiply-add, {@code 1/B} for a step whose weights are on the heap (training).
+     * 2^26, 0.8 ms at the 83 G multiply-adds/s measured on one AVX-512 core, so no critical sgemm holds
+     * safepoints off much longer. Every per-step product of the benchmark shapes stays under it (the
+     * largest, LSTM at {@code B = 64, H = 512}: 64 x 2048 x 512 = 2^26), and a step is where a copy
+     * would cost most: with its weights on the heap (training) it moves about {@code 1/B} floats per
+     * multiply-add.
      */
     static final long SGEMM_COPY_ABOVE = 1L << 26;
 
     /**
      * Multiply-adds ({@code m*n}) up to which an sgemv with a heap operand runs critical: 2^24 (64 MB of
-     * {@code A}), about 2.4 ms at the 6.9 G multiply-adds/s measured (sgemv streams {@code A} once, at
-     * memory speed). Higher than sgemm's bound because copying costs an sgemv most: the copy reads and
-     * writes all of {@code A} for one read by the call, measured 1.4 ms critical against 5.7 ms copied
-     * for the 12800 x 768 bias gradient (which stays critical).
+     * {@code A}), about 2.5 ms at the 6-7 G multiply-adds/s measured (an sgemv streams {@code A} once, at
+     * memory speed). Higher than sgemm's bound because a copy costs an sgemv most: it reads and writes
+     * all of {@code A} before the call reads it, measured 3.2 ms critical against 8.7 ms copied for a
+     * 12800 x 1536 bias gradient. The 12800 x 768 one of the measurement (1.6-2.0 ms) stays critical.
      */
     static final long SGEMV_COPY_ABOVE = 1L << 24;
 
