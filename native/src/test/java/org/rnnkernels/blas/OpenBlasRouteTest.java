@@ -270,16 +270,10 @@ class OpenBlasRouteTest {
     }
 
     private static MemorySegment nativeCopy(Arena arena, float[] values) {
-        MemorySegment s = arena.allocate(Math.max(1, (long) values.length * Float.BYTES), 64);
-        MemorySegment.copy(values, 0, s, F, 0, values.length);
-        return s;
+        return BlasTest.segment(arena, values, true);
     }
 
     private static float[] randoms(Random random, int size) {
-        float[] v = new float[size];
-        for (int i = 0; i < size; i++) {
-            v[i] = random.nextFloat() * 2f - 1f;
-        }
-        return v;
+        return BlasTest.randoms(random, size);
     }
 }
