@@ -8,7 +8,10 @@ import java.lang.foreign.MemorySegment;
  * <p>Offsets, leading dimensions and sizes count floats, not bytes. Operands are
  * {@link MemorySegment}s so that weights can live in aligned off-heap memory owned by a layer,
  * while short-lived operands may be heap arrays wrapped once with {@link MemorySegment#ofArray(float[])}.
- * Implementations may be handed a mix of both in one call.
+ * Implementations may be handed a mix of both in one call. For {@link OpenBlas}, native operands are
+ * the cheaper kind in a large call: a heap operand there is copied off-heap first, so that the call
+ * does not hold off the garbage collector for its whole duration (see {@link OpenBlas} for the rule and
+ * its cost); small calls take heap arrays without a copy.
  *
  * <p>Implementations are stateless and safe to call from any thread. Arguments are checked at
  * this edge ({@link BlasChecks}); the kernels behind it run unchecked.

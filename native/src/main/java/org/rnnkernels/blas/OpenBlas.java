@@ -1,11 +1,13 @@
 package org.rnnkernels.blas;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -13,12 +15,43 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * OpenBLAS through FFM downcalls ({@code cblas_sgemm}, {@code cblas_sgemv}), loaded by
- * {@link OpenBlasLibrary}.
+ * {@link OpenBlasLibrary}. Arguments are checked with {@link BlasChecks} first: an out-of-bounds read in
+ * native code crashes the JVM.
  *
- * <p>The two BLAS calls are linked {@link Linker.Option#critical(boolean) critical(true)}: no
- * thread-state transition, and heap segments ({@link MemorySegment#ofArray(float[])}) may be passed
- * as well as native ones (the GC is held off for the call, so the array cannot move). Arguments
- * are checked with {@link BlasChecks} first: an out-of-bounds read in native code crashes the JVM.
+ * <p><b>Two handles per routine, and why.</b> A downcall linked {@link Linker.Option#critical(boolean)
+ * critical(true)} makes no thread-state transition and may be passed heap segments
+ * ({@link MemorySegment#ofArray(float[])}) without a copy; but its thread stays "in Java" for the whole
+ * native call, so no safepoint, hence no stop-the-world GC pause (G1's or ZGC's), can begin until it
+ * returns, and every other thread that needs one waits. The JDK documents the option for functions with
+ * "an extremely short running time". A plain downcall moves its thread to "in native", where safepoints
+ * go on without it, but it takes only native segments. So each call is routed ({@link #route}):
+ * <ul>
+ *   <li>only native operands: the plain handle, no copy;</li>
+ *   <li>a heap operand and at most {@value #SGEMM_COPY_ABOVE} multiply-adds ({@code m*n*k}; sgemv:
+ *       {@value #SGEMV_COPY_ABOVE}, {@code m*n}): the critical handle, zero-copy, as the small calls of a
+ *       streaming step need (batch 1, microseconds);</li>
+ *   <li>a heap operand and more work: each heap operand is copied into an off-heap workspace of the
+ *       calling thread (grown on demand, kept for the thread's later calls: no allocation per call once
+ *       warmed), the plain handle runs, and a heap {@code C} (or {@code y}) is copied back.</li>
+ * </ul>
+ * A thread's workspace keeps the largest operands it has copied in each role until the thread ends
+ * (about 90 MB for the training step measured below); many short-lived threads making large calls on
+ * heap arrays would each grow one.
+ *
+ * <p>Cost and benefit, measured with {@code GcStallProbe} (docs/gc-stall.md; GRU, {@code T*B = 12800},
+ * {@code G*H = 768}, {@code I = 256}, one OpenBLAS thread, AVX-512). Before, with every call critical,
+ * half of the safepoints another thread asked for waited 28-31 ms (G1, ZGC) for the input projection
+ * or weight gradient to return, the worst a whole call; after, the median wait is that of a JVM running
+ * no BLAS at all (0.01 ms G1, 0.10 ms ZGC). The copy moves {@code mk + kn + mn} floats (heap operands
+ * only; {@code C} in only when {@code beta != 0}) for the call's {@code mnk} multiply-adds, about
+ * {@code 1/m + 1/n + 1/k} floats per multiply-add: 53 MB for the projection's 2.5 G multiply-adds,
+ * measured +4.3 ms on 30.4 ms of CPU (+14%), +13% for the weight gradient. An sgemv reads {@code A}
+ * once, so its copy costs most (2.75x the call measured), hence its higher bound. Layers that keep
+ * their large operands in native memory pay neither.
+ *
+ * <p>The routes give the same bits: the same OpenBLAS kernel runs on the same values, only their
+ * addresses (and a compact leading dimension for a copied operand) differ; {@code OpenBlasRouteTest}
+ * checks it.
  *
  * <p>The thread count ({@link #setThreads}) is global to the library, as in OpenBLAS itself.
  */
@@ -29,6 +62,10 @@ public final class OpenBlas implements Blas {
     /** Downcall handles as constants, so calls fold to a direct native call. Initialized only after a load succeeded. */
     private static final class Native {
         static final String SOURCE;
+        /** {@code critical(true)}: heap segments allowed, safepoints held off for the call. */
+        static final MethodHandle SGEMM_CRITICAL;
+        static final MethodHandle SGEMV_CRITICAL;
+        /** No options: native segments only, safepoints go on during the call. */
         static final MethodHandle SGEMM;
         static final MethodHandle SGEMV;
         static final MethodHandle SET_THREADS;
@@ -43,13 +80,19 @@ public final class OpenBlas implements Blas {
             Linker linker = Linker.nativeLinker();
             Linker.Option critical = Linker.Option.critical(true);
             // void cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
-            SGEMM = linker.downcallHandle(find(lookup, "cblas_sgemm"), FunctionDescriptor.ofVoid(
+            MemorySegment sgemm = find(lookup, "cblas_sgemm");
+            FunctionDescriptor sgemmType = FunctionDescriptor.ofVoid(
                     JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                    JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
+                    JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT);
+            SGEMM_CRITICAL = linker.downcallHandle(sgemm, sgemmType, critical);
+            SGEMM = linker.downcallHandle(sgemm, sgemmType);
             // void cblas_sgemv(order, trans, M, N, alpha, A, lda, X, incX, beta, Y, incY)
-            SGEMV = linker.downcallHandle(find(lookup, "cblas_sgemv"), FunctionDescriptor.ofVoid(
+            MemorySegment sgemv = find(lookup, "cblas_sgemv");
+            FunctionDescriptor sgemvType = FunctionDescriptor.ofVoid(
                     JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                    JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT), critical);
+                    JAVA_FLOAT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT);
+            SGEMV_CRITICAL = linker.downcallHandle(sgemv, sgemvType, critical);
+            SGEMV = linker.downcallHandle(sgemv, sgemvType);
             SET_THREADS = linker.downcallHandle(find(lookup, "openblas_set_num_threads"),
                     FunctionDescriptor.ofVoid(JAVA_INT));
             GET_THREADS = linker.downcallHandle(find(lookup, "openblas_get_num_threads"),
@@ -146,12 +189,8 @@ public final class OpenBlas implements Blas {
         if (m == 0 || n == 0) {
             return;
         }
-        try {
-            Native.SGEMM.invokeExact(ROW_MAJOR, transA.cblas, transB.cblas, m, n, k,
-                    alpha, at(a, aOffset), lda, at(b, bOffset), ldb, beta, at(c, cOffset), ldc);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        Route route = route(a.isNative() && b.isNative() && c.isNative(), (long) m * n * k, SGEMM_COPY_ABOVE);
+        sgemm(route, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
     }
 
     @Override
@@ -174,11 +213,219 @@ public final class OpenBlas implements Blas {
             // not computing 0 * NaN.
             clear(y, yOffset, yLength);
         }
+        Route route = route(a.isNative() && x.isNative() && y.isNative(), (long) m * n, SGEMV_COPY_ABOVE);
+        sgemv(route, trans, m, n, alpha, a, aOffset, lda, x, xOffset, beta, y, yOffset);
+    }
+
+    // ---- routes (see the class comment)
+
+    /**
+     * Multiply-adds ({@code m*n*k}) up to which an sgemm with a heap operand runs critical, zero-copy:
+     * 2^26, 0.8 ms at the 83 G multiply-adds/s measured on one AVX-512 core, so no critical sgemm holds
+     * safepoints off much longer. Every per-step product of the benchmark shapes stays under it (the
+     * largest, LSTM at {@code B = 64, H = 512}: 64 x 2048 x 512 = 2^26), and a step is where a copy
+     * would cost most: with its weights on the heap (training) it moves about {@code 1/B} floats per
+     * multiply-add.
+     */
+    static final long SGEMM_COPY_ABOVE = 1L << 26;
+
+    /**
+     * Multiply-adds ({@code m*n}) up to which an sgemv with a heap operand runs critical: 2^24 (64 MB of
+     * {@code A}), about 2.5 ms at the 6-7 G multiply-adds/s measured (an sgemv streams {@code A} once, at
+     * memory speed). Higher than sgemm's bound because a copy costs an sgemv most: it reads and writes
+     * all of {@code A} before the call reads it, measured 3.2 ms critical against 8.7 ms copied for a
+     * 12800 x 1536 bias gradient. The 12800 x 768 one of the measurement (1.6-2.0 ms) stays critical.
+     */
+    static final long SGEMV_COPY_ABOVE = 1L << 24;
+
+    /** How a call reaches OpenBLAS. */
+    enum Route {
+        /** {@code critical(true)}, operands as they are (heap or native). */
+        CRITICAL,
+        /** Plain downcall, operands as they are: all must be native. */
+        PLAIN,
+        /** Heap operands copied to the thread's off-heap workspace, plain downcall, heap output copied back. */
+        COPIED
+    }
+
+    /** Calls that took {@link Route#COPIED}: for tests. */
+    static final AtomicLong COPIED_CALLS = new AtomicLong();
+
+    /**
+     * Native-only calls go plain; a call with a heap operand goes critical up to {@code copyAbove}
+     * multiply-adds and copied above.
+     */
+    static Route route(boolean allNative, long multiplyAdds, long copyAbove) {
+        if (allNative) {
+            return Route.PLAIN;
+        }
+        return multiplyAdds <= copyAbove ? Route.CRITICAL : Route.COPIED;
+    }
+
+    /** {@link #sgemm} by the given route, unchecked: arguments already checked, {@code m, n > 0}. */
+    void sgemm(Route route, Transpose transA, Transpose transB, int m, int n, int k,
+               float alpha, MemorySegment a, long aOffset, int lda,
+               MemorySegment b, long bOffset, int ldb,
+               float beta, MemorySegment c, long cOffset, int ldc) {
         try {
-            Native.SGEMV.invokeExact(ROW_MAJOR, trans.cblas, m, n,
-                    alpha, at(a, aOffset), lda, at(x, xOffset), 1, beta, at(y, yOffset), 1);
+            switch (route) {
+                case CRITICAL -> Native.SGEMM_CRITICAL.invokeExact(ROW_MAJOR, transA.cblas, transB.cblas, m, n, k,
+                        alpha, at(a, aOffset), lda, at(b, bOffset), ldb, beta, at(c, cOffset), ldc);
+                case PLAIN -> Native.SGEMM.invokeExact(ROW_MAJOR, transA.cblas, transB.cblas, m, n, k,
+                        alpha, at(a, aOffset), lda, at(b, bOffset), ldb, beta, at(c, cOffset), ldc);
+                case COPIED -> sgemmCopied(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
+                        beta, c, cOffset, ldc);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    private static void sgemmCopied(Transpose transA, Transpose transB, int m, int n, int k,
+                                    float alpha, MemorySegment a, long aOffset, int lda,
+                                    MemorySegment b, long bOffset, int ldb,
+                                    float beta, MemorySegment c, long cOffset, int ldc) throws Throwable {
+        COPIED_CALLS.incrementAndGet();
+        Workspace w = WORKSPACES.get();
+        // Row-major storage: op(A) = A is stored m x k, op(A) = A^T is stored k x m; likewise B.
+        boolean ta = transA == Transpose.YES, tb = transB == Transpose.YES;
+        int aRows = ta ? k : m, aCols = ta ? m : k;
+        int bRows = tb ? n : k, bCols = tb ? k : n;
+        // A heap operand goes to its workspace part packed (leading dimension = its row length, so
+        // only the floats the call reads are copied; CBLAS wants at least 1) and is passed at offset 0
+        // (no slice object).
+        MemorySegment aUse = a, bUse = b, cUse = c;
+        if (!a.isNative()) {
+            aUse = w.part(0, (long) aRows * aCols);
+            copyMatrix(a, aOffset, lda, aUse, 0, Math.max(1, aCols), aRows, aCols);
+            aOffset = 0;
+            lda = Math.max(1, aCols);
+        }
+        if (!b.isNative()) {
+            bUse = w.part(1, (long) bRows * bCols);
+            copyMatrix(b, bOffset, ldb, bUse, 0, Math.max(1, bCols), bRows, bCols);
+            bOffset = 0;
+            ldb = Math.max(1, bCols);
+        }
+        long cHeapOffset = cOffset;
+        int cHeapLd = ldc;
+        if (!c.isNative()) {
+            cUse = w.part(2, (long) m * n);
+            if (beta != 0f) {
+                // C = alpha op(A) op(B) + beta C reads C; with beta = 0 OpenBLAS writes C without reading it.
+                copyMatrix(c, cOffset, ldc, cUse, 0, n, m, n);
+            }
+            cOffset = 0;
+            ldc = n;
+        }
+        Native.SGEMM.invokeExact(ROW_MAJOR, transA.cblas, transB.cblas, m, n, k,
+                alpha, at(aUse, aOffset), lda, at(bUse, bOffset), ldb, beta, at(cUse, cOffset), ldc);
+        if (!c.isNative()) {
+            // Only the m x n block: columns of C beyond n (another thread's block of the same rows) are untouched.
+            copyMatrix(cUse, 0, n, c, cHeapOffset, cHeapLd, m, n);
+        }
+    }
+
+    /** {@link #sgemv} by the given route, unchecked: arguments checked, {@code m, n > 0}, y cleared if beta is 0. */
+    void sgemv(Route route, Transpose trans, int m, int n,
+               float alpha, MemorySegment a, long aOffset, int lda,
+               MemorySegment x, long xOffset,
+               float beta, MemorySegment y, long yOffset) {
+        try {
+            switch (route) {
+                case CRITICAL -> Native.SGEMV_CRITICAL.invokeExact(ROW_MAJOR, trans.cblas, m, n,
+                        alpha, at(a, aOffset), lda, at(x, xOffset), 1, beta, at(y, yOffset), 1);
+                case PLAIN -> Native.SGEMV.invokeExact(ROW_MAJOR, trans.cblas, m, n,
+                        alpha, at(a, aOffset), lda, at(x, xOffset), 1, beta, at(y, yOffset), 1);
+                case COPIED -> sgemvCopied(trans, m, n, alpha, a, aOffset, lda, x, xOffset, beta, y, yOffset);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static void sgemvCopied(Transpose trans, int m, int n,
+                                    float alpha, MemorySegment a, long aOffset, int lda,
+                                    MemorySegment x, long xOffset,
+                                    float beta, MemorySegment y, long yOffset) throws Throwable {
+        COPIED_CALLS.incrementAndGet();
+        Workspace w = WORKSPACES.get();
+        int xLength = trans == Transpose.YES ? m : n;
+        int yLength = trans == Transpose.YES ? n : m;
+        MemorySegment aUse = a, xUse = x, yUse = y;
+        if (!a.isNative()) {
+            aUse = w.part(0, (long) m * n);
+            copyMatrix(a, aOffset, lda, aUse, 0, n, m, n);
+            aOffset = 0;
+            lda = n;
+        }
+        if (!x.isNative()) {
+            xUse = w.part(1, xLength);
+            copyFloats(x, xOffset, xUse, 0, xLength);
+            xOffset = 0;
+        }
+        long yHeapOffset = yOffset;
+        if (!y.isNative()) {
+            // y is short beside A: copied in whatever beta (cleared above when beta is 0).
+            yUse = w.part(2, yLength);
+            copyFloats(y, yOffset, yUse, 0, yLength);
+            yOffset = 0;
+        }
+        Native.SGEMV.invokeExact(ROW_MAJOR, trans.cblas, m, n,
+                alpha, at(aUse, aOffset), lda, at(xUse, xOffset), 1, beta, at(yUse, yOffset), 1);
+        if (!y.isNative()) {
+            copyFloats(yUse, 0, y, yHeapOffset, yLength);
+        }
+    }
+
+    /**
+     * A thread's off-heap copies of heap operands: three parts (A, B or x, C or y), each passed whole at
+     * offset 0. A part grows when a call needs more and is then kept, so a warmed-up thread allocates
+     * nothing per call; an automatic arena frees an outgrown part, and all three once the thread is gone.
+     */
+    private static final class Workspace {
+        private final MemorySegment[] parts = {MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL};
+
+        MemorySegment part(int index, long floats) {
+            MemorySegment part = parts[index];
+            if (part.byteSize() < floats * Float.BYTES) {
+                part = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+                parts[index] = part;
+            }
+            return part;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
+    /** Floats per bulk copy: ~25 us, and the copy loop's back-edge lets a safepoint in between. */
+    private static final long COPY_CHUNK = 1 << 16;
+
+    /** The {@code rows x cols} block at float {@code srcOffset} (row stride {@code srcLd}) to {@code dst}. */
+    private static void copyMatrix(MemorySegment src, long srcOffset, int srcLd,
+                                   MemorySegment dst, long dstOffset, int dstLd, int rows, int cols) {
+        if (srcLd == cols && dstLd == cols) {
+            copyFloats(src, srcOffset, dst, dstOffset, (long) rows * cols);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            copyFloats(src, srcOffset + (long) r * srcLd, dst, dstOffset + (long) r * dstLd, cols);
+        }
+    }
+
+    /**
+     * {@code count} floats, in chunks: one {@link MemorySegment#copy} is a single intrinsic with no
+     * safepoint inside, and a whole matrix would hold safepoints off for milliseconds, the very thing the
+     * copy is for. The stride varies (the last chunk is short), so the compiler keeps the loop's
+     * safepoint poll.
+     */
+    private static void copyFloats(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long count) {
+        long done = 0;
+        while (done < count) {
+            long chunk = Math.min(COPY_CHUNK, count - done);
+            MemorySegment.copy(src, (srcOffset + done) * Float.BYTES, dst, (dstOffset + done) * Float.BYTES,
+                    chunk * Float.BYTES);
+            done += chunk;
         }
     }
 

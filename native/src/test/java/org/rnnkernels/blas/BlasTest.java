@@ -360,7 +360,8 @@ class BlasTest {
         }
     }
 
-    private static MemorySegment segment(Arena arena, float[] values, boolean offHeap) {
+    /** {@code values} as a heap segment, or copied into a native one of {@code arena}. */
+    static MemorySegment segment(Arena arena, float[] values, boolean offHeap) {
         if (!offHeap) {
             return MemorySegment.ofArray(values);
         }
@@ -369,7 +370,8 @@ class BlasTest {
         return s;
     }
 
-    private static float[] randoms(Random random, int size) {
+    /** Uniform in [-1, 1). */
+    static float[] randoms(Random random, int size) {
         float[] v = new float[size];
         for (int i = 0; i < size; i++) {
             v[i] = random.nextFloat() * 2f - 1f;
