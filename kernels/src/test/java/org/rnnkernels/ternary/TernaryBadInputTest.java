@@ -1,6 +1,8 @@
 package org.rnnkernels.ternary;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +10,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
 
 /** Bad input: an IllegalArgumentException naming the argument and the expected shape or range, before any work. */
 class TernaryBadInputTest {
@@ -21,7 +25,7 @@ class TernaryBadInputTest {
         }
     }
 
-    private TernaryLayer layer(float delta, float lambda) {
+    private RecurrentLayer layer(float delta, float lambda) {
         return TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), delta, lambda);
     }
 
@@ -78,8 +82,8 @@ class TernaryBadInputTest {
     @Test
     void badCallsLeaveStateAndOutputUntouched() {
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            TernaryLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh);
-            TernaryState state = layer.newState(2).setHidden(f.h0);
+            RecurrentLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh);
+            LayerState state = layer.newState(2).setHidden(f.h0);
             float[] out = new float[3 * 2 * 7];
             Arrays.fill(out, 42f);
             float[] untouched = out.clone();
@@ -89,12 +93,44 @@ class TernaryBadInputTest {
             rejects(() -> layer.forward(f.x, -1, state, out), "steps");
             rejects(() -> layer.forward(f.x, 3, null, out), "state");
             rejects(() -> layer.step(new float[9], state, new float[14]), "input", "[T=1][B=2][I=5]");
-            rejects(() -> state.setHidden(new float[13]), "hidden", "[B=2][H=7]");
-            TernaryLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
+            rejects(() -> state.setHidden(new float[13]), "hidden", "[2][7]");
+            RecurrentLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
             rejects(() -> lstm.forward(f.x, 3, state, out), "state", "LSTM");
             rejects(() -> layer.newState(0), "batch");
             assertArrayEquals(untouched, out, "output written by a rejected call");
             assertArrayEquals(f.h0, state.hidden(), "h changed by a rejected call");
         }
+    }
+
+    /** A ternary layer has no float W_ih, W_hh to report: it says so rather than pretend; its ternary weights are what it was made from. */
+    @Test
+    void ternaryWeightsAreReportedAndFloatWeightsRefused() {
+        TernaryWeights given = TernaryWeights.ternarize(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), 0.3f, 1.2f);
+        try (RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), 0.3f, 1.2f)) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, layer::weightIh);
+            assertTrue(e.getMessage().contains("ternaryWeights()"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, layer::weightHh);
+            assertEquals(given, layer.ternaryWeights());
+            assertArrayEquals(f.bIh, layer.biasIh());
+            assertArrayEquals(f.bHh, layer.ternaryWeights().biasHh());
+            assertNull(layer.restrictedWeights());
+            assertNull(layer.miParameters());
+            assertNull(layer.thresholds());
+        }
+        try (RecurrentLayer noBias = TernaryLayer.create(CellType.LSTM, T, 5, 7, new float[140], new float[196], null, null)) {
+            assertNull(noBias.biasIh());
+            assertNull(noBias.ternaryWeights().biasHh());
+        }
+    }
+
+    /** Closed, a ternary layer refuses calls as every layer does (it owns no off-heap memory, but one rule for all). */
+    @Test
+    void aClosedLayerRefusesCalls() {
+        RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh);
+        LayerState state = layer.newState(2);
+        layer.close();
+        layer.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> layer.forward(f.x, 3, state, new float[42]));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }

@@ -2,11 +2,12 @@ package org.rnnkernels.ternary;
 
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.TernaryReference;
 
 /** Random ternary-layer weights and inputs (PyTorch's U(-1/sqrt(H), 1/sqrt(H)) initialisation) and their reference twin. */
-final class TernaryFixture {
+public final class TernaryFixture {
     final CellType type;
     final int input, hidden, batch, steps;
     final float[] wIh, wHh, bIh, bHh, x, h0, c0;
@@ -29,7 +30,7 @@ final class TernaryFixture {
         c0 = type == CellType.LSTM ? uniform(random, batch * hidden, 0.9f) : null;
     }
 
-    static float[] uniform(SplittableRandom random, int n, float bound) {
+    public static float[] uniform(SplittableRandom random, int n, float bound) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = (float) random.nextDouble(-bound, bound);
@@ -38,7 +39,7 @@ final class TernaryFixture {
     }
 
     /** Small integers in [-limit, limit]: float sums of them are exact in any order. */
-    static float[] integers(SplittableRandom random, int n, int limit) {
+    public static float[] integers(SplittableRandom random, int n, int limit) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
             a[i] = random.nextInt(-limit, limit + 1);
@@ -46,7 +47,7 @@ final class TernaryFixture {
         return a;
     }
 
-    TernaryLayer layer(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
+    RecurrentLayer layer(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
         return TernaryLayer.create(type, mode, input, hidden, wIh, wHh, bIh, bHh, ternarizer, delta, lambda);
     }
 
@@ -59,7 +60,7 @@ final class TernaryFixture {
                 toDouble(bIh, 0, rows), toDouble(bHh, 0, rows), delta, lambda);
     }
 
-    static double[] toDouble(float[] a, int offset, int length) {
+    public static double[] toDouble(float[] a, int offset, int length) {
         double[] d = new double[length];
         for (int i = 0; i < length; i++) {
             d[i] = a[offset + i];

@@ -12,6 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.TernaryReference;
 
 /**
@@ -51,9 +53,15 @@ class TernaryLayerTest {
     void everyStepMatchesTheReference(CellType type, TernaryLayer.Activations mode, int input, int hidden, int batch, long seed,
                                       Ternarizer ternarizer, float delta, float lambda) {
         TernaryFixture f = new TernaryFixture(type, input, hidden, batch, STEPS, seed);
-        TernaryLayer layer = f.layer(mode, ternarizer, delta, lambda);
-        TernaryReference reference = f.reference(mode, ternarizer, delta, lambda);
-        TernaryState state = layer.newState(batch);
+        try (RecurrentLayer layer = f.layer(mode, ternarizer, delta, lambda); LayerState state = layer.newState(batch)) {
+            everyStepMatchesTheReference(f, layer, f.reference(mode, ternarizer, delta, lambda), state, mode, delta);
+        }
+    }
+
+    private static void everyStepMatchesTheReference(TernaryFixture f, RecurrentLayer layer, TernaryReference reference,
+                                                     LayerState state, TernaryLayer.Activations mode, float delta) {
+        CellType type = f.type;
+        int input = f.input, hidden = f.hidden, batch = f.batch;
         boolean lstm = type == CellType.LSTM;
         float[] h = f.h0.clone();
         float[] c = lstm ? f.c0.clone() : null;
@@ -103,16 +111,18 @@ class TernaryLayerTest {
     void freeRunInFloatModeMatchesTheReference(CellType type, TernaryLayer.Activations mode, int input, int hidden, int batch,
                                                long seed, Ternarizer ternarizer, float delta, float lambda) {
         TernaryFixture f = new TernaryFixture(type, input, hidden, batch, STEPS, seed);
-        TernaryLayer layer = f.layer(mode, ternarizer, delta, lambda);
         TernaryReference reference = f.reference(mode, ternarizer, delta, lambda);
-        TernaryState state = layer.newState(batch).setHidden(f.h0);
         boolean lstm = type == CellType.LSTM;
-        if (lstm) {
-            state.setCell(f.c0);
-        }
         float[] out = new float[STEPS * batch * hidden];
-        layer.forward(f.x, STEPS, state, out);
-        float[] cKernel = lstm ? state.cell() : null;
+        float[] cKernel;
+        try (RecurrentLayer layer = f.layer(mode, ternarizer, delta, lambda); LayerState state = layer.newState(batch)) {
+            state.setHidden(f.h0);
+            if (lstm) {
+                state.setCell(f.c0);
+            }
+            layer.forward(f.x, STEPS, state, out);
+            cKernel = lstm ? state.cell() : null;
+        }
         for (int b = 0; b < batch; b++) {
             double[] h = TernaryFixture.toDouble(f.h0, b * hidden, hidden);
             double[] c = lstm ? TernaryFixture.toDouble(f.c0, b * hidden, hidden) : null;
@@ -130,17 +140,19 @@ class TernaryLayerTest {
     void layerFromMatricesEqualsLayerFromFloats() {
         TernaryFixture f = new TernaryFixture(CellType.GRU, 20, 9, 2, 10, 3L);
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            TernaryLayer fromFloats = f.layer(mode, Ternarizer.standard(), 0.5f, 1f);
-            TernaryMatrix wIh = fromFloats.weightIh();
-            TernaryMatrix wHh = fromFloats.weightHh();
-            TernaryLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
-                    TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
-                    TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.bIh, f.bHh, 0.5f, 1f);
-            float[] a = new float[10 * 2 * 9];
-            float[] b = new float[10 * 2 * 9];
-            fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);
-            fromMatrices.forward(f.x, 10, fromMatrices.newState(2).setHidden(f.h0), b);
-            assertArrayEquals(a, b);
+            try (RecurrentLayer fromFloats = f.layer(mode, Ternarizer.standard(), 0.5f, 1f)) {
+                TernaryMatrix wIh = fromFloats.ternaryWeights().weightIh();
+                TernaryMatrix wHh = fromFloats.ternaryWeights().weightHh();
+                try (RecurrentLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
+                        TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
+                        TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.bIh, f.bHh, 0.5f, 1f)) {
+                    float[] a = new float[10 * 2 * 9];
+                    float[] b = new float[10 * 2 * 9];
+                    fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);
+                    fromMatrices.forward(f.x, 10, fromMatrices.newState(2).setHidden(f.h0), b);
+                    assertArrayEquals(a, b);
+                }
+            }
         }
     }
 
@@ -148,18 +160,19 @@ class TernaryLayerTest {
     void streamingStepsEqualOneSequenceCall() {
         TernaryFixture f = new TernaryFixture(CellType.LSTM, 11, 13, 3, 20, 8L);
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            TernaryLayer layer = f.layer(mode, Ternarizer.standard(), 0.5f, 1f);
-            float[] whole = new float[20 * 3 * 13];
-            layer.forward(f.x, 20, layer.newState(3), whole);
-            TernaryState state = layer.newState(3);
-            float[] x = new float[3 * 11];
-            float[] out = new float[3 * 13];
-            for (int t = 0; t < 20; t++) {
-                System.arraycopy(f.x, t * 33, x, 0, 33);
-                layer.step(x, state, out);
-                for (int i = 0; i < out.length; i++) {
-                    if (Float.compare(out[i], whole[t * 39 + i]) != 0) {
-                        fail(mode + " t=" + t + " i=" + i + ": " + out[i] + " vs " + whole[t * 39 + i]);
+            try (RecurrentLayer layer = f.layer(mode, Ternarizer.standard(), 0.5f, 1f)) {
+                float[] whole = new float[20 * 3 * 13];
+                layer.forward(f.x, 20, layer.newState(3), whole);
+                LayerState state = layer.newState(3);
+                float[] x = new float[3 * 11];
+                float[] out = new float[3 * 13];
+                for (int t = 0; t < 20; t++) {
+                    System.arraycopy(f.x, t * 33, x, 0, 33);
+                    layer.step(x, state, out);
+                    for (int i = 0; i < out.length; i++) {
+                        if (Float.compare(out[i], whole[t * 39 + i]) != 0) {
+                            fail(mode + " t=" + t + " i=" + i + ": " + out[i] + " vs " + whole[t * 39 + i]);
+                        }
                     }
                 }
             }
