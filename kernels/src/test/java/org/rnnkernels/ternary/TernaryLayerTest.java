@@ -53,8 +53,10 @@ class TernaryLayerTest {
     void everyStepMatchesTheReference(CellType type, TernaryLayer.Activations mode, int input, int hidden, int batch, long seed,
                                       Ternarizer ternarizer, float delta, float lambda) {
         TernaryFixture f = new TernaryFixture(type, input, hidden, batch, STEPS, seed);
-        try (RecurrentLayer layer = f.layer(mode, ternarizer, delta, lambda); LayerState state = layer.newState(batch)) {
-            everyStepMatchesTheReference(f, layer, f.reference(mode, ternarizer, delta, lambda), state, mode, delta);
+        for (int threads : new int[] {1, 2}) {      // a team shares the products by rows, the gate pass by units
+            try (RecurrentLayer layer = f.layer(mode, ternarizer, delta, lambda); LayerState state = layer.newState(batch, threads)) {
+                everyStepMatchesTheReference(f, layer, f.reference(mode, ternarizer, delta, lambda), state, mode, delta);
+            }
         }
     }
 
@@ -85,7 +87,7 @@ class TernaryLayerTest {
                 }
                 reference.step(TernaryFixture.toDouble(x, b * input, input), hb,
                         lstm ? TernaryFixture.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
-                String where = f + " " + mode + " t=" + t + " b=" + b;
+                String where = f + " " + mode + " threads=" + state.threads() + " t=" + t + " b=" + b;
                 compare(where + " h", hRef, out, b * hidden);
                 if (lstm) {
                     compare(where + " c", cRef, cKernel, b * hidden);
