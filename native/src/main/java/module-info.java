@@ -2,9 +2,11 @@
  * The BLAS interface ({@link org.rnnkernels.blas.Blas}, chosen by {@link org.rnnkernels.blas.Blases}):
  * OpenBLAS through FFM, or a Java GEMM (Vector API or scalar).
  *
- * <p>{@code org.rnnkernels.simd} (the Vector API choice and the kernel loader) is exported to the
- * kernels module only: it is how the library's modules agree on one choice, not API. (Code on the
- * class path, such as the shaded bench jar, sees every package anyway.)
+ * <p>{@code org.rnnkernels.simd} (the Vector API choice and the kernel loader) and
+ * {@code org.rnnkernels.files} (the atomic file write, which the model files share with the OpenBLAS
+ * extraction) are exported to the kernels module only: they are how the library's modules agree on one
+ * choice and one way, not API. (Code on the class path, such as the shaded bench jar, sees every
+ * package anyway.)
  *
  * <p>{@code jdk.incubator.vector} is required {@code static}: without
  * {@code --add-modules=jdk.incubator.vector} the module still resolves and the scalar kernels run.
@@ -21,4 +23,5 @@ module org.rnnkernels.blas {
 
     exports org.rnnkernels.blas;
     exports org.rnnkernels.simd to org.rnnkernels;
+    exports org.rnnkernels.files to org.rnnkernels;
 }

@@ -19,8 +19,10 @@ import org.rnnkernels.product.Scratch;
  * stop them. They are daemon threads and park when idle, so a forgotten state costs no CPU, but
  * its threads live until it is closed. A state obtained from {@link ModelState#layer(int, int)}
  * shares its model state's threads, and closing it does nothing: close the model state.
+ *
+ * <p>A {@link RecurrentState} of one layer and one direction; once closed it refuses use (see there).
  */
-public final class LayerState implements AutoCloseable {
+public final class LayerState implements RecurrentState {
     final CellType type;
     final int batch;
     final int hidden;
@@ -40,6 +42,7 @@ public final class LayerState implements AutoCloseable {
     // The ModelState whose team this state shares, or null: held so that the model state stays reachable
     // while a layer state of it is, since the model state's Cleaner closes the team they share.
     private final ModelState owner;
+    private boolean closed;
     // This state's side of the layer it runs through: the parts' scratch and the team's work, made by the layer.
     RecurrentLayer.Binding binding;
 
@@ -116,6 +119,7 @@ public final class LayerState implements AutoCloseable {
         return type;
     }
 
+    @Override
     public int batchSize() {
         return batch;
     }
@@ -129,34 +133,78 @@ public final class LayerState implements AutoCloseable {
         return team == null ? 1 : team.size();
     }
 
-    /** Stops this state's step threads, if it has any; a forward call on a closed multi-thread state throws. */
+    /**
+     * Stops this state's step threads, if it has any; afterwards the state refuses use. Idempotent. A state
+     * of a {@link ModelState} is closed with it; closing it alone does nothing.
+     */
     @Override
     public void close() {
-        binding = null;      // nor the caller's last input array, which a projection may hold
-        if (team != null && owner == null) {
-            team.close();
+        if (owner == null) {
+            closed = true;
+            binding = null;      // nor the caller's last input array, which a projection may hold
+            if (team != null) {
+                team.close();
+            }
         }
     }
 
+    @Override
+    public boolean isClosed() {
+        return owner == null ? closed : owner.isClosed();
+    }
+
+    @Override
+    public int numLayers() {
+        return 1;
+    }
+
+    @Override
+    public int directions() {
+        return 1;
+    }
+
+    /** This state: it has one layer and one direction. */
+    @Override
+    public LayerState layer(int layer, int direction) {
+        Checks.layerDirection(layer, direction, 1, 1);
+        return this;
+    }
+
+    @Override
+    public int hiddenSize(int layer) {
+        return layer(layer, 0).hidden;
+    }
+
+    @Override
+    public boolean hasCellState(int layer) {
+        return layer(layer, 0).c != null;
+    }
+
     /** A copy of {@code h}, {@code [B][H]} flattened (for EGRU the sparse output {@code y}). */
+    @Override
     public float[] hidden() {
+        Checks.open(this);
         return h.clone();
     }
 
     /** A copy of {@code c}, {@code [B][H]} flattened; throws for cells without a cell state. */
+    @Override
     public float[] cell() {
+        Checks.open(this);
         requireCellState();
         return c.clone();
     }
 
     /** Copies {@code h}, {@code [B][H]} flattened, into {@code into[offset ...]}: {@link #hidden()} without allocating. */
     public void copyHidden(float[] into, int offset) {
+        Checks.open(this);
         checkRoom("into", into, offset);
         System.arraycopy(h, 0, into, offset, h.length);
     }
 
     /** Copies {@code c} into {@code into[offset ...]} without allocating; throws for cells without a cell state. */
     public void copyCell(float[] into, int offset) {
+        Checks.open(this);
         requireCellState();
         checkRoom("into", into, offset);
         System.arraycopy(c, 0, into, offset, c.length);
@@ -170,14 +218,18 @@ public final class LayerState implements AutoCloseable {
     }
 
     /** Sets {@code h} from {@code [B][H]} flattened. */
+    @Override
     public LayerState setHidden(float[] values) {
+        Checks.open(this);
         Checks.floats("hidden", values, "[%d][%d]", batch, hidden);
         System.arraycopy(values, 0, h, 0, h.length);
         return this;
     }
 
     /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
+    @Override
     public LayerState setCell(float[] values) {
+        Checks.open(this);
         requireCellState();
         Checks.floats("cell", values, "[%d][%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
@@ -185,7 +237,9 @@ public final class LayerState implements AutoCloseable {
     }
 
     /** Back to the zero state. */
+    @Override
     public LayerState reset() {
+        Checks.open(this);
         Arrays.fill(h, 0f);
         if (c != null) {
             Arrays.fill(c, 0f);

@@ -10,8 +10,10 @@ import org.rnnkernels.internal.Checks;
  *
  * <p>{@link #hidden()} and {@link #setHidden(float[])} use PyTorch's {@code h_0}/{@code h_n}
  * layout {@code [L*D][B][H]} (index {@code k*D + d}), so PyTorch initial states load unchanged.
+ *
+ * <p>A {@link RecurrentState}: once closed it refuses use, and so do its layers' states.
  */
-public final class ModelState implements AutoCloseable {
+public final class ModelState implements RecurrentState {
     final RecurrentModel model;
     final int batch;
     private final LayerState[][] states;     // [layer][direction], rows in the caller's sample order between calls
@@ -23,6 +25,7 @@ public final class ModelState implements AutoCloseable {
     private float[] packedA = new float[0];
     private float[] packedB = new float[0];
     private float[] rowScratch = new float[0];
+    private boolean closed;
 
     ModelState(RecurrentModel model, int batch, int threads) {
         this.model = model;
@@ -40,11 +43,23 @@ public final class ModelState implements AutoCloseable {
         }
     }
 
+    @Override
     public int batchSize() {
         return batch;
     }
 
+    @Override
+    public int numLayers() {
+        return states.length;
+    }
+
+    @Override
+    public int directions() {
+        return model.directions();
+    }
+
     /** The state of layer {@code k}, direction {@code d}: read it, or set its {@code h}/{@code c}. */
+    @Override
     public LayerState layer(int k, int d) {
         if (k < 0 || k >= states.length || d < 0 || d >= model.directions()) {
             throw new IllegalArgumentException("layer(" + k + ", " + d + "): the model has " + states.length
@@ -53,66 +68,24 @@ public final class ModelState implements AutoCloseable {
         return states[k][d];
     }
 
-    /** {@code h} of every layer and direction, {@code [L*D][B][H]} flattened (all layers must share H). */
-    public float[] hidden() {
-        return gather(false);
-    }
-
     /** Sets {@code h} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code h_0}). */
+    @Override
     public ModelState setHidden(float[] values) {
-        return scatter("hidden", values, false);
-    }
-
-    /** {@code c} of every layer and direction, {@code [L*D][B][H]}; for LSTM-type cells only. */
-    public float[] cell() {
-        return gather(true);
+        RecurrentState.super.setHidden(values);
+        return this;
     }
 
     /** Sets {@code c} of every layer and direction from {@code [L*D][B][H]} (PyTorch's {@code c_0}). */
+    @Override
     public ModelState setCell(float[] values) {
-        return scatter("cell", values, true);
-    }
-
-    // PyTorch's [L*D][B][H]: layer-major, direction next, each block one LayerState's rows.
-    private float[] gather(boolean cell) {
-        int hidden = uniformHidden();
-        float[] out = new float[states.length * model.directions() * batch * hidden];
-        int at = 0;
-        for (LayerState[] layer : states) {
-            for (LayerState s : layer) {
-                System.arraycopy(cell ? s.cell() : s.h, 0, out, at, s.h.length);
-                at += s.h.length;
-            }
-        }
-        return out;
-    }
-
-    private ModelState scatter(String name, float[] values, boolean cell) {
-        int hidden = uniformHidden();
-        int count = states.length * model.directions();
-        Checks.floats(name, values, "[L*D=%d][B=%d][H=%d]", count, batch, hidden);
-        for (LayerState[] layer : states) {
-            if (cell && layer[0].c == null) {
-                throw new UnsupportedOperationException(layer[0].type + " layers have no cell state");   // before any write
-            }
-        }
-        int at = 0;
-        for (LayerState[] layer : states) {
-            for (LayerState s : layer) {
-                float[] rows = Arrays.copyOfRange(values, at, at + s.h.length);
-                if (cell) {
-                    s.setCell(rows);
-                } else {
-                    s.setHidden(rows);
-                }
-                at += s.h.length;
-            }
-        }
+        RecurrentState.super.setCell(values);
         return this;
     }
 
     /** All layers and directions back to zero. */
+    @Override
     public ModelState reset() {
+        Checks.open(this);
         for (LayerState[] layer : states) {
             for (LayerState s : layer) {
                 s.reset();
@@ -121,22 +94,18 @@ public final class ModelState implements AutoCloseable {
         return this;
     }
 
-    private int uniformHidden() {
-        int hidden = states[0][0].hidden;
-        for (LayerState[] layer : states) {
-            if (layer[0].hidden != hidden) {
-                throw new UnsupportedOperationException("layers have different hidden sizes; use layer(k, d)");
-            }
-        }
-        return hidden;
-    }
-
-    /** Stops the step threads, if any. */
+    /** Stops the step threads, if any; afterwards the state and its layers' states refuse use. Idempotent. */
     @Override
     public void close() {
+        closed = true;
         if (team != null) {
             team.close();
         }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     // ---- the call ------------------------------------------------------------------------------

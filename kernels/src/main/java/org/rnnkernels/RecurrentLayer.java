@@ -75,6 +75,36 @@ public final class RecurrentLayer implements AutoCloseable {
         this.given = parts.given();
     }
 
+    /** {@link #create(LayerWeights, Blas)} with the default BLAS ({@link Blases#get()}). */
+    public static RecurrentLayer create(LayerWeights weights) {
+        return create(weights, Blases.get());
+    }
+
+    /**
+     * A layer of any dense cell from its checked weights ({@link LayerWeights}), copied into the
+     * layer's own memory; {@code blas} does the input projection (and the recurrent product where
+     * the panel kernel does not).
+     */
+    public static RecurrentLayer create(LayerWeights weights, Blas blas) {
+        Checks.nonNull("weights", weights);
+        Checks.nonNull("blas", blas);
+        return new RecurrentLayer(LayerParts.dense(weights.cell(), weights.inputSize(), weights.hiddenSize(),
+                weights.inputWeightsShared(), weights.recurrentWeightsShared(), weights.inputBiasShared(),
+                weights.recurrentBiasShared(), weights.miShared(), weights.thresholdsShared(), blas));
+    }
+
+    /**
+     * This layer's weights as given (copies; a restricted layer's dense equivalent), which build an
+     * equal layer: {@code RecurrentLayer.create(layer.weights())}. Throws for a ternary layer, as
+     * {@link #weightIh()} does: its parameters are {@link #ternaryWeights()}.
+     */
+    public LayerWeights weights() {
+        requireOpen();
+        return LayerWeights.of(type, inputSize, hiddenSize)
+                .inputWeights(weightIh()).recurrentWeights(weightHh()).biases(given.bIh(), given.bHh())
+                .mi(given.mi()).thresholds(given.thresholds()).build();
+    }
+
     /**
      * A layer from PyTorch-layout weights, which are copied (the arrays stay the caller's).
      *
@@ -440,6 +470,7 @@ public final class RecurrentLayer implements AutoCloseable {
         if (state == null) {
             throw new IllegalArgumentException("state is null");
         }
+        Checks.open(state);
         if (state.type != type || state.hidden != hiddenSize) {
             throw new IllegalArgumentException("state is a " + state.type + " state of [B=" + state.batch + "][H="
                     + state.hidden + "], expected a " + type + " state with H=" + hiddenSize);

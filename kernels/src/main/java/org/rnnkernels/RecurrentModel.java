@@ -139,6 +139,7 @@ public final class RecurrentModel implements AutoCloseable {
         if (state == null || state.model != this) {
             throw new IllegalArgumentException("state: expected a state made by this model's newState");
         }
+        Checks.open(state);
         if (steps < 0) {
             throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
         }

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.rnnkernels.train.TorchInit;
 
 /** Bad input: an IllegalArgumentException naming the argument and shapes, before anything is written. */
 class BadInputTest {
     private final CellFixture f = new CellFixture(CellType.LSTM, 5, 7, 2, 3, 1L);
+    private final TorchInit.Weights w = f.weights;
 
     private static void rejects(Executable call, String... fragments) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
@@ -21,12 +23,14 @@ class BadInputTest {
 
     @Test
     void badWeightsAreRejected() {
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, new float[3], f.wHh, f.bIh, f.bHh), "wIh", "[28][5]", "140");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, f.wIh, null, f.bIh, f.bHh), "wHh", "null");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, f.wIh, f.wHh, new float[27], f.bHh), "bIh", "[28]");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, f.wIh, f.wHh, f.bIh, null), "bIh", "bHh");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 0, 7, f.wIh, f.wHh, f.bIh, f.bHh), "inputSize");
-        rejects(() -> RecurrentLayer.create(null, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh), "type");
+        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, new float[3], w.weightHh(), w.biasIh(), w.biasHh()),
+                "wIh", "[28][5]", "140");
+        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, w.weightIh(), null, w.biasIh(), w.biasHh()), "wHh", "null");
+        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, w.weightIh(), w.weightHh(), new float[27], w.biasHh()),
+                "bIh", "[28]");
+        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), null), "bIh", "bHh");
+        rejects(() -> RecurrentLayer.create(CellType.LSTM, 0, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "inputSize");
+        rejects(() -> RecurrentLayer.create(null, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "type");
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.reference.ReferenceCell;
 import org.rnnkernels.product.ColumnProduct;
 import org.rnnkernels.product.PanelProduct;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * EGRU against the double reference, and its sparse product against the dense one.
@@ -63,8 +64,8 @@ class EgruTest {
         double[][] y = new double[batch][];
         double[][] c = new double[batch][];
         for (int b = 0; b < batch; b++) {
-            y[b] = CellFixture.toDouble(f.h0, b * hidden, hidden);
-            c[b] = CellFixture.toDouble(f.c0, b * hidden, hidden);
+            y[b] = Fixtures.toDouble(f.h0, b * hidden, hidden);
+            c[b] = Fixtures.toDouble(f.c0, b * hidden, hidden);
         }
         int adopted = 0;
         int fired = 0;
@@ -72,7 +73,7 @@ class EgruTest {
             for (int b = 0; b < batch; b++) {
                 double[] yNew = new double[hidden];
                 double[] cNew = new double[hidden];
-                reference.step(CellFixture.toDouble(f.x, (t * batch + b) * input, input), y[b], c[b], yNew, cNew);
+                reference.step(Fixtures.toDouble(f.x, (t * batch + b) * input, input), y[b], c[b], yNew, cNew);
                 int row = (t * batch + b) * hidden;
                 adopted += adoptAmbiguous(f.thresholds, yNew, cNew, out, row);
                 compare("t=" + t + " b=" + b + " y", yNew, out, row);
@@ -114,8 +115,8 @@ class EgruTest {
                 for (int b = 0; b < 2; b++) {
                     double[] yRef = new double[33];
                     double[] cRef = new double[33];
-                    reference.step(CellFixture.toDouble(x, b * 20, 20), CellFixture.toDouble(y, b * 33, 33),
-                            CellFixture.toDouble(c, b * 33, 33), yRef, cRef);
+                    reference.step(Fixtures.toDouble(x, b * 20, 20), Fixtures.toDouble(y, b * 33, 33),
+                            Fixtures.toDouble(c, b * 33, 33), yRef, cRef);
                     adoptAmbiguous(f.thresholds, yRef, cRef, out, b * 33);
                     compare("t=" + t + " y", yRef, out, b * 33);
                     compare("t=" + t + " c", cRef, cKernel, b * 33);
@@ -170,7 +171,7 @@ class EgruTest {
             for (int cols : new int[] {1, 5, 16, 33}) {
                 for (double density : new double[] {0, 0.1, 0.5, 1}) {
                     int batch = 3;
-                    float[] w = CellFixture.uniform(random, rows * cols, 1f);
+                    float[] w = TorchInit.uniform(random, rows * cols, 1f);
                     float[] x = new float[batch * cols];
                     int[] active = new int[batch * cols];
                     int[] count = new int[batch];
@@ -234,10 +235,11 @@ class EgruTest {
     void silentUnitsLeaveOnlyTheBias() {
         // Thresholds above any reachable c_pre (|c_pre| < 1): nothing fires, y stays 0, c integrates.
         CellFixture f = new CellFixture(CellType.EGRU, 5, 9, 2, 30, 4L);
+        TorchInit.Weights w = f.weights;
         float[] high = new float[9];
         java.util.Arrays.fill(high, 2f);
         float[] out = new float[30 * 2 * 9];
-        try (RecurrentLayer layer = RecurrentLayer.createEgru(5, 9, f.wIh, f.wHh, f.bIh, f.bHh, high);
+        try (RecurrentLayer layer = RecurrentLayer.createEgru(5, 9, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), high);
              LayerState state = layer.newState(2)) {
             layer.forward(f.x, 30, state, out);
             assertArrayEquals(new float[out.length], out);
@@ -248,17 +250,18 @@ class EgruTest {
     @Test
     void badThresholdsAreRefusedNamingTheUnit() {
         CellFixture f = new CellFixture(CellType.EGRU, 5, 4, 1, 1, 4L);
+        TorchInit.Weights w = f.weights;
         for (float bad : new float[] {0f, -0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
             float[] theta = {0.1f, 0.2f, bad, 0.3f};
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> RecurrentLayer.createEgru(5, 4, f.wIh, f.wHh, f.bIh, f.bHh, theta));
+                    () -> RecurrentLayer.createEgru(5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), theta));
             assertTrue(e.getMessage().contains("thresholds[2]"), e.getMessage());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.createEgru(5, 4, f.wIh, f.wHh, f.bIh, f.bHh, new float[3]));
+                () -> RecurrentLayer.createEgru(5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), new float[3]));
         assertTrue(e.getMessage().contains("thresholds") && e.getMessage().contains("[4]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.create(CellType.EGRU, 5, 4, f.wIh, f.wHh, f.bIh, f.bHh));
+                () -> RecurrentLayer.create(CellType.EGRU, 5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()));
         assertTrue(e.getMessage().contains("createEgru"), e.getMessage());
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.train.TorchInit;
 
 /** {@link RecurrentLayer#forwardProjected} with {@code W_ih x} made by the caller is {@link RecurrentLayer#forward}. */
 class ForwardProjectedTest {
@@ -23,7 +24,7 @@ class ForwardProjectedTest {
         int width = type.gates() * f.hidden;
         float[] projected = new float[f.steps * f.batch * width];
         blas.sgemm(Transpose.NO, Transpose.YES, f.steps * f.batch, width, f.input, 1f, f.x, 0, f.input,
-                f.wIh, 0, f.input, 0f, projected, 0, width);
+                f.weights.weightIh(), 0, f.input, 0f, projected, 0, width);
         try (RecurrentLayer layer = f.layer(blas)) {
             float[] expected = new float[f.steps * f.batch * f.hidden];
             LayerState expectedState = f.initialState(layer);
@@ -50,8 +51,8 @@ class ForwardProjectedTest {
         int in = 6, hidden = 9, batch = 2, steps = 5;
         int poolRows = RestrictedWeights.poolRows(CellType.GRU, hidden, 0.5);
         RestrictedWeights weights = RestrictedWeights.of(CellType.GRU, in, hidden, 0.5,
-                CellFixture.uniform(random, poolRows * Math.max(in, hidden), 0.3f), CellFixture.uniform(random, poolRows, 0.3f));
-        float[] x = CellFixture.uniform(random, steps * batch * in, 1f);
+                TorchInit.uniform(random, poolRows * Math.max(in, hidden), 0.3f), TorchInit.uniform(random, poolRows, 0.3f));
+        float[] x = TorchInit.uniform(random, steps * batch * in, 1f);
         int width = 3 * hidden;
         float[] projected = new float[steps * batch * width];
         blas.sgemm(Transpose.NO, Transpose.YES, steps * batch, width, in, 1f, x, 0, in, weights.weightIh(), 0, in,

@@ -119,8 +119,8 @@ class KernelVsReferenceTest {
                 layer.step(x, state, out);
                 float[] cKernel = c == null ? null : state.cell();
                 for (int b = 0; b < batch; b++) {
-                    reference.step(CellFixture.toDouble(x, b * input, input), CellFixture.toDouble(h, b * hidden, hidden),
-                            c == null ? null : CellFixture.toDouble(c, b * hidden, hidden), hRef, cRef);
+                    reference.step(Fixtures.toDouble(x, b * input, input), Fixtures.toDouble(h, b * hidden, hidden),
+                            c == null ? null : Fixtures.toDouble(c, b * hidden, hidden), hRef, cRef);
                     compare(f + " step t=" + t + " b=" + b, hRef, out, b * hidden, tolerance);
                     if (c != null) {
                         compare(f + " cell t=" + t + " b=" + b, cRef, cKernel, b * hidden, tolerance);
@@ -141,12 +141,12 @@ class KernelVsReferenceTest {
     void ragDynamicsAmplifyRoundoff() {
         CellFixture f = new CellFixture(CellType.RAG_MINIMAL, 37, 33, 1, 300, 7952L);
         ReferenceCell reference = f.reference();
-        double[] a = CellFixture.toDouble(f.h0, 0, 33);
+        double[] a = Fixtures.toDouble(f.h0, 0, 33);
         double[] b = a.clone();
         b[0] += 1e-7;
         double drift = 0;
         for (int t = 0; t < 300; t++) {
-            double[] xt = CellFixture.toDouble(f.x, t * 37, 37);
+            double[] xt = Fixtures.toDouble(f.x, t * 37, 37);
             double[] na = new double[33];
             double[] nb = new double[33];
             reference.step(xt, a, null, na, null);

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.rnnkernels.train.TorchInit;
 
 /** CELLS.md: with alpha = 0, beta1 = beta2 = 1 each MI cell equals its plain cell exactly. */
 class MiEquivalenceTest {
@@ -16,6 +17,7 @@ class MiEquivalenceTest {
     void neutralParametersGiveThePlainCellBitForBit(CellType mi, CellType plain) {
         for (int hidden : new int[] {1, 17, 64}) {
             CellFixture f = new CellFixture(plain, 9, hidden, 3, 60, hidden);
+            TorchInit.Weights w = f.weights;
             int rows = plain.gates() * hidden;
             float[] ones = new float[rows];
             Arrays.fill(ones, 1f);
@@ -23,7 +25,7 @@ class MiEquivalenceTest {
             float[] expected = new float[60 * 3 * hidden];
             float[] actual = new float[expected.length];
             try (RecurrentLayer p = f.layer();
-                 RecurrentLayer m = RecurrentLayer.create(mi, 9, hidden, f.wIh, f.wHh, f.bIh, f.bHh, neutral,
+                 RecurrentLayer m = RecurrentLayer.create(mi, 9, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), neutral,
                          org.rnnkernels.blas.Blases.get())) {
                 p.forward(f.x, 60, f.initialState(p), expected);
                 LayerState state = m.newState(3).setHidden(f.h0);
@@ -39,12 +41,14 @@ class MiEquivalenceTest {
     @Test
     void parametersAreCheckedAgainstTheCell() {
         CellFixture f = new CellFixture(CellType.GRU, 4, 5, 1, 1, 1L);
-        assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(CellType.MI_GRU, 4, 5, f.wIh, f.wHh, f.bIh, f.bHh));
+        TorchInit.Weights w = f.weights;
+        assertThrows(IllegalArgumentException.class,
+                () -> RecurrentLayer.create(CellType.MI_GRU, 4, 5, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()));
         MiParameters wrong = MiParameters.initial(14);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(
-                CellType.MI_GRU, 4, 5, f.wIh, f.wHh, f.bIh, f.bHh, wrong, org.rnnkernels.blas.Blases.get()));
+                CellType.MI_GRU, 4, 5, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), wrong, org.rnnkernels.blas.Blases.get()));
         assertArrayEquals(new boolean[] {true}, new boolean[] {e.getMessage().contains("mi.alpha")}, e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(CellType.GRU, 4, 5, f.wIh, f.wHh, f.bIh, f.bHh,
-                MiParameters.initial(15), org.rnnkernels.blas.Blases.get()));
+        assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(CellType.GRU, 4, 5, w.weightIh(), w.weightHh(),
+                w.biasIh(), w.biasHh(), MiParameters.initial(15), org.rnnkernels.blas.Blases.get()));
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.rnnkernels.train.TorchInit;
 
 /** A model refuses bad input before it touches any state. */
 class ModelBadInputTest {
@@ -14,8 +15,8 @@ class ModelBadInputTest {
 
     private RecurrentLayer layer(CellType type, int in, int hidden) {
         int rows = type.gates() * hidden;
-        return RecurrentLayer.create(type, in, hidden, CellFixture.uniform(random, rows * in, 0.3f),
-                CellFixture.uniform(random, rows * hidden, 0.3f), null, null);
+        return RecurrentLayer.create(type, in, hidden, TorchInit.uniform(random, rows * in, 0.3f),
+                TorchInit.uniform(random, rows * hidden, 0.3f), null, null);
     }
 
     @Test
@@ -36,7 +37,7 @@ class ModelBadInputTest {
     void badCallsLeaveTheStateAlone() {
         try (RecurrentModel model = RecurrentModel.of(false, List.of(layer(CellType.LSTM, 3, 4), layer(CellType.LSTM, 4, 4)));
              ModelState state = model.newState(2)) {
-            state.setHidden(CellFixture.uniform(random, 2 * 2 * 4, 1f));
+            state.setHidden(TorchInit.uniform(random, 2 * 2 * 4, 1f));
             float[] before = state.hidden();
             float[] out = new float[5 * 2 * 4];
             assertThrows(IllegalArgumentException.class, () -> model.forward(new float[5 * 2 * 3 - 1], 5, null, state, out));

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.rnnkernels.train.TorchInit;
 
 /** One model, shared: 8 threads each run many sequences with their own state, and get the single-threaded bits. */
 class ModelConcurrencyTest {
@@ -21,8 +22,8 @@ class ModelConcurrencyTest {
             for (int d = 0; d < 2; d++) {
                 int rows = type.gates() * 9;
                 layers.add(RecurrentLayer.create(type, inputs[k], 9,
-                        CellFixture.uniform(random, rows * inputs[k], 0.3f), CellFixture.uniform(random, rows * 9, 0.3f),
-                        CellFixture.uniform(random, rows, 0.3f), CellFixture.uniform(random, rows, 0.3f)));
+                        TorchInit.uniform(random, rows * inputs[k], 0.3f), TorchInit.uniform(random, rows * 9, 0.3f),
+                        TorchInit.uniform(random, rows, 0.3f), TorchInit.uniform(random, rows, 0.3f)));
             }
         }
         return RecurrentModel.of(true, layers);
@@ -39,7 +40,7 @@ class ModelConcurrencyTest {
             int[][] lengths = new int[sequences][];
             float[][] expected = new float[sequences][];
             for (int s = 0; s < sequences; s++) {
-                inputs[s] = CellFixture.uniform(random, steps * batch * 6, 1f);
+                inputs[s] = TorchInit.uniform(random, steps * batch * 6, 1f);
                 lengths[s] = new int[] {1 + random.nextInt(steps), steps, 1 + random.nextInt(steps)};
                 expected[s] = run(model, inputs[s], lengths[s], steps, batch);
             }

@@ -6,6 +6,7 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Models own their native memory and free it on close: 10,000 create/run/close cycles must not
@@ -16,7 +17,7 @@ class ModelResourceTest {
     @Test
     void tenThousandCyclesDoNotLeak() {
         SplittableRandom random = new SplittableRandom(5);
-        float[] input = CellFixture.uniform(random, 4 * 2 * 6, 1f);
+        float[] input = TorchInit.uniform(random, 4 * 2 * 6, 1f);
         float[] output = new float[4 * 2 * 18];
         cycles(random, input, output, 500);            // warm up: JIT, class loading, TLABs
         long heapBefore = liveHeap();

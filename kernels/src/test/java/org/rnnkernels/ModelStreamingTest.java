@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * A unidirectional stack fed in chunks of any size, carrying its state, gives the result of one
@@ -21,20 +22,14 @@ class ModelStreamingTest {
             float scale = KernelVsReferenceTest.isRag(type) ? KernelVsReferenceTest.RAG_CONTRACTIVE_SCALE : 1f;
             for (int k = 0; k < 3; k++) {
                 int in = k == 0 ? 5 : 11;
-                int rows = type.gates() * 11;
-                float bound = (float) (1 / Math.sqrt(11));
-                float[] wIh = CellFixture.uniform(random, rows * in, bound);
-                float[] wHh = CellFixture.uniform(random, rows * 11, bound * scale);
-                float[] bIh = CellFixture.uniform(random, rows, bound);
-                float[] bHh = CellFixture.uniform(random, rows, bound);
-                layers.add(type.eventBased()
-                        ? RecurrentLayer.createEgru(in, 11, wIh, wHh, bIh, bHh, CellFixture.randomThresholds(random, 11), SameResult.blas(blas))
-                        : RecurrentLayer.create(type, in, 11, wIh, wHh, bIh, bHh,
-                                type.multiplicative() ? CellFixture.randomMi(random, rows) : null, SameResult.blas(blas)));
+                TorchInit.Weights w = Fixtures.weights(type, in, 11, random, scale);
+                float[] theta = type.eventBased() ? Fixtures.randomThresholds(random, 11) : null;
+                MiParameters mi = type.multiplicative() ? Fixtures.randomMi(random, type.gates() * 11) : null;
+                layers.add(Fixtures.layer(type, in, 11, w, mi, theta, SameResult.blas(blas)));
             }
             int batch = 3;
             int steps = 40;
-            float[] input = CellFixture.uniform(random, steps * batch * 5, 1f);
+            float[] input = TorchInit.uniform(random, steps * batch * 5, 1f);
             try (RecurrentModel model = RecurrentModel.of(false, layers);
                  ModelState whole = model.newState(batch);
                  ModelState chunked = model.newState(batch)) {

@@ -64,10 +64,15 @@ class ModulePathTest {
     private static final String DEMO_MAIN = """
             package demo;
 
+            import java.nio.file.Files;
+            import java.nio.file.Path;
+            import java.util.List;
             import org.rnnkernels.CellType;
             import org.rnnkernels.LayerState;
             import org.rnnkernels.RecurrentLayer;
+            import org.rnnkernels.RecurrentModel;
             import org.rnnkernels.blas.Blases;
+            import org.rnnkernels.io.ModelFiles;
 
             public class Main {
                 public static void main(String[] args) {
@@ -78,6 +83,27 @@ class ModulePathTest {
                     System.out.println("cell=" + reach("org.rnnkernels.cell.Gru"));
                     System.out.println("product=" + reach("org.rnnkernels.product.Scratch"));
                     System.out.println("simd=" + reach("org.rnnkernels.simd.Simd"));
+                    System.out.println("files=" + reach("org.rnnkernels.files.AtomicFiles"));
+                    System.out.println("saved=" + savedAndLoaded());
+                }
+
+                /** A model file written (through the native module's atomic write) and read back. */
+                static String savedAndLoaded() {
+                    try {
+                        Path file = Files.createTempFile("demo", ".safetensors");
+                        float[] wHh = fill(3 * 3 * 3, 2);
+                        try (RecurrentModel model = RecurrentModel.of(false, List.of(RecurrentLayer.create(CellType.GRU, 2, 3,
+                                fill(3 * 3 * 2, 1), wHh, fill(3 * 3, 3), fill(3 * 3, 4))))) {
+                            ModelFiles.save(model, file);
+                        }
+                        try (RecurrentModel loaded = ModelFiles.load(file)) {
+                            return java.util.Arrays.equals(wHh, loaded.layer(0, 0).weightHh()) ? "same" : "different";
+                        } finally {
+                            Files.delete(file);
+                        }
+                    } catch (Exception e) {
+                        return e.toString();
+                    }
                 }
 
                 /** What reflection gets when it asks for the class's members. */
@@ -132,6 +158,7 @@ class ModulePathTest {
                     System.out.println(org.rnnkernels.cell.Gru.class);
                     System.out.println(org.rnnkernels.product.Scratch.class);
                     System.out.println(org.rnnkernels.simd.Simd.describe());
+                    System.out.println(org.rnnkernels.files.AtomicFiles.class);
                 }
             }
             """;
@@ -305,6 +332,8 @@ class ModulePathTest {
         assertEquals("InaccessibleObjectException", v.get("cell"), r.stdout());
         assertEquals("InaccessibleObjectException", v.get("product"), r.stdout());
         assertEquals("InaccessibleObjectException", v.get("simd"), r.stdout());
+        assertEquals("InaccessibleObjectException", v.get("files"), r.stdout());
+        assertEquals("same", v.get("saved"), r.stdout() + r.stderr());
         assertFalse(r.stderr().contains("restricted method"), r.stderr());
     }
 
@@ -340,7 +369,8 @@ class ModulePathTest {
         Files.writeString(src.resolve("probe/Probe.java"), PROBE_MAIN);
         Run r = javac(src, work.resolve("probe-classes"));
         assertNotEquals(0, r.exit(), "internal packages compiled: " + r.stderr());
-        for (String pkg : Arrays.asList("org.rnnkernels.internal", "org.rnnkernels.cell", "org.rnnkernels.product", "org.rnnkernels.simd")) {
+        for (String pkg : Arrays.asList("org.rnnkernels.internal", "org.rnnkernels.cell", "org.rnnkernels.product",
+                "org.rnnkernels.simd", "org.rnnkernels.files")) {
             assertTrue(r.stderr().contains("package " + pkg + " is not visible"), pkg + ":\n" + r.stderr());
         }
     }

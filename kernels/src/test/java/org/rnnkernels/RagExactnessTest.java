@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
 import java.util.stream.Stream;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * RAG's exactness: every elementwise operation is an add, subtract, max or min, so on a dyadic
@@ -48,23 +48,10 @@ class RagExactnessTest {
             layer.forward(x, steps, state, out);
         }
 
-        ReferenceCell reference = new ReferenceCell(RefCellType.valueOf(type.name()), input, hidden,
-                CellFixture.toDouble(wIh), CellFixture.toDouble(wHh), CellFixture.toDouble(bIh), CellFixture.toDouble(bHh));
-        double[][][] xs = new double[steps][batch][];
-        for (int t = 0; t < steps; t++) {
-            for (int b = 0; b < batch; b++) {
-                xs[t][b] = CellFixture.toDouble(x, (t * batch + b) * input, input);
-            }
-        }
-        double[][] h = new double[batch][];
-        double[][] c = c0 == null ? null : new double[batch][];
-        for (int b = 0; b < batch; b++) {
-            h[b] = CellFixture.toDouble(h0, b * hidden, hidden);
-            if (c != null) {
-                c[b] = CellFixture.toDouble(c0, b * hidden, hidden);
-            }
-        }
-        ReferenceCell.Sequence expected = reference.run(xs, h, c);
+        ReferenceCell reference = Fixtures.referenceCell(type, input, hidden, new TorchInit.Weights(wIh, wHh, bIh, bHh),
+                null, null);
+        ReferenceCell.Sequence expected = reference.run(Fixtures.sequence(x, steps, batch, input),
+                Fixtures.rows(h0, batch, hidden), c0 == null ? null : Fixtures.rows(c0, batch, hidden));
         int nonZero = 0;
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) {

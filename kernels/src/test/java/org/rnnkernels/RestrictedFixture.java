@@ -4,8 +4,12 @@ import java.util.SplittableRandom;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
 import org.rnnkernels.reference.RestrictedReference;
+import org.rnnkernels.train.TorchInit;
 
-/** A random restricted layer (pool entries U(-1/sqrt(H), 1/sqrt(H))) with its inputs, for one test case. */
+/**
+ * A random restricted layer ({@link TorchInit#restricted}: pool entries U(-1/sqrt(H), 1/sqrt(H))) with its
+ * inputs, for one test case.
+ */
 final class RestrictedFixture {
     final CellType type;
     final int input, hidden, batch, steps;
@@ -21,13 +25,12 @@ final class RestrictedFixture {
         this.batch = batch;
         this.steps = steps;
         SplittableRandom random = new SplittableRandom(seed);
-        int rows = RestrictedWeights.poolRows(type, hidden, rate);
-        float bound = (float) (1 / Math.sqrt(hidden));
-        pool = CellFixture.uniform(random, rows * Math.max(input, hidden), bound);
-        biasPool = CellFixture.uniform(random, rows, bound);
-        x = CellFixture.uniform(random, steps * batch * input, 1f);
-        h0 = CellFixture.uniform(random, batch * hidden, 0.5f);
-        c0 = type.hasCellState() ? CellFixture.uniform(random, batch * hidden, 0.5f) : null;
+        RestrictedWeights weights = TorchInit.restricted(type, input, hidden, rate, random);
+        pool = weights.pool();
+        biasPool = weights.biasPool();
+        x = TorchInit.uniform(random, steps * batch * input, 1f);
+        h0 = TorchInit.uniform(random, batch * hidden, 0.5f);
+        c0 = type.hasCellState() ? TorchInit.uniform(random, batch * hidden, 0.5f) : null;
     }
 
     RestrictedWeights weights() {
@@ -55,22 +58,9 @@ final class RestrictedFixture {
     /** The reference: CELLS.md's construction from the pool in double, independent of {@link RestrictedWeights}. */
     ReferenceCell.Sequence runReference() {
         ReferenceCell cell = RestrictedReference.cell(RefCellType.valueOf(type.name()), input, hidden, rate,
-                CellFixture.toDouble(pool), CellFixture.toDouble(biasPool));
-        double[][][] xs = new double[steps][batch][];
-        for (int t = 0; t < steps; t++) {
-            for (int b = 0; b < batch; b++) {
-                xs[t][b] = CellFixture.toDouble(x, (t * batch + b) * input, input);
-            }
-        }
-        double[][] h = new double[batch][];
-        double[][] c = c0 == null ? null : new double[batch][];
-        for (int b = 0; b < batch; b++) {
-            h[b] = CellFixture.toDouble(h0, b * hidden, hidden);
-            if (c != null) {
-                c[b] = CellFixture.toDouble(c0, b * hidden, hidden);
-            }
-        }
-        return cell.run(xs, h, c);
+                Fixtures.toDouble(pool), Fixtures.toDouble(biasPool));
+        return cell.run(Fixtures.sequence(x, steps, batch, input), Fixtures.rows(h0, batch, hidden),
+                c0 == null ? null : Fixtures.rows(c0, batch, hidden));
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
 import org.rnnkernels.reference.RestrictedReference;
 import org.rnnkernels.product.PanelProduct;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Restricted (weight-shared) layers, CELLS.md "RRNN": against the double reference built from the
@@ -194,7 +195,7 @@ class RestrictedLayerTest {
         int batch = 4;
         int steps = 25;
         int[] lengths = {25, 7, 0, 18};
-        float[] input = CellFixture.uniform(new java.util.SplittableRandom(81), steps * batch * 5, 1f);
+        float[] input = TorchInit.uniform(new java.util.SplittableRandom(81), steps * batch * 5, 1f);
         try (RecurrentModel a = RecurrentModel.of(true, restricted); RecurrentModel b = RecurrentModel.of(true, dense)) {
             assertSame(CellType.LSTM, a.layer(1, 1).cellType());
             float[] expected = new float[steps * batch * 2 * hidden];

@@ -53,7 +53,8 @@ public final class StepAllocation {
 
     /** The fixture's layer: its cell's float layer, or with {@code ternary} activations the HitNet ternary layer of its weights. */
     static RecurrentLayer layer(CellFixture f, TernaryLayer.Activations ternary) {
-        return ternary == null ? f.layer() : TernaryLayer.create(f.type, ternary, f.input, f.hidden, f.wIh, f.wHh, f.bIh, f.bHh);
+        return ternary == null ? f.layer() : TernaryLayer.create(f.type, ternary, f.input, f.hidden, f.weights.weightIh(), f.weights.weightHh(),
+                f.weights.biasIh(), f.weights.biasHh());
     }
 
     /**

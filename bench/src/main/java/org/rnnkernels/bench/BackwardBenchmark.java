@@ -17,11 +17,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.train.ParameterGradients;
+import org.rnnkernels.train.TorchInit;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingState;
 
@@ -73,20 +73,15 @@ public class BackwardBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(42);
-        int rows = type.gates() * s.hidden();
-        float bound = (float) (1 / Math.sqrt(s.hidden()));
-        layer = RecurrentLayer.create(type, s.hidden(), s.hidden(),
-                CellBenchmark.uniform(random, rows * s.hidden(), bound), CellBenchmark.uniform(random, rows * s.hidden(), bound),
-                CellBenchmark.uniform(random, rows, bound), CellBenchmark.uniform(random, rows, bound),
-                type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get());
+        layer = TorchInit.layer(type, s.hidden(), s.hidden(), random, Blases.get());
         inferenceState = layer.newState(s.batch());
         training = TrainingLayer.of(layer);
         state = training.newState(s.batch());
         gradients = training.newGradients();
         steps = s.steps();
-        input = CellBenchmark.uniform(random, steps * s.batch() * s.hidden(), 1f);
+        input = TorchInit.uniform(random, steps * s.batch() * s.hidden(), 1);
         output = new float[steps * s.batch() * s.hidden()];
-        dOutputs = CellBenchmark.uniform(random, output.length, 1f);
+        dOutputs = TorchInit.uniform(random, output.length, 1);
         dInput = new float[input.length];
         dInitialH = new float[s.batch() * s.hidden()];
         dInitialC = type.hasCellState() ? new float[s.batch() * s.hidden()] : null;

@@ -17,10 +17,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * The full sequence forward of one layer (input projection, then per step the recurrent product
@@ -60,15 +60,10 @@ public class CellBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(42);
-        int rows = type.gates() * s.hidden();
-        float bound = (float) (1 / Math.sqrt(s.hidden()));
-        layer = RecurrentLayer.create(type, s.hidden(), s.hidden(),
-                uniform(random, rows * s.hidden(), bound), uniform(random, rows * s.hidden(), bound),
-                uniform(random, rows, bound), uniform(random, rows, bound),
-                type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get());
+        layer = TorchInit.layer(type, s.hidden(), s.hidden(), random, Blases.get());
         state = layer.newState(s.batch(), threads);
         steps = s.steps();
-        input = uniform(random, steps * s.batch() * s.hidden(), 1f);
+        input = TorchInit.uniform(random, steps * s.batch() * s.hidden(), 1);
         output = new float[steps * s.batch() * s.hidden()];
     }
 
@@ -83,14 +78,6 @@ public class CellBenchmark {
     public void tearDown() {
         state.close();
         layer.close();
-    }
-
-    static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
     }
 
     /** A benchmark shape: batch, hidden size (= input size), sequence length. */

@@ -21,6 +21,7 @@ import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * EGRU's activity-sparse step against a dense GRU step of the same shape, in one run.
@@ -74,13 +75,12 @@ public class EgruBenchmark {
             OpenBlas.setThreads(1);
         }
         SplittableRandom random = new SplittableRandom(42);
-        int rows = 3 * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * input, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
-        x = CellBenchmark.uniform(random, steps * batch * input, 1f);
+        TorchInit.Weights w = TorchInit.weights(CellType.GRU, input, hidden, random);
+        float[] wIh = w.weightIh();
+        float[] wHh = w.weightHh();
+        float[] bIh = w.biasIh();
+        float[] bHh = w.biasHh();
+        x = TorchInit.uniform(random, steps * batch * input, 1);
         output = new float[steps * batch * hidden];
         if (variant.equals("GRU")) {
             layer = RecurrentLayer.create(CellType.GRU, input, hidden, wIh, wHh, bIh, bHh);

@@ -18,6 +18,7 @@ import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.train.TorchInit;
 
 /** Square sgemm {@code C = A * B}, n x n x n, one thread: OpenBLAS against the pure-Java GEMM. */
 @State(Scope.Thread)
@@ -49,8 +50,8 @@ public class GemmBenchmark {
             impl = Blases.java();
         }
         SplittableRandom random = new SplittableRandom(7);
-        a = CellBenchmark.uniform(random, n * n, 1f);
-        b = CellBenchmark.uniform(random, n * n, 1f);
+        a = TorchInit.uniform(random, n * n, 1);
+        b = TorchInit.uniform(random, n * n, 1);
         c = new float[n * n];
     }
 

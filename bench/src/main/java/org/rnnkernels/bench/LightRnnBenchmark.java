@@ -28,6 +28,7 @@ import org.rnnkernels.lightrnn.LightRnn;
 import org.rnnkernels.lightrnn.LightRnnState;
 import org.rnnkernels.lightrnn.LogSoftmax;
 import org.rnnkernels.lightrnn.WordTable;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * LightRNN against a full softmax output layer, GRU, E = H, batch 1, one thread (OpenBLAS
@@ -112,14 +113,12 @@ public class LightRnnBenchmark {
         rows = table.rows();
         columns = table.columns();
         int gates = 3 * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
+        float bound = TorchInit.bound(hidden);
 
-        yr = CellBenchmark.uniform(random, rows * hidden, bound);
-        yc = CellBenchmark.uniform(random, columns * hidden, bound);
-        RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, hidden, hidden,
-                CellBenchmark.uniform(random, gates * hidden, bound), CellBenchmark.uniform(random, gates * hidden, bound),
-                CellBenchmark.uniform(random, gates, bound), CellBenchmark.uniform(random, gates, bound), blas);
-        model = LightRnn.create(table, CellBenchmark.uniform(random, rows * hidden, 1f), CellBenchmark.uniform(random, columns * hidden, 1f),
+        yr = TorchInit.uniform(random, rows * hidden, bound);
+        yc = TorchInit.uniform(random, columns * hidden, bound);
+        RecurrentLayer layer = TorchInit.layer(CellType.GRU, hidden, hidden, random, blas);
+        model = LightRnn.create(table, TorchInit.uniform(random, rows * hidden, 1), TorchInit.uniform(random, columns * hidden, 1),
                 yr, yc, layer, blas);
         state = model.newState();
         yrSegment = MemorySegment.ofArray(yr);
@@ -129,17 +128,17 @@ public class LightRnnBenchmark {
         rowLogitsSegment = MemorySegment.ofArray(rowLogits);
         columnLogitsSegment = MemorySegment.ofArray(columnLogits);
 
-        float[] gruIh = CellBenchmark.uniform(random, gates * hidden, bound);
-        gru = RecurrentLayer.create(CellType.GRU, hidden, hidden,
-                gruIh, CellBenchmark.uniform(random, gates * hidden, bound),
-                CellBenchmark.uniform(random, gates, bound), CellBenchmark.uniform(random, gates, bound), blas);
+        TorchInit.Weights gruWeights = TorchInit.weights(CellType.GRU, hidden, hidden, random);
+        float[] gruIh = gruWeights.weightIh();
+        gru = RecurrentLayer.create(CellType.GRU, hidden, hidden, gruIh, gruWeights.weightHh(), gruWeights.biasIh(),
+                gruWeights.biasHh(), blas);
         embedding = new float[vocabulary * gates];
-        blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, CellBenchmark.uniform(random, vocabulary * hidden, 1f), 0, hidden,
+        blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, TorchInit.uniform(random, vocabulary * hidden, 1), 0, hidden,
                 gruIh, 0, hidden, 0f, embedding, 0, gates);
         gruState = gru.newState(1);
         // Off-heap like the layer's own weights: the baseline gets the best case of OpenBLAS.
         output = java.lang.foreign.Arena.ofAuto().allocate((long) vocabulary * hidden * Float.BYTES, 64);
-        MemorySegment.copy(CellBenchmark.uniform(random, vocabulary * hidden, bound), 0, output,
+        MemorySegment.copy(TorchInit.uniform(random, vocabulary * hidden, bound), 0, output,
                 java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, vocabulary * hidden);
         logits = new float[SEQUENCE * vocabulary];
         logitsSegment = MemorySegment.ofArray(logits);
@@ -150,8 +149,8 @@ public class LightRnnBenchmark {
         oneHidden = new float[hidden];
         oneHiddenSegment = MemorySegment.ofArray(oneHidden);
 
-        h = CellBenchmark.uniform(random, hidden, 0.5f);
-        hr = CellBenchmark.uniform(random, hidden, 0.5f);
+        h = TorchInit.uniform(random, hidden, 0.5);
+        hr = TorchInit.uniform(random, hidden, 0.5);
         hSegment = MemorySegment.ofArray(h);
         hrSegment = MemorySegment.ofArray(hr);
 
@@ -270,13 +269,11 @@ public class LightRnnBenchmark {
             SplittableRandom random = new SplittableRandom(7);
             WordTable table = WordTable.sequential(b.vocabulary);
             int h = b.hidden;
-            float bound = (float) (1 / Math.sqrt(h));
-            RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, h, h,
-                    CellBenchmark.uniform(random, 3 * h * h, bound), CellBenchmark.uniform(random, 3 * h * h, bound),
-                    CellBenchmark.uniform(random, 3 * h, bound), CellBenchmark.uniform(random, 3 * h, bound), b.blas);
-            model = LightRnn.create(table, CellBenchmark.uniform(random, table.rows() * h, 1f), CellBenchmark.uniform(random, table.columns() * h, 1f),
-                    CellBenchmark.uniform(random, table.rows() * h, bound * outputScale), CellBenchmark.uniform(random, table.columns() * h, bound * outputScale),
-                    layer, b.blas);
+            float bound = TorchInit.bound(h);
+            RecurrentLayer layer = TorchInit.layer(CellType.GRU, h, h, random, b.blas);
+            model = LightRnn.create(table, TorchInit.uniform(random, table.rows() * h, 1), TorchInit.uniform(random, table.columns() * h, 1),
+                    TorchInit.uniform(random, table.rows() * h, bound * outputScale),
+                    TorchInit.uniform(random, table.columns() * h, bound * outputScale), layer, b.blas);
             state = model.newState();
             model.logProbabilities(java.util.Arrays.copyOf(b.words, 16), state, new float[16]);
             words = new int[b.vocabulary];

@@ -23,7 +23,9 @@ import org.rnnkernels.LayerState;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * What a stack costs beyond its layers, and what variable lengths save. A 2-layer bidirectional
@@ -67,14 +69,10 @@ public class ModelBenchmark {
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(1);
         List<RecurrentLayer> layers = new ArrayList<>();
-        float bound = (float) (1 / Math.sqrt(H));
         for (int k = 0; k < 2; k++) {
             int in = k == 0 ? H : 2 * H;
             for (int d = 0; d < 2; d++) {
-                int rows = type.gates() * H;
-                layers.add(RecurrentLayer.create(type, in, H, CellBenchmark.uniform(random, rows * in, bound),
-                        CellBenchmark.uniform(random, rows * H, bound), CellBenchmark.uniform(random, rows, bound),
-                        CellBenchmark.uniform(random, rows, bound)));
+                layers.add(TorchInit.layer(type, in, H, random, Blases.get()));
             }
         }
         model = RecurrentModel.of(true, layers);
@@ -83,8 +81,8 @@ public class ModelBenchmark {
         for (int i = 0; i < 4; i++) {
             layerStates[i] = model.layer(i / 2, i % 2).newState(B);
         }
-        input = CellBenchmark.uniform(random, T * B * H, 1f);
-        layer1Input = CellBenchmark.uniform(random, T * B * 2 * H, 1f);
+        input = TorchInit.uniform(random, T * B * H, 1);
+        layer1Input = TorchInit.uniform(random, T * B * 2 * H, 1);
         output = new float[T * B * 2 * H];
         layerOutput = new float[T * B * H];
         lengths = new int[B];

@@ -18,6 +18,8 @@ import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.Parameter;
 import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TorchInit;
+import org.rnnkernels.train.Trainer;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingModel;
 import org.rnnkernels.train.TrainingState;
@@ -120,28 +122,25 @@ final class RagDiagnosis implements Callable<Integer> {
         int in = Tasks.Adding.INPUT_SIZE;
         layout();
         // As TrainCommand.train: three streams from the seed (weights, head, data), the same draws in the same order,
-        // and the same TrainingModel step.
+        // and the same Trainer step.
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * in, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
-        applyHypotheses(wHh, bIh, bHh);
+        TorchInit.Weights initial = TorchInit.weights(cell, in, hidden, random);
+        applyHypotheses(initial.weightHh(), initial.biasIh(), initial.biasHh());
         TrainingModel model;
-        try (RecurrentModel layers = RecurrentModel.of(false, List.of(build(wIh, wHh, bIh, bHh)))) {
+        try (RecurrentModel layers = RecurrentModel.of(false,
+                List.of(build(initial.weightIh(), initial.weightHh(), initial.biasIh(), initial.biasHh())))) {
             model = TrainingModel.of(layers, LinearHead.create(hidden, 1, headSeed), TrainingModel.HeadOn.LAST_STEP);
         }
         // The model's live arrays (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0), which the probes read.
         List<Parameter> parameters = model.parameters();
-        wIh = parameters.get(0).value();
-        wHh = parameters.get(1).value();
-        bIh = parameters.get(2).value();
-        bHh = parameters.get(3).value();
+        float[] wIh = parameters.get(0).value();
+        float[] wHh = parameters.get(1).value();
+        float[] bIh = parameters.get(2).value();
+        float[] bHh = parameters.get(3).value();
         LinearHead head = model.head();
-        Adam adam = new Adam(parameters, learningRate);
+        Trainer trainer = new Trainer(model, new Adam(parameters, learningRate), clip, batch, steps);
         MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
 
         Tasks.Adding data = Tasks.adding(steps, dataSeed);
@@ -156,51 +155,60 @@ final class RagDiagnosis implements Callable<Integer> {
         float[] probeY = new float[probeSize];
         Tasks.adding(steps, dataSeed + 104729).next(probeSize, probeX, probeY);
 
-        float[] prediction = new float[batch];
-        float[] dPrediction = new float[batch];
-        TrainingModel.State state = model.newState(batch);
 
         System.out.printf(Locale.ROOT, "%s T=%d H=%d batch %d lr %s clip %s seed %d; init: z-bias %s, hh-scale %s, bias-scale %s;"
                         + " probe %d sequences%n", cell, steps, hidden, batch, learningRate, clip, seed, zBias, hhScale,
                 biasScale, probeSize);
         printLegend();
         probe(0, wIh, wHh, bIh, bHh, head, probeX, probeY, Double.NaN);
-        double gradNormSum = 0;
-        double gradNormMax = 0;
-        int gradNormCount = 0;
-        int clipped = 0;
-        int solvedAt = -1;
-        for (int it = 1; it <= iterations; it++) {
+        TrainCommand.Outcome outcome = new TrainCommand.Outcome();
+        GradientNorms norms = new GradientNorms();
+        trainer.train(iterations, () -> {
             data.next(batch, x, y);
-            state.reset();
-            model.forward(x, steps, state, prediction);
-            mse.compute(prediction, 1, batch, y, null, dPrediction);
-            model.backward(state, dPrediction);
-            double gradNorm = model.update(adam, clip);   // the norm before clipping
-            gradNormSum += gradNorm;
-            gradNormMax = Math.max(gradNormMax, gradNorm);
-            clipped += gradNorm > clip ? 1 : 0;
-            gradNormCount++;
-            if (it % evalEvery == 0 || it == iterations) {
+            return x;
+        }, (prediction, t, b, dPrediction) -> mse.compute(prediction, t, b, y, null, dPrediction), p -> {
+            norms.add(p.gradNorm(), clip);
+            if (p.every(evalEvery)) {
                 double testMse = test(wIh, wHh, bIh, bHh, head, testX, testY);
-                if (solvedAt < 0 && testMse < TrainCommand.SOLVED) {
-                    solvedAt = it;
-                }
-                System.out.printf(Locale.ROOT, "%-11s T=%-4d step %5d  test MSE %.4f%n", cell, steps, it, testMse);
+                outcome.evaluated(p.step(), testMse, testMse < TrainCommand.SOLVED);
+                System.out.printf(Locale.ROOT, "%-11s T=%-4d step %5d  test MSE %.4f%n", cell, steps, p.step(), testMse);
             }
-            if (probeEvery > 0 && (it % probeEvery == 0 || it == iterations)) {
+            if (probeEvery > 0 && p.every(probeEvery)) {
                 System.out.printf(Locale.ROOT, "%7d training gradient norm before clipping since the last probe: mean %.3g,"
-                        + " max %.3g, clipped on %d of %d steps%n", it, gradNormSum / gradNormCount, gradNormMax, clipped,
-                        gradNormCount);
-                probe(it, wIh, wHh, bIh, bHh, head, probeX, probeY, gradNormSum / gradNormCount);
-                gradNormSum = 0;
-                gradNormMax = 0;
-                gradNormCount = 0;
-                clipped = 0;
+                        + " max %.3g, clipped on %d of %d steps%n", p.step(), norms.mean(), norms.max, norms.clipped,
+                        norms.count);
+                probe(p.step(), wIh, wHh, bIh, bHh, head, probeX, probeY, norms.mean());
+                norms.clear();
             }
-        }
-        System.out.println(solvedAt < 0 ? "not solved" : "solved from step " + solvedAt);
+        });
+        System.out.println(outcome.solvedAt < 0 ? "not solved" : "solved from step " + outcome.solvedAt);
         return 0;
+    }
+
+    /** The training gradients' norms before clipping since the last probe. */
+    private static final class GradientNorms {
+        double sum;
+        double max;
+        int count;
+        int clipped;
+
+        void add(double norm, double clip) {
+            sum += norm;
+            max = Math.max(max, norm);
+            clipped += norm > clip ? 1 : 0;
+            count++;
+        }
+
+        double mean() {
+            return sum / count;
+        }
+
+        void clear() {
+            sum = 0;
+            max = 0;
+            count = 0;
+            clipped = 0;
+        }
     }
 
     // The gate layout of --cell and --hidden: G*H rows, z the first block of RAG-minimal, the second of GRU and RAG-GRU.

@@ -22,6 +22,7 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Restricted (weight-shared) layers against the sharing rate: the full sequence forward of one layer,
@@ -60,13 +61,10 @@ public class RestrictedBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(42);
-        int rows = RestrictedWeights.poolRows(type, HIDDEN, rate);
-        float bound = (float) (1 / Math.sqrt(HIDDEN));
-        RestrictedWeights weights = RestrictedWeights.of(type, HIDDEN, HIDDEN, rate,
-                CellBenchmark.uniform(random, rows * HIDDEN, bound), CellBenchmark.uniform(random, rows, bound));
+        RestrictedWeights weights = TorchInit.restricted(type, HIDDEN, HIDDEN, rate, random);
         layer = RecurrentLayer.createRestricted(weights, Blases.get());
         state = layer.newState(1);
-        input = CellBenchmark.uniform(random, STEPS * HIDDEN, 1f);
+        input = TorchInit.uniform(random, STEPS * HIDDEN, 1);
         output = new float[STEPS * HIDDEN];
         long dense = (long) type.gates() * HIDDEN * (2L * HIDDEN + 2);
         System.out.printf("%n%s r=%s: s=%d shared rows, %d parameters (%.3f of the dense layer's %d)%n",

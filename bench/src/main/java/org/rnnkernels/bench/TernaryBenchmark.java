@@ -22,6 +22,7 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.ternary.TernaryLayer;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * HitNet ternary layers against the float32 layer on the same weights: a whole sequence forward,
@@ -61,13 +62,12 @@ public class TernaryBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(42);
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-        float[] bIh = CellBenchmark.uniform(random, rows, bound);
-        float[] bHh = CellBenchmark.uniform(random, rows, bound);
-        input = CellBenchmark.uniform(random, STEPS * hidden, 1f);
+        TorchInit.Weights w = TorchInit.weights(type, hidden, hidden, random);
+        float[] wIh = w.weightIh();
+        float[] wHh = w.weightHh();
+        float[] bIh = w.biasIh();
+        float[] bHh = w.biasHh();
+        input = TorchInit.uniform(random, STEPS * hidden, 1);
         output = new float[STEPS * hidden];
         switch (variant) {
             case "float32" -> layer = RecurrentLayer.create(type, hidden, hidden, wIh, wHh, bIh, bHh, Blases.get());

@@ -11,11 +11,9 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.rnnkernels.CellType;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
-import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.ternary.TernaryLayer;
@@ -30,7 +28,8 @@ import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.Tasks;
 import org.rnnkernels.train.TernaryTrainingLayer;
 import org.rnnkernels.train.TernaryTrainingState;
-import org.rnnkernels.train.TrainingLayer;
+import org.rnnkernels.train.TorchInit;
+import org.rnnkernels.train.Trainer;
 import org.rnnkernels.train.TrainingModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -186,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
         long dataSeed = random.split().nextLong();
         TrainingModel model = model(type, Tasks.Adding.INPUT_SIZE, random, LinearHead.create(hidden, 1, headSeed),
                 TrainingModel.HeadOn.LAST_STEP);
-        Adam adam = new Adam(model.parameters(), learningRate);
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, steps);
         MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);   // one output per sequence: one "step"
 
         Tasks.Adding data = Tasks.adding(steps, dataSeed);
@@ -196,33 +195,34 @@ final class TrainCommand implements Callable<Integer> {
         float[] testX = new float[steps * testSize * Tasks.Adding.INPUT_SIZE];
         float[] testY = new float[testSize];
         testData.next(testSize, testX, testY);
-        float[] prediction = new float[batch];
-        float[] dPrediction = new float[batch];
-        TrainingModel.State state = model.newState(batch);
 
-        int solvedAt = -1;
-        double testMse = Double.NaN;
-        long trainingNanos = 0;
-        for (int it = 1; it <= iterations; it++) {
-            long t0 = System.nanoTime();
+        Outcome outcome = new Outcome();
+        Trainer.Progress last = trainer.train(iterations, () -> {
             data.next(batch, x, y);
-            state.reset();
-            model.forward(x, steps, state, prediction);
-            mse.compute(prediction, 1, batch, y, null, dPrediction);
-            model.backward(state, dPrediction);
-            model.update(adam, clip);
-            trainingNanos += System.nanoTime() - t0;
-            if (it % evalEvery == 0 || it == iterations) {
-                testMse = test(model, steps, testX, testY);
-                if (solvedAt < 0 && testMse < SOLVED) {
-                    solvedAt = it;
-                }
+            return x;
+        }, (prediction, t, b, dPrediction) -> mse.compute(prediction, t, b, y, null, dPrediction), p -> {
+            if (p.every(evalEvery)) {
+                double testMse = test(model, steps, testX, testY);
+                outcome.evaluated(p.step(), testMse, testMse < SOLVED);
                 System.out.printf(Locale.ROOT, "%-11s T=%-4d step %5d  test MSE %.4f  (%.1f ms per step)%n",
-                        cellName(type), steps, it, testMse, trainingNanos / 1e6 / it);
+                        cellName(type), steps, p.step(), testMse, p.millisPerStep());
+            }
+        });
+        save(model, type, steps);
+        return new Result(cellName(type), steps, outcome.metric, outcome.solvedAt, last.millisPerStep());
+    }
+
+    /** The last evaluation's metric, and the first evaluated step at which the task counted as solved. */
+    static final class Outcome {
+        double metric = Double.NaN;
+        int solvedAt = -1;
+
+        void evaluated(int step, double metric, boolean solved) {
+            this.metric = metric;
+            if (solvedAt < 0 && solved) {
+                solvedAt = step;
             }
         }
-        save(model, type, steps);
-        return new Result(cellName(type), steps, testMse, solvedAt, trainingNanos / 1e6 / iterations);
     }
 
     /**
@@ -236,11 +236,9 @@ final class TrainCommand implements Callable<Integer> {
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
         int in = Tasks.Adding.INPUT_SIZE;
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
+        TorchInit.Weights w = TorchInit.weights(type, in, hidden, random);
         TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, ternary, in, hidden,
-                CellBenchmark.uniform(random, rows * in, bound), CellBenchmark.uniform(random, rows * hidden, bound),
-                CellBenchmark.uniform(random, rows, bound), CellBenchmark.uniform(random, rows, bound));
+                w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
         SplittableRandom draws = random.split();
         LinearHead head = LinearHead.create(hidden, 1, headSeed);
         ParameterGradients gradients = layer.newGradients();
@@ -310,7 +308,7 @@ final class TrainCommand implements Callable<Integer> {
         int classes = data.classes();
         TrainingModel model = model(type, in, random, LinearHead.create(hidden, classes, headSeed),
                 TrainingModel.HeadOn.EVERY_STEP);
-        Adam adam = new Adam(model.parameters(), learningRate);
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, steps);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(classes, Loss.Over.EVERY_STEP);
 
         float[] x = new float[steps * batch * in];
@@ -318,41 +316,29 @@ final class TrainCommand implements Callable<Integer> {
         float[] testX = new float[steps * testSize * in];
         int[] testY = new int[steps * testSize];
         testData.next(testSize, testX, testY);
-        float[] logits = new float[steps * batch * classes];
-        float[] dLogits = new float[logits.length];
-        TrainingModel.State state = model.newState(batch);
 
-        int solvedAt = -1;
-        double testLoss = Double.NaN;
-        long trainingNanos = 0;
-        for (int it = 1; it <= iterations; it++) {
-            long t0 = System.nanoTime();
+        Outcome outcome = new Outcome();
+        Trainer.Progress last = trainer.train(iterations, () -> {
             data.next(batch, x, y);
-            state.reset();
-            model.forward(x, steps, state, logits);
-            loss.compute(logits, steps, batch, y, null, dLogits);
-            model.backward(state, dLogits);
-            model.update(adam, clip);
-            trainingNanos += System.nanoTime() - t0;
-            if (it % evalEvery == 0 || it == iterations) {
+            return x;
+        }, (logits, t, b, dLogits) -> loss.compute(logits, t, b, y, null, dLogits), p -> {
+            if (p.every(evalEvery)) {
                 float[] testOut = new float[steps * testSize * hidden];
                 float[] testLogits = new float[steps * testSize * classes];
                 try (RecurrentModel inference = model.toModel(); ModelState s = inference.newState(testSize)) {
                     inference.forward(testX, steps, null, s, testOut);
                 }
                 model.head().forward(testOut, steps * testSize, testLogits);
-                testLoss = loss.compute(testLogits, steps, testSize, testY, null, new float[testLogits.length]);
+                double testLoss = loss.compute(testLogits, steps, testSize, testY, null, new float[testLogits.length]);
                 double recalled = recalled(testLogits, testY, steps, classes, data.symbols());
-                if (solvedAt < 0 && recalled >= 0.99) {
-                    solvedAt = it;
-                }
+                outcome.evaluated(p.step(), testLoss, recalled >= 0.99);
                 System.out.printf(Locale.ROOT, "%-11s delay=%-4d step %5d  test cross-entropy %.4f (baseline %.4f), "
-                        + "sequences recalled %.3f  (%.1f ms per step)%n", cellName(type), delay, it, testLoss, data.baselineLoss(),
-                        recalled, trainingNanos / 1e6 / it);
+                        + "sequences recalled %.3f  (%.1f ms per step)%n", cellName(type), delay, p.step(), testLoss,
+                        data.baselineLoss(), recalled, p.millisPerStep());
             }
-        }
+        });
         save(model, type, delay);
-        return new Result(cellName(type), delay, testLoss, solvedAt, trainingNanos / 1e6 / iterations);
+        return new Result(cellName(type), delay, outcome.metric, outcome.solvedAt, last.millisPerStep());
     }
 
     // The fraction of test sequences whose K recalled symbols (the last K steps) are all argmax-right.
@@ -376,39 +362,16 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * One layer with PyTorch's default initialisation (every weight and bias uniform in
-     * {@code +-1/sqrt(H)}, drawn from {@code random} in the order W_ih, W_hh, b_ih, b_hh; MI's vectors at
-     * their initial values; EGRU's thresholds then uniform in {@code [0, 1)}, as EvNN's "random-vector"
-     * option, floored at {@link TrainingLayer#MIN_THRESHOLD}) under {@code head}. With
-     * {@code --sharing-rate r} the layer is restricted: its pool and bias pool drawn likewise.
+     * One layer with PyTorch's default initialisation drawn from {@code random} ({@link TorchInit#layer}: MI's
+     * vectors at their initial values, EGRU's thresholds EvNN's "random-vector") under {@code head}. With
+     * {@code --sharing-rate r} the layer is restricted: its pool and bias pool drawn likewise
+     * ({@link TorchInit#restricted}).
      */
     private TrainingModel model(CellType type, int inputSize, SplittableRandom random, LinearHead head,
                                 TrainingModel.HeadOn on) {
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        RecurrentLayer layer;
-        if (sharingRate != null) {
-            int poolRows = RestrictedWeights.poolRows(type, hidden, sharingRate);
-            float[] pool = CellBenchmark.uniform(random, poolRows * RestrictedWeights.poolColumns(inputSize, hidden), bound);
-            float[] biasPool = CellBenchmark.uniform(random, poolRows, bound);
-            layer = RecurrentLayer.createRestricted(
-                    RestrictedWeights.of(type, inputSize, hidden, sharingRate, pool, biasPool), Blases.get());
-        } else {
-            float[] wIh = CellBenchmark.uniform(random, rows * inputSize, bound);
-            float[] wHh = CellBenchmark.uniform(random, rows * hidden, bound);
-            float[] bIh = CellBenchmark.uniform(random, rows, bound);
-            float[] bHh = CellBenchmark.uniform(random, rows, bound);
-            if (type.eventBased()) {
-                float[] thresholds = new float[hidden];
-                for (int j = 0; j < hidden; j++) {
-                    thresholds[j] = Math.max(TrainingLayer.MIN_THRESHOLD, (float) random.nextDouble());
-                }
-                layer = RecurrentLayer.createEgru(inputSize, hidden, wIh, wHh, bIh, bHh, thresholds, Blases.get());
-            } else {
-                MiParameters mi = type.multiplicative() ? MiParameters.initial(rows) : null;
-                layer = RecurrentLayer.create(type, inputSize, hidden, wIh, wHh, bIh, bHh, mi, Blases.get());
-            }
-        }
+        RecurrentLayer layer = sharingRate != null
+                ? RecurrentLayer.createRestricted(TorchInit.restricted(type, inputSize, hidden, sharingRate, random), Blases.get())
+                : TorchInit.layer(type, inputSize, hidden, random, Blases.get());
         try (RecurrentModel model = RecurrentModel.of(false, List.of(layer))) {
             return TrainingModel.of(model, head, on);
         }

@@ -16,8 +16,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
-import org.rnnkernels.MiParameters;
-import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
@@ -26,6 +24,8 @@ import org.rnnkernels.train.LinearHead;
 import org.rnnkernels.train.Loss;
 import org.rnnkernels.train.MeanSquaredError;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TorchInit;
+import org.rnnkernels.train.Trainer;
 import org.rnnkernels.train.TrainingModel;
 
 /**
@@ -50,15 +50,9 @@ public class TrainingStepBenchmark {
     @Param({"64x64x100", "16x256x100"})
     public String shape;
 
-    private TrainingModel model;
-    private TrainingModel.State state;
-    private Adam adam;
-    private final MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
+    private Trainer trainer;
+    private Trainer.Objective mse;
     private float[] input;
-    private float[] target;
-    private float[] prediction;
-    private float[] dPrediction;
-    private int steps;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -68,32 +62,23 @@ public class TrainingStepBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         int in = Tasks.Adding.INPUT_SIZE;
-        int rows = type.gates() * s.hidden();
-        float bound = (float) (1 / Math.sqrt(s.hidden()));
         SplittableRandom random = new SplittableRandom(42);
-        try (RecurrentModel layers = RecurrentModel.of(false, List.of(RecurrentLayer.create(type, in, s.hidden(),
-                CellBenchmark.uniform(random, rows * in, bound), CellBenchmark.uniform(random, rows * s.hidden(), bound),
-                CellBenchmark.uniform(random, rows, bound), CellBenchmark.uniform(random, rows, bound),
-                type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get())))) {
+        TrainingModel model;
+        try (RecurrentModel layers = RecurrentModel.of(false,
+                List.of(TorchInit.layer(type, in, s.hidden(), random, Blases.get())))) {
             model = TrainingModel.of(layers, LinearHead.create(s.hidden(), 1, 7), TrainingModel.HeadOn.LAST_STEP);
         }
-        adam = new Adam(model.parameters(), 1e-3);
-        steps = s.steps();
-        state = model.newState(s.batch());
-        input = new float[steps * s.batch() * in];
-        target = new float[s.batch()];
-        Tasks.adding(steps, 3).next(s.batch(), input, target);
-        prediction = new float[s.batch()];
-        dPrediction = new float[s.batch()];
+        trainer = new Trainer(model, new Adam(model.parameters(), 1e-3), 1, s.batch(), s.steps());
+        input = new float[s.steps() * s.batch() * in];
+        float[] target = new float[s.batch()];
+        Tasks.adding(s.steps(), 3).next(s.batch(), input, target);
+        MeanSquaredError loss = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
+        mse = (prediction, t, b, dPrediction) -> loss.compute(prediction, t, b, target, null, dPrediction);
     }
 
+    /** One step of {@link Trainer}: reset, forward, MSE, backward, clip + Adam. */
     @Benchmark
     public double trainingStep() {
-        state.reset();
-        model.forward(input, steps, state, prediction);
-        double loss = mse.compute(prediction, 1, prediction.length, target, null, dPrediction);
-        model.backward(state, dPrediction);
-        model.update(adam, 1);
-        return loss;
+        return trainer.step(input, mse);
     }
 }

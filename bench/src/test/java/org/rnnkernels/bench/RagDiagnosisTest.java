@@ -10,6 +10,7 @@ import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.train.Tasks;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * The diagnosis's double recomputation of the gates reproduces the kernel's states (so its saturation
@@ -28,10 +29,10 @@ class RagDiagnosisTest {
         d.layout();
         int rows = type.gates() * d.hidden;
         SplittableRandom random = new SplittableRandom(42);
-        float[] wIh = CellBenchmark.uniform(random, rows * Tasks.Adding.INPUT_SIZE, 1.5f);
-        float[] wHh = CellBenchmark.uniform(random, rows * d.hidden, 0.8f);
-        float[] bIh = CellBenchmark.uniform(random, rows, 0.5f);
-        float[] bHh = CellBenchmark.uniform(random, rows, 0.5f);
+        float[] wIh = TorchInit.uniform(random, rows * Tasks.Adding.INPUT_SIZE, 1.5);
+        float[] wHh = TorchInit.uniform(random, rows * d.hidden, 0.8);
+        float[] bIh = TorchInit.uniform(random, rows, 0.5);
+        float[] bHh = TorchInit.uniform(random, rows, 0.5);
         float[] x = new float[d.steps * d.probeSize * Tasks.Adding.INPUT_SIZE];
         Tasks.adding(d.steps, 7).next(d.probeSize, x, new float[d.probeSize]);
         float[] out = new float[d.steps * d.probeSize * d.hidden];

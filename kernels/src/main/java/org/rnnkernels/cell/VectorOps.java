@@ -28,16 +28,21 @@ final class VectorOps {
         v.intoArray(a, i);
     }
 
-    // a = gi + gh + b, the pre-activation of one block at units j.. (block offset k = block * H)
-    static FloatVector pre(float[] gi, int g, float[] gh, int q, float[] bias, int k, int j) {
-        return load(gi, g + k + j).add(load(gh, q + k + j)).add(load(bias, k + j));
+    /**
+     * {@code a = (gi + gh) + b} at the given offsets, a vector of one block's pre-activations. It takes
+     * offsets, not a block and a unit, to stay within 35 bytes of bytecode: a method that returns a
+     * vector must be inlined wherever it is called, or the vector is boxed (see
+     * {@code internal.VectorMath} and {@code VectorBoundaryTest}).
+     */
+    static FloatVector pre(float[] gi, int giAt, float[] gh, int ghAt, float[] bias, int biasAt) {
+        return load(gi, giAt).add(load(gh, ghAt)).add(load(bias, biasAt));
     }
 
     // gh[k + j] = gi[k + j] + gh[k + j] + b[k + j] over the block at offset k.
     static void sumInPlace(int from, int to, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            store(pre(gi, g, gh, q, bias, k, j), gh, q + k + j);
+            store(pre(gi, g + k + j, gh, q + k + j, bias, k + j), gh, q + k + j);
         }
         ScalarOps.sumInPlace(end, to, gi, g, gh, q, bias, k);
     }

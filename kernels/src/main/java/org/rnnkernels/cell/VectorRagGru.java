@@ -20,8 +20,8 @@ public final class VectorRagGru implements GatePass {
         for (int b = 0; b < rows; b++) {
             int g = go + b * 3 * n, q = b * 3 * n, hp = hpo + b * n, ho = hoo + b * n;
             for (int j = from; j < end; j += S.length()) {
-                FloatVector ar = pre(gi, g, gh, q, bias, 0, j);
-                FloatVector az = pre(gi, g, gh, q, bias, n, j);
+                FloatVector ar = pre(gi, g + j, gh, q + j, bias, j);
+                FloatVector az = pre(gi, g + n + j, gh, q + n + j, bias, n + j);
                 FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
                 FloatVector gin = load(gi, g + 2 * n + j).add(load(bias, 2 * n + j));
                 FloatVector cand = hardtanh(gin.add(inhibit(ghn, ar.neg().max(ZERO))));

@@ -20,8 +20,8 @@ public final class VectorRagMinimal implements GatePass {
         for (int b = 0; b < rows; b++) {
             int g = go + b * 2 * n, q = b * 2 * n, hp = hpo + b * n, ho = hoo + b * n;
             for (int j = from; j < end; j += S.length()) {
-                FloatVector az = pre(gi, g, gh, q, bias, 0, j);
-                FloatVector cand = hardtanh(pre(gi, g, gh, q, bias, n, j));
+                FloatVector az = pre(gi, g + j, gh, q + j, bias, j);
+                FloatVector cand = hardtanh(pre(gi, g + n + j, gh, q + n + j, bias, n + j));
                 FloatVector h = load(hPrev, hp + j);
                 store(hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))), hOut, ho + j);
             }

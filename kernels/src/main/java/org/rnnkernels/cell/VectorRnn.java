@@ -23,7 +23,7 @@ public abstract class VectorRnn implements GatePass {
             for (int b = 0; b < rows; b++) {
                 int g = go + b * n, q = b * n, ho = hoo + b * n;
                 for (int j = from; j < end; j += S.length()) {
-                    store(tanh(pre(gi, g, gh, q, bias, 0, j)), hOut, ho + j);
+                    store(tanh(pre(gi, g + j, gh, q + j, bias, j)), hOut, ho + j);
                 }
                 Rnn.row(false, end, to, gi, g, gh, q, bias, hOut, ho);
             }
@@ -39,7 +39,7 @@ public abstract class VectorRnn implements GatePass {
             for (int b = 0; b < rows; b++) {
                 int g = go + b * n, q = b * n, ho = hoo + b * n;
                 for (int j = from; j < end; j += S.length()) {
-                    store(pre(gi, g, gh, q, bias, 0, j).max(ZERO), hOut, ho + j);
+                    store(pre(gi, g + j, gh, q + j, bias, j).max(ZERO), hOut, ho + j);
                 }
                 Rnn.row(true, end, to, gi, g, gh, q, bias, hOut, ho);
             }

@@ -1,6 +1,7 @@
 package org.rnnkernels.internal;
 
 import java.util.Locale;
+import org.rnnkernels.RecurrentState;
 
 /**
  * Argument checks at the public edge, for every package of the library: each message names the
@@ -78,14 +79,19 @@ public final class Checks {
                 : name + " has " + length + " " + unit + ", expected " + shape + " = " + expected);
     }
 
-    /** {@code array[offset, offset + count)} must exist. */
-    public static void range(String name, float[] array, int offset, long count, String shape) {
+    /**
+     * {@code array[offset, offset + d0 * d1)} must exist; {@code shape} is a template such as
+     * {@code "[N=%d][H=%d]"}, formatted only for the message (a per-step check allocates nothing).
+     */
+    public static void range(String name, float[] array, int offset, String shape, long d0, long d1) {
+        long count = d0 * d1;
         if (array == null) {
-            throw new IllegalArgumentException(name + " is null, expected " + shape + " = " + count + " floats");
+            throw new IllegalArgumentException(name + " is null, expected " + String.format(Locale.ROOT, shape, d0, d1) + " = "
+                    + count + " floats");
         }
         if (offset < 0 || offset + count > array.length) {
-            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected " + shape + " = " + count
-                    + " floats from offset " + offset);
+            throw new IllegalArgumentException(name + " has " + array.length + " floats, expected "
+                    + String.format(Locale.ROOT, shape, d0, d1) + " = " + count + " floats from offset " + offset);
         }
     }
 
@@ -127,6 +133,21 @@ public final class Checks {
                 throw new IllegalArgumentException("mask[" + i + "] (t=" + i / batch + ", b=" + i % batch + ") = " + mask[i]
                         + ", expected 0 or 1");
             }
+        }
+    }
+
+    /** A closed state refuses use: IllegalStateException. */
+    public static void open(RecurrentState state) {
+        if (state.isClosed()) {
+            throw new IllegalStateException("this " + state.getClass().getSimpleName() + " is closed");
+        }
+    }
+
+    /** Layer {@code layer}, direction {@code direction} of a stack of {@code layers} layers and {@code directions} directions. */
+    public static void layerDirection(int layer, int direction, int layers, int directions) {
+        if (layer < 0 || layer >= layers || direction < 0 || direction >= directions) {
+            throw new IllegalArgumentException("layer " + layer + ", direction " + direction + ": expected layer 0.."
+                    + (layers - 1) + " and direction 0.." + (directions - 1));
         }
     }
 }

@@ -16,10 +16,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
+import org.rnnkernels.files.AtomicFiles;
 
 /**
  * Reads and writes the safetensors format: an 8-byte little-endian unsigned header length N, N bytes
@@ -415,9 +412,8 @@ public final class SafeTensors {
      * Writes tensors as F32 in the layout the reference implementation produces: names sorted (so the
      * bytes do not depend on the map's iteration order), a compact header with {@code "__metadata__"}
      * first (omitted when empty), padded with spaces so the data section starts 8-byte aligned, then
-     * the tensors back to back in name order. The file is written under a temporary name in the same
-     * directory, forced to disk and renamed over {@code file}, so readers see the old file or the new
-     * one, never a partial one.
+     * the tensors back to back in name order. The file is written whole or not at all
+     * ({@link AtomicFiles}): readers see the old file or the new one, never a partial one.
      *
      * @param metadata string pairs for {@code "__metadata__"}; null or empty for none
      * @throws IllegalArgumentException for a null or reserved ({@code "__metadata__"}) name, a null tensor,
@@ -447,49 +443,23 @@ public final class SafeTensors {
         }
 
         byte[] header = header(sorted, meta);
-        Path target = file.toAbsolutePath();
-        Path name = target.getFileName();
-        if (name == null) {
-            throw new IllegalArgumentException("not a file path: " + file);
-        }
-        Path temp = target.resolveSibling("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                + ".tmp");
-        boolean created = false;
-        boolean moved = false;
-        try {
-            // CREATE_NEW rather than Files.createTempFile so the file gets the usual umask permissions,
-            // not owner-only ones.
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                created = true;
-                ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                buffer.putLong(header.length).flip();
-                writeFully(out, buffer);
-                writeFully(out, ByteBuffer.wrap(header));
-                for (Tensor t : sorted.values()) {
-                    float[] data = t.data();
-                    for (int done = 0; done < data.length; ) {
-                        int n = Math.min(CHUNK_BYTES / Float.BYTES, data.length - done);
-                        buffer.clear();
-                        buffer.asFloatBuffer().put(data, done, n);
-                        buffer.limit(n * Float.BYTES);
-                        writeFully(out, buffer);
-                        done += n;
-                    }
+        AtomicFiles.write(file, out -> {
+            ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.putLong(header.length).flip();
+            AtomicFiles.writeFully(out, buffer);
+            AtomicFiles.writeFully(out, ByteBuffer.wrap(header));
+            for (Tensor t : sorted.values()) {
+                float[] data = t.data();
+                for (int done = 0; done < data.length; ) {
+                    int n = Math.min(CHUNK_BYTES / Float.BYTES, data.length - done);
+                    buffer.clear();
+                    buffer.asFloatBuffer().put(data, done, n);
+                    buffer.limit(n * Float.BYTES);
+                    AtomicFiles.writeFully(out, buffer);
+                    done += n;
                 }
-                // Durable before the rename, or a crash could leave the new name on an empty file.
-                out.force(true);
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-        } finally {
-            if (created && !moved) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        });
     }
 
     private static byte[] header(TreeMap<String, Tensor> tensors, TreeMap<String, String> metadata)
@@ -517,11 +487,5 @@ public final class SafeTensors {
         byte[] header = Arrays.copyOf(compact, padded);
         Arrays.fill(header, compact.length, padded, (byte) ' ');
         return header;
-    }
-
-    private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            out.write(buffer);
-        }
     }
 }

@@ -30,22 +30,89 @@ public final class TorchRnn {
     private TorchRnn() {
     }
 
-    /** {@link #load(TensorFile, String, CellType)} on a file. */
-    public static RecurrentModel load(Path file, String prefix, CellType type) throws IOException {
-        return load(SafeTensors.read(file), prefix, type);
+    /**
+     * How to read a state dict: where the RNN's parameters sit and which cell to build from them.
+     * Immutable; start from {@link #options()} and change what differs:
+     * <pre>{@code
+     * TorchRnn.load(path, TorchRnn.options().prefix("encoder.rnn.").cell(CellType.RAG_GRU));
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options("", null);
+
+        private final String prefix;
+        private final CellType cell;   // null: inferred from the gate count
+
+        private Options(String prefix, CellType cell) {
+            this.prefix = prefix;
+            this.cell = cell;
+        }
+
+        /**
+         * The name prefix of the RNN's parameters in a bigger module's state dict, e.g.
+         * {@code "encoder.rnn."} for {@code encoder.rnn.weight_ih_l0}; default {@code ""}, a bare state dict.
+         */
+        public Options prefix(String prefix) {
+            if (prefix == null) {
+                throw new IllegalArgumentException("prefix is null: use \"\" for a bare state dict");
+            }
+            return new Options(prefix, cell);
+        }
+
+        /**
+         * The cell to build instead of the one the gate count gives (1: {@link CellType#RNN_TANH},
+         * 3: {@link CellType#GRU}, 4: {@link CellType#LSTM}): {@link CellType#RNN_RELU} for
+         * {@code nonlinearity='relu'}, or any cell with the same gate layout ({@link CellType#RAG_GRU}
+         * from a GRU's weights). Not the cells whose parameters a state dict lacks (multiplicative,
+         * event-based): those load from the library's own files ({@link ModelFiles}).
+         */
+        public Options cell(CellType type) {
+            if (type == null) {
+                throw new IllegalArgumentException("type is null: leave the cell unset to infer it from the gate count");
+            }
+            if (type.multiplicative() || type.eventBased()) {
+                throw new IllegalArgumentException(type + " needs " + (type.eventBased() ? "thresholds" : "alpha/beta parameters")
+                        + ", which a PyTorch state dict does not have: build its layers with RecurrentLayer, or save and load"
+                        + " them with ModelFiles");
+            }
+            return new Options(prefix, type);
+        }
+
+        public String prefix() {
+            return prefix;
+        }
+
+        /** The cell asked for, or empty when it is inferred from the gate count. */
+        public java.util.Optional<CellType> cell() {
+            return java.util.Optional.ofNullable(cell);
+        }
     }
 
-    /**
-     * @param prefix the parameters' name prefix, {@code ""} for a bare state dict
-     * @param type   the cell to build, or null to infer it from the gate count
-     */
-    public static RecurrentModel load(TensorFile file, String prefix, CellType type) throws IOException {
-        if (type != null && (type.multiplicative() || type.eventBased())) {
-            throw new IllegalArgumentException(type + " needs " + (type.eventBased() ? "thresholds" : "alpha/beta parameters")
-                    + ", which a PyTorch state dict does not have: build its layers with RecurrentLayer, or save and load"
-                    + " them with ModelFiles");
+    /** The defaults: a bare state dict, the cell inferred from the gate count. */
+    public static Options options() {
+        return Options.DEFAULTS;
+    }
+
+    /** {@link #load(TensorFile, Options)} with the defaults, on a file. */
+    public static RecurrentModel load(Path file) throws IOException {
+        return load(file, options());
+    }
+
+    /** {@link #load(TensorFile, Options)} on a file. */
+    public static RecurrentModel load(Path file, Options options) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file is null");
         }
-        return load(file, prefix, k -> type, NO_EXTRAS, StoredLayers.NONE);
+        return load(SafeTensors.read(file), options);
+    }
+
+    /** The model in {@code file}, read as {@code options} say. */
+    public static RecurrentModel load(TensorFile file, Options options) throws IOException {
+        if (file == null || options == null) {
+            throw new IllegalArgumentException((file == null ? "file" : "options") + " is null");
+        }
+        CellType type = options.cell;
+        return load(file, options.prefix, k -> type, NO_EXTRAS, StoredLayers.NONE);
     }
 
     /**
@@ -98,12 +165,12 @@ public final class TorchRnn {
     }
 
     /**
-     * As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer), extra parameters
+     * As {@link #load(TensorFile, Options)} with a cell type per layer (null: infer), extra parameters
      * and layers stored in a form of their own.
      */
     static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer,
                                ExtraSource extras, StoredLayers own) throws IOException {
-        String p = prefix == null ? "" : prefix;
+        String p = prefix;
         Path path = file.path();
         if (!file.contains(p + "weight_ih_l0") && !own.has("_l0")) {
             throw new SafeTensorsException(path, p + "weight_ih_l0", "not found: no recurrent layer under prefix '" + p + "'");

@@ -381,6 +381,7 @@ public final class LightRnn implements AutoCloseable {
         if (state.model != this) {
             throw new IllegalArgumentException("state belongs to another LightRnn model; make one with this model's newState()");
         }
+        Checks.open(state);
     }
 
     private void checkWords(int[] words) {

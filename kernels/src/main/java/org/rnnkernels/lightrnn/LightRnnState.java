@@ -2,6 +2,7 @@ package org.rnnkernels.lightrnn;
 
 import java.lang.foreign.MemorySegment;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentState;
 
 /**
  * One stream through a {@link LightRnn}: the layer's {@link LayerState}, which carries
@@ -10,8 +11,11 @@ import org.rnnkernels.LayerState;
  *
  * <p>Belongs to one caller: several states may use one model at once on different threads; one
  * state must not be used by two threads at the same time. Starts at zero.
+ *
+ * <p>A {@link RecurrentState}: its {@code h}/{@code c} are those of the stream's layer state;
+ * {@link #close()} closes that and the candidate states, after which the state refuses use.
  */
-public final class LightRnnState {
+public final class LightRnnState implements RecurrentState {
     final LightRnn model;
     final LayerState stream;
     // h^c_{t-1} (and c) at the start of a call, copied from the stream state: the row logits of
@@ -44,6 +48,7 @@ public final class LightRnnState {
     final float[] bestLogProbabilities; // [V] min-heap of the best k words found
     final int[] bestWords;
     int rowsExamined;
+    private boolean closed;
 
     LightRnnState(LightRnn model, LayerState stream, LayerState[] candidates) {
         this.model = model;
@@ -111,9 +116,46 @@ public final class LightRnnState {
     }
 
     /** Back to the zero state. */
+    @Override
     public LightRnnState reset() {
         stream.reset();
         return this;
+    }
+
+    @Override
+    public int batchSize() {
+        return stream.batchSize();
+    }
+
+    @Override
+    public int numLayers() {
+        return stream.numLayers();
+    }
+
+    @Override
+    public int directions() {
+        return stream.directions();
+    }
+
+    /** The stream's layer state ({@link #layerState()}). */
+    @Override
+    public LayerState layer(int layer, int direction) {
+        return stream.layer(layer, direction);
+    }
+
+    /** Closes the stream's and the candidates' layer states; idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        stream.close();
+        for (LayerState candidate : candidates) {
+            candidate.close();
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed || stream.isClosed();
     }
 
     /** How many table rows the last {@link LightRnn#topK} call ran the cell for (its cost; at most {@code R}). */

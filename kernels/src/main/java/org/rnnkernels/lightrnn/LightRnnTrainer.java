@@ -18,6 +18,7 @@ import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingState;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Trains a {@link LightRnn} language model (CELLS.md, "LightRNN") on {@code B} independent streams of
@@ -195,18 +196,15 @@ public final class LightRnnTrainer {
         }
         SplittableRandom random = new SplittableRandom(seed);
         int width = Math.multiplyExact(type.gates(), hidden);
-        float bound = (float) (1 / Math.sqrt(hidden));
-        float[] wIh = uniform(random, Math.multiplyExact(width, embedding), bound);
-        float[] wHh = uniform(random, Math.multiplyExact(width, hidden), bound);
-        float[] bIh = uniform(random, width, bound);
-        float[] bHh = uniform(random, width, bound);
+        float bound = TorchInit.bound(hidden);
+        TorchInit.Weights w = TorchInit.weights(type, embedding, hidden, random);
         float[][] cell = type.multiplicative()
-                ? withMi(wIh, wHh, bIh, bHh, MiParameters.initial(width))
-                : new float[][] {wIh, wHh, bIh, bHh};
-        float[] xr = uniform(random, Math.multiplyExact(table.rows(), embedding), 1f);
-        float[] xc = uniform(random, Math.multiplyExact(table.columns(), embedding), 1f);
-        float[] yr = uniform(random, Math.multiplyExact(table.rows(), hidden), bound);
-        float[] yc = uniform(random, Math.multiplyExact(table.columns(), hidden), bound);
+                ? withMi(w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), MiParameters.initial(width))
+                : new float[][] {w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()};
+        float[] xr = TorchInit.uniform(random, Math.multiplyExact(table.rows(), embedding), 1f);
+        float[] xc = TorchInit.uniform(random, Math.multiplyExact(table.columns(), embedding), 1f);
+        float[] yr = TorchInit.uniform(random, Math.multiplyExact(table.rows(), hidden), bound);
+        float[] yc = TorchInit.uniform(random, Math.multiplyExact(table.columns(), hidden), bound);
         return new LightRnnTrainer(table, xr, xc, yr, yc, type, cell, embedding, hidden, batch, Blases.get());
     }
 
@@ -544,14 +542,6 @@ public final class LightRnnTrainer {
                         + ", expected a word id in [0, V=" + vocabulary + ")");
             }
         }
-    }
-
-    private static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
     }
 
     /** The current word table. */

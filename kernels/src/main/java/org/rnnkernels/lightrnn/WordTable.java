@@ -8,16 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
+import org.rnnkernels.files.AtomicFiles;
 import org.rnnkernels.internal.Checks;
 
 /**
@@ -297,7 +292,7 @@ public final class WordTable {
                 row.add(cells[r * columns + c]);
             }
         }
-        writeAtomically(file, JSON.writeValueAsBytes(root));
+        AtomicFiles.write(file, JSON.writeValueAsBytes(root));
     }
 
     /**
@@ -357,38 +352,6 @@ public final class WordTable {
             throw new IllegalArgumentException(name + " is " + node + ", expected an integer");
         }
         return node.intValue();
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path name = target.getFileName();
-        if (name == null) {
-            throw new IllegalArgumentException("not a file path: " + file);
-        }
-        Path temp = target.resolveSibling("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        boolean created = false;
-        boolean moved = false;
-        try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                created = true;
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                // Durable before the rename, or a crash could leave the new name on an empty file.
-                out.force(true);
-            }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-        } finally {
-            if (created && !moved) {
-                Files.deleteIfExists(temp);
-            }
-        }
     }
 
     @Override

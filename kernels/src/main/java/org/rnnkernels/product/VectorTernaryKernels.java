@@ -68,10 +68,15 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
     }
 
     // x where bit k of word is set (lane k), else +0
+    // (Methods passing vectors stay within 35 bytes of bytecode: see VectorBoundaryTest.)
     private static FloatVector selected(FloatVector x, int word) {
-        IntVector mask = IntVector.broadcast(INTS, word).lanewise(VectorOperators.LSHL, BIT_TO_SIGN)
+        return x.reinterpretAsInts().and(laneMask(word)).reinterpretAsFloats();
+    }
+
+    // All ones in lane k where bit k of word is set, else 0: bit k to the sign, then spread by ASHR.
+    private static IntVector laneMask(int word) {
+        return IntVector.broadcast(INTS, word).lanewise(VectorOperators.LSHL, BIT_TO_SIGN)
                 .lanewise(VectorOperators.ASHR, 31);
-        return x.reinterpretAsInts().and(mask).reinterpretAsFloats();
     }
 
     // Interleaved weight words AND interleaved activation words: the +1 products; AND the
@@ -110,8 +115,15 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
 
     // Each long lane: the sum of its 8 unsigned bytes (pairwise: bytes, shorts, ints).
     private static LongVector sumBytes(LongVector v) {
-        v = v.and(BYTE_PAIRS).add(v.lanewise(VectorOperators.LSHR, 8).and(BYTE_PAIRS));
-        v = v.and(SHORT_PAIRS).add(v.lanewise(VectorOperators.LSHR, 16).and(SHORT_PAIRS));
+        return sumHalves(sumPairs(sumPairs(v, BYTE_PAIRS, 8), SHORT_PAIRS, 16));
+    }
+
+    // Adjacent fields of `shift` bits added into fields of twice the width (mask: the even fields).
+    private static LongVector sumPairs(LongVector v, long evenFields, int shift) {
+        return v.and(evenFields).add(v.lanewise(VectorOperators.LSHR, shift).and(evenFields));
+    }
+
+    private static LongVector sumHalves(LongVector v) {
         return v.and(INT_PAIRS).add(v.lanewise(VectorOperators.LSHR, 32));
     }
 }

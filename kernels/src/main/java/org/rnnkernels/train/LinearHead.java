@@ -64,22 +64,16 @@ public final class LinearHead {
 
     /**
      * A head with PyTorch's default {@code nn.Linear} initialisation: {@code W} and {@code b} uniform
-     * in {@code [-1/sqrt(H), 1/sqrt(H)]}, drawn from {@code seed} ({@link SplittableRandom}; W first, row by row).
+     * in {@code [-1/sqrt(H), 1/sqrt(H)]}, drawn from {@code seed} ({@link SplittableRandom}; W first, row by row;
+     * {@link TorchInit#linear}).
      */
     public static LinearHead create(int hiddenSize, int outputs, long seed) {
-        Checks.positive("hiddenSize", hiddenSize);
-        Checks.positive("outputs", outputs);
-        double bound = 1 / Math.sqrt(hiddenSize);
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] w = new float[Math.multiplyExact(outputs, hiddenSize)];
-        float[] b = new float[outputs];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) random.nextDouble(-bound, bound);
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return new LinearHead(hiddenSize, outputs, w, b, Blases.get());
+        return TorchInit.linear(hiddenSize, outputs, new SplittableRandom(seed));
+    }
+
+    // A head on the given arrays, not copied: they are the caller's no more.
+    static LinearHead wrap(int hiddenSize, int outputs, float[] weight, float[] bias) {
+        return new LinearHead(hiddenSize, outputs, weight, bias, Blases.get());
     }
 
     /**
@@ -105,8 +99,8 @@ public final class LinearHead {
      */
     public void forward(float[] hidden, int hiddenOffset, int rows, float[] output, int outputOffset) {
         Checks.positive("rows", rows);
-        Checks.range("hidden", hidden, hiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
-        Checks.range("output", output, outputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
+        Checks.range("hidden", hidden, hiddenOffset, "[N=%d][H=%d]", rows, hiddenSize);
+        Checks.range("output", output, outputOffset, "[N=%d][K=%d]", rows, outputs);
         int h = hiddenSize;
         int stride = h + 1;
         reserve(rows);
@@ -145,8 +139,8 @@ public final class LinearHead {
         if (rows != cachedRows) {
             throw new IllegalArgumentException("rows = " + rows + ", expected the last forward's N = " + cachedRows);
         }
-        Checks.range("gradOutput", gradOutput, gradOutputOffset, (long) rows * outputs, "[N=" + rows + "][K=" + outputs + "]");
-        Checks.range("gradHidden", gradHidden, gradHiddenOffset, (long) rows * hiddenSize, "[N=" + rows + "][H=" + hiddenSize + "]");
+        Checks.range("gradOutput", gradOutput, gradOutputOffset, "[N=%d][K=%d]", rows, outputs);
+        Checks.range("gradHidden", gradHidden, gradHiddenOffset, "[N=%d][H=%d]", rows, hiddenSize);
         int h = hiddenSize;
         int stride = h + 1;
         MemorySegment dY = gradOutputs.of(gradOutput);

@@ -66,7 +66,7 @@ import org.rnnkernels.internal.Checks;
  * re-quantised the layer since, the backward throws IllegalStateException. Steady-state calls allocate
  * nothing (apart from wrapping the caller's {@code dInput} array once per backward call).
  */
-public final class TernaryTrainingLayer {
+public final class TernaryTrainingLayer implements TrainableLayer {
     private final CellType type;
     private final TernaryLayer.Activations activations;
     private final boolean ternary;
@@ -444,10 +444,7 @@ public final class TernaryTrainingLayer {
         if (steps == 0) {
             throw new IllegalStateException("no training forward to differentiate: call forward on this state first");
         }
-        if (state.generation != generation) {
-            throw new IllegalStateException("the layer re-quantised its weights in another forward since this state's "
-                    + "forward: run forward and backward on one state before the next forward");
-        }
+        requireCurrentTrace(state);
         int batch = s.batch;
         int rows = steps * batch;
         int bh = batch * hiddenSize;
@@ -475,6 +472,14 @@ public final class TernaryTrainingLayer {
             System.arraycopy(s.dc, 0, dInitialC, 0, bh);
         }
         weightGradients(state, rows, dInput, gradients);
+    }
+
+    /** Throws IllegalStateException when another forward re-quantised the weights since {@code state}'s. */
+    void requireCurrentTrace(TernaryTrainingState state) {
+        if (state.generation != generation) {
+            throw new IllegalStateException("the layer re-quantised its weights in another forward since this state's "
+                    + "forward: run forward and backward on one state before the next forward");
+        }
     }
 
     // dh_t = direct_t + [|h_t| <= 1] (lambda dGH_t W_hat_hh), [B, G*H] x [G*H, H]; the gate pass left direct_t in dhNext
@@ -540,6 +545,7 @@ public final class TernaryTrainingLayer {
         if (state == null) {
             throw new IllegalArgumentException("state is null");
         }
+        Checks.open(state);
         if (state.core.type != type || state.hidden != hiddenSize || state.input != inputSize || state.ternary != ternary) {
             throw new IllegalArgumentException("state is a " + state.core.type + (state.ternary ? " TERNARY" : " FLOAT")
                     + " training state of I=" + state.input + ", H=" + state.hidden + ", expected one of " + type + " "

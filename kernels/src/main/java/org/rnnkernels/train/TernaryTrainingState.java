@@ -2,6 +2,7 @@ package org.rnnkernels.train;
 
 import java.lang.foreign.MemorySegment;
 import org.rnnkernels.CellType;
+import org.rnnkernels.RecurrentState;
 
 /**
  * One stream (or batch of streams) through a {@link TernaryTrainingLayer}: the state {@code h [B][H]}
@@ -14,8 +15,11 @@ import org.rnnkernels.CellType;
  *
  * <p>The state carries across calls (truncated BPTT, as {@link TrainingState}). Belongs to one caller:
  * not thread-safe.
+ *
+ * <p>A {@link RecurrentState} of one layer and one direction: {@link #close()} drops the workspace, and a
+ * closed state refuses use.
  */
-public final class TernaryTrainingState {
+public final class TernaryTrainingState implements RecurrentState {
     final TrainingState core;
     final boolean ternary;
     final int batch;
@@ -61,10 +65,39 @@ public final class TernaryTrainingState {
         ahSegment = MemorySegment.ofArray(ah);
     }
 
+    /** Makes this the state of a layer inside {@code whole}: closed with it, not alone. */
+    void ownedBy(RecurrentState whole) {
+        core.ownedBy(whole);
+    }
+
+    /**
+     * Drops the workspace; afterwards the state refuses use. Idempotent; does nothing for the state of a
+     * layer inside a {@link TrainingModel.State} (close that one).
+     */
+    @Override
+    public void close() {
+        if (!core.isPart()) {
+            release();
+        }
+    }
+
+    void release() {
+        core.release();
+        capacity = 0;
+        ax = ah = uniforms = new float[0];
+        axSegment = ahSegment = null;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return core.isClosed();   // one flag for both, the core's (and its owner's, when part of a model's state)
+    }
+
     public CellType cellType() {
         return core.type;
     }
 
+    @Override
     public int batchSize() {
         return batch;
     }
@@ -73,34 +106,66 @@ public final class TernaryTrainingState {
         return hidden;
     }
 
+    @Override
+    public int numLayers() {
+        return 1;
+    }
+
+    @Override
+    public int directions() {
+        return 1;
+    }
+
+    /** This state: it has one layer and one direction. */
+    @Override
+    public TernaryTrainingState layer(int layer, int direction) {
+        core.layer(layer, direction);   // the check
+        return this;
+    }
+
+    @Override
+    public int hiddenSize(int layer) {
+        return core.hiddenSize(layer);
+    }
+
+    @Override
+    public boolean hasCellState(int layer) {
+        return core.hasCellState(layer);
+    }
+
     /** Steps of the last training forward, whose trace a backward would use; 0 when there is none. */
     public int tracedSteps() {
         return core.steps;
     }
 
     /** A copy of {@code h}, {@code [B][H]} flattened. */
+    @Override
     public float[] hidden() {
         return core.hidden();
     }
 
     /** A copy of {@code c}, {@code [B][H]}; LSTM only. */
+    @Override
     public float[] cell() {
         return core.cell();
     }
 
     /** Sets {@code h} from {@code [B][H]} flattened. */
+    @Override
     public TernaryTrainingState setHidden(float[] values) {
         core.setHidden(values);
         return this;
     }
 
     /** Sets {@code c} from {@code [B][H]} flattened; LSTM only. */
+    @Override
     public TernaryTrainingState setCell(float[] values) {
         core.setCell(values);
         return this;
     }
 
     /** Back to the zero state (the start of a new stream). */
+    @Override
     public TernaryTrainingState reset() {
         core.reset();
         return this;

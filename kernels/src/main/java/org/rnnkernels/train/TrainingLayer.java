@@ -83,7 +83,7 @@ import org.rnnkernels.internal.Checks;
  * them. The hot path allocates nothing after the workspace has grown to the longest call (apart from
  * wrapping the caller's {@code dInput} array once per backward call).
  */
-public final class TrainingLayer {
+public final class TrainingLayer implements TrainableLayer {
     /** EGRU's default pseudo-derivative height (CELLS.md). */
     public static final double DEFAULT_GAMMA = 0.7;
     /** EGRU's default pseudo-derivative slope: its support is {@code |c_pre - theta| < 1/s}. */
@@ -744,6 +744,7 @@ public final class TrainingLayer {
         if (state == null) {
             throw new IllegalArgumentException("state is null");
         }
+        Checks.open(state);
         if (state.type != type || state.hidden != hiddenSize || state.input != inputSize) {
             throw new IllegalArgumentException("state is a " + state.type + " training state of I=" + state.input + ", H="
                     + state.hidden + ", expected one of " + type + " with I=" + inputSize + ", H=" + hiddenSize
@@ -751,14 +752,17 @@ public final class TrainingLayer {
         }
     }
 
+    @Override
     public CellType cellType() {
         return type;
     }
 
+    @Override
     public int inputSize() {
         return inputSize;
     }
 
+    @Override
     public int hiddenSize() {
         return hiddenSize;
     }

@@ -3,6 +3,7 @@ package org.rnnkernels.train;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.rnnkernels.CellType;
+import org.rnnkernels.RecurrentState;
 import org.rnnkernels.internal.Checks;
 
 /**
@@ -33,8 +34,15 @@ import org.rnnkernels.internal.Checks;
  * <p>The state carries across calls like a {@code LayerState}: a forward starts from {@code h}
  * ({@code c}) and leaves the final state there, so consecutive chunks of a stream are truncated BPTT
  * (each chunk's backward holds the state entering it constant). Belongs to one caller: not thread-safe.
+ *
+ * <p>A {@link RecurrentState} of one layer and one direction: {@link #close()} drops the workspace, and a
+ * closed state refuses use. The state of a layer inside a {@link TrainingModel.State} or a
+ * {@link TernaryTrainingState} is closed with it; closing it alone does nothing.
  */
-public final class TrainingState {
+public final class TrainingState implements RecurrentState {
+    // The state this one is part of (closed with it), or null
+    private RecurrentState owner;
+    private boolean closed;
     final CellType type;
     final int batch;
     final int hidden;
@@ -145,12 +153,77 @@ public final class TrainingState {
         this.steps = 0;
     }
 
+    /** Makes this the state of a layer inside {@code whole}: closed with it, not alone. */
+    void ownedBy(RecurrentState whole) {
+        owner = whole;
+    }
+
+    /**
+     * Drops the workspace (the trace of the last forward with it); afterwards the state refuses use.
+     * Idempotent; does nothing for the state of a layer inside another state (close that one).
+     */
+    @Override
+    public void close() {
+        if (!isPart()) {
+            release();
+        }
+    }
+
+    // Whether this is the state of a layer inside another (closed with it, not alone).
+    boolean isPart() {
+        return owner != null;
+    }
+
+    // Closes this state whoever owns it: the owner's close.
+    void release() {
+        closed = true;
+        steps = 0;
+        capacity = 0;
+        x = gi = hs = act = dGi = dGh = ones = new float[0];
+        cs = dPre = dThetaRows = dWHhT = null;
+        xSegment = giSegment = hsSegment = dGiSegment = dGhSegment = dPreSegment = onesSegment = dThetaRowsSegment = null;
+        yRows = new int[0];
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed || owner != null && owner.isClosed();
+    }
+
     public CellType cellType() {
         return type;
     }
 
+    @Override
     public int batchSize() {
         return batch;
+    }
+
+    @Override
+    public int numLayers() {
+        return 1;
+    }
+
+    @Override
+    public int directions() {
+        return 1;
+    }
+
+    /** This state: it has one layer and one direction. */
+    @Override
+    public TrainingState layer(int layer, int direction) {
+        Checks.layerDirection(layer, direction, 1, 1);
+        return this;
+    }
+
+    @Override
+    public int hiddenSize(int layer) {
+        return layer(layer, 0).hidden;
+    }
+
+    @Override
+    public boolean hasCellState(int layer) {
+        return layer(layer, 0).c != null;
     }
 
     public int hiddenSize() {
@@ -191,25 +264,33 @@ public final class TrainingState {
     }
 
     /** A copy of {@code h}, {@code [B][H]} flattened. */
+    @Override
     public float[] hidden() {
+        Checks.open(this);
         return h.clone();
     }
 
     /** A copy of {@code c}, {@code [B][H]}; throws for cells without a cell state. */
+    @Override
     public float[] cell() {
+        Checks.open(this);
         requireCellState();
         return c.clone();
     }
 
     /** Sets {@code h} from {@code [B][H]} flattened. Does not touch the trace of the last forward. */
+    @Override
     public TrainingState setHidden(float[] values) {
+        Checks.open(this);
         Checks.floats("hidden", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, h, 0, h.length);
         return this;
     }
 
     /** Sets {@code c} from {@code [B][H]} flattened; throws for cells without a cell state. */
+    @Override
     public TrainingState setCell(float[] values) {
+        Checks.open(this);
         requireCellState();
         Checks.floats("cell", values, "[B=%d][H=%d]", batch, hidden);
         System.arraycopy(values, 0, c, 0, c.length);
@@ -217,7 +298,9 @@ public final class TrainingState {
     }
 
     /** Back to the zero state (the start of a new stream). */
+    @Override
     public TrainingState reset() {
+        Checks.open(this);
         Arrays.fill(h, 0f);
         if (c != null) {
             Arrays.fill(c, 0f);

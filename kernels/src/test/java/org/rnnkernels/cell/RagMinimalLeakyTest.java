@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.rnnkernels.train.TorchInit;
 
 /** The leaky RAG-minimal with slope 0 is RAG-minimal to the bit; with its slope it is another cell. */
 class RagMinimalLeakyTest {
@@ -16,8 +17,8 @@ class RagMinimalLeakyTest {
         SplittableRandom random = new SplittableRandom(11);
         int n = 257, rows = 3;
         for (int trial = 0; trial < 50; trial++) {
-            float[] gi = random(random, rows * 2 * n, 3), gh = random(random, rows * 2 * n, 3);
-            float[] bias = random(random, 2 * n, 1), h = random(random, rows * n, 1.5f);
+            float[] gi = TorchInit.uniform(random, rows * 2 * n, 3), gh = TorchInit.uniform(random, rows * 2 * n, 3);
+            float[] bias = TorchInit.uniform(random, 2 * n, 1), h = TorchInit.uniform(random, rows * n, 1.5f);
             float[] plain = new float[rows * n], leaky = new float[rows * n], leak = new float[rows * n];
             for (int b = 0; b < rows; b++) {
                 RagMinimal.row(0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, plain, b * n);
@@ -35,11 +36,4 @@ class RagMinimalLeakyTest {
         assertTrue(l > 0 && l < 1 && l == Math.scalb(1f, Math.getExponent(l)), "exact as a shift in fixed point: " + l);
     }
 
-    private static float[] random(SplittableRandom random, int count, float bound) {
-        float[] a = new float[count];
-        for (int i = 0; i < count; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
-    }
 }

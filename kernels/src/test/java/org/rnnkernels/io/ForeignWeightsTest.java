@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Each conversion checked against the other framework's own equations, written here in its own
@@ -18,17 +19,9 @@ class ForeignWeightsTest {
     private static final int I = 3;
     private static final int H = 4;
     private final SplittableRandom random = new SplittableRandom(9);
-    private final float[] x = random(I);
-    private final float[] h0 = random(H);
-    private final float[] c0 = random(H);
-
-    private float[] random(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-1, 1);
-        }
-        return a;
-    }
+    private final float[] x = TorchInit.uniform(random, I, 1);
+    private final float[] h0 = TorchInit.uniform(random, H, 1);
+    private final float[] c0 = TorchInit.uniform(random, H, 1);
 
     private static double sigm(double v) {
         return 1 / (1 + Math.exp(-v));
@@ -70,9 +63,9 @@ class ForeignWeightsTest {
     @Test
     void onnxLstmReverseDirection() {
         int d = 1;
-        float[] w = random(2 * 4 * H * I);
-        float[] r = random(2 * 4 * H * H);
-        float[] b = random(2 * 8 * H);
+        float[] w = TorchInit.uniform(random, 2 * 4 * H * I, 1);
+        float[] r = TorchInit.uniform(random, 2 * 4 * H * H, 1);
+        float[] b = TorchInit.uniform(random, 2 * 8 * H, 1);
         float[] c = new float[H];
         float[] h = runLayer(ForeignWeights.onnxLstm(w, r, b, d, 2, I, H).toLayer(CellType.LSTM, I, H), true, c);
         // ONNX: gates i, o, f, c; it = f(Xt Wi^T + Ht-1 Ri^T + Wbi + Rbi), ..., Ct = ft (.) Ct-1 + it (.) ct, Ht = ot (.) h(Ct)
@@ -97,9 +90,9 @@ class ForeignWeightsTest {
 
     @Test
     void onnxGruLinearBeforeReset() {
-        float[] w = random(3 * H * I);
-        float[] r = random(3 * H * H);
-        float[] b = random(6 * H);
+        float[] w = TorchInit.uniform(random, 3 * H * I, 1);
+        float[] r = TorchInit.uniform(random, 3 * H * H, 1);
+        float[] b = TorchInit.uniform(random, 6 * H, 1);
         float[] h = runLayer(ForeignWeights.onnxGru(w, r, b, 0, 1, I, H, true).toLayer(CellType.GRU, I, H), false, null);
         // ONNX, linear_before_reset != 0: ht = g(Xt Wh^T + rt (.) (Ht-1 Rh^T + Rbh) + Wbh); Ht = (1 - zt) (.) ht + zt (.) Ht-1
         for (int j = 0; j < H; j++) {
@@ -113,10 +106,10 @@ class ForeignWeightsTest {
 
     @Test
     void evnnEgru() {
-        float[] kernel = random(I * 3 * H);
-        float[] recurrent = random(H * 3 * H);
-        float[] bias = random(3 * H);
-        float[] recurrentBias = random(3 * H);
+        float[] kernel = TorchInit.uniform(random, I * 3 * H, 1);
+        float[] recurrent = TorchInit.uniform(random, H * 3 * H, 1);
+        float[] bias = TorchInit.uniform(random, 3 * H, 1);
+        float[] recurrentBias = TorchInit.uniform(random, 3 * H, 1);
         float[] thr = {0.05f, 0.1f, 0.2f, 0.02f};
         float[] cellOut = new float[H];
         float[] y = runLayer(ForeignWeights.evnnEgru(kernel, recurrent, bias, recurrentBias, I, H).toEgru(I, H, thr), true, cellOut);
@@ -140,9 +133,9 @@ class ForeignWeightsTest {
 
     @Test
     void kerasGruResetAfter() {
-        float[] kernel = random(I * 3 * H);
-        float[] recurrent = random(H * 3 * H);
-        float[] bias = random(2 * 3 * H);
+        float[] kernel = TorchInit.uniform(random, I * 3 * H, 1);
+        float[] recurrent = TorchInit.uniform(random, H * 3 * H, 1);
+        float[] bias = TorchInit.uniform(random, 2 * 3 * H, 1);
         float[] h = runLayer(ForeignWeights.kerasGru(kernel, recurrent, bias, I, H, true).toLayer(CellType.GRU, I, H), false, null);
         // Keras (reset_after): z, r, hh column blocks; x_z = x K_z + b_in_z; r_z = h R_z + b_rec_z; hh = tanh(x_h + r * (h R_h + b_rec_h))
         int cols = 3 * H;
@@ -157,9 +150,9 @@ class ForeignWeightsTest {
 
     @Test
     void kerasLstmOneBias() {
-        float[] kernel = random(I * 4 * H);
-        float[] recurrent = random(H * 4 * H);
-        float[] bias = random(4 * H);
+        float[] kernel = TorchInit.uniform(random, I * 4 * H, 1);
+        float[] recurrent = TorchInit.uniform(random, H * 4 * H, 1);
+        float[] bias = TorchInit.uniform(random, 4 * H, 1);
         float[] c = new float[H];
         float[] h = runLayer(ForeignWeights.kerasLstm(kernel, recurrent, bias, I, H).toLayer(CellType.LSTM, I, H), true, c);
         int cols = 4 * H;

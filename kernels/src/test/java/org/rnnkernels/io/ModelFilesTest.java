@@ -15,6 +15,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.train.TorchInit;
 
 /** The library's own files keep every cell type (RAG included) and give back the same model, bit for bit. */
 class ModelFilesTest {
@@ -32,18 +33,19 @@ class ModelFilesTest {
                 int rows = cells[k].gates() * 7;
                 boolean biases = k == 0;
                 org.rnnkernels.MiParameters mi = cells[k].multiplicative()
-                        ? new org.rnnkernels.MiParameters(random(random, rows), random(random, rows), random(random, rows)) : null;
-                float[] wIh = random(random, rows * inputs[k]);
-                float[] wHh = random(random, rows * 7);
-                float[] bIh = biases ? random(random, rows) : null;
-                float[] bHh = biases ? random(random, rows) : null;
+                        ? new org.rnnkernels.MiParameters(TorchInit.uniform(random, rows, 0.4),
+                                TorchInit.uniform(random, rows, 0.4), TorchInit.uniform(random, rows, 0.4)) : null;
+                float[] wIh = TorchInit.uniform(random, rows * inputs[k], 0.4);
+                float[] wHh = TorchInit.uniform(random, rows * 7, 0.4);
+                float[] bIh = biases ? TorchInit.uniform(random, rows, 0.4) : null;
+                float[] bHh = biases ? TorchInit.uniform(random, rows, 0.4) : null;
                 layers.add(cells[k].eventBased()
                         ? RecurrentLayer.createEgru(inputs[k], 7, wIh, wHh, bIh, bHh, new float[] {0.1f, 0.2f, 0.05f, 0.3f, 0.1f, 0.4f, 0.2f})
                         : RecurrentLayer.create(cells[k], inputs[k], 7, wIh, wHh, bIh, bHh, mi, org.rnnkernels.blas.Blases.get()));
             }
         }
         Path file = dir.resolve("model.safetensors");
-        float[] input = random(random, 6 * 2 * 5);
+        float[] input = TorchInit.uniform(random, 6 * 2 * 5, 0.4);
         try (RecurrentModel original = RecurrentModel.of(true, layers)) {
             ModelFiles.save(original, file);
             try (RecurrentModel loaded = ModelFiles.load(file)) {
@@ -72,11 +74,4 @@ class ModelFilesTest {
         }
     }
 
-    private static float[] random(SplittableRandom random, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-0.4, 0.4);
-        }
-        return a;
-    }
 }

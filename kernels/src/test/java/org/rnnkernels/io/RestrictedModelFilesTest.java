@@ -20,6 +20,7 @@ import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.RestrictedWeights;
+import org.rnnkernels.train.TorchInit;
 
 /** Restricted layers go to model files as their pool and rate (not dense matrices) and come back bit for bit. */
 class RestrictedModelFilesTest {
@@ -42,14 +43,14 @@ class RestrictedModelFilesTest {
 
     private static RestrictedWeights pool(SplittableRandom random, CellType type, int in, int hidden, double rate, boolean biases) {
         int rows = RestrictedWeights.poolRows(type, hidden, rate);
-        return RestrictedWeights.of(type, in, hidden, rate, random(random, rows * Math.max(in, hidden)),
-                biases ? random(random, rows) : null);
+        return RestrictedWeights.of(type, in, hidden, rate, TorchInit.uniform(random, rows * Math.max(in, hidden), 0.4),
+                biases ? TorchInit.uniform(random, rows, 0.4) : null);
     }
 
     @Test
     void saveThenLoadKeepsThePoolsAndRunsIdentically() throws Exception {
         Path file = dir.resolve("restricted.safetensors");
-        float[] input = random(new SplittableRandom(10), 6 * 2 * 5);
+        float[] input = TorchInit.uniform(new SplittableRandom(10), 6 * 2 * 5, 0.4);
         try (RecurrentModel original = model()) {
             ModelFiles.save(original, file);
             TensorFile stored = SafeTensors.read(file);
@@ -124,10 +125,11 @@ class RestrictedModelFilesTest {
         List<RecurrentLayer> layers = new ArrayList<>();
         layers.add(RecurrentLayer.createRestricted(pool(random, CellType.GRU, 5, 7, 0.5, true)));
         float[] theta = {0.1f, 0.2f, 0.3f, 0.15f, 0.25f, 0.05f, 0.4f};
-        layers.add(RecurrentLayer.createEgru(7, 7, random(random, 21 * 7), random(random, 21 * 7), random(random, 21),
-                random(random, 21), theta));
+        layers.add(RecurrentLayer.createEgru(7, 7, TorchInit.uniform(random, 21 * 7, 0.4),
+                TorchInit.uniform(random, 21 * 7, 0.4), TorchInit.uniform(random, 21, 0.4), TorchInit.uniform(random, 21, 0.4),
+                theta));
         Path file = dir.resolve("restricted-egru.safetensors");
-        float[] input = random(new SplittableRandom(13), 6 * 2 * 5);
+        float[] input = TorchInit.uniform(new SplittableRandom(13), 6 * 2 * 5, 0.4);
         try (RecurrentModel original = RecurrentModel.of(false, layers)) {
             ModelFiles.save(original, file);
             try (RecurrentModel loaded = ModelFiles.load(file)) {
@@ -146,11 +148,4 @@ class RestrictedModelFilesTest {
         }
     }
 
-    private static float[] random(SplittableRandom random, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-0.4, 0.4);
-        }
-        return a;
-    }
 }

@@ -50,7 +50,7 @@ class TorchGoldenTest {
                 lengths[b] = (int) l[b];
             }
         }
-        try (RecurrentModel model = TorchRnn.load(file, "", type)) {
+        try (RecurrentModel model = TorchRnn.load(file, TorchRnn.options().cell(type))) {
             assertEquals(Integer.parseInt(file.metadata().get("num_layers")), model.numLayers(), "layers inferred");
             assertEquals(Boolean.parseBoolean(file.metadata().get("bidirectional")), model.bidirectional(), "direction inferred");
             for (int threads : new int[] {1, 2}) {

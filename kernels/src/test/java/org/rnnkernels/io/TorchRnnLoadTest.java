@@ -39,7 +39,7 @@ class TorchRnnLoadTest {
 
     private SafeTensorsException refused(Map<String, Tensor> tensors, CellType type, String tensor, String problem) throws Exception {
         Path file = save(tensors);
-        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> TorchRnn.load(file, "enc.rnn.", type));
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> TorchRnn.load(file, options("enc.rnn.", type)));
         assertEquals(tensor, e.tensor(), e.getMessage());
         assertTrue(e.getMessage().contains(problem), e.getMessage());
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
@@ -48,13 +48,13 @@ class TorchRnnLoadTest {
 
     @Test
     void loadsWithPrefixAndInfersTheCell() throws Exception {
-        try (RecurrentModel model = TorchRnn.load(save(gru()), "enc.rnn.", null)) {
+        try (RecurrentModel model = TorchRnn.load(save(gru()), TorchRnn.options().prefix("enc.rnn."))) {
             assertEquals(2, model.numLayers());
             assertEquals(CellType.GRU, model.layer(0, 0).cellType());
             assertEquals(3, model.inputSize());
             assertEquals(2, model.outputSize());
         }
-        try (RecurrentModel model = TorchRnn.load(save(gru()), "enc.rnn.", CellType.RAG_GRU)) {
+        try (RecurrentModel model = TorchRnn.load(save(gru()), TorchRnn.options().prefix("enc.rnn.").cell(CellType.RAG_GRU))) {
             assertEquals(CellType.RAG_GRU, model.layer(1, 0).cellType());
         }
     }
@@ -92,7 +92,25 @@ class TorchRnnLoadTest {
 
     private void refused(Map<String, Tensor> tensors, CellType type, String tensor, String problem, String prefix) throws Exception {
         Path file = save(tensors);
-        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> TorchRnn.load(file, prefix, type));
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> TorchRnn.load(file, options(prefix, type)));
         assertTrue(e.getMessage().contains(problem), e.getMessage());
+    }
+
+    // The options a refusal case asks for; a null type leaves the cell to the gate count.
+    private static TorchRnn.Options options(String prefix, CellType type) {
+        TorchRnn.Options options = TorchRnn.options().prefix(prefix);
+        return type == null ? options : options.cell(type);
+    }
+
+    @Test
+    void optionsRefuseNullsAndCellsAStateDictCannotHold() {
+        assertThrows(IllegalArgumentException.class, () -> TorchRnn.options().prefix(null));
+        assertThrows(IllegalArgumentException.class, () -> TorchRnn.options().cell(null));
+        IllegalArgumentException mi = assertThrows(IllegalArgumentException.class, () -> TorchRnn.options().cell(CellType.MI_GRU));
+        assertTrue(mi.getMessage().contains("ModelFiles"), mi.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TorchRnn.options().cell(CellType.EGRU));
+        assertEquals("", TorchRnn.options().prefix());
+        assertTrue(TorchRnn.options().cell().isEmpty());
+        assertEquals(CellType.RNN_RELU, TorchRnn.options().prefix("a.").cell(CellType.RNN_RELU).cell().orElseThrow());
     }
 }

@@ -7,14 +7,16 @@ import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.train.TorchInit;
 
 /** Bad arguments: an IllegalArgumentException naming the argument and what was expected, before any state changes. */
 class LightRnnBadInputTest {
     private final LightRnnFixture f = new LightRnnFixture(CellType.LSTM, WordTable.sequential(10, 3, 4), 5, 6, 1, 1f, 1f);
+    private final TorchInit.Weights w = f.weights;
 
     private RecurrentLayer layer() {
-        return RecurrentLayer.create(f.type, f.embedding, f.hidden, f.wIh, f.wHh, f.bIh, f.bHh, (MiParameters) null,
-                org.rnnkernels.blas.Blases.get());
+        return RecurrentLayer.create(f.type, f.embedding, f.hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(),
+                (MiParameters) null, org.rnnkernels.blas.Blases.get());
     }
 
     @Test

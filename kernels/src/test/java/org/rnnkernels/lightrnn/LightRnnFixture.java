@@ -2,13 +2,13 @@ package org.rnnkernels.lightrnn;
 
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
-import org.rnnkernels.MiParameters;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.LightRnnReference;
-import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * A random LightRNN (PyTorch's initialisation for the cell, U(-1/sqrt(H), 1/sqrt(H)); input tables
@@ -20,7 +20,7 @@ final class LightRnnFixture {
     final WordTable table;
     final int embedding, hidden;
     final float[] xr, xc, yr, yc;
-    final float[] wIh, wHh, bIh, bHh;
+    final TorchInit.Weights weights;
 
     LightRnnFixture(CellType type, WordTable table, int embedding, int hidden, long seed, float recurrentScale, float outputScale) {
         if (type.multiplicative()) {
@@ -31,28 +31,16 @@ final class LightRnnFixture {
         this.embedding = embedding;
         this.hidden = hidden;
         SplittableRandom random = new SplittableRandom(seed);
-        int gates = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        wIh = uniform(random, gates * embedding, bound);
-        wHh = uniform(random, gates * hidden, bound * recurrentScale);
-        bIh = uniform(random, gates, bound);
-        bHh = uniform(random, gates, bound);
-        xr = uniform(random, table.rows() * embedding, 1f);
-        xc = uniform(random, table.columns() * embedding, 1f);
-        yr = uniform(random, table.rows() * hidden, bound * outputScale);
-        yc = uniform(random, table.columns() * hidden, bound * outputScale);
+        weights = Fixtures.weights(type, embedding, hidden, random, recurrentScale);
+        float bound = TorchInit.bound(hidden);
+        xr = TorchInit.uniform(random, table.rows() * embedding, 1f);
+        xc = TorchInit.uniform(random, table.columns() * embedding, 1f);
+        yr = TorchInit.uniform(random, table.rows() * hidden, bound * outputScale);
+        yc = TorchInit.uniform(random, table.columns() * hidden, bound * outputScale);
     }
 
     LightRnnFixture(CellType type, int vocabulary, int embedding, int hidden, long seed) {
         this(type, WordTable.sequential(vocabulary), embedding, hidden, seed, 1f, 1f);
-    }
-
-    static float[] uniform(SplittableRandom random, int n, float bound) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextDouble(-bound, bound);
-        }
-        return a;
     }
 
     LightRnn model() {
@@ -60,13 +48,12 @@ final class LightRnnFixture {
     }
 
     LightRnn model(Blas blas) {
-        RecurrentLayer layer = RecurrentLayer.create(type, embedding, hidden, wIh, wHh, bIh, bHh, (MiParameters) null, blas);
+        RecurrentLayer layer = Fixtures.layer(type, embedding, hidden, weights, null, null, blas);
         return LightRnn.create(table, xr, xc, yr, yc, layer, blas);
     }
 
     LightRnnReference reference() {
-        ReferenceCell cell = new ReferenceCell(RefCellType.valueOf(type.name()), embedding, hidden,
-                toDouble(wIh), toDouble(wHh), toDouble(bIh), toDouble(bHh));
+        ReferenceCell cell = Fixtures.referenceCell(type, embedding, hidden, weights, null, null);
         int v = table.vocabularySize();
         int[] rowOf = new int[v];
         int[] colOf = new int[v];
@@ -75,7 +62,7 @@ final class LightRnnFixture {
             colOf[w] = table.col(w);
         }
         return new LightRnnReference(table.rows(), table.columns(), rowOf, colOf,
-                toDouble(xr), toDouble(xc), toDouble(yr), toDouble(yc), cell);
+                Fixtures.toDouble(xr), Fixtures.toDouble(xc), Fixtures.toDouble(yr), Fixtures.toDouble(yc), cell);
     }
 
     /** {@code count} random word ids. */
@@ -103,14 +90,6 @@ final class LightRnnFixture {
             cells[j] = t;
         }
         return WordTable.fromCells(vocabulary, rows, columns, cells);
-    }
-
-    static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 
     @Override

@@ -12,12 +12,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.LightRnnReferenceBackward;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
 import org.rnnkernels.train.Parameter;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * {@link LightRnnTrainer}'s loss and every gradient (output layer {@code Yr, Yc}; embeddings {@code Xr, Xc};
@@ -60,17 +62,13 @@ class LightRnnTrainerVsReferenceTest {
 
         static Setup draw(CellType type, WordTable table, int hidden, int batch, long seed) {
             SplittableRandom random = new SplittableRandom(seed);
-            int gates = type.gates() * hidden;
-            float bound = (float) (1 / Math.sqrt(hidden));
-            return new Setup(type, table, hidden, batch,
-                    LightRnnFixture.uniform(random, table.rows() * EMBEDDING, 1f),
-                    LightRnnFixture.uniform(random, table.columns() * EMBEDDING, 1f),
-                    LightRnnFixture.uniform(random, table.rows() * hidden, 3 * bound),
-                    LightRnnFixture.uniform(random, table.columns() * hidden, 3 * bound),
-                    LightRnnFixture.uniform(random, gates * EMBEDDING, bound),
-                    LightRnnFixture.uniform(random, gates * hidden, bound),
-                    LightRnnFixture.uniform(random, gates, bound),
-                    LightRnnFixture.uniform(random, gates, bound));
+            float bound = TorchInit.bound(hidden);
+            float[] xr = TorchInit.uniform(random, table.rows() * EMBEDDING, 1f);
+            float[] xc = TorchInit.uniform(random, table.columns() * EMBEDDING, 1f);
+            float[] yr = TorchInit.uniform(random, table.rows() * hidden, 3 * bound);
+            float[] yc = TorchInit.uniform(random, table.columns() * hidden, 3 * bound);
+            TorchInit.Weights w = TorchInit.weights(type, EMBEDDING, hidden, random);
+            return new Setup(type, table, hidden, batch, xr, xc, yr, yc, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
         }
 
         LightRnnTrainer trainer() {
@@ -82,7 +80,7 @@ class LightRnnTrainerVsReferenceTest {
 
         LightRnnReferenceBackward reference() {
             ReferenceCell cell = new ReferenceCell(RefCellType.valueOf(type.name()), EMBEDDING, hidden,
-                    d(wIh), d(wHh), d(bIh), d(bHh));
+                    Fixtures.toDouble(wIh), Fixtures.toDouble(wHh), Fixtures.toDouble(bIh), Fixtures.toDouble(bHh));
             int v = table.vocabularySize();
             int[] rowOf = new int[v];
             int[] colOf = new int[v];
@@ -90,7 +88,8 @@ class LightRnnTrainerVsReferenceTest {
                 rowOf[w] = table.row(w);
                 colOf[w] = table.col(w);
             }
-            return new LightRnnReferenceBackward(table.rows(), table.columns(), rowOf, colOf, d(xr), d(xc), d(yr), d(yc), cell);
+            return new LightRnnReferenceBackward(table.rows(), table.columns(), rowOf, colOf, Fixtures.toDouble(xr),
+                    Fixtures.toDouble(xc), Fixtures.toDouble(yr), Fixtures.toDouble(yc), cell);
         }
 
         int[] words(int steps, long seed) {
@@ -191,9 +190,5 @@ class LightRnnTrainerVsReferenceTest {
             double err = Math.abs(actual[i] - e) / Math.max(Math.abs(e), floor);
             assertTrue(err <= TOLERANCE, what + " [" + i + "]: " + actual[i] + ", expected " + e + ", error " + err);
         }
-    }
-
-    static double[] d(float[] a) {
-        return LightRnnFixture.toDouble(a);
     }
 }

@@ -11,6 +11,7 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.train.Adam;
 import org.rnnkernels.train.Gradients;
 import org.rnnkernels.train.Parameter;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * {@link LightRnnTrainer} end to end on a tiny synthetic corpus: training lowers the loss, reallocation
@@ -150,7 +151,8 @@ class LightRnnTrainingTest {
         assertTrue(e.getMessage().contains("EGRU"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LightRnnTrainer.create(CellType.GRU, null, 4, 5, 2, 1));
         LightRnnFixture f = new LightRnnFixture(CellType.GRU, 7, 4, 5, 3);
-        try (RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, 4, 5, f.wIh, f.wHh, f.bIh, f.bHh)) {
+        TorchInit.Weights w = f.weights;
+        try (RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, 4, 5, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh())) {
             e = assertThrows(IllegalArgumentException.class,
                     () -> LightRnnTrainer.of(table, new float[11], f.xc, f.yr, f.yc, layer, 2));
             assertTrue(e.getMessage().contains("xr has 11 floats, expected [R=3][E=4] = 12"), e.getMessage());

@@ -14,8 +14,9 @@ import org.rnnkernels.reference.TernaryReference;
 import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
 import org.rnnkernels.ternary.Ternarizer;
-import org.rnnkernels.ternary.TernaryFixture;
 import org.rnnkernels.ternary.TernaryMatrix;
+import org.rnnkernels.Fixtures;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Both products of every implementation in this JVM (the scalar one always, the vector one when the
@@ -52,28 +53,28 @@ class TernaryKernelsTest {
     void integerDotsAreExact(int rows, int cols, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         // A third of the weights each way (so every word has bits in both planes).
-        TernaryMatrix m = Ternarizer.standard().ternarize(TernaryFixture.uniform(random, rows * cols, 1f), rows, cols, 1);
-        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TernaryFixture.uniform(new SplittableRandom(seed), rows * cols, 1f),
+        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f),
                 rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
         int words = m.wordsPerRow();
         long[] bits = TernaryRows.interleaved(m);
         // two samples at slots 0 and 1: the second is what the first would be at another offset
-        float[] v = TernaryFixture.uniform(random, cols, 1f);
-        float[] v2 = TernaryFixture.uniform(random, cols, 1f);
+        float[] v = TorchInit.uniform(random, cols, 1f);
+        float[] v2 = TorchInit.uniform(random, cols, 1f);
         long[] planes = new long[2 * 4 * words];
         TernaryKernels.ternarize(v, 0, cols, 0.4f, planes, 0, words);
         TernaryKernels.ternarize(v2, 0, cols, 0.4f, planes, 4 * words, words);
-        int[] a = TernaryReference.ternarizeActivations(TernaryFixture.toDouble(v, 0, cols), 0.4f);
-        int[] a2 = TernaryReference.ternarizeActivations(TernaryFixture.toDouble(v2, 0, cols), 0.4f);
+        int[] a = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 0, cols), 0.4f);
+        int[] a2 = TernaryReference.ternarizeActivations(Fixtures.toDouble(v2, 0, cols), 0.4f);
 
         // small integers: every float sum of them is exact, whatever the order
         float[] x = new float[2 * 64 * words];
-        float[] ints = TernaryFixture.integers(random, cols, 9);
-        float[] ints2 = TernaryFixture.integers(random, cols, 9);
+        float[] ints = integers(random, cols, 9);
+        float[] ints2 = integers(random, cols, 9);
         System.arraycopy(ints, 0, x, 0, cols);
         System.arraycopy(ints2, 0, x, 64 * words, cols);
-        double[] xd = TernaryFixture.toDouble(ints, 0, cols);
-        double[] xd2 = TernaryFixture.toDouble(ints2, 0, cols);
+        double[] xd = Fixtures.toDouble(ints, 0, cols);
+        double[] xd2 = Fixtures.toDouble(ints2, 0, cols);
 
         for (TernaryKernels k : implementations()) {
             String name = k.getClass().getSimpleName();
@@ -109,16 +110,16 @@ class TernaryKernelsTest {
     @MethodSource("cases")
     void floatDotsOfRealActivationsAgreeToRounding(int rows, int cols, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        TernaryMatrix m = Ternarizer.standard().ternarize(TernaryFixture.uniform(random, rows * cols, 1f), rows, cols, 1);
-        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TernaryFixture.uniform(new SplittableRandom(seed), rows * cols, 1f),
+        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f),
                 rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
         float[] x = new float[64 * m.wordsPerRow()];
-        float[] v = TernaryFixture.uniform(random, cols, 1f);
+        float[] v = TorchInit.uniform(random, cols, 1f);
         System.arraycopy(v, 0, x, 0, cols);
         long[] bits = TernaryRows.interleaved(m);
         for (TernaryKernels k : implementations()) {
             for (int r = 0; r < rows; r++) {
-                double expected = TernaryReference.dot(ref, r, TernaryFixture.toDouble(v, 0, cols));
+                double expected = TernaryReference.dot(ref, r, Fixtures.toDouble(v, 0, cols));
                 // cols terms of |x| <= 1, each add rounding by at most 2^-24 of the running sum
                 assertEquals(expected, k.dotFloat(bits, m.wordsPerRow(), r, x, 0), cols * 1.2e-7 * cols,
                         k.getClass().getSimpleName() + " row " + r);
@@ -137,7 +138,7 @@ class TernaryKernelsTest {
     void activationsMatchTheReferenceExactly() {
         SplittableRandom random = new SplittableRandom(11);
         for (int n : new int[] {1, 7, 63, 64, 65, 130}) {
-            float[] v = TernaryFixture.uniform(random, n + 5, 1f);
+            float[] v = TorchInit.uniform(random, n + 5, 1f);
             v[3] = 0.5f;       // exactly at the threshold: 0
             v[4] = -0.5f;
             v[2] = Float.NaN;  // NaN: 0
@@ -145,7 +146,7 @@ class TernaryKernelsTest {
             long[] planes = new long[4 * words + 3];
             java.util.Arrays.fill(planes, -1L);   // every word must be overwritten, padding cleared
             TernaryKernels.ternarize(v, 5, n, 0.5f, planes, 3, words);
-            int[] ref = TernaryReference.ternarizeActivations(TernaryFixture.toDouble(v, 5, n), 0.5);
+            int[] ref = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 5, n), 0.5);
             for (int i = 0; i < 3; i++) {
                 assertEquals(-1L, planes[i], "written before its offset");
             }
@@ -159,5 +160,14 @@ class TernaryKernelsTest {
                 assertEquals(planes[3 + 2 * w + 1], planes[3 + 2 * words + 2 * w]);
             }
         }
+    }
+
+    /** Small integers in [-limit, limit]: float sums of them are exact in any order. */
+    private static float[] integers(SplittableRandom random, int n, int limit) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = random.nextInt(-limit, limit + 1);
+        }
+        return a;
     }
 }

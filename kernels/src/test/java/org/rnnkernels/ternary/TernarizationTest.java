@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.train.TorchInit;
 
 /** Ternarisation of weights against the reference, exactly; packing; size (activations: {@code product.TernaryKernelsTest}). */
 class TernarizationTest {
@@ -16,7 +17,7 @@ class TernarizationTest {
     @ParameterizedTest(name = "rows={0} cols={1} blocks={2} seed={3}")
     @CsvSource({"3, 1, 3, 1", "12, 7, 4, 2", "12, 64, 4, 3", "9, 65, 3, 4", "17, 257, 1, 5", "8, 127, 4, 6", "6, 63, 3, 7"})
     void weightsMatchTheReferenceExactly(int rows, int cols, int gateBlocks, long seed) {
-        float[] w = TernaryFixture.uniform(new SplittableRandom(seed), rows * cols, 0.3f);
+        float[] w = TorchInit.uniform(new SplittableRandom(seed), rows * cols, 0.3f);
         for (Ternarizer.Scaling scaling : Ternarizer.Scaling.values()) {
             for (double factor : new double[] {Ternarizer.DEFAULT_FACTOR, 0.0, 1.3}) {
                 Ternarizer ternarizer = new Ternarizer(factor, scaling);
@@ -52,7 +53,7 @@ class TernarizationTest {
     @Test
     void packedPlanesRoundTrip() {
         for (int cols : new int[] {1, 63, 64, 65, 200}) {
-            float[] w = TernaryFixture.uniform(new SplittableRandom(cols), 6 * cols, 1f);
+            float[] w = TorchInit.uniform(new SplittableRandom(cols), 6 * cols, 1f);
             TernaryMatrix m = Ternarizer.standard().ternarize(w, 6, cols, 3);
             TernaryMatrix copy = TernaryMatrix.of(6, cols, m.plus(), m.minus(), m.scales());
             assertArrayEquals(m.plus(), copy.plus());

@@ -12,10 +12,12 @@ import org.junit.jupiter.api.function.Executable;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.train.TorchInit;
 
 /** Bad input: an IllegalArgumentException naming the argument and the expected shape or range, before any work. */
 class TernaryBadInputTest {
     private final TernaryFixture f = new TernaryFixture(CellType.GRU, 5, 7, 2, 3, 1L);
+    private final TorchInit.Weights w = f.weights;
     private static final TernaryLayer.Activations T = TernaryLayer.Activations.TERNARY;
 
     private static void rejects(Executable call, String... fragments) {
@@ -26,7 +28,7 @@ class TernaryBadInputTest {
     }
 
     private RecurrentLayer layer(float delta, float lambda) {
-        return TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), delta, lambda);
+        return TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), delta, lambda);
     }
 
     @Test
@@ -43,15 +45,15 @@ class TernaryBadInputTest {
 
     @Test
     void badWeightsAreRejected() {
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, new float[3], f.wHh, f.bIh, f.bHh), "wIh", "[21][5]", "105");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, null, f.bIh, f.bHh), "wHh", "null");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, new float[20], f.bHh), "bIh", "[21]");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, null), "bIh", "bHh");
-        rejects(() -> TernaryLayer.create(CellType.RNN_TANH, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh), "type", "LSTM or GRU");
-        rejects(() -> TernaryLayer.create(CellType.GRU, null, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh), "activations");
-        float[] nan = f.wHh.clone();
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, new float[3], w.weightHh(), w.biasIh(), w.biasHh()), "wIh", "[21][5]", "105");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), null, w.biasIh(), w.biasHh()), "wHh", "null");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), new float[20], w.biasHh()), "bIh", "[21]");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), null), "bIh", "bHh");
+        rejects(() -> TernaryLayer.create(CellType.RNN_TANH, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "type", "LSTM or GRU");
+        rejects(() -> TernaryLayer.create(CellType.GRU, null, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "activations");
+        float[] nan = w.weightHh().clone();
         nan[8] = Float.NaN;
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, nan, f.bIh, f.bHh), "weights[8]", "finite");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), nan, w.biasIh(), w.biasHh()), "weights[8]", "finite");
     }
 
     @Test
@@ -72,8 +74,8 @@ class TernaryBadInputTest {
         rejects(() -> TernaryMatrix.of(3, 70, planes, planes.clone(), new float[2]), "scales", "dividing rows");
         rejects(() -> TernaryMatrix.of(3, 70, planes, planes.clone(), new float[] {Float.NaN}), "scales[0]");
         // a layer from matrices of the wrong shape or scale count
-        TernaryMatrix wIh = Ternarizer.standard().ternarize(f.wIh, 21, 5, 3);
-        TernaryMatrix wHh = Ternarizer.standard().ternarize(f.wHh, 21, 7, 3);
+        TernaryMatrix wIh = Ternarizer.standard().ternarize(w.weightIh(), 21, 5, 3);
+        TernaryMatrix wHh = Ternarizer.standard().ternarize(w.weightHh(), 21, 7, 3);
         rejects(() -> TernaryLayer.create(CellType.LSTM, T, wIh, wHh, null, null, 0.5f, 1f), "wHh", "[21][7]");
         TernaryMatrix sevenScales = TernaryMatrix.of(21, 5, wIh.plus(), wIh.minus(), new float[7]);
         rejects(() -> TernaryLayer.create(CellType.GRU, T, sevenScales, wHh, null, null, 0.5f, 1f), "wIh", "7 scales");
@@ -82,7 +84,7 @@ class TernaryBadInputTest {
     @Test
     void badCallsLeaveStateAndOutputUntouched() {
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            RecurrentLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh);
+            RecurrentLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
             LayerState state = layer.newState(2).setHidden(f.h0);
             float[] out = new float[3 * 2 * 7];
             Arrays.fill(out, 42f);
@@ -105,14 +107,14 @@ class TernaryBadInputTest {
     /** A ternary layer has no float W_ih, W_hh to report: it says so rather than pretend; its ternary weights are what it was made from. */
     @Test
     void ternaryWeightsAreReportedAndFloatWeightsRefused() {
-        TernaryWeights given = TernaryWeights.ternarize(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), 0.3f, 1.2f);
-        try (RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh, Ternarizer.standard(), 0.3f, 1.2f)) {
+        TernaryWeights given = TernaryWeights.ternarize(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), 0.3f, 1.2f);
+        try (RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), 0.3f, 1.2f)) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, layer::weightIh);
             assertTrue(e.getMessage().contains("ternaryWeights()"), e.getMessage());
             assertThrows(UnsupportedOperationException.class, layer::weightHh);
             assertEquals(given, layer.ternaryWeights());
-            assertArrayEquals(f.bIh, layer.biasIh());
-            assertArrayEquals(f.bHh, layer.ternaryWeights().biasHh());
+            assertArrayEquals(w.biasIh(), layer.biasIh());
+            assertArrayEquals(w.biasHh(), layer.ternaryWeights().biasHh());
             assertNull(layer.restrictedWeights());
             assertNull(layer.miParameters());
             assertNull(layer.thresholds());
@@ -126,7 +128,7 @@ class TernaryBadInputTest {
     /** Closed, a ternary layer refuses calls as every layer does (it owns no off-heap memory, but one rule for all). */
     @Test
     void aClosedLayerRefusesCalls() {
-        RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, f.wIh, f.wHh, f.bIh, f.bHh);
+        RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
         LayerState state = layer.newState(2);
         layer.close();
         layer.close();

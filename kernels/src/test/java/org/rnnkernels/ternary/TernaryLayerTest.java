@@ -15,6 +15,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.Fixtures;
 
 /**
  * The ternary LSTM and GRU against the double reference over 100 steps, within CELLS.md's 1e-4
@@ -81,12 +82,12 @@ class TernaryLayerTest {
             layer.step(x, state, out);
             float[] cKernel = lstm ? state.cell() : null;
             for (int b = 0; b < batch; b++) {
-                double[] hb = TernaryFixture.toDouble(h, b * hidden, hidden);
+                double[] hb = Fixtures.toDouble(h, b * hidden, hidden);
                 for (double v : hb) {
                     activeInputs += Math.abs(v) > delta ? 1 : 0;
                 }
-                reference.step(TernaryFixture.toDouble(x, b * input, input), hb,
-                        lstm ? TernaryFixture.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
+                reference.step(Fixtures.toDouble(x, b * input, input), hb,
+                        lstm ? Fixtures.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
                 String where = f + " " + mode + " threads=" + state.threads() + " t=" + t + " b=" + b;
                 compare(where + " h", hRef, out, b * hidden);
                 if (lstm) {
@@ -126,10 +127,10 @@ class TernaryLayerTest {
             cKernel = lstm ? state.cell() : null;
         }
         for (int b = 0; b < batch; b++) {
-            double[] h = TernaryFixture.toDouble(f.h0, b * hidden, hidden);
-            double[] c = lstm ? TernaryFixture.toDouble(f.c0, b * hidden, hidden) : null;
+            double[] h = Fixtures.toDouble(f.h0, b * hidden, hidden);
+            double[] c = lstm ? Fixtures.toDouble(f.c0, b * hidden, hidden) : null;
             for (int t = 0; t < STEPS; t++) {
-                reference.step(TernaryFixture.toDouble(f.x, (t * batch + b) * input, input), h, c, h, c);
+                reference.step(Fixtures.toDouble(f.x, (t * batch + b) * input, input), h, c, h, c);
                 compare(f + " t=" + t + " b=" + b, h, out, (t * batch + b) * hidden);
             }
             if (lstm) {
@@ -147,7 +148,7 @@ class TernaryLayerTest {
                 TernaryMatrix wHh = fromFloats.ternaryWeights().weightHh();
                 try (RecurrentLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
                         TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
-                        TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.bIh, f.bHh, 0.5f, 1f)) {
+                        TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.weights.biasIh(), f.weights.biasHh(), 0.5f, 1f)) {
                     float[] a = new float[10 * 2 * 9];
                     float[] b = new float[10 * 2 * 9];
                     fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);

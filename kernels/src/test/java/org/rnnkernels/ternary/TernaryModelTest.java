@@ -19,6 +19,8 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.Fixtures;
+import org.rnnkernels.train.TorchInit;
 
 /**
  * Ternary layers as the first-class layers they are: in a two-layer bidirectional {@link RecurrentModel}
@@ -59,14 +61,14 @@ class TernaryModelTest {
                 TernaryFixture f = new TernaryFixture(type, k == 0 ? input : 2 * hidden, hidden, 1, 1, seed * 10 + 2 * k + d);
                 // no biases in one direction of the first layer, to cover layers without them
                 boolean biases = !(k == 0 && d == 1);
-                RecurrentLayer layer = TernaryLayer.create(type, mode, f.input, hidden, f.wIh, f.wHh,
-                        biases ? f.bIh : null, biases ? f.bHh : null, Ternarizer.standard(), delta, lambda);
+                RecurrentLayer layer = TernaryLayer.create(type, mode, f.input, hidden, f.weights.weightIh(), f.weights.weightHh(),
+                        biases ? f.weights.biasIh() : null, biases ? f.weights.biasHh() : null, Ternarizer.standard(), delta, lambda);
                 int rows = type.gates() * hidden;
                 TernaryReference reference = new TernaryReference(RefCellType.valueOf(type.name()), mode == TernaryLayer.Activations.TERNARY,
-                        f.input, hidden, TernaryReference.ternarizeWeights(f.wIh, rows, f.input, type.gates(), Ternarizer.DEFAULT_FACTOR),
-                        TernaryReference.ternarizeWeights(f.wHh, rows, hidden, type.gates(), Ternarizer.DEFAULT_FACTOR),
-                        biases ? TernaryFixture.toDouble(f.bIh, 0, rows) : new double[rows],
-                        biases ? TernaryFixture.toDouble(f.bHh, 0, rows) : new double[rows], delta, lambda);
+                        f.input, hidden, TernaryReference.ternarizeWeights(f.weights.weightIh(), rows, f.input, type.gates(), Ternarizer.DEFAULT_FACTOR),
+                        TernaryReference.ternarizeWeights(f.weights.weightHh(), rows, hidden, type.gates(), Ternarizer.DEFAULT_FACTOR),
+                        biases ? Fixtures.toDouble(f.weights.biasIh(), 0, rows) : new double[rows],
+                        biases ? Fixtures.toDouble(f.weights.biasHh(), 0, rows) : new double[rows], delta, lambda);
                 grid[k][d] = new Direction(layer, reference);
             }
         }
@@ -97,9 +99,9 @@ class TernaryModelTest {
                                                                            long seed, float delta, float lambda) {
         SplittableRandom random = new SplittableRandom(seed);
         boolean lstm = type.hasCellState();
-        float[] x = TernaryFixture.uniform(random, steps * batch * input, 1f);
-        float[] h0 = TernaryFixture.uniform(random, 4 * batch * hidden, 0.9f);
-        float[] c0 = lstm ? TernaryFixture.uniform(random, 4 * batch * hidden, 0.9f) : null;
+        float[] x = TorchInit.uniform(random, steps * batch * input, 1f);
+        float[] h0 = TorchInit.uniform(random, 4 * batch * hidden, 0.9f);
+        float[] c0 = lstm ? TorchInit.uniform(random, 4 * batch * hidden, 0.9f) : null;
         int[] lengths = lengths(random, batch, steps);
         Direction[][] grid = directions(type, mode, input, hidden, seed, delta, lambda);
         float[] out = new float[steps * batch * 2 * hidden];
@@ -120,7 +122,7 @@ class TernaryModelTest {
             // the reference, one sample, layer by layer: both directions over the sample's own length
             double[][] layerInput = new double[length][];
             for (int t = 0; t < length; t++) {
-                layerInput[t] = TernaryFixture.toDouble(x, (t * batch + b) * input, input);
+                layerInput[t] = Fixtures.toDouble(x, (t * batch + b) * input, input);
             }
             double closest = Double.POSITIVE_INFINITY;      // to +-delta, of every value a product ternarised
             double[][][] finals = new double[4][][];
@@ -128,8 +130,8 @@ class TernaryModelTest {
                 double[][] layerOutput = new double[length][2 * hidden];
                 for (int d = 0; d < 2; d++) {
                     int slot = (2 * k + d) * batch + b;
-                    double[] h = TernaryFixture.toDouble(h0, slot * hidden, hidden);
-                    double[] c = lstm ? TernaryFixture.toDouble(c0, slot * hidden, hidden) : null;
+                    double[] h = Fixtures.toDouble(h0, slot * hidden, hidden);
+                    double[] c = lstm ? Fixtures.toDouble(c0, slot * hidden, hidden) : null;
                     for (int i = 0; i < length; i++) {
                         int t = d == 0 ? i : length - 1 - i;
                         closest = Math.min(closest, Math.min(distance(layerInput[t], delta), distance(h, delta)));
@@ -181,7 +183,7 @@ class TernaryModelTest {
     void twoThreadsComputeWhatOneDoes(CellType type, TernaryLayer.Activations mode, int input, int hidden, int batch, int steps,
                                       long seed, float delta, float lambda) {
         SplittableRandom random = new SplittableRandom(seed + 100);
-        float[] x = TernaryFixture.uniform(random, steps * batch * input, 1f);
+        float[] x = TorchInit.uniform(random, steps * batch * input, 1f);
         int[] lengths = lengths(random, batch, steps);
         Direction[][] grid = directions(type, mode, input, hidden, seed, delta, lambda);
         float[] one = new float[steps * batch * 2 * hidden];

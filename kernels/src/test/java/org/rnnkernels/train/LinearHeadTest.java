@@ -19,12 +19,12 @@ class LinearHeadTest {
             int k = shape[1];
             int n = shape[2];
             SplittableRandom random = new SplittableRandom(h * 31L + k);
-            float[] w = uniform(random, k * h);
-            float[] b = uniform(random, k);
+            float[] w = TorchInit.uniform(random, k * h, 1);
+            float[] b = TorchInit.uniform(random, k, 1);
             LinearHead head = LinearHead.of(h, k, w, b);
             // rows placed at an offset in a larger array, as the last step of a [T][B][H] output
             int hOffset = 5;
-            float[] hidden = uniform(random, hOffset + n * h + 2);
+            float[] hidden = TorchInit.uniform(random, hOffset + n * h + 2, 1);
             float[] y = new float[3 + n * k];
             head.forward(hidden, hOffset, n, y, 3);
             String what = "H=" + h + " K=" + k + " N=" + n;
@@ -40,7 +40,7 @@ class LinearHeadTest {
                 }
             }
 
-            float[] dy = uniform(random, n * k);
+            float[] dy = TorchInit.uniform(random, n * k, 1);
             float[] dh = new float[n * h + 4];
             Arrays.fill(dh, 9f);
             head.backward(dy, 0, n, dh, 4);
@@ -89,10 +89,10 @@ class LinearHeadTest {
     void backwardUsesTheInputTheForwardSaw() {
         SplittableRandom random = new SplittableRandom(5);
         LinearHead head = LinearHead.create(6, 2, 1L);
-        float[] hidden = uniform(random, 3 * 6);
+        float[] hidden = TorchInit.uniform(random, 3 * 6, 1);
         float[] y = new float[3 * 2];
         head.forward(hidden, 3, y);
-        float[] dy = uniform(random, 3 * 2);
+        float[] dy = TorchInit.uniform(random, 3 * 2, 1);
         head.backward(dy, 3, new float[3 * 6]);
         float[] first = head.parameters().get(0).gradient().clone();
         Gradients.zero(head.parameters());
@@ -136,11 +136,4 @@ class LinearHeadTest {
         rejects(() -> head.backward(new float[4], 2, new float[11]), "gradHidden", "[N=2][H=6]");
     }
 
-    private static float[] uniform(SplittableRandom random, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) random.nextDouble(-1, 1);
-        }
-        return x;
-    }
 }

@@ -59,8 +59,8 @@ class LossTest {
         for (Over over : Over.values()) {
             for (float[] mask : new float[][] {null, mask()}) {
                 SplittableRandom random = new SplittableRandom(11);
-                float[] y = uniform(random, T * B * K, 2);
-                float[] target = uniform(random, over == Over.EVERY_STEP ? T * B * K : B * K, 2);
+                float[] y = TorchInit.uniform(random, T * B * K, 2);
+                float[] target = TorchInit.uniform(random, over == Over.EVERY_STEP ? T * B * K : B * K, 2);
                 float[] grad = new float[y.length];
                 double loss = new MeanSquaredError(K, over).compute(y, T, B, target, mask, grad);
                 ToDoubleFunction<double[]> reference = z -> referenceMse(z, target, mask, over);
@@ -74,7 +74,7 @@ class LossTest {
         for (Over over : Over.values()) {
             for (float[] mask : new float[][] {null, mask()}) {
                 SplittableRandom random = new SplittableRandom(12);
-                float[] z = uniform(random, T * B * K, 4);
+                float[] z = TorchInit.uniform(random, T * B * K, 4);
                 int[] target = new int[over == Over.EVERY_STEP ? T * B : B];
                 for (int i = 0; i < target.length; i++) {
                     target[i] = random.nextInt(K);
@@ -94,7 +94,7 @@ class LossTest {
     void lastStepFollowsTheMask() {
         // sample lengths 4, 2, 1: only those steps' outputs get a gradient
         float[] mask = mask();
-        float[] y = uniform(new SplittableRandom(3), T * B * K, 1);
+        float[] y = TorchInit.uniform(new SplittableRandom(3), T * B * K, 1);
         float[] grad = new float[y.length];
         Arrays.fill(grad, 7f);
         new MeanSquaredError(K, Over.LAST_STEP).compute(y, T, B, new float[B * K], mask, grad);
@@ -221,14 +221,6 @@ class LossTest {
             }
         }
         return sum / n;
-    }
-
-    private static float[] uniform(SplittableRandom random, int n, double scale) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) random.nextDouble(-scale, scale);
-        }
-        return x;
     }
 
     static void rejects(Executable call, String... fragments) {

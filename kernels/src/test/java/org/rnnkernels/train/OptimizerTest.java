@@ -101,14 +101,8 @@ class OptimizerTest {
         int outputs = 3;
         int rows = 32;
         SplittableRandom random = new SplittableRandom(21);
-        float[] trueW = new float[outputs * inputs];
-        float[] trueB = new float[outputs];
-        for (int i = 0; i < trueW.length; i++) {
-            trueW[i] = (float) random.nextDouble(-2, 2);
-        }
-        for (int i = 0; i < outputs; i++) {
-            trueB[i] = (float) random.nextDouble(-1, 1);
-        }
+        float[] trueW = TorchInit.uniform(random, outputs * inputs, 2);
+        float[] trueB = TorchInit.uniform(random, outputs, 1);
         LinearHead head = LinearHead.create(inputs, outputs, 3L);
         Optimizer optimizer = adam ? new Adam(head.parameters(), 0.05) : new Sgd(head.parameters(), 0.05, 0.9);
         MeanSquaredError mse = new MeanSquaredError(outputs, Over.EVERY_STEP);

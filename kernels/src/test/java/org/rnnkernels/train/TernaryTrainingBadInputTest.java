@@ -53,7 +53,7 @@ class TernaryTrainingBadInputTest {
     @Test
     void badForwardArgumentsLeaveTheState() {
         TernaryTrainingLayer layer = layer(CellType.LSTM, Activations.TERNARY);
-        float[] h0 = TrainFixture.uniform(new SplittableRandom(1), B * H, 0.5f);
+        float[] h0 = TorchInit.uniform(new SplittableRandom(1), B * H, 0.5f);
         TernaryTrainingState state = layer.newState(B).setHidden(h0);
         float[] x = new float[T * B * I];
         float[] out = new float[T * B * H];

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
-import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
 import org.rnnkernels.ternary.TernaryMatrix;
@@ -27,16 +26,9 @@ class TernaryTrainingTest {
     static final int BATCH = 32;
     static final int TEST_BATCH = 256;
 
-    static float[] uniform(SplittableRandom r, int n, float bound) {
-        return TrainFixture.uniform(r, n, bound);
-    }
-
     static TernaryTrainingLayer randomLayer(CellType type, Activations mode, int input, int hidden, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        return TernaryTrainingLayer.create(type, mode, input, hidden, uniform(r, rows * input, bound),
-                uniform(r, rows * hidden, bound), uniform(r, rows, bound), uniform(r, rows, bound));
+        TorchInit.Weights w = TorchInit.weights(type, input, hidden, new SplittableRandom(seed));
+        return TernaryTrainingLayer.create(type, mode, input, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
     }
 
     /** Trains a ternary GRU on the adding problem; returns the test MSE of the exported inference layer. */
@@ -123,9 +115,9 @@ class TernaryTrainingTest {
                 int in = 7, hidden = 9, batch = 3, steps = 6;
                 TernaryTrainingLayer layer = randomLayer(type, mode, in, hidden, 11);
                 SplittableRandom r = new SplittableRandom(12);
-                float[] x = uniform(r, steps * batch * in, 1.5f);
-                float[] h0 = uniform(r, batch * hidden, 0.9f);
-                float[] c0 = uniform(r, batch * hidden, 0.9f);
+                float[] x = TorchInit.uniform(r, steps * batch * in, 1.5f);
+                float[] h0 = TorchInit.uniform(r, batch * hidden, 0.9f);
+                float[] c0 = TorchInit.uniform(r, batch * hidden, 0.9f);
                 TernaryTrainingState state = layer.newState(batch).setHidden(h0);
                 if (type == CellType.LSTM) {
                     state.setCell(c0);
@@ -161,7 +153,7 @@ class TernaryTrainingTest {
     void randomDrawsAreTheUniformsInLayoutOrder() {
         int in = 3, hidden = 5, batch = 2, steps = 4;
         TernaryTrainingLayer layer = randomLayer(CellType.GRU, Activations.TERNARY, in, hidden, 21);
-        float[] x = uniform(new SplittableRandom(22), steps * batch * in, 1f);
+        float[] x = TorchInit.uniform(new SplittableRandom(22), steps * batch * in, 1f);
         float[] byRandom = new float[steps * batch * hidden];
         layer.forward(x, steps, layer.newState(batch), byRandom, new SplittableRandom(23));
         SplittableRandom same = new SplittableRandom(23);
@@ -185,7 +177,7 @@ class TernaryTrainingTest {
         List<Parameter> ps = layer.parameters(g);
         assertEquals(List.of("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), ps.stream().map(Parameter::name).toList());
         assertTrue(ps.get(1).gradient() == g.weightHh() && ps.get(2).gradient() == g.biasIh());
-        float[] x = uniform(new SplittableRandom(32), 2 * 3, 1f);
+        float[] x = TorchInit.uniform(new SplittableRandom(32), 2 * 3, 1f);
         float[] before = new float[2 * 4];
         layer.forward(x, 2, layer.newState(1), before, (SplittableRandom) null);
         TernaryMatrix exportedBefore = exportedWeightHh(layer);

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.HitNetTrainingReference;
 import org.rnnkernels.reference.RefCellType;
@@ -59,7 +60,8 @@ class TernaryTrainingVsReferenceTest {
         final int input, hidden, batch, steps;
         final float lambda;
         final Ternarizer ternarizer;
-        final float[] wIh, wHh, bIh, bHh, x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
+        final TorchInit.Weights weights;
+        final float[] x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
 
         Case(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
             this.type = type;
@@ -72,18 +74,13 @@ class TernaryTrainingVsReferenceTest {
             this.ternarizer = seed == 1 ? Ternarizer.standard()
                     : new Ternarizer(Ternarizer.DEFAULT_FACTOR, Ternarizer.Scaling.PER_MATRIX);
             SplittableRandom random = new SplittableRandom(seed * 7919L + hidden * 31L + batch * 7L + steps);
-            int rows = type.gates() * hidden;
-            float bound = (float) (1 / Math.sqrt(hidden));
-            wIh = TrainFixture.uniform(random, rows * input, bound);
-            wHh = TrainFixture.uniform(random, rows * hidden, bound);
-            bIh = TrainFixture.uniform(random, rows, bound);
-            bHh = TrainFixture.uniform(random, rows, bound);
-            x = TrainFixture.uniform(random, steps * batch * input, 1.5f);
-            h0 = TrainFixture.uniform(random, batch * hidden, 0.5f);
-            c0 = type == CellType.LSTM ? TrainFixture.uniform(random, batch * hidden, 0.5f) : null;
-            dOutputs = TrainFixture.uniform(random, steps * batch * hidden, 1f);
-            dFinalH = TrainFixture.uniform(random, batch * hidden, 1f);
-            dFinalC = type == CellType.LSTM ? TrainFixture.uniform(random, batch * hidden, 1f) : null;
+            weights = TorchInit.weights(type, input, hidden, random);
+            x = TorchInit.uniform(random, steps * batch * input, 1.5f);
+            h0 = TorchInit.uniform(random, batch * hidden, 0.5f);
+            c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.5f) : null;
+            dOutputs = TorchInit.uniform(random, steps * batch * hidden, 1f);
+            dFinalH = TorchInit.uniform(random, batch * hidden, 1f);
+            dFinalC = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 1f) : null;
             uniforms = new float[steps * batch * (input + hidden)];
             for (int i = 0; i < uniforms.length; i++) {
                 uniforms[i] = random.nextFloat();
@@ -92,17 +89,18 @@ class TernaryTrainingVsReferenceTest {
 
         HitNetTrainingReference reference() {
             return new HitNetTrainingReference(RefCellType.valueOf(type.name()), mode == Activations.TERNARY, input, hidden,
-                    wIh, wHh, d(bIh), d(bHh), ternarizer.factor(),
+                    weights.weightIh(), weights.weightHh(), Fixtures.toDouble(weights.biasIh()),
+                    Fixtures.toDouble(weights.biasHh()), ternarizer.factor(),
                     ternarizer.scaling() == Ternarizer.Scaling.PER_MATRIX ? 1 : type.gates(), lambda);
         }
 
         HitNetTrainingReference.Trace trace(HitNetTrainingReference reference) {
-            double[][][] u = mode == Activations.TERNARY ? TrainFixture.seq(uniforms, steps, batch, input + hidden) : null;
-            return reference.forward(TrainFixture.seq(x, steps, batch, input), rows(h0), c0 == null ? null : rows(c0), u);
+            double[][][] u = mode == Activations.TERNARY ? Fixtures.sequence(uniforms, steps, batch, input + hidden) : null;
+            return reference.forward(Fixtures.sequence(x, steps, batch, input), rows(h0), c0 == null ? null : rows(c0), u);
         }
 
         double[][] rows(float[] flat) {
-            return TrainFixture.seq(flat, 1, batch, hidden)[0];
+            return Fixtures.rows(flat, batch, hidden);
         }
 
         /** Moves the draws of h_t (t >= 1) within TIE of their threshold, earliest step first; true if any moved. */
@@ -139,18 +137,12 @@ class TernaryTrainingVsReferenceTest {
         }
     }
 
-    static double[] d(float[] a) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
-    }
 
     @ParameterizedTest(name = "{0} {1} I={2} H={3} B={4} T={5} seed={6}")
     @MethodSource("cases")
     void gradientsMatchReference(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
         Case c = new Case(type, mode, input, hidden, batch, steps, seed);
+        TorchInit.Weights w = c.weights;
         HitNetTrainingReference reference = c.reference();
         HitNetTrainingReference.Trace trace = c.trace(reference);
         for (int round = 0; mode == Activations.TERNARY && c.moveOffTies(trace); round++) {
@@ -159,11 +151,11 @@ class TernaryTrainingVsReferenceTest {
             }
             trace = c.trace(reference);
         }
-        ReferenceBackward.Gradients expected = reference.backward(trace, TrainFixture.seq(c.dOutputs, steps, batch, hidden),
+        ReferenceBackward.Gradients expected = reference.backward(trace, Fixtures.sequence(c.dOutputs, steps, batch, hidden),
                 c.rows(c.dFinalH), c.dFinalC == null ? null : c.rows(c.dFinalC));
 
-        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, mode, input, hidden, c.wIh, c.wHh, c.bIh, c.bHh,
-                c.ternarizer, 0.5f, c.lambda, Blases.get());
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, mode, input, hidden, w.weightIh(), w.weightHh(),
+                w.biasIh(), w.biasHh(), c.ternarizer, 0.5f, c.lambda, Blases.get());
         TernaryTrainingState state = layer.newState(batch).setHidden(c.h0);
         if (c.c0 != null) {
             state.setCell(c.c0);
@@ -176,11 +168,11 @@ class TernaryTrainingVsReferenceTest {
         float[] dC0 = c.c0 == null ? null : new float[batch * hidden];
         layer.backward(state, c.dOutputs, c.dFinalH, c.dFinalC, dX, dH0, dC0, g);
 
-        compare(c + " outputs", TrainFixture.flatten(trace.outputs()), out);
-        compare(c + " dX", TrainFixture.flatten(expected.dX()), dX);
-        compare(c + " dH0", TrainFixture.flatten(expected.dInitialH()), dH0);
+        compare(c + " outputs", Fixtures.flatten(trace.outputs()), out);
+        compare(c + " dX", Fixtures.flatten(expected.dX()), dX);
+        compare(c + " dH0", Fixtures.flatten(expected.dInitialH()), dH0);
         if (dC0 != null) {
-            compare(c + " dC0", TrainFixture.flatten(expected.dInitialC()), dC0);
+            compare(c + " dC0", Fixtures.flatten(expected.dInitialC()), dC0);
         }
         TrainingVsReferenceTest.compareParameters(c.toString(), expected, g);
     }

@@ -29,6 +29,33 @@ class TrainingAllocationTest {
                 + " a call, 30 steps: " + backward30 + ")");
     }
 
+    /**
+     * The same for a two-layer bidirectional {@link TrainingModel} with its head (both heads): the reversed
+     * sequences, the interleaved outputs and the split gradients live in its state, made once.
+     */
+    @ParameterizedTest
+    @EnumSource(TrainingModel.HeadOn.class)
+    void warmedUpBidirectionalModelStepsAllocateNothing(TrainingModel.HeadOn on) {
+        long forward10 = modelBytes(on, 10, false);
+        long backward10 = modelBytes(on, 10, true);
+        long backward30 = modelBytes(on, 30, true);
+        assertEquals(0, forward10, on + ": bytes allocated per bidirectional training forward");
+        assertEquals(backward10, backward30, on + ": bidirectional backward bytes grow with the steps (10 steps: "
+                + backward10 + " a call, 30 steps: " + backward30 + ")");
+    }
+
+    private static long modelBytes(TrainingModel.HeadOn on, int steps, boolean backward) {
+        BidirectionalTrainingTest.Stack s = new BidirectionalTrainingTest.Stack(CellType.GRU, HIDDEN, HIDDEN, steps, 42, on,
+                BidirectionalTrainingTest.LAYERS);
+        TrainingModel model = s.model();
+        TrainingModel.State state = s.state(model);
+        float[] y = new float[s.headRows() * BidirectionalTrainingTest.OUTPUTS];
+        model.forward(s.x, steps, state, y);
+        return backward
+                ? StepAllocation.bytesPerCallAfter(() -> model.backward(state, s.dy), 2_000_000_000L)
+                : StepAllocation.bytesPerWarmCall(() -> model.forward(s.x, steps, state.reset(), y));
+    }
+
     // Bytes per warmed-up call of the training forward (or the backward) over `steps` steps.
     private static long bytes(CellType type, int steps, boolean backward) {
         TrainFixture f = TrainingVsReferenceTest.fixture(type, HIDDEN, HIDDEN, BATCH, steps, 42);

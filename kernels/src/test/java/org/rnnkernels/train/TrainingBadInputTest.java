@@ -18,7 +18,8 @@ class TrainingBadInputTest {
         float[] theta = new float[H];
         java.util.Arrays.fill(theta, 0.3f);
         TrainFixture f = new TrainFixture(CellType.GRU, I, H, B, T, 1, 1f);
-        try (RecurrentLayer egru = RecurrentLayer.createEgru(I, H, f.wIh, f.wHh, f.bIh, f.bHh, theta);
+        TorchInit.Weights w = f.weights;
+        try (RecurrentLayer egru = RecurrentLayer.createEgru(I, H, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), theta);
              RecurrentLayer gru = f.layer()) {
             for (double gamma : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY, 1e300}) {
                 expect("gamma", () -> TrainingLayer.of(egru, gamma, 1));

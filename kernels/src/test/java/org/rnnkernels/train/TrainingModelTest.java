@@ -15,8 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.rnnkernels.CellType;
-import org.rnnkernels.LayerState;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
@@ -36,9 +34,9 @@ class TrainingModelTest {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
             TrainingModel model = stack(type, 2, 3, on, 11);
             SplittableRandom random = new SplittableRandom(5);
-            float[] x = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
-            float[] target = TrainFixture.uniform(random, rows * 3, 1);
+            float[] target = TorchInit.uniform(random, rows * 3, 1);
             float[] y = new float[rows * 3];
             float[] dy = new float[y.length];
             MeanSquaredError mse = new MeanSquaredError(3, Loss.Over.EVERY_STEP);
@@ -53,7 +51,7 @@ class TrainingModelTest {
             double predicted = 0;
             for (Parameter p : model.parameters()) {
                 origin.add(p.value().clone());
-                float[] d = TrainFixture.uniform(random, p.size(), 1);
+                float[] d = TorchInit.uniform(random, p.size(), 1);
                 direction.add(d);
                 for (int i = 0; i < d.length; i++) {
                     predicted += (double) p.gradient()[i] * d[i];
@@ -90,26 +88,21 @@ class TrainingModelTest {
     void learnsTheAddingProblem() {
         int steps = 12, batch = 32, hidden = 16;
         TrainingModel model = stackOn(CellType.GRU, Tasks.Adding.INPUT_SIZE, hidden, 1, 1, TrainingModel.HeadOn.LAST_STEP, 3);
-        Adam adam = new Adam(model.parameters(), 1e-2);
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), 1e-2), 1, batch, steps);
         Tasks.Adding data = Tasks.adding(steps, 9);
         MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
         float[] x = new float[steps * batch * 2];
         float[] target = new float[batch];
-        float[] y = new float[batch];
-        float[] dy = new float[batch];
-        TrainingModel.State state = model.newState(batch);
-        double first = 0;
-        double last = 0;
-        for (int it = 0; it < 400; it++) {
+        double[] firstAndLast = new double[2];   // mean loss of steps 1-20 and 381-400
+        trainer.train(400, () -> {
             data.next(batch, x, target);
-            state.reset();
-            model.forward(x, steps, state, y);
-            double loss = mse.compute(y, 1, batch, target, null, dy);
-            model.backward(state, dy);
-            model.update(adam, 1);
-            first += it < 20 ? loss / 20 : 0;
-            last += it >= 380 ? loss / 20 : 0;
-        }
+            return x;
+        }, (y, t, b, dy) -> mse.compute(y, t, b, target, null, dy), p -> {
+            firstAndLast[0] += p.step() <= 20 ? p.loss() / 20 : 0;
+            firstAndLast[1] += p.step() > 380 ? p.loss() / 20 : 0;
+        });
+        double first = firstAndLast[0];
+        double last = firstAndLast[1];
         assertTrue(first > 0.1, "the untrained loss is near the baseline 0.167: " + first);
         assertTrue(last < 0.02, "400 Adam steps learn the adding problem at T = 12: " + first + " -> " + last);
     }
@@ -119,9 +112,9 @@ class TrainingModelTest {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
             SplittableRandom random = new SplittableRandom(8);
-            float[] xA = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] xB = TrainFixture.uniform(random, STEPS * BATCH * INPUT, 1);
-            float[] dy = TrainFixture.uniform(random, rows * 2, 1);
+            float[] xA = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] xB = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+            float[] dy = TorchInit.uniform(random, rows * 2, 1);
             float[] y = new float[rows * 2];
 
             TrainingModel alone = stack(CellType.GRU, 2, 2, on, 4);
@@ -147,7 +140,7 @@ class TrainingModelTest {
         // Move the weights off their initial values first, so that the file must hold the trained ones.
         model.parameters().forEach(p -> p.gradient()[0] = 1f);
         model.update(new Sgd(model.parameters(), 0.5), Double.POSITIVE_INFINITY);
-        float[] x = TrainFixture.uniform(new SplittableRandom(2), STEPS * BATCH * INPUT, 1);
+        float[] x = TorchInit.uniform(new SplittableRandom(2), STEPS * BATCH * INPUT, 1);
         float[] expected = new float[STEPS * BATCH * 2];
         model.forward(x, STEPS, model.newState(BATCH), expected);
 
@@ -198,9 +191,10 @@ class TrainingModelTest {
         }
         try (RecurrentModel bi = RecurrentModel.of(true, List.of(layer(CellType.GRU, INPUT, HIDDEN, new SplittableRandom(1)),
                 layer(CellType.GRU, INPUT, HIDDEN, new SplittableRandom(2))))) {
+            // A bidirectional model's output rows are 2H wide: a head of H inputs does not fit.
             e = assertThrows(IllegalArgumentException.class,
-                    () -> TrainingModel.of(bi, LinearHead.create(2 * HIDDEN, 1, 1), TrainingModel.HeadOn.LAST_STEP));
-            assertTrue(e.getMessage().contains("bidirectional"), e.getMessage());
+                    () -> TrainingModel.of(bi, LinearHead.create(HIDDEN, 1, 1), TrainingModel.HeadOn.LAST_STEP));
+            assertTrue(e.getMessage().contains("output size " + 2 * HIDDEN), e.getMessage());
         }
         // Refused before any state is touched: the parameters are those of before.
         float[] before = model.parameters().get(0).value().clone();
@@ -225,10 +219,6 @@ class TrainingModelTest {
     }
 
     static RecurrentLayer layer(CellType type, int input, int hidden, SplittableRandom random) {
-        int rows = type.gates() * hidden;
-        float bound = (float) (1 / Math.sqrt(hidden));
-        return RecurrentLayer.create(type, input, hidden, TrainFixture.uniform(random, rows * input, bound), TrainFixture.uniform(random, rows * hidden, bound),
-                TrainFixture.uniform(random, rows, bound), TrainFixture.uniform(random, rows, bound),
-                type.multiplicative() ? MiParameters.initial(rows) : null, Blases.get());
+        return TorchInit.layer(type, input, hidden, random, Blases.get());
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceBackward;
@@ -242,11 +243,11 @@ class TrainingVsReferenceTest {
         }
 
         void compare(String what, ReferenceBackward.Trace trace, ReferenceBackward.Gradients expected) {
-            TrainingVsReferenceTest.compare(what + " outputs", TrainFixture.flatten(trace.outputs()), out);
-            TrainingVsReferenceTest.compare(what + " dX", TrainFixture.flatten(expected.dX()), dX);
-            TrainingVsReferenceTest.compare(what + " dH0", TrainFixture.flatten(expected.dInitialH()), dH0);
+            TrainingVsReferenceTest.compare(what + " outputs", Fixtures.flatten(trace.outputs()), out);
+            TrainingVsReferenceTest.compare(what + " dX", Fixtures.flatten(expected.dX()), dX);
+            TrainingVsReferenceTest.compare(what + " dH0", Fixtures.flatten(expected.dInitialH()), dH0);
             if (dC0 != null) {
-                TrainingVsReferenceTest.compare(what + " dC0", TrainFixture.flatten(expected.dInitialC()), dC0);
+                TrainingVsReferenceTest.compare(what + " dC0", Fixtures.flatten(expected.dInitialC()), dC0);
             }
             compareParameters(what, expected, g);
         }
@@ -272,11 +273,11 @@ class TrainingVsReferenceTest {
             float[] dC0 = f.c0 == null ? null : new float[batch * hidden];
             training.backward(state, f.dOutputs, f.dFinalH, f.dFinalC, dX, dH0, dC0, g);
 
-            compare(f + " outputs", TrainFixture.flatten(trace.outputs()), out);
-            compare(f + " dX", TrainFixture.flatten(expected.dX()), dX);
-            compare(f + " dH0", TrainFixture.flatten(expected.dInitialH()), dH0);
+            compare(f + " outputs", Fixtures.flatten(trace.outputs()), out);
+            compare(f + " dX", Fixtures.flatten(expected.dX()), dX);
+            compare(f + " dH0", Fixtures.flatten(expected.dInitialH()), dH0);
             if (dC0 != null) {
-                compare(f + " dC0", TrainFixture.flatten(expected.dInitialC()), dC0);
+                compare(f + " dC0", Fixtures.flatten(expected.dInitialC()), dC0);
             }
             compareParameters(f.toString(), expected, g);
         }

@@ -6,6 +6,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.ReferenceBackward;
@@ -69,10 +70,10 @@ class TruncatedAndAccumulationTest {
             for (int chunk = 0; chunk < chunks.size(); chunk++) {
                 ReferenceBackward.Gradients e = expected.get(chunk);
                 String what = f + " chunk " + chunk;
-                TrainingVsReferenceTest.compare(what + " dX", TrainFixture.flatten(e.dX()), chunks.get(chunk)[0]);
-                TrainingVsReferenceTest.compare(what + " dInitialH", TrainFixture.flatten(e.dInitialH()), chunks.get(chunk)[1]);
+                TrainingVsReferenceTest.compare(what + " dX", Fixtures.flatten(e.dX()), chunks.get(chunk)[0]);
+                TrainingVsReferenceTest.compare(what + " dInitialH", Fixtures.flatten(e.dInitialH()), chunks.get(chunk)[1]);
                 if (f.c0 != null) {
-                    TrainingVsReferenceTest.compare(what + " dInitialC", TrainFixture.flatten(e.dInitialC()), chunks.get(chunk)[2]);
+                    TrainingVsReferenceTest.compare(what + " dInitialC", Fixtures.flatten(e.dInitialC()), chunks.get(chunk)[2]);
                 }
                 sum = sum == null ? e : add(sum, e);
             }
@@ -83,8 +84,8 @@ class TruncatedAndAccumulationTest {
             if (f.isRestricted()) {
                 TrainingVsReferenceTest.comparePool(f, sum, total);
             }
-            TrainingVsReferenceTest.compare(f + " outputs", TrainFixture.flatten(trace.outputs()), outputs);
-            TrainingVsReferenceTest.compare(f + " final h", TrainFixture.flatten(trace.finalH()), state.hidden());
+            TrainingVsReferenceTest.compare(f + " outputs", Fixtures.flatten(trace.outputs()), outputs);
+            TrainingVsReferenceTest.compare(f + " final h", Fixtures.flatten(trace.finalH()), state.hidden());
         }
     }
 

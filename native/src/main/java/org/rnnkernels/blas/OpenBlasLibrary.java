@@ -6,14 +6,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.net.URL;
 import java.net.URLConnection;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.rnnkernels.files.AtomicFiles;
 
 /**
  * Finds and loads {@code libopenblas} (through {@link SymbolLookup#libraryLookup}, never JNI), trying
@@ -183,17 +184,13 @@ public final class OpenBlasLibrary {
         if (size >= 0 && Files.isRegularFile(target) && Files.size(target) == size) {
             return;
         }
-        Path temp = Files.createTempFile(dir, name + ".", ".tmp");
-        try {
-            try (InputStream in = connection.getInputStream()) {
-                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-            }
-            if (size >= 0 && Files.size(temp) != size) {
-                throw new IOException(name + ": extracted " + Files.size(temp) + " bytes, expected " + size);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
+        try (InputStream in = connection.getInputStream()) {
+            AtomicFiles.write(target, out -> {
+                long extracted = in.transferTo(Channels.newOutputStream(out));
+                if (size >= 0 && extracted != size) {
+                    throw new IOException(name + ": extracted " + extracted + " bytes, expected " + size);
+                }
+            });
         }
     }
 }

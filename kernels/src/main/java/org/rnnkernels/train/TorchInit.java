@@ -1,0 +1,144 @@
+package org.rnnkernels.train;
+
+import java.util.random.RandomGenerator;
+import org.rnnkernels.CellType;
+import org.rnnkernels.MiParameters;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RestrictedWeights;
+import org.rnnkernels.blas.Blas;
+import org.rnnkernels.internal.Checks;
+
+/**
+ * PyTorch's default initialisation, in one place. {@code nn.RNN}, {@code nn.GRU} and {@code nn.LSTM}
+ * ({@code RNNBase.reset_parameters}) draw every weight and bias uniform in {@code [-stdv, stdv]},
+ * {@code stdv = 1/sqrt(H)}; {@code nn.Linear} draws its weight and bias uniform in
+ * {@code [-1/sqrt(fan_in), 1/sqrt(fan_in)]}. Here every value is {@code (float) random.nextDouble(-b, b)},
+ * drawn from the caller's generator in the order the methods name, so that one seed gives one model.
+ *
+ * <p>Two details are kept as the library's earlier copies of this code had them, so that seeded runs
+ * ({@code bench train}, the tests, the benchmarks' inputs) draw the same values: a recurrent layer's
+ * bound is {@code 1/sqrt(H)} rounded to float ({@link #bound}), a linear head's is the double
+ * {@code 1/sqrt(H)} ({@link #linear}).
+ *
+ * <p>Parameters that PyTorch's recurrent modules do not have get their usual starting values: the
+ * multiplicative-integration vectors {@link MiParameters#initial} ({@code alpha = 1, beta1 = beta2 = 0.5},
+ * no draws), EGRU's thresholds {@link #thresholds} (EvNN's "random-vector" option) and a restricted
+ * layer's pool and bias pool, drawn like the weights they expand to ({@link #restricted}).
+ */
+public final class TorchInit {
+    private TorchInit() {
+    }
+
+    /**
+     * A layer's weights as drawn: {@code W_ih [G*H][I]}, {@code W_hh [G*H][H]}, {@code b_ih [G*H]},
+     * {@code b_hh [G*H]} (PyTorch's layout), each array the caller's to change or pass on.
+     */
+    public record Weights(float[] weightIh, float[] weightHh, float[] biasIh, float[] biasHh) {
+    }
+
+    /** {@code 1/sqrt(hiddenSize)} rounded to float: the bound of a recurrent layer's weights and biases. */
+    public static float bound(int hiddenSize) {
+        Checks.positive("hiddenSize", hiddenSize);
+        return (float) stdv(hiddenSize);
+    }
+
+    /** {@code n} values {@code (float) random.nextDouble(-bound, bound)}, in order. */
+    public static float[] uniform(RandomGenerator random, int n, double bound) {
+        Checks.nonNull("random", random);
+        if (n < 0) {
+            throw new IllegalArgumentException("n = " + n + ", expected >= 0");
+        }
+        if (!(bound > 0) || bound == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("bound = " + bound + ", expected finite and > 0");
+        }
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextDouble(-bound, bound);
+        }
+        return a;
+    }
+
+    /**
+     * One layer's {@code W_ih, W_hh, b_ih, b_hh} as PyTorch initialises them, drawn in that order (row by
+     * row) uniform in {@code [-}{@link #bound}{@code (H), }{@link #bound}{@code (H)]}; {@code G} is the
+     * cell's number of gate blocks.
+     */
+    public static Weights weights(CellType type, int inputSize, int hiddenSize, RandomGenerator random) {
+        Checks.nonNull("type", type);
+        Checks.positive("inputSize", inputSize);
+        float bound = bound(hiddenSize);
+        int rows = Math.multiplyExact(type.gates(), hiddenSize);
+        float[] wIh = uniform(random, Math.multiplyExact(rows, inputSize), bound);
+        float[] wHh = uniform(random, Math.multiplyExact(rows, hiddenSize), bound);
+        float[] bIh = uniform(random, rows, bound);
+        float[] bHh = uniform(random, rows, bound);
+        return new Weights(wIh, wHh, bIh, bHh);
+    }
+
+    /**
+     * EGRU's thresholds {@code theta [H]} uniform in {@code [0, 1)} (EvNN's "random-vector" option), each
+     * raised to at least {@link TrainingLayer#MIN_THRESHOLD} since the cell needs {@code theta > 0}.
+     */
+    public static float[] thresholds(int hiddenSize, RandomGenerator random) {
+        Checks.positive("hiddenSize", hiddenSize);
+        Checks.nonNull("random", random);
+        float[] theta = new float[hiddenSize];
+        for (int j = 0; j < hiddenSize; j++) {
+            theta[j] = Math.max(TrainingLayer.MIN_THRESHOLD, (float) random.nextDouble());
+        }
+        return theta;
+    }
+
+    /**
+     * A dense layer of any cell as PyTorch initialises one: {@link #weights}, then, for EGRU, its
+     * {@link #thresholds} (drawn after the weights); a multiplicative-integration cell gets
+     * {@link MiParameters#initial}.
+     */
+    public static RecurrentLayer layer(CellType type, int inputSize, int hiddenSize, RandomGenerator random, Blas blas) {
+        Weights w = weights(type, inputSize, hiddenSize, random);
+        if (type.eventBased()) {
+            return RecurrentLayer.createEgru(inputSize, hiddenSize, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(),
+                    thresholds(hiddenSize, random), blas);
+        }
+        MiParameters mi = type.multiplicative() ? MiParameters.initial(type.gates() * hiddenSize) : null;
+        return RecurrentLayer.create(type, inputSize, hiddenSize, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), mi, blas);
+    }
+
+    /**
+     * A restricted layer's weights at sharing rate {@code rate}: the pool {@code [d_r][max(I, H)]} and then the
+     * bias pool {@code [d_r]}, each entry uniform in {@code [-}{@link #bound}{@code (H), }{@link #bound}{@code (H)]}
+     * like the dense weights they expand to.
+     *
+     * @throws IllegalArgumentException as {@link RestrictedWeights#of} (before anything is drawn)
+     */
+    public static RestrictedWeights restricted(CellType type, int inputSize, int hiddenSize, double rate,
+                                               RandomGenerator random) {
+        Checks.nonNull("random", random);
+        int poolRows = RestrictedWeights.poolRows(type, hiddenSize, rate);
+        int poolSize = Math.multiplyExact(poolRows, RestrictedWeights.poolColumns(inputSize, hiddenSize));
+        // The cell and the sizes checked on a zero pool first, so that a refused call draws nothing.
+        RestrictedWeights.of(type, inputSize, hiddenSize, rate, new float[poolSize], null);
+        float bound = bound(hiddenSize);
+        float[] pool = uniform(random, poolSize, bound);
+        float[] biasPool = uniform(random, poolRows, bound);
+        return RestrictedWeights.of(type, inputSize, hiddenSize, rate, pool, biasPool);
+    }
+
+    /**
+     * A linear head as {@code nn.Linear(H, K)} initialises one: {@code W [K][H]} (row by row), then
+     * {@code b [K]}, uniform in {@code [-1/sqrt(H), 1/sqrt(H)]}.
+     */
+    public static LinearHead linear(int hiddenSize, int outputs, RandomGenerator random) {
+        Checks.positive("hiddenSize", hiddenSize);
+        Checks.positive("outputs", outputs);
+        double bound = stdv(hiddenSize);
+        float[] w = uniform(random, Math.multiplyExact(outputs, hiddenSize), bound);
+        float[] b = uniform(random, outputs, bound);
+        return LinearHead.wrap(hiddenSize, outputs, w, b);
+    }
+
+    // PyTorch's stdv: 1/sqrt(fan_in), the fan-in of a recurrent layer's weights being H.
+    private static double stdv(int fanIn) {
+        return 1 / Math.sqrt(fanIn);
+    }
+}

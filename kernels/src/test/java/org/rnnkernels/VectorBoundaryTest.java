@@ -1,0 +1,67 @@
+package org.rnnkernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every method of the library that takes or returns a Vector API value (a vector, a mask, a
+ * shuffle) is at most {@value #MAX_INLINE_SIZE} bytes of bytecode, HotSpot's {@code MaxInlineSize}.
+ *
+ * <p>Why: such a method is inlined by C1 into its callers, so it never runs hot on its own and C2
+ * never compiles it by itself; C2 then inlines it too, and its vectors stay in registers. A bigger
+ * one is called from C1 code, gets hot, and is compiled alone; from then on C2 may refuse to inline
+ * it into a gate loop ("already compiled into a medium method"), and every call boxes its vectors.
+ * Whether that happens depends on the order of compilations, so it shows only in some JVMs: before
+ * this rule, a fresh JVM running EGRU steps allocated 9-12 KB per step in two runs of four. Loops
+ * belong in methods that take arrays and offsets; vectors cross method boundaries only through
+ * small methods like these. A rule on the class files, checked here, holds in every JVM.
+ */
+class VectorBoundaryTest {
+    private static final int MAX_INLINE_SIZE = 35;
+    // Measured exceptions. The panel product's storePartial takes the four accumulators of the last,
+    // partial panel: split into one masked store per vector, the pair kernel's eight inlined stores
+    // passed C2's node budget (NodeCountInliningCutoff) and boxed 384 bytes a step at H = 37; whole,
+    // C2 inlines it (hot, 130 bytes) and StepAllocationTest holds at 0.
+    private static final java.util.Set<String> MEASURED = java.util.Set.of("org/rnnkernels/product/VectorPanelProduct.storePartial");
+
+    @Test
+    void methodsPassingVectorsFitTheInliningLimit() throws IOException, URISyntaxException {
+        Path classes = Path.of(RecurrentLayer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertTrue(Files.isDirectory(classes), "expected the kernels' classes in a directory, got " + classes);
+        List<String> tooBig = new ArrayList<>();
+        int checked = 0;
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                ClassModel model = ClassFile.of().parse(file);
+                for (MethodModel method : model.methods()) {
+                    String descriptor = method.methodType().stringValue();
+                    if (!descriptor.contains("Ljdk/incubator/vector/")) {
+                        continue;
+                    }
+                    checked++;
+                    int length = method.findAttribute(java.lang.classfile.Attributes.code())
+                            .map(CodeAttribute::codeLength).orElse(0);
+                    String name = model.thisClass().asInternalName() + "." + method.methodName().stringValue();
+                    if (length > MAX_INLINE_SIZE && !MEASURED.contains(name)) {
+                        tooBig.add(name + descriptor + ": " + length + " bytes");
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 10, "found only " + checked + " methods passing vectors under " + classes);
+        assertEquals(List.of(), tooBig, "methods passing vectors above " + MAX_INLINE_SIZE + " bytes of bytecode");
+    }
+}
