@@ -2,7 +2,8 @@
  * The recurrent cells: layers and models ({@code org.rnnkernels}), their files ({@code .io}), training
  * ({@code .train}), LightRNN ({@code .lightrnn}) and HitNet ternary layers ({@code .ternary}).
  *
- * <p>The gate passes ({@code org.rnnkernels.cell}) and shared helpers ({@code org.rnnkernels.internal})
+ * <p>The gate passes ({@code org.rnnkernels.cell}), the layers' products ({@code org.rnnkernels.product}:
+ * input projections and recurrent products) and shared helpers ({@code org.rnnkernels.internal})
  * are not exported: on the module path nothing outside this module reaches them.
  * {@code jdk.incubator.vector} is required {@code static}, so the scalar kernels run without
  * {@code --add-modules=jdk.incubator.vector}.

@@ -3,6 +3,8 @@ package org.rnnkernels;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.product.Activity;
+import org.rnnkernels.product.Scratch;
 
 /**
  * The state of one stream (or one batch of streams) through a layer: {@code h [B][H]}, {@code c [B][H]}
@@ -28,30 +30,21 @@ public final class LayerState implements RecurrentState {
     final float[] c;
     final MemorySegment hSegment;
     // Scratch: gi holds the input projection of a whole call [T*B][G*H]; it grows to the longest
-    // call seen and is then reused, so a steady stream allocates no scratch.
-    float[] gi = new float[0];
-    MemorySegment giSegment = MemorySegment.ofArray(gi);
+    // call seen and is then reused, so a steady stream allocates no scratch. gh is the step's
+    // recurrent product [B][G*H], which the gate pass then overwrites.
+    final Scratch gi = new Scratch("the input projection (steps * batch * G * hidden floats)");
     final float[] gh;
     final MemorySegment ghSegment;
-    // Threads sharing each step (null: the caller alone), and the step they run, reused.
+    // Threads sharing each step (null: the caller alone).
     final StepTeam team;
-    // EGRU only (else null): per sample b, the indices j with y[b, j] != 0 at active[b*H ..], in
-    // increasing order, and how many (activeCount[b]); refreshed before each step.
-    final int[] active;
-    final int[] activeCount;
-    // EGRU activity since the last reset: nonzero recurrent inputs y_{t-1}, and all of them
-    private long activeInputs;
-    private long inputs;
-    private int lastActive;
-    private int lastInputs;
+    // The nonzero recurrent inputs the layer's product read (EGRU; dense products count nothing).
+    final Activity activity = new Activity();
     // The ModelState whose team this state shares, or null: held so that the model state stays reachable
     // while a layer state of it is, since the model state's Cleaner closes the team they share.
     private final ModelState owner;
     private boolean closed;
-    final RecurrentLayer.SplitStep splitStep = new RecurrentLayer.SplitStep();
-    final RecurrentLayer.SplitProjection splitProjection = new RecurrentLayer.SplitProjection();
-    // Restricted hook: the compact products of restricted layers (RestrictedLayout), made on first use.
-    RestrictedLayout.Scratch restrictedScratch;
+    // This state's side of the layer it runs through: the parts' scratch and the team's work, made by the layer.
+    RecurrentLayer.Binding binding;
 
     LayerState(CellType type, int batch, int hidden, int threads) {
         this(type, batch, hidden, threads > 1 ? new StepTeam(threads) : null, null);
@@ -75,30 +68,6 @@ public final class LayerState implements RecurrentState {
         if (team != null && owner == null) {
             StepTeam.closeWhenUnreachable(this, team);
         }
-        this.active = type.eventBased() ? new int[batch * hidden] : null;
-        this.activeCount = type.eventBased() ? new int[batch] : null;
-    }
-
-    /**
-     * EGRU: lists the nonzero {@code y_j} of samples {@code 0 .. rows-1} for the sparse product,
-     * and counts them. Branch-free: at 10-90% activity a branch per unit would mispredict often.
-     */
-    void gatherActive(int rows) {
-        int total = 0;
-        for (int b = 0; b < rows; b++) {
-            int row = b * hidden;
-            int n = 0;
-            for (int j = 0; j < hidden; j++) {
-                active[row + n] = j;
-                n += h[row + j] != 0f ? 1 : 0;
-            }
-            activeCount[b] = n;
-            total += n;
-        }
-        lastActive = total;
-        lastInputs = rows * hidden;
-        activeInputs += total;
-        inputs += (long) rows * hidden;
     }
 
     /**
@@ -108,18 +77,17 @@ public final class LayerState implements RecurrentState {
      * for the other cells (their products are dense).
      */
     public double activity() {
-        return inputs == 0 ? Double.NaN : (double) activeInputs / inputs;
+        return activity.fraction();
     }
 
     /** As {@link #activity()}, for the last step alone. */
     public double lastStepActivity() {
-        return lastInputs == 0 ? Double.NaN : (double) lastActive / lastInputs;
+        return activity.lastStepFraction();
     }
 
     /** Starts a new {@link #activity()} count. */
     public LayerState resetActivity() {
-        activeInputs = inputs = 0;
-        lastActive = lastInputs = 0;
+        activity.reset();
         return this;
     }
 
@@ -143,30 +111,8 @@ public final class LayerState implements RecurrentState {
     }
 
     /** Makes sure the input-projection scratch holds {@code floats}; grows it only when too small. */
-    // The caller's last input array and its segment: a stream that passes the same buffer on every
-    // step wraps it once, so a warmed-up step allocates nothing. The state keeps that one array
-    // reachable until another one is passed or the state is closed.
-    private float[] lastInput;
-    private MemorySegment lastInputSegment;
-
-    /** {@code input} as a heap segment, wrapped only when it is not the array of the previous call. */
-    MemorySegment inputSegment(float[] input) {
-        if (input != lastInput) {
-            lastInputSegment = MemorySegment.ofArray(input);
-            lastInput = input;
-        }
-        return lastInputSegment;
-    }
-
     void reserveInputProjection(long floats) {
-        if (gi.length < floats) {
-            if (floats > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("steps * batch * " + type.gates() + " * hidden = " + floats
-                        + " floats does not fit one Java array: run the sequence in shorter chunks");
-            }
-            gi = new float[(int) floats];
-            giSegment = MemorySegment.ofArray(gi);
-        }
+        gi.reserve(floats);
     }
 
     public CellType cellType() {
@@ -193,10 +139,9 @@ public final class LayerState implements RecurrentState {
      */
     @Override
     public void close() {
-        lastInput = null;
-        lastInputSegment = null;
         if (owner == null) {
             closed = true;
+            binding = null;      // nor the caller's last input array, which a projection may hold
             if (team != null) {
                 team.close();
             }

@@ -38,7 +38,7 @@ public final class ModelState implements RecurrentState {
         for (int k = 0; k < states.length; k++) {
             for (int d = 0; d < model.directions(); d++) {
                 RecurrentLayer layer = model.layer(k, d);
-                states[k][d] = new LayerState(layer.cellType(), batch, layer.hiddenSize(), team, this);
+                states[k][d] = layer.newState(batch, team, this);
             }
         }
     }

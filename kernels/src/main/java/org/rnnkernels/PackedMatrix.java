@@ -1,6 +1,7 @@
 package org.rnnkernels;
 
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.product.PanelProduct;
 
 /**
  * A matrix packed once for the small-batch products {@code y_b = W x_b} of the recurrent kernels

@@ -15,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.reference.ReferenceCell;
+import org.rnnkernels.product.ColumnProduct;
+import org.rnnkernels.product.PanelProduct;
 import org.rnnkernels.train.TorchInit;
 
 /**

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.reference.ReferenceCell;
+import org.rnnkernels.product.PanelProduct;
 
 /**
  * Every cell against the double-precision reference, with the tolerances of CELLS.md:

@@ -20,6 +20,7 @@ import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
 import org.rnnkernels.reference.RestrictedReference;
+import org.rnnkernels.product.PanelProduct;
 import org.rnnkernels.train.TorchInit;
 
 /**

@@ -4,6 +4,7 @@ import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.rnnkernels.ternary.TernaryLayer;
 
 /** Measures the heap a warmed-up call allocates, with the thread's allocated-bytes counter. */
 public final class StepAllocation {
@@ -19,7 +20,7 @@ public final class StepAllocation {
      * into a root whose node budget is spent and boxes (seen: LSTM once in six suite runs; LSTM and
      * EGRU each once in four fresh JVMs running only them).
      */
-    static long bytesPerWarmStepInFreshJvm(CellType type, int hidden, int batch) throws Exception {
+    static long bytesPerWarmStepInFreshJvm(CellType type, int hidden, int batch, TernaryLayer.Activations ternary) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -28,7 +29,7 @@ public final class StepAllocation {
             }
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocation.class.getName(),
-                type.name(), Integer.toString(hidden), Integer.toString(batch)));
+                type.name(), Integer.toString(hidden), Integer.toString(batch), String.valueOf(ternary)));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
         if (process.waitFor() != 0) {
@@ -38,15 +39,22 @@ public final class StepAllocation {
         return Long.parseLong(lines[lines.length - 1].strip());
     }
 
-    /** Prints the bytes per warmed-up step of {@code StepAllocationTest}'s case {@code args = TYPE H B}. */
+    /** Prints the bytes per warmed-up step of {@code StepAllocationTest}'s case {@code args = TYPE H B TERNARY-MODE-or-null}. */
     public static void main(String[] args) {
         CellType type = CellType.valueOf(args[0]);
         int hidden = Integer.parseInt(args[1]), batch = Integer.parseInt(args[2]);
+        TernaryLayer.Activations ternary = args[3].equals("null") ? null : TernaryLayer.Activations.valueOf(args[3]);
         CellFixture f = new CellFixture(type, hidden, hidden, batch, 1, 42, 0.5f);
         float[] out = new float[batch * hidden];
-        try (RecurrentLayer layer = f.layer(); LayerState state = f.initialState(layer)) {
+        try (RecurrentLayer layer = layer(f, ternary); LayerState state = f.initialState(layer)) {
             System.out.println(bytesPerWarmCall(() -> layer.step(f.x, state, out)));
         }
+    }
+
+    /** The fixture's layer: its cell's float layer, or with {@code ternary} activations the HitNet ternary layer of its weights. */
+    static RecurrentLayer layer(CellFixture f, TernaryLayer.Activations ternary) {
+        return ternary == null ? f.layer() : TernaryLayer.create(f.type, ternary, f.input, f.hidden, f.weights.weightIh(), f.weights.weightHh(),
+                f.weights.biasIh(), f.weights.biasHh());
     }
 
     /**

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.product.PanelProduct;
 
 /** Calls shared by a team of threads give one thread's result ({@link SameResult}: bit for bit with the Java BLAS). */
 class ThreadedStepTest {

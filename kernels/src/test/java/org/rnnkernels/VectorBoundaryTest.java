@@ -35,7 +35,7 @@ class VectorBoundaryTest {
     // partial panel: split into one masked store per vector, the pair kernel's eight inlined stores
     // passed C2's node budget (NodeCountInliningCutoff) and boxed 384 bytes a step at H = 37; whole,
     // C2 inlines it (hot, 130 bytes) and StepAllocationTest holds at 0.
-    private static final java.util.Set<String> MEASURED = java.util.Set.of("org/rnnkernels/VectorPanelProduct.storePartial");
+    private static final java.util.Set<String> MEASURED = java.util.Set.of("org/rnnkernels/product/VectorPanelProduct.storePartial");
 
     @Test
     void methodsPassingVectorsFitTheInliningLimit() throws IOException, URISyntaxException {

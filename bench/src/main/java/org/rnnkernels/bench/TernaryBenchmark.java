@@ -22,16 +22,15 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.ternary.TernaryLayer;
-import org.rnnkernels.ternary.TernaryState;
 import org.rnnkernels.train.TorchInit;
 
 /**
  * HitNet ternary layers against the float32 layer on the same weights: a whole sequence forward,
  * B = 1, I = H = 1024, T = 50, one thread (OpenBLAS single-threaded, as in {@link CellBenchmark}).
  * Score: microseconds per time step (the sequence's time / T), input side included for all.
- * {@code variant}: {@code float32} ({@link RecurrentLayer}: sgemm input projection, per-step panel
- * product), {@code ternary} (ternary x ternary popcount products), {@code ternaryFloat} (ternary x
- * float adds).
+ * Every variant is a {@link RecurrentLayer}, with other parts: {@code float32} (sgemm input
+ * projection, per-step panel product), {@code ternary} (ternary x ternary popcount products, the input
+ * projection of all T steps in one batched call), {@code ternaryFloat} (ternary x float adds).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,10 +50,8 @@ public class TernaryBenchmark {
     @Param({"1024"})
     public int hidden;
 
-    private RecurrentLayer floatLayer;
-    private LayerState floatState;
-    private TernaryLayer ternaryLayer;
-    private TernaryState ternaryState;
+    private RecurrentLayer layer;
+    private LayerState state;
     private float[] input;
     private float[] output;
 
@@ -73,38 +70,28 @@ public class TernaryBenchmark {
         input = TorchInit.uniform(random, STEPS * hidden, 1);
         output = new float[STEPS * hidden];
         switch (variant) {
-            case "float32" -> {
-                floatLayer = RecurrentLayer.create(type, hidden, hidden, wIh, wHh, bIh, bHh, Blases.get());
-                floatState = floatLayer.newState(1);
-            }
+            case "float32" -> layer = RecurrentLayer.create(type, hidden, hidden, wIh, wHh, bIh, bHh, Blases.get());
             case "ternary", "ternaryFloat" -> {
                 TernaryLayer.Activations mode = variant.equals("ternary") ? TernaryLayer.Activations.TERNARY
                         : TernaryLayer.Activations.FLOAT;
-                ternaryLayer = TernaryLayer.create(type, mode, hidden, hidden, wIh, wHh, bIh, bHh);
-                ternaryState = ternaryLayer.newState(1);
+                layer = TernaryLayer.create(type, mode, hidden, hidden, wIh, wHh, bIh, bHh);
             }
             default -> throw new IllegalArgumentException("variant " + variant);
         }
+        state = layer.newState(1);
     }
 
     @Benchmark
     @OperationsPerInvocation(STEPS)
     public float forward() {
-        if (floatLayer != null) {
-            floatState.reset();
-            floatLayer.forward(input, STEPS, floatState, output);
-        } else {
-            ternaryState.reset();
-            ternaryLayer.forward(input, STEPS, ternaryState, output);
-        }
+        state.reset();
+        layer.forward(input, STEPS, state, output);
         return output[output.length - 1];
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        if (floatLayer != null) {
-            floatState.close();
-            floatLayer.close();
-        }
+        state.close();
+        layer.close();
     }
 }

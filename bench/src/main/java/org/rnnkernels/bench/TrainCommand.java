@@ -279,8 +279,9 @@ final class TrainCommand implements Callable<Integer> {
             trainingNanos += System.nanoTime() - t0;
             if (it % evalEvery == 0 || it == iterations) {
                 float[] out = new float[steps * testSize * hidden];
-                TernaryLayer inference = layer.toInference();
-                inference.forward(testX, steps, inference.newState(testSize), out);
+                try (RecurrentLayer inference = layer.toInference()) {
+                    inference.forward(testX, steps, inference.newState(testSize), out);
+                }
                 testMse = testMse(head, out, steps, testY);
                 if (solvedAt < 0 && testMse < SOLVED) {
                     solvedAt = it;

@@ -8,6 +8,8 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.RestrictedWeights;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.ternary.TernaryWeights;
 
 /**
  * The library's own model files: safetensors with PyTorch's parameter names (so PyTorch can read
@@ -20,6 +22,8 @@ import org.rnnkernels.RestrictedWeights;
  * {@code restricted_pool_l{k} [d_r, k]} and, with biases, {@code restricted_bias_pool_l{k} [d_r]},
  * and the metadata {@code restricted_rate_l{k}}, {@code restricted_input_size_l{k}},
  * {@code restricted_hidden_size_l{k}} (with {@code _reverse}); PyTorch cannot read such a layer.
+ * A HitNet ternary layer is stored packed: its bit planes, scales, biases, activations, {@code delta}
+ * and {@code lambda} ({@link TernaryTensors} has the layout).
  */
 public final class ModelFiles {
     static final String FORMAT = "rnnkernels-model";
@@ -57,6 +61,11 @@ public final class ModelFiles {
                 RestrictedWeights pool = layer.restrictedWeights();
                 if (pool != null) {
                     saveRestricted(pool, suffix, tensors, metadata);
+                    continue;
+                }
+                TernaryWeights ternary = layer.ternaryWeights();
+                if (ternary != null) {
+                    TernaryTensors.save(ternary, suffix, tensors, metadata);
                     continue;
                 }
                 long rows = (long) layer.cellType().gates() * layer.hiddenSize();
@@ -124,7 +133,7 @@ public final class ModelFiles {
             public float[] thresholds(int layer, String suffix) throws SafeTensorsException {
                 return vector(tensors, "egru_theta" + suffix);
             }
-        }, new RestrictedPools(tensors));
+        }, new OwnForms(tensors));
         if (model.numLayers() != layers || model.bidirectional() != Boolean.parseBoolean(metadata.get("bidirectional"))) {
             model.close();
             throw new SafeTensorsException(file, null, "metadata says " + layers + " layers, bidirectional="
@@ -145,21 +154,34 @@ public final class ModelFiles {
         }
     }
 
-    /** The restricted layers of a model file: a layer is restricted when its rate is in the metadata. */
-    private static final class RestrictedPools implements TorchRnn.RestrictedSource {
+    /**
+     * The layers of a model file stored in a form of their own: restricted when the metadata has its rate,
+     * ternary when it has its activations.
+     */
+    private static final class OwnForms implements TorchRnn.StoredLayers {
         private final TensorFile file;
 
-        RestrictedPools(TensorFile file) {
+        OwnForms(TensorFile file) {
             this.file = file;
         }
 
         @Override
         public boolean has(String suffix) {
-            return file.metadata().containsKey("restricted_rate" + suffix);
+            return file.metadata().containsKey("restricted_rate" + suffix) || TernaryTensors.has(file.metadata(), suffix);
         }
 
         @Override
-        public RestrictedWeights get(String suffix, CellType cell) throws SafeTensorsException {
+        public TorchRnn.Stored get(String suffix, CellType cell) throws SafeTensorsException {
+            if (TernaryTensors.has(file.metadata(), suffix)) {
+                TernaryWeights weights = TernaryTensors.load(file, suffix, cell);
+                return new TorchRnn.Stored(cell, weights.inputSize(), weights.hiddenSize(), () -> RecurrentLayer.createTernary(weights));
+            }
+            RestrictedWeights pool = restricted(suffix, cell);
+            return new TorchRnn.Stored(pool.cellType(), pool.inputSize(), pool.hiddenSize(),
+                    () -> RecurrentLayer.createRestricted(pool, Blases.get()));
+        }
+
+        private RestrictedWeights restricted(String suffix, CellType cell) throws SafeTensorsException {
             Map<String, String> metadata = file.metadata();
             Path path = file.path();
             String rateKey = "restricted_rate" + suffix;
@@ -183,23 +205,24 @@ public final class ModelFiles {
             }
             int columns = RestrictedWeights.poolColumns(input, hidden);
             String what = " for a restricted " + cell + " with I=" + input + ", H=" + hidden + ", r=" + rate;
-            float[] pool = tensor(path, "restricted_pool" + suffix, new long[] {rows, columns}, "[d_r, k]", what);
+            float[] pool = tensor(file, "restricted_pool" + suffix, new long[] {rows, columns}, "[d_r, k]", what);
             float[] bias = file.contains("restricted_bias_pool" + suffix)
-                    ? tensor(path, "restricted_bias_pool" + suffix, new long[] {rows}, "[d_r]", what) : null;
+                    ? tensor(file, "restricted_bias_pool" + suffix, new long[] {rows}, "[d_r]", what) : null;
             return RestrictedWeights.of(cell, input, hidden, rate, pool, bias);
         }
+    }
 
-        private float[] tensor(Path path, String name, long[] shape, String symbols, String what) throws SafeTensorsException {
-            if (!file.contains(name)) {
-                throw new SafeTensorsException(path, name, "missing: expected " + symbols + " = " + java.util.Arrays.toString(shape) + what);
-            }
-            Tensor t = file.get(name);
-            if (!java.util.Arrays.equals(t.shape(), shape)) {
-                throw new SafeTensorsException(path, name, "pool of the wrong shape " + java.util.Arrays.toString(t.shape())
-                        + ", expected " + symbols + " = " + java.util.Arrays.toString(shape) + what);
-            }
-            return t.data();
+    /** The data of tensor {@code name}, which must have {@code shape} ({@code symbols} and {@code what} say what it is). */
+    static float[] tensor(TensorFile file, String name, long[] shape, String symbols, String what) throws SafeTensorsException {
+        if (!file.contains(name)) {
+            throw new SafeTensorsException(file.path(), name, "missing: expected " + symbols + " = " + java.util.Arrays.toString(shape) + what);
         }
+        Tensor t = file.get(name);
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new SafeTensorsException(file.path(), name, "of the wrong shape " + java.util.Arrays.toString(t.shape())
+                    + ", expected " + symbols + " = " + java.util.Arrays.toString(shape) + what);
+        }
+        return t.data();
     }
 
     private static float[] vector(TensorFile file, String name) throws SafeTensorsException {
@@ -209,7 +232,7 @@ public final class ModelFiles {
         return file.get(name).data();
     }
 
-    private static int integer(Path file, Map<String, String> metadata, String key) throws SafeTensorsException {
+    static int integer(Path file, Map<String, String> metadata, String key) throws SafeTensorsException {
         try {
             return Integer.parseInt(metadata.get(key));
         } catch (NumberFormatException e) {

@@ -112,7 +112,7 @@ public final class TorchRnn {
             throw new IllegalArgumentException((file == null ? "file" : "options") + " is null");
         }
         CellType type = options.cell;
-        return load(file, options.prefix, k -> type, NO_EXTRAS, RestrictedSource.NONE);
+        return load(file, options.prefix, k -> type, NO_EXTRAS, StoredLayers.NONE);
     }
 
     /**
@@ -138,39 +138,46 @@ public final class TorchRnn {
     };
 
     /**
-     * Restricted (weight-shared) layers, which have a pool in place of {@code weight_ih}/{@code weight_hh}
-     * ({@link ModelFiles}); {@code suffix} is "_l0", "_l0_reverse", ...
+     * Layers stored in a form of their own instead of PyTorch's {@code weight_ih}/{@code weight_hh}
+     * (restricted pools, ternary planes: {@link ModelFiles}); {@code suffix} is "_l0", "_l0_reverse", ...
      */
-    interface RestrictedSource {
-        RestrictedSource NONE = new RestrictedSource() {
+    interface StoredLayers {
+        StoredLayers NONE = new StoredLayers() {
             @Override
             public boolean has(String suffix) {
                 return false;
             }
 
             @Override
-            public org.rnnkernels.RestrictedWeights get(String suffix, CellType cell) {
-                throw new IllegalStateException("no restricted layers");
+            public Stored get(String suffix, CellType cell) {
+                throw new IllegalStateException("no layers of a form of their own");
             }
         };
 
         boolean has(String suffix);
 
-        /** The layer's pool, checked against its sizes and rate (the problem named by tensor otherwise). */
-        org.rnnkernels.RestrictedWeights get(String suffix, CellType cell) throws SafeTensorsException;
+        /** The layer's parameters, checked against its sizes (the problem named by tensor otherwise). */
+        Stored get(String suffix, CellType cell) throws SafeTensorsException;
     }
 
-    /** As {@link #load(TensorFile, String, CellType)} with a cell type per layer (null: infer), extra parameters and restricted layers. */
+    /** A stored layer's cell and sizes, known before any layer is built, and how to build it. */
+    record Stored(CellType cell, int inputSize, int hiddenSize, java.util.function.Supplier<RecurrentLayer> build) {
+    }
+
+    /**
+     * As {@link #load(TensorFile, Options)} with a cell type per layer (null: infer), extra parameters
+     * and layers stored in a form of their own.
+     */
     static RecurrentModel load(TensorFile file, String prefix, java.util.function.IntFunction<CellType> typeOfLayer,
-                               ExtraSource extras, RestrictedSource restricted) throws IOException {
+                               ExtraSource extras, StoredLayers own) throws IOException {
         String p = prefix;
         Path path = file.path();
-        if (!file.contains(p + "weight_ih_l0") && !restricted.has("_l0")) {
+        if (!file.contains(p + "weight_ih_l0") && !own.has("_l0")) {
             throw new SafeTensorsException(path, p + "weight_ih_l0", "not found: no recurrent layer under prefix '" + p + "'");
         }
-        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse") || restricted.has("_l0_reverse");
+        boolean bidirectional = file.contains(p + "weight_ih_l0_reverse") || own.has("_l0_reverse");
         int layers = 0;
-        while (file.contains(p + "weight_ih_l" + layers) || restricted.has("_l" + layers)) {
+        while (file.contains(p + "weight_ih_l" + layers) || own.has("_l" + layers)) {
             layers++;
         }
         checkNoStrangers(file, p, layers, bidirectional);
@@ -181,22 +188,22 @@ public final class TorchRnn {
         List<CellType> cells = new ArrayList<>();
         List<org.rnnkernels.MiParameters> mis = new ArrayList<>();
         List<float[]> thresholds = new ArrayList<>();
-        List<org.rnnkernels.RestrictedWeights> pools = new ArrayList<>();
+        List<Stored> stored = new ArrayList<>();
         for (int k = 0; k < layers; k++) {
             CellType cell = typeOfLayer.apply(k);
             for (int d = 0; d < (bidirectional ? 2 : 1); d++) {
                 String suffix = "_l" + k + (d == 1 ? "_reverse" : "");
-                if (restricted.has(suffix)) {
-                    org.rnnkernels.RestrictedWeights pool = restricted.get(suffix, cell);
-                    pools.add(pool);
+                if (own.has(suffix)) {
+                    Stored layer = own.get(suffix, cell);
+                    stored.add(layer);
                     weights.add(null);
-                    cells.add(pool.cellType());
+                    cells.add(layer.cell());
                     mis.add(null);
                     thresholds.add(null);   // every list holds one entry per layer and direction
-                    sizes.add(new int[] {pool.inputSize(), pool.hiddenSize()});
+                    sizes.add(new int[] {layer.inputSize(), layer.hiddenSize()});
                     continue;
                 }
-                pools.add(null);
+                stored.add(null);
                 Tensor wIh = require(file, p + "weight_ih" + suffix, 2);
                 Tensor wHh = require(file, p + "weight_hh" + suffix, 2);
                 int hidden = (int) wHh.dim(1);
@@ -273,8 +280,8 @@ public final class TorchRnn {
         try {
             for (int i = 0; i < weights.size(); i++) {
                 float[][] w = weights.get(i);
-                if (pools.get(i) != null) {
-                    built.add(RecurrentLayer.createRestricted(pools.get(i), org.rnnkernels.blas.Blases.get()));
+                if (stored.get(i) != null) {
+                    built.add(stored.get(i).build().get());
                     continue;
                 }
                 built.add(cells.get(i).eventBased()

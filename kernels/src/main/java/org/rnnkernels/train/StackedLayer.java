@@ -168,12 +168,9 @@ sealed interface StackedLayer permits StackedLayer.Dense, StackedLayer.Ternary {
         public void parametersChanged() {
         }
 
-        // The inference TernaryLayer is not a RecurrentLayer yet (it is becoming one, with ModelFiles support):
-        // then this is `return layer.toInference();`.
         @Override
         public RecurrentLayer toLayer() {
-            throw new UnsupportedOperationException("a ternary layer cannot be exported into a RecurrentModel yet: export "
-                    + "it alone with TernaryTrainingLayer.toInference()");
+            return layer.toInference();
         }
     }
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
@@ -57,7 +58,7 @@ import org.rnnkernels.internal.Checks;
  *
  * <p>Optimisers: {@link #parameters(ParameterGradients)} pairs the live master arrays with a
  * {@link ParameterGradients} from {@link #newGradients()}, for {@link Adam} or {@link Sgd}, which update
- * the masters in place. {@link #toInference()} exports the trained layer as a {@link TernaryLayer}.
+ * the masters in place. {@link #toInference()} exports the trained layer as a ternary {@link RecurrentLayer}.
  *
  * <p>Not thread-safe: the master weights change in place under an optimiser and each forward re-quantises
  * them into this layer, so one training loop owns a layer (as a {@link LinearHead}). A backward
@@ -228,10 +229,12 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     }
 
     /**
-     * The inference layer of the current master weights: ternarised by this layer's {@link Ternarizer} (the
-     * trits and scales the training forward uses), the activation threshold {@code delta}, {@code lambda}.
+     * The inference layer of the current master weights (a ternary {@link RecurrentLayer}, see
+     * {@link TernaryLayer}): ternarised by this layer's {@link Ternarizer} (the trits and scales the
+     * training forward uses), the activation threshold {@code delta}, {@code lambda}. The caller owns it
+     * (close it when done).
      */
-    public TernaryLayer toInference() {
+    public RecurrentLayer toInference() {
         return TernaryLayer.create(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, ternarizer, delta, lambda);
     }
 

@@ -419,10 +419,7 @@ public final class TrainingModel {
     /**
      * The inference stack with the current weights (copied), both directions of a bidirectional one; the
      * caller closes it. Its forward computes the outputs of this model's training forward (to float
-     * rounding).
-     *
-     * @throws UnsupportedOperationException for a model with ternary layers, whose inference layer is not a
-     *                                       {@link RecurrentLayer}
+     * rounding; a ternary layer's TERNARY activations are deterministic there, stochastic here).
      */
     public RecurrentModel toModel() {
         List<RecurrentLayer> built = new ArrayList<>(layers.length * directions);

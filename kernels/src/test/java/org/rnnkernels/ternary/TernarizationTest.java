@@ -8,11 +8,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.rnnkernels.Fixtures;
 import org.rnnkernels.reference.TernaryReference;
 import org.rnnkernels.train.TorchInit;
 
-/** Ternarisation of weights and activations against the reference, exactly; packing; size. */
+/** Ternarisation of weights against the reference, exactly; packing; size (activations: {@code product.TernaryKernelsTest}). */
 class TernarizationTest {
 
     @ParameterizedTest(name = "rows={0} cols={1} blocks={2} seed={3}")
@@ -49,31 +48,6 @@ class TernarizationTest {
         assertEquals(1f, m.scale(1));
         assertEquals(0, m.trit(0, 2));
         assertEquals(-1, m.trit(1, 2));
-    }
-
-    @Test
-    void activationsMatchTheReferenceExactly() {
-        SplittableRandom random = new SplittableRandom(11);
-        for (int n : new int[] {1, 7, 63, 64, 65, 130}) {
-            float[] v = TorchInit.uniform(random, n + 5, 1f);
-            v[3] = 0.5f;       // exactly at the threshold: 0
-            v[4] = -0.5f;
-            v[2] = Float.NaN;  // NaN: 0
-            int words = TernaryMatrix.wordsFor(n);
-            long[] planes = new long[4 * words];
-            java.util.Arrays.fill(planes, -1L);   // every word must be overwritten, padding cleared
-            TernaryKernels.ternarize(v, 5, n, 0.5f, planes, words);
-            int[] ref = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 5, n), 0.5);
-            for (int j = 0; j < 64 * words; j++) {
-                long bit = 1L << j;
-                int w = j >>> 6;
-                int t = (planes[2 * w] & bit) != 0 ? 1 : (planes[2 * w + 1] & bit) != 0 ? -1 : 0;
-                assertEquals(j < n ? ref[j] : 0, t, "n=" + n + " j=" + j);
-                // the second half is the pair-swapped copy
-                assertEquals(planes[2 * w], planes[2 * words + 2 * w + 1]);
-                assertEquals(planes[2 * w + 1], planes[2 * words + 2 * w]);
-            }
-        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package org.rnnkernels.ternary;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +10,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.train.TorchInit;
 
 /** Bad input: an IllegalArgumentException naming the argument and the expected shape or range, before any work. */
@@ -23,9 +27,8 @@ class TernaryBadInputTest {
         }
     }
 
-    private TernaryLayer layer(float delta, float lambda) {
-        return TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(),
-                delta, lambda);
+    private RecurrentLayer layer(float delta, float lambda) {
+        return TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), delta, lambda);
     }
 
     @Test
@@ -42,16 +45,12 @@ class TernaryBadInputTest {
 
     @Test
     void badWeightsAreRejected() {
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, new float[3], w.weightHh(), w.biasIh(), w.biasHh()),
-                "wIh", "[21][5]", "105");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, new float[3], w.weightHh(), w.biasIh(), w.biasHh()), "wIh", "[21][5]", "105");
         rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), null, w.biasIh(), w.biasHh()), "wHh", "null");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), new float[20], w.biasHh()),
-                "bIh", "[21]");
+        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), new float[20], w.biasHh()), "bIh", "[21]");
         rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), null), "bIh", "bHh");
-        rejects(() -> TernaryLayer.create(CellType.RNN_TANH, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()),
-                "type", "LSTM or GRU");
-        rejects(() -> TernaryLayer.create(CellType.GRU, null, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()),
-                "activations");
+        rejects(() -> TernaryLayer.create(CellType.RNN_TANH, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "type", "LSTM or GRU");
+        rejects(() -> TernaryLayer.create(CellType.GRU, null, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "activations");
         float[] nan = w.weightHh().clone();
         nan[8] = Float.NaN;
         rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), nan, w.biasIh(), w.biasHh()), "weights[8]", "finite");
@@ -85,8 +84,8 @@ class TernaryBadInputTest {
     @Test
     void badCallsLeaveStateAndOutputUntouched() {
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            TernaryLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
-            TernaryState state = layer.newState(2).setHidden(f.h0);
+            RecurrentLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+            LayerState state = layer.newState(2).setHidden(f.h0);
             float[] out = new float[3 * 2 * 7];
             Arrays.fill(out, 42f);
             float[] untouched = out.clone();
@@ -96,12 +95,44 @@ class TernaryBadInputTest {
             rejects(() -> layer.forward(f.x, -1, state, out), "steps");
             rejects(() -> layer.forward(f.x, 3, null, out), "state");
             rejects(() -> layer.step(new float[9], state, new float[14]), "input", "[T=1][B=2][I=5]");
-            rejects(() -> state.setHidden(new float[13]), "hidden", "[B=2][H=7]");
-            TernaryLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
+            rejects(() -> state.setHidden(new float[13]), "hidden", "[2][7]");
+            RecurrentLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
             rejects(() -> lstm.forward(f.x, 3, state, out), "state", "LSTM");
             rejects(() -> layer.newState(0), "batch");
             assertArrayEquals(untouched, out, "output written by a rejected call");
             assertArrayEquals(f.h0, state.hidden(), "h changed by a rejected call");
         }
+    }
+
+    /** A ternary layer has no float W_ih, W_hh to report: it says so rather than pretend; its ternary weights are what it was made from. */
+    @Test
+    void ternaryWeightsAreReportedAndFloatWeightsRefused() {
+        TernaryWeights given = TernaryWeights.ternarize(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), 0.3f, 1.2f);
+        try (RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), 0.3f, 1.2f)) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, layer::weightIh);
+            assertTrue(e.getMessage().contains("ternaryWeights()"), e.getMessage());
+            assertThrows(UnsupportedOperationException.class, layer::weightHh);
+            assertEquals(given, layer.ternaryWeights());
+            assertArrayEquals(w.biasIh(), layer.biasIh());
+            assertArrayEquals(w.biasHh(), layer.ternaryWeights().biasHh());
+            assertNull(layer.restrictedWeights());
+            assertNull(layer.miParameters());
+            assertNull(layer.thresholds());
+        }
+        try (RecurrentLayer noBias = TernaryLayer.create(CellType.LSTM, T, 5, 7, new float[140], new float[196], null, null)) {
+            assertNull(noBias.biasIh());
+            assertNull(noBias.ternaryWeights().biasHh());
+        }
+    }
+
+    /** Closed, a ternary layer refuses calls as every layer does (it owns no off-heap memory, but one rule for all). */
+    @Test
+    void aClosedLayerRefusesCalls() {
+        RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+        LayerState state = layer.newState(2);
+        layer.close();
+        layer.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> layer.forward(f.x, 3, state, new float[42]));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }

@@ -3,6 +3,7 @@ package org.rnnkernels.ternary;
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
 import org.rnnkernels.Fixtures;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.TernaryReference;
 import org.rnnkernels.train.TorchInit;
@@ -27,16 +28,7 @@ final class TernaryFixture {
         c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.9f) : null;
     }
 
-    /** Small integers in [-limit, limit]: float sums of them are exact in any order. */
-    static float[] integers(SplittableRandom random, int n, int limit) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = random.nextInt(-limit, limit + 1);
-        }
-        return a;
-    }
-
-    TernaryLayer layer(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
+    RecurrentLayer layer(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
         return TernaryLayer.create(type, mode, input, hidden, weights.weightIh(), weights.weightHh(), weights.biasIh(),
                 weights.biasHh(), ternarizer, delta, lambda);
     }

@@ -12,9 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
-import org.rnnkernels.Fixtures;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.TernaryReference;
-import org.rnnkernels.train.TorchInit;
+import org.rnnkernels.Fixtures;
 
 /**
  * The ternary LSTM and GRU against the double reference over 100 steps, within CELLS.md's 1e-4
@@ -53,9 +54,17 @@ class TernaryLayerTest {
     void everyStepMatchesTheReference(CellType type, TernaryLayer.Activations mode, int input, int hidden, int batch, long seed,
                                       Ternarizer ternarizer, float delta, float lambda) {
         TernaryFixture f = new TernaryFixture(type, input, hidden, batch, STEPS, seed);
-        TernaryLayer layer = f.layer(mode, ternarizer, delta, lambda);
-        TernaryReference reference = f.reference(mode, ternarizer, delta, lambda);
-        TernaryState state = layer.newState(batch);
+        for (int threads : new int[] {1, 2}) {      // a team shares the products by rows, the gate pass by units
+            try (RecurrentLayer layer = f.layer(mode, ternarizer, delta, lambda); LayerState state = layer.newState(batch, threads)) {
+                everyStepMatchesTheReference(f, layer, f.reference(mode, ternarizer, delta, lambda), state, mode, delta);
+            }
+        }
+    }
+
+    private static void everyStepMatchesTheReference(TernaryFixture f, RecurrentLayer layer, TernaryReference reference,
+                                                     LayerState state, TernaryLayer.Activations mode, float delta) {
+        CellType type = f.type;
+        int input = f.input, hidden = f.hidden, batch = f.batch;
         boolean lstm = type == CellType.LSTM;
         float[] h = f.h0.clone();
         float[] c = lstm ? f.c0.clone() : null;
@@ -79,7 +88,7 @@ class TernaryLayerTest {
                 }
                 reference.step(Fixtures.toDouble(x, b * input, input), hb,
                         lstm ? Fixtures.toDouble(c, b * hidden, hidden) : null, hRef, cRef);
-                String where = f + " " + mode + " t=" + t + " b=" + b;
+                String where = f + " " + mode + " threads=" + state.threads() + " t=" + t + " b=" + b;
                 compare(where + " h", hRef, out, b * hidden);
                 if (lstm) {
                     compare(where + " c", cRef, cKernel, b * hidden);
@@ -105,16 +114,18 @@ class TernaryLayerTest {
     void freeRunInFloatModeMatchesTheReference(CellType type, TernaryLayer.Activations mode, int input, int hidden, int batch,
                                                long seed, Ternarizer ternarizer, float delta, float lambda) {
         TernaryFixture f = new TernaryFixture(type, input, hidden, batch, STEPS, seed);
-        TernaryLayer layer = f.layer(mode, ternarizer, delta, lambda);
         TernaryReference reference = f.reference(mode, ternarizer, delta, lambda);
-        TernaryState state = layer.newState(batch).setHidden(f.h0);
         boolean lstm = type == CellType.LSTM;
-        if (lstm) {
-            state.setCell(f.c0);
-        }
         float[] out = new float[STEPS * batch * hidden];
-        layer.forward(f.x, STEPS, state, out);
-        float[] cKernel = lstm ? state.cell() : null;
+        float[] cKernel;
+        try (RecurrentLayer layer = f.layer(mode, ternarizer, delta, lambda); LayerState state = layer.newState(batch)) {
+            state.setHidden(f.h0);
+            if (lstm) {
+                state.setCell(f.c0);
+            }
+            layer.forward(f.x, STEPS, state, out);
+            cKernel = lstm ? state.cell() : null;
+        }
         for (int b = 0; b < batch; b++) {
             double[] h = Fixtures.toDouble(f.h0, b * hidden, hidden);
             double[] c = lstm ? Fixtures.toDouble(f.c0, b * hidden, hidden) : null;
@@ -131,19 +142,20 @@ class TernaryLayerTest {
     @Test
     void layerFromMatricesEqualsLayerFromFloats() {
         TernaryFixture f = new TernaryFixture(CellType.GRU, 20, 9, 2, 10, 3L);
-        TorchInit.Weights w = f.weights;
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            TernaryLayer fromFloats = f.layer(mode, Ternarizer.standard(), 0.5f, 1f);
-            TernaryMatrix wIh = fromFloats.weightIh();
-            TernaryMatrix wHh = fromFloats.weightHh();
-            TernaryLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
-                    TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
-                    TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), w.biasIh(), w.biasHh(), 0.5f, 1f);
-            float[] a = new float[10 * 2 * 9];
-            float[] b = new float[10 * 2 * 9];
-            fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);
-            fromMatrices.forward(f.x, 10, fromMatrices.newState(2).setHidden(f.h0), b);
-            assertArrayEquals(a, b);
+            try (RecurrentLayer fromFloats = f.layer(mode, Ternarizer.standard(), 0.5f, 1f)) {
+                TernaryMatrix wIh = fromFloats.ternaryWeights().weightIh();
+                TernaryMatrix wHh = fromFloats.ternaryWeights().weightHh();
+                try (RecurrentLayer fromMatrices = TernaryLayer.create(CellType.GRU, mode,
+                        TernaryMatrix.of(wIh.rows(), wIh.cols(), wIh.plus(), wIh.minus(), wIh.scales()),
+                        TernaryMatrix.of(wHh.rows(), wHh.cols(), wHh.plus(), wHh.minus(), wHh.scales()), f.weights.biasIh(), f.weights.biasHh(), 0.5f, 1f)) {
+                    float[] a = new float[10 * 2 * 9];
+                    float[] b = new float[10 * 2 * 9];
+                    fromFloats.forward(f.x, 10, fromFloats.newState(2).setHidden(f.h0), a);
+                    fromMatrices.forward(f.x, 10, fromMatrices.newState(2).setHidden(f.h0), b);
+                    assertArrayEquals(a, b);
+                }
+            }
         }
     }
 
@@ -151,18 +163,19 @@ class TernaryLayerTest {
     void streamingStepsEqualOneSequenceCall() {
         TernaryFixture f = new TernaryFixture(CellType.LSTM, 11, 13, 3, 20, 8L);
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            TernaryLayer layer = f.layer(mode, Ternarizer.standard(), 0.5f, 1f);
-            float[] whole = new float[20 * 3 * 13];
-            layer.forward(f.x, 20, layer.newState(3), whole);
-            TernaryState state = layer.newState(3);
-            float[] x = new float[3 * 11];
-            float[] out = new float[3 * 13];
-            for (int t = 0; t < 20; t++) {
-                System.arraycopy(f.x, t * 33, x, 0, 33);
-                layer.step(x, state, out);
-                for (int i = 0; i < out.length; i++) {
-                    if (Float.compare(out[i], whole[t * 39 + i]) != 0) {
-                        fail(mode + " t=" + t + " i=" + i + ": " + out[i] + " vs " + whole[t * 39 + i]);
+            try (RecurrentLayer layer = f.layer(mode, Ternarizer.standard(), 0.5f, 1f)) {
+                float[] whole = new float[20 * 3 * 13];
+                layer.forward(f.x, 20, layer.newState(3), whole);
+                LayerState state = layer.newState(3);
+                float[] x = new float[3 * 11];
+                float[] out = new float[3 * 13];
+                for (int t = 0; t < 20; t++) {
+                    System.arraycopy(f.x, t * 33, x, 0, 33);
+                    layer.step(x, state, out);
+                    for (int i = 0; i < out.length; i++) {
+                        if (Float.compare(out[i], whole[t * 39 + i]) != 0) {
+                            fail(mode + " t=" + t + " i=" + i + ": " + out[i] + " vs " + whole[t * 39 + i]);
+                        }
                     }
                 }
             }

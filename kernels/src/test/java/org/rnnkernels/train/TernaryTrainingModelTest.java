@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.rnnkernels.Fixtures;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
 
 /**
@@ -137,8 +138,10 @@ class TernaryTrainingModelTest {
             }
         }
 
-        // The inference layer of a ternary layer is not a RecurrentLayer (yet): no RecurrentModel to export into.
-        assertThrows(UnsupportedOperationException.class, model::toModel);
+        // The inference stack: the ternary layer's own export, a RecurrentLayer like the others.
+        try (RecurrentModel exported = model.toModel(); RecurrentLayer alone = ternary.toInference()) {
+            assertEquals(alone.ternaryWeights(), exported.layer(0, 0).ternaryWeights());
+        }
 
         // The list factory's checks
         LinearHead head = LinearHead.create(HIDDEN, OUTPUTS, 2);

@@ -9,14 +9,15 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
 import org.rnnkernels.ternary.TernaryMatrix;
-import org.rnnkernels.ternary.TernaryState;
 
 /**
  * {@link TernaryTrainingLayer} as a training loop uses it: learning the adding problem with {@link Adam},
- * evaluated through the exported inference {@link TernaryLayer}; the export; the draws of a
+ * evaluated through the exported inference layer ({@link TernaryLayer}); the export; the draws of a
  * {@link SplittableRandom}; the optimiser wiring.
  */
 class TernaryTrainingTest {
@@ -60,10 +61,12 @@ class TernaryTrainingTest {
             adam.step();
             Gradients.zero(parameters);
         }
-        return testMse(layer.toInference(), head, seed + 4);
+        try (RecurrentLayer inference = layer.toInference()) {
+            return testMse(inference, head, seed + 4);
+        }
     }
 
-    static double testMse(TernaryLayer layer, LinearHead head, long seed) {
+    static double testMse(RecurrentLayer layer, LinearHead head, long seed) {
         float[] x = new float[STEPS * TEST_BATCH * 2];
         float[] y = new float[TEST_BATCH];
         Tasks.adding(STEPS, seed).next(TEST_BATCH, x, y);
@@ -128,18 +131,19 @@ class TernaryTrainingTest {
                 }
                 layer.forward(x, steps, state, out, atDelta);
 
-                TernaryLayer inference = layer.toInference();
-                assertEquals(layer.lambda(), inference.lambda());
-                TernaryState s = inference.newState(batch).setHidden(h0);
-                if (type == CellType.LSTM) {
-                    s.setCell(c0);
+                try (RecurrentLayer inference = layer.toInference()) {
+                    assertEquals(layer.lambda(), inference.ternaryWeights().lambda());
+                    LayerState s = inference.newState(batch).setHidden(h0);
+                    if (type == CellType.LSTM) {
+                        s.setCell(c0);
+                    }
+                    float[] expected = new float[out.length];
+                    inference.forward(x, steps, s, expected);
+                    for (int i = 0; i < out.length; i++) {
+                        assertEquals(expected[i], out[i], 1e-5, type + " " + mode + " output " + i);
+                    }
+                    assertArrayEquals(s.hidden(), state.hidden(), 1e-5f);
                 }
-                float[] expected = new float[out.length];
-                inference.forward(x, steps, s, expected);
-                for (int i = 0; i < out.length; i++) {
-                    assertEquals(expected[i], out[i], 1e-5, type + " " + mode + " output " + i);
-                }
-                assertArrayEquals(s.hidden(), state.hidden(), 1e-5f);
             }
         }
     }
@@ -176,15 +180,21 @@ class TernaryTrainingTest {
         float[] x = TorchInit.uniform(new SplittableRandom(32), 2 * 3, 1f);
         float[] before = new float[2 * 4];
         layer.forward(x, 2, layer.newState(1), before, (SplittableRandom) null);
-        TernaryMatrix exportedBefore = layer.toInference().weightHh();
+        TernaryMatrix exportedBefore = exportedWeightHh(layer);
         java.util.Arrays.fill(g.weightHh(), 1f);   // every master of W_hh moves by -lr: the signs flip where |w| < lr
         java.util.Arrays.fill(g.biasIh(), 1f);
         new Sgd(ps, 0.5).step();
         float[] after = new float[before.length];
         layer.forward(x, 2, layer.newState(1), after, (SplittableRandom) null);
         assertTrue(!java.util.Arrays.equals(before, after), "the update reaches the forward");
-        assertTrue(!java.util.Arrays.equals(exportedBefore.toFloat(), layer.toInference().weightHh().toFloat()),
+        assertTrue(!java.util.Arrays.equals(exportedBefore.toFloat(), exportedWeightHh(layer).toFloat()),
                 "the update reaches the export");
+    }
+
+    private static TernaryMatrix exportedWeightHh(TernaryTrainingLayer layer) {
+        try (RecurrentLayer inference = layer.toInference()) {
+            return inference.ternaryWeights().weightHh();
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.rnnkernels;
+package org.rnnkernels.product;
 
 import java.lang.invoke.MethodHandles;
 import org.rnnkernels.simd.ImplementationLoader;
@@ -22,7 +22,7 @@ import org.rnnkernels.simd.ImplementationLoader;
  * sample; with tiles, the active slices of one tile (at 10% activity and H = 1024, about 400 KiB)
  * stay in L2 for all samples.
  */
-interface ColumnProduct {
+public interface ColumnProduct {
     /** Rows per tile; a multiple of every vector length up to 2048 bits. */
     int TILE = 1024;
 

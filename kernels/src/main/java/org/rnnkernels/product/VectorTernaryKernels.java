@@ -1,4 +1,4 @@
-package org.rnnkernels.ternary;
+package org.rnnkernels.product;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -39,7 +39,7 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
     // LANES bits of each plane become lane masks (bit k to the sign by a variable shift, then an
     // arithmetic shift spreads it), x AND mask is x or +0, and that is added: no multiply, no branch.
     @Override
-    float dotFloat(long[] bits, int words, int row, float[] x) {
+    float dotFloat(long[] bits, int words, int row, float[] x, int xOffset) {
         int base = 2 * row * words;
         // Accumulators start from zero() here, not from a static final vector: a loop phi that
         // merges a constant vector object with computed ones is boxed every iteration by C2 (measured: 128 bytes per 8 columns).
@@ -48,11 +48,23 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
         int columns = 64 * words;
         for (int j = 0; j < columns; j += LANES) {
             int i = base + 2 * (j >>> 6);
-            FloatVector xs = FloatVector.fromArray(S, x, j);
+            FloatVector xs = FloatVector.fromArray(S, x, xOffset + j);
             plus = plus.add(selected(xs, (int) (bits[i] >>> j)));
             minus = minus.add(selected(xs, (int) (bits[i + 1] >>> j)));
         }
-        return plus.sub(minus).reduceLanes(VectorOperators.ADD);
+        return sumInLaneOrder(plus.sub(minus));
+    }
+
+    // The lanes added from lane 0 up, as the Java fallback of reduceLanes(ADD) does: C2's intrinsic adds
+    // them in another, unspecified order, so a reduceLanes result depends on whether the caller ran
+    // compiled (seen: a 1-ulp difference between a two-thread call and the same call step by step). A
+    // loop of constant trip count, unrolled by C2 into lane extractions of constant index.
+    private static float sumInLaneOrder(FloatVector v) {
+        float sum = 0f;
+        for (int i = 0; i < LANES; i++) {
+            sum += v.lane(i);
+        }
+        return sum;
     }
 
     // x where bit k of word is set (lane k), else +0
@@ -72,7 +84,7 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
     // vector popcount of longs (LongVector.BIT_COUNT is not intrinsified there and boxes), while
     // the byte one compiles to a table lookup by shuffles.
     @Override
-    int dotTernary(long[] bits, int words, int row, long[] planes) {
+    int dotTernary(long[] bits, int words, int row, long[] planes, int offset) {
         int n = 2 * words;
         int base = row * n;
         int step = LONGS.length();
@@ -80,23 +92,23 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
         long dot = 0;
         for (int from = 0; from < end; from += BYTE_COUNTER_ITERATIONS * step) {
             int to = Math.min(end, from + BYTE_COUNTER_ITERATIONS * step);
-            dot += countDifference(bits, base, planes, n, from, to);
+            dot += countDifference(bits, base, planes, offset, n, from, to);
         }
         for (int i = end; i < n; i++) {
             long w = bits[base + i];
-            dot += Long.bitCount(w & planes[i]) - Long.bitCount(w & planes[n + i]);
+            dot += Long.bitCount(w & planes[offset + i]) - Long.bitCount(w & planes[offset + n + i]);
         }
         return (int) dot;
     }
 
     // popcount(+1 products) - popcount(-1 products) over longs from .. to-1 of a row, in byte counters
-    private static long countDifference(long[] bits, int base, long[] planes, int n, int from, int to) {
+    private static long countDifference(long[] bits, int base, long[] planes, int offset, int n, int from, int to) {
         ByteVector pos = ByteVector.zero(BYTES);
         ByteVector neg = ByteVector.zero(BYTES);
         for (int i = from; i < to; i += LONGS.length()) {
             LongVector w = LongVector.fromArray(LONGS, bits, base + i);
-            pos = pos.add(w.and(LongVector.fromArray(LONGS, planes, i)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT));
-            neg = neg.add(w.and(LongVector.fromArray(LONGS, planes, n + i)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT));
+            pos = pos.add(w.and(LongVector.fromArray(LONGS, planes, offset + i)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT));
+            neg = neg.add(w.and(LongVector.fromArray(LONGS, planes, offset + n + i)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT));
         }
         return sumBytes(pos.reinterpretAsLongs()).sub(sumBytes(neg.reinterpretAsLongs())).reduceLanes(VectorOperators.ADD);
     }

@@ -1,4 +1,4 @@
-package org.rnnkernels;
+package org.rnnkernels.product;
 
 /** {@link ColumnProduct} in plain Java: the fallback without the Vector API. */
 final class ScalarColumnProduct implements ColumnProduct {

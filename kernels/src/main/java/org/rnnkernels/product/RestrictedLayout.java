@@ -1,6 +1,6 @@
-package org.rnnkernels;
+package org.rnnkernels.product;
 
-import java.lang.foreign.MemorySegment;
+import org.rnnkernels.RestrictedWeights;
 
 /**
  * How a restricted layer ({@link RestrictedWeights}) computes its products: on compact matrices
@@ -19,14 +19,14 @@ import java.lang.foreign.MemorySegment;
  * straight into {@code gi}/{@code gh}: with no shared rows ({@code r = 0}, a plain layer, bit for
  * bit) and with one gate block (RRNN: block 0 is the shared rows then its private rows).
  */
-final class RestrictedLayout {
+public final class RestrictedLayout {
     private final int gates;
     private final int hidden;
     private final int shared;
     private final int privateRows;
     private final int compactRows;
 
-    RestrictedLayout(RestrictedWeights weights) {
+    public RestrictedLayout(RestrictedWeights weights) {
         this.gates = weights.cellType().gates();
         this.hidden = weights.hiddenSize();
         this.shared = weights.sharedRows();
@@ -35,28 +35,13 @@ final class RestrictedLayout {
     }
 
     /** {@code C = s + G*q}: the rows of the compact matrices and the width of a compact product row. */
-    int compactRows() {
+    public int compactRows() {
         return compactRows;
     }
 
     /** Whether products go to compact scratch and are spread (false: the compact layout is the full one). */
-    boolean spreads() {
+    public boolean spreads() {
         return shared > 0 && gates > 1;
-    }
-
-    /**
-     * The state's compact scratch, grown to {@code rows} input-projection rows and {@code batch}
-     * recurrent rows; made on the first call of a restricted layer with this state, then reused.
-     * Call on the caller's thread, before the team runs.
-     */
-    Scratch reserve(LayerState state, int rows, int batch) {
-        Scratch scratch = state.restrictedScratch;
-        if (scratch == null) {
-            scratch = new Scratch();
-            state.restrictedScratch = scratch;
-        }
-        scratch.reserve((long) rows * compactRows, (long) batch * compactRows);
-        return scratch;
     }
 
     /** {@code gi[r, :] <- spread(compact[r, :])} for rows {@code 0 .. rows-1}. */
@@ -89,29 +74,6 @@ final class RestrictedLayout {
             if (to > privateStart) {
                 System.arraycopy(compact, source + shared + j * privateRows + (privateStart - shared),
                         full, block + privateStart, to - privateStart);
-            }
-        }
-    }
-
-    /** A state's compact products: the input projection {@code [rows][C]} and the recurrent product {@code [B][C]}. */
-    static final class Scratch {
-        float[] gi = new float[0];
-        MemorySegment giSegment = MemorySegment.ofArray(gi);
-        float[] gh = new float[0];
-        MemorySegment ghSegment = MemorySegment.ofArray(gh);
-
-        private void reserve(long giFloats, long ghFloats) {
-            if (gi.length < giFloats) {
-                if (giFloats > Integer.MAX_VALUE - 8) {
-                    throw new IllegalArgumentException("the restricted input projection needs " + giFloats
-                            + " floats, more than one Java array holds: run the sequence in shorter chunks");
-                }
-                gi = new float[(int) giFloats];
-                giSegment = MemorySegment.ofArray(gi);
-            }
-            if (gh.length < ghFloats) {
-                gh = new float[(int) ghFloats];     // <= B*G*H, checked when the state was made
-                ghSegment = MemorySegment.ofArray(gh);
             }
         }
     }

@@ -1,4 +1,4 @@
-package org.rnnkernels;
+package org.rnnkernels.product;
 
 import java.lang.invoke.MethodHandles;
 import org.rnnkernels.simd.ImplementationLoader;
@@ -16,7 +16,7 @@ import org.rnnkernels.simd.ImplementationLoader;
  * {@code width} outputs in vector accumulators and needs no horizontal reduction:
  * {@code y[p*width .. +width] += W_panel[k, :] * x[k]} for each {@code k}.
  */
-interface PanelProduct {
+public interface PanelProduct {
     /** Largest batch for which this path is used (measured still ahead of OpenBLAS there); larger batches go to BLAS sgemm. */
     int MAX_BATCH = 64;
 

@@ -1,4 +1,4 @@
-package org.rnnkernels;
+package org.rnnkernels.product;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

@@ -1,16 +1,16 @@
-package org.rnnkernels.ternary;
+package org.rnnkernels.product;
 
 /** Plain-Java ternary products: the fallback without the Vector API. */
 class ScalarTernaryKernels extends TernaryKernels {
 
     // Visits the set bits only: x_j added for each +1, subtracted for each -1.
     @Override
-    float dotFloat(long[] bits, int words, int row, float[] x) {
+    float dotFloat(long[] bits, int words, int row, float[] x, int xOffset) {
         int base = 2 * row * words;
         float plus = 0;
         float minus = 0;
         for (int w = 0; w < words; w++) {
-            int xo = 64 * w;
+            int xo = xOffset + 64 * w;
             for (long p = bits[base + 2 * w]; p != 0; p &= p - 1) {
                 plus += x[xo + Long.numberOfTrailingZeros(p)];
             }
@@ -23,14 +23,14 @@ class ScalarTernaryKernels extends TernaryKernels {
 
     // dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp)), a word of 64 columns at a time
     @Override
-    int dotTernary(long[] bits, int words, int row, long[] planes) {
+    int dotTernary(long[] bits, int words, int row, long[] planes, int offset) {
         int base = 2 * row * words;
         int dot = 0;
         for (int w = 0; w < words; w++) {
             long wp = bits[base + 2 * w];
             long wm = bits[base + 2 * w + 1];
-            long xp = planes[2 * w];
-            long xm = planes[2 * w + 1];
+            long xp = planes[offset + 2 * w];
+            long xm = planes[offset + 2 * w + 1];
             dot += Long.bitCount((wp & xp) | (wm & xm)) - Long.bitCount((wp & xm) | (wm & xp));
         }
         return dot;

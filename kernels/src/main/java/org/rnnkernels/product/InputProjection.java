@@ -1,0 +1,36 @@
+package org.rnnkernels.product;
+
+/**
+ * The input side of a layer: {@code gi[rows, G*H] = X[rows, I] * W_ih^T}, without {@code b_ih} (the gate
+ * pass adds the biases), for all {@code T*B} rows of a call at once. A layer chooses its projection once,
+ * when it is built; the projection is immutable and shared by every state and thread.
+ *
+ * <p>What a state needs of it (scratch, the caller's wrapped input) lives in the {@link Bound} the layer
+ * makes for each state ({@link #bind()}), so a warmed-up call allocates nothing. A call runs
+ * {@link Bound#prepare} on the caller's thread, {@link Bound#project} on every member of the state's
+ * team (or once, as member 0 of 1), then {@link Bound#finish} on the caller's thread.
+ */
+public interface InputProjection {
+
+    /** This projection's part of one state. */
+    Bound bind();
+
+    /** One state's part: used by that state's calls only, one call at a time. */
+    interface Bound {
+        /**
+         * Takes the call's {@code rows} input rows ({@code input[rows][I]}) and the scratch {@code gi}
+         * ({@code [rows][G*H]}, already large enough) that {@link #project} fills.
+         */
+        void prepare(float[] input, int rows, Scratch gi);
+
+        /**
+         * Member {@code member}'s share of the product, {@code 0 <= member < members}; the members' shares
+         * are disjoint and together make the whole of {@code gi}.
+         */
+        void project(int member, int members);
+
+        /** After every member's share, on the caller's thread: whatever completes {@code gi}. */
+        default void finish() {
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.rnnkernels.product;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code gh = h * W^T} by the {@link PanelProduct} (W packed once into panels, on the heap) up to
+ * {@link PanelProduct#MAX_BATCH} samples, by BLAS above. A team splits the panels: each member streams
+ * its own part of {@code W}, which then stays in its core's cache.
+ */
+final class PanelRecurrent implements RecurrentProduct {
+    private final PanelProduct panels;
+    private final float[] packed;
+    private final int width;
+    private final int hidden;
+    private final BlasRecurrent large;
+
+    PanelRecurrent(PanelProduct panels, float[] w, int width, int hidden, BlasRecurrent large) {
+        this.panels = panels;
+        this.packed = panels.pack(w, width, hidden);
+        this.width = width;
+        this.hidden = hidden;
+        this.large = large;
+    }
+
+    @Override
+    public Bound bind(StepBuffers buffers) {
+        float[] h = buffers.h();
+        float[] gh = buffers.gh();
+        MemorySegment hSegment = buffers.hSegment();
+        MemorySegment ghSegment = buffers.ghSegment();
+        return (rows, member, members) -> {
+            if (rows <= PanelProduct.MAX_BATCH) {
+                int count = panels.panels(width);
+                panels.multiply(packed, width, hidden, rows, h, 0, gh, count * member / members, count * (member + 1) / members);
+            } else {
+                large.multiply(hSegment, ghSegment, rows, member, members);
+            }
+        };
+    }
+}

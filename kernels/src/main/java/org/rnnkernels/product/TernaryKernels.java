@@ -1,0 +1,114 @@
+package org.rnnkernels.product;
+
+import java.lang.invoke.MethodHandles;
+
+import org.rnnkernels.simd.ImplementationLoader;
+import org.rnnkernels.simd.Simd;
+
+/**
+ * The products of a ternary layer ({@link TernaryRows}), and the activation ternarisation.
+ *
+ * <ul>
+ *   <li>{@link #dotFloat}: ternary weights x float activations, {@code sum_j t_j x_j}, by adding
+ *       the {@code x_j} of the plus plane and subtracting those of the minus plane (no multiply).</li>
+ *   <li>{@link #dotTernary}: ternary x ternary, exact in int: with {@code (wp, wm)} the weight planes and
+ *       {@code (xp, xm)} the activation planes of one word, products {@code +1} are the bits of
+ *       {@code (wp&xp)|(wm&xm)} and products {@code -1} those of {@code (wp&xm)|(wm&xp)}, so
+ *       {@code dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp))}.</li>
+ * </ul>
+ * Weights are interleaved word by word ({@code plus_0, minus_0, plus_1, minus_1, ...} per row,
+ * {@code 2 * words} longs a row). Float activations come padded to {@code 64 * words} floats a sample
+ * (zeros past the columns), so no kernel has a column tail. Activation planes are {@code 4 * words}
+ * longs a sample: the interleaved planes {@code xp_0, xm_0, xp_1, xm_1, ...} (the weights' layout), then
+ * the same with each pair swapped ({@code xm_0, xp_0, ...}), so that a vector of weight words ANDed
+ * with the first half gives the {@code +1} products and with the second half the {@code -1} products.
+ *
+ * <p>Implementations are stateless; {@link #get()} is the one {@link Simd} chose.
+ */
+abstract class TernaryKernels {
+    // Samples per pass over the weight rows: their activations (at most 16 KiB) stay in L1 while each
+    // weight row is read once per pass, not once per sample.
+    private static final int PASS_BYTES = 16 * 1024;
+    private static final int MAX_SAMPLES_PER_PASS = 16;
+
+    /** {@code sum_j t[row][j] * x[xOffset + j]} over the padded columns, adds and subtracts only. */
+    abstract float dotFloat(long[] bits, int words, int row, float[] x, int xOffset);
+
+    /** {@code sum_j t[row][j] * a_j}, exact, with {@code a} given as activation planes at {@code planes[offset ..]}. */
+    abstract int dotTernary(long[] bits, int words, int row, long[] planes, int offset);
+
+    /**
+     * {@code out[s*outStride + r] = scale * (T[r] · x_s)} for rows {@code from .. to-1} and samples
+     * {@code s < samples}, sample {@code s} padded at {@code x[s * 64 * words]}.
+     */
+    final void multiplyFloat(long[] bits, int words, int from, int to, float scale, float[] x, int samples,
+                             float[] out, int outStride) {
+        int stride = 64 * words;
+        int pass = samplesPerPass(stride * Float.BYTES);
+        for (int s0 = 0; s0 < samples; s0 += pass) {
+            int s1 = Math.min(samples, s0 + pass);
+            for (int r = from; r < to; r++) {
+                for (int s = s0; s < s1; s++) {
+                    out[s * outStride + r] = scale * dotFloat(bits, words, r, x, s * stride);
+                }
+            }
+        }
+    }
+
+    /** As {@link #multiplyFloat}, the dots exact in int, sample {@code s}'s planes at {@code planes[s * 4 * words]}. */
+    final void multiplyTernary(long[] bits, int words, int from, int to, float scale, long[] planes, int samples,
+                               float[] out, int outStride) {
+        int stride = 4 * words;
+        int pass = samplesPerPass(stride * Long.BYTES);
+        for (int s0 = 0; s0 < samples; s0 += pass) {
+            int s1 = Math.min(samples, s0 + pass);
+            for (int r = from; r < to; r++) {
+                for (int s = s0; s < s1; s++) {
+                    out[s * outStride + r] = scale * dotTernary(bits, words, r, planes, s * stride);
+                }
+            }
+        }
+    }
+
+    private static int samplesPerPass(int bytesPerSample) {
+        return Math.clamp(PASS_BYTES / bytesPerSample, 1, MAX_SAMPLES_PER_PASS);
+    }
+
+    /**
+     * Activation ternarisation {@code a_j = sign(v_j) * [|v_j| > delta]} of {@code v[offset .. offset+n-1]}
+     * into {@code planes[planesOffset ..]}, {@code 4 * words} longs (layout in the class comment; bits past
+     * {@code n} clear). NaN gives 0. Scalar in every implementation: it is {@code n} comparisons per sample
+     * against the products' {@code G*H*n/64} word operations, 2% of them at {@code G*H = 3072}.
+     */
+    static void ternarize(float[] v, int offset, int n, float delta, long[] planes, int planesOffset, int words) {
+        for (int w = 0; w < words; w++) {
+            long p = 0;
+            long m = 0;
+            int base = offset + 64 * w;
+            int count = Math.min(64, n - 64 * w);
+            for (int k = 0; k < count; k++) {
+                float a = v[base + k];
+                p |= (a > delta ? 1L : 0L) << k;
+                m |= (a < -delta ? 1L : 0L) << k;
+            }
+            int o = planesOffset + 2 * w;
+            planes[o] = p;
+            planes[o + 1] = m;
+            planes[o + 2 * words] = m;
+            planes[o + 2 * words + 1] = p;
+        }
+    }
+
+    /** The implementation {@link Simd} chose for this JVM. */
+    static TernaryKernels get() {
+        return Holder.INSTANCE;
+    }
+
+    private static final class Holder {
+        static final TernaryKernels INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), TernaryKernels.class,
+                TernaryKernels.class.getPackageName() + ".VectorTernaryKernels", ScalarTernaryKernels::new);
+
+        private Holder() {
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package org.rnnkernels.product;
+
+import org.rnnkernels.ternary.TernaryMatrix;
+
+/**
+ * A ternary matrix {@code alpha_k * T [rows][cols]} (CELLS.md "HitNet") as the products of a ternary
+ * layer use it, with the layer's sloping factor folded into the scales: row {@code r} of a product is
+ * {@code (lambda * alpha_k) * (T[r] · a(v))}. The activation function {@code a} is
+ * {@code sign(v) * [|v| > delta]} (TERNARY activations: bit planes and exact integer popcount dots) or
+ * the identity (FLOAT activations: padded floats, added and subtracted). Immutable.
+ */
+final class TernaryRows {
+    private final TernaryKernels kernels = TernaryKernels.get();
+    private final long[] bits;          // interleaved planes, TernaryKernels' layout
+    private final int rows;
+    private final int cols;
+    private final int words;
+    private final int blockRows;
+    private final float[] alphas;       // as given, per block
+    private final float[] scales;       // lambda * alpha_k
+    private final boolean ternary;
+    private final float delta;
+
+    TernaryRows(TernaryMatrix m, boolean ternaryActivations, float delta, float lambda) {
+        this.rows = m.rows();
+        this.cols = m.cols();
+        this.words = m.wordsPerRow();
+        this.blockRows = m.rowsPerBlock();
+        this.bits = interleaved(m);
+        this.alphas = m.scales();
+        this.scales = new float[alphas.length];
+        for (int k = 0; k < alphas.length; k++) {
+            scales[k] = lambda * alphas[k];
+        }
+        this.ternary = ternaryActivations;
+        this.delta = delta;
+    }
+
+    /** {@code m}'s planes in {@link TernaryKernels}' layout: {@code plus, minus} word by word, row by row. */
+    static long[] interleaved(TernaryMatrix m) {
+        long[] plus = m.plus();
+        long[] minus = m.minus();
+        long[] bits = new long[2 * plus.length];
+        for (int i = 0; i < plus.length; i++) {
+            bits[2 * i] = plus[i];
+            bits[2 * i + 1] = minus[i];
+        }
+        return bits;
+    }
+
+    int rows() {
+        return rows;
+    }
+
+    int cols() {
+        return cols;
+    }
+
+    /**
+     * {@code out[s*outStride + r] = (lambda * alpha_k) * (T[r] · a(v_s))} for rows {@code from .. to-1}
+     * and the samples {@code s < count} loaded into {@code samples}.
+     */
+    void multiply(int from, int to, Samples samples, int count, float[] out, int outStride) {
+        for (int k = from / blockRows; k * blockRows < to; k++) {
+            int lo = Math.max(from, k * blockRows);
+            int hi = Math.min(to, (k + 1) * blockRows);
+            if (ternary) {
+                kernels.multiplyTernary(bits, words, lo, hi, scales[k], samples.planes, count, out, outStride);
+            } else {
+                kernels.multiplyFloat(bits, words, lo, hi, scales[k], samples.padded, count, out, outStride);
+            }
+        }
+    }
+
+    /** Scratch for the activations {@code a(v)} of some samples, in the form {@link #multiply} reads. */
+    Samples newSamples() {
+        return new Samples();
+    }
+
+    /** The matrix as given (a new copy), for the layer's accessors. */
+    TernaryMatrix matrix() {
+        long[] plus = new long[bits.length / 2];
+        long[] minus = new long[bits.length / 2];
+        for (int i = 0; i < plus.length; i++) {
+            plus[i] = bits[2 * i];
+            minus[i] = bits[2 * i + 1];
+        }
+        return TernaryMatrix.of(rows, cols, plus, minus, alphas);
+    }
+
+    /**
+     * The activations of samples, grown to the most samples loaded and then reused: bit planes
+     * ({@code 4 * words} longs a sample) or floats zero-padded to whole words ({@code 64 * words}).
+     */
+    final class Samples {
+        private long[] planes = new long[0];
+        private float[] padded = new float[0];
+
+        /** Room for {@code count} samples; grows (contents lost) only when too small. */
+        void reserve(long count) {
+            long floats = count * (ternary ? 4 * words : 64 * words);
+            if (floats > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("the ternary activations of " + count + " samples need " + floats
+                        + " words, more than one Java array holds: run the sequence in shorter chunks");
+            }
+            if (ternary && planes.length < floats) {
+                planes = new long[(int) floats];
+            } else if (!ternary && padded.length < floats) {
+                padded = new float[(int) floats];       // the padding past cols stays zero: load never writes it
+            }
+        }
+
+        /** Sample {@code slot} := {@code a(v[offset .. offset+cols-1])}; an input NaN is 0 in TERNARY mode. */
+        void load(float[] v, int offset, int slot) {
+            if (ternary) {
+                TernaryKernels.ternarize(v, offset, cols, delta, planes, slot * 4 * words, words);
+            } else {
+                System.arraycopy(v, offset, padded, slot * 64 * words, cols);
+            }
+        }
+    }
+}

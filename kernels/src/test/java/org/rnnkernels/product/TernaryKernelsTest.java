@@ -1,0 +1,173 @@
+package org.rnnkernels.product;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+import org.rnnkernels.reference.TernaryReference;
+import org.rnnkernels.simd.ImplementationLoader;
+import org.rnnkernels.simd.Simd;
+import org.rnnkernels.ternary.Ternarizer;
+import org.rnnkernels.ternary.TernaryMatrix;
+import org.rnnkernels.Fixtures;
+import org.rnnkernels.train.TorchInit;
+
+/**
+ * Both products of every implementation in this JVM (the scalar one always, the vector one when the
+ * Vector API is on) against the reference's integer dots, bit for bit, on awkward sizes; the batched
+ * products a layer runs; activation ternarisation against the reference, exactly.
+ */
+class TernaryKernelsTest {
+
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (int cols : new int[] {1, 7, 8, 9, 63, 64, 65, 127, 257}) {
+            for (int rows : new int[] {1, 3, 17}) {
+                for (long seed = 1; seed <= 3; seed++) {
+                    cases.add(Arguments.of(rows, cols, seed * 1000 + cols));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    static List<TernaryKernels> implementations() {
+        List<TernaryKernels> all = new ArrayList<>();
+        all.add(new ScalarTernaryKernels());
+        if (Simd.kind() == Simd.Kind.VECTOR) {
+            all.add(TernaryKernels.get());
+        }
+        assertEquals(Simd.kind() == Simd.Kind.VECTOR ? "VectorTernaryKernels" : "ScalarTernaryKernels",
+                TernaryKernels.get().getClass().getSimpleName());
+        return all;
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} seed={2}")
+    @MethodSource("cases")
+    void integerDotsAreExact(int rows, int cols, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        // A third of the weights each way (so every word has bits in both planes).
+        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f),
+                rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
+        int words = m.wordsPerRow();
+        long[] bits = TernaryRows.interleaved(m);
+        // two samples at slots 0 and 1: the second is what the first would be at another offset
+        float[] v = TorchInit.uniform(random, cols, 1f);
+        float[] v2 = TorchInit.uniform(random, cols, 1f);
+        long[] planes = new long[2 * 4 * words];
+        TernaryKernels.ternarize(v, 0, cols, 0.4f, planes, 0, words);
+        TernaryKernels.ternarize(v2, 0, cols, 0.4f, planes, 4 * words, words);
+        int[] a = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 0, cols), 0.4f);
+        int[] a2 = TernaryReference.ternarizeActivations(Fixtures.toDouble(v2, 0, cols), 0.4f);
+
+        // small integers: every float sum of them is exact, whatever the order
+        float[] x = new float[2 * 64 * words];
+        float[] ints = integers(random, cols, 9);
+        float[] ints2 = integers(random, cols, 9);
+        System.arraycopy(ints, 0, x, 0, cols);
+        System.arraycopy(ints2, 0, x, 64 * words, cols);
+        double[] xd = Fixtures.toDouble(ints, 0, cols);
+        double[] xd2 = Fixtures.toDouble(ints2, 0, cols);
+
+        for (TernaryKernels k : implementations()) {
+            String name = k.getClass().getSimpleName();
+            for (int r = 0; r < rows; r++) {
+                assertEquals(TernaryReference.dot(ref, r, a), k.dotTernary(bits, words, r, planes, 0), name + " ternary row " + r);
+                assertEquals(TernaryReference.dot(ref, r, a2), k.dotTernary(bits, words, r, planes, 4 * words), name + " ternary row " + r + ", sample 1");
+                assertEquals(TernaryReference.dot(ref, r, xd), k.dotFloat(bits, words, r, x, 0), 0.0, name + " float row " + r);
+                assertEquals(TernaryReference.dot(ref, r, xd2), k.dotFloat(bits, words, r, x, 64 * words), 0.0, name + " float row " + r + ", sample 1");
+            }
+            // the batched products: out[s*stride + r] = scale * dot for rows 1.. and both samples; the rest untouched
+            if (rows > 1) {
+                int stride = rows + 2;
+                float[] out = new float[2 * stride];
+                float[] outFloat = new float[2 * stride];
+                java.util.Arrays.fill(out, -7f);
+                java.util.Arrays.fill(outFloat, -7f);
+                k.multiplyTernary(bits, words, 1, rows, 0.5f, planes, 2, out, stride);
+                k.multiplyFloat(bits, words, 1, rows, 2f, x, 2, outFloat, stride);
+                for (int s = 0; s < 2; s++) {
+                    for (int r = 0; r < stride; r++) {
+                        boolean written = r >= 1 && r < rows;
+                        float expected = written ? 0.5f * TernaryReference.dot(ref, r, s == 0 ? a : a2) : -7f;
+                        float expectedFloat = written ? (float) (2 * TernaryReference.dot(ref, r, s == 0 ? xd : xd2)) : -7f;
+                        assertEquals(expected, out[s * stride + r], 0.0, name + " scaled row " + r + " sample " + s);
+                        assertEquals(expectedFloat, outFloat[s * stride + r], 0.0, name + " scaled float row " + r + " sample " + s);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "rows={0} cols={1} seed={2}")
+    @MethodSource("cases")
+    void floatDotsOfRealActivationsAgreeToRounding(int rows, int cols, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f),
+                rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
+        float[] x = new float[64 * m.wordsPerRow()];
+        float[] v = TorchInit.uniform(random, cols, 1f);
+        System.arraycopy(v, 0, x, 0, cols);
+        long[] bits = TernaryRows.interleaved(m);
+        for (TernaryKernels k : implementations()) {
+            for (int r = 0; r < rows; r++) {
+                double expected = TernaryReference.dot(ref, r, Fixtures.toDouble(v, 0, cols));
+                // cols terms of |x| <= 1, each add rounding by at most 2^-24 of the running sum
+                assertEquals(expected, k.dotFloat(bits, m.wordsPerRow(), r, x, 0), cols * 1.2e-7 * cols,
+                        k.getClass().getSimpleName() + " row " + r);
+            }
+        }
+    }
+
+    /** The kernels are the ones {@link Simd} chose: a mistyped vector class name would quietly fall back to scalar. */
+    @Test
+    void ternaryKernelsFollowsSimd() {
+        assertEquals(Simd.kind() == Simd.Kind.VECTOR ? "VectorTernaryKernels" : "ScalarTernaryKernels", TernaryKernels.get().getClass().getSimpleName());
+        assertEquals(List.of(), ImplementationLoader.fallbacks());
+    }
+
+    @Test
+    void activationsMatchTheReferenceExactly() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int n : new int[] {1, 7, 63, 64, 65, 130}) {
+            float[] v = TorchInit.uniform(random, n + 5, 1f);
+            v[3] = 0.5f;       // exactly at the threshold: 0
+            v[4] = -0.5f;
+            v[2] = Float.NaN;  // NaN: 0
+            int words = TernaryMatrix.wordsFor(n);
+            long[] planes = new long[4 * words + 3];
+            java.util.Arrays.fill(planes, -1L);   // every word must be overwritten, padding cleared
+            TernaryKernels.ternarize(v, 5, n, 0.5f, planes, 3, words);
+            int[] ref = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 5, n), 0.5);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(-1L, planes[i], "written before its offset");
+            }
+            for (int j = 0; j < 64 * words; j++) {
+                long bit = 1L << j;
+                int w = j >>> 6;
+                int t = (planes[3 + 2 * w] & bit) != 0 ? 1 : (planes[3 + 2 * w + 1] & bit) != 0 ? -1 : 0;
+                assertEquals(j < n ? ref[j] : 0, t, "n=" + n + " j=" + j);
+                // the second half is the pair-swapped copy
+                assertEquals(planes[3 + 2 * w], planes[3 + 2 * words + 2 * w + 1]);
+                assertEquals(planes[3 + 2 * w + 1], planes[3 + 2 * words + 2 * w]);
+            }
+        }
+    }
+
+    /** Small integers in [-limit, limit]: float sums of them are exact in any order. */
+    private static float[] integers(SplittableRandom random, int n, int limit) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = random.nextInt(-limit, limit + 1);
+        }
+        return a;
+    }
+}
