@@ -13,7 +13,7 @@ import org.rnnkernels.ternary.TernaryWeights;
 
 /**
  * One recurrent layer (one direction) of any {@link CellType}: dense from PyTorch-layout weights
- * ({@link #create}), EGRU ({@link #createEgru}), restricted and weight-shared ({@link #createRestricted}),
+ * ({@link #create(LayerWeights)}, EGRU included), restricted and weight-shared ({@link #createRestricted}),
  * HitNet ternary ({@link #createTernary}, usually through {@code TernaryLayer.create}).
  *
  * <p>A layer is three parts, chosen once when it is built, and one driver that knows none of them:
@@ -103,102 +103,6 @@ public final class RecurrentLayer implements AutoCloseable {
         return LayerWeights.of(type, inputSize, hiddenSize)
                 .inputWeights(weightIh()).recurrentWeights(weightHh()).biases(given.bIh(), given.bHh())
                 .mi(given.mi()).thresholds(given.thresholds()).build();
-    }
-
-    /**
-     * A layer from PyTorch-layout weights, which are copied (the arrays stay the caller's).
-     *
-     * @param wIh {@code [G*H][I]} row-major, gate blocks in the cell's order
-     * @param wHh {@code [G*H][H]}
-     * @param bIh {@code [G*H]}, or null for a layer without biases ({@code bias=False})
-     * @param bHh {@code [G*H]}, or null for a layer without biases
-     */
-    public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
-                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
-        return create(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, Blases.get());
-    }
-
-    /** As {@link #create(CellType, int, int, float[], float[], float[], float[])}, with a chosen BLAS. */
-    public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
-                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh, Blas blas) {
-        return create(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, blas);
-    }
-
-    /**
-     * As {@link #create(CellType, int, int, float[], float[], float[], float[])}, for any cell:
-     * {@code mi} is required by the multiplicative-integration cells ({@link CellType#multiplicative()})
-     * and must be null for the others; {@code blas} does the input projection (and the recurrent
-     * product where the panel kernel does not).
-     */
-    public static RecurrentLayer create(CellType type, int inputSize, int hiddenSize,
-                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi, Blas blas) {
-        if (type == null) {
-            throw new IllegalArgumentException("type is null");
-        }
-        if (type.eventBased()) {
-            throw new IllegalArgumentException(type + " needs its thresholds: use createEgru");
-        }
-        if (blas == null) {
-            throw new IllegalArgumentException("blas is null");
-        }
-        long rows = checkWeights(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
-        if (type.multiplicative()) {
-            if (mi == null) {
-                throw new IllegalArgumentException("mi is null: " + type + " needs alpha, beta1 and beta2 [" + rows + "]");
-            }
-            Checks.floats("mi.alpha", mi.alpha(), "[%d]", rows);
-            Checks.floats("mi.beta1", mi.beta1(), "[%d]", rows);
-            Checks.floats("mi.beta2", mi.beta2(), "[%d]", rows);
-        } else if (mi != null) {
-            throw new IllegalArgumentException("mi is given, but " + type + " is not a multiplicative-integration cell");
-        }
-        return new RecurrentLayer(LayerParts.dense(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, mi, null, blas));
-    }
-
-    // Sizes and PyTorch-layout weight shapes, for every cell; returns G*H.
-    private static long checkWeights(CellType type, int inputSize, int hiddenSize,
-                                     float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
-        Checks.positive("inputSize", inputSize);
-        Checks.positive("hiddenSize", hiddenSize);
-        long rows = (long) type.gates() * hiddenSize;
-        Checks.floats("wIh", wIh, "[%d][%d]", rows, inputSize);
-        Checks.floats("wHh", wHh, "[%d][%d]", rows, hiddenSize);
-        if ((bIh == null) != (bHh == null)) {
-            throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
-                    + (bIh == null ? "bIh null" : "bHh null"));
-        }
-        if (bIh != null) {
-            Checks.floats("bIh", bIh, "[%d]", rows);
-            Checks.floats("bHh", bHh, "[%d]", rows);
-        }
-        return rows;
-    }
-
-    /** As {@link #createEgru(int, int, float[], float[], float[], float[], float[], Blas)} with the default BLAS. */
-    public static RecurrentLayer createEgru(int inputSize, int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
-                                            float[] thresholds) {
-        return createEgru(inputSize, hiddenSize, wIh, wHh, bIh, bHh, thresholds, Blases.get());
-    }
-
-    /**
-     * An {@link CellType#EGRU} layer: GRU-layout weights (blocks {@code r, z, n}) and the per-unit
-     * thresholds {@code theta [H]}, each finite and {@code > 0}. (Weights exported by EvNN order the
-     * blocks {@code z, r, g}: reorder them to {@code r, z, n} first.)
-     */
-    public static RecurrentLayer createEgru(int inputSize, int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
-                                            float[] thresholds, Blas blas) {
-        if (blas == null) {
-            throw new IllegalArgumentException("blas is null");
-        }
-        CellType type = CellType.EGRU;
-        checkWeights(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
-        Checks.floats("thresholds", thresholds, "[%d]", hiddenSize);
-        for (int j = 0; j < hiddenSize; j++) {
-            if (!(thresholds[j] > 0) || thresholds[j] == Float.POSITIVE_INFINITY) {
-                throw new IllegalArgumentException("thresholds[" + j + "] = " + thresholds[j] + ", expected finite and > 0");
-            }
-        }
-        return new RecurrentLayer(LayerParts.dense(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh, null, thresholds, blas));
     }
 
     /** {@link #createRestricted(RestrictedWeights, Blas)} with the default BLAS. */

@@ -23,14 +23,38 @@ class BadInputTest {
 
     @Test
     void badWeightsAreRejected() {
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, new float[3], w.weightHh(), w.biasIh(), w.biasHh()),
+        rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
+                .inputWeights(new float[3])
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build()),
                 "wIh", "[28][5]", "140");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, w.weightIh(), null, w.biasIh(), w.biasHh()), "wHh", "null");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, w.weightIh(), w.weightHh(), new float[27], w.biasHh()),
+        rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(null)
+                .biases(w.biasIh(), w.biasHh())
+                .build()), "wHh", "null");
+        rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(new float[27], w.biasHh())
+                .build()),
                 "bIh", "[28]");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), null), "bIh", "bHh");
-        rejects(() -> RecurrentLayer.create(CellType.LSTM, 0, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "inputSize");
-        rejects(() -> RecurrentLayer.create(null, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "type");
+        rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), null)
+                .build()), "bIh", "bHh");
+        rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 0, 7)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build()), "inputSize");
+        rejects(() -> RecurrentLayer.create(LayerWeights.of(null, 5, 7)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build()), "type");
     }
 
     @Test
@@ -60,8 +84,14 @@ class BadInputTest {
     @Test
     void stateOfAnotherCellOrSizeIsRejected() {
         try (RecurrentLayer layer = f.layer();
-             RecurrentLayer gru = RecurrentLayer.create(CellType.GRU, 5, 7, new float[105], new float[147], null, null);
-             RecurrentLayer wider = RecurrentLayer.create(CellType.LSTM, 5, 8, new float[160], new float[256], null, null)) {
+             RecurrentLayer gru = RecurrentLayer.create(LayerWeights.of(CellType.GRU, 5, 7)
+                     .inputWeights(new float[105])
+                     .recurrentWeights(new float[147])
+                     .build());
+             RecurrentLayer wider = RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 8)
+                     .inputWeights(new float[160])
+                     .recurrentWeights(new float[256])
+                     .build())) {
             float[] out = new float[f.steps * 2 * 7];
             rejects(() -> layer.forward(f.x, f.steps, gru.newState(2), out), "state", "GRU", "expected a LSTM state with H=7");
             rejects(() -> layer.forward(f.x, f.steps, wider.newState(2), out), "state", "H=8");

@@ -239,7 +239,12 @@ class EgruTest {
         float[] high = new float[9];
         java.util.Arrays.fill(high, 2f);
         float[] out = new float[30 * 2 * 9];
-        try (RecurrentLayer layer = RecurrentLayer.createEgru(5, 9, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), high);
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 9)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .thresholds(high)
+                .build());
              LayerState state = layer.newState(2)) {
             layer.forward(f.x, 30, state, out);
             assertArrayEquals(new float[out.length], out);
@@ -254,14 +259,28 @@ class EgruTest {
         for (float bad : new float[] {0f, -0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
             float[] theta = {0.1f, 0.2f, bad, 0.3f};
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> RecurrentLayer.createEgru(5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), theta));
+                    () -> RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 4)
+                            .inputWeights(w.weightIh())
+                            .recurrentWeights(w.weightHh())
+                            .biases(w.biasIh(), w.biasHh())
+                            .thresholds(theta)
+                            .build()));
             assertTrue(e.getMessage().contains("thresholds[2]"), e.getMessage());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.createEgru(5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), new float[3]));
+                () -> RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 4)
+                        .inputWeights(w.weightIh())
+                        .recurrentWeights(w.weightHh())
+                        .biases(w.biasIh(), w.biasHh())
+                        .thresholds(new float[3])
+                        .build()));
         assertTrue(e.getMessage().contains("thresholds") && e.getMessage().contains("[4]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.create(CellType.EGRU, 5, 4, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()));
-        assertTrue(e.getMessage().contains("createEgru"), e.getMessage());
+                () -> RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 4)
+                        .inputWeights(w.weightIh())
+                        .recurrentWeights(w.weightHh())
+                        .biases(w.biasIh(), w.biasHh())
+                        .build()));
+        assertTrue(e.getMessage().contains("thresholds") && e.getMessage().contains("null"), e.getMessage());
     }
 }

@@ -57,8 +57,18 @@ public final class Fixtures {
     public static RecurrentLayer layer(CellType type, int input, int hidden, TorchInit.Weights w, MiParameters mi,
                                        float[] thresholds, Blas blas) {
         return type.eventBased()
-                ? RecurrentLayer.createEgru(input, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), thresholds, blas)
-                : RecurrentLayer.create(type, input, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), mi, blas);
+                ? RecurrentLayer.create(LayerWeights.of(CellType.EGRU, input, hidden)
+                        .inputWeights(w.weightIh())
+                        .recurrentWeights(w.weightHh())
+                        .biases(w.biasIh(), w.biasHh())
+                        .thresholds(thresholds)
+                        .build(), blas)
+                : RecurrentLayer.create(LayerWeights.of(type, input, hidden)
+                        .inputWeights(w.weightIh())
+                        .recurrentWeights(w.weightHh())
+                        .biases(w.biasIh(), w.biasHh())
+                        .mi(mi)
+                        .build(), blas);
     }
 
     /** The double reference of the same cell ({@link #layer}'s twin). */

@@ -25,8 +25,12 @@ class MiEquivalenceTest {
             float[] expected = new float[60 * 3 * hidden];
             float[] actual = new float[expected.length];
             try (RecurrentLayer p = f.layer();
-                 RecurrentLayer m = RecurrentLayer.create(mi, 9, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), neutral,
-                         org.rnnkernels.blas.Blases.get())) {
+                 RecurrentLayer m = RecurrentLayer.create(LayerWeights.of(mi, 9, hidden)
+                         .inputWeights(w.weightIh())
+                         .recurrentWeights(w.weightHh())
+                         .biases(w.biasIh(), w.biasHh())
+                         .mi(neutral)
+                         .build(), org.rnnkernels.blas.Blases.get())) {
                 p.forward(f.x, 60, f.initialState(p), expected);
                 LayerState state = m.newState(3).setHidden(f.h0);
                 if (f.c0 != null) {
@@ -43,12 +47,24 @@ class MiEquivalenceTest {
         CellFixture f = new CellFixture(CellType.GRU, 4, 5, 1, 1, 1L);
         TorchInit.Weights w = f.weights;
         assertThrows(IllegalArgumentException.class,
-                () -> RecurrentLayer.create(CellType.MI_GRU, 4, 5, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()));
+                () -> RecurrentLayer.create(LayerWeights.of(CellType.MI_GRU, 4, 5)
+                        .inputWeights(w.weightIh())
+                        .recurrentWeights(w.weightHh())
+                        .biases(w.biasIh(), w.biasHh())
+                        .build()));
         MiParameters wrong = MiParameters.initial(14);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(
-                CellType.MI_GRU, 4, 5, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), wrong, org.rnnkernels.blas.Blases.get()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(LayerWeights.of(CellType.MI_GRU, 4, 5)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .mi(wrong)
+                .build(), org.rnnkernels.blas.Blases.get()));
         assertArrayEquals(new boolean[] {true}, new boolean[] {e.getMessage().contains("mi.alpha")}, e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(CellType.GRU, 4, 5, w.weightIh(), w.weightHh(),
-                w.biasIh(), w.biasHh(), MiParameters.initial(15), org.rnnkernels.blas.Blases.get()));
+        assertThrows(IllegalArgumentException.class, () -> RecurrentLayer.create(LayerWeights.of(CellType.GRU, 4, 5)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .mi(MiParameters.initial(15))
+                .build(), org.rnnkernels.blas.Blases.get()));
     }
 }

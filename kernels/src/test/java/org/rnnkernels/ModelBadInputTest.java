@@ -15,8 +15,10 @@ class ModelBadInputTest {
 
     private RecurrentLayer layer(CellType type, int in, int hidden) {
         int rows = type.gates() * hidden;
-        return RecurrentLayer.create(type, in, hidden, TorchInit.uniform(random, rows * in, 0.3f),
-                TorchInit.uniform(random, rows * hidden, 0.3f), null, null);
+        return RecurrentLayer.create(LayerWeights.of(type, in, hidden)
+                .inputWeights(TorchInit.uniform(random, rows * in, 0.3f))
+                .recurrentWeights(TorchInit.uniform(random, rows * hidden, 0.3f))
+                .build());
     }
 
     @Test

@@ -21,9 +21,11 @@ class ModelConcurrencyTest {
         for (int k = 0; k < 2; k++) {
             for (int d = 0; d < 2; d++) {
                 int rows = type.gates() * 9;
-                layers.add(RecurrentLayer.create(type, inputs[k], 9,
-                        TorchInit.uniform(random, rows * inputs[k], 0.3f), TorchInit.uniform(random, rows * 9, 0.3f),
-                        TorchInit.uniform(random, rows, 0.3f), TorchInit.uniform(random, rows, 0.3f)));
+                layers.add(RecurrentLayer.create(LayerWeights.of(type, inputs[k], 9)
+                        .inputWeights(TorchInit.uniform(random, rows * inputs[k], 0.3f))
+                        .recurrentWeights(TorchInit.uniform(random, rows * 9, 0.3f))
+                        .biases(TorchInit.uniform(random, rows, 0.3f), TorchInit.uniform(random, rows, 0.3f))
+                        .build()));
             }
         }
         return RecurrentModel.of(true, layers);

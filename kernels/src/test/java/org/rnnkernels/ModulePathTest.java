@@ -92,8 +92,11 @@ class ModulePathTest {
                     try {
                         Path file = Files.createTempFile("demo", ".safetensors");
                         float[] wHh = fill(3 * 3 * 3, 2);
-                        try (RecurrentModel model = RecurrentModel.of(false, List.of(RecurrentLayer.create(CellType.GRU, 2, 3,
-                                fill(3 * 3 * 2, 1), wHh, fill(3 * 3, 3), fill(3 * 3, 4))))) {
+                        try (RecurrentModel model = RecurrentModel.of(false, List.of(RecurrentLayer.create(LayerWeights.of(CellType.GRU, 2, 3)
+                                .inputWeights(fill(3 * 3 * 2, 1))
+                                .recurrentWeights(wHh)
+                                .biases(fill(3 * 3, 3), fill(3 * 3, 4))
+                                .build())))) {
                             ModelFiles.save(model, file);
                         }
                         try (RecurrentModel loaded = ModelFiles.load(file)) {
@@ -128,7 +131,11 @@ class ModulePathTest {
                     float[] wIh = fill(g * h * in, 1), wHh = fill(g * h * h, 2), bIh = fill(g * h, 3), bHh = fill(g * h, 4);
                     float[] x = fill(steps * in, 5);
                     float[] out = new float[steps * h];
-                    try (RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, in, h, wIh, wHh, bIh, bHh);
+                    try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(CellType.GRU, in, h)
+                            .inputWeights(wIh)
+                            .recurrentWeights(wHh)
+                            .biases(bIh, bHh)
+                            .build());
                          LayerState state = layer.newState(1)) {
                         layer.forward(x, steps, state, out);
                     }
@@ -300,7 +307,11 @@ class ModulePathTest {
         float[] wIh = fill(g * h * in, 1), wHh = fill(g * h * h, 2), bIh = fill(g * h, 3), bHh = fill(g * h, 4);
         float[] x = fill(steps * in, 5);
         float[] out = new float[steps * h];
-        try (RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, in, h, wIh, wHh, bIh, bHh);
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(CellType.GRU, in, h)
+                .inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(bIh, bHh)
+                .build());
              LayerState state = layer.newState(1)) {
             layer.forward(x, steps, state, out);
         }

@@ -40,7 +40,11 @@ class RagExactnessTest {
         float[] c0 = type.hasCellState() ? quarters(random, batch * hidden) : null;
 
         float[] out = new float[steps * batch * hidden];
-        try (RecurrentLayer layer = RecurrentLayer.create(type, input, hidden, wIh, wHh, bIh, bHh)) {
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, input, hidden)
+                .inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(bIh, bHh)
+                .build())) {
             LayerState state = layer.newState(batch).setHidden(h0);
             if (c0 != null) {
                 state.setCell(c0);

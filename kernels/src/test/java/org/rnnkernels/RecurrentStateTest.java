@@ -80,8 +80,12 @@ class RecurrentStateTest {
         }));
         kinds.add(Arguments.of("TrainingState EGRU", (Supplier<Kind>) () -> {
             TrainingLayer layer;
-            try (RecurrentLayer egru = RecurrentLayer.createEgru(INPUT, 7, uniform(21 * INPUT, 1), uniform(21 * 7, 2),
-                    uniform(21, 3), uniform(21, 4), new float[] {0.05f, 0.1f, 0.2f, 0.3f, 0.1f, 0.05f, 0.4f})) {
+            try (RecurrentLayer egru = RecurrentLayer.create(LayerWeights.of(CellType.EGRU, INPUT, 7)
+                    .inputWeights(uniform(21 * INPUT, 1))
+                    .recurrentWeights(uniform(21 * 7, 2))
+                    .biases(uniform(21, 3), uniform(21, 4))
+                    .thresholds(new float[] {0.05f, 0.1f, 0.2f, 0.3f, 0.1f, 0.05f, 0.4f})
+                    .build())) {
                 layer = TrainingLayer.of(egru);
             }
             TrainingState state = layer.newState(BATCH);
@@ -286,8 +290,11 @@ class RecurrentStateTest {
 
     static RecurrentLayer layer(CellType type, int input, int hidden, long seed) {
         int rows = type.gates() * hidden;
-        return RecurrentLayer.create(type, input, hidden, uniform(rows * input, seed), uniform(rows * hidden, seed + 1),
-                uniform(rows, seed + 2), uniform(rows, seed + 3));
+        return RecurrentLayer.create(LayerWeights.of(type, input, hidden)
+                .inputWeights(uniform(rows * input, seed))
+                .recurrentWeights(uniform(rows * hidden, seed + 1))
+                .biases(uniform(rows, seed + 2), uniform(rows, seed + 3))
+                .build());
     }
 
     static TernaryTrainingLayer ternary(CellType type, Activations mode, int input, int hidden, long seed) {

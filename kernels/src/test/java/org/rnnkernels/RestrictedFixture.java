@@ -44,7 +44,11 @@ final class RestrictedFixture {
     /** The dense layer of the same weights (the restricted matrices written out in full). */
     RecurrentLayer denseLayer(org.rnnkernels.blas.Blas blas) {
         RestrictedWeights w = weights();
-        return RecurrentLayer.create(type, input, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), blas);
+        return RecurrentLayer.create(LayerWeights.of(type, input, hidden)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), blas);
     }
 
     LayerState initialState(RecurrentLayer layer, int threads) {

@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
@@ -83,7 +84,11 @@ public class EgruBenchmark {
         x = TorchInit.uniform(random, steps * batch * input, 1);
         output = new float[steps * batch * hidden];
         if (variant.equals("GRU")) {
-            layer = RecurrentLayer.create(CellType.GRU, input, hidden, wIh, wHh, bIh, bHh);
+            layer = RecurrentLayer.create(LayerWeights.of(CellType.GRU, input, hidden)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(bIh, bHh)
+                    .build());
         } else {
             double target = Double.parseDouble(variant.substring("EGRU@".length()));
             if (target >= 0.5) {
@@ -106,7 +111,12 @@ public class EgruBenchmark {
             double theta = Math.sqrt(low * high);
             float[] thresholds = new float[hidden];
             Arrays.fill(thresholds, (float) theta);
-            RecurrentLayer candidate = RecurrentLayer.createEgru(input, hidden, wIh, wHh, bIh, bHh, thresholds, Blases.get());
+            RecurrentLayer candidate = RecurrentLayer.create(LayerWeights.of(CellType.EGRU, input, hidden)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(bIh, bHh)
+                    .thresholds(thresholds)
+                    .build(), Blases.get());
             double activity;
             try (LayerState probe = candidate.newState(batch)) {
                 candidate.forward(x, steps, probe, output);   // from the zero state, as each measured call

@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
@@ -130,8 +131,11 @@ public class LightRnnBenchmark {
 
         TorchInit.Weights gruWeights = TorchInit.weights(CellType.GRU, hidden, hidden, random);
         float[] gruIh = gruWeights.weightIh();
-        gru = RecurrentLayer.create(CellType.GRU, hidden, hidden, gruIh, gruWeights.weightHh(), gruWeights.biasIh(),
-                gruWeights.biasHh(), blas);
+        gru = RecurrentLayer.create(LayerWeights.of(CellType.GRU, hidden, hidden)
+                .inputWeights(gruIh)
+                .recurrentWeights(gruWeights.weightHh())
+                .biases(gruWeights.biasIh(), gruWeights.biasHh())
+                .build(), blas);
         embedding = new float[vocabulary * gates];
         blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, TorchInit.uniform(random, vocabulary * hidden, 1), 0, hidden,
                 gruIh, 0, hidden, 0f, embedding, 0, gates);

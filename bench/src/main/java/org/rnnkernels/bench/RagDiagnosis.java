@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
@@ -450,6 +451,10 @@ final class RagDiagnosis implements Callable<Integer> {
     }
 
     private RecurrentLayer build(float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
-        return RecurrentLayer.create(cell, Tasks.Adding.INPUT_SIZE, hidden, wIh, wHh, bIh, bHh, null, Blases.get());
+        return RecurrentLayer.create(LayerWeights.of(cell, Tasks.Adding.INPUT_SIZE, hidden)
+                .inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(bIh, bHh)
+                .build(), Blases.get());
     }
 }

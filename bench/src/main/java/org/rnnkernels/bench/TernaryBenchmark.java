@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
@@ -70,7 +71,11 @@ public class TernaryBenchmark {
         input = TorchInit.uniform(random, STEPS * hidden, 1);
         output = new float[STEPS * hidden];
         switch (variant) {
-            case "float32" -> layer = RecurrentLayer.create(type, hidden, hidden, wIh, wHh, bIh, bHh, Blases.get());
+            case "float32" -> layer = RecurrentLayer.create(LayerWeights.of(type, hidden, hidden)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(bIh, bHh)
+                    .build(), Blases.get());
             case "ternary", "ternaryFloat" -> {
                 TernaryLayer.Activations mode = variant.equals("ternary") ? TernaryLayer.Activations.TERNARY
                         : TernaryLayer.Activations.FLOAT;

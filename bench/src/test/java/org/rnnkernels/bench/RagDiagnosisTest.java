@@ -7,6 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.train.Tasks;
@@ -36,8 +37,11 @@ class RagDiagnosisTest {
         float[] x = new float[d.steps * d.probeSize * Tasks.Adding.INPUT_SIZE];
         Tasks.adding(d.steps, 7).next(d.probeSize, x, new float[d.probeSize]);
         float[] out = new float[d.steps * d.probeSize * d.hidden];
-        try (RecurrentLayer layer = RecurrentLayer.create(type, Tasks.Adding.INPUT_SIZE, d.hidden, wIh, wHh, bIh, bHh, null,
-                Blases.get()); LayerState state = layer.newState(d.probeSize)) {
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, Tasks.Adding.INPUT_SIZE, d.hidden)
+                .inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(bIh, bHh)
+                .build(), Blases.get()); LayerState state = layer.newState(d.probeSize)) {
             layer.forward(x, d.steps, state, out);
         }
         RagDiagnosis.Stats s = d.gateStats(wIh, wHh, bIh, bHh, x, out);

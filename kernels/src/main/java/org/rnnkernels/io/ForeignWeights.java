@@ -1,6 +1,7 @@
 package org.rnnkernels.io;
 
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.internal.Checks;
 
@@ -26,12 +27,21 @@ public final class ForeignWeights {
     public record TorchWeights(float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
         /** The layer these weights define. */
         public RecurrentLayer toLayer(CellType type, int inputSize, int hiddenSize) {
-            return RecurrentLayer.create(type, inputSize, hiddenSize, wIh, wHh, bIh, bHh);
+            return RecurrentLayer.create(LayerWeights.of(type, inputSize, hiddenSize)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(bIh, bHh)
+                    .build());
         }
 
         /** The {@link CellType#EGRU} layer these weights and the thresholds {@code theta [H]} define. */
         public RecurrentLayer toEgru(int inputSize, int hiddenSize, float[] thresholds) {
-            return RecurrentLayer.createEgru(inputSize, hiddenSize, wIh, wHh, bIh, bHh, thresholds);
+            return RecurrentLayer.create(LayerWeights.of(CellType.EGRU, inputSize, hiddenSize)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(bIh, bHh)
+                    .thresholds(thresholds)
+                    .build());
         }
     }
 

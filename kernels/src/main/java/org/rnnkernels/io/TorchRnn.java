@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 
@@ -285,10 +286,18 @@ public final class TorchRnn {
                     continue;
                 }
                 built.add(cells.get(i).eventBased()
-                        ? RecurrentLayer.createEgru(sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
-                                thresholds.get(i), org.rnnkernels.blas.Blases.get())
-                        : RecurrentLayer.create(cells.get(i), sizes.get(i)[0], sizes.get(i)[1], w[0], w[1], w[2], w[3],
-                                mis.get(i), org.rnnkernels.blas.Blases.get()));
+                        ? RecurrentLayer.create(LayerWeights.of(CellType.EGRU, sizes.get(i)[0], sizes.get(i)[1])
+                                .inputWeights(w[0])
+                                .recurrentWeights(w[1])
+                                .biases(w[2], w[3])
+                                .thresholds(thresholds.get(i))
+                                .build(), org.rnnkernels.blas.Blases.get())
+                        : RecurrentLayer.create(LayerWeights.of(cells.get(i), sizes.get(i)[0], sizes.get(i)[1])
+                                .inputWeights(w[0])
+                                .recurrentWeights(w[1])
+                                .biases(w[2], w[3])
+                                .mi(mis.get(i))
+                                .build(), org.rnnkernels.blas.Blases.get()));
             }
             return RecurrentModel.of(bidirectional, built);
         } catch (RuntimeException e) {

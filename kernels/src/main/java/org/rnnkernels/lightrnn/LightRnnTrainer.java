@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
@@ -143,8 +144,12 @@ public final class LightRnnTrainer {
         // The training layer is built once and keeps its own (live) copies of the cell's weights: those
         // arrays become the parameters the optimiser changes in place.
         MiParameters mi = type.multiplicative() ? new MiParameters(cellValues[4], cellValues[5], cellValues[6]) : null;
-        try (RecurrentLayer layer = RecurrentLayer.create(type, embedding, hidden, cellValues[0], cellValues[1],
-                cellValues[2], cellValues[3], mi, blas)) {
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, embedding, hidden)
+                .inputWeights(cellValues[0])
+                .recurrentWeights(cellValues[1])
+                .biases(cellValues[2], cellValues[3])
+                .mi(mi)
+                .build(), blas)) {
             this.training = TrainingLayer.of(layer, blas);
         }
         this.cellGradients = training.newGradients();
@@ -518,8 +523,12 @@ public final class LightRnnTrainer {
      */
     public LightRnn export() {
         MiParameters mi = type.multiplicative() ? new MiParameters(cellValues[4], cellValues[5], cellValues[6]) : null;
-        RecurrentLayer layer = RecurrentLayer.create(type, embedding, hidden, cellValues[0], cellValues[1], cellValues[2],
-                cellValues[3], mi, blas);
+        RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, embedding, hidden)
+                .inputWeights(cellValues[0])
+                .recurrentWeights(cellValues[1])
+                .biases(cellValues[2], cellValues[3])
+                .mi(mi)
+                .build(), blas);
         return LightRnn.create(table, xr, xc, yr, yc, layer, blas);
     }
 

@@ -2,6 +2,7 @@ package org.rnnkernels.train;
 
 import java.util.random.RandomGenerator;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RestrictedWeights;
@@ -97,11 +98,20 @@ public final class TorchInit {
     public static RecurrentLayer layer(CellType type, int inputSize, int hiddenSize, RandomGenerator random, Blas blas) {
         Weights w = weights(type, inputSize, hiddenSize, random);
         if (type.eventBased()) {
-            return RecurrentLayer.createEgru(inputSize, hiddenSize, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(),
-                    thresholds(hiddenSize, random), blas);
+            return RecurrentLayer.create(LayerWeights.of(CellType.EGRU, inputSize, hiddenSize)
+                    .inputWeights(w.weightIh())
+                    .recurrentWeights(w.weightHh())
+                    .biases(w.biasIh(), w.biasHh())
+                    .thresholds(thresholds(hiddenSize, random))
+                    .build(), blas);
         }
         MiParameters mi = type.multiplicative() ? MiParameters.initial(type.gates() * hiddenSize) : null;
-        return RecurrentLayer.create(type, inputSize, hiddenSize, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), mi, blas);
+        return RecurrentLayer.create(LayerWeights.of(type, inputSize, hiddenSize)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .mi(mi)
+                .build(), blas);
     }
 
     /**

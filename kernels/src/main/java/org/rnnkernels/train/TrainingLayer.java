@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.PackedMatrix;
 import org.rnnkernels.RecurrentLayer;
@@ -294,13 +295,21 @@ public final class TrainingLayer implements TrainableLayer {
             return RecurrentLayer.createRestricted(RestrictedWeights.of(type, inputSize, hiddenSize, rate, pool, biasPool), blas);
         }
         if (theta != null) {
-            return RecurrentLayer.createEgru(inputSize, hiddenSize, wIh, wHh, hasBias ? bIh : null, hasBias ? bHh : null,
-                    theta, blas);
+            return RecurrentLayer.create(LayerWeights.of(CellType.EGRU, inputSize, hiddenSize)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(hasBias ? bIh : null, hasBias ? bHh : null)
+                    .thresholds(theta)
+                    .build(), blas);
         }
         MiParameters miCopy = mi == null ? null
                 : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
-        return RecurrentLayer.create(type, inputSize, hiddenSize, wIh, wHh, hasBias ? bIh : null, hasBias ? bHh : null,
-                miCopy, blas);
+        return RecurrentLayer.create(LayerWeights.of(type, inputSize, hiddenSize)
+                .inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(hasBias ? bIh : null, hasBias ? bHh : null)
+                .mi(miCopy)
+                .build(), blas);
     }
 
     /** {@link #of(RecurrentLayer, Blas)} with the default BLAS. */

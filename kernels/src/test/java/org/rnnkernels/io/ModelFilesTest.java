@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
@@ -40,8 +41,18 @@ class ModelFilesTest {
                 float[] bIh = biases ? TorchInit.uniform(random, rows, 0.4) : null;
                 float[] bHh = biases ? TorchInit.uniform(random, rows, 0.4) : null;
                 layers.add(cells[k].eventBased()
-                        ? RecurrentLayer.createEgru(inputs[k], 7, wIh, wHh, bIh, bHh, new float[] {0.1f, 0.2f, 0.05f, 0.3f, 0.1f, 0.4f, 0.2f})
-                        : RecurrentLayer.create(cells[k], inputs[k], 7, wIh, wHh, bIh, bHh, mi, org.rnnkernels.blas.Blases.get()));
+                        ? RecurrentLayer.create(LayerWeights.of(CellType.EGRU, inputs[k], 7)
+                                .inputWeights(wIh)
+                                .recurrentWeights(wHh)
+                                .biases(bIh, bHh)
+                                .thresholds(new float[] {0.1f, 0.2f, 0.05f, 0.3f, 0.1f, 0.4f, 0.2f})
+                                .build())
+                        : RecurrentLayer.create(LayerWeights.of(cells[k], inputs[k], 7)
+                                .inputWeights(wIh)
+                                .recurrentWeights(wHh)
+                                .biases(bIh, bHh)
+                                .mi(mi)
+                                .build(), org.rnnkernels.blas.Blases.get()));
             }
         }
         Path file = dir.resolve("model.safetensors");

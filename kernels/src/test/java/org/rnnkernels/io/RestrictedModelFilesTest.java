@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
@@ -37,7 +38,11 @@ class RestrictedModelFilesTest {
         }
         layers.add(RecurrentLayer.createRestricted(pool(random, CellType.LSTM, 14, 7, 1.0 / 3, false)));
         RestrictedWeights dense = pool(random, CellType.LSTM, 14, 7, 0.75, true);
-        layers.add(RecurrentLayer.create(CellType.LSTM, 14, 7, dense.weightIh(), dense.weightHh(), dense.biasIh(), dense.biasHh()));
+        layers.add(RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 14, 7)
+                .inputWeights(dense.weightIh())
+                .recurrentWeights(dense.weightHh())
+                .biases(dense.biasIh(), dense.biasHh())
+                .build()));
         return RecurrentModel.of(true, layers);
     }
 
@@ -125,9 +130,12 @@ class RestrictedModelFilesTest {
         List<RecurrentLayer> layers = new ArrayList<>();
         layers.add(RecurrentLayer.createRestricted(pool(random, CellType.GRU, 5, 7, 0.5, true)));
         float[] theta = {0.1f, 0.2f, 0.3f, 0.15f, 0.25f, 0.05f, 0.4f};
-        layers.add(RecurrentLayer.createEgru(7, 7, TorchInit.uniform(random, 21 * 7, 0.4),
-                TorchInit.uniform(random, 21 * 7, 0.4), TorchInit.uniform(random, 21, 0.4), TorchInit.uniform(random, 21, 0.4),
-                theta));
+        layers.add(RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 7, 7)
+                .inputWeights(TorchInit.uniform(random, 21 * 7, 0.4))
+                .recurrentWeights(TorchInit.uniform(random, 21 * 7, 0.4))
+                .biases(TorchInit.uniform(random, 21, 0.4), TorchInit.uniform(random, 21, 0.4))
+                .thresholds(theta)
+                .build()));
         Path file = dir.resolve("restricted-egru.safetensors");
         float[] input = TorchInit.uniform(new SplittableRandom(13), 6 * 2 * 5, 0.4);
         try (RecurrentModel original = RecurrentModel.of(false, layers)) {

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
@@ -46,8 +47,11 @@ class TernaryModelFilesTest {
         layers.add(TernaryLayer.create(CellType.GRU, TernaryLayer.Activations.FLOAT, 2 * H, H, random(random, 3 * H * 2 * H),
                 random(random, 3 * H * H), random(random, 3 * H), random(random, 3 * H),
                 new Ternarizer(0.5, Ternarizer.Scaling.PER_MATRIX), 0.5f, 0.7f));
-        layers.add(RecurrentLayer.create(CellType.GRU, 2 * H, H, random(random, 3 * H * 2 * H), random(random, 3 * H * H),
-                random(random, 3 * H), random(random, 3 * H)));
+        layers.add(RecurrentLayer.create(LayerWeights.of(CellType.GRU, 2 * H, H)
+                .inputWeights(random(random, 3 * H * 2 * H))
+                .recurrentWeights(random(random, 3 * H * H))
+                .biases(random(random, 3 * H), random(random, 3 * H))
+                .build()));
         return RecurrentModel.of(true, layers);
     }
 

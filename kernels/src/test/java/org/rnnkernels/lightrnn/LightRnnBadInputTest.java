@@ -5,6 +5,7 @@ import static org.rnnkernels.lightrnn.WordTableTest.assertMessage;
 
 import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.train.TorchInit;
@@ -15,8 +16,12 @@ class LightRnnBadInputTest {
     private final TorchInit.Weights w = f.weights;
 
     private RecurrentLayer layer() {
-        return RecurrentLayer.create(f.type, f.embedding, f.hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(),
-                (MiParameters) null, org.rnnkernels.blas.Blases.get());
+        return RecurrentLayer.create(LayerWeights.of(f.type, f.embedding, f.hidden)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .mi((MiParameters) null)
+                .build(), org.rnnkernels.blas.Blases.get());
     }
 
     @Test

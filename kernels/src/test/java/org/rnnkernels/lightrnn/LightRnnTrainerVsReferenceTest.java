@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.Fixtures;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.reference.LightRnnReferenceBackward;
@@ -72,8 +73,12 @@ class LightRnnTrainerVsReferenceTest {
         }
 
         LightRnnTrainer trainer() {
-            try (RecurrentLayer layer = RecurrentLayer.create(type, EMBEDDING, hidden, wIh, wHh, bIh, bHh,
-                    (MiParameters) null, org.rnnkernels.blas.Blases.get())) {
+            try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, EMBEDDING, hidden)
+                    .inputWeights(wIh)
+                    .recurrentWeights(wHh)
+                    .biases(bIh, bHh)
+                    .mi((MiParameters) null)
+                    .build(), org.rnnkernels.blas.Blases.get())) {
                 return LightRnnTrainer.of(table, xr, xc, yr, yc, layer, batch);
             }
         }

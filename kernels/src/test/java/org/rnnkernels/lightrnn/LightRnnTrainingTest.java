@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.train.Adam;
 import org.rnnkernels.train.Gradients;
@@ -152,7 +153,11 @@ class LightRnnTrainingTest {
         assertThrows(IllegalArgumentException.class, () -> LightRnnTrainer.create(CellType.GRU, null, 4, 5, 2, 1));
         LightRnnFixture f = new LightRnnFixture(CellType.GRU, 7, 4, 5, 3);
         TorchInit.Weights w = f.weights;
-        try (RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, 4, 5, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh())) {
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(CellType.GRU, 4, 5)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build())) {
             e = assertThrows(IllegalArgumentException.class,
                     () -> LightRnnTrainer.of(table, new float[11], f.xc, f.yr, f.yc, layer, 2));
             assertTrue(e.getMessage().contains("xr has 11 floats, expected [R=3][E=4] = 12"), e.getMessage());

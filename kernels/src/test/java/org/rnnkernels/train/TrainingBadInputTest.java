@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RestrictedWeights;
 
@@ -19,7 +20,12 @@ class TrainingBadInputTest {
         java.util.Arrays.fill(theta, 0.3f);
         TrainFixture f = new TrainFixture(CellType.GRU, I, H, B, T, 1, 1f);
         TorchInit.Weights w = f.weights;
-        try (RecurrentLayer egru = RecurrentLayer.createEgru(I, H, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), theta);
+        try (RecurrentLayer egru = RecurrentLayer.create(LayerWeights.of(CellType.EGRU, I, H)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .thresholds(theta)
+                .build());
              RecurrentLayer gru = f.layer()) {
             for (double gamma : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY, 1e300}) {
                 expect("gamma", () -> TrainingLayer.of(egru, gamma, 1));
@@ -38,8 +44,11 @@ class TrainingBadInputTest {
         // A restricted layer's gradients carry the pool: a dense layer's of the same type and sizes do not fit.
         RestrictedWeights weights = restricted();
         try (RecurrentLayer restricted = RecurrentLayer.createRestricted(weights);
-             RecurrentLayer dense = RecurrentLayer.create(CellType.GRU, I, H, weights.weightIh(), weights.weightHh(),
-                     weights.biasIh(), weights.biasHh())) {
+             RecurrentLayer dense = RecurrentLayer.create(LayerWeights.of(CellType.GRU, I, H)
+                     .inputWeights(weights.weightIh())
+                     .recurrentWeights(weights.weightHh())
+                     .biases(weights.biasIh(), weights.biasHh())
+                     .build())) {
             TrainingLayer training = TrainingLayer.of(restricted);
             TrainingLayer denseTraining = TrainingLayer.of(dense);
             TrainingState state = training.newState(B);
