@@ -1,7 +1,7 @@
 package org.rnnkernels;
 
 import org.rnnkernels.cell.GatePass;
-import org.rnnkernels.cell.GatePasses;
+import org.rnnkernels.cell.CellPasses;
 
 /** Each cell type's kernels, loaded once per JVM (the first time a layer of that type is built). */
 final class CellKernels {
@@ -14,7 +14,7 @@ final class CellKernels {
         synchronized (GATE_PASSES) {
             GatePass pass = GATE_PASSES[type.ordinal()];
             if (pass == null) {
-                pass = GatePasses.load(type.description().kernel());
+                pass = CellPasses.gatePass(type.description().kernel());
                 GATE_PASSES[type.ordinal()] = pass;
             }
             return pass;

@@ -13,8 +13,8 @@ package org.rnnkernels.cell;
  * @param cacheBlocks    {@code K}: blocks of {@code H} floats per row the training forward keeps for the backward
  * @param eventBased     whether the output is sparse and the recurrent product skips zero inputs (EGRU's thresholds)
  * @param multiplicative whether the cell takes multiplicative-integration parameters {@code alpha, beta1, beta2}
- * @param kernel         the simple name of the cell's {@link GatePass} in this package ({@code Name}), whose
- *                       Vector API twin is {@code VectorName}
+ * @param kernel         the simple name of the cell's class in this package ({@code Name}: its {@link GatePass}
+ *                       and {@link TrainingPass}), whose Vector API twin is {@code VectorName}
  */
 public record CellDescription(int gates, boolean cellState, boolean splitCandidate, boolean directPath,
                               int cacheBlocks, boolean eventBased, boolean multiplicative, String kernel) {

@@ -4,8 +4,9 @@ package org.rnnkernels.cell;
  * One cell's elementwise part of a time step (oneDNN's "postgemm"): from the pre-activations of
  * all gate blocks to the new state, sample row by sample row, nothing allocated. Each cell type
  * has two implementations side by side in this package, {@code Name} (plain Java) and
- * {@code VectorName} (Vector API), and a layer holds the one {@link GatePasses} chose for its cell,
- * so a step makes one virtual call and never switches on the cell type.
+ * {@code VectorName} (Vector API), and a layer holds the one {@link CellPasses} chose for its cell,
+ * so a step makes one virtual call and never switches on the cell type. The same two classes are the
+ * cell's {@link TrainingPass}, whose forward computes what this computes, to the bit.
  *
  * <p>Per sample {@code b} of {@code rows}, with {@code G*H = gates * H}:
  * <ul>

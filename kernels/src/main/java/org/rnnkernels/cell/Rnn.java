@@ -3,8 +3,12 @@ package org.rnnkernels.cell;
 import static org.rnnkernels.cell.ScalarOps.relu;
 import static org.rnnkernels.cell.ScalarOps.tanh;
 
-/** Elman RNN: {@code h' = phi(gi + gh + b)}, phi = tanh ({@link Tanh}) or relu ({@link Relu}). */
-public abstract class Rnn implements GatePass {
+/**
+ * Elman RNN: {@code h' = phi(gi + gh + b)}, phi = tanh ({@link Tanh}) or relu ({@link Relu}).
+ * Training: the forward is the gate pass (it keeps nothing: {@code h'} is the activation); the backward
+ * {@code dA = dh * phi'(a)}, {@code (1 - h'^2)} for tanh, {@code [h' > 0]} for relu; {@code dGi = dGh = dA}.
+ */
+public abstract class Rnn implements GatePass, TrainingPass {
     private final boolean relu;
 
     Rnn(boolean relu) {
@@ -38,6 +42,29 @@ public abstract class Rnn implements GatePass {
         for (int j = from; j < to; j++) {
             float a = gi[g + j] + gh[q + j] + bias[j];
             hOut[ho + j] = relu ? relu(a) : tanh(a);
+        }
+    }
+
+    @Override
+    public void forward(GateParameters p, TrainingTrace s, int t) {
+        TrainingPass.stepOf(this, p, s, t);
+    }
+
+    @Override
+    public void backward(GateParameters p, TrainingTrace s, int t) {
+        for (int b = 0; b < s.batch; b++) {
+            backwardRow(relu, s, t, b, 0);
+        }
+    }
+
+    // dA = dh (1 - h'^2), or dh [h' > 0] (= [a > 0]); dGi = dGh = dA
+    static void backwardRow(boolean relu, TrainingTrace s, int t, int b, int from) {
+        int n = s.hidden, r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
+        for (int j = from; j < n; j++) {
+            float h = s.hs[hn + j];
+            float dA = relu ? (h > 0f ? s.dh[d + j] : 0f) : s.dh[d + j] * (1f - h * h);
+            s.dGi[g + j] = dA;
+            s.dGh[g + j] = dA;
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.rnnkernels.cell;
 
+import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.store;
@@ -8,7 +9,7 @@ import static org.rnnkernels.internal.VectorMath.tanh;
 import jdk.incubator.vector.FloatVector;
 
 /** {@link MiRnn}, a vector of units at a time (one loop, one exp: inside C2's budget as it is). */
-public final class VectorMiRnn implements GatePass {
+public final class VectorMiRnn implements GatePass, TrainingPass {
 
     @Override
     public void apply(int rows, int n, int from, int to, float[] gi, int go, float[] gh, float[] bias,
@@ -24,6 +25,26 @@ public final class VectorMiRnn implements GatePass {
                 store(tanh(pre), hOut, ho + j);
             }
             MiRnn.row(end, to, n, gi, g, gh, q, bias, mi, hOut, ho);
+        }
+    }
+
+    @Override
+    public void forward(GateParameters p, TrainingTrace s, int t) {
+        MiRnn.forward(this, p, s, t);
+    }
+
+    // dPre = dh (1 - h'^2), then the row gradients
+    @Override
+    public void backward(GateParameters p, TrainingTrace s, int t) {
+        int n = s.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
+            for (int j = 0; j < end; j += S.length()) {
+                FloatVector h = load(s.hs, hn + j);
+                load(s.dh, d + j).mul(ONE.sub(h.mul(h))).intoArray(s.dPre, g + j);
+            }
+            VectorOps.miRows(p.extra, s, g, 0, g, end);
+            MiRnn.backwardRow(p.extra, s, t, b, end);
         }
     }
 }

@@ -3,6 +3,8 @@ package org.rnnkernels.cell;
 import static org.rnnkernels.internal.VectorMath.sigm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
 
@@ -38,13 +40,22 @@ final class VectorOps {
         return load(gi, giAt).add(load(gh, ghAt)).add(load(bias, biasAt));
     }
 
-    // gh[k + j] = gi[k + j] + gh[k + j] + b[k + j] over the block at offset k.
-    static void sumInPlace(int from, int to, float[] gi, int g, float[] gh, int q, float[] bias, int k) {
+    // out[o + k + j] = gi[g + k + j] + gh[q + k + j] + b[k + j] over the block at offset k
+    static void sum(int from, int to, float[] gi, int g, float[] gh, int q, float[] bias, int k, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            store(pre(gi, g + k + j, gh, q + k + j, bias, k + j), gh, q + k + j);
+            store(pre(gi, g + k + j, gh, q + k + j, bias, k + j), out, o + k + j);
         }
-        ScalarOps.sumInPlace(end, to, gi, g, gh, q, bias, k);
+        ScalarOps.sum(end, to, gi, g, gh, q, bias, k, out, o);
+    }
+
+    // out[o + j] = x[xo + j] + y[yo + j]
+    static void add(int from, int to, float[] x, int xo, float[] y, int yo, float[] out, int o) {
+        int end = from + S.loopBound(to - from);
+        for (int j = from; j < end; j += S.length()) {
+            store(load(x, xo + j).add(load(y, yo + j)), out, o + j);
+        }
+        ScalarOps.add(end, to, x, xo, y, yo, out, o);
     }
 
     /**
@@ -62,11 +73,11 @@ final class VectorOps {
         ScalarOps.activate(end, to, a, k, tanh);
     }
 
-    // MI pre-activation of rows k + j.. (see ScalarOps.miPre for why this order):
-    // ((beta2*Wx + beta1*Uh) + alpha*Wx*Uh) + b, with plain multiplies and adds (no fma) so that
+    // The MI pre-activation of the block at offset k into out[o + k ..] (see ScalarOps.miPre for why this
+    // order): ((beta2*Wx + beta1*Uh) + alpha*Wx*Uh) + b, with plain multiplies and adds (no fma) so that
     // alpha = 0, beta = 1 gives the plain cells' (gi + gh) + b to the bit.
-    static void miSumInPlace(int from, int to, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
-                             int width, int k) {
+    static void miSum(int from, int to, float[] gi, int g, float[] gh, int q, float[] bias, float[] mi,
+                      int width, int k, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
             FloatVector wx = load(gi, g + k + j);
@@ -74,32 +85,44 @@ final class VectorOps {
             FloatVector alpha = load(mi, k + j);
             FloatVector beta1 = load(mi, width + k + j);
             FloatVector beta2 = load(mi, 2 * width + k + j);
-            store(beta2.mul(wx).add(beta1.mul(uh)).add(alpha.mul(wx).mul(uh)).add(load(bias, k + j)), gh, q + k + j);
+            store(beta2.mul(wx).add(beta1.mul(uh)).add(alpha.mul(wx).mul(uh)).add(load(bias, k + j)), out, o + k + j);
         }
-        ScalarOps.miSumInPlace(end, to, gi, g, gh, q, bias, mi, width, k);
+        ScalarOps.miSum(end, to, gi, g, gh, q, bias, mi, width, k, out, o);
     }
 
-    // h' = n + z*(h - n), z in block 1 and n in block 2 of gh, activated
-    static void blend(int from, int to, int n, float[] gh, int q, float[] hPrev, int hp, float[] hOut, int ho) {
+    // The MI rows of block k of a training row at g, units 0 .. end-1 (ScalarOps.miRow): dGi = dPre (alpha U + beta2),
+    // dGh = dPre (alpha Wx + beta1), U (the integrated Uh) at act[u + k]
+    static void miRows(float[] mi, TrainingTrace s, int g, int k, int u, int end) {
+        int w = s.width;
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector d = load(s.dPre, g + k + j);
+            FloatVector alpha = load(mi, k + j);
+            d.mul(alpha.mul(load(s.act, u + k + j)).add(load(mi, 2 * w + k + j))).intoArray(s.dGi, g + k + j);
+            d.mul(alpha.mul(load(s.gi, g + k + j)).add(load(mi, w + k + j))).intoArray(s.dGh, g + k + j);
+        }
+    }
+
+    // h' = n + z*(h - n), z in block 1 and n in block 2 of gates, activated
+    static void blend(int from, int to, int n, float[] gates, int q, float[] hPrev, int hp, float[] hOut, int ho) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector z = load(gh, q + n + j);
-            FloatVector cand = load(gh, q + 2 * n + j);
+            FloatVector z = load(gates, q + n + j);
+            FloatVector cand = load(gates, q + 2 * n + j);
             store(cand.add(z.mul(load(hPrev, hp + j).sub(cand))), hOut, ho + j);
         }
-        ScalarOps.blend(end, to, n, gh, q, hPrev, hp, hOut, ho);
+        ScalarOps.blend(end, to, n, gates, q, hPrev, hp, hOut, ho);
     }
 
-    // gh_n = (gi_n + b_in) + r*(gh_n + b_hn), r activated in block 0
-    static void candidatePre(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias) {
+    // out_n = (gi_n + b_in) + r*(gh_n + b_hn), r activated in block 0 of out, gh_n raw
+    static void candidatePre(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector r = load(gh, q + j);
+            FloatVector r = load(out, o + j);
             FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
             FloatVector gin = load(gi, g + 2 * n + j).add(load(bias, 2 * n + j));
-            store(gin.add(r.mul(ghn)), gh, q + 2 * n + j);
+            store(gin.add(r.mul(ghn)), out, o + 2 * n + j);
         }
-        ScalarOps.candidatePre(end, to, n, gi, g, gh, q, bias);
+        ScalarOps.candidatePre(end, to, n, gi, g, gh, q, bias, out, o);
     }
 
     /** {@code hardtanh(v) = min(max(v, -1), 1)}. */
@@ -116,5 +139,26 @@ final class VectorOps {
      */
     static FloatVector inhibit(FloatVector v, FloatVector q) {
         return v.sub(v.min(q).max(q.neg()));
+    }
+
+    // [|v| > q], where S(v, q) passes v
+    static VectorMask<Float> passes(FloatVector v, FloatVector q) {
+        return v.abs().compare(VectorOperators.GT, q);
+    }
+
+    // [-1 < v < 1], where hardtanh has slope 1
+    static VectorMask<Float> inside(FloatVector v) {
+        return v.abs().compare(VectorOperators.LT, ONE);
+    }
+
+    // -sign(v) dv: dS/dq from the dS/dv-weighted gradient
+    static FloatVector signFlip(FloatVector dv, FloatVector v) {
+        return dv.blend(dv.neg(), v.compare(VectorOperators.GT, ZERO));
+    }
+
+    // dGi[i ..] = dGh[i ..] = v: a row whose product gradients are equal (a block that sees gi + gh)
+    static void storeBoth(FloatVector v, TrainingTrace s, int i) {
+        v.intoArray(s.dGi, i);
+        v.intoArray(s.dGh, i);
     }
 }

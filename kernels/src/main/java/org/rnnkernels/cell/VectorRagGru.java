@@ -5,13 +5,19 @@ import static org.rnnkernels.cell.VectorOps.ZERO;
 import static org.rnnkernels.cell.VectorOps.hardtanh;
 import static org.rnnkernels.cell.VectorOps.inhibit;
 import static org.rnnkernels.cell.VectorOps.load;
+import static org.rnnkernels.cell.VectorOps.passes;
 import static org.rnnkernels.cell.VectorOps.pre;
+import static org.rnnkernels.cell.VectorOps.signFlip;
 import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
-/** {@link RagGru}, a vector of units at a time: adds, max and min only, one loop. */
-public final class VectorRagGru implements GatePass {
+/**
+ * {@link RagGru}, a vector of units at a time: adds, max and min only, one loop. The training forward has
+ * loops of its own, as {@link VectorRagMinimal}'s (why there), the reset side and then RAG's state side.
+ */
+public final class VectorRagGru implements GatePass, TrainingPass {
 
     @Override
     public void apply(int rows, int n, int from, int to, float[] gi, int go, float[] gh, float[] bias,
@@ -28,7 +34,54 @@ public final class VectorRagGru implements GatePass {
                 FloatVector h = load(hPrev, hp + j);
                 store(hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))), hOut, ho + j);
             }
-            RagGru.row(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho);
+            RagGru.row(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho, null, 0);
+        }
+    }
+
+    @Override
+    public void forward(GateParameters p, TrainingTrace s, int t) {
+        int n = s.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * s.cacheWidth, hp = r * n;
+            candidate(s, p.bias, end, g, q, a);
+            VectorRagMinimal.stateForward(s, p.bias, end, g, q, n, a + n, a + 3 * n, hp);
+            RagGru.row(end, n, n, s.gi, g, s.gh, q, p.bias, s.hs, hp, s.hs, hp + s.batch * n, s.act, a);
+        }
+    }
+
+    // a_r, gh_n + b_hn and p_n = gi_n + b_in + S(gh_n + b_hn, relu(-a_r)) into the cache
+    private static void candidate(TrainingTrace s, float[] bias, int end, int g, int q, int a) {
+        int n = s.hidden;
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector ar = pre(s.gi, g + j, s.gh, q + j, bias, j);
+            FloatVector ghn = load(s.gh, q + 2 * n + j).add(load(bias, 3 * n + j));
+            FloatVector gin = load(s.gi, g + 2 * n + j).add(load(bias, 2 * n + j));
+            store(ar, s.act, a + j);
+            store(ghn, s.act, a + 2 * n + j);
+            store(gin.add(inhibit(ghn, ar.neg().max(ZERO))), s.act, a + 3 * n + j);
+        }
+    }
+
+    @Override
+    public void backward(GateParameters p, TrainingTrace s, int t) {
+        int n = s.hidden, end = S.loopBound(n);
+        for (int b = 0; b < s.batch; b++) {
+            int r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * s.cacheWidth, hp = r * n;
+            VectorRagMinimal.stateBackward(s, n, end, g + n, g + 2 * n, d, a + n, a + 3 * n, hp);
+            resetBackward(s, n, end, g, a);
+            RagGru.backwardRow(s, t, b, end);
+        }
+    }
+
+    // The reset side: p_n = gi_n + S(gh_n, relu(-a_r)): dGh_n and the r rows, from dP_n in dGi_n
+    private static void resetBackward(TrainingTrace s, int n, int end, int g, int a) {
+        for (int j = 0; j < end; j += S.length()) {
+            FloatVector ar = load(s.act, a + j), ghn = load(s.act, a + 2 * n + j);
+            FloatVector dGhN = ZERO.blend(load(s.dGi, g + 2 * n + j), passes(ghn, ar.neg().max(ZERO)));
+            FloatVector dAR = ZERO.blend(signFlip(dGhN, ghn).neg(), ar.compare(VectorOperators.LT, ZERO));
+            dGhN.intoArray(s.dGh, g + 2 * n + j);
+            dAR.intoArray(s.dGi, g + j);
+            dAR.intoArray(s.dGh, g + j);
         }
     }
 }

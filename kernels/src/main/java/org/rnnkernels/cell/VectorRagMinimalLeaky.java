@@ -9,8 +9,11 @@ import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 
-/** {@link RagMinimalLeaky}, a vector of units at a time: the same operations in the same order. */
-public final class VectorRagMinimalLeaky implements GatePass {
+/**
+ * {@link RagMinimalLeaky}, a vector of units at a time: the same operations in the same order. Its training
+ * passes are the plain class's rows (no vector training pass yet).
+ */
+public final class VectorRagMinimalLeaky implements GatePass, TrainingPass {
     private static final FloatVector LEAK = FloatVector.broadcast(S, RagMinimalLeaky.LEAK);
     private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
 
@@ -26,7 +29,7 @@ public final class VectorRagMinimalLeaky implements GatePass {
         for (int b = 0; b < rows; b++) {
             int g = go + b * 2 * n, q = b * 2 * n, hp = hpo + b * n, ho = hoo + b * n;
             for (int block = 0; block < 2; block++) {
-                VectorOps.sumInPlace(from, to, gi, g, gh, q, bias, block * n);
+                VectorOps.sum(from, to, gi, g, gh, q, bias, block * n, gh, q);
             }
             RagMinimalLeaky.tail(RagMinimalLeaky.LEAK, end, to, n, gh, q, hPrev, hp, hOut, ho);   // before gh changes
             for (int j = from; j < end; j += S.length()) {
@@ -59,5 +62,15 @@ public final class VectorRagMinimalLeaky implements GatePass {
     private static FloatVector leakyHardtanh(FloatVector v) {
         FloatVector t = hardtanh(v);
         return t.add(LEAK.mul(v.sub(t)));
+    }
+
+    @Override
+    public void forward(GateParameters p, TrainingTrace s, int t) {
+        RagMinimalLeaky.forwardRows(p, s, t);
+    }
+
+    @Override
+    public void backward(GateParameters p, TrainingTrace s, int t) {
+        RagMinimalLeaky.backwardRows(s, t);
     }
 }

@@ -1,18 +1,30 @@
 package org.rnnkernels.cell;
 
+import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.ZERO;
+import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.pre;
 import static org.rnnkernels.cell.VectorOps.store;
+import static org.rnnkernels.cell.VectorOps.storeBoth;
 import static org.rnnkernels.internal.VectorMath.tanh;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
- * {@link Rnn}, a vector of units at a time. Two loops, not one with a {@code relu} flag: a final
+ * {@link Rnn}, a vector of units at a time. Two classes, not one with a {@code relu} flag: a final
  * instance field is no constant to C2, so a shared loop would carry the flag's test and both
  * activations (the old single gate pass passed the flag as a constant from its switch). Not
  * measured alone: the benchmark comparison of issue 11 could not separate it from run-to-run noise.
+ * The training forward is the gate pass ({@link Rnn}).
  */
-public abstract class VectorRnn implements GatePass {
+public abstract class VectorRnn implements GatePass, TrainingPass {
+
+    @Override
+    public void forward(GateParameters p, TrainingTrace s, int t) {
+        TrainingPass.stepOf(this, p, s, t);
+    }
 
     /** {@code RNN_TANH}. */
     public static final class Tanh extends VectorRnn {
@@ -26,6 +38,20 @@ public abstract class VectorRnn implements GatePass {
                     store(tanh(pre(gi, g + j, gh, q + j, bias, j)), hOut, ho + j);
                 }
                 Rnn.row(false, end, to, gi, g, gh, q, bias, hOut, ho);
+            }
+        }
+
+        // dA = dh (1 - h'^2)
+        @Override
+        public void backward(GateParameters p, TrainingTrace s, int t) {
+            int n = s.hidden, end = S.loopBound(n);
+            for (int b = 0; b < s.batch; b++) {
+                int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
+                for (int j = 0; j < end; j += S.length()) {
+                    FloatVector h = load(s.hs, hn + j);
+                    storeBoth(load(s.dh, d + j).mul(ONE.sub(h.mul(h))), s, g + j);
+                }
+                Rnn.backwardRow(false, s, t, b, end);
             }
         }
     }
@@ -42,6 +68,19 @@ public abstract class VectorRnn implements GatePass {
                     store(pre(gi, g + j, gh, q + j, bias, j).max(ZERO), hOut, ho + j);
                 }
                 Rnn.row(true, end, to, gi, g, gh, q, bias, hOut, ho);
+            }
+        }
+
+        // dA = dh [h' > 0]
+        @Override
+        public void backward(GateParameters p, TrainingTrace s, int t) {
+            int n = s.hidden, end = S.loopBound(n);
+            for (int b = 0; b < s.batch; b++) {
+                int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
+                for (int j = 0; j < end; j += S.length()) {
+                    storeBoth(ZERO.blend(load(s.dh, d + j), load(s.hs, hn + j).compare(VectorOperators.GT, ZERO)), s, g + j);
+                }
+                Rnn.backwardRow(true, s, t, b, end);
             }
         }
     }

@@ -8,6 +8,9 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.cell.CellPasses;
+import org.rnnkernels.cell.GateParameters;
+import org.rnnkernels.cell.TrainingPass;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.internal.Checks;
@@ -41,14 +44,14 @@ import org.rnnkernels.internal.Checks;
  *       by hand: the next forward sees the new weights;</li>
  *   <li>the input projection of all {@code T*B} rows as ONE sgemm per scale block (one per matrix with
  *       {@link Ternarizer.Scaling#PER_MATRIX}), {@code gi = (lambda alpha_k) (A_x T_k^T)}, then per step the
- *       recurrent product likewise and the fused gate pass of {@link TrainingGates} (Vector API or scalar).
+ *       recurrent product likewise and the cell's fused training pass (Vector API or scalar).
  *       The products multiply the trits as floats, {@code alpha_k} and {@code lambda} applied once, as
  *       sgemm's scalar: in TERNARY mode every partial sum is an integer of magnitude at most {@code I}
  *       (or {@code H}), exact in float below {@code 2^24}, so the dot products are exact whatever the
  *       summation order and equal the inference layer's popcount dots; in FLOAT mode they are float sums
  *       of {@code +-x}, rounded as any float product;</li>
  *   <li>{@link #backward} per step from the last: the gate derivatives in ONE fused pass
- *       ({@link TrainingGates#backward}) giving {@code dGI, dGH} (gradients of {@code lambda * gi},
+ *       (the cell's training pass) giving {@code dGI, dGH} (gradients of {@code lambda * gi},
  *       {@code lambda * gh} without bias), then {@code dh_t = direct_t + [|h_t| <= 1] (lambda dGH_t W_hat_hh)}
  *       by BLAS (the mask in TERNARY mode only); after the loop ONE sgemm per matrix over all {@code T*B}
  *       rows: {@code dw_ih += lambda dGI^T A_x}, {@code dw_hh += lambda dGH^T A_h}, biases
@@ -78,7 +81,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     private final float delta;
     private final float lambda;
     private final Blas blas;
-    private final TrainingGates gates;
+    private final TrainingPass pass;
     private final boolean directPath;
     // Master weights: live, updated by an optimiser through parameters().
     private final float[] wIh;
@@ -114,7 +117,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         this.delta = delta;
         this.lambda = lambda;
         this.blas = blas;
-        this.gates = TrainingGates.get();
+        this.pass = CellPasses.trainingPass(type.description().kernel());
         this.directPath = type.description().directPath();
         this.wIh = wIh.clone();
         this.wHh = wHh.clone();
@@ -130,7 +133,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         this.tHhSegment = MemorySegment.ofArray(tHh);
         this.wHatIhSegment = MemorySegment.ofArray(wHatIh);
         this.wHatHhSegment = MemorySegment.ofArray(wHatHh);
-        this.parameters = new GateParameters(type, hiddenSize, new float[width], new float[width], null, null, null);
+        this.parameters = new GateParameters(type.description(), hiddenSize, new float[width], new float[width]);
     }
 
     /**
@@ -343,7 +346,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
                             hiddenSize, tHhSegment, wOffset, hiddenSize, 0f, s.ghSegment, (long) k * blockRows, width);
                 }
             }
-            gates.forward(parameters, s, t);
+            pass.forward(parameters, s.trace, t);
         }
         System.arraycopy(s.hs, bh, output, 0, rows * hiddenSize);
         System.arraycopy(s.hs, rows * hiddenSize, s.h, 0, bh);
@@ -462,7 +465,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
                     s.dh[i] += dOutputs[t * bh + i];          // dL/dh_{t+1}: through the output and the later steps
                 }
             }
-            gates.backward(parameters, s, t);
+            pass.backward(parameters, s.trace, t);
             stateGradient(state, t);
         }
         if (dInitialH != null) {

@@ -12,6 +12,10 @@ import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.cell.CellPasses;
+import org.rnnkernels.cell.Egru;
+import org.rnnkernels.cell.GateParameters;
+import org.rnnkernels.cell.TrainingPass;
 import org.rnnkernels.internal.Checks;
 
 /**
@@ -20,10 +24,10 @@ import org.rnnkernels.internal.Checks;
  * <ol>
  *   <li>a training {@link #forward}: the input projection of all {@code T} steps as ONE sgemm, then per
  *       step the recurrent product (the forward's packed panel product up to batch 64 with the Vector API,
- *       else BLAS) and a gate pass that keeps what the backward needs
- *       ({@link TrainingGates} lists it per cell) in the caller's {@link TrainingState};</li>
+ *       else BLAS) and the cell's training pass, which keeps what the backward needs (each cell's class in
+ *       {@code org.rnnkernels.cell} lists it) in the caller's {@link TrainingState};</li>
  *   <li>{@link #backward}, per step from the last: ONE fused pass over the gate derivatives
- *       ({@link TrainingGates#backward}, Vector API or scalar as {@code org.rnnkernels.simd.Simd} chose),
+ *       (the cell's training pass, Vector API or scalar as {@code org.rnnkernels.simd.Simd} chose),
  *       giving {@code dGI_t = dL/d(W_ih x_t)} and {@code dGH_t = dL/d(W_hh h_t)}, then the state gradient
  *       {@code dh_t = direct_t + dGH_t W_hh}, by the same panel product on {@code W_hh^T} packed once, or
  *       by BLAS (sgemm, sgemv for one sample) where the forward would use BLAS;</li>
@@ -53,13 +57,13 @@ import org.rnnkernels.internal.Checks;
  * The backward exploits the sparsity: a unit that did not fire and whose
  * pseudo-derivative is 0 passes no gradient to its {@code y}, so the per-step state gradient
  * {@code dy_t = dGH_t W_hh} is computed only on the columns of {@code W_hh} of the units that need it
- * ({@link TrainingGates#supportProduct}, dot products with rows of {@code W_hh^T}; the dense product when
+ * ({@link SparseProducts#supportProduct}, dot products with rows of {@code W_hh^T}; the dense product when
  * {@value #SPARSE_BELOW} (one sample) or {@value #SPARSE_BELOW_BATCHED} (several) or more of a step's
  * (sample, unit) pairs need it, and at the first step, whose
  * {@code dL/dy_0} is returned whole). The measured support is {@link TrainingState#lastBackwardSupport()}.
  * Likewise {@code dW_hh = dGH^T Y} with {@code Y} the sparse outputs: while fewer than
  * {@value #SPARSE_WEIGHTS_BELOW} of {@code Y} is nonzero it is summed over the nonzeros only
- * ({@link TrainingGates#sparseWeightGradient}), above that by the BLAS sgemm. Note that the default
+ * ({@link SparseProducts#sparseWeightGradient}), above that by the BLAS sgemm. Note that the default
  * pseudo-derivative's support {@code |c_pre - theta| < 1} holds for nearly every unit ({@code |c_pre| < 1},
  * thresholds well below 1), so its backward support is near 100%: a sparse backward needs a narrower one
  * (larger {@code s}) or {@code gamma = 0}.
@@ -128,7 +132,9 @@ public final class TrainingLayer implements TrainableLayer {
     private PackedMatrix wHhTransposedPacked;
     private GateParameters gateParameters;
     private final Blas blas;
-    private final TrainingGates gates;
+    // The cell's training pass, loaded once by the cell's kernel name; EGRU's sparse products
+    private final TrainingPass pass;
+    private final SparseProducts sparse;
     private final boolean directPath;
     private final int cacheBlocks;
     // EGRU only (else null / 0): the live thresholds, the pseudo-derivative, W_hh^T [H][G*H] for the
@@ -165,7 +171,8 @@ public final class TrainingLayer implements TrainableLayer {
         this.bHh = hasBias ? layer.biasHh() : new float[width];
         this.mi = layer.miParameters();   // a copy
         this.blas = blas;
-        this.gates = TrainingGates.get();
+        this.pass = CellPasses.trainingPass(type.description().kernel());
+        this.sparse = SparseProducts.get();
         this.directPath = type.description().directPath();
         this.cacheBlocks = type.description().cacheBlocks();
         this.theta = layer.thresholds();   // a copy, null but for EGRU
@@ -249,7 +256,7 @@ public final class TrainingLayer implements TrainableLayer {
         if (gateParameters == null) {
             wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
             wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(wHhTransposed, hiddenSize, width);
-            gateParameters = new GateParameters(type, hiddenSize, bIh, bHh,
+            gateParameters = new GateParameters(type.description(), hiddenSize, bIh, bHh,
                     mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2(),
                     theta, gamma, slope);
         } else {
@@ -257,7 +264,7 @@ public final class TrainingLayer implements TrainableLayer {
                 wHhPacked.repack(wHh);
                 wHhTransposedPacked.repack(wHhTransposed);
             }
-            gateParameters.fold(bIh, bHh);
+            gateParameters.refresh(bIh, bHh);
         }
     }
 
@@ -415,7 +422,7 @@ public final class TrainingLayer implements TrainableLayer {
                 blas.sgemm(Transpose.NO, Transpose.YES, batch, width, hiddenSize,
                         1f, state.hsSegment, (long) t * bh, hiddenSize, wHhSegment, 0, hiddenSize, 0f, state.ghSegment, 0, width);
             }
-            gates.forward(gateParameters, state, t);
+            pass.forward(gateParameters, state.trace, t);
         }
         System.arraycopy(state.hs, bh, output, 0, r * hiddenSize);
         System.arraycopy(state.hs, r * hiddenSize, state.h, 0, bh);
@@ -461,13 +468,13 @@ public final class TrainingLayer implements TrainableLayer {
             if (dOutputs != null) {
                 addInto(dOutputs, t * bh, state.dh, bh);     // dL/dh_{t+1}: through the output and the later steps
             }
-            gates.backward(gateParameters, state, t);
+            pass.backward(gateParameters, state.trace, t);
             if (egru && t > 0) {
                 // dL/dy_t is needed only where step t-1's unit fired or has a nonzero pseudo-derivative
                 int needed = scanSupport(state, t - 1);
                 neededPairs += needed;
                 if (needed < sparseUpTo) {
-                    gates.supportProduct(wHhTransposed, state, t);
+                    sparse.supportProduct(wHhTransposed, state, t);
                     continue;
                 }
             }
@@ -503,11 +510,11 @@ public final class TrainingLayer implements TrainableLayer {
             boolean any = false;
             for (int b = 0; b < s.batch; b++) {
                 float v = s.act[(t * s.batch + b) * cacheWidth + cPre + j];
-                boolean need = ScalarTrainingGates.needed(v, theta[j], gamma, slope);
+                boolean need = Egru.needed(v, theta[j], gamma, slope);
                 s.needed[b * n + j] = need;
                 any |= need;
                 pairs += need ? 1 : 0;
-                pseudo += ScalarTrainingGates.pseudoDerivativeNonzero(v, theta[j], gamma, slope) ? 1 : 0;
+                pseudo += Egru.pseudoDerivativeNonzero(v, theta[j], gamma, slope) ? 1 : 0;
             }
             if (any) {
                 s.supportUnits[units++] = j;
@@ -555,7 +562,7 @@ public final class TrainingLayer implements TrainableLayer {
         blas.sgemm(Transpose.YES, Transpose.NO, width, inputSize, rows, 1f, s.dGiSegment, 0, width,
                 s.xSegment, 0, inputSize, beta, restricted ? g.callWIhSegment : g.dWIhSegment, 0, inputSize);
         if (theta != null && listNonzeros(s, rows) < sparseWeightsBelow * rows * hiddenSize) {
-            gates.sparseWeightGradient(s);
+            sparse.sparseWeightGradient(s);
             addTransposed(s.dWHhT, hiddenSize, width, g.dWHh);
         } else {
             blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, 1f, s.dGhSegment, 0, width,

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentState;
+import org.rnnkernels.cell.TrainingTrace;
 import org.rnnkernels.internal.Checks;
 
 /**
@@ -20,7 +21,7 @@ import org.rnnkernels.internal.Checks;
  *   <li>{@code hs [(T+1)*B][H]}: {@code h_0 .. h_T}, so that rows {@code 0 .. T*B-1} are the
  *       {@code Hprev [T*B][H]} of {@code dW_hh = dGH^T Hprev}; {@code cs} likewise for cell states;</li>
  *   <li>{@code act [T*B][K*H]}: per cell, the activated gates or the pre-activations whose kinks the
- *       derivative tests ({@link TrainingGates} lists them).</li>
+ *       derivative tests (each cell's class in {@code org.rnnkernels.cell} lists them).</li>
  * </ul>
  * and the backward's {@code dGI, dGH [T*B][G*H]} (for MI cells also {@code dPre}, the gradient of each
  * pre-activation, which the biases and {@code alpha, beta1, beta2} take; for EGRU {@code dThetaRows
@@ -95,6 +96,8 @@ public final class TrainingState implements RecurrentState {
     double lastPseudoDerivativeSupport = Double.NaN;
     // Steps of the last forward, whose trace the workspace holds; 0 when there is none.
     int steps;
+    // The arrays above that the cell's training pass reads and writes, as the cell package sees them
+    final TrainingTrace trace;
 
     TrainingState(CellType type, int batch, int hidden, int input, int cacheBlocks) {
         this.type = type;
@@ -115,6 +118,7 @@ public final class TrainingState implements RecurrentState {
         this.needed = egru ? new boolean[batch * hidden] : null;
         this.supportUnits = egru ? new int[hidden] : null;
         this.supportSamples = egru ? new int[batch] : null;
+        this.trace = new TrainingTrace(batch, hidden, width, cacheWidth, gh, dh, dhNext, dc);
         reserve(1);
     }
 
@@ -150,6 +154,7 @@ public final class TrainingState implements RecurrentState {
         dGhSegment = MemorySegment.ofArray(dGh);
         dPreSegment = dPre == null ? null : MemorySegment.ofArray(dPre);
         onesSegment = MemorySegment.ofArray(ones);
+        trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);
         this.steps = 0;
     }
 
@@ -183,6 +188,7 @@ public final class TrainingState implements RecurrentState {
         cs = dPre = dThetaRows = dWHhT = null;
         xSegment = giSegment = hsSegment = dGiSegment = dGhSegment = dPreSegment = onesSegment = dThetaRowsSegment = null;
         yRows = new int[0];
+        trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);   // the cell's view lets go of the arrays too
     }
 
     @Override

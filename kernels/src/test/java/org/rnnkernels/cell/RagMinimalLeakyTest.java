@@ -21,9 +21,9 @@ class RagMinimalLeakyTest {
             float[] bias = TorchInit.uniform(random, 2 * n, 1), h = TorchInit.uniform(random, rows * n, 1.5f);
             float[] plain = new float[rows * n], leaky = new float[rows * n], leak = new float[rows * n];
             for (int b = 0; b < rows; b++) {
-                RagMinimal.row(0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, plain, b * n);
-                RagMinimalLeaky.row(0f, 0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, leaky, b * n);
-                RagMinimalLeaky.row(RagMinimalLeaky.LEAK, 0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, leak, b * n);
+                RagMinimal.row(0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, plain, b * n, null, 0);
+                RagMinimalLeaky.row(0f, 0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, leaky, b * n, null, 0);
+                RagMinimalLeaky.row(RagMinimalLeaky.LEAK, 0, n, n, gi, b * 2 * n, gh, b * 2 * n, bias, h, b * n, leak, b * n, null, 0);
             }
             assertArrayEquals(plain, leaky);
             assertFalse(Arrays.equals(plain, leak), "the slope changes something");

@@ -11,12 +11,14 @@ import org.rnnkernels.simd.Simd;
 /**
  * The kernels of this package are the ones {@link Simd} chose: an automatic choice would quietly fall
  * back to scalar on a mistyped vector class name, so the vector executions must see the vector classes.
+ * (The cells' training passes: {@code org.rnnkernels.cell.TrainingForwardMatchesInferenceTest}.)
  */
 class TrainingImplementationTest {
 
     @Test
-    void trainingGatesFollowsSimd() {
-        assertEquals(Simd.kind() == Simd.Kind.VECTOR ? "VectorTrainingGates" : "ScalarTrainingGates", TrainingGates.get().getClass().getSimpleName());
+    void sparseProductsFollowSimd() {
+        assertEquals(Simd.kind() == Simd.Kind.VECTOR ? "VectorSparseProducts" : "ScalarSparseProducts",
+                SparseProducts.get().getClass().getSimpleName());
         assertEquals(List.of(), ImplementationLoader.fallbacks());
     }
 }
