@@ -28,19 +28,26 @@ class LightRnnDistributionTest {
                 Arguments.of(CellType.GRU, v, 1f), Arguments.of(CellType.LSTM, v, 6f)));
     }
 
-    /** log P of every word as the next one, each from the same state (restored after every word). */
+    /** log P of every word as the next one, each from the same state (every layer's, restored after every word). */
     static float[] bruteForce(LightRnn model, LightRnnState state) {
-        LayerState layer = state.layerState();
-        float[] h = layer.hidden();
-        float[] c = model.cellType().hasCellState() ? layer.cell() : null;
+        int layers = state.numLayers();
+        float[][] h = new float[layers][];
+        float[][] c = new float[layers][];
+        for (int k = 0; k < layers; k++) {
+            h[k] = state.layerState(k).hidden();
+            c[k] = model.layer(k).cellType().hasCellState() ? state.layerState(k).cell() : null;
+        }
         float[] all = new float[model.vocabularySize()];
         float[] one = new float[1];
         for (int w = 0; w < all.length; w++) {
             model.logProbabilities(new int[] {w}, state, one);
             all[w] = one[0];
-            layer.setHidden(h);
-            if (c != null) {
-                layer.setCell(c);
+            for (int k = 0; k < layers; k++) {
+                LayerState layer = state.layerState(k);
+                layer.setHidden(h[k]);
+                if (c[k] != null) {
+                    layer.setCell(c[k]);
+                }
             }
         }
         return all;
@@ -168,8 +175,8 @@ class LightRnnDistributionTest {
                 actual[t] = one[0];
             }
             assertArrayEquals(expected, actual);
-            assertArrayEquals(plain.layerState().hidden(), probed.layerState().hidden());
-            assertArrayEquals(plain.layerState().cell(), probed.layerState().cell());
+            assertArrayEquals(plain.layerState(0).hidden(), probed.layerState(0).hidden());
+            assertArrayEquals(plain.layerState(0).cell(), probed.layerState(0).cell());
         }
     }
 

@@ -43,7 +43,7 @@ class LightRnnStreamingTest {
                 t += size;
             }
             assertSame(exact, whole, chunked, f + " log P");
-            assertSame(exact, wholeState.layerState().hidden(), state.layerState().hidden(), f + " final h");
+            assertSame(exact, wholeState.layerState(0).hidden(), state.layerState(0).hidden(), f + " final h");
         }
     }
 

@@ -6,16 +6,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.LightRnnReferenceBackward;
-import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceCell;
 import org.rnnkernels.train.Parameter;
 
@@ -54,43 +55,51 @@ class LightRnnTrainerVsReferenceTest {
         return cases.stream();
     }
 
-    /** Parameters of a trainer and its reference, drawn from a seed. */
-    record Setup(CellType type, WordTable table, int hidden, int batch, float[] xr, float[] xc, float[] yr, float[] yc,
-                 float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
+    /** Parameters of a trainer and its reference, drawn from a seed: the tables, then each layer of the stack. */
+    record Setup(List<LightRnnLayer.Spec> specs, WordTable table, int batch, float[] xr, float[] xc, float[] yr, float[] yc,
+                 List<LightRnnLayer> layers) {
 
         static Setup draw(CellType type, WordTable table, int hidden, int batch, long seed) {
+            return draw(List.of(LightRnnLayer.Spec.of(type, hidden)), table, batch, seed);
+        }
+
+        static Setup draw(List<LightRnnLayer.Spec> specs, WordTable table, int batch, long seed) {
             SplittableRandom random = new SplittableRandom(seed);
-            int gates = type.gates() * hidden;
+            int hidden = specs.get(specs.size() - 1).hidden();
             float bound = (float) (1 / Math.sqrt(hidden));
-            return new Setup(type, table, hidden, batch,
-                    LightRnnFixture.uniform(random, table.rows() * EMBEDDING, 1f),
-                    LightRnnFixture.uniform(random, table.columns() * EMBEDDING, 1f),
-                    LightRnnFixture.uniform(random, table.rows() * hidden, 3 * bound),
-                    LightRnnFixture.uniform(random, table.columns() * hidden, 3 * bound),
-                    LightRnnFixture.uniform(random, gates * EMBEDDING, bound),
-                    LightRnnFixture.uniform(random, gates * hidden, bound),
-                    LightRnnFixture.uniform(random, gates, bound),
-                    LightRnnFixture.uniform(random, gates, bound));
+            float[] xr = LightRnnFixture.uniform(random, table.rows() * EMBEDDING, 1f);
+            float[] xc = LightRnnFixture.uniform(random, table.columns() * EMBEDDING, 1f);
+            float[] yr = LightRnnFixture.uniform(random, table.rows() * hidden, 3 * bound);
+            float[] yc = LightRnnFixture.uniform(random, table.columns() * hidden, 3 * bound);
+            List<LightRnnLayer> layers = new ArrayList<>();
+            for (LightRnnLayer.Spec spec : specs) {
+                layers.add(LightRnnLayer.draw(random, spec, layers.isEmpty() ? EMBEDDING : layers.get(layers.size() - 1).hidden));
+            }
+            return new Setup(specs, table, batch, xr, xc, yr, yc, layers);
         }
 
         LightRnnTrainer trainer() {
-            try (RecurrentLayer layer = RecurrentLayer.create(type, EMBEDDING, hidden, wIh, wHh, bIh, bHh,
-                    (MiParameters) null, org.rnnkernels.blas.Blases.get())) {
-                return LightRnnTrainer.of(table, xr, xc, yr, yc, layer, batch);
+            if (layers.size() == 1) {        // the one-layer overload
+                try (RecurrentLayer layer = layers.get(0).layer(Blases.get())) {
+                    return LightRnnTrainer.of(table, xr, xc, yr, yc, layer, batch);
+                }
+            }
+            List<RecurrentLayer> stack = new ArrayList<>();
+            for (LightRnnLayer layer : layers) {
+                stack.add(layer.layer(Blases.get()));
+            }
+            try (RecurrentModel model = RecurrentModel.of(false, stack)) {
+                return LightRnnTrainer.of(table, xr, xc, yr, yc, model, batch);
             }
         }
 
         LightRnnReferenceBackward reference() {
-            ReferenceCell cell = new ReferenceCell(RefCellType.valueOf(type.name()), EMBEDDING, hidden,
-                    d(wIh), d(wHh), d(bIh), d(bHh));
-            int v = table.vocabularySize();
-            int[] rowOf = new int[v];
-            int[] colOf = new int[v];
-            for (int w = 0; w < v; w++) {
-                rowOf[w] = table.row(w);
-                colOf[w] = table.col(w);
+            List<ReferenceCell> cells = new ArrayList<>();
+            for (LightRnnLayer layer : layers) {
+                cells.add(layer.reference());
             }
-            return new LightRnnReferenceBackward(table.rows(), table.columns(), rowOf, colOf, d(xr), d(xc), d(yr), d(yc), cell);
+            return new LightRnnReferenceBackward(table.rows(), table.columns(), LightRnnFixture.rowOf(table),
+                    LightRnnFixture.colOf(table), d(xr), d(xc), d(yr), d(yc), cells);
         }
 
         int[] words(int steps, long seed) {
@@ -104,7 +113,7 @@ class LightRnnTrainerVsReferenceTest {
 
         @Override
         public String toString() {
-            return type + " " + table + " H=" + hidden + " B=" + batch;
+            return (specs.size() == 1 ? specs.get(0).toString() : specs.toString()) + " " + table + " B=" + batch;
         }
 
         int[][] byStep(int[] words) {
@@ -127,7 +136,7 @@ class LightRnnTrainerVsReferenceTest {
         LightRnnTrainer trainer = s.trainer();
         double loss = trainer.forwardBackward(words, steps);
         LightRnnReferenceBackward.Result expected = s.reference().backward(s.byStep(words), null, null);
-        check(s + " T=" + steps, trainer, loss, expected, steps * batch);
+        check(s + " T=" + steps, s, trainer, loss, expected, steps * batch);
     }
 
     @ParameterizedTest(name = "{0} H={1} B={2}")
@@ -146,14 +155,15 @@ class LightRnnTrainerVsReferenceTest {
         }
         double loss = trainer.forwardBackward(second, 9);
         LightRnnReferenceBackward.Result expected = reference.backward(s.byStep(second), afterFirst.finalH(), afterFirst.finalC());
-        check(s + " second call", trainer, loss, expected, 9 * batch);
+        check(s + " second call", s, trainer, loss, expected, 9 * batch);
     }
 
     static Stream<Arguments> continuedCases() {
         return Stream.of(Arguments.of(CellType.GRU, 6, 2), Arguments.of(CellType.LSTM, 9, 3), Arguments.of(CellType.RNN_TANH, 4, 1));
     }
 
-    private static void check(String what, LightRnnTrainer trainer, double loss, LightRnnReferenceBackward.Result expected, int words) {
+    private static void check(String what, Setup s, LightRnnTrainer trainer, double loss,
+                              LightRnnReferenceBackward.Result expected, int words) {
         double scale = 1.0 / words;
         assertEquals(expected.loss() * scale, loss, TOLERANCE * Math.abs(expected.loss() * scale), what + " loss");
         List<Parameter> p = trainer.parameters();
@@ -161,10 +171,14 @@ class LightRnnTrainerVsReferenceTest {
         compare(what + " dXc", expected.dXc(), scale, find(p, "xc"));
         compare(what + " dYr (output layer)", expected.dYr(), scale, find(p, "yr"));
         compare(what + " dYc (output layer)", expected.dYc(), scale, find(p, "yc"));
-        compare(what + " dW_ih", expected.cell().dWIh(), scale, find(p, "weight_ih_l0"));
-        compare(what + " dW_hh", expected.cell().dWHh(), scale, find(p, "weight_hh_l0"));
-        compare(what + " db_ih", expected.cell().dBIh(), scale, find(p, "bias_ih_l0"));
-        compare(what + " db_hh", expected.cell().dBHh(), scale, find(p, "bias_hh_l0"));
+        int named = 4;
+        for (int k = 0; k < s.layers().size(); k++) {
+            for (Map.Entry<String, double[]> e : s.layers().get(k).gradients(expected.layers().get(k)).entrySet()) {
+                compare(what + " d" + e.getKey() + "_l" + k, e.getValue(), scale, find(p, e.getKey() + "_l" + k));
+                named++;
+            }
+        }
+        assertEquals(named, p.size(), what + ": every parameter compared");
     }
 
     static float[] find(List<Parameter> parameters, String name) {

@@ -150,7 +150,7 @@ class LightRnnTrainingTest {
         assertTrue(e.getMessage().contains("EGRU"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LightRnnTrainer.create(CellType.GRU, null, 4, 5, 2, 1));
         LightRnnFixture f = new LightRnnFixture(CellType.GRU, 7, 4, 5, 3);
-        try (RecurrentLayer layer = RecurrentLayer.create(CellType.GRU, 4, 5, f.wIh, f.wHh, f.bIh, f.bHh)) {
+        try (RecurrentLayer layer = f.layers.get(0).layer(org.rnnkernels.blas.Blases.get())) {
             e = assertThrows(IllegalArgumentException.class,
                     () -> LightRnnTrainer.of(table, new float[11], f.xc, f.yr, f.yc, layer, 2));
             assertTrue(e.getMessage().contains("xr has 11 floats, expected [R=3][E=4] = 12"), e.getMessage());
