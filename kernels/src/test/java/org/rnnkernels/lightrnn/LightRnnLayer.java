@@ -156,6 +156,29 @@ final class LightRnnLayer {
         return named;
     }
 
+    /**
+     * A restricted layer's pool entries are sums over the dense entries sliced from them, which may nearly
+     * cancel (a shared bias row sums six gate biases); their float rounding is then relative to the terms,
+     * not to the sum. This gives, per pool entry, the sum of its terms' magnitudes (the same fold of the
+     * absolute dense gradients); null for a dense layer, whose entries are compared as they are.
+     */
+    Map<String, double[]> termMagnitudes(ReferenceBackward.Gradients g) {
+        if (!spec.isRestricted()) {
+            return null;
+        }
+        double[][] folded = RestrictedReference.poolGradients(RefCellType.valueOf(type.name()), input, hidden, spec.rate(),
+                abs(g.dWIh()), abs(g.dWHh()), abs(g.dBIh()), abs(g.dBHh()));
+        return Map.of("pool", folded[0], "bias_pool", folded[1]);
+    }
+
+    private static double[] abs(double[] a) {
+        double[] b = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = Math.abs(a[i]);
+        }
+        return b;
+    }
+
     static double[] d(float[] a) {
         return LightRnnFixture.toDouble(a);
     }
