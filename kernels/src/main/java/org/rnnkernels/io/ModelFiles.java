@@ -103,7 +103,15 @@ public final class ModelFiles {
 
     /** Reads a model written by {@link #save}. */
     public static RecurrentModel load(Path file) throws IOException {
-        TensorFile tensors = SafeTensors.read(file);
+        return load(SafeTensors.read(file));
+    }
+
+    /**
+     * The model of a file written by {@link #save}, already read (for a caller that reads its extra
+     * tensors and metadata from the same read).
+     */
+    public static RecurrentModel load(TensorFile tensors) throws IOException {
+        Path file = tensors.path();
         Map<String, String> metadata = tensors.metadata();
         if (!FORMAT.equals(metadata.get("format"))) {
             throw new SafeTensorsException(file, null, "not an rnnkernels model file (metadata format = "

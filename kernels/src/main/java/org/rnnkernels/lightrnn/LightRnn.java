@@ -1,9 +1,11 @@
 package org.rnnkernels.lightrnn;
 
 import java.lang.foreign.MemorySegment;
-import org.rnnkernels.CellType;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
@@ -12,33 +14,39 @@ import org.rnnkernels.internal.Checks;
 /**
  * A LightRNN language model (CELLS.md, "LightRNN"; Li, Qin, Yang, Liu, NeurIPS 2016): {@code V}
  * words in an {@code R x C} {@link WordTable}, input tables {@code Xr [R, E]}, {@code Xc [C, E]},
- * output tables {@code Yr [R, H]}, {@code Yc [C, H]}, and ONE recurrent layer (any
- * {@link CellType}, input size {@code E}) that runs both half-steps of every word:
+ * output tables {@code Yr [R, H]}, {@code Yc [C, H]}, and ONE shared recurrent part that runs both
+ * half-steps of every word: a one-direction {@link RecurrentModel} stack of any layers the library
+ * runs (one layer, as in the paper, or several; any cell, restricted and EGRU layers included; the
+ * first layer's input size is {@code E}, {@code H} is the last layer's hidden size):
  * <pre>
- * h^r_t = cell(Xr[row(w_t)], h^c_{t-1})      h^c_t = cell(Xc[col(w_t)], h^r_t)
+ * h^r_t = stack(Xr[row(w_t)], h^c_{t-1})      h^c_t = stack(Xc[col(w_t)], h^r_t)
  * P(w_t) = softmax(Yr h^c_{t-1})[row(w_t)] * softmax(Yc h^r_t)[col(w_t)]
  * </pre>
- * The output cost of a word is {@code (R + C) * H} multiply-adds where a full softmax layer
- * costs {@code V * H}.
+ * A half-step runs every layer once (layer {@code k} reads layer {@code k-1}'s new {@code h});
+ * {@code h^r}, {@code h^c} in the softmaxes are the last layer's. The output cost of a word is
+ * {@code (R + C) * H} multiply-adds where a full softmax layer costs {@code V * H}.
+ * A bidirectional stack is refused: a language model predicts the next word from the words
+ * before it, and a reverse direction would read the words after it.
  *
  * <p>Empty cells ({@code R*C > V}): the row softmax runs over the rows that hold a word and the
  * column softmax of row {@code r} over the cells of {@code r} that hold one, so that
  * {@code P} sums to 1 over the {@code V} words. For a full table this is CELLS.md's formula
  * exactly; otherwise it is the choice made here (an empty cell takes no probability).
  *
- * <p>Arithmetic: {@code Xr} and {@code Xc} are projected through the layer's {@code W_ih} once,
- * at creation, so a half-step costs only the recurrent product and the gate pass
- * ({@link RecurrentLayer#forwardProjected}); the logits are BLAS sgemv products ({@link Blases#get()}
+ * <p>Arithmetic: {@code Xr} and {@code Xc} are projected through the first layer's {@code W_ih}
+ * once, at creation, so that layer's half-step costs only the recurrent product and the gate pass
+ * ({@link RecurrentLayer#forwardProjected}); the layers above run their usual forward (their inputs
+ * are hidden states, not table rows); the logits are BLAS sgemv products ({@link Blases#get()}
  * unless one is given); the softmax normaliser is a max-subtracted log-sum-exp in float with the vectorized exp
  * ({@link LogSoftmax}); {@code log P(w) = (z_r[row] - lse(z_r)) + (z_c[col] - lse(z_c))}.
  *
  * <p>Threading: immutable after construction; share it between threads, each with its own
- * {@link LightRnnState}. The model owns its layer: {@link #close()} frees the layer's weights.
+ * {@link LightRnnState}. The model owns its stack: {@link #close()} frees the layers' weights.
  */
 public final class LightRnn implements AutoCloseable {
     /**
      * Most words per layer call in {@link #logProbabilities}: a call of {@code T} words runs in
-     * chunks of powers of two up to this, each one layer call of {@code 2T} steps (the layer wants
+     * chunks of powers of two up to this, each one call of {@code 2T} steps per layer (a layer wants
      * arrays of the exact size, kept in the state per chunk size). Bounds the workspace.
      */
     static final int CHUNK_WORDS = 64;
@@ -49,10 +57,13 @@ public final class LightRnn implements AutoCloseable {
     private final int rows;
     private final int columns;
     private final int embedding;
-    private final int hidden;
-    private final int width;            // G*H, a row of the input projection
-    // The input tables projected once through the layer's W_ih: pr = Xr W_ih^T [R][G*H],
-    // pc = Xc W_ih^T [C][G*H] (no bias). A half-step's input projection is then a row copy.
+    private final int hidden;           // H of the last layer: the output tables' width
+    private final int width;            // G*H of the first layer, a row of its input projection
+    // The input tables as given (for LightRnnFiles and LightRnnTrainer.of), and projected once through
+    // the first layer's W_ih: pr = Xr W_ih^T [R][G*H], pc = Xc W_ih^T [C][G*H] (no bias). A half-step's
+    // input projection is then a row copy.
+    private final float[] xr;
+    private final float[] xc;
     private final float[] pr;
     private final float[] pc;
     private final MemorySegment yr;
@@ -63,23 +74,31 @@ public final class LightRnn implements AutoCloseable {
     private final float[] cellMask;
     private final boolean[] rowFull;
     private final boolean[] rowOccupied;
-    private final RecurrentLayer layer;
+    private final RecurrentModel stack;
+    private final RecurrentLayer[] layers;     // the stack's, bottom first
     private final Blas blas;
     private final LogSumExp lse;
 
-    private LightRnn(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, RecurrentLayer layer, Blas blas) {
+    private LightRnn(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, RecurrentModel stack, Blas blas) {
         this.table = table;
         this.rows = table.rows();
         this.columns = table.columns();
-        this.embedding = layer.inputSize();
-        this.hidden = layer.hiddenSize();
-        this.width = layer.cellType().gates() * hidden;
-        float[] wIh = layer.weightIh();
+        this.stack = stack;
+        this.layers = new RecurrentLayer[stack.numLayers()];
+        for (int k = 0; k < layers.length; k++) {
+            layers[k] = stack.layer(k, 0);
+        }
+        RecurrentLayer first = layers[0];
+        this.embedding = first.inputSize();
+        this.hidden = stack.outputSize();
+        this.width = first.cellType().gates() * first.hiddenSize();
+        this.xr = xr.clone();
+        this.xc = xc.clone();
+        float[] wIh = first.weightIh();
         this.pr = project(blas, xr, rows, wIh, width, embedding);
         this.pc = project(blas, xc, columns, wIh, width, embedding);
         this.yr = MemorySegment.ofArray(yr.clone());     // [R][H], on the heap: OpenBLAS is linked critical
         this.yc = MemorySegment.ofArray(yc.clone());
-        this.layer = layer;
         this.blas = blas;
         this.lse = LogSumExp.get();
         WordTable.Masks masks = table.masks();
@@ -97,54 +116,92 @@ public final class LightRnn implements AutoCloseable {
         return projected;
     }
 
-    /** As {@link #create(WordTable, float[], float[], float[], float[], RecurrentLayer, Blas)} with {@link Blases#get()}. */
+    /** As {@link #create(WordTable, float[], float[], float[], float[], RecurrentModel, Blas)} with {@link Blases#get()}. */
+    public static LightRnn create(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, RecurrentModel stack) {
+        return create(table, xr, xc, yr, yc, stack, Blases.get());
+    }
+
+    /**
+     * A model; the tables are copied (the input tables also projected through the first layer's
+     * {@code W_ih}), the stack is owned by the model from here on.
+     *
+     * @param xr    {@code [R][E]} row-major, {@code E = stack.inputSize()}
+     * @param xc    {@code [C][E]}
+     * @param yr    {@code [R][H]}, {@code H = stack.outputSize()}, the last layer's hidden size
+     * @param yc    {@code [C][H]}
+     * @param stack the recurrent part for both half-steps, one direction; its input size is the embedding size {@code E}
+     * @param blas  computes the output logits
+     * @throws IllegalArgumentException for a null argument, a bidirectional stack, or a table of the wrong
+     *                                  shape (naming the table and the expected {@code [R, E]} etc.)
+     */
+    public static LightRnn create(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc,
+                                  RecurrentModel stack, Blas blas) {
+        if (stack == null) {
+            throw new IllegalArgumentException("stack is null");
+        }
+        checkOneDirection(stack);
+        checkArguments(table, xr, xc, yr, yc, stack.inputSize(), stack.outputSize(), blas);
+        return new LightRnn(table, xr, xc, yr, yc, stack, blas);
+    }
+
+    /** The paper's model, one shared layer: {@link #create(WordTable, float[], float[], float[], float[], RecurrentLayer, Blas)} with {@link Blases#get()}. */
     public static LightRnn create(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, RecurrentLayer layer) {
         return create(table, xr, xc, yr, yc, layer, Blases.get());
     }
 
     /**
-     * A model; the tables are read (the input tables projected through {@code W_ih}) and not kept,
-     * the layer is owned by the model from here on.
+     * The paper's model: a stack of the one {@code layer} (owned by the model from here on), as
+     * {@link #create(WordTable, float[], float[], float[], float[], RecurrentModel, Blas)}.
      *
-     * @param xr    {@code [R][E]} row-major, {@code E = layer.inputSize()}
-     * @param xc    {@code [C][E]}
-     * @param yr    {@code [R][H]}, {@code H = layer.hiddenSize()}
-     * @param yc    {@code [C][H]}
-     * @param layer the cell for both half-steps; its input size is the embedding size {@code E}
-     * @param blas  computes the output logits
-     * @throws IllegalArgumentException for a null argument or a table of the wrong shape (naming the
-     *                                  table and the expected {@code [R, E]} etc.)
+     * @throws IllegalArgumentException for a null argument or a table of the wrong shape
      */
     public static LightRnn create(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc,
                                   RecurrentLayer layer, Blas blas) {
-        if (table == null) {
-            throw new IllegalArgumentException("table is null");
-        }
         if (layer == null) {
             throw new IllegalArgumentException("layer is null");
+        }
+        // checked before the stack is made, so that a refused call leaves the layer the caller's
+        checkArguments(table, xr, xc, yr, yc, layer.inputSize(), layer.hiddenSize(), blas);
+        return new LightRnn(table, xr, xc, yr, yc, RecurrentModel.of(false, List.of(layer)), blas);
+    }
+
+    /** A bidirectional stack cannot be a language model's: its reverse direction would read the words to come. */
+    static void checkOneDirection(RecurrentModel stack) {
+        if (stack.bidirectional()) {
+            throw new IllegalArgumentException("stack is bidirectional: LightRNN predicts each word from the words before it,"
+                    + " and a reverse direction would read the words after it; give a one-direction RecurrentModel");
+        }
+    }
+
+    // The tables against the table's R x C, the embedding size E and the hidden size H; the table and BLAS not null.
+    private static void checkArguments(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, int e, int h,
+                                       Blas blas) {
+        if (table == null) {
+            throw new IllegalArgumentException("table is null");
         }
         if (blas == null) {
             throw new IllegalArgumentException("blas is null");
         }
-        int e = layer.inputSize();
-        int h = layer.hiddenSize();
         int r = table.rows();
         int c = table.columns();
         Checks.floats("xr", xr, "[R=%d][E=%d]", r, e);
         Checks.floats("xc", xc, "[C=%d][E=%d]", c, e);
         Checks.floats("yr", yr, "[R=%d][H=%d]", r, h);
         Checks.floats("yc", yc, "[C=%d][H=%d]", c, h);
-        return new LightRnn(table, xr, xc, yr, yc, layer, blas);
     }
 
     /** A zero state for one stream, with every workspace its calls need. */
     public LightRnnState newState() {
         int sizes = Integer.numberOfTrailingZeros(MAX_CANDIDATE_BATCH) + 1;
-        LayerState[] candidates = new LayerState[sizes];
-        for (int i = 0; i < sizes; i++) {
-            candidates[i] = layer.newState(1 << i);
+        LayerState[] stream = new LayerState[layers.length];
+        LayerState[][] candidates = new LayerState[sizes][layers.length];
+        for (int k = 0; k < layers.length; k++) {
+            stream[k] = layers[k].newState(1);
+            for (int i = 0; i < sizes; i++) {
+                candidates[i][k] = layers[k].newState(1 << i);
+            }
         }
-        return new LightRnnState(this, layer.newState(1), candidates);
+        return new LightRnnState(this, stream, candidates);
     }
 
     /**
@@ -185,7 +242,6 @@ public final class LightRnn implements AutoCloseable {
     private void scoreChunk(int[] words, int start, int count, LightRnnState state, float[] out) {
         int size = Integer.numberOfTrailingZeros(count);
         float[] input = state.chunkInput[size];
-        float[] output = state.chunkOutput[size];
         MemorySegment outputSegment = state.chunkOutputSegment[size];
         // Step 2t reads Xr[row(w_t)] and gives h^r_t; step 2t+1 reads Xc[col(w_t)] and gives h^c_t
         // (their projections W_ih x, made once).
@@ -194,7 +250,8 @@ public final class LightRnn implements AutoCloseable {
             System.arraycopy(pr, table.rowUnchecked(w) * width, input, 2 * t * width, width);
             System.arraycopy(pc, table.colUnchecked(w) * width, input, (2 * t + 1) * width, width);
         }
-        layer.forwardProjected(input, 2 * count, state.stream, output);
+        runStack(input, 2 * count, state.stream, state.chunkOutput, size);
+        float[] output = state.chunkOutput[layers.length - 1][size];
 
         // z_r[t] = Yr h^c_{t-1}: h^c_{-1} is lastH, h^c_{t-1} for t >= 1 is output row 2t-1 (stride 2H).
         // z_c[t] = Yc h^r_t: output row 2t.
@@ -214,6 +271,18 @@ public final class LightRnn implements AutoCloseable {
             out[start + t] = rowLogP + colLogP;
         }
         System.arraycopy(output, (2 * count - 1) * hidden, state.lastH, 0, hidden);
+    }
+
+    /**
+     * The stack over {@code steps} steps of batch {@code states[k]}: the first layer from its input
+     * projection {@code projected}, layer {@code k} from the output of layer {@code k-1};
+     * {@code outputs[k][size]} receives layer {@code k}'s outputs (arrays of the exact size).
+     */
+    private void runStack(float[] projected, int steps, LayerState[] states, float[][][] outputs, int size) {
+        layers[0].forwardProjected(projected, steps, states[0], outputs[0][size]);
+        for (int k = 1; k < layers.length; k++) {
+            layers[k].forward(outputs[k - 1][size], steps, states[k], outputs[k][size]);
+        }
     }
 
     /**
@@ -333,28 +402,33 @@ public final class LightRnn implements AutoCloseable {
         return n;
     }
 
-    // Runs the cell for rows batchRows[from .. from+count-1] (count a power of two) from h^c_{t-1},
-    // and offers every word of them to the k-best heap; returns the heap's new size.
+    // Runs the stack for rows batchRows[from .. from+count-1] (count a power of two) from the state before
+    // the next word (every layer's h and c), and offers every word of them to the k-best heap; returns the
+    // heap's new size.
     private int scoreRows(LightRnnState state, int from, int count, int k, int found) {
         int size = Integer.numberOfTrailingZeros(count);
         float[] input = state.candidateInput[size];
-        float[] start = state.candidateHidden[size];
-        float[] startCell = state.candidateCell[size];
         for (int i = 0; i < count; i++) {
-            int r = state.batchRows[from + i];
-            System.arraycopy(pr, r * width, input, i * width, width);
-            System.arraycopy(state.lastH, 0, start, i * hidden, hidden);
+            System.arraycopy(pr, state.batchRows[from + i] * width, input, i * width, width);
+        }
+        for (int layer = 0; layer < layers.length; layer++) {
+            int h = layers[layer].hiddenSize();
+            float[] start = state.candidateHidden[layer][size];
+            float[] startCell = state.candidateCell[layer][size];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(state.startH[layer], 0, start, i * h, h);
+                if (startCell != null) {
+                    System.arraycopy(state.startC[layer], 0, startCell, i * h, h);
+                }
+            }
+            LayerState candidates = state.candidates[size][layer];
+            candidates.setHidden(start);
             if (startCell != null) {
-                System.arraycopy(state.lastC, 0, startCell, i * hidden, hidden);
+                candidates.setCell(startCell);
             }
         }
-        LayerState candidates = state.candidates[size];
-        candidates.setHidden(start);
-        if (startCell != null) {
-            candidates.setCell(startCell);
-        }
         // h^r for every row at once (B = count), then z_c = Yc h^r for each.
-        layer.forwardProjected(input, 1, candidates, state.candidateOutput[size]);
+        runStack(input, 1, state.candidates[size], state.candidateOutput, size);
         logits(yc, columns, state.candidateOutputSegment[size], 0, hidden, count, state.columnLogitsSegment, 0);
         state.rowsExamined += count;
 
@@ -402,23 +476,59 @@ public final class LightRnn implements AutoCloseable {
         return table.vocabularySize();
     }
 
-    /** {@code E}, the size of an input table row and the layer's input size. */
+    /** {@code E}, the size of an input table row and the first layer's input size. */
     public int embeddingSize() {
         return embedding;
     }
 
-    /** {@code H}. */
+    /** {@code H}, the last layer's hidden size and the width of the output tables. */
     public int hiddenSize() {
         return hidden;
     }
 
-    public CellType cellType() {
-        return layer.cellType();
+    /** The number of layers of the shared stack. */
+    public int numLayers() {
+        return layers.length;
     }
 
-    /** Frees the layer's weights; the model must not be used afterwards. */
+    /**
+     * Layer {@code k} of the shared stack (0 the first, reading the embeddings), to read its cell type,
+     * sizes and weights; it belongs to this model, which closes it.
+     *
+     * @throws IllegalArgumentException for {@code k} outside {@code [0, numLayers())}
+     */
+    public RecurrentLayer layer(int k) {
+        if (k < 0 || k >= layers.length) {
+            throw new IllegalArgumentException("layer(" + k + "): the stack has " + layers.length + " layer(s)");
+        }
+        return layers[k];
+    }
+
+    // The parameters as given, for LightRnnFiles and LightRnnTrainer.of: the stack (not to be closed), the
+    // input tables (the model's own arrays: not to be changed) and copies of the output tables.
+    RecurrentModel stack() {
+        return stack;
+    }
+
+    float[] xr() {
+        return xr;
+    }
+
+    float[] xc() {
+        return xc;
+    }
+
+    float[] yr() {
+        return yr.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    float[] yc() {
+        return yc.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** Frees the stack's weights; the model must not be used afterwards. */
     @Override
     public void close() {
-        layer.close();
+        stack.close();
     }
 }

@@ -9,6 +9,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
@@ -19,35 +20,41 @@ import org.rnnkernels.train.ParameterGradients;
 import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingState;
 import org.rnnkernels.internal.Checks;
-import org.rnnkernels.train.TorchInit;
 
 /**
- * Trains a {@link LightRnn} language model (CELLS.md, "LightRNN") on {@code B} independent streams of
- * words, by truncated backpropagation through time. The loss of a call over {@code T} words per stream is
+ * Trains a {@link LightRnn} language model (CELLS.md, "LightRNN"), whose shared recurrent part is a stack of
+ * one or more layers of one direction (any cell {@link TrainingLayer} trains: EGRU and restricted layers
+ * included), on {@code B} independent streams of words, by truncated backpropagation through time. The loss of a call over {@code T} words per stream is
  * the mean over its {@code T*B} words:
  * <pre>
  * L = -1/(T*B) sum_{t, b} log P(w_t^b),   log P(w_t) = log softmax(Yr h^c_{t-1})[row(w_t)] + log softmax(Yc h^r_t)[col(w_t)]
  * </pre>
- * with the softmaxes masked as {@link LightRnn} masks them for empty cells, so {@code exp(L)} is the
- * model's perplexity on those words.
+ * with the softmaxes masked as {@link LightRnn} masks them for empty cells and {@code h^r}, {@code h^c} the last
+ * layer's outputs, so {@code exp(L)} is the model's perplexity on those words.
  *
  * <p>Structure of a {@link #forwardBackward} call:
  * <ol>
- *   <li>the shared cell is ONE {@link TrainingLayer} over {@code 2T} half-steps, its input {@code [2T][B][E]}
- *       gathered from the tables ({@code Xr[row(w_t)]} at half-step {@code 2t}, {@code Xc[col(w_t)]} at
- *       {@code 2t+1}), so its backward is the existing one;</li>
+ *   <li>the shared stack is one {@link TrainingLayer} per layer, each run over the {@code 2T} half-steps: the first
+ *       on the input {@code [2T][B][E]} gathered from the tables ({@code Xr[row(w_t)]} at half-step {@code 2t},
+ *       {@code Xc[col(w_t)]} at {@code 2t+1}), layer {@code k} on the outputs of layer {@code k-1}, so each
+ *       backward is the existing one;</li>
  *   <li>the output layer is two softmax layers over all {@code T*B} words at once:
  *       {@code Z_r = H_c Yr^T} and {@code Z_c = H_r Yc^T}, ONE sgemm each, with {@code H_c} the rows
- *       {@code h^c_{t-1}} and {@code H_r} the rows {@code h^r_t} (copied out of the layer's output);</li>
+ *       {@code h^c_{t-1}} and {@code H_r} the rows {@code h^r_t} (copied out of the last layer's output);</li>
  *   <li>{@code dZ = (softmax(Z) - onehot) / (T*B)} in one vectorized pass per row ({@link SoftmaxGradient}
  *       after the masked log-sum-exp of {@link LogSumExp}), written over {@code Z};</li>
  *   <li>{@code dYr += dZ_r^T H_c}, {@code dYc += dZ_c^T H_r} and {@code dH_c = dZ_r Yr}, {@code dH_r = dZ_c Yc},
- *       ONE sgemm each; {@code dH} goes to the half-step outputs ({@code h^r_t} is output {@code 2t},
- *       {@code h^c_{t-1}} output {@code 2t-1}) and the layer's backward returns the input gradient
- *       {@code [2T][B][E]}, scatter-added into the rows of {@code dXr} and {@code dXc}.</li>
+ *       ONE sgemm each; {@code dH} goes to the last layer's half-step outputs ({@code h^r_t} is output {@code 2t},
+ *       {@code h^c_{t-1}} output {@code 2t-1}); the backward runs from the last layer down, each layer's input
+ *       gradient being the output gradient of the layer below, and the first layer's input gradient
+ *       {@code [2T][B][E]} is scatter-added into the rows of {@code dXr} and {@code dXc}.</li>
  * </ol>
- * Truncated BPTT: the state (and {@code h^c} for the first word's row softmax) carries from call to call
- * and is held constant at the start of each (its gradient is dropped); {@link #resetState()} starts the
+ * The stack's layers are {@link TrainingLayer}s driven here rather than a {@link org.rnnkernels.train.TrainingModel}:
+ * that class trains a stack under a {@link org.rnnkernels.train.LinearHead} applied to each output row, while
+ * LightRNN's two softmaxes read the outputs interleaved (row softmax on {@code h^c_{t-1}}, column softmax on
+ * {@code h^r_t}) and send their gradients back to alternate half-steps; the per-layer loop is a few lines.
+ * Truncated BPTT: every layer's state (and {@code h^c} for the first word's row softmax) carries from call to
+ * call and is held constant at the start of each (its gradient is dropped); {@link #resetState()} starts the
  * streams again from zero.
  *
  * <p>Gradients are ADDED to those of {@link #parameters()} (as PyTorch's {@code .grad}): zero them
@@ -58,13 +65,12 @@ import org.rnnkernels.train.TorchInit;
  *
  * <p>Not thread-safe: the parameters change in place under an optimiser and the workspaces live here.
  * A call allocates nothing of its size once the workspaces fit {@code T} (they are remade when {@code T}
- * changes: the layer takes arrays of exact size), apart from the layer's backward wrapping its input
- * gradient (the cell's training form refreshes its packed weights in place after they changed).
+ * changes: a layer takes arrays of exact size), apart from each layer's backward wrapping its input
+ * gradient (the layers' training forms refresh their packed weights in place after they changed).
  */
 public final class LightRnnTrainer {
-    private final CellType type;
     private final int embedding;
-    private final int hidden;
+    private final int hidden;             // the last layer's H: the output tables' width
     private final int batch;
     private final int rows;
     private final int columns;
@@ -85,13 +91,16 @@ public final class LightRnnTrainer {
     private final MemorySegment ycSegment;
     private final MemorySegment dYrSegment;
     private final MemorySegment dYcSegment;
-    private final float[][] cellValues;   // W_ih, W_hh, b_ih, b_hh (, alpha, beta1, beta2)
-    private final float[][] cellBuilt;    // their values when the training layer was last built
-    private final ParameterGradients cellGradients;
     private final List<Parameter> parameters;
 
-    private final TrainingLayer training;
-    private final TrainingState state;
+    // The stack, bottom first: each layer's training form, the live arrays of its parameters (W_ih, W_hh, ...
+    // as TrainingLayer.parameters lists them), their values when the layer last refreshed, its gradients
+    // and its state over the B streams.
+    private final TrainingLayer[] layers;
+    private final float[][][] layerValues;
+    private final float[][][] layerBuilt;
+    private final ParameterGradients[] gradients;
+    private final TrainingState[] states;
     private final float[] lastH;          // [B][H]: h^c after the last word, the first word's row-softmax input
 
     private WordTable table;
@@ -104,8 +113,9 @@ public final class LightRnnTrainer {
     // Workspaces for T = workspaceSteps words per stream (n = T*B rows).
     private int workspaceSteps;
     private float[] input;                // [2T][B][E]
-    private float[] output;               // [2T][B][H]
-    private float[] dOutputs;             // [2T][B][H]
+    private float[][] outputs;            // [layer][2T][B][H_k]: the last layer's give h^r, h^c
+    private float[] dOutputs;             // [2T][B][H]: dL/d(the last layer's outputs)
+    private float[][] dHidden;            // [layer < last][2T][B][H_k]: dL/d(layer k's outputs), layer k+1's dInput
     private float[] dInput;               // [2T][B][E]
     private float[] hc;                   // [n][H]: h^c_{t-1}
     private float[] hr;                   // [n][H]: h^r_t
@@ -120,11 +130,11 @@ public final class LightRnnTrainer {
     private MemorySegment zrSegment;
     private MemorySegment zcSegment;
 
-    private LightRnnTrainer(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, CellType type,
-                            float[][] cellValues, int embedding, int hidden, int batch, Blas blas) {
-        this.type = type;
-        this.embedding = embedding;
-        this.hidden = hidden;
+    // The layers' weights are copied into their training forms (the caller's layers stay the caller's).
+    private LightRnnTrainer(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc, List<RecurrentLayer> stack,
+                            int batch, Blas blas) {
+        this.embedding = stack.get(0).inputSize();
+        this.hidden = stack.get(stack.size() - 1).hiddenSize();
         this.batch = batch;
         this.rows = table.rows();
         this.columns = table.columns();
@@ -141,53 +151,67 @@ public final class LightRnnTrainer {
         this.ycSegment = MemorySegment.ofArray(yc);
         this.dYrSegment = MemorySegment.ofArray(dYr);
         this.dYcSegment = MemorySegment.ofArray(dYc);
-        // The training layer is built once and keeps its own (live) copies of the cell's weights: those
-        // arrays become the parameters the optimiser changes in place.
-        MiParameters mi = type.multiplicative() ? new MiParameters(cellValues[4], cellValues[5], cellValues[6]) : null;
-        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, embedding, hidden)
-                .inputWeights(cellValues[0])
-                .recurrentWeights(cellValues[1])
-                .biases(cellValues[2], cellValues[3])
-                .mi(mi)
-                .build(), blas)) {
-            this.training = TrainingLayer.of(layer, blas);
-        }
-        this.cellGradients = training.newGradients();
-        List<Parameter> cellParameters = training.parameters(cellGradients);   // W_ih, W_hh, b_ih, b_hh (, MI)
-        this.cellValues = new float[cellParameters.size()][];
-        this.cellBuilt = new float[cellParameters.size()][];
-        for (int i = 0; i < cellValues.length; i++) {
-            this.cellValues[i] = cellParameters.get(i).value();
-            this.cellBuilt[i] = cellValues[i].clone();
-        }
-        this.state = training.newState(batch);
-        this.lastH = new float[batch * hidden];
 
         List<Parameter> list = new ArrayList<>();
         list.add(new Parameter("xr", xr, dXr));
         list.add(new Parameter("xc", xc, dXc));
         list.add(new Parameter("yr", yr, dYr));
         list.add(new Parameter("yc", yc, dYc));
-        for (Parameter p : cellParameters) {
-            list.add(new Parameter(p.name() + "_l0", p.value(), p.gradient()));
+        int count = stack.size();
+        this.layers = new TrainingLayer[count];
+        this.layerValues = new float[count][][];
+        this.layerBuilt = new float[count][][];
+        this.gradients = new ParameterGradients[count];
+        this.states = new TrainingState[count];
+        // Each training layer keeps its own (live) copies of the weights: those arrays become the parameters
+        // the optimiser changes in place.
+        for (int k = 0; k < count; k++) {
+            layers[k] = TrainingLayer.of(stack.get(k), blas);
+            gradients[k] = layers[k].newGradients();
+            List<Parameter> layerParameters = layers[k].parameters(gradients[k]);
+            layerValues[k] = new float[layerParameters.size()][];
+            layerBuilt[k] = new float[layerParameters.size()][];
+            for (int i = 0; i < layerParameters.size(); i++) {
+                Parameter p = layerParameters.get(i);
+                layerValues[k][i] = p.value();
+                layerBuilt[k][i] = p.value().clone();
+                list.add(new Parameter(p.name() + "_l" + k, p.value(), p.gradient()));
+            }
+            states[k] = layers[k].newState(batch);
         }
+        this.lastH = new float[batch * hidden];
         this.parameters = List.copyOf(list);
         setMasks(table);
     }
 
     /**
-     * A trainer with fresh parameters drawn from {@code seed} ({@link SplittableRandom}, in this order):
-     * the cell as PyTorch initialises one ({@code W_ih, W_hh, b_ih, b_hh} uniform in
-     * {@code [-1/sqrt(H), 1/sqrt(H)]}; for the multiplicative-integration cells {@code alpha = 1},
-     * {@code beta1 = beta2 = 0.5}), the input tables {@code Xr, Xc} uniform in {@code [-1, 1]} and the
-     * output tables {@code Yr, Yc} uniform in {@code [-1/sqrt(H), 1/sqrt(H)]} (as {@code nn.Linear}).
-     *
-     * @param type  any cell {@link TrainingLayer} trains (not EGRU, not restricted)
-     * @param batch {@code B}, the number of independent streams every call takes
+     * A trainer of the paper's model, one shared cell of {@code type}: {@link #create(List, WordTable, int, int, int, long)}
+     * of {@code List.of(type)}.
      */
     public static LightRnnTrainer create(CellType type, WordTable table, int embedding, int hidden, int batch, long seed) {
         if (type == null) {
             throw new IllegalArgumentException("type is null");
+        }
+        return create(List.of(type), table, embedding, hidden, batch, seed);
+    }
+
+    /**
+     * A trainer of a stack of {@code cells.size()} layers, layer {@code k} of cell {@code cells.get(k)}, each
+     * with {@code H = hidden} (the first reading the embeddings of size {@code E = embedding}), with fresh
+     * parameters drawn from {@code seed} ({@link SplittableRandom}, in this order): each layer from the first
+     * as PyTorch initialises one ({@code W_ih, W_hh, b_ih, b_hh} uniform in {@code [-1/sqrt(H), 1/sqrt(H)]};
+     * for the multiplicative-integration cells {@code alpha = 1}, {@code beta1 = beta2 = 0.5}), the input
+     * tables {@code Xr, Xc} uniform in {@code [-1, 1]} and the output tables {@code Yr, Yc} uniform in
+     * {@code [-1/sqrt(H), 1/sqrt(H)]} (as {@code nn.Linear}). (Other stacks, restricted or EGRU layers, other
+     * sizes per layer: {@link #of(WordTable, float[], float[], float[], float[], RecurrentModel, int)}.)
+     *
+     * @param cells any cells but EGRU, whose thresholds have no default here
+     * @param batch {@code B}, the number of independent streams every call takes
+     */
+    public static LightRnnTrainer create(List<CellType> cells, WordTable table, int embedding, int hidden, int batch,
+                                         long seed) {
+        if (cells == null || cells.isEmpty()) {
+            throw new IllegalArgumentException("cells is " + (cells == null ? "null" : "empty") + ", expected one cell type a layer");
         }
         if (table == null) {
             throw new IllegalArgumentException("table is null");
@@ -195,89 +219,130 @@ public final class LightRnnTrainer {
         Checks.positive("embedding", embedding);
         Checks.positive("hidden", hidden);
         Checks.positive("batch", batch);
-        if (type.eventBased()) {
-            throw new IllegalArgumentException(type + " cannot be LightRNN's shared cell here: the trainer builds the cell"
-                    + " from dense GRU-layout weights without thresholds (train EGRU with TrainingLayer)");
+        for (int k = 0; k < cells.size(); k++) {
+            CellType type = cells.get(k);
+            if (type == null) {
+                throw new IllegalArgumentException("cells[" + k + "] is null");
+            }
+            if (type.eventBased()) {
+                throw new IllegalArgumentException(type + " cannot be drawn here: the trainer has no default for its"
+                        + " thresholds (give an EGRU layer made by RecurrentLayer.createEgru to LightRnnTrainer.of)");
+            }
         }
         SplittableRandom random = new SplittableRandom(seed);
-        int width = Math.multiplyExact(type.gates(), hidden);
-        float bound = TorchInit.bound(hidden);
-        TorchInit.Weights w = TorchInit.weights(type, embedding, hidden, random);
-        float[][] cell = type.multiplicative()
-                ? withMi(w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), MiParameters.initial(width))
-                : new float[][] {w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()};
-        float[] xr = TorchInit.uniform(random, Math.multiplyExact(table.rows(), embedding), 1f);
-        float[] xc = TorchInit.uniform(random, Math.multiplyExact(table.columns(), embedding), 1f);
-        float[] yr = TorchInit.uniform(random, Math.multiplyExact(table.rows(), hidden), bound);
-        float[] yc = TorchInit.uniform(random, Math.multiplyExact(table.columns(), hidden), bound);
-        return new LightRnnTrainer(table, xr, xc, yr, yc, type, cell, embedding, hidden, batch, Blases.get());
+        float bound = (float) (1 / Math.sqrt(hidden));
+        List<RecurrentLayer> stack = new ArrayList<>();
+        try {
+            for (int k = 0; k < cells.size(); k++) {
+                CellType type = cells.get(k);
+                int input = k == 0 ? embedding : hidden;
+                int width = Math.multiplyExact(type.gates(), hidden);
+                float[] wIh = uniform(random, Math.multiplyExact(width, input), bound);
+                float[] wHh = uniform(random, Math.multiplyExact(width, hidden), bound);
+                float[] bIh = uniform(random, width, bound);
+                float[] bHh = uniform(random, width, bound);
+                MiParameters mi = type.multiplicative() ? MiParameters.initial(width) : null;
+                stack.add(RecurrentLayer.create(LayerWeights.of(type, input, hidden)
+                        .inputWeights(wIh)
+                        .recurrentWeights(wHh)
+                        .biases(bIh, bHh)
+                        .mi(mi)
+                        .build(), Blases.get()));
+            }
+            float[] xr = uniform(random, Math.multiplyExact(table.rows(), embedding), 1f);
+            float[] xc = uniform(random, Math.multiplyExact(table.columns(), embedding), 1f);
+            float[] yr = uniform(random, Math.multiplyExact(table.rows(), hidden), bound);
+            float[] yc = uniform(random, Math.multiplyExact(table.columns(), hidden), bound);
+            return new LightRnnTrainer(table, xr, xc, yr, yc, stack, batch, Blases.get());
+        } finally {
+            for (RecurrentLayer layer : stack) {
+                layer.close();      // the trainer holds copies
+            }
+        }
+    }
+
+    /**
+     * A trainer of the paper's model, one shared {@code layer}:
+     * {@link #of(WordTable, float[], float[], float[], float[], RecurrentModel, int)} of a stack of it (the layer
+     * stays the caller's).
+     */
+    public static LightRnnTrainer of(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc,
+                                     RecurrentLayer layer, int batch) {
+        if (layer == null) {
+            throw new IllegalArgumentException("layer is null");
+        }
+        return of(table, xr, xc, yr, yc, List.of(layer), batch);
     }
 
     /**
      * A trainer starting from given parameters, all copied: the tables as {@link LightRnn#create} takes them
-     * and the cell's weights read from {@code layer} (which stays the caller's; a layer without biases
-     * gets zero biases, trained from there).
+     * and every layer's weights read from {@code stack} (which stays the caller's). A layer without biases
+     * stays without ({@link TrainingLayer}); an EGRU layer gets {@link TrainingLayer}'s default pseudo-derivative;
+     * a restricted layer trains its pool.
      *
-     * @throws IllegalArgumentException for a null argument, a table of the wrong shape (naming it and the
-     *                                  expected {@code [R, E]} etc.), a batch below 1, or a cell the kernels
-     *                                  cannot train (EGRU, restricted)
+     * @throws IllegalArgumentException for a null argument, a bidirectional stack, a table of the wrong shape
+     *                                  (naming it and the expected {@code [R, E]} etc.) or a batch below 1
      */
     public static LightRnnTrainer of(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc,
-                                     RecurrentLayer layer, int batch) {
+                                     RecurrentModel stack, int batch) {
+        if (stack == null) {
+            throw new IllegalArgumentException("stack is null");
+        }
+        LightRnn.checkOneDirection(stack);
+        List<RecurrentLayer> layers = new ArrayList<>();
+        for (int k = 0; k < stack.numLayers(); k++) {
+            layers.add(stack.layer(k, 0));
+        }
+        return of(table, xr, xc, yr, yc, layers, batch);
+    }
+
+    /**
+     * A trainer starting from an inference model's parameters and word table (all copied; {@code model} stays
+     * usable): to train on a model read by a model file.
+     */
+    public static LightRnnTrainer of(LightRnn model, int batch) {
+        if (model == null) {
+            throw new IllegalArgumentException("model is null");
+        }
+        return of(model.wordTable(), model.xr(), model.xc(), model.yr(), model.yc(), model.stack(), batch);
+    }
+
+    private static LightRnnTrainer of(WordTable table, float[] xr, float[] xc, float[] yr, float[] yc,
+                                      List<RecurrentLayer> stack, int batch) {
         if (table == null) {
             throw new IllegalArgumentException("table is null");
         }
-        if (layer == null) {
-            throw new IllegalArgumentException("layer is null");
-        }
         Checks.positive("batch", batch);
-        if (layer.cellType().eventBased() || layer.restrictedWeights() != null) {
-            throw new IllegalArgumentException("a " + (layer.restrictedWeights() != null ? "restricted " : "") + layer.cellType()
-                    + " layer cannot be LightRNN's shared cell here: the trainer keeps the cell as dense weights"
-                    + " (train EGRU and restricted layers with TrainingLayer)");
-        }
-        int e = layer.inputSize();
-        int h = layer.hiddenSize();
+        int e = stack.get(0).inputSize();
+        int h = stack.get(stack.size() - 1).hiddenSize();
         Checks.floats("xr", xr, "[R=%d][E=%d]", table.rows(), e);
         Checks.floats("xc", xc, "[C=%d][E=%d]", table.columns(), e);
         Checks.floats("yr", yr, "[R=%d][H=%d]", table.rows(), h);
         Checks.floats("yc", yc, "[C=%d][H=%d]", table.columns(), h);
-        CellType type = layer.cellType();
-        int width = type.gates() * h;
-        float[] bIh = layer.biasIh();
-        float[] bHh = layer.biasHh();
-        bIh = bIh == null ? new float[width] : bIh;
-        bHh = bHh == null ? new float[width] : bHh;
-        float[][] cell = type.multiplicative()
-                ? withMi(layer.weightIh(), layer.weightHh(), bIh, bHh, layer.miParameters())
-                : new float[][] {layer.weightIh(), layer.weightHh(), bIh, bHh};
-        return new LightRnnTrainer(table, xr.clone(), xc.clone(), yr.clone(), yc.clone(), type, cell, e, h, batch,
-                Blases.get());
-    }
-
-    private static float[][] withMi(float[] wIh, float[] wHh, float[] bIh, float[] bHh, MiParameters mi) {
-        return new float[][] {wIh, wHh, bIh, bHh, mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone()};
+        return new LightRnnTrainer(table, xr.clone(), xc.clone(), yr.clone(), yc.clone(), stack, batch, Blases.get());
     }
 
     /**
-     * The optimiser changes the cell's weights in place; the training layer then refreshes what it derives
-     * from them ({@link TrainingLayer#parametersChanged()}: the packed {@code W_hh}, the folded biases). A
-     * change is detected by comparing with the values of the last refresh: a pass over the weights, far
-     * less than a step.
+     * The optimiser changes the layers' weights in place; each training layer whose values changed then
+     * refreshes what it derives from them ({@link TrainingLayer#parametersChanged()}: the packed {@code W_hh},
+     * the folded biases, a restricted layer's dense matrices). A change is detected by comparing with the
+     * values of the last refresh: a pass over the weights, far less than a step.
      */
-    private void refreshTrainingLayer() {
-        if (unchanged()) {
-            return;
-        }
-        training.parametersChanged();
-        for (int i = 0; i < cellValues.length; i++) {
-            System.arraycopy(cellValues[i], 0, cellBuilt[i], 0, cellValues[i].length);
+    private void refreshTrainingLayers() {
+        for (int k = 0; k < layers.length; k++) {
+            if (unchanged(k)) {
+                continue;
+            }
+            layers[k].parametersChanged();
+            for (int i = 0; i < layerValues[k].length; i++) {
+                System.arraycopy(layerValues[k][i], 0, layerBuilt[k][i], 0, layerValues[k][i].length);
+            }
         }
     }
 
-    private boolean unchanged() {
-        for (int i = 0; i < cellValues.length; i++) {
-            if (!Arrays.equals(cellValues[i], cellBuilt[i])) {
+    private boolean unchanged(int layer) {
+        for (int i = 0; i < layerValues[layer].length; i++) {
+            if (!Arrays.equals(layerValues[layer][i], layerBuilt[layer][i])) {
                 return false;
             }
         }
@@ -296,7 +361,7 @@ public final class LightRnnTrainer {
      */
     public double forwardBackward(int[] words, int steps) {
         checkWords(words, steps);
-        refreshTrainingLayer();
+        refreshTrainingLayers();
         forwardLogits(words, steps);
         int n = steps * batch;
         double loss = softmaxGradients(words, n, 1f / n);
@@ -322,9 +387,15 @@ public final class LightRnnTrainer {
             }
         }
         Arrays.fill(dOutputs, (2 * steps - 1) * bh, 2 * steps * bh, 0f);
-        training.backward(state, dOutputs, null, null, dInput, null, null, cellGradients);
+        // From the last layer down: layer k's input gradient is the output gradient of layer k-1.
+        float[] dOut = dOutputs;
+        for (int k = layers.length - 1; k >= 0; k--) {
+            float[] dIn = k == 0 ? dInput : dHidden[k - 1];
+            layers[k].backward(states[k], dOut, null, null, dIn, null, null, gradients[k]);
+            dOut = dIn;
+        }
 
-        // dXr[row(w_t)] += dx_{2t} ; dXc[col(w_t)] += dx_{2t+1}
+        // dXr[row(w_t)] += dx_{2t} ; dXc[col(w_t)] += dx_{2t+1}, the first layer's input gradients
         int be = batch * embedding;
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) {
@@ -351,7 +422,7 @@ public final class LightRnnTrainer {
             throw new IllegalArgumentException("costs are for V=" + costs.vocabularySize() + " in " + costs.rows() + " x "
                     + costs.columns() + ", expected V=" + table.vocabularySize() + " in " + rows + " x " + columns);
         }
-        refreshTrainingLayer();
+        refreshTrainingLayers();
         forwardLogits(words, steps);
         int n = steps * batch;
         double loss = 0;
@@ -371,7 +442,7 @@ public final class LightRnnTrainer {
         return loss / n;
     }
 
-    // The layer's training forward over the 2T half-steps, then Z_r = H_c Yr^T and Z_c = H_r Yc^T.
+    // The stack's training forward over the 2T half-steps, then Z_r = H_c Yr^T and Z_c = H_r Yc^T.
     private void forwardLogits(int[] words, int steps) {
         reserve(steps);
         int be = batch * embedding;
@@ -382,8 +453,13 @@ public final class LightRnnTrainer {
                 System.arraycopy(xc, table.colUnchecked(w) * embedding, input, (2 * t + 1) * be + b * embedding, embedding);
             }
         }
-        training.forward(input, 2 * steps, state, output);
-        // Hc_t = h^c_{t-1}: lastH for t = 0, output 2t-1 after; Hr_t = h^r_t: output 2t.
+        float[] x = input;
+        for (int k = 0; k < layers.length; k++) {
+            layers[k].forward(x, 2 * steps, states[k], outputs[k]);
+            x = outputs[k];
+        }
+        float[] output = x;
+        // Hc_t = h^c_{t-1}: lastH for t = 0, the last layer's output 2t-1 after; Hr_t = h^r_t: its output 2t.
         int bh = batch * hidden;
         System.arraycopy(lastH, 0, hc, 0, bh);
         for (int t = 0; t < steps; t++) {
@@ -454,8 +530,15 @@ public final class LightRnnTrainer {
         int n = Math.multiplyExact(steps, batch);
         input = new float[Math.multiplyExact(2 * n, embedding)];
         dInput = new float[input.length];
-        output = new float[Math.multiplyExact(2 * n, hidden)];
-        dOutputs = new float[output.length];
+        outputs = new float[layers.length][];
+        dHidden = new float[layers.length - 1][];
+        for (int k = 0; k < layers.length; k++) {
+            outputs[k] = new float[Math.multiplyExact(2 * n, layers[k].hiddenSize())];
+            if (k < layers.length - 1) {
+                dHidden[k] = new float[outputs[k].length];
+            }
+        }
+        dOutputs = new float[Math.multiplyExact(2 * n, hidden)];
         hc = new float[n * hidden];
         hr = new float[n * hidden];
         dHc = new float[n * hidden];
@@ -503,15 +586,19 @@ public final class LightRnnTrainer {
 
     /** Back to the zero state for every stream (the start of new streams). */
     public void resetState() {
-        state.reset();
+        for (TrainingState state : states) {
+            state.reset();
+        }
         Arrays.fill(lastH, 0f);
     }
 
     /**
      * Every parameter with its gradient, the arrays this trainer computes with: {@code xr [R][E]},
-     * {@code xc [C][E]}, {@code yr [R][H]}, {@code yc [C][H]}, then the cell's {@code weight_ih_l0},
-     * {@code weight_hh_l0}, {@code bias_ih_l0}, {@code bias_hh_l0} (and {@code mi_alpha_l0}, {@code mi_beta1_l0},
-     * {@code mi_beta2_l0} for multiplicative-integration cells) in PyTorch's layout.
+     * {@code xc [C][E]}, {@code yr [R][H]}, {@code yc [C][H]}, then every layer's as {@link TrainingLayer#parameters}
+     * lists them, with the suffix {@code _l{k}}: {@code weight_ih_l0}, {@code weight_hh_l0}, {@code bias_ih_l0},
+     * {@code bias_hh_l0} (and {@code mi_alpha_l0}, {@code mi_beta1_l0}, {@code mi_beta2_l0} for
+     * multiplicative-integration cells, {@code egru_theta_l0} for EGRU, {@code pool_l0}, {@code bias_pool_l0} for
+     * a restricted layer), {@code weight_ih_l1}, ... in PyTorch's layout.
      */
     public List<Parameter> parameters() {
         return parameters;
@@ -522,14 +609,19 @@ public final class LightRnnTrainer {
      * change it). The caller closes it.
      */
     public LightRnn export() {
-        MiParameters mi = type.multiplicative() ? new MiParameters(cellValues[4], cellValues[5], cellValues[6]) : null;
-        RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(type, embedding, hidden)
-                .inputWeights(cellValues[0])
-                .recurrentWeights(cellValues[1])
-                .biases(cellValues[2], cellValues[3])
-                .mi(mi)
-                .build(), blas);
-        return LightRnn.create(table, xr, xc, yr, yc, layer, blas);
+        refreshTrainingLayers();      // e.g. EGRU thresholds an optimiser pushed below the minimum
+        List<RecurrentLayer> stack = new ArrayList<>();
+        try {
+            for (TrainingLayer layer : layers) {
+                stack.add(layer.toLayer(blas));
+            }
+            return LightRnn.create(table, xr, xc, yr, yc, RecurrentModel.of(false, stack), blas);
+        } catch (RuntimeException e) {
+            for (RecurrentLayer layer : stack) {
+                layer.close();
+            }
+            throw e;
+        }
     }
 
     private void checkWords(int[] words, int steps) {
@@ -553,13 +645,34 @@ public final class LightRnnTrainer {
         }
     }
 
+    private static float[] uniform(SplittableRandom random, int n, float bound) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextDouble(-bound, bound);
+        }
+        return a;
+    }
+
     /** The current word table. */
     public WordTable wordTable() {
         return table;
     }
 
-    public CellType cellType() {
-        return type;
+    /** The number of layers of the shared stack. */
+    public int numLayers() {
+        return layers.length;
+    }
+
+    /**
+     * The cell of layer {@code k} (0 the first).
+     *
+     * @throws IllegalArgumentException for {@code k} outside {@code [0, numLayers())}
+     */
+    public CellType cellType(int k) {
+        if (k < 0 || k >= layers.length) {
+            throw new IllegalArgumentException("cellType(" + k + "): the stack has " + layers.length + " layer(s)");
+        }
+        return layers[k].cellType();
     }
 
     /** {@code E}. */
@@ -567,7 +680,7 @@ public final class LightRnnTrainer {
         return embedding;
     }
 
-    /** {@code H}. */
+    /** {@code H}, the last layer's hidden size and the width of the output tables. */
     public int hiddenSize() {
         return hidden;
     }

@@ -1,27 +1,22 @@
 package org.rnnkernels.lightrnn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.rnnkernels.lightrnn.WordTableTest.assertMessage;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
-import org.rnnkernels.LayerWeights;
-import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
-import org.rnnkernels.train.TorchInit;
+import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.blas.Blases;
 
 /** Bad arguments: an IllegalArgumentException naming the argument and what was expected, before any state changes. */
 class LightRnnBadInputTest {
     private final LightRnnFixture f = new LightRnnFixture(CellType.LSTM, WordTable.sequential(10, 3, 4), 5, 6, 1, 1f, 1f);
-    private final TorchInit.Weights w = f.weights;
 
     private RecurrentLayer layer() {
-        return RecurrentLayer.create(LayerWeights.of(f.type, f.embedding, f.hidden)
-                .inputWeights(w.weightIh())
-                .recurrentWeights(w.weightHh())
-                .biases(w.biasIh(), w.biasHh())
-                .mi((MiParameters) null)
-                .build(), org.rnnkernels.blas.Blases.get());
+        return f.layers.get(0).layer(Blases.get());
     }
 
     @Test
@@ -36,7 +31,36 @@ class LightRnnBadInputTest {
             assertMessage(() -> LightRnn.create(f.table, f.xr, f.xc, f.yr, null, layer),
                     "yc is null, expected [C=4][H=6] = 24");
             assertMessage(() -> LightRnn.create(null, f.xr, f.xc, f.yr, f.yc, layer), "table is null");
-            assertMessage(() -> LightRnn.create(f.table, f.xr, f.xc, f.yr, f.yc, null), "layer is null");
+            assertMessage(() -> LightRnn.create(f.table, f.xr, f.xc, f.yr, f.yc, (RecurrentLayer) null), "layer is null");
+            assertMessage(() -> LightRnn.create(f.table, f.xr, f.xc, f.yr, f.yc, (RecurrentModel) null), "stack is null");
+        }
+    }
+
+    @Test
+    void aStackIsCheckedAgainstTheTablesAndMustRunForward() {
+        // E = 5 into an LSTM of H = 6, then a GRU of H = 4: the output tables are [R][4], [C][4]
+        LightRnnFixture stacked = new LightRnnFixture(List.of(LightRnnLayer.Spec.of(CellType.LSTM, 6),
+                LightRnnLayer.Spec.of(CellType.GRU, 4)), WordTable.sequential(10, 3, 4), 5, 2, 1f);
+        try (RecurrentModel stack = stacked.stack(Blases.get())) {
+            assertMessage(() -> LightRnn.create(f.table, f.xr, f.xc, f.yr, f.yc, stack),
+                    "yr has 18 floats, expected [R=3][H=4] = 12");
+            assertMessage(() -> LightRnn.create(f.table, new float[3 * 6], f.xc, stacked.yr, stacked.yc, stack),
+                    "xr has 18 floats, expected [R=3][E=5] = 15");
+        }
+        try (RecurrentLayer forward = layer(); RecurrentLayer reverse = layer();
+             RecurrentModel bidirectional = RecurrentModel.of(true, List.of(forward, reverse))) {
+            assertMessage(() -> LightRnn.create(f.table, f.xr, f.xc, f.yr, f.yc, bidirectional),
+                    "stack is bidirectional: LightRNN predicts each word from the words before it");
+            assertMessage(() -> LightRnnTrainer.of(f.table, f.xr, f.xc, f.yr, f.yc, bidirectional, 1),
+                    "stack is bidirectional");
+        }
+        try (LightRnn model = stacked.model()) {
+            LightRnnState state = model.newState();
+            assertEquals(2, model.numLayers());
+            assertEquals(2, state.numLayers());
+            assertMessage(() -> state.layerState(2), "layerState(2): the model has 2 layer(s)");
+            assertMessage(() -> state.layerState(-1), "layerState(-1)");
+            assertMessage(() -> model.layer(2), "layer(2): the stack has 2 layer(s)");
         }
     }
 
@@ -45,8 +69,8 @@ class LightRnnBadInputTest {
         try (LightRnn model = f.model()) {
             LightRnnState state = model.newState();
             model.logProbabilities(new int[] {3, 9, 0}, state, new float[3]);
-            float[] h = state.layerState().hidden();
-            float[] c = state.layerState().cell();
+            float[] h = state.layerState(0).hidden();
+            float[] c = state.layerState(0).cell();
 
             assertMessage(() -> call(model, new int[] {1, 2, 10, 4}, state, new float[4]),
                     "words[2] = 10, expected a word id in [0, 10)");
@@ -58,8 +82,8 @@ class LightRnnBadInputTest {
             try (LightRnn other = f.model()) {
                 assertMessage(() -> call(model, new int[] {1}, other.newState(), new float[1]), "another LightRnn");
             }
-            assertArrayEquals(h, state.layerState().hidden());
-            assertArrayEquals(c, state.layerState().cell());
+            assertArrayEquals(h, state.layerState(0).hidden());
+            assertArrayEquals(c, state.layerState(0).cell());
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,19 +29,26 @@ class LightRnnDistributionTest {
                 Arguments.of(CellType.GRU, v, 1f), Arguments.of(CellType.LSTM, v, 6f)));
     }
 
-    /** log P of every word as the next one, each from the same state (restored after every word). */
+    /** log P of every word as the next one, each from the same state (every layer's, restored after every word). */
     static float[] bruteForce(LightRnn model, LightRnnState state) {
-        LayerState layer = state.layerState();
-        float[] h = layer.hidden();
-        float[] c = model.cellType().hasCellState() ? layer.cell() : null;
+        int layers = state.numLayers();
+        float[][] h = new float[layers][];
+        float[][] c = new float[layers][];
+        for (int k = 0; k < layers; k++) {
+            h[k] = state.layerState(k).hidden();
+            c[k] = model.layer(k).cellType().hasCellState() ? state.layerState(k).cell() : null;
+        }
         float[] all = new float[model.vocabularySize()];
         float[] one = new float[1];
         for (int w = 0; w < all.length; w++) {
             model.logProbabilities(new int[] {w}, state, one);
             all[w] = one[0];
-            layer.setHidden(h);
-            if (c != null) {
-                layer.setCell(c);
+            for (int k = 0; k < layers; k++) {
+                LayerState layer = state.layerState(k);
+                layer.setHidden(h[k]);
+                if (c[k] != null) {
+                    layer.setCell(c[k]);
+                }
             }
         }
         return all;
@@ -148,9 +156,53 @@ class LightRnnDistributionTest {
         }
     }
 
-    @Test
-    void topKDoesNotAdvanceTheStream() {
-        LightRnnFixture f = new LightRnnFixture(CellType.LSTM, 200, 10, 16, 9);
+    /** Stacks: EGRU under LSTM (H = 1 on top), a restricted GRU under MI-GRU, three layers of H = 7, 1, 17. */
+    static Stream<Arguments> stacks() {
+        return Stream.of(
+                Arguments.of(List.of(LightRnnLayer.Spec.of(CellType.EGRU, 17), LightRnnLayer.Spec.of(CellType.LSTM, 1)), 1f, 3),
+                Arguments.of(List.of(LightRnnLayer.Spec.of(CellType.GRU, 7).restricted(0.5), LightRnnLayer.Spec.of(CellType.MI_GRU, 17)),
+                        6f, 10),
+                Arguments.of(List.of(LightRnnLayer.Spec.of(CellType.GRU, 7), LightRnnLayer.Spec.of(CellType.RNN_TANH, 1),
+                        LightRnnLayer.Spec.of(CellType.LSTM, 17)), 8f, 25));
+    }
+
+    @ParameterizedTest(name = "{0} outputScale={1} k={2}")
+    @MethodSource("stacks")
+    void stacksSumToOneAndTopKIsTheBruteForceRanking(List<LightRnnLayer.Spec> stack, float outputScale, int k) {
+        LightRnnFixture f = new LightRnnFixture(stack, WordTable.sequential(200), 11, 5L * k, outputScale);
+        LightRnnReference reference = f.reference();
+        LightRnnReference.State referenceState = reference.newState();
+        try (LightRnn model = f.model()) {
+            LightRnnState state = model.newState();
+            int[] words = new int[k];
+            float[] logProbs = new float[k];
+            for (int word : f.words(5, 6)) {
+                float[] all = bruteForce(model, state);
+                double sum = 0;
+                for (float logP : all) {
+                    assertTrue(Float.isFinite(logP) && logP <= 0, f + ": log P = " + logP);
+                    sum += Math.exp(logP);
+                }
+                assertEquals(1.0, sum, 1e-5, f.toString());
+                model.topK(state, k, words, logProbs);
+                assertExactTopK(all, k, words, logProbs, f.toString());
+                assertMatchesReferenceRanking(reference, referenceState, k, words, logProbs, f.toString());
+
+                model.logProbabilities(new int[] {word}, state, new float[1]);
+                reference.next(referenceState, word);
+            }
+        }
+    }
+
+    static Stream<LightRnnFixture> topKDoesNotAdvanceTheStream() {
+        return Stream.of(new LightRnnFixture(CellType.LSTM, 200, 10, 16, 9),
+                new LightRnnFixture(List.of(LightRnnLayer.Spec.of(CellType.LSTM, 16), LightRnnLayer.Spec.of(CellType.EGRU, 7),
+                        LightRnnLayer.Spec.of(CellType.GRU, 9)), WordTable.sequential(200), 10, 9, 1f));
+    }
+
+    @ParameterizedTest
+    @MethodSource
+    void topKDoesNotAdvanceTheStream(LightRnnFixture f) {
         int[] words = f.words(40, 3);
         try (LightRnn model = f.model()) {
             LightRnnState plain = model.newState();
@@ -168,8 +220,12 @@ class LightRnnDistributionTest {
                 actual[t] = one[0];
             }
             assertArrayEquals(expected, actual);
-            assertArrayEquals(plain.layerState().hidden(), probed.layerState().hidden());
-            assertArrayEquals(plain.layerState().cell(), probed.layerState().cell());
+            for (int k = 0; k < model.numLayers(); k++) {
+                assertArrayEquals(plain.layerState(k).hidden(), probed.layerState(k).hidden());
+                if (model.layer(k).cellType().hasCellState()) {
+                    assertArrayEquals(plain.layerState(k).cell(), probed.layerState(k).cell());
+                }
+            }
         }
     }
 

@@ -1,46 +1,62 @@
 package org.rnnkernels.lightrnn;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.rnnkernels.CellType;
-import org.rnnkernels.Fixtures;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.LightRnnReference;
 import org.rnnkernels.reference.ReferenceCell;
-import org.rnnkernels.train.TorchInit;
 
 /**
- * A random LightRNN (PyTorch's initialisation for the cell, U(-1/sqrt(H), 1/sqrt(H)); input tables
+ * A random LightRNN (its stack's layers as {@link LightRnnLayer} draws them, in order; input tables
  * U(-1, 1); output tables U(-s/sqrt(H), s/sqrt(H)), {@code s = outputScale}: 1 gives nearly flat
  * softmaxes, larger values peaked ones as a trained model has) with its double reference.
  */
 final class LightRnnFixture {
-    final CellType type;
+    final CellType type;              // the first layer's
     final WordTable table;
-    final int embedding, hidden;
+    final int embedding, hidden;      // E, and the last layer's H
+    final List<LightRnnLayer> layers;
     final float[] xr, xc, yr, yc;
-    final TorchInit.Weights weights;
 
-    LightRnnFixture(CellType type, WordTable table, int embedding, int hidden, long seed, float recurrentScale, float outputScale) {
-        if (type.multiplicative()) {
-            throw new IllegalArgumentException("the fixture makes no MI parameters");
-        }
-        this.type = type;
+    /** A stack of the layers {@code specs}, bottom first; the first reads embeddings of size {@code embedding}. */
+    LightRnnFixture(List<LightRnnLayer.Spec> specs, WordTable table, int embedding, long seed, float outputScale) {
         this.table = table;
         this.embedding = embedding;
-        this.hidden = hidden;
+        this.hidden = specs.get(specs.size() - 1).hidden();
+        this.type = specs.get(0).type();
         SplittableRandom random = new SplittableRandom(seed);
-        weights = Fixtures.weights(type, embedding, hidden, random, recurrentScale);
-        float bound = TorchInit.bound(hidden);
-        xr = TorchInit.uniform(random, table.rows() * embedding, 1f);
-        xc = TorchInit.uniform(random, table.columns() * embedding, 1f);
-        yr = TorchInit.uniform(random, table.rows() * hidden, bound * outputScale);
-        yc = TorchInit.uniform(random, table.columns() * hidden, bound * outputScale);
+        List<LightRnnLayer> list = new ArrayList<>();
+        for (LightRnnLayer.Spec spec : specs) {
+            list.add(LightRnnLayer.draw(random, spec, list.isEmpty() ? embedding : list.get(list.size() - 1).hidden));
+        }
+        this.layers = List.copyOf(list);
+        float bound = (float) (1 / Math.sqrt(hidden));
+        xr = uniform(random, table.rows() * embedding, 1f);
+        xc = uniform(random, table.columns() * embedding, 1f);
+        yr = uniform(random, table.rows() * hidden, bound * outputScale);
+        yc = uniform(random, table.columns() * hidden, bound * outputScale);
+    }
+
+    /** One shared layer of {@code type}, its {@code W_hh} bound scaled by {@code recurrentScale}. */
+    LightRnnFixture(CellType type, WordTable table, int embedding, int hidden, long seed, float recurrentScale, float outputScale) {
+        this(List.of(LightRnnLayer.Spec.of(type, hidden).scaled(recurrentScale)), table, embedding, seed, outputScale);
     }
 
     LightRnnFixture(CellType type, int vocabulary, int embedding, int hidden, long seed) {
         this(type, WordTable.sequential(vocabulary), embedding, hidden, seed, 1f, 1f);
+    }
+
+    static float[] uniform(SplittableRandom random, int n, float bound) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextDouble(-bound, bound);
+        }
+        return a;
     }
 
     LightRnn model() {
@@ -48,21 +64,45 @@ final class LightRnnFixture {
     }
 
     LightRnn model(Blas blas) {
-        RecurrentLayer layer = Fixtures.layer(type, embedding, hidden, weights, null, null, blas);
-        return LightRnn.create(table, xr, xc, yr, yc, layer, blas);
+        return LightRnn.create(table, xr, xc, yr, yc, stack(blas), blas);
+    }
+
+    /** The kernel stack (one direction), the caller's. */
+    RecurrentModel stack(Blas blas) {
+        List<RecurrentLayer> list = new ArrayList<>();
+        for (LightRnnLayer layer : layers) {
+            list.add(layer.layer(blas));
+        }
+        return RecurrentModel.of(false, list);
+    }
+
+    List<ReferenceCell> referenceStack() {
+        List<ReferenceCell> cells = new ArrayList<>();
+        for (LightRnnLayer layer : layers) {
+            cells.add(layer.reference());
+        }
+        return cells;
     }
 
     LightRnnReference reference() {
-        ReferenceCell cell = Fixtures.referenceCell(type, embedding, hidden, weights, null, null);
-        int v = table.vocabularySize();
-        int[] rowOf = new int[v];
-        int[] colOf = new int[v];
-        for (int w = 0; w < v; w++) {
+        return new LightRnnReference(table.rows(), table.columns(), rowOf(table), colOf(table),
+                toDouble(xr), toDouble(xc), toDouble(yr), toDouble(yc), referenceStack());
+    }
+
+    static int[] rowOf(WordTable table) {
+        int[] rowOf = new int[table.vocabularySize()];
+        for (int w = 0; w < rowOf.length; w++) {
             rowOf[w] = table.row(w);
+        }
+        return rowOf;
+    }
+
+    static int[] colOf(WordTable table) {
+        int[] colOf = new int[table.vocabularySize()];
+        for (int w = 0; w < colOf.length; w++) {
             colOf[w] = table.col(w);
         }
-        return new LightRnnReference(table.rows(), table.columns(), rowOf, colOf,
-                Fixtures.toDouble(xr), Fixtures.toDouble(xc), Fixtures.toDouble(yr), Fixtures.toDouble(yc), cell);
+        return colOf;
     }
 
     /** {@code count} random word ids. */
@@ -92,8 +132,17 @@ final class LightRnnFixture {
         return WordTable.fromCells(vocabulary, rows, columns, cells);
     }
 
+    static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
     @Override
     public String toString() {
-        return type + " " + table + " E=" + embedding + " H=" + hidden;
+        return (layers.size() == 1 ? layers.get(0).spec.toString() : layers.stream().map(l -> l.spec.toString()).toList())
+                + " " + table + " E=" + embedding;
     }
 }

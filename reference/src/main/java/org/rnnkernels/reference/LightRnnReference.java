@@ -1,14 +1,18 @@
 package org.rnnkernels.reference;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
- * LightRNN (CELLS.md, "LightRNN") in plain double precision, literally: one shared
- * {@link ReferenceCell} for both half-steps of a word,
+ * LightRNN (CELLS.md, "LightRNN") in plain double precision, literally: one shared stack of
+ * {@link ReferenceCell}s (one layer, as in the paper, or several: layer {@code k} reads layer
+ * {@code k-1}'s {@code h}) for both half-steps of a word,
  * <pre>
- * h^r_t = cell(Xr[row(w_t)], h^c_{t-1})      h^c_t = cell(Xc[col(w_t)], h^r_t)
+ * h^r_t = stack(Xr[row(w_t)], h^c_{t-1})      h^c_t = stack(Xc[col(w_t)], h^r_t)
  * P(w_t) = softmax(Yr h^c_{t-1})[row(w_t)] * softmax(Yc h^r_t)[col(w_t)]
  * </pre>
+ * where a half-step runs every layer once and {@code h^r}, {@code h^c} in the softmaxes are the top
+ * layer's {@code h} (the state between half-steps is every layer's {@code h} and {@code c}).
  * With empty cells ({@code R*C > V}) the row softmax runs over the rows that hold a word and the
  * column softmax of a row over its cells that hold one (the kernels' choice, so that P sums to 1);
  * for a full table that is the formula above. Shares nothing with the kernels.
@@ -23,16 +27,23 @@ public final class LightRnnReference {
     private final double[] xc;      // [C][E]
     private final double[] yr;      // [R][H]
     private final double[] yc;      // [C][H]
-    private final ReferenceCell cell;
+    private final List<ReferenceCell> stack;
+
+    /** One shared cell: {@link #LightRnnReference(int, int, int[], int[], double[], double[], double[], double[], List)} of {@code List.of(cell)}. */
+    public LightRnnReference(int rows, int columns, int[] rowOf, int[] colOf,
+                             double[] xr, double[] xc, double[] yr, double[] yc, ReferenceCell cell) {
+        this(rows, columns, rowOf, colOf, xr, xc, yr, yc, List.of(Objects.requireNonNull(cell, "cell")));
+    }
 
     /**
      * Word {@code w} at {@code (rowOf[w], colOf[w])} of an {@code rows x columns} table; tables
      * row-major {@code xr [R][E]}, {@code xc [C][E]}, {@code yr [R][H]}, {@code yc [C][H]}, with
-     * {@code E = cell.inputSize()}, {@code H = cell.hiddenSize()}. Arrays are copied.
+     * {@code E} the first layer's input size and {@code H} the last layer's hidden size; layer
+     * {@code k > 0} takes the hidden size of layer {@code k-1} as its input size. Arrays are copied.
      */
     public LightRnnReference(int rows, int columns, int[] rowOf, int[] colOf,
-                             double[] xr, double[] xc, double[] yr, double[] yc, ReferenceCell cell) {
-        this.cell = Objects.requireNonNull(cell, "cell");
+                             double[] xr, double[] xc, double[] yr, double[] yc, List<ReferenceCell> stack) {
+        this.stack = checkedStack(stack);
         if (rows < 1 || columns < 1) throw new IllegalArgumentException("table " + rows + " x " + columns + " is empty");
         if (rowOf == null || colOf == null || rowOf.length != colOf.length || rowOf.length == 0) {
             throw new IllegalArgumentException("rowOf and colOf must be non-empty and of one length (V)");
@@ -51,38 +62,73 @@ public final class LightRnnReference {
             }
             occupied[rowOf[w]][colOf[w]] = true;
         }
-        int e = cell.inputSize(), h = cell.hiddenSize();
+        int e = this.stack.get(0).inputSize(), h = top().hiddenSize();
         this.xr = checkedCopy("xr", xr, (long) rows * e);
         this.xc = checkedCopy("xc", xc, (long) columns * e);
         this.yr = checkedCopy("yr", yr, (long) rows * h);
         this.yc = checkedCopy("yc", yc, (long) columns * h);
     }
 
-    /** The recurrent state between words: {@code h^c} and, for cells that have one, {@code c}. */
-    public static final class State {
-        public final double[] h;
-        public final double[] c;
+    /** A non-empty stack whose sizes chain (layer k's input size is layer k-1's hidden size); copied. */
+    static List<ReferenceCell> checkedStack(List<ReferenceCell> stack) {
+        if (stack == null || stack.isEmpty()) throw new IllegalArgumentException("stack must hold at least one cell");
+        for (int k = 0; k < stack.size(); k++) {
+            if (stack.get(k) == null) throw new IllegalArgumentException("stack[" + k + "] is null");
+            if (k > 0 && stack.get(k).inputSize() != stack.get(k - 1).hiddenSize()) {
+                throw new IllegalArgumentException("stack[" + k + "] has input size " + stack.get(k).inputSize()
+                        + ", expected the hidden size of stack[" + (k - 1) + "] = " + stack.get(k - 1).hiddenSize());
+            }
+        }
+        return List.copyOf(stack);
+    }
 
-        State(int hidden, boolean cellState) {
-            this.h = new double[hidden];
-            this.c = cellState ? new double[hidden] : null;
+    private ReferenceCell top() {
+        return stack.get(stack.size() - 1);
+    }
+
+    /**
+     * The recurrent state between words: every layer's {@code h} ({@code h[k]}, the top layer's is
+     * {@code h^c}) and, for layers whose cell has one, {@code c[k]} ({@code c[k]} null otherwise).
+     */
+    public static final class State {
+        public final double[][] h;
+        public final double[][] c;
+
+        State(List<ReferenceCell> stack) {
+            this.h = new double[stack.size()][];
+            this.c = new double[stack.size()][];
+            for (int k = 0; k < stack.size(); k++) {
+                h[k] = new double[stack.get(k).hiddenSize()];
+                c[k] = stack.get(k).type().hasCellState() ? new double[stack.get(k).hiddenSize()] : null;
+            }
         }
 
         public State copy() {
-            State s = new State(h.length, c != null);
-            System.arraycopy(h, 0, s.h, 0, h.length);
-            if (c != null) System.arraycopy(c, 0, s.c, 0, c.length);
-            return s;
+            return new State(h, c);
+        }
+
+        // a deep copy
+        private State(double[][] h, double[][] c) {
+            this.h = new double[h.length][];
+            this.c = new double[c.length][];
+            for (int k = 0; k < h.length; k++) {
+                this.h[k] = h[k].clone();
+                this.c[k] = c[k] == null ? null : c[k].clone();
+            }
         }
     }
 
     /** A zero state. */
     public State newState() {
-        return new State(cell.hiddenSize(), cell.type().hasCellState());
+        return new State(stack);
     }
 
     public int vocabularySize() {
         return rowOf.length;
+    }
+
+    public int numLayers() {
+        return stack.size();
     }
 
     /** {@code log P(word)} as the next word after {@code state}; the state is not changed. */
@@ -104,35 +150,44 @@ public final class LightRnnReference {
 
     private double score(State state, int word, boolean advance) {
         if (word < 0 || word >= rowOf.length) throw new IllegalArgumentException("word " + word + " out of range");
-        final int E = cell.inputSize(), H = cell.hiddenSize();
+        final int E = stack.get(0).inputSize(), H = top().hiddenSize(), top = stack.size() - 1;
         final int row = rowOf[word], col = colOf[word];
 
         // z_r = Yr h^c_{t-1} ; log softmax over the rows that hold a word
         double[] zr = new double[rows];
         boolean[] rowUsed = new boolean[rows];
         for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < H; j++) zr[r] += yr[r * H + j] * state.h[j];
+            for (int j = 0; j < H; j++) zr[r] += yr[r * H + j] * state.h[top][j];
             for (int c = 0; c < columns; c++) rowUsed[r] |= occupied[r][c];
         }
         double logPRow = logSoftmax(zr, rowUsed, row);
 
-        // h^r_t = cell(Xr[row], h^c_{t-1})
-        double[] hr = new double[H];
-        double[] cr = state.c == null ? null : new double[H];
-        cell.step(slice(xr, row * E, E), state.h, state.c, hr, cr);
+        // h^r_t = stack(Xr[row], h^c_{t-1})
+        State hr = newState();
+        halfStep(slice(xr, row * E, E), state, hr);
 
         // z_c = Yc h^r_t ; log softmax over the occupied cells of `row`
         double[] zc = new double[columns];
         for (int c = 0; c < columns; c++) {
-            for (int j = 0; j < H; j++) zc[c] += yc[c * H + j] * hr[j];
+            for (int j = 0; j < H; j++) zc[c] += yc[c * H + j] * hr.h[top][j];
         }
         double logPCol = logSoftmax(zc, occupied[row], col);
 
         if (advance) {
-            // h^c_t = cell(Xc[col], h^r_t)
-            cell.step(slice(xc, col * E, E), hr, cr, state.h, state.c);
+            // h^c_t = stack(Xc[col], h^r_t)
+            halfStep(slice(xc, col * E, E), hr, state);
         }
         return logPRow + logPCol;                          // log P(w) = log P_row + log P_col
+    }
+
+    // One half-step of the stack: layer k steps from its own state in `from` on x_k (x_0 = x, x_k = layer
+    // k-1's new h) into `to`.
+    private void halfStep(double[] x, State from, State to) {
+        double[] input = x;
+        for (int k = 0; k < stack.size(); k++) {
+            stack.get(k).step(input, from.h[k], from.c[k], to.h[k], to.c[k]);
+            input = to.h[k];
+        }
     }
 
     // log softmax(z)[i] over the entries j with use[j]: z_i - log(sum_j exp(z_j)), max-subtracted

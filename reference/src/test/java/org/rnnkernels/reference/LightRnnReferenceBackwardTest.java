@@ -3,7 +3,10 @@ package org.rnnkernels.reference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
@@ -13,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * LightRnnReferenceBackward against central finite differences of {@link LightRnnReferenceBackward#loss},
  * which runs {@link LightRnnReference}'s inference forward (no backward code), for every tensor: Xr, Xc,
- * Yr, Yc, the cell's W_ih, W_hh, b_ih, b_hh, and the initial h (and c).
+ * Yr, Yc, every layer's W_ih, W_hh, b_ih, b_hh and initial h (and c), for one shared cell and for stacks of
+ * two and three layers of mixed cells and sizes.
  *
  * <p>Error: {@code |a - b| / max(FLOOR, |a| + |b|) <= 1e-6}, as in {@link ReferenceBackwardTest}: the
  * difference quotient has an error of its own, rounding about {@code 1e-16 * |L| / STEP ~ 1e-10} plus
@@ -26,13 +30,21 @@ class LightRnnReferenceBackwardTest {
     static final double TOL = 1e-6;
     static final double FLOOR = 1e-3;
 
-    /** {type, table (rowOf, colOf over R x C)}: a full 2 x 2, and a 3 x 3 with an empty row and a partial one. */
+    /**
+     * {layers (cell types, bottom first), hidden sizes, table (rowOf, colOf over R x C)}: a full 2 x 2, and a
+     * 3 x 3 with an empty row and a partial one; one shared cell, and stacks of mixed cells and sizes.
+     */
     static Object[][] cases() {
         int[][] full = {{0, 0, 1, 1}, {0, 1, 0, 1}};
         int[][] partial = {{0, 0, 0, 2}, {0, 1, 2, 1}};   // row 1 empty, row 2 holds one word
+        RefCellType gru = RefCellType.GRU, lstm = RefCellType.LSTM, tanh = RefCellType.RNN_TANH;
         return new Object[][] {
-                {RefCellType.GRU, 2, 2, full}, {RefCellType.LSTM, 2, 2, full}, {RefCellType.RNN_TANH, 2, 2, full},
-                {RefCellType.GRU, 3, 3, partial}, {RefCellType.LSTM, 3, 3, partial},
+                {new RefCellType[] {gru}, new int[] {4}, 2, 2, full}, {new RefCellType[] {lstm}, new int[] {4}, 2, 2, full},
+                {new RefCellType[] {tanh}, new int[] {4}, 2, 2, full},
+                {new RefCellType[] {gru}, new int[] {4}, 3, 3, partial}, {new RefCellType[] {lstm}, new int[] {4}, 3, 3, partial},
+                {new RefCellType[] {gru, lstm}, new int[] {3, 4}, 2, 2, full},
+                {new RefCellType[] {lstm, gru}, new int[] {4, 2}, 3, 3, partial},
+                {new RefCellType[] {tanh, gru, lstm}, new int[] {2, 3, 4}, 3, 3, partial},
         };
     }
 
@@ -42,21 +54,30 @@ class LightRnnReferenceBackwardTest {
         return a;
     }
 
-    /** The point: every tensor by name (mutable), and a function from the tensors to a backward. */
-    private record Point(RefCellType type, int rows, int columns, int[] rowOf, int[] colOf, int e, int h,
+    /** The point: every tensor by name (mutable; a layer's have the suffix _l{k}), and the stack they make. */
+    private record Point(RefCellType[] types, int[] hidden, int rows, int columns, int[] rowOf, int[] colOf, int e,
                          Map<String, double[]> tensors, int[][] words, int batch) {
         LightRnnReferenceBackward model() {
             Map<String, double[]> m = tensors;
-            ReferenceCell cell = new ReferenceCell(type, e, h, m.get("W_ih"), m.get("W_hh"), m.get("b_ih"), m.get("b_hh"));
+            List<ReferenceCell> stack = new ArrayList<>();
+            for (int k = 0; k < types.length; k++) {
+                int input = k == 0 ? e : hidden[k - 1];
+                stack.add(new ReferenceCell(types[k], input, hidden[k], m.get("W_ih_l" + k), m.get("W_hh_l" + k),
+                        m.get("b_ih_l" + k), m.get("b_hh_l" + k)));
+            }
             return new LightRnnReferenceBackward(rows, columns, rowOf, colOf, m.get("Xr"), m.get("Xc"), m.get("Yr"),
-                    m.get("Yc"), cell);
+                    m.get("Yc"), stack);
         }
 
-        double[][] state(String name) {
-            double[] flat = tensors.get(name);
-            if (flat == null) return null;
-            double[][] s = new double[batch][h];
-            for (int b = 0; b < batch; b++) System.arraycopy(flat, b * h, s[b], 0, h);
+        // [L][B][H] from the tensors "{name}_l{k}" (a layer without one: null)
+        double[][][] state(String name) {
+            double[][][] s = new double[types.length][][];
+            for (int k = 0; k < types.length; k++) {
+                double[] flat = tensors.get(name + "_l" + k);
+                if (flat == null) continue;
+                s[k] = new double[batch][hidden[k]];
+                for (int b = 0; b < batch; b++) System.arraycopy(flat, b * hidden[k], s[k][b], 0, hidden[k]);
+            }
             return s;
         }
 
@@ -69,26 +90,30 @@ class LightRnnReferenceBackwardTest {
         }
     }
 
-    private static Point point(RefCellType type, int rows, int columns, int[][] table, long seed) {
+    private static Point point(RefCellType[] types, int[] hidden, int rows, int columns, int[][] table, long seed) {
         Random r = new Random(seed);
-        int e = 3, h = 4, batch = 2, steps = 3;
-        int g = type.gates * h;
+        int e = 3, batch = 2, steps = 3;
+        int h = hidden[hidden.length - 1];
         Map<String, double[]> m = new LinkedHashMap<>();
         m.put("Xr", random(r, rows * e, 1));
         m.put("Xc", random(r, columns * e, 1));
         m.put("Yr", random(r, rows * h, 1.5));
         m.put("Yc", random(r, columns * h, 1.5));
-        m.put("W_ih", random(r, g * e, 0.7));
-        m.put("W_hh", random(r, g * h, 0.7));
-        m.put("b_ih", random(r, g, 0.5));
-        m.put("b_hh", random(r, g, 0.5));
-        m.put("h0", random(r, batch * h, 0.5));
-        if (type.hasCellState()) m.put("c0", random(r, batch * h, 0.5));
+        for (int k = 0; k < types.length; k++) {
+            int g = types[k].gates * hidden[k];
+            int input = k == 0 ? e : hidden[k - 1];
+            m.put("W_ih_l" + k, random(r, g * input, 0.7));
+            m.put("W_hh_l" + k, random(r, g * hidden[k], 0.7));
+            m.put("b_ih_l" + k, random(r, g, 0.5));
+            m.put("b_hh_l" + k, random(r, g, 0.5));
+            m.put("h0_l" + k, random(r, batch * hidden[k], 0.5));
+            if (types[k].hasCellState()) m.put("c0_l" + k, random(r, batch * hidden[k], 0.5));
+        }
         int[][] words = new int[steps][batch];
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) words[t][b] = r.nextInt(table[0].length);
         }
-        return new Point(type, rows, columns, table[0], table[1], e, h, m, words, batch);
+        return new Point(types, hidden, rows, columns, table[0], table[1], e, m, words, batch);
     }
 
     private static double[] flatten(double[][] a) {
@@ -97,27 +122,32 @@ class LightRnnReferenceBackwardTest {
         return out;
     }
 
-    @ParameterizedTest(name = "{0} {1}x{2}")
+    @ParameterizedTest(name = "{0} H={1} {2}x{3}")
     @MethodSource("cases")
-    void gradientsMatchCentralDifferences(RefCellType type, int rows, int columns, int[][] table) {
+    void gradientsMatchCentralDifferences(RefCellType[] types, int[] hidden, int rows, int columns, int[][] table) {
         for (long seed = 1; seed <= 2; seed++) {
-            Point p = point(type, rows, columns, table, seed * 31 + rows);
+            Point p = point(types, hidden, rows, columns, table, seed * 31 + rows + 7L * (types.length - 1));
             LightRnnReferenceBackward.Result result = p.backward();
             assertEquals(p.loss(), result.loss(), 1e-12 * Math.abs(result.loss()), "loss of backward vs inference forward");
+            assertEquals(types.length, result.layers().size());
             Map<String, double[]> analytic = new LinkedHashMap<>();
             analytic.put("Xr", result.dXr());
             analytic.put("Xc", result.dXc());
             analytic.put("Yr", result.dYr());
             analytic.put("Yc", result.dYc());
-            analytic.put("W_ih", result.cell().dWIh());
-            analytic.put("W_hh", result.cell().dWHh());
-            analytic.put("b_ih", result.cell().dBIh());
-            analytic.put("b_hh", result.cell().dBHh());
-            analytic.put("h0", flatten(result.dH0()));
-            if (result.dC0() != null) analytic.put("c0", flatten(result.dC0()));
+            for (int k = 0; k < types.length; k++) {
+                ReferenceBackward.Gradients g = result.layers().get(k);
+                analytic.put("W_ih_l" + k, g.dWIh());
+                analytic.put("W_hh_l" + k, g.dWHh());
+                analytic.put("b_ih_l" + k, g.dBIh());
+                analytic.put("b_hh_l" + k, g.dBHh());
+                analytic.put("h0_l" + k, flatten(result.dH0()[k]));
+                if (result.dC0()[k] != null) analytic.put("c0_l" + k, flatten(result.dC0()[k]));
+            }
             assertEquals(p.tensors().keySet(), analytic.keySet());
             for (var entry : p.tensors().entrySet()) {
-                check(type + " seed " + seed + " d" + entry.getKey(), entry.getValue(), analytic.get(entry.getKey()), q -> p.loss(), p);
+                check(Arrays.toString(types) + " seed " + seed + " d" + entry.getKey(), entry.getValue(),
+                        analytic.get(entry.getKey()), q -> p.loss(), p);
             }
         }
     }

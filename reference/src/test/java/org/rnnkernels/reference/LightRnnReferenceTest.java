@@ -78,15 +78,55 @@ class LightRnnReferenceTest {
         LightRnnReference.State state = model.newState();
         double before = model.logProbability(state, 2);
         assertEquals(before, model.logProbability(state, 2), 0.0);
-        assertArrayEquals(new double[h], state.h, 0.0);
+        assertArrayEquals(new double[h], state.h[0], 0.0);
 
         // word 2 sits at (1, 1): h^r = cell(Xr[1], 0), h^c = cell(Xc[1], h^r)
         double[] hr = new double[h], cr = new double[h], hc = new double[h], cc = new double[h];
         cell.step(new double[] {xr[2], xr[3]}, new double[h], new double[h], hr, cr);
         cell.step(new double[] {xc[2], xc[3]}, hr, cr, hc, cc);
         assertEquals(before, model.next(state, 2), 0.0);
-        assertArrayEquals(hc, state.h, 0.0);
-        assertArrayEquals(cc, state.c, 0.0);
+        assertArrayEquals(hc, state.h[0], 0.0);
+        assertArrayEquals(cc, state.c[0], 0.0);
+    }
+
+    @Test
+    void aStackRunsEveryLayerAtEachHalfStepAndTheTopLayerFeedsTheSoftmaxes() {
+        Random r = new Random(5);
+        int e = 2, h1 = 3, h2 = 4;
+        ReferenceCell bottom = new ReferenceCell(RefCellType.LSTM, e, h1, random(r, 4 * h1 * e), random(r, 4 * h1 * h1),
+                random(r, 4 * h1), random(r, 4 * h1));
+        ReferenceCell upper = gru(r, h1, h2);
+        double[] xr = random(r, 2 * e), xc = random(r, 2 * e), yr = random(r, 2 * h2), yc = random(r, 2 * h2);
+        LightRnnReference model = new LightRnnReference(2, 2, new int[] {0, 1, 1, 0}, new int[] {0, 0, 1, 1},
+                xr, xc, yr, yc, java.util.List.of(bottom, upper));
+        assertEquals(2, model.numLayers());
+        LightRnnReference.State state = model.newState();
+        model.next(state, 1);                      // some way into the stream: nonzero states in both layers
+        LightRnnReference.State start = state.copy();
+
+        // word 2 at (1, 1): each half-step runs the LSTM on the embedding, then the GRU on the LSTM's h
+        double[] hr1 = new double[h1], cr1 = new double[h1], hr2 = new double[h2];
+        bottom.step(new double[] {xr[2], xr[3]}, start.h[0], start.c[0], hr1, cr1);
+        upper.step(hr1, start.h[1], null, hr2, null);
+        double[] hc1 = new double[h1], cc1 = new double[h1], hc2 = new double[h2];
+        bottom.step(new double[] {xc[2], xc[3]}, hr1, cr1, hc1, cc1);
+        upper.step(hc1, hr2, null, hc2, null);
+        // log P = log softmax(Yr h^c_{t-1})[1] + log softmax(Yc h^r_t)[1], from the GRU's (top) h
+        double expected = logSoftmax2(yr, start.h[1], 1) + logSoftmax2(yc, hr2, 1);
+        assertEquals(expected, model.next(state, 2), 1e-12);
+        assertArrayEquals(hc1, state.h[0], 0.0);
+        assertArrayEquals(cc1, state.c[0], 0.0);
+        assertArrayEquals(hc2, state.h[1], 0.0);
+        assertEquals(null, state.c[1]);
+    }
+
+    // log softmax of z = Y h over two entries (Y [2][H]), at i
+    private static double logSoftmax2(double[] y, double[] h, int i) {
+        double[] z = new double[2];
+        for (int k = 0; k < 2; k++) {
+            for (int j = 0; j < h.length; j++) z[k] += y[k * h.length + j] * h[j];
+        }
+        return z[i] - Math.log(Math.exp(z[0]) + Math.exp(z[1]));
     }
 
     @Test
@@ -97,5 +137,13 @@ class LightRnnReferenceTest {
                 random(r, 4), random(r, 4), random(r, 6), random(r, 6), cell));
         assertThrows(IllegalArgumentException.class, () -> new LightRnnReference(2, 2, new int[] {0, 0}, new int[] {0, 1},
                 random(r, 5), random(r, 4), random(r, 6), random(r, 6), cell));
+        // a stack whose sizes do not chain, and yr sized for the bottom layer instead of the top one
+        ReferenceCell upper = gru(r, 4, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LightRnnReference(2, 2,
+                new int[] {0, 0}, new int[] {0, 1}, random(r, 4), random(r, 4), random(r, 6), random(r, 6),
+                java.util.List.of(cell, upper)));
+        assertEquals("stack[1] has input size 4, expected the hidden size of stack[0] = 3", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new LightRnnReference(2, 2, new int[] {0, 0}, new int[] {0, 1},
+                random(r, 4), random(r, 4), random(r, 6), random(r, 6), java.util.List.of(cell, gru(r, 3, 5))));
     }
 }
