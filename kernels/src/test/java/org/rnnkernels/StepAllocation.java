@@ -53,8 +53,10 @@ public final class StepAllocation {
 
     /** The fixture's layer: its cell's float layer, or with {@code ternary} activations the HitNet ternary layer of its weights. */
     static RecurrentLayer layer(CellFixture f, TernaryLayer.Activations ternary) {
-        return ternary == null ? f.layer() : TernaryLayer.create(f.type, ternary, f.input, f.hidden, f.weights.weightIh(), f.weights.weightHh(),
-                f.weights.biasIh(), f.weights.biasHh());
+        return ternary == null ? f.layer() : TernaryLayer.create(LayerWeights.of(f.type, f.input, f.hidden).inputWeights(f.weights.weightIh())
+                .recurrentWeights(f.weights.weightHh())
+                .biases(f.weights.biasIh(), f.weights.biasHh())
+                .build(), ternary);
     }
 
     /**

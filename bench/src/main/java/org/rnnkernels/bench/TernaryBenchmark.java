@@ -79,7 +79,10 @@ public class TernaryBenchmark {
             case "ternary", "ternaryFloat" -> {
                 TernaryLayer.Activations mode = variant.equals("ternary") ? TernaryLayer.Activations.TERNARY
                         : TernaryLayer.Activations.FLOAT;
-                layer = TernaryLayer.create(type, mode, hidden, hidden, wIh, wHh, bIh, bHh);
+                layer = TernaryLayer.create(LayerWeights.of(type, hidden, hidden).inputWeights(wIh)
+                        .recurrentWeights(wHh)
+                        .biases(bIh, bHh)
+                        .build(), mode);
             }
             default -> throw new IllegalArgumentException("variant " + variant);
         }

@@ -1,6 +1,7 @@
 package org.rnnkernels.ternary;
 
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
 
 /**
@@ -48,27 +49,20 @@ public final class TernaryLayer {
     }
 
     /**
-     * A layer from float PyTorch-layout weights, ternarised with {@link Ternarizer#standard()},
-     * {@code delta = 0.5}, {@code lambda = 1}.
-     *
-     * @param wIh {@code [G*H][I]} row-major; {@code wHh [G*H][H]}; {@code bIh}, {@code bHh} {@code [G*H]} or both null
+     * A layer from float weights ({@link LayerWeights} of an LSTM or GRU, PyTorch's layout), ternarised
+     * by {@link Ternarizer#standard()} with the default {@code delta} and {@code lambda}.
      */
-    public static RecurrentLayer create(CellType type, Activations activations, int inputSize, int hiddenSize,
-                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
-        return create(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh,
-                Ternarizer.standard(), DEFAULT_DELTA, DEFAULT_LAMBDA);
+    public static RecurrentLayer create(LayerWeights weights, Activations activations) {
+        return create(weights, activations, Ternarizer.standard(), DEFAULT_DELTA, DEFAULT_LAMBDA);
     }
 
     /**
-     * As {@link #create(CellType, Activations, int, int, float[], float[], float[], float[])}, with a
-     * chosen ternarizer, activation threshold {@code delta} (finite, {@code > 0}) and sloping factor
-     * {@code lambda} (finite, {@code > 0}).
+     * As {@link #create(LayerWeights, Activations)}, with a chosen ternarizer, activation threshold
+     * {@code delta} (finite, {@code > 0}) and sloping factor {@code lambda} (finite, {@code > 0}).
      */
-    public static RecurrentLayer create(CellType type, Activations activations, int inputSize, int hiddenSize,
-                                        float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+    public static RecurrentLayer create(LayerWeights weights, Activations activations,
                                         Ternarizer ternarizer, float delta, float lambda) {
-        return RecurrentLayer.createTernary(TernaryWeights.ternarize(type, activations, inputSize, hiddenSize,
-                wIh, wHh, bIh, bHh, ternarizer, delta, lambda));
+        return RecurrentLayer.createTernary(TernaryWeights.ternarize(weights, activations, ternarizer, delta, lambda));
     }
 
     /**

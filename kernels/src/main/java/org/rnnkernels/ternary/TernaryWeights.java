@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.internal.Checks;
 
 /**
@@ -55,24 +56,23 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
     }
 
     /**
-     * Float PyTorch-layout weights ternarised by {@code ternarizer}: {@code wIh [G*H][I]}, {@code wHh [G*H][H]},
-     * {@code bIh}, {@code bHh} {@code [G*H]} or both null. Everything is checked before any work.
+     * Float weights ({@link LayerWeights}, whose shapes are checked when built) ternarised by
+     * {@code ternarizer}. Everything is checked before any work.
      */
-    static TernaryWeights ternarize(CellType type, TernaryLayer.Activations activations, int inputSize, int hiddenSize,
-                                           float[] wIh, float[] wHh, float[] bIh, float[] bHh,
-                                           Ternarizer ternarizer, float delta, float lambda) {
+    static TernaryWeights ternarize(LayerWeights weights, TernaryLayer.Activations activations,
+                                    Ternarizer ternarizer, float delta, float lambda) {
+        Checks.nonNull("weights", weights);
+        CellType type = weights.cell();
         int gates = checkType(type);
-        Checks.positive("inputSize", inputSize);
-        Checks.positive("hiddenSize", hiddenSize);
         if (ternarizer == null) {
             throw new IllegalArgumentException("ternarizer is null");
         }
-        long rows = (long) gates * hiddenSize;
-        Checks.floats("wIh", wIh, "[%d][%d]", rows, inputSize);
-        Checks.floats("wHh", wHh, "[%d][%d]", rows, hiddenSize);
-        checkSettings(activations, rows, bIh, bHh, delta, lambda);
-        return new TernaryWeights(type, activations, ternarizer.ternarize(wIh, (int) rows, inputSize, gates),
-                ternarizer.ternarize(wHh, (int) rows, hiddenSize, gates), bIh, bHh, delta, lambda);
+        int inputSize = weights.inputSize(), hiddenSize = weights.hiddenSize();
+        int rows = gates * hiddenSize;
+        checkSettings(activations, rows, weights.inputBias(), weights.recurrentBias(), delta, lambda);
+        return new TernaryWeights(type, activations, ternarizer.ternarize(weights.inputWeights(), rows, inputSize, gates),
+                ternarizer.ternarize(weights.recurrentWeights(), rows, hiddenSize, gates),
+                weights.inputBias(), weights.recurrentBias(), delta, lambda);
     }
 
     private static int checkType(CellType type) {

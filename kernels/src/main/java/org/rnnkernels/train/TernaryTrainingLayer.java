@@ -3,6 +3,7 @@ package org.rnnkernels.train;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
@@ -238,7 +239,10 @@ public final class TernaryTrainingLayer implements TrainableLayer {
      * (close it when done).
      */
     public RecurrentLayer toInference() {
-        return TernaryLayer.create(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, ternarizer, delta, lambda);
+        return TernaryLayer.create(LayerWeights.of(type, inputSize, hiddenSize).inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(bIh, bHh)
+                .build(), activations, ternarizer, delta, lambda);
     }
 
     /**

@@ -40,13 +40,15 @@ class TernaryModelFilesTest {
         Ternarizer perGate = Ternarizer.standard();
         for (int d = 0; d < 2; d++) {
             boolean biases = d == 0;
-            layers.add(TernaryLayer.create(CellType.LSTM, TernaryLayer.Activations.TERNARY, I, H, random(random, 4 * H * I),
-                    random(random, 4 * H * H), biases ? random(random, 4 * H) : null, biases ? random(random, 4 * H) : null,
-                    perGate, 0.3f, 1.5f));
+            layers.add(TernaryLayer.create(LayerWeights.of(CellType.LSTM, I, H).inputWeights(random(random, 4 * H * I))
+                    .recurrentWeights(random(random, 4 * H * H))
+                    .biases(biases ? random(random, 4 * H) : null, biases ? random(random, 4 * H) : null)
+                    .build(), TernaryLayer.Activations.TERNARY, perGate, 0.3f, 1.5f));
         }
-        layers.add(TernaryLayer.create(CellType.GRU, TernaryLayer.Activations.FLOAT, 2 * H, H, random(random, 3 * H * 2 * H),
-                random(random, 3 * H * H), random(random, 3 * H), random(random, 3 * H),
-                new Ternarizer(0.5, Ternarizer.Scaling.PER_MATRIX), 0.5f, 0.7f));
+        layers.add(TernaryLayer.create(LayerWeights.of(CellType.GRU, 2 * H, H).inputWeights(random(random, 3 * H * 2 * H))
+                .recurrentWeights(random(random, 3 * H * H))
+                .biases(random(random, 3 * H), random(random, 3 * H))
+                .build(), TernaryLayer.Activations.FLOAT, new Ternarizer(0.5, Ternarizer.Scaling.PER_MATRIX), 0.5f, 0.7f));
         layers.add(RecurrentLayer.create(LayerWeights.of(CellType.GRU, 2 * H, H)
                 .inputWeights(random(random, 3 * H * 2 * H))
                 .recurrentWeights(random(random, 3 * H * H))

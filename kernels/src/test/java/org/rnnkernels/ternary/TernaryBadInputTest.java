@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
@@ -28,7 +29,10 @@ class TernaryBadInputTest {
     }
 
     private RecurrentLayer layer(float delta, float lambda) {
-        return TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), delta, lambda);
+        return TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), T, Ternarizer.standard(), delta, lambda);
     }
 
     @Test
@@ -45,15 +49,35 @@ class TernaryBadInputTest {
 
     @Test
     void badWeightsAreRejected() {
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, new float[3], w.weightHh(), w.biasIh(), w.biasHh()), "wIh", "[21][5]", "105");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), null, w.biasIh(), w.biasHh()), "wHh", "null");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), new float[20], w.biasHh()), "bIh", "[21]");
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), null), "bIh", "bHh");
-        rejects(() -> TernaryLayer.create(CellType.RNN_TANH, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "type", "LSTM or GRU");
-        rejects(() -> TernaryLayer.create(CellType.GRU, null, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh()), "activations");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(new float[3])
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), T), "W_ih", "[G*H=21][I=5]", "105");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(null)
+                .biases(w.biasIh(), w.biasHh())
+                .build(), T), "W_hh", "null");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(new float[20], w.biasHh())
+                .build(), T), "b_ih", "[G*H=21]");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), null)
+                .build(), T), "b_ih", "b_hh");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.RNN_TANH, 5, 7).inputWeights(new float[35])
+                .recurrentWeights(new float[49])
+                .build(), T), "type", "LSTM or GRU");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), null), "activations");
         float[] nan = w.weightHh().clone();
         nan[8] = Float.NaN;
-        rejects(() -> TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), nan, w.biasIh(), w.biasHh()), "weights[8]", "finite");
+        rejects(() -> TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(nan)
+                .biases(w.biasIh(), w.biasHh())
+                .build(), T), "weights[8]", "finite");
     }
 
     @Test
@@ -84,7 +108,10 @@ class TernaryBadInputTest {
     @Test
     void badCallsLeaveStateAndOutputUntouched() {
         for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-            RecurrentLayer layer = TernaryLayer.create(CellType.GRU, mode, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+            RecurrentLayer layer = TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                    .recurrentWeights(w.weightHh())
+                    .biases(w.biasIh(), w.biasHh())
+                    .build(), mode);
             LayerState state = layer.newState(2).setHidden(f.h0);
             float[] out = new float[3 * 2 * 7];
             Arrays.fill(out, 42f);
@@ -96,7 +123,9 @@ class TernaryBadInputTest {
             rejects(() -> layer.forward(f.x, 3, null, out), "state");
             rejects(() -> layer.step(new float[9], state, new float[14]), "input", "[T=1][B=2][I=5]");
             rejects(() -> state.setHidden(new float[13]), "hidden", "[2][7]");
-            RecurrentLayer lstm = TernaryLayer.create(CellType.LSTM, mode, 5, 7, new float[140], new float[196], null, null);
+            RecurrentLayer lstm = TernaryLayer.create(LayerWeights.of(CellType.LSTM, 5, 7).inputWeights(new float[140])
+                    .recurrentWeights(new float[196])
+                    .build(), mode);
             rejects(() -> lstm.forward(f.x, 3, state, out), "state", "LSTM");
             rejects(() -> layer.newState(0), "batch");
             assertArrayEquals(untouched, out, "output written by a rejected call");
@@ -107,8 +136,13 @@ class TernaryBadInputTest {
     /** A ternary layer has no float W_ih, W_hh to report: it says so rather than pretend; its ternary weights are what it was made from. */
     @Test
     void ternaryWeightsAreReportedAndFloatWeightsRefused() {
-        TernaryWeights given = TernaryWeights.ternarize(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), 0.3f, 1.2f);
-        try (RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(), Ternarizer.standard(), 0.3f, 1.2f)) {
+        TernaryWeights given = TernaryWeights.ternarize(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh()).build(), T, Ternarizer.standard(), 0.3f, 1.2f);
+        try (RecurrentLayer layer = TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), T, Ternarizer.standard(), 0.3f, 1.2f)) {
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, layer::weightIh);
             assertTrue(e.getMessage().contains("ternaryWeights()"), e.getMessage());
             assertThrows(UnsupportedOperationException.class, layer::weightHh);
@@ -119,7 +153,9 @@ class TernaryBadInputTest {
             assertNull(layer.miParameters());
             assertNull(layer.thresholds());
         }
-        try (RecurrentLayer noBias = TernaryLayer.create(CellType.LSTM, T, 5, 7, new float[140], new float[196], null, null)) {
+        try (RecurrentLayer noBias = TernaryLayer.create(LayerWeights.of(CellType.LSTM, 5, 7).inputWeights(new float[140])
+                .recurrentWeights(new float[196])
+                .build(), T)) {
             assertNull(noBias.biasIh());
             assertNull(noBias.ternaryWeights().biasHh());
         }
@@ -128,7 +164,10 @@ class TernaryBadInputTest {
     /** Closed, a ternary layer refuses calls as every layer does (it owns no off-heap memory, but one rule for all). */
     @Test
     void aClosedLayerRefusesCalls() {
-        RecurrentLayer layer = TernaryLayer.create(CellType.GRU, T, 5, 7, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+        RecurrentLayer layer = TernaryLayer.create(LayerWeights.of(CellType.GRU, 5, 7).inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), T);
         LayerState state = layer.newState(2);
         layer.close();
         layer.close();

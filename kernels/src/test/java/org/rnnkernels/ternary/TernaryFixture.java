@@ -1,6 +1,7 @@
 package org.rnnkernels.ternary;
 
 import java.util.SplittableRandom;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.CellType;
 import org.rnnkernels.Fixtures;
 import org.rnnkernels.RecurrentLayer;
@@ -29,8 +30,10 @@ final class TernaryFixture {
     }
 
     RecurrentLayer layer(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {
-        return TernaryLayer.create(type, mode, input, hidden, weights.weightIh(), weights.weightHh(), weights.biasIh(),
-                weights.biasHh(), ternarizer, delta, lambda);
+        return TernaryLayer.create(LayerWeights.of(type, input, hidden).inputWeights(weights.weightIh())
+                .recurrentWeights(weights.weightHh())
+                .biases(weights.biasIh(), weights.biasHh())
+                .build(), mode, ternarizer, delta, lambda);
     }
 
     TernaryReference reference(TernaryLayer.Activations mode, Ternarizer ternarizer, float delta, float lambda) {

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.ModelState;
@@ -61,8 +62,10 @@ class TernaryModelTest {
                 TernaryFixture f = new TernaryFixture(type, k == 0 ? input : 2 * hidden, hidden, 1, 1, seed * 10 + 2 * k + d);
                 // no biases in one direction of the first layer, to cover layers without them
                 boolean biases = !(k == 0 && d == 1);
-                RecurrentLayer layer = TernaryLayer.create(type, mode, f.input, hidden, f.weights.weightIh(), f.weights.weightHh(),
-                        biases ? f.weights.biasIh() : null, biases ? f.weights.biasHh() : null, Ternarizer.standard(), delta, lambda);
+                RecurrentLayer layer = TernaryLayer.create(LayerWeights.of(type, f.input, hidden).inputWeights(f.weights.weightIh())
+                        .recurrentWeights(f.weights.weightHh())
+                        .biases(biases ? f.weights.biasIh() : null, biases ? f.weights.biasHh() : null)
+                        .build(), mode, Ternarizer.standard(), delta, lambda);
                 int rows = type.gates() * hidden;
                 TernaryReference reference = new TernaryReference(RefCellType.valueOf(type.name()), mode == TernaryLayer.Activations.TERNARY,
                         f.input, hidden, TernaryReference.ternarizeWeights(f.weights.weightIh(), rows, f.input, type.gates(), Ternarizer.DEFAULT_FACTOR),
