@@ -17,6 +17,8 @@ package org.rnnkernels.cell;
  * {@code dA_z = dC_pre (c - g) z(1-z)}.
  */
 public final class Egru implements GatePass, TrainingPass {
+    /** The block of the training cache that holds {@code c_pre} (the backward's support scan reads it). */
+    public static final int C_PRE_BLOCK = 4;
 
     @Override
     public void apply(int rows, int n, int from, int to, float[] gi, int go, float[] gh, float[] bias,
@@ -47,8 +49,8 @@ public final class Egru implements GatePass, TrainingPass {
             int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * s.cacheWidth, hp = r * n, hn = (r + s.batch) * n;
             Gru.gates(0, n, n, s.gi, g, s.gh, q, p.bias, s.act, a);
             ScalarOps.add(0, n, s.gh, q + 2 * n, p.bias, 3 * n, s.act, a + 3 * n);
-            ScalarOps.blend(0, n, n, s.act, a, s.cs, hp, s.act, a + 4 * n);
-            fire(0, n, s.act, a + 4 * n, p.extra, s.hs, hn, s.cs, hn);
+            ScalarOps.blend(0, n, n, s.act, a, s.cs, hp, s.act, a + C_PRE_BLOCK * n);
+            fire(0, n, s.act, a + C_PRE_BLOCK * n, p.extra, s.hs, hn, s.cs, hn);
         }
     }
 
@@ -65,7 +67,7 @@ public final class Egru implements GatePass, TrainingPass {
         int n = s.hidden, r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * s.cacheWidth;
         float[] theta = p.extra;
         for (int j = from; j < n; j++) {
-            float cPre = s.act[a + 4 * n + j];
+            float cPre = s.act[a + C_PRE_BLOCK * n + j];
             float dy = s.dh[d + j], dc = s.dc[d + j];
             boolean fires = !(cPre <= theta[j]);
             float psi = p.gamma * Math.max(0f, 1f - p.slope * Math.abs(cPre - theta[j]));

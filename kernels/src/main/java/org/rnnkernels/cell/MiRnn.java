@@ -33,7 +33,7 @@ public final class MiRnn implements GatePass, TrainingPass {
     // Uh = gh kept whole (its rows [B][H] are the step's cache rows), then the gate pass
     static void forward(GatePass pass, GateParameters p, TrainingTrace s, int t) {
         System.arraycopy(s.gh, 0, s.act, t * s.batch * s.hidden, s.batch * s.hidden);
-        TrainingPass.stepOf(pass, p, s, t);
+        TrainingPass.byGatePass(pass, p, s, t);
     }
 
     @Override

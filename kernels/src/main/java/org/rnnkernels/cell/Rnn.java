@@ -47,7 +47,7 @@ public abstract class Rnn implements GatePass, TrainingPass {
 
     @Override
     public void forward(GateParameters p, TrainingTrace s, int t) {
-        TrainingPass.stepOf(this, p, s, t);
+        TrainingPass.byGatePass(this, p, s, t);
     }
 
     @Override

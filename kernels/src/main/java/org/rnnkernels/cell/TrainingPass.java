@@ -37,7 +37,7 @@ public interface TrainingPass {
      * The training forward of a cell that keeps nothing beyond {@code h_{t+1}} (or keeps a copy of its
      * inputs): its gate pass, reading {@code h_t} and writing {@code h_{t+1}} beside it in the trace.
      */
-    static void stepOf(GatePass pass, GateParameters p, TrainingTrace s, int t) {
+    static void byGatePass(GatePass pass, GateParameters p, TrainingTrace s, int t) {
         int rows = s.batch, n = s.hidden, h = t * rows * n;
         pass.apply(rows, n, 0, n, s.gi, t * rows * s.width, s.gh, p.bias, p.extra, s.hs, h, s.hs, h + rows * n, null);
     }

@@ -44,8 +44,8 @@ public final class VectorEgru implements GatePass, TrainingPass {
             int r = t * s.batch + b, g = r * 3 * n, q = b * 3 * n, a = r * s.cacheWidth, hp = r * n, hn = (r + s.batch) * n;
             VectorGru.gates(0, n, n, s.gi, g, s.gh, q, p.bias, s.act, a);
             VectorOps.add(0, n, s.gh, q + 2 * n, p.bias, 3 * n, s.act, a + 3 * n);
-            VectorOps.blend(0, n, n, s.act, a, s.cs, hp, s.act, a + 4 * n);
-            fire(0, n, s.act, a + 4 * n, p.extra, s.hs, hn, s.cs, hn);
+            VectorOps.blend(0, n, n, s.act, a, s.cs, hp, s.act, a + Egru.C_PRE_BLOCK * n);
+            fire(0, n, s.act, a + Egru.C_PRE_BLOCK * n, p.extra, s.hs, hn, s.cs, hn);
         }
     }
 
@@ -67,7 +67,7 @@ public final class VectorEgru implements GatePass, TrainingPass {
     private static void fireBackward(GateParameters p, TrainingTrace s, int n, int end, int g, int d, int a, int row) {
         FloatVector gamma = FloatVector.broadcast(S, p.gamma), slope = FloatVector.broadcast(S, p.slope);
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector cPre = load(s.act, a + 4 * n + j), theta = load(p.extra, j);
+            FloatVector cPre = load(s.act, a + Egru.C_PRE_BLOCK * n + j), theta = load(p.extra, j);
             FloatVector dy = load(s.dh, d + j), dc = load(s.dc, d + j);
             VectorMask<Float> fires = cPre.compare(VectorOperators.LE, theta).not();
             FloatVector psi = gamma.mul(ONE.sub(slope.mul(cPre.sub(theta).abs())).max(ZERO));

@@ -23,7 +23,7 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
 
     @Override
     public void forward(GateParameters p, TrainingTrace s, int t) {
-        TrainingPass.stepOf(this, p, s, t);
+        TrainingPass.byGatePass(this, p, s, t);
     }
 
     /** {@code RNN_TANH}. */

@@ -499,7 +499,7 @@ public final class TrainingLayer implements TrainableLayer {
      * with a nonzero pseudo-derivative into {@code state.pseudoPairs} (reset at the last step).
      */
     private int scanSupport(TrainingState s, int t) {
-        int n = hiddenSize, cacheWidth = s.cacheWidth, cPre = 4 * n;
+        int n = hiddenSize, cacheWidth = s.cacheWidth, cPre = Egru.C_PRE_BLOCK * n;
         if (t == s.steps - 1) {
             s.pseudoPairs = 0;
         }

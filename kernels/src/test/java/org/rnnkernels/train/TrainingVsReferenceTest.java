@@ -141,7 +141,7 @@ class TrainingVsReferenceTest {
             TrainingState state = f.state(training);
             training.forward(f.x, f.steps, state, new float[f.steps * f.batch * f.hidden]);
             for (int j = 0; j < f.hidden; j++) {
-                float cPre = state.act[4 * f.hidden + j];     // step 0, sample 0: c_pre does not depend on theta
+                float cPre = state.act[org.rnnkernels.cell.Egru.C_PRE_BLOCK * f.hidden + j];   // step 0, sample 0: c_pre does not depend on theta
                 if (cPre > 0.01f) {
                     theta[j] = cPre;
                     onTheJump++;
