@@ -274,7 +274,7 @@ class EgruTest {
                         .biases(w.biasIh(), w.biasHh())
                         .thresholds(new float[3])
                         .build()));
-        assertTrue(e.getMessage().contains("thresholds") && e.getMessage().contains("[4]"), e.getMessage());
+        assertTrue(e.getMessage().contains("thresholds") && e.getMessage().contains("[H=4]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 4)
                         .inputWeights(w.weightIh())
