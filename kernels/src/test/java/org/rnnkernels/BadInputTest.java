@@ -28,23 +28,23 @@ class BadInputTest {
                 .recurrentWeights(w.weightHh())
                 .biases(w.biasIh(), w.biasHh())
                 .build()),
-                "wIh", "[28][5]", "140");
+                "W_ih", "[G*H=28][I=5]", "140");
         rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
                 .inputWeights(w.weightIh())
                 .recurrentWeights(null)
                 .biases(w.biasIh(), w.biasHh())
-                .build()), "wHh", "null");
+                .build()), "W_hh", "null");
         rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
                 .inputWeights(w.weightIh())
                 .recurrentWeights(w.weightHh())
                 .biases(new float[27], w.biasHh())
                 .build()),
-                "bIh", "[28]");
+                "b_ih", "[G*H=28]");
         rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 5, 7)
                 .inputWeights(w.weightIh())
                 .recurrentWeights(w.weightHh())
                 .biases(w.biasIh(), null)
-                .build()), "bIh", "bHh");
+                .build()), "b_ih", "b_hh");
         rejects(() -> RecurrentLayer.create(LayerWeights.of(CellType.LSTM, 0, 7)
                 .inputWeights(w.weightIh())
                 .recurrentWeights(w.weightHh())
@@ -54,7 +54,7 @@ class BadInputTest {
                 .inputWeights(w.weightIh())
                 .recurrentWeights(w.weightHh())
                 .biases(w.biasIh(), w.biasHh())
-                .build()), "type");
+                .build()), "cell");
     }
 
     @Test

@@ -69,6 +69,7 @@ class ModulePathTest {
             import java.util.List;
             import org.rnnkernels.CellType;
             import org.rnnkernels.LayerState;
+            import org.rnnkernels.LayerWeights;
             import org.rnnkernels.RecurrentLayer;
             import org.rnnkernels.RecurrentModel;
             import org.rnnkernels.blas.Blases;

@@ -296,6 +296,11 @@ class TrainingVsReferenceTest {
     }
 
     static void compare(String what, double[] expected, float[] actual) {
+        compare(what, expected, actual, TOLERANCE);
+    }
+
+    /** {@link #compare(String, double[], float[])} with a tolerance of the caller's. */
+    static void compare(String what, double[] expected, float[] actual, double tolerance) {
         assertTrue(expected.length == actual.length, what + ": " + actual.length + " values, expected " + expected.length);
         double scale = 0;
         for (double e : expected) {
@@ -308,8 +313,8 @@ class TrainingVsReferenceTest {
                 fail(what + " [" + i + "]: " + a + " (expected " + expected[i] + ")");
             }
             double error = Math.abs(a - expected[i]) / Math.max(Math.abs(expected[i]), floor);
-            if (!(error <= TOLERANCE)) {
-                fail(what + " [" + i + "]: " + a + ", expected " + expected[i] + ", error " + error + " > " + TOLERANCE
+            if (!(error <= tolerance)) {
+                fail(what + " [" + i + "]: " + a + ", expected " + expected[i] + ", error " + error + " > " + tolerance
                         + " (tensor scale " + scale + ")");
             }
         }
