@@ -74,53 +74,22 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    // Every method here takes or returns vectors, so each is kept within 35 bytes of bytecode
-    // (MaxInlineSize): C1 then inlines it into its caller, it never gets hot and compiled on its own,
-    // and C2 inlines it too. A bigger one is called from C1 code, compiled by C2 by itself, and once
-    // its compiled code is "big" or "medium" C2 may refuse to inline it into the gate loops
-    // afterwards, depending on what it compiled first: the vectors are then boxed at each call (seen:
-    // EGRU boxing 9 KB a step in one fresh JVM in two). VectorBoundaryTest checks the limit.
-
     /** {@code exp(x)}, with {@code x} clamped to [-87, 88]: relative error ~1 ulp inside that range. */
     public static FloatVector exp(FloatVector x) {
-        FloatVector clamped = clamp(x);
-        FloatVector shifted = clamped.fma(LOG2E_V, ROUND_MAGIC_V);     // ROUND_MAGIC + round(x * log2 e)
-        return expOfRemainder(clamped, shifted).mul(twoToThe(shifted));
-    }
-
-    private static FloatVector clamp(FloatVector x) {
-        return x.max(EXP_LO_V).min(EXP_HI_V);
-    }
-
-    // exp(r) for r = x - n*ln2, n = shifted - ROUND_MAGIC, in two exact steps (Cody-Waite).
-    private static FloatVector expOfRemainder(FloatVector x, FloatVector shifted) {
+        x = x.max(EXP_LO_V).min(EXP_HI_V);
+        FloatVector shifted = x.fma(LOG2E_V, ROUND_MAGIC_V);          // ROUND_MAGIC + round(x * log2 e)
         FloatVector n = shifted.sub(ROUND_MAGIC_V);
-        FloatVector r = n.fma(NEG_LN2_HI, x);
+        FloatVector r = n.fma(NEG_LN2_HI, x);                     // r = x - n*ln2, in two exact steps
         r = n.fma(NEG_LN2_LO, r);
-        return expNearZero(r);
-    }
-
-    // exp(r) = 1 + r + r^2 * P(r) on [-ln2/2, ln2/2].
-    private static FloatVector expNearZero(FloatVector r) {
-        FloatVector p = polynomial(r);
-        return p.fma(r.mul(r), r).add(ONE);
-    }
-
-    // P(r) by Horner's rule: P0 r^5 + ... + P5, in two methods for the size limit above.
-    private static FloatVector polynomial(FloatVector r) {
-        return polynomialHead(r).fma(r, P4_V).fma(r, P5_V);
-    }
-
-    private static FloatVector polynomialHead(FloatVector r) {
-        return r.fma(P0_V, P1_V).fma(r, P2_V).fma(r, P3_V);
-    }
-
-    // 2^n from the integer in shifted's low bits: (n + 127) << 23 is the float's bit pattern.
-    private static FloatVector twoToThe(FloatVector shifted) {
-        return shifted.reinterpretAsInts()
+        FloatVector p = r.fma(P0_V, P1_V).fma(r, P2_V).fma(r, P3_V).fma(r, P4_V).fma(r, P5_V);
+        FloatVector r2 = r.mul(r);
+        FloatVector expR = p.fma(r2, r).add(ONE);                  // 1 + r + r^2 * P(r)
+        // 2^n from the integer in shifted's low bits: (n + 127) << 23 is the float's bit pattern.
+        FloatVector scale = shifted.reinterpretAsInts()
                 .sub(EXPONENT_BIAS)
                 .lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
+        return expR.mul(scale);
     }
 
     /** {@code sigm(x) = 1 / (1 + exp(-x))}. */
@@ -133,16 +102,9 @@ public final class VectorMath {
      * cancellation of {@code exp} overflow for large negative x, and the sign goes back by bits.
      */
     public static FloatVector tanh(FloatVector x) {
-        return withSignOf(x, tanhOfAbs(x));
-    }
-
-    // 1 - 2 / (exp(2|x|) + 1); 2|x| is |x| * 2, exact like |x| + |x|.
-    private static FloatVector tanhOfAbs(FloatVector x) {
-        return ONE.sub(TWO.div(exp(x.abs().mul(TWO)).add(ONE)));
-    }
-
-    // |t| with the sign bit of x.
-    private static FloatVector withSignOf(FloatVector x, FloatVector t) {
+        FloatVector a = x.abs();
+        FloatVector e = exp(a.add(a));
+        FloatVector t = ONE.sub(TWO.div(e.add(ONE)));
         return t.reinterpretAsInts()
                 .or(x.reinterpretAsInts().and(SIGN_BIT))
                 .reinterpretAsFloats();
