@@ -129,13 +129,9 @@ public class LightRnnBenchmark {
         rowLogitsSegment = MemorySegment.ofArray(rowLogits);
         columnLogitsSegment = MemorySegment.ofArray(columnLogits);
 
-        TorchInit.Weights gruWeights = TorchInit.weights(CellType.GRU, hidden, hidden, random);
-        float[] gruIh = gruWeights.weightIh();
-        gru = RecurrentLayer.create(LayerWeights.of(CellType.GRU, hidden, hidden)
-                .inputWeights(gruIh)
-                .recurrentWeights(gruWeights.weightHh())
-                .biases(gruWeights.biasIh(), gruWeights.biasHh())
-                .build(), blas);
+        LayerWeights gruWeights = TorchInit.weights(CellType.GRU, hidden, hidden, random);
+        float[] gruIh = gruWeights.inputWeights();
+        gru = RecurrentLayer.create(gruWeights, blas);
         embedding = new float[vocabulary * gates];
         blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, TorchInit.uniform(random, vocabulary * hidden, 1), 0, hidden,
                 gruIh, 0, hidden, 0f, embedding, 0, gates);
