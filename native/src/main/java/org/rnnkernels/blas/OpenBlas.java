@@ -27,8 +27,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * go on without it, but it takes only native segments. So each call is routed ({@link #route}):
  * <ul>
  *   <li>only native operands: the plain handle, no copy;</li>
- *   <li>a heap operand and at most {@value #SGEMM_COPY_ABOVE} multiply-adds ({@code m*n*k}; sgemv:
- *       {@value #SGEMV_COPY_ABOVE}, {@code m*n}): the critical handle, zero-copy, as the small calls of a
+ *   <li>a heap operand and at most {@link #SGEMM_COPY_ABOVE} multiply-adds ({@code m*n*k}, 2^26 unless
+ *       {@code -Drnk.blas.criticalMultiplyAdds} says otherwise; sgemv: {@value #SGEMV_COPY_ABOVE},
+ *       {@code m*n}): the critical handle, zero-copy, as the small calls of a
  *       streaming step need (batch 1, microseconds);</li>
  *   <li>a heap operand and more work: each heap operand is copied into an off-heap workspace of the
  *       calling thread (grown on demand, kept for the thread's later calls: no allocation per call once
@@ -226,8 +227,32 @@ public final class OpenBlas implements Blas {
      * largest, LSTM at {@code B = 64, H = 512}: 64 x 2048 x 512 = 2^26), and a step is where a copy
      * would cost most: with its weights on the heap (training) it moves about {@code 1/B} floats per
      * multiply-add.
+     *
+     * <p>The copy is not free: a layer's input projection over all {@code T*B} rows of a call (its input
+     * and its output on the heap) moves {@code rows * (I + G*H)} floats twice, which measured 5-15% of a
+     * whole {@code forward} at the benchmark's larger shapes (docs/gc-stall.md). An application whose
+     * threads can wait for a safepoint (no latency-bound allocating threads beside the RNN, say a batch
+     * job) may raise the bound with {@code -Drnk.blas.criticalMultiplyAdds=N}: calls up to {@code N}
+     * multiply-adds then run critical with no copy, holding safepoints off for their whole duration.
      */
-    static final long SGEMM_COPY_ABOVE = 1L << 26;
+    static final long SGEMM_COPY_ABOVE = criticalMultiplyAdds();
+
+    private static long criticalMultiplyAdds() {
+        String value = System.getProperty("rnk.blas.criticalMultiplyAdds");
+        if (value == null) {
+            return 1L << 26;
+        }
+        try {
+            long bound = Long.parseLong(value.strip());
+            if (bound >= 0) {
+                return bound;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("-Drnk.blas.criticalMultiplyAdds=" + value
+                + ": expected a whole number of multiply-adds >= 0 (2^26 = 67108864 is the default)");
+    }
 
     /**
      * Multiply-adds ({@code m*n}) up to which an sgemv with a heap operand runs critical: 2^24 (64 MB of
