@@ -78,7 +78,7 @@ public final class TorchInit {
 
     /**
      * EGRU's thresholds {@code theta [H]} uniform in {@code [0, 1)} (EvNN's "random-vector" option), each
-     * raised to at least {@link TrainingLayer#MIN_THRESHOLD} since the cell needs {@code theta > 0}.
+     * raised to at least {@link TrainingLayer#MIN_THRESHOLD}, the least training keeps.
      */
     public static float[] thresholds(int hiddenSize, RandomGenerator random) {
         Checks.positive("hiddenSize", hiddenSize);
