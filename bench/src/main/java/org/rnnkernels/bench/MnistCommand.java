@@ -92,6 +92,17 @@ public final class MnistCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
     Path out;
 
+    @Option(names = "--python", paramLabel = "EXE", description = "the Python that trains PyTorch's GRU, LSTM and RNN on the "
+            + "same data in the same run (default: python3 on PATH, else /usr/bin/python3, whichever imports torch)")
+    String python;
+
+    @Option(names = "--no-peers", description = "do not train PyTorch's cells")
+    boolean noPeers;
+
+    /** PyTorch's cells of the same protocol, and the library's names for them. */
+    static final Map<String, String> TORCH = Map.of("GRU", "GRU", "LSTM", "LSTM", "RNN_TANH", "RNN_TANH");
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     static final int STEPS = Mnist.SIDE;
     static final int INPUT = Mnist.SIDE;
     static final int TEST_BATCH = 250;
@@ -129,6 +140,10 @@ public final class MnistCommand implements Callable<Integer> {
                 write(folder, rows, date);
             }
         }
+        if (!noPeers) {
+            rows.addAll(torch(folder, data));
+            write(folder, rows, date);
+        }
         System.out.println("mnist: " + folder.resolve("summary.md"));
         System.out.print(Files.readString(folder.resolve("summary.md")));
         return 0;
@@ -139,7 +154,7 @@ public final class MnistCommand implements Callable<Integer> {
     private List<Row> run(String cell, long seed, Mnist data) {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
-        long orderSeed = random.split().nextLong();
+        int[][] orders = epochOrders(random.split().nextLong());
         TrainingModel model = model(cell, random, headSeed);
         long parameters = 0;
         for (Parameter p : model.parameters()) {
@@ -149,20 +164,10 @@ public final class MnistCommand implements Callable<Integer> {
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(Mnist.CLASSES, Loss.Over.LAST_STEP);
         float[] x = new float[STEPS * batch * INPUT];
         int[] labels = new int[batch];
-        int[] order = new int[trainSize];
-        SplittableRandom shuffle = new SplittableRandom(orderSeed);
         int batches = trainSize / batch;
         List<Row> rows = new ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
-            for (int i = 0; i < trainSize; i++) {
-                order[i] = i;
-            }
-            for (int i = trainSize - 1; i > 0; i--) {
-                int j = shuffle.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            int[] order = orders[epoch - 1];
             long start = System.nanoTime();
             double lossSum = 0;
             for (int k = 0; k < batches; k++) {
@@ -178,6 +183,140 @@ public final class MnistCommand implements Callable<Integer> {
             rows.add(new Row(cell, seed, epoch, lossSum / batches, test[0], seconds, parameters, test[1]));
         }
         return rows;
+    }
+
+    /** Every epoch's order of the training digits: the shuffles (Fisher-Yates) of a stream seeded by {@code seed}. */
+    private int[][] epochOrders(long seed) {
+        SplittableRandom shuffle = new SplittableRandom(seed);
+        int[][] orders = new int[epochs][trainSize];
+        for (int[] order : orders) {
+            for (int i = 0; i < trainSize; i++) {
+                order[i] = i;
+            }
+            for (int i = trainSize - 1; i > 0; i--) {
+                int j = shuffle.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return orders;
+    }
+
+    /** The orders of seed {@code seed}'s run, as {@link #run} draws them. */
+    private int[][] epochOrdersOfSeed(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        random.split();                    // the head's seed
+        return epochOrders(random.split().nextLong());
+    }
+
+    // ---- PyTorch on the same data
+
+    /**
+     * PyTorch's GRU, LSTM and RNN (those of {@link #cells}) on the same split, epoch orders, sizes, optimiser and
+     * thread count ({@code torch_mnist.py}); nothing, with a line saying why, when no Python imports torch.
+     */
+    private List<Row> torch(Path folder, Mnist data) throws IOException, InterruptedException {
+        List<String> torchCells = cells.stream().filter(TORCH::containsKey).toList();
+        if (torchCells.isEmpty()) {
+            return List.of();
+        }
+        String exe = python != null ? python : findPython();
+        if (exe == null) {
+            System.out.println("mnist: no PyTorch peer (no python3 on PATH or /usr/bin/python3 imports torch)");
+            return List.of();
+        }
+        Path file = folder.resolve("torch-mnist.bin");
+        writeData(file, data);
+        Path script = folder.resolve("torch_mnist.py");
+        try (var in = MnistCommand.class.getResourceAsStream("/org/rnnkernels/bench/torch_mnist.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        List<String> command = new ArrayList<>(List.of(exe, script.toString(), file.toString(), "--cells",
+                String.join(",", torchCells), "--seeds", seeds.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElseThrow(),
+                "--lr", Double.toString(learningRate), "--clip", Double.toString(clip), "--threads", Integer.toString(threads)));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        String t = Integer.toString(threads);
+        builder.environment().put("OMP_NUM_THREADS", t);
+        builder.environment().put("OPENBLAS_NUM_THREADS", t);
+        builder.environment().put("MKL_NUM_THREADS", t);
+        builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        System.out.println("mnist: PyTorch " + torchCells + " with " + exe);
+        Process process = builder.start();
+        List<Row> rows = new ArrayList<>();
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (!line.startsWith("{")) {
+                    continue;
+                }
+                var r = JSON.readTree(line);
+                Row row = new Row("PyTorch " + r.path("cell").asText(), r.path("seed").asLong(), r.path("epoch").asInt(),
+                        r.path("train_loss").asDouble(), r.path("test_accuracy").asDouble(), r.path("seconds").asDouble(),
+                        r.path("parameters").asLong(), Double.NaN);
+                System.out.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test accuracy %.2f%%, %.1f s (torch %s)%n",
+                        row.cell(), row.seed(), row.epoch(), row.trainLoss(), 100 * row.testAccuracy(), row.seconds(),
+                        r.path("torch").asText());
+                rows.add(row);
+            }
+        }
+        if (process.waitFor() != 0) {
+            System.out.println("mnist: PyTorch's run failed (exit " + process.exitValue() + "); its rows so far are kept");
+        }
+        Files.deleteIfExists(file);
+        return rows;
+    }
+
+    // The split and every seed's epoch orders, little-endian, in torch_mnist.py's layout.
+    private void writeData(Path file, Mnist data) throws IOException {
+        int nTest = data.test().size();
+        long floats = 6 + (long) trainSize * (Mnist.PIXELS + 1) + (long) nTest * (Mnist.PIXELS + 1)
+                + (long) seeds.size() * epochs * trainSize;
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) (4 * floats)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int v : new int[] {trainSize, nTest, epochs, seeds.size(), hidden, batch}) {
+            buffer.putInt(v);
+        }
+        for (int i = 0; i < trainSize; i++) {
+            for (float p : data.train().images()[i]) {
+                buffer.putFloat(p);
+            }
+        }
+        for (int i = 0; i < trainSize; i++) {
+            buffer.putInt(data.train().labels()[i]);
+        }
+        for (float[] image : data.test().images()) {
+            for (float p : image) {
+                buffer.putFloat(p);
+            }
+        }
+        for (int label : data.test().labels()) {
+            buffer.putInt(label);
+        }
+        for (long seed : seeds) {
+            for (int[] order : epochOrdersOfSeed(seed)) {
+                for (int i : order) {
+                    buffer.putInt(i);
+                }
+            }
+        }
+        Files.write(file, buffer.array());
+    }
+
+    private static String findPython() {
+        for (String candidate : List.of("python3", "/usr/bin/python3")) {
+            try {
+                Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor() == 0) {
+                    return candidate;
+                }
+            } catch (IOException e) {
+                // not this one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
     }
 
     /** The cell's one-layer training model with its head, PyTorch's default initialisation from {@code random}. */
@@ -277,7 +416,7 @@ public final class MnistCommand implements Callable<Integer> {
         String md = "# Sequential MNIST (row by row), " + date + "\n\n" + machine + "\n\n" + settings + "\n\n" + table;
         Files.writeString(folder.resolve("summary.md"), md, StandardCharsets.UTF_8);
         Map<String, double[][]> curves = new LinkedHashMap<>();
-        for (String cell : cells) {
+        for (String cell : names(rows)) {
             List<double[]> points = new ArrayList<>();
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 double sum = 0;
@@ -312,7 +451,7 @@ public final class MnistCommand implements Callable<Integer> {
     private String summary(List<Row> rows) {
         StringBuilder md = new StringBuilder("| cell | parameters | test accuracy, last epoch (mean) | min .. max over seeds "
                 + "| seeds | s / epoch (mean) | EGRU activity (test) |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        for (String cell : cells) {
+        for (String cell : names(rows)) {
             List<Row> last = new ArrayList<>();
             double seconds = 0;
             int epochsSeen = 0;
@@ -341,6 +480,11 @@ public final class MnistCommand implements Callable<Integer> {
                     Double.isNaN(activity) ? "" : String.format(Locale.ROOT, "%.3f", activity)));
         }
         return md.toString();
+    }
+
+    // The cells of the rows, in their order: the library's, then PyTorch's.
+    private static List<String> names(List<Row> rows) {
+        return rows.stream().map(Row::cell).distinct().toList();
     }
 
     private static String machine() {
