@@ -1,14 +1,12 @@
 package org.rnnkernels.bench;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,13 +17,10 @@ import org.rnnkernels.LayerState;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
-import org.rnnkernels.blas.BlasInfo;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.bench.data.Mnist;
-import org.rnnkernels.bench.report.Charts;
 import org.rnnkernels.bench.report.Machine;
-import org.rnnkernels.simd.Simd;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.train.Adam;
 import org.rnnkernels.train.LinearHead;
@@ -35,7 +30,6 @@ import org.rnnkernels.train.SoftmaxCrossEntropy;
 import org.rnnkernels.train.TernaryTrainingLayer;
 import org.rnnkernels.train.TorchInit;
 import org.rnnkernels.train.Trainer;
-import org.rnnkernels.train.TrainingLayer;
 import org.rnnkernels.train.TrainingModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -108,11 +102,8 @@ public final class MnistCommand implements Callable<Integer> {
     static final int TEST_BATCH = 250;
 
     private String machine;
+    private static final TaskReport REPORT = new TaskReport("Sequential MNIST (row by row)", "test accuracy (%)", 100, true);
 
-    /** One cell, one seed, one epoch. */
-    record Row(String cell, long seed, int epoch, double trainLoss, double testAccuracy, double seconds,
-               long parameters, double activity) {
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -128,21 +119,21 @@ public final class MnistCommand implements Callable<Integer> {
             OpenBlas.setThreads(threads);
         }
         Mnist data = Mnist.load();
-        machine = machine();
+        machine = TaskReport.machine();
         String date = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path root = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
         Path folder = root.resolve("mnist-" + Machine.hostname() + "-" + date);
         Files.createDirectories(folder);
-        List<Row> rows = new ArrayList<>();
+        List<TaskReport.Row> rows = new ArrayList<>();
         for (String cell : cells) {
             for (long seed : seeds) {
                 rows.addAll(run(cell, seed, data));
-                write(folder, rows, date);
+                REPORT.write(folder, rows, date, machine, settings());
             }
         }
         if (!noPeers) {
             rows.addAll(torch(folder, data));
-            write(folder, rows, date);
+            REPORT.write(folder, rows, date, machine, settings());
         }
         System.out.println("mnist: " + folder.resolve("summary.md"));
         System.out.print(Files.readString(folder.resolve("summary.md")));
@@ -151,7 +142,7 @@ public final class MnistCommand implements Callable<Integer> {
 
     // ---- one cell, one seed
 
-    private List<Row> run(String cell, long seed, Mnist data) {
+    private List<TaskReport.Row> run(String cell, long seed, Mnist data) {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         int[][] orders = epochOrders(random.split().nextLong());
@@ -165,7 +156,7 @@ public final class MnistCommand implements Callable<Integer> {
         float[] x = new float[STEPS * batch * INPUT];
         int[] labels = new int[batch];
         int batches = trainSize / batch;
-        List<Row> rows = new ArrayList<>();
+        List<TaskReport.Row> rows = new ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             int[] order = orders[epoch - 1];
             long start = System.nanoTime();
@@ -180,9 +171,15 @@ public final class MnistCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%n%s seed %d epoch %d: train loss %.4f, test accuracy %.2f%%, %.1f s%s%n",
                     cell, seed, epoch, lossSum / batches, 100 * test[0], seconds,
                     Double.isNaN(test[1]) ? "" : String.format(Locale.ROOT, ", activity %.3f", test[1]));
-            rows.add(new Row(cell, seed, epoch, lossSum / batches, test[0], seconds, parameters, test[1]));
+            rows.add(new TaskReport.Row(cell, seed, epoch, lossSum / batches, test[0], seconds, parameters, test[1]));
         }
         return rows;
+    }
+
+    private String settings() {
+        return String.format(Locale.ROOT, "T = 28 rows of I = 28 pixels, H = %d, batch %d, Adam %.0e, clip %.1f, %d epochs, "
+                        + "seeds %s, %d training digits, %d test digits, restricted r = %.2f, %d thread(s)",
+                hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads);
     }
 
     /** Every epoch's order of the training digits: the shuffles (Fisher-Yates) of a stream seeded by {@code seed}. */
@@ -216,7 +213,7 @@ public final class MnistCommand implements Callable<Integer> {
      * PyTorch's GRU, LSTM and RNN (those of {@link #cells}) on the same split, epoch orders, sizes, optimiser and
      * thread count ({@code torch_mnist.py}); nothing, with a line saying why, when no Python imports torch.
      */
-    private List<Row> torch(Path folder, Mnist data) throws IOException, InterruptedException {
+    private List<TaskReport.Row> torch(Path folder, Mnist data) throws IOException, InterruptedException {
         List<String> torchCells = cells.stream().filter(TORCH::containsKey).toList();
         if (torchCells.isEmpty()) {
             return List.of();
@@ -243,18 +240,18 @@ public final class MnistCommand implements Callable<Integer> {
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         System.out.println("mnist: PyTorch " + torchCells + " with " + exe);
         Process process = builder.start();
-        List<Row> rows = new ArrayList<>();
+        List<TaskReport.Row> rows = new ArrayList<>();
         try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (!line.startsWith("{")) {
                     continue;
                 }
                 var r = JSON.readTree(line);
-                Row row = new Row("PyTorch " + r.path("cell").asText(), r.path("seed").asLong(), r.path("epoch").asInt(),
+                TaskReport.Row row = new TaskReport.Row("PyTorch " + r.path("cell").asText(), r.path("seed").asLong(), r.path("epoch").asInt(),
                         r.path("train_loss").asDouble(), r.path("test_accuracy").asDouble(), r.path("seconds").asDouble(),
                         r.path("parameters").asLong(), Double.NaN);
                 System.out.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test accuracy %.2f%%, %.1f s (torch %s)%n",
-                        row.cell(), row.seed(), row.epoch(), row.trainLoss(), 100 * row.testAccuracy(), row.seconds(),
+                        row.cell(), row.seed(), row.epoch(), row.trainLoss(), 100 * row.metric(), row.seconds(),
                         r.path("torch").asText());
                 rows.add(row);
             }
@@ -397,122 +394,5 @@ public final class MnistCommand implements Callable<Integer> {
                 cell, seed, epoch, "=".repeat(filled), " ".repeat(width - filled), done, total, loss, elapsed,
                 elapsed / done * (total - done));
         System.out.flush();
-    }
-
-    // ---- results
-
-    private void write(Path folder, List<Row> rows, String date) throws IOException {
-        StringBuilder csv = new StringBuilder("cell,seed,epoch,train_loss,test_accuracy,seconds,parameters,activity\n");
-        for (Row r : rows) {
-            csv.append(String.format(Locale.ROOT, "%s,%d,%d,%.6f,%.6f,%.3f,%d,%s%n", r.cell(), r.seed(), r.epoch(),
-                    r.trainLoss(), r.testAccuracy(), r.seconds(), r.parameters(),
-                    Double.isNaN(r.activity()) ? "" : String.format(Locale.ROOT, "%.5f", r.activity())));
-        }
-        Files.writeString(folder.resolve("runs.csv"), csv, StandardCharsets.UTF_8);
-        String table = summary(rows);
-        String settings = String.format(Locale.ROOT, "T = 28 rows of I = 28 pixels, H = %d, batch %d, Adam %.0e, clip %.1f, "
-                        + "%d epochs, seeds %s, %d training digits, %d test digits, restricted r = %.2f, %d OpenBLAS thread(s)",
-                hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads);
-        String md = "# Sequential MNIST (row by row), " + date + "\n\n" + machine + "\n\n" + settings + "\n\n" + table;
-        Files.writeString(folder.resolve("summary.md"), md, StandardCharsets.UTF_8);
-        Map<String, double[][]> curves = new LinkedHashMap<>();
-        for (String cell : names(rows)) {
-            List<double[]> points = new ArrayList<>();
-            for (int epoch = 1; epoch <= epochs; epoch++) {
-                double sum = 0;
-                int count = 0;
-                for (Row r : rows) {
-                    if (r.cell().equals(cell) && r.epoch() == epoch) {
-                        sum += r.testAccuracy();
-                        count++;
-                    }
-                }
-                if (count > 0) {
-                    points.add(new double[] {epoch, 100 * sum / count});
-                }
-            }
-            if (!points.isEmpty()) {
-                curves.put(cell, points.toArray(double[][]::new));
-            }
-        }
-        byte[] png = Charts.png(Charts.lines("Sequential MNIST: test accuracy (mean over seeds)", "epoch", "test accuracy (%)",
-                curves));
-        Files.write(folder.resolve("curves.png"), png);
-        String html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sequential MNIST</title>"
-                + "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
-                + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body>"
-                + "<h1>Sequential MNIST (row by row), " + date + "</h1><p>" + escape(machine) + "</p><p>" + escape(settings)
-                + "</p>" + htmlTable(table) + "<p><img src=\"" + Charts.dataUri(png) + "\" alt=\"learning curves\"></p>"
-                + "<p>Per epoch and seed: <a href=\"runs.csv\">runs.csv</a></p></body></html>";
-        Files.writeString(folder.resolve("report.html"), html, StandardCharsets.UTF_8);
-    }
-
-    // A row per cell: parameters, final test accuracy (mean, min..max over seeds), best epoch's mean, seconds per epoch.
-    private String summary(List<Row> rows) {
-        StringBuilder md = new StringBuilder("| cell | parameters | test accuracy, last epoch (mean) | min .. max over seeds "
-                + "| seeds | s / epoch (mean) | EGRU activity (test) |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        for (String cell : names(rows)) {
-            List<Row> last = new ArrayList<>();
-            double seconds = 0;
-            int epochsSeen = 0;
-            for (Row r : rows) {
-                if (!r.cell().equals(cell)) {
-                    continue;
-                }
-                seconds += r.seconds();
-                epochsSeen++;
-            }
-            int lastEpoch = rows.stream().filter(r -> r.cell().equals(cell)).mapToInt(Row::epoch).max().orElse(0);
-            for (Row r : rows) {
-                if (r.cell().equals(cell) && r.epoch() == lastEpoch) {
-                    last.add(r);
-                }
-            }
-            if (last.isEmpty()) {
-                continue;
-            }
-            double mean = last.stream().mapToDouble(Row::testAccuracy).average().orElse(Double.NaN);
-            double min = last.stream().mapToDouble(Row::testAccuracy).min().orElse(Double.NaN);
-            double max = last.stream().mapToDouble(Row::testAccuracy).max().orElse(Double.NaN);
-            double activity = last.stream().mapToDouble(Row::activity).average().orElse(Double.NaN);
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% | %.2f .. %.2f | %d | %.1f | %s |%n", cell,
-                    last.get(0).parameters(), 100 * mean, 100 * min, 100 * max, last.size(), seconds / epochsSeen,
-                    Double.isNaN(activity) ? "" : String.format(Locale.ROOT, "%.3f", activity)));
-        }
-        return md.toString();
-    }
-
-    // The cells of the rows, in their order: the library's, then PyTorch's.
-    private static List<String> names(List<Row> rows) {
-        return rows.stream().map(Row::cell).distinct().toList();
-    }
-
-    private static String machine() {
-        BlasInfo blas = Blases.get().info();
-        String cpu = Machine.describe("", org.rnnkernels.bench.report.BenchData.object()).path("cpu").path("model").asText();
-        return String.format(Locale.ROOT, "%s, %d logical CPUs, JDK %s, Vector API %s, BLAS %s (core %s)", cpu,
-                Runtime.getRuntime().availableProcessors(), Runtime.version(), Simd.describe(), blas.implementation(),
-                blas.coreName());
-    }
-
-    private static String htmlTable(String markdown) {
-        StringBuilder html = new StringBuilder("<table>");
-        String[] lines = markdown.strip().split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            if (i == 1) {
-                continue;   // the markdown separator
-            }
-            String[] cells = lines[i].replaceAll("^\\|\\s*|\\s*\\|$", "").split("\\s*\\|\\s*");
-            html.append("<tr>");
-            for (String c : cells) {
-                html.append(i == 0 ? "<th>" : "<td>").append(escape(c)).append(i == 0 ? "</th>" : "</td>");
-            }
-            html.append("</tr>");
-        }
-        return html.append("</table>").toString();
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }
