@@ -99,6 +99,24 @@ class DataFetchTest {
         }
     }
 
+    @Test
+    void europarlSplitsWholeDocumentsReproducibly() {
+        List<String> documents = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            documents.add("document " + i + " " + "x".repeat(i % 17));
+        }
+        Europarl.Text a = Europarl.split(documents, 1000, 300), b = Europarl.split(documents, 1000, 300);
+        assertEquals(a, b, "one seed, one split");
+        assertTrue(a.train().length() >= 1000 && a.validation().length() >= 300 && a.test().length() >= 300);
+        Set<String> seen = new HashSet<>();
+        for (String part : List.of(a.train(), a.validation(), a.test())) {
+            for (String doc : part.split("\n")) {
+                assertTrue(documents.contains(doc), "whole documents only: " + doc);
+                assertTrue(seen.add(doc), "a document in one part only: " + doc);
+            }
+        }
+    }
+
     // A ustar header (name, mode, size in octal, type '0', checksum) and the content padded to 512 bytes.
     private static void tarEntry(OutputStream out, String name, byte[] content) throws IOException {
         byte[] header = new byte[512];
