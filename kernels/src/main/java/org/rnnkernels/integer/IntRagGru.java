@@ -20,7 +20,7 @@ public final class IntRagGru implements IntegerCell {
         }
     }
 
-    private static void row(int from, int to, int[] gi, int g, int[] gh, int q, IntegerParameters p, int[] h, int s) {
+    static void row(int from, int to, int[] gi, int g, int[] gh, int q, IntegerParameters p, int[] h, int s) {
         int n = p.hidden, n2 = n + n;
         int one = p.one;
         int[] ei = p.inputExponents, eh = p.recurrentExponents;

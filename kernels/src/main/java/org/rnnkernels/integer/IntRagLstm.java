@@ -19,7 +19,7 @@ public final class IntRagLstm implements IntegerCell {
         }
     }
 
-    private static void row(int from, int to, int[] gi, int g, int[] gh, int q, IntegerParameters p, int[] h, int[] c, int s) {
+    static void row(int from, int to, int[] gi, int g, int[] gh, int q, IntegerParameters p, int[] h, int[] c, int s) {
         int n = p.hidden, n2 = n + n, n3 = n2 + n;
         int one = p.one;
         int[] ei = p.inputExponents, eh = p.recurrentExponents;

@@ -20,7 +20,7 @@ public final class IntRagMinimal implements IntegerCell {
         }
     }
 
-    private static void row(int from, int to, int[] gi, int g, int[] gh, int q, IntegerParameters p, int[] h, int s) {
+    static void row(int from, int to, int[] gi, int g, int[] gh, int q, IntegerParameters p, int[] h, int s) {
         int n = p.hidden;
         int one = p.one;
         int eiz = p.inputExponents[0], ehz = p.recurrentExponents[0];
