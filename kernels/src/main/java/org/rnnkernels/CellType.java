@@ -41,7 +41,7 @@ public enum CellType {
     MI_GRU(CellDescription.of(3, "MiGru").withSplitCandidate().withDirectPath().multiplicativeCell().withCache(7)),
     /**
      * EGRU, event-based activity-sparse GRU, blocks {@code r, z, n}: per-unit thresholds
-     * {@code theta > 0} ({@link LayerWeights.Builder#thresholds}); the output {@code y} (this cell's
+     * {@code theta >= 0} ({@link LayerWeights.Builder#thresholds}); the output {@code y} (this cell's
      * {@code h}) is {@code c_pre} where {@code c_pre > theta} and 0 elsewhere, and the internal state
      * {@code c} is reset by subtraction. The recurrent product reads only the columns of
      * {@code W_hh} whose {@code y_j != 0}, so its cost falls with activity.

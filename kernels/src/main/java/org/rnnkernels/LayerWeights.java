@@ -95,7 +95,10 @@ public final class LayerWeights {
             return this;
         }
 
-        /** EGRU's per-unit thresholds {@code theta [H]}, each finite and {@code > 0} (required by EGRU only). */
+        /**
+         * EGRU's per-unit thresholds {@code theta [H]}, each finite and {@code >= 0} (required by EGRU only; EvNN clamps
+         * its thresholds to [0, 1], so its checkpoints may hold 0).
+         */
         public Builder thresholds(float[] theta) {
             this.thresholds = theta;
             return this;
@@ -133,8 +136,8 @@ public final class LayerWeights {
             if (cell.eventBased()) {
                 Checks.floats("thresholds", thresholds, "[H=%d]", hiddenSize);
                 for (int j = 0; j < hiddenSize; j++) {
-                    if (!(thresholds[j] > 0) || thresholds[j] == Float.POSITIVE_INFINITY) {
-                        throw new IllegalArgumentException("thresholds[" + j + "] = " + thresholds[j] + ", expected finite and > 0");
+                    if (!(thresholds[j] >= 0) || thresholds[j] == Float.POSITIVE_INFINITY) {
+                        throw new IllegalArgumentException("thresholds[" + j + "] = " + thresholds[j] + ", expected finite and >= 0");
                     }
                 }
             } else if (thresholds != null) {

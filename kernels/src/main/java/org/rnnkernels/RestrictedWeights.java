@@ -21,7 +21,11 @@ import org.rnnkernels.internal.Checks;
  * {@code b_hh}. {@code r = 0} is a plain cell; with {@code G > 1} and {@code r > 0} the shared rows
  * are multiplied once and reused by every block (see {@link RecurrentLayer#createRestricted}).
  *
- * <p>{@code s} rounds half up ({@link Math#round(double)}): {@code r = 0.5, H = 7} shares 4 rows.
+ * <p>{@code s = round(r*H)} rounds half to even on the float32 product {@code (float) r * H}, as the
+ * authors' {@code torch.round} does: {@code r = 0.5, H = 5} shares 2 rows, {@code H = 7} shares 4. (Before
+ * that was settled the library rounded half up on the double product; its model files carry no {@code s}
+ * and load with that rule, see {@code ModelFiles}; {@link #of(CellType, int, int, double, int, float[], float[])}
+ * takes an {@code s} of any rounding.)
  * Every cell type except the multiplicative-integration ones and EGRU has a restricted form (RRNN, RGRU
  * and RLSTM are {@link CellType#RNN_TANH}, {@link CellType#GRU} and {@link CellType#LSTM}).
  */
@@ -34,12 +38,13 @@ public final class RestrictedWeights {
     private final float[] pool;       // [d_r][k]
     private final float[] biasPool;   // [d_r], or null
 
-    private RestrictedWeights(CellType type, int inputSize, int hiddenSize, double rate, float[] pool, float[] biasPool) {
+    private RestrictedWeights(CellType type, int inputSize, int hiddenSize, double rate, int shared, float[] pool,
+                              float[] biasPool) {
         this.type = type;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.rate = rate;
-        this.shared = sharedRows(rate, hiddenSize);
+        this.shared = shared;
         this.pool = pool.clone();
         this.biasPool = biasPool == null ? null : biasPool.clone();
     }
@@ -56,6 +61,37 @@ public final class RestrictedWeights {
      */
     public static RestrictedWeights of(CellType type, int inputSize, int hiddenSize, double rate,
                                        float[] pool, float[] biasPool) {
+        checkType(type);
+        Checks.positive("hiddenSize", hiddenSize);
+        return of(type, inputSize, hiddenSize, rate, sharedRows(rate, hiddenSize), pool, biasPool);
+    }
+
+    /**
+     * As {@link #of(CellType, int, int, double, float[], float[])} with the number of shared rows {@code s}
+     * given, not derived from the rate: for weights whose {@code s} was rounded otherwise (a model file of
+     * an earlier version, another implementation's checkpoint).
+     *
+     * @param sharedRows {@code s} in {@code [0, H]}
+     */
+    public static RestrictedWeights of(CellType type, int inputSize, int hiddenSize, double rate, int sharedRows,
+                                       float[] pool, float[] biasPool) {
+        checkType(type);
+        Checks.positive("inputSize", inputSize);
+        Checks.positive("hiddenSize", hiddenSize);
+        checkRate(rate);
+        if (sharedRows < 0 || sharedRows > hiddenSize) {
+            throw new IllegalArgumentException("sharedRows = " + sharedRows + ", expected 0.." + hiddenSize + " (H)");
+        }
+        int rows = poolRowsFor(type, hiddenSize, sharedRows);
+        int k = Math.max(inputSize, hiddenSize);
+        Checks.floats("pool", pool, "[d_r=%d][k=%d]", rows, k);
+        if (biasPool != null) {
+            Checks.floats("biasPool", biasPool, "[d_r=%d]", rows);
+        }
+        return new RestrictedWeights(type, inputSize, hiddenSize, rate, sharedRows, pool, biasPool);
+    }
+
+    private static void checkType(CellType type) {
         if (type == null) {
             throw new IllegalArgumentException("type is null");
         }
@@ -66,23 +102,22 @@ public final class RestrictedWeights {
             throw new IllegalArgumentException(type + " has no restricted form here: its sparse product reads whole"
                     + " columns of W_hh, which pooled rows would not shorten");
         }
-        Checks.positive("inputSize", inputSize);
-        Checks.positive("hiddenSize", hiddenSize);
-        int rows = poolRows(type, hiddenSize, rate);
-        int k = Math.max(inputSize, hiddenSize);
-        Checks.floats("pool", pool, "[d_r=%d][k=%d]", rows, k);
-        if (biasPool != null) {
-            Checks.floats("biasPool", biasPool, "[d_r=%d]", rows);
-        }
-        return new RestrictedWeights(type, inputSize, hiddenSize, rate, pool, biasPool);
     }
 
-    /** {@code s = round(r*H)}, half up. */
-    public static int sharedRows(double rate, int hiddenSize) {
+    private static void checkRate(double rate) {
         if (!(rate >= 0 && rate <= 1)) {
             throw new IllegalArgumentException("rate = " + rate + ", expected a sharing rate in [0, 1]");
         }
-        return (int) Math.round(rate * hiddenSize);
+    }
+
+    /**
+     * {@code s = round(r*H)}, half to even on the float32 product, as the authors' {@code torch.round}: of the
+     * 5,376 pairs {@code H <= 256}, {@code r} in steps of 0.05, 233 are ties that rounding half up would put
+     * one row higher.
+     */
+    public static int sharedRows(double rate, int hiddenSize) {
+        checkRate(rate);
+        return (int) Math.rint((float) rate * hiddenSize);
     }
 
     /** {@code d_r = s + 2*G*(H - s)}: how many rows the pool of such a layer has. */
@@ -90,8 +125,15 @@ public final class RestrictedWeights {
         if (type == null) {
             throw new IllegalArgumentException("type is null");
         }
-        int s = sharedRows(rate, hiddenSize);
-        long rows = s + 2L * type.gates() * (hiddenSize - s);
+        return poolRowsFor(type, hiddenSize, sharedRows(rate, hiddenSize));
+    }
+
+    /** {@code d_r = s + 2*G*(H - s)} for {@code s} shared rows. */
+    public static int poolRowsFor(CellType type, int hiddenSize, int sharedRows) {
+        if (type == null) {
+            throw new IllegalArgumentException("type is null");
+        }
+        long rows = sharedRows + 2L * type.gates() * (hiddenSize - sharedRows);
         if (rows > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("a pool of " + rows + " rows does not fit one Java array");
         }

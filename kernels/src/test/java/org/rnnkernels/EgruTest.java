@@ -235,7 +235,7 @@ class EgruTest {
     void silentUnitsLeaveOnlyTheBias() {
         // Thresholds above any reachable c_pre (|c_pre| < 1): nothing fires, y stays 0, c integrates.
         CellFixture f = new CellFixture(CellType.EGRU, 5, 9, 2, 30, 4L);
-        TorchInit.Weights w = f.weights;
+        Fixtures.Weights w = f.weights;
         float[] high = new float[9];
         java.util.Arrays.fill(high, 2f);
         float[] out = new float[30 * 2 * 9];
@@ -252,11 +252,41 @@ class EgruTest {
         }
     }
 
+    /**
+     * EvNN clamps thresholds to [0, 1], so its checkpoints may hold 0 (CELLS.md: {@code theta >= 0}): such a
+     * layer loads, and a unit with {@code theta = 0} fires whenever {@code c_pre > 0}, against the reference.
+     */
+    @Test
+    void zeroThresholdsLoadAndMatchTheReference() {
+        CellFixture f = new CellFixture(CellType.EGRU, 5, 4, 3, 40, 6L);
+        float[] theta = {0f, 0.2f, 0f, 0.3f};
+        Fixtures.Weights w = f.weights;
+        float[] out = new float[40 * 3 * 4];
+        try (RecurrentLayer layer = RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 4)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .thresholds(theta)
+                .build());
+             LayerState state = layer.newState(3)) {
+            layer.forward(f.x, 40, state, out);
+        }
+        org.rnnkernels.reference.ReferenceCell.Sequence expected = Fixtures.referenceCell(CellType.EGRU, 5, 4, w, null, theta)
+                .run(Fixtures.sequence(f.x, 40, 3, 5), new double[3][4], new double[3][4]);
+        double[] flat = Fixtures.flatten(expected.outputs());
+        int fired = 0;
+        for (int i = 0; i < out.length; i++) {
+            assertEquals(flat[i], out[i], 1e-4 * Math.max(1, Math.abs(flat[i])), "y[" + i + "]");
+            fired += (i % 4 == 0 || i % 4 == 2) && out[i] != 0 ? 1 : 0;
+        }
+        assertTrue(fired > 0, "the units with theta = 0 fire");
+    }
+
     @Test
     void badThresholdsAreRefusedNamingTheUnit() {
         CellFixture f = new CellFixture(CellType.EGRU, 5, 4, 1, 1, 4L);
-        TorchInit.Weights w = f.weights;
-        for (float bad : new float[] {0f, -0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+        Fixtures.Weights w = f.weights;
+        for (float bad : new float[] {-0.1f, -Float.MIN_VALUE, Float.NaN, Float.POSITIVE_INFINITY}) {
             float[] theta = {0.1f, 0.2f, bad, 0.3f};
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> RecurrentLayer.create(LayerWeights.of(CellType.EGRU, 5, 4)

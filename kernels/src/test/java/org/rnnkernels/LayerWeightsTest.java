@@ -58,8 +58,8 @@ class LayerWeightsTest {
         assertMessage("thresholds", () -> builder(egru).thresholds(null).build());
         assertMessage("not event-based", () -> builder(gru).thresholds(egru.thresholds).build());
         float[] bad = egru.thresholds.clone();
-        bad[2] = 0f;
-        assertMessage("thresholds[2] = 0.0", () -> builder(egru).thresholds(bad).build());
+        bad[2] = -0.5f;
+        assertMessage("thresholds[2] = -0.5, expected finite and >= 0", () -> builder(egru).thresholds(bad).build());
         assertMessage("both be given", () -> builder(gru).biases(gru.weights.biasIh(), null).build());
         assertMessage("b_hh", () -> builder(gru).biases(gru.weights.biasIh(), new float[5]).build());
         assertMessage("hiddenSize", () -> LayerWeights.of(CellType.GRU, 4, 0));

@@ -221,7 +221,7 @@ class RestrictedLayerTest {
                     int hidden = size[1];
                     RestrictedFixture f = new RestrictedFixture(type, in, hidden, rate, 1, 1, 1L);
                     RestrictedWeights w = f.weights();
-                    int s = (int) Math.round(rate * hidden);
+                    int s = RestrictedReference.sharedRows(rate, hidden);
                     long formula = (s + 2L * type.gates() * (hidden - s)) * (Math.max(in, hidden) + 1);
                     assertEquals(formula, w.parameterCount(), w.toString());
                     assertEquals(RestrictedReference.parameterCount(RefCellType.valueOf(type.name()), in, hidden, rate),
@@ -236,7 +236,32 @@ class RestrictedLayerTest {
         // ((6H)(H + 1)); r = 0.5 needs 256 + 6*256 = 1792 rows, 2/3 of them
         assertEquals(3L * 512 * (2 * 512 + 2), RestrictedWeights.poolRows(CellType.GRU, 512, 0) * 513L);
         assertEquals(1792, RestrictedWeights.poolRows(CellType.GRU, 512, 0.5));
-        assertEquals(4, RestrictedWeights.sharedRows(0.5, 7), "half up");
+        assertEquals(4, RestrictedWeights.sharedRows(0.5, 7), "3.5: half to even");
+        assertEquals(2, RestrictedWeights.sharedRows(0.5, 5), "2.5: half to even, as the authors' torch.round");
+    }
+
+    /**
+     * {@code s} as the RRNN authors' code rounds it ({@code torch.round} on the float32 product: half to even),
+     * on every pair {@code H <= 256}, {@code r} in steps of 0.05; 233 of the 5,376 are ties that half up
+     * (the library's earlier rule) puts one row higher.
+     */
+    @Test
+    void sharedRowsRoundAsTheAuthorsCode() {
+        int ties = 0, pairs = 0;
+        for (int i = 0; i <= 20; i++) {
+            double rate = i / 20.0;
+            for (int hidden = 1; hidden <= 256; hidden++) {
+                pairs++;
+                int authors = new java.math.BigDecimal((float) rate * (float) hidden)
+                        .setScale(0, java.math.RoundingMode.HALF_EVEN).intValueExact();
+                assertEquals(authors, RestrictedWeights.sharedRows(rate, hidden), "r = " + rate + ", H = " + hidden);
+                if (authors != Math.round(rate * hidden)) {
+                    ties++;
+                }
+            }
+        }
+        assertEquals(5376, pairs);
+        assertEquals(233, ties, "ties where half up would share one row more");
     }
 
     /** The dense equivalent: shared rows repeat in every block of both matrices, private rows differ. */

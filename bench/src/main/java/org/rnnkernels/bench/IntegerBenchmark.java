@@ -59,9 +59,7 @@ public class IntegerBenchmark {
         String[] parts = variant.split("/");
         CellType type = CellType.valueOf(parts[0]);
         SplittableRandom random = new SplittableRandom(42);
-        TorchInit.Weights w = TorchInit.weights(type, hidden, hidden, random);
-        LayerWeights weights = LayerWeights.of(type, hidden, hidden).inputWeights(w.weightIh()).recurrentWeights(w.weightHh())
-                .biases(w.biasIh(), w.biasHh()).build();
+        LayerWeights weights = TorchInit.weights(type, hidden, hidden, random);
         input = TorchInit.uniform(random, STEPS * hidden, 1);
         output = new float[STEPS * hidden];
         layer = parts[1].equals("int8") ? IntegerLayer.quantize(weights) : RecurrentLayer.create(weights, Blases.get());

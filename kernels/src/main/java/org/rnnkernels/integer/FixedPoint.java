@@ -1,5 +1,8 @@
 package org.rnnkernels.integer;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * Floats to the layer's fixed point and back. {@code quantize}: {@code clamp(floor(v 2^F + 1/2), -limit, limit)}
  * (round half up, saturating; NaN gives 0, as no integer stands for it), computed in double, where
@@ -15,6 +18,14 @@ final class FixedPoint {
         for (int i = 0; i < n; i++) {
             double v = Math.floor(from[fromOffset + i] * scale + 0.5);
             to[toOffset + i] = v >= limit ? limit : v <= -limit ? -limit : (int) v;   // (int) NaN = 0
+        }
+    }
+
+    /** As {@link #quantize(float[], int, int[], int, int, double, int)}, from floats {@code 0 .. n-1} of a segment. */
+    static void quantize(MemorySegment from, int[] to, int n, double scale, int limit) {
+        for (int i = 0; i < n; i++) {
+            double v = Math.floor(from.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i) * scale + 0.5);
+            to[i] = v >= limit ? limit : v <= -limit ? -limit : (int) v;   // (int) NaN = 0
         }
     }
 

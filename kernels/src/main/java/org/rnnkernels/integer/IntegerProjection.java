@@ -1,5 +1,6 @@
 package org.rnnkernels.integer;
 
+import java.lang.foreign.MemorySegment;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.Scratch;
 
@@ -40,7 +41,7 @@ public final class IntegerProjection implements InputProjection {
         private int samples;
 
         @Override
-        public void prepare(float[] input, int samples, Scratch unused) {
+        public void prepare(MemorySegment input, int samples, Scratch unused) {
             long accumulators = (long) samples * stride;
             if (accumulators > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("the integer input projection needs " + accumulators
@@ -52,7 +53,7 @@ public final class IntegerProjection implements InputProjection {
             if (gi.length < accumulators) {
                 gi = new int[(int) accumulators];
             }
-            FixedPoint.quantize(input, 0, x, 0, samples * cols, scale, limit);
+            FixedPoint.quantize(input, x, samples * cols, scale, limit);
             this.samples = samples;
         }
 

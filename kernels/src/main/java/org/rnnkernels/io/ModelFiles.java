@@ -21,8 +21,10 @@ import org.rnnkernels.ternary.TernaryWeights;
  *
  * <p>A restricted (weight-shared) layer is stored as what it is, not as dense matrices: the tensors
  * {@code restricted_pool_l{k} [d_r, k]} and, with biases, {@code restricted_bias_pool_l{k} [d_r]},
- * and the metadata {@code restricted_rate_l{k}}, {@code restricted_input_size_l{k}},
- * {@code restricted_hidden_size_l{k}} (with {@code _reverse}); PyTorch cannot read such a layer.
+ * and the metadata {@code restricted_rate_l{k}}, {@code restricted_shared_rows_l{k}} ({@code s}),
+ * {@code restricted_input_size_l{k}}, {@code restricted_hidden_size_l{k}} (with {@code _reverse}); PyTorch
+ * cannot read such a layer. A file without {@code restricted_shared_rows} was written when {@code s} was
+ * rounded half up on the double product {@code r*H}, and loads with that {@code s}.
  * A HitNet ternary layer is stored packed: its bit planes, scales, biases, activations, {@code delta}
  * and {@code lambda} ({@link TernaryTensors} has the layout). An integer RAG layer is stored as its integers:
  * int8 weights, exponents, integer biases and its fixed-point format ({@link IntegerTensors}).
@@ -160,6 +162,7 @@ public final class ModelFiles {
     private static void saveRestricted(RestrictedWeights pool, String suffix, Map<String, Tensor> tensors,
                                        Map<String, String> metadata) {
         metadata.put("restricted_rate" + suffix, Double.toString(pool.rate()));   // exact: Double.toString round-trips
+        metadata.put("restricted_shared_rows" + suffix, Integer.toString(pool.sharedRows()));
         metadata.put("restricted_input_size" + suffix, Integer.toString(pool.inputSize()));
         metadata.put("restricted_hidden_size" + suffix, Integer.toString(pool.hiddenSize()));
         tensors.put("restricted_pool" + suffix, new Tensor(new long[] {pool.poolRows(), pool.poolColumns()}, pool.pool()));
@@ -213,13 +216,21 @@ public final class ModelFiles {
             }
             int input = integer(path, metadata, "restricted_input_size" + suffix);
             int hidden = integer(path, metadata, "restricted_hidden_size" + suffix);
+            String sharedKey = "restricted_shared_rows" + suffix;
+            int shared;
             int rows;
             try {
                 if (cell.multiplicative() || cell.eventBased() || input < 1 || hidden < 1) {
                     throw new IllegalArgumentException("a restricted " + cell + " layer with I=" + input + ", H=" + hidden
                             + " cannot be: expected a cell without MI parameters or thresholds, and sizes >= 1");
                 }
-                rows = RestrictedWeights.poolRows(cell, hidden, rate);
+                RestrictedWeights.sharedRows(rate, hidden);                            // the rate's own check
+                // Written before s was stored: s = round(r*H) half up on the double product, as the writer rounded.
+                shared = metadata.containsKey(sharedKey) ? integer(path, metadata, sharedKey) : (int) Math.round(rate * hidden);
+                if (shared < 0 || shared > hidden) {
+                    throw new IllegalArgumentException(sharedKey + " = " + shared + ", expected 0.." + hidden + " (H)");
+                }
+                rows = RestrictedWeights.poolRowsFor(cell, hidden, shared);
             } catch (IllegalArgumentException e) {
                 throw new SafeTensorsException(path, null, "metadata of restricted layer " + suffix.substring(1) + ": " + e.getMessage());
             }
@@ -228,7 +239,7 @@ public final class ModelFiles {
             float[] pool = tensor(file, "restricted_pool" + suffix, new long[] {rows, columns}, "[d_r, k]", what);
             float[] bias = file.contains("restricted_bias_pool" + suffix)
                     ? tensor(file, "restricted_bias_pool" + suffix, new long[] {rows}, "[d_r]", what) : null;
-            return RestrictedWeights.of(cell, input, hidden, rate, pool, bias);
+            return RestrictedWeights.of(cell, input, hidden, rate, shared, pool, bias);
         }
     }
 

@@ -68,7 +68,8 @@ import org.rnnkernels.internal.Checks;
  * thresholds well below 1), so its backward support is near 100%: a sparse backward needs a narrower one
  * (larger {@code s}) or {@code gamma = 0}.
  * The thresholds are a parameter ({@code egru_theta}); {@link #parametersChanged()} raises any below
- * {@link #MIN_THRESHOLD} to it, since the cell needs {@code theta > 0}.
+ * {@link #MIN_THRESHOLD} to it: inference takes {@code theta >= 0} (EvNN's checkpoints may hold 0), but a
+ * threshold trained down to 0 or below would fire every positive unit and stop being learned as one.
  *
  * <p>Restricted layers (CELLS.md "RRNN"): forward and backward run on the dense matrices the pool
  * expands to (the restricted forward's compact products would save the shared rows' work, but the

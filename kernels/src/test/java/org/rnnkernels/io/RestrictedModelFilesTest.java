@@ -52,6 +52,54 @@ class RestrictedModelFilesTest {
                 biases ? TorchInit.uniform(random, rows, 0.4) : null);
     }
 
+    /**
+     * {@code s} is stored: a layer of any rounding comes back with its own {@code s}; a file written before
+     * {@code s} was stored (no {@code restricted_shared_rows}) loads with the rounding it was written with,
+     * half up on {@code r*H}: at H = 5, r = 0.5 that is 3 shared rows where the current rule shares 2.
+     */
+    @Test
+    void theSharedRowsAreStoredAndOldFilesKeepTheirRounding() throws Exception {
+        SplittableRandom random = new SplittableRandom(4);
+        int hidden = 5, in = 3;
+        assertEquals(2, RestrictedWeights.sharedRows(0.5, hidden));
+        int legacyRows = RestrictedWeights.poolRowsFor(CellType.GRU, hidden, 3);
+        RestrictedWeights legacy = RestrictedWeights.of(CellType.GRU, in, hidden, 0.5, 3,
+                TorchInit.uniform(random, legacyRows * hidden, 0.4), TorchInit.uniform(random, legacyRows, 0.4));
+        Path file = dir.resolve("legacy.safetensors");
+        float[] input = TorchInit.uniform(random, 4 * in, 1);
+        float[] expected = new float[4 * hidden];
+        try (RecurrentModel model = RecurrentModel.of(false, List.of(RecurrentLayer.createRestricted(legacy)));
+             ModelState state = model.newState(1)) {
+            model.forward(input, 4, null, state, expected);
+            ModelFiles.save(model, file);
+        }
+        TensorFile stored = SafeTensors.read(file);
+        assertEquals("3", stored.metadata().get("restricted_shared_rows_l0"));
+        try (RecurrentModel loaded = ModelFiles.load(file)) {
+            assertEquals(3, loaded.layer(0, 0).restrictedWeights().sharedRows());
+        }
+        // The same file as the earlier version wrote it: no restricted_shared_rows.
+        Map<String, String> metadata = new LinkedHashMap<>(stored.metadata());
+        metadata.remove("restricted_shared_rows_l0");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (String name : stored.names()) {
+            tensors.put(name, stored.get(name));
+        }
+        Path old = dir.resolve("old.safetensors");
+        SafeTensors.write(old, tensors, metadata);
+        try (RecurrentModel loaded = ModelFiles.load(old); ModelState state = loaded.newState(1)) {
+            assertEquals(3, loaded.layer(0, 0).restrictedWeights().sharedRows(), "half up on r*H, as written");
+            float[] again = new float[expected.length];
+            loaded.forward(input, 4, null, state, again);
+            assertArrayEquals(expected, again);
+        }
+        metadata.put("restricted_shared_rows_l0", "6");
+        Path bad = dir.resolve("bad.safetensors");
+        SafeTensors.write(bad, tensors, metadata);
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad));
+        assertTrue(e.getMessage().contains("restricted_shared_rows_l0 = 6, expected 0..5"), e.getMessage());
+    }
+
     @Test
     void saveThenLoadKeepsThePoolsAndRunsIdentically() throws Exception {
         Path file = dir.resolve("restricted.safetensors");
@@ -117,7 +165,8 @@ class RestrictedModelFilesTest {
         e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad));
         assertTrue(e.getMessage().contains("rate = 1.5"), e.getMessage());
 
-        metadata.put("restricted_rate_l1", "0.5");    // a valid rate, but not the pool's: d_r = 28, the pool has 42 rows
+        metadata.put("restricted_rate_l1", "0.5");
+        metadata.put("restricted_shared_rows_l1", "4");    // valid, but not the pool's: d_r = 28, the pool has 42 rows
         SafeTensors.write(bad, tensors, metadata);
         e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad));
         assertEquals("restricted_pool_l1", e.tensor());

@@ -6,7 +6,6 @@ import org.rnnkernels.Fixtures;
 import org.rnnkernels.LayerWeights;
 import org.rnnkernels.reference.IntegerRagReference;
 import org.rnnkernels.reference.RefCellType;
-import org.rnnkernels.train.TorchInit;
 
 /** Integer RAG weights for tests, and the integer reference of the same weights. */
 final class IntegerFixture {
@@ -23,7 +22,7 @@ final class IntegerFixture {
     }
 
     static LayerWeights floats(CellType type, int input, int hidden, long seed, float recurrentScale, boolean biases) {
-        TorchInit.Weights w = Fixtures.weights(type, input, hidden, new SplittableRandom(seed), recurrentScale);
+        Fixtures.Weights w = Fixtures.weights(type, input, hidden, new SplittableRandom(seed), recurrentScale);
         return LayerWeights.of(type, input, hidden).inputWeights(w.weightIh()).recurrentWeights(w.weightHh())
                 .biases(biases ? w.biasIh() : null, biases ? w.biasHh() : null).build();
     }

@@ -27,8 +27,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * go on without it, but it takes only native segments. So each call is routed ({@link #route}):
  * <ul>
  *   <li>only native operands: the plain handle, no copy;</li>
- *   <li>a heap operand and at most {@value #SGEMM_COPY_ABOVE} multiply-adds ({@code m*n*k}; sgemv:
- *       {@value #SGEMV_COPY_ABOVE}, {@code m*n}): the critical handle, zero-copy, as the small calls of a
+ *   <li>a heap operand and at most {@link #SGEMM_COPY_ABOVE} multiply-adds ({@code m*n*k}, 2^26 unless
+ *       {@code -Drnk.blas.criticalMultiplyAdds} says otherwise; sgemv: {@value #SGEMV_COPY_ABOVE},
+ *       {@code m*n}): the critical handle, zero-copy, as the small calls of a
  *       streaming step need (batch 1, microseconds);</li>
  *   <li>a heap operand and more work: each heap operand is copied into an off-heap workspace of the
  *       calling thread (grown on demand, kept for the thread's later calls: no allocation per call once
@@ -40,9 +41,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *
  * <p>Cost and benefit, measured with {@code GcStallProbe} (docs/gc-stall.md; GRU, {@code T*B = 12800},
  * {@code G*H = 768}, {@code I = 256}, one OpenBLAS thread, AVX-512). Before, with every call critical,
- * half of the safepoints another thread asked for waited 28-31 ms (G1, ZGC) for the input projection
- * or weight gradient to return, the worst a whole call; after, the median wait is that of a JVM running
- * no BLAS at all (0.01 ms G1, 0.10 ms ZGC). The copy moves {@code mk + kn + mn} floats (heap operands
+ * the median safepoint another thread asked for waited 28 ms (G1) or 31 ms (ZGC) for the input
+ * projection or weight gradient to return, the worst a whole call; after, the median wait is that of a
+ * JVM running no BLAS at all (0.01 ms G1, 0.10 ms ZGC). The copy moves {@code mk + kn + mn} floats (heap operands
  * only; {@code C} in only when {@code beta != 0}) for the call's {@code mnk} multiply-adds, about
  * {@code 1/m + 1/n + 1/k} floats per multiply-add: 53 MB for the projection's 2.5 G multiply-adds,
  * measured +4.3 ms on 30.4 ms of CPU (+14%), +13% for the weight gradient. An sgemv reads {@code A}
@@ -226,8 +227,32 @@ public final class OpenBlas implements Blas {
      * largest, LSTM at {@code B = 64, H = 512}: 64 x 2048 x 512 = 2^26), and a step is where a copy
      * would cost most: with its weights on the heap (training) it moves about {@code 1/B} floats per
      * multiply-add.
+     *
+     * <p>The copy is not free: a layer's input projection over all {@code T*B} rows of a call (its input
+     * and its output on the heap) moves {@code rows * (I + G*H)} floats twice, which measured 5-15% of a
+     * whole {@code forward} at the benchmark's larger shapes (docs/gc-stall.md). An application whose
+     * threads can wait for a safepoint (no latency-bound allocating threads beside the RNN, say a batch
+     * job) may raise the bound with {@code -Drnk.blas.criticalMultiplyAdds=N}: calls up to {@code N}
+     * multiply-adds then run critical with no copy, holding safepoints off for their whole duration.
      */
-    static final long SGEMM_COPY_ABOVE = 1L << 26;
+    static final long SGEMM_COPY_ABOVE = criticalMultiplyAdds();
+
+    private static long criticalMultiplyAdds() {
+        String value = System.getProperty("rnk.blas.criticalMultiplyAdds");
+        if (value == null) {
+            return 1L << 26;
+        }
+        try {
+            long bound = Long.parseLong(value.strip());
+            if (bound >= 0) {
+                return bound;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("-Drnk.blas.criticalMultiplyAdds=" + value
+                + ": expected a whole number of multiply-adds >= 0 (2^26 = 67108864 is the default)");
+    }
 
     /**
      * Multiply-adds ({@code m*n}) up to which an sgemv with a heap operand runs critical: 2^24 (64 MB of
@@ -398,7 +423,7 @@ public final class OpenBlas implements Blas {
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
 
-    /** Floats per bulk copy: ~25 us, and the copy loop's back-edge lets a safepoint in between. */
+    /** Floats per bulk copy (256 KB, ~20 us); a safepoint can come between two. */
     private static final long COPY_CHUNK = 1 << 16;
 
     /** The {@code rows x cols} block at float {@code srcOffset} (row stride {@code srcLd}) to {@code dst}. */
@@ -415,9 +440,10 @@ public final class OpenBlas implements Blas {
 
     /**
      * {@code count} floats, in chunks: one {@link MemorySegment#copy} is a single intrinsic with no
-     * safepoint inside, and a whole matrix would hold safepoints off for milliseconds, the very thing the
-     * copy is for. The stride varies (the last chunk is short), so the compiler keeps the loop's
-     * safepoint poll.
+     * safepoint poll inside, and a whole matrix would hold safepoints off for milliseconds, the very thing
+     * the copy is for. Measured (docs/gc-stall.md): a thread copying 200 MB in one call delayed safepoints
+     * by 31 ms (median), in these chunks by 1 ms, no more than a thread spinning in a plain Java loop on
+     * the same loaded machine.
      */
     private static void copyFloats(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long count) {
         long done = 0;

@@ -279,7 +279,7 @@ public final class ReferenceBackward {
                 cell.step(xs[t][b], h[t][b], hasC ? c[t][b] : null, h[t + 1][b], hasC ? c[t + 1][b] : null);
                 cell.project(xs[t][b], h[t][b], gi[t][b], gh[t][b]);
                 for (int j = 0; fired != null && j < H; j++) {
-                    boolean own = h[t + 1][b][j] != 0;                         // y' = c_pre > theta > 0 where it fired
+                    boolean own = h[t + 1][b][j] != 0;                         // y' = c_pre > theta >= 0 where it fired
                     double cPre = own ? h[t + 1][b][j] : c[t + 1][b][j];
                     if (own != fired[t][b][j] && Math.abs(cPre - theta[j]) < margin) {
                         h[t + 1][b][j] = own ? 0 : cPre;

@@ -79,8 +79,8 @@ public final class ReferenceCell {
         if (type == RefCellType.EGRU) {
             this.theta = checkedCopy("theta", theta, hiddenSize);
             for (int j = 0; j < hiddenSize; j++) {
-                if (!(this.theta[j] > 0) || Double.isInfinite(this.theta[j])) {
-                    throw new IllegalArgumentException("theta[" + j + "] = " + this.theta[j] + ", expected finite and > 0");
+                if (!(this.theta[j] >= 0) || Double.isInfinite(this.theta[j])) {
+                    throw new IllegalArgumentException("theta[" + j + "] = " + this.theta[j] + ", expected finite and >= 0");
                 }
             }
         } else {

@@ -18,10 +18,14 @@ import java.util.Objects;
 public final class RestrictedReference {
     private RestrictedReference() {}
 
-    /** {@code s = round(r*H)}, rounding half up ({@link Math#round(double)}): r = 0.5, H = 7 shares 4 rows. */
+    /**
+     * {@code s = round(r*H)} as the authors' {@code torch.round} on float32: the float32 product, its exact
+     * decimal value rounded half to even. r = 0.5 shares 2 rows at H = 5 and 4 at H = 7.
+     */
     public static int sharedRows(double rate, int hiddenSize) {
         checkRate(rate);
-        return (int) Math.round(rate * hiddenSize);
+        float product = (float) rate * (float) hiddenSize;
+        return new java.math.BigDecimal(product).setScale(0, java.math.RoundingMode.HALF_EVEN).intValueExact();
     }
 
     /** {@code d_r = s + 2*G*(H - s)}: the shared rows, then one private block per (input, gate block). */

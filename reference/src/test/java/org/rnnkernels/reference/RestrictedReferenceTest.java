@@ -28,8 +28,10 @@ class RestrictedReferenceTest {
     }
 
     @Test
-    void sharedRowsRoundHalfUp() {
+    void sharedRowsRoundHalfToEven() {
         assertEquals(4, RestrictedReference.sharedRows(0.5, 7));     // 3.5 -> 4
+        assertEquals(2, RestrictedReference.sharedRows(0.5, 5));     // 2.5 -> 2 (the authors' torch.round)
+        assertEquals(4, RestrictedReference.sharedRows(0.5, 9));     // 4.5 -> 4
         assertEquals(2, RestrictedReference.sharedRows(0.25, 6));    // 1.5 -> 2
         assertEquals(1, RestrictedReference.sharedRows(0.25, 5));    // 1.25 -> 1
         assertEquals(0, RestrictedReference.sharedRows(0, 33));
