@@ -1,9 +1,11 @@
 /**
  * The recurrent cells: layers and models ({@code org.rnnkernels}), their files ({@code .io}), training
- * ({@code .train}), LightRNN ({@code .lightrnn}) and HitNet ternary layers ({@code .ternary}).
+ * ({@code .train}), LightRNN ({@code .lightrnn}), HitNet ternary layers ({@code .ternary}) and integer RAG
+ * layers ({@code .quant}).
  *
  * <p>The gate passes ({@code org.rnnkernels.cell}), the layers' products ({@code org.rnnkernels.product}:
- * input projections and recurrent products) and shared helpers ({@code org.rnnkernels.internal})
+ * input projections and recurrent products), the integer kernels ({@code org.rnnkernels.integer}) and shared
+ * helpers ({@code org.rnnkernels.internal})
  * are not exported: on the module path nothing outside this module reaches them.
  * {@code jdk.incubator.vector} is required {@code static}, so the scalar kernels run without
  * {@code --add-modules=jdk.incubator.vector}.
@@ -20,4 +22,5 @@ module org.rnnkernels {
     exports org.rnnkernels.train;
     exports org.rnnkernels.lightrnn;
     exports org.rnnkernels.ternary;
+    exports org.rnnkernels.quant;
 }

@@ -7,7 +7,13 @@ import java.util.function.Supplier;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.cell.Biases;
 import org.rnnkernels.cell.CellDescription;
+import org.rnnkernels.integer.IntegerCells;
+import org.rnnkernels.integer.IntegerParameters;
+import org.rnnkernels.integer.IntegerProjection;
+import org.rnnkernels.integer.IntegerRecurrent;
+import org.rnnkernels.integer.IntegerStep;
 import org.rnnkernels.product.BlasProjection;
+import org.rnnkernels.product.CellStep;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.RecurrentProduct;
 import org.rnnkernels.product.RestrictedLayout;
@@ -16,31 +22,34 @@ import org.rnnkernels.product.RestrictedRecurrent;
 import org.rnnkernels.product.SparseRecurrent;
 import org.rnnkernels.product.TernaryProjection;
 import org.rnnkernels.product.TernaryRecurrent;
+import org.rnnkernels.quant.IntegerWeights;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryWeights;
 
 /**
  * What a {@link RecurrentLayer} is made of beside its cell's gate pass, chosen once, here, for each kind
- * of layer (float, restricted, ternary): its input projection and recurrent product, the biases as the
+ * of layer (float, restricted, ternary, integer): its input projection and recurrent product, the biases as the
  * gate pass reads them ({@link Biases#pack}), the cell's own parameters, the arena of the parts' off-heap
  * weights, and the parameters as the caller gave them (for the layer's accessors). Arguments are
  * trusted: the layer's factories check them.
  *
  * @param cellParameters what the gate pass reads beside the biases: MI {@code [alpha | beta1 | beta2]},
  *                       EGRU {@code theta}, else null
+ * @param cellStep       the cell step of a layer whose parts keep the step's operands (integer); null: the
+ *                       cell's gate pass on the state's float arrays
  */
 record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, InputProjection projection,
-                  RecurrentProduct recurrent, float[] bias, float[] cellParameters, Given given) {
+                  RecurrentProduct recurrent, float[] bias, float[] cellParameters, Given given, CellStep cellStep) {
     private static final long ALIGNMENT = 64;
 
     /**
      * The parameters as given, for the accessors (the parts keep them in their own layouts): PyTorch-layout
      * float weights (off-heap, the BLAS parts' operands), or a restricted pool, or the ternary parameters
-     * (read back from the parts' planes when asked for, not kept twice); the biases, MI parameters and
-     * EGRU thresholds.
+     * (read back from the parts' planes when asked for, not kept twice), or the integer weights (immutable);
+     * the biases, MI parameters and EGRU thresholds.
      */
     record Given(MemorySegment wIh, MemorySegment wHh, float[] bIh, float[] bHh, MiParameters mi,
-                 float[] thresholds, RestrictedWeights restricted, Supplier<TernaryWeights> ternary) {
+                 float[] thresholds, RestrictedWeights restricted, Supplier<TernaryWeights> ternary, IntegerWeights integer) {
     }
 
     /**
@@ -61,7 +70,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         float[] theta = thresholds == null ? null : thresholds.clone();
         return new LayerParts(type, inputSize, hiddenSize, arena, projection, recurrent, packedBias(type, hiddenSize, bIh, bHh),
                 miCopy != null ? miCopy.packed() : theta,
-                new Given(ih, hh, copy(bIh), copy(bHh), miCopy, theta, null, null));
+                new Given(ih, hh, copy(bIh), copy(bHh), miCopy, theta, null, null, null), null);
     }
 
     /**
@@ -85,7 +94,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         float[] bIh = weights.biasIh();
         float[] bHh = weights.biasHh();
         return new LayerParts(type, inputSize, hiddenSize, arena, projection, recurrent, packedBias(type, hiddenSize, bIh, bHh),
-                null, new Given(null, null, bIh, bHh, null, null, weights, null));
+                null, new Given(null, null, bIh, bHh, null, null, weights, null, null), null);
     }
 
     /**
@@ -108,7 +117,27 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
                 bIh, bHh, delta, lambda);
         return new LayerParts(type, weights.inputSize(), weights.hiddenSize(), Arena.ofShared(), projection, recurrent,
                 packedBias(type, weights.hiddenSize(), scaled(bIh, lambda), scaled(bHh, lambda)), null,
-                new Given(null, null, bIh, bHh, null, null, null, given));
+                new Given(null, null, bIh, bHh, null, null, null, given, null), null);
+    }
+
+    /**
+     * An integer RAG layer ({@link IntegerWeights}): int8 products of the library's own ({@code integer.IntegerKernels})
+     * writing int32 accumulators, and the cell's integer step ({@code integer.IntegerCells}) reading them. Its
+     * boundary is float: inputs are quantised on entry, and {@code h} and {@code c} live in the state's floats
+     * as {@code v 2^-F}, exact, so it stacks, streams and shares a team as any layer does. Nothing off-heap.
+     */
+    static LayerParts integer(IntegerWeights weights) {
+        CellType type = weights.cell();
+        int inputSize = weights.inputSize();
+        int hiddenSize = weights.hiddenSize();
+        int rows = type.gates() * hiddenSize;
+        int bits = weights.fractionBits();
+        IntegerProjection projection = new IntegerProjection(weights.inputWeights(), rows, inputSize, bits, weights.inputBits());
+        IntegerRecurrent recurrent = new IntegerRecurrent(weights.recurrentWeights(), rows, hiddenSize, bits, type.hasCellState());
+        IntegerStep step = new IntegerStep(IntegerCells.of(type), new IntegerParameters(hiddenSize, bits, weights.inputExponents(),
+                weights.recurrentExponents(), weights.inputBias(), weights.recurrentBias()), bits);
+        return new LayerParts(type, inputSize, hiddenSize, Arena.ofShared(), projection, recurrent, null, null,
+                new Given(null, null, null, null, null, null, null, null, weights), step);
     }
 
     private static float[] packedBias(CellType type, int hiddenSize, float[] bIh, float[] bHh) {

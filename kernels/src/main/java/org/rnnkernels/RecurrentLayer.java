@@ -7,25 +7,31 @@ import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.cell.GatePass;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.product.CellStep;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.RecurrentProduct;
+import org.rnnkernels.quant.IntegerWeights;
 import org.rnnkernels.ternary.TernaryWeights;
 
 /**
  * One recurrent layer (one direction) of any {@link CellType}: dense from PyTorch-layout weights
  * ({@link #create(LayerWeights)}, EGRU included), restricted and weight-shared ({@link #createRestricted}),
- * HitNet ternary ({@link #createTernary}, usually through {@code TernaryLayer.create}).
+ * HitNet ternary ({@link #createTernary}, usually through {@code TernaryLayer.create}), integer RAG
+ * ({@link #createInteger}, usually through {@code IntegerLayer}).
  *
  * <p>A layer is three parts, chosen once when it is built, and one driver that knows none of them:
  * <ol>
  *   <li>the input projection of all {@code T} steps at once, {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T}:
- *       one BLAS sgemm; a restricted layer's compact rows, spread into the gate blocks; a ternary product;</li>
+ *       one BLAS sgemm; a restricted layer's compact rows, spread into the gate blocks; a ternary product;
+ *       an int8 product of the inputs quantised on entry;</li>
  *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed panel kernel up
  *       to batch 64 when the Vector API is on, BLAS otherwise; for EGRU the column-sparse product, which
  *       reads only the columns of {@code W_hh} whose {@code y_j != 0}; a restricted layer's compact
- *       product, whose shared rows are multiplied once and spread into every gate block; a ternary product;</li>
+ *       product, whose shared rows are multiplied once and spread into every gate block; a ternary product;
+ *       an int8 product into int32 accumulators;</li>
  *   <li>per step, the cell's {@link GatePass}: from the pre-activations of all gate blocks to the new
- *       state, one sample row at a time while it is in L1, {@code h} updated in place in the state.</li>
+ *       state, one sample row at a time while it is in L1, {@code h} updated in place in the state; an
+ *       integer layer's cell step instead, on its products' int32 accumulators.</li>
  * </ol>
  * The driver ({@code runPacked}) runs packed variable-length batches, forward or in reverse, for
  * {@link RecurrentModel}, streaming, and the thread team. Nothing is allocated per step: scratch lives
@@ -57,7 +63,8 @@ public final class RecurrentLayer implements AutoCloseable {
     private final Arena arena;          // the parts' off-heap weights; closing it closes the layer
     private final InputProjection projection;
     private final RecurrentProduct recurrent;
-    private final GatePass gates;       // the cell's, chosen once
+    private final GatePass gates;       // the cell's, chosen once; null when the parts bring their own cell step
+    private final CellStep cellStep;    // integer layers: the cell step on the parts' own operands
     private final float[] bias;         // Biases.pack
     private final float[] cellParameters;
     private final LayerParts.Given given;
@@ -69,7 +76,8 @@ public final class RecurrentLayer implements AutoCloseable {
         this.arena = parts.arena();
         this.projection = parts.projection();
         this.recurrent = parts.recurrent();
-        this.gates = CellKernels.gatePass(type);
+        this.cellStep = parts.cellStep();
+        this.gates = cellStep == null ? CellKernels.gatePass(type) : null;
         this.bias = parts.bias();
         this.cellParameters = parts.cellParameters();
         this.given = parts.given();
@@ -137,6 +145,22 @@ public final class RecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("weights is null");
         }
         return new RecurrentLayer(LayerParts.ternary(weights));
+    }
+
+    /**
+     * An integer RAG layer (RAG-minimal, RAG-GRU, RAG-LSTM; usually through {@code IntegerLayer.create} or
+     * {@code IntegerLayer.quantize}): int8 weights with a power-of-two scale per gate block, activations and
+     * states in fixed point, products accumulated in int32 by the library's own kernel, and the cell step in
+     * integer adds, max, min and shifts, bit-exact with the reference's integer cells. Its boundary is float:
+     * inputs are quantised on entry (round half up, saturating), and {@code h} (and {@code c}) are kept in the
+     * state as {@code v 2^-F}, exactly, so that it stacks in a {@link RecurrentModel} (an integer layer above
+     * another of the same format reads its input exactly), runs both directions, variable lengths, streaming and
+     * thread teams as the other layers do, and saves with {@code ModelFiles}. A state set from outside is
+     * rounded to the grid and clamped to [-1, 1] when the next step reads it. NaN inputs count as 0.
+     */
+    public static RecurrentLayer createInteger(IntegerWeights weights) {
+        Checks.nonNull("weights", weights);
+        return new RecurrentLayer(LayerParts.integer(weights));
     }
 
     /** A zero state for {@code batch} parallel streams, with its own scratch space; steps run on the caller's thread. */
@@ -236,6 +260,9 @@ public final class RecurrentLayer implements AutoCloseable {
         Checks.floats("projected", projected, "[T=%d][B=%d][G*H=%d]", steps, batch, width);
         Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
         requireOpen();
+        if (cellStep != null) {
+            throw new UnsupportedOperationException("an integer layer projects its quantised inputs itself: call forward");
+        }
         if (rows == 0) {
             return;
         }
@@ -289,7 +316,9 @@ public final class RecurrentLayer implements AutoCloseable {
     // gi[rows, G*H] = X[rows, I] * W_ih^T: the input side of every step in one product, into state.gi.
     private void projectInputs(Binding binding, MemorySegment input, int rows) {
         LayerState state = binding.state;
-        state.reserveInputProjection((long) rows * type.gates() * hiddenSize);
+        if (cellStep == null) {     // an integer layer's projection keeps int scratch of its own
+            state.reserveInputProjection((long) rows * type.gates() * hiddenSize);
+        }
         binding.projection.prepare(input, rows, state.gi);
         if (state.team == null) {
             binding.projection.project(0, 1);
@@ -312,6 +341,7 @@ public final class RecurrentLayer implements AutoCloseable {
                 rowStart -= active;
             }
             binding.rows = active;
+            binding.rowStart = rowStart;
             binding.giOffset = rowStart * width;
             binding.recurrent.prepare(active);
             if (state.team == null) {
@@ -352,8 +382,12 @@ public final class RecurrentLayer implements AutoCloseable {
         int to = unitSplit(member + 1, members);
         binding.recurrent.finish(rows, from, to);
         // h is updated in place: every member is past the product, which was its last reader.
-        gates.apply(rows, hiddenSize, from, to,
-                state.gi.array(), binding.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
+        if (binding.cell != null) {
+            binding.cell.apply(rows, from, to, binding.rowStart);
+        } else {
+            gates.apply(rows, hiddenSize, from, to,
+                    state.gi.array(), binding.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
+        }
     }
 
     // First hidden unit of member m's share: an even split rounded down to whole vectors.
@@ -383,17 +417,21 @@ public final class RecurrentLayer implements AutoCloseable {
         final LayerState state;
         final InputProjection.Bound projection;
         final RecurrentProduct.Bound recurrent;
+        final CellStep.Bound cell;     // null: the layer's gate pass
         final StepTeam.Work projectionWork;
         final StepTeam.Work stepWork;
         int rows;
+        int rowStart;
         int giOffset;
 
         Binding(RecurrentLayer layer, LayerState state) {
             this.layer = layer;
             this.state = state;
             this.projection = layer.projection.bind();
-            this.recurrent = layer.recurrent.bind(new RecurrentProduct.StepBuffers(state.batch, state.hidden,
-                    state.h, state.hSegment, state.gh, state.ghSegment, state.activity));
+            RecurrentProduct.StepBuffers buffers = new RecurrentProduct.StepBuffers(state.batch, state.hidden,
+                    state.h, state.hSegment, state.gh, state.ghSegment, state.activity, state.c);
+            this.recurrent = layer.recurrent.bind(buffers);
+            this.cell = layer.cellStep == null ? null : layer.cellStep.bind(projection, recurrent, buffers);
             this.projectionWork = member -> projection.project(member, state.team.size());
             this.stepWork = member -> layer.stepPart(this, member, state.team.size());
         }
@@ -445,6 +483,9 @@ public final class RecurrentLayer implements AutoCloseable {
         if (given.ternary() != null) {
             throw new UnsupportedOperationException("a ternary layer has no float weights: read ternaryWeights()");
         }
+        if (given.integer() != null) {
+            throw new UnsupportedOperationException("an integer layer has no float weights: read integerWeights()");
+        }
         return weights.toArray(ValueLayout.JAVA_FLOAT);
     }
 
@@ -461,6 +502,11 @@ public final class RecurrentLayer implements AutoCloseable {
         return given.ternary() == null ? null : given.ternary().get();
     }
 
+    /** The parameters of an integer layer ({@link #createInteger}; immutable), or null for the other layers. */
+    public IntegerWeights integerWeights() {
+        return given.integer();
+    }
+
     /** The multiplicative-integration parameters (copies), or null for the other cells. */
     public MiParameters miParameters() {
         MiParameters mi = given.mi();
@@ -472,7 +518,7 @@ public final class RecurrentLayer implements AutoCloseable {
         return LayerParts.copy(given.thresholds());
     }
 
-    /** A copy of {@code b_ih} as given, or null for a layer without biases. */
+    /** A copy of {@code b_ih} as given, or null for a layer without biases (and for an integer layer: see {@link #integerWeights()}). */
     public float[] biasIh() {
         return LayerParts.copy(given.bIh());
     }

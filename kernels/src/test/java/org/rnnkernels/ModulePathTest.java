@@ -47,7 +47,7 @@ import org.rnnkernels.blas.Blases;
  *       {@code requires static}), and gives the sum this class-path JVM gets;</li>
  *   <li>OpenBLAS loads from the bytedeco jar on the class path, with
  *       {@code --enable-native-access=org.rnnkernels.blas} and no restricted-method warning;</li>
- *   <li>the internal packages ({@code org.rnnkernels.cell}, {@code .product}, {@code .internal}, and native's
+ *   <li>the internal packages ({@code org.rnnkernels.cell}, {@code .product}, {@code .integer}, {@code .internal}, and native's
  *       {@code org.rnnkernels.simd}) neither compile against nor open to reflection from it.</li>
  * </ul>
  * The other tests run on the class path (surefire's {@code useModulePath=false}). Runs in the
@@ -83,6 +83,7 @@ class ModulePathTest {
                     System.out.println("internal=" + reach("org.rnnkernels.internal.Checks"));
                     System.out.println("cell=" + reach("org.rnnkernels.cell.Gru"));
                     System.out.println("product=" + reach("org.rnnkernels.product.Scratch"));
+                    System.out.println("integer=" + reach("org.rnnkernels.integer.IntegerCells"));
                     System.out.println("simd=" + reach("org.rnnkernels.simd.Simd"));
                     System.out.println("files=" + reach("org.rnnkernels.files.AtomicFiles"));
                     System.out.println("saved=" + savedAndLoaded());
@@ -165,6 +166,7 @@ class ModulePathTest {
                     org.rnnkernels.internal.Checks.positive("x", 1);
                     System.out.println(org.rnnkernels.cell.Gru.class);
                     System.out.println(org.rnnkernels.product.Scratch.class);
+                    System.out.println(org.rnnkernels.integer.IntegerCells.class);
                     System.out.println(org.rnnkernels.simd.Simd.describe());
                     System.out.println(org.rnnkernels.files.AtomicFiles.class);
                 }
@@ -343,6 +345,7 @@ class ModulePathTest {
         assertEquals("InaccessibleObjectException", v.get("internal"), r.stdout());
         assertEquals("InaccessibleObjectException", v.get("cell"), r.stdout());
         assertEquals("InaccessibleObjectException", v.get("product"), r.stdout());
+        assertEquals("InaccessibleObjectException", v.get("integer"), r.stdout());
         assertEquals("InaccessibleObjectException", v.get("simd"), r.stdout());
         assertEquals("InaccessibleObjectException", v.get("files"), r.stdout());
         assertEquals("same", v.get("saved"), r.stdout() + r.stderr());
@@ -382,7 +385,7 @@ class ModulePathTest {
         Run r = javac(src, work.resolve("probe-classes"));
         assertNotEquals(0, r.exit(), "internal packages compiled: " + r.stderr());
         for (String pkg : Arrays.asList("org.rnnkernels.internal", "org.rnnkernels.cell", "org.rnnkernels.product",
-                "org.rnnkernels.simd", "org.rnnkernels.files")) {
+                "org.rnnkernels.integer", "org.rnnkernels.simd", "org.rnnkernels.files")) {
             assertTrue(r.stderr().contains("package " + pkg + " is not visible"), pkg + ":\n" + r.stderr());
         }
     }

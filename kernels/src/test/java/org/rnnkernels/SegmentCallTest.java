@@ -41,8 +41,18 @@ class SegmentCallTest {
     @EnumSource(TernaryLayer.Activations.class)
     void ternaryLayerCallsAgree(TernaryLayer.Activations mode) {
         CellFixture f = new CellFixture(CellType.LSTM, 13, 17, BATCH, STEPS, 6);
-        try (RecurrentLayer layer = StepAllocation.layer(f, mode)) {
+        try (RecurrentLayer layer = StepAllocation.layer(f, mode.name())) {
             assertLayerCallsAgree(layer, f.x, f.h0, f.c0, 1);
+        }
+    }
+
+    /** Integer layers quantise their inputs from the segment where it is: the same integers, the same bits. */
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"RAG_MINIMAL", "RAG_GRU", "RAG_LSTM"})
+    void integerLayerCallsAgreeWithATeam(CellType type) {
+        CellFixture f = new CellFixture(type, 13, 17, BATCH, STEPS, 8);
+        try (RecurrentLayer layer = StepAllocation.layer(f, "integer")) {
+            assertLayerCallsAgree(layer, f.x, f.h0, f.c0, 2);
         }
     }
 

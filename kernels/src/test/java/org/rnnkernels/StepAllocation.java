@@ -4,6 +4,7 @@ import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.rnnkernels.quant.IntegerLayer;
 import org.rnnkernels.ternary.TernaryLayer;
 
 /** Measures the heap a warmed-up call allocates, with the thread's allocated-bytes counter. */
@@ -20,9 +21,8 @@ public final class StepAllocation {
      * into a root whose node budget is spent and boxes (seen: LSTM once in six suite runs; LSTM and
      * EGRU each once in four fresh JVMs running only them).
      */
-    static long bytesPerWarmStepInFreshJvm(CellType type, int hidden, int batch, TernaryLayer.Activations ternary) throws Exception {
-        return lastNumberOfFreshJvm(StepAllocation.class, type.name(), Integer.toString(hidden), Integer.toString(batch),
-                String.valueOf(ternary));
+    static long bytesPerWarmStepInFreshJvm(CellType type, int hidden, int batch, String parts) throws Exception {
+        return lastNumberOfFreshJvm(StepAllocation.class, type.name(), Integer.toString(hidden), Integer.toString(batch), parts);
     }
 
     /**
@@ -48,24 +48,31 @@ public final class StepAllocation {
         return Long.parseLong(lines[lines.length - 1].strip());
     }
 
-    /** Prints the bytes per warmed-up step of {@code StepAllocationTest}'s case {@code args = TYPE H B TERNARY-MODE-or-null}. */
+    /** Prints the bytes per warmed-up step of {@code StepAllocationTest}'s case {@code args = TYPE H B PARTS} ({@link #layer}). */
     public static void main(String[] args) {
         CellType type = CellType.valueOf(args[0]);
         int hidden = Integer.parseInt(args[1]), batch = Integer.parseInt(args[2]);
-        TernaryLayer.Activations ternary = args[3].equals("null") ? null : TernaryLayer.Activations.valueOf(args[3]);
         CellFixture f = new CellFixture(type, hidden, hidden, batch, 1, 42, 0.5f);
         float[] out = new float[batch * hidden];
-        try (RecurrentLayer layer = layer(f, ternary); LayerState state = f.initialState(layer)) {
+        try (RecurrentLayer layer = layer(f, args[3]); LayerState state = f.initialState(layer)) {
             System.out.println(bytesPerWarmCall(() -> layer.step(f.x, state, out)));
         }
     }
 
-    /** The fixture's layer: its cell's float layer, or with {@code ternary} activations the HitNet ternary layer of its weights. */
-    static RecurrentLayer layer(CellFixture f, TernaryLayer.Activations ternary) {
-        return ternary == null ? f.layer() : TernaryLayer.create(LayerWeights.of(f.type, f.input, f.hidden).inputWeights(f.weights.weightIh())
+    /**
+     * The fixture's layer made of {@code parts}: {@code "float"}, its cell's float layer; {@code "TERNARY"} or
+     * {@code "FLOAT"}, the HitNet ternary layer of its weights with those activations; {@code "integer"}, the
+     * integer layer of its weights quantised ({@code IntegerLayer.quantize}).
+     */
+    static RecurrentLayer layer(CellFixture f, String parts) {
+        if (parts.equals("float")) {
+            return f.layer();
+        }
+        LayerWeights weights = LayerWeights.of(f.type, f.input, f.hidden).inputWeights(f.weights.weightIh())
                 .recurrentWeights(f.weights.weightHh())
                 .biases(f.weights.biasIh(), f.weights.biasHh())
-                .build(), ternary);
+                .build();
+        return parts.equals("integer") ? IntegerLayer.quantize(weights) : TernaryLayer.create(weights, TernaryLayer.Activations.valueOf(parts));
     }
 
     /**

@@ -12,10 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.rnnkernels.integer.IntegerCells;
 import org.rnnkernels.ternary.TernaryLayer;
 
 /**
- * A warmed-up step allocates nothing, for every cell and for ternary layers: the thread's allocated-bytes counter, read
+ * A warmed-up step allocates nothing, for every cell and for ternary and integer layers: the thread's allocated-bytes counter, read
  * around a window of steps, must not move. C2 boxes a vector (a heap allocation per operation) when
  * a loop outgrows its node budget, so this is what catches a gate pass that tipped over, and the
  * driver's own allocations (argument checks, operand segments) beside it.
@@ -32,14 +33,19 @@ class StepAllocationTest {
         List<Arguments> cases = new ArrayList<>();
         for (CellType type : CellType.values()) {
             // H = 256 is past every lane count (so the vector loops run), 37 leaves a scalar tail.
-            cases.add(Arguments.of(type, 256, 1, null));
-            cases.add(Arguments.of(type, 37, 5, null));
+            cases.add(Arguments.of(type, 256, 1, "float"));
+            cases.add(Arguments.of(type, 37, 5, "float"));
+            // integer layers (the cells with an integer kernel): int8 products and the integer cell step
+            if (IntegerCells.has(type)) {
+                cases.add(Arguments.of(type, 256, 1, "integer"));
+                cases.add(Arguments.of(type, 37, 5, "integer"));
+            }
         }
         // HitNet ternary layers: the same cells' gate passes behind ternary products
         for (CellType type : new CellType[] {CellType.GRU, CellType.LSTM}) {
             for (TernaryLayer.Activations mode : TernaryLayer.Activations.values()) {
-                cases.add(Arguments.of(type, 256, 1, mode));
-                cases.add(Arguments.of(type, 37, 5, mode));
+                cases.add(Arguments.of(type, 256, 1, mode.name()));
+                cases.add(Arguments.of(type, 37, 5, mode.name()));
             }
         }
         return cases.stream();
@@ -47,19 +53,19 @@ class StepAllocationTest {
 
     @ParameterizedTest(name = "{0} H={1} B={2} {3}")
     @MethodSource("cases")
-    void warmedUpStepAllocatesNothing(CellType type, int hidden, int batch, TernaryLayer.Activations ternary) throws Exception {
+    void warmedUpStepAllocatesNothing(CellType type, int hidden, int batch, String parts) throws Exception {
         CellFixture f = new CellFixture(type, hidden, hidden, batch, 1, 42, 0.5f);
         float[] out = new float[batch * hidden];
         long perStep;
-        try (RecurrentLayer layer = StepAllocation.layer(f, ternary); LayerState state = f.initialState(layer)) {
+        try (RecurrentLayer layer = StepAllocation.layer(f, parts); LayerState state = f.initialState(layer)) {
             perStep = StepAllocation.bytesPerWarmCall(() -> layer.step(f.x, state, out));
         }
         // C2's inlining depends on what it compiled first, so a JVM now and then boxes in a step that
         // compiles allocation-free in most: up to three fresh JVMs before the case fails (a cell whose
         // loop is past the node budget boxes in every JVM, as GRU did before issue 11).
         for (int fresh = 0; perStep != 0 && fresh < FRESH_JVMS; fresh++) {
-            long again = StepAllocation.bytesPerWarmStepInFreshJvm(type, hidden, batch, ternary);
-            System.err.println(type + " H=" + hidden + " B=" + batch + " " + ternary + ": " + perStep + " bytes per step, "
+            long again = StepAllocation.bytesPerWarmStepInFreshJvm(type, hidden, batch, parts);
+            System.err.println(type + " H=" + hidden + " B=" + batch + " " + parts + ": " + perStep + " bytes per step, "
                     + again + " in fresh JVM " + (fresh + 1));
             perStep = again;
         }

@@ -9,6 +9,7 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.RestrictedWeights;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.quant.IntegerWeights;
 import org.rnnkernels.ternary.TernaryWeights;
 
 /**
@@ -25,7 +26,8 @@ import org.rnnkernels.ternary.TernaryWeights;
  * cannot read such a layer. A file without {@code restricted_shared_rows} was written when {@code s} was
  * rounded half up on the double product {@code r*H}, and loads with that {@code s}.
  * A HitNet ternary layer is stored packed: its bit planes, scales, biases, activations, {@code delta}
- * and {@code lambda} ({@link TernaryTensors} has the layout).
+ * and {@code lambda} ({@link TernaryTensors} has the layout). An integer RAG layer is stored as its integers:
+ * int8 weights, exponents, integer biases and its fixed-point format ({@link IntegerTensors}).
  */
 public final class ModelFiles {
     static final String FORMAT = "rnnkernels-model";
@@ -68,6 +70,11 @@ public final class ModelFiles {
                 TernaryWeights ternary = layer.ternaryWeights();
                 if (ternary != null) {
                     TernaryTensors.save(ternary, suffix, tensors, metadata);
+                    continue;
+                }
+                IntegerWeights integer = layer.integerWeights();
+                if (integer != null) {
+                    IntegerTensors.save(integer, suffix, tensors, metadata);
                     continue;
                 }
                 long rows = (long) layer.cellType().gates() * layer.hiddenSize();
@@ -167,7 +174,7 @@ public final class ModelFiles {
 
     /**
      * The layers of a model file stored in a form of their own: restricted when the metadata has its rate,
-     * ternary when it has its activations.
+     * ternary when it has its activations, integer when it has its fractional bits.
      */
     private static final class OwnForms implements TorchRnn.StoredLayers {
         private final TensorFile file;
@@ -178,7 +185,8 @@ public final class ModelFiles {
 
         @Override
         public boolean has(String suffix) {
-            return file.metadata().containsKey("restricted_rate" + suffix) || TernaryTensors.has(file.metadata(), suffix);
+            return file.metadata().containsKey("restricted_rate" + suffix) || TernaryTensors.has(file.metadata(), suffix)
+                    || IntegerTensors.has(file.metadata(), suffix);
         }
 
         @Override
@@ -186,6 +194,10 @@ public final class ModelFiles {
             if (TernaryTensors.has(file.metadata(), suffix)) {
                 TernaryWeights weights = TernaryTensors.load(file, suffix, cell);
                 return new TorchRnn.Stored(cell, weights.inputSize(), weights.hiddenSize(), () -> RecurrentLayer.createTernary(weights));
+            }
+            if (IntegerTensors.has(file.metadata(), suffix)) {
+                IntegerWeights weights = IntegerTensors.load(file, suffix, cell);
+                return new TorchRnn.Stored(cell, weights.inputSize(), weights.hiddenSize(), () -> RecurrentLayer.createInteger(weights));
             }
             RestrictedWeights pool = restricted(suffix, cell);
             return new TorchRnn.Stored(pool.cellType(), pool.inputSize(), pool.hiddenSize(),

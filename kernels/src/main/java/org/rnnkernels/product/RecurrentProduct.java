@@ -21,15 +21,16 @@ public interface RecurrentProduct {
 
     /**
      * A state's arrays as a product sees them: {@code h [batch][H]} (read) and {@code gh [batch][G*H]}
-     * (written), each with its heap segment for BLAS, and the activity counter that a product which skips
-     * zero inputs reports to.
+     * (written), each with its heap segment for BLAS, the activity counter that a product which skips
+     * zero inputs reports to, and the cell state {@code c [batch][H]} (null for cells without one), which
+     * an integer layer's parts read and write.
      */
     record StepBuffers(int batch, int hidden, float[] h, MemorySegment hSegment, float[] gh, MemorySegment ghSegment,
-                       Activity activity) {
+                       Activity activity, float[] c) {
 
         /** The same state with {@code gh} elsewhere (a restricted product's compact scratch). */
         StepBuffers withOutput(float[] output, MemorySegment outputSegment) {
-            return new StepBuffers(batch, hidden, h, hSegment, output, outputSegment, activity);
+            return new StepBuffers(batch, hidden, h, hSegment, output, outputSegment, activity, c);
         }
     }
 
