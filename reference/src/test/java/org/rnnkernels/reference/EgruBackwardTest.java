@@ -297,9 +297,9 @@ class EgruBackwardTest {
         Point gru = sample(RefCellType.GRU, SHAPES[0], 41);
         assertMessage("gamma and s are for EGRU only", () -> new ReferenceBackward(gru.cell(), 0.7, 1));
         assertMessage("cell", () -> new ReferenceBackward(null));
-        // thresholds: finite and > 0, named with their index
+        // thresholds: finite and >= 0, named with their index
         double[] theta = p.theta().clone();
-        for (double bad : new double[] {0, -0.2, Double.NaN, Double.POSITIVE_INFINITY}) {
+        for (double bad : new double[] {-0.2, -Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY}) {
             theta[2] = bad;
             assertMessage("theta[2]", () -> ReferenceCell.egru(p.in(), p.hid(), p.wIh(), p.wHh(), p.bIh(), p.bHh(),
                     theta));

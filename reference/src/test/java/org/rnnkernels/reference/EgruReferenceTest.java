@@ -36,9 +36,15 @@ class EgruReferenceTest {
     }
 
     @Test
-    void thresholdsMustBePositiveAndFinite() {
-        for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+    void thresholdsMustBeFiniteAndNotNegative() {
+        for (double bad : new double[] {-1, -Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThrows(IllegalArgumentException.class, () -> step(bad, new double[1]));
         }
+        // 0 is legal (EvNN clamps thresholds to [0, 1]): the positive c_pre fires whole, and c' = c_pre - 0
+        double cPre = 0.5 * 0.4 + 0.5 * Math.tanh(0.5);
+        double[] c = new double[1];
+        double[] y = step(0, c);
+        assertEquals(cPre, y[0], 1e-15);
+        assertEquals(cPre, c[0], 1e-15);
     }
 }
