@@ -43,6 +43,9 @@ public final class LayerState implements RecurrentState {
     // while a layer state of it is, since the model state's Cleaner closes the team they share.
     private final ModelState owner;
     private boolean closed;
+    // The heap segments of the caller's last input and output arrays (the float[] calls run the segment driver).
+    final ArrayView inputView = new ArrayView();
+    final ArrayView outputView = new ArrayView();
     // This state's side of the layer it runs through: the parts' scratch and the team's work, made by the layer.
     RecurrentLayer.Binding binding;
 

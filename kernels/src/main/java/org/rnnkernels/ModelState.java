@@ -1,7 +1,9 @@
 package org.rnnkernels;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.product.Scratch;
 
 /**
  * The state of {@code B} streams through a {@link RecurrentModel}: {@code h} (and {@code c} for
@@ -21,9 +23,12 @@ public final class ModelState implements RecurrentState {
     // scratch of a call
     private int[] order = new int[0];        // order[k] = caller's sample at sorted position k
     private int[] batchSizes = new int[0];
-    private float[] packedInput = new float[0];
-    private float[] packedA = new float[0];
-    private float[] packedB = new float[0];
+    private final Scratch packedInput = new Scratch("the packed input (rows * I floats)");
+    private final Scratch packedA = new Scratch("a layer's packed output (rows * D * H floats)");
+    private final Scratch packedB = new Scratch("a layer's packed output (rows * D * H floats)");
+    // the heap segments of the caller's last input and output arrays
+    final ArrayView inputView = new ArrayView();
+    final ArrayView outputView = new ArrayView();
     private float[] rowScratch = new float[0];
     private boolean closed;
 
@@ -41,6 +46,11 @@ public final class ModelState implements RecurrentState {
                 states[k][d] = layer.newState(batch, team, this);
             }
         }
+    }
+
+    // true when worker threads share this state's calls (they read the caller's input)
+    boolean hasTeam() {
+        return team != null;
     }
 
     @Override
@@ -110,7 +120,7 @@ public final class ModelState implements RecurrentState {
 
     // ---- the call ------------------------------------------------------------------------------
 
-    void run(float[] input, RecurrentModel.Layout layout, int steps, int[] lengths, float[] output) {
+    void run(MemorySegment input, RecurrentModel.Layout layout, int steps, int[] lengths, MemorySegment output) {
         int inputSize = model.inputSize();
         int outputSize = model.outputSize();
         int directions = model.directions();
@@ -121,7 +131,7 @@ public final class ModelState implements RecurrentState {
         }
         boolean identity = lengths == null && layout == RecurrentModel.Layout.TIME_MAJOR;
         // Packed input: identical to the caller's array when every sample runs all steps, time-major.
-        float[] x = identity ? input : pack(input, layout, steps, inputSize, rows);
+        MemorySegment x = identity ? input : pack(input, layout, steps, inputSize, rows);
         permuteStates(true);
         try {
             int width = 0;
@@ -129,7 +139,7 @@ public final class ModelState implements RecurrentState {
                 int hidden = model.layer(k, 0).hiddenSize();
                 int rowWidth = directions * hidden;
                 boolean last = k == states.length - 1;
-                float[] out = last && identity ? output : packedOutput(k, (long) rows * rowWidth);
+                MemorySegment out = last && identity ? output : packedOutput(k, (long) rows * rowWidth);
                 for (int d = 0; d < directions; d++) {
                     model.layer(k, d).runPacked(x, batchSizes, steps, d == 1, states[k][d], out, rowWidth, d * hidden);
                 }
@@ -179,25 +189,28 @@ public final class ModelState implements RecurrentState {
     }
 
     // Packs [T][B][I] or [B][T][I] into the rows of the running samples, step by step, sorted.
-    private float[] pack(float[] input, RecurrentModel.Layout layout, int steps, int features, int rows) {
-        packedInput = grow(packedInput, (long) rows * features);
+    private MemorySegment pack(MemorySegment input, RecurrentModel.Layout layout, int steps, int features, int rows) {
+        packedInput.reserve((long) rows * features);
+        MemorySegment packed = packedInput.segment();
+        long rowBytes = (long) features * Float.BYTES;
         int row = 0;
         for (int t = 0; t < steps; t++) {
             for (int k = 0; k < batchSizes[t]; k++) {
-                System.arraycopy(input, sourceRow(layout, steps, t, order[k]) * features, packedInput, row * features, features);
+                MemorySegment.copy(input, sourceRow(layout, steps, t, order[k]) * rowBytes, packed, row * rowBytes, rowBytes);
                 row++;
             }
         }
-        return packedInput;
+        return packed;
     }
 
     // Scatters packed rows back to the caller's layout and order, zeros past each sample's length.
-    private void unpack(float[] packed, RecurrentModel.Layout layout, int steps, int features, float[] output) {
-        Arrays.fill(output, 0f);
+    private void unpack(MemorySegment packed, RecurrentModel.Layout layout, int steps, int features, MemorySegment output) {
+        output.fill((byte) 0);
+        long rowBytes = (long) features * Float.BYTES;
         int row = 0;
         for (int t = 0; t < steps; t++) {
             for (int k = 0; k < batchSizes[t]; k++) {
-                System.arraycopy(packed, row * features, output, sourceRow(layout, steps, t, order[k]) * features, features);
+                MemorySegment.copy(packed, row * rowBytes, output, sourceRow(layout, steps, t, order[k]) * rowBytes, rowBytes);
                 row++;
             }
         }
@@ -208,13 +221,10 @@ public final class ModelState implements RecurrentState {
     }
 
     // Two buffers, used alternately by successive layers (a layer reads the previous one's output).
-    private float[] packedOutput(int layer, long floats) {
-        if (layer % 2 == 0) {
-            packedA = grow(packedA, floats);
-            return packedA;
-        }
-        packedB = grow(packedB, floats);
-        return packedB;
+    private MemorySegment packedOutput(int layer, long floats) {
+        Scratch buffer = layer % 2 == 0 ? packedA : packedB;
+        buffer.reserve(floats);
+        return buffer.segment();
     }
 
     // Reorders every layer state's rows: caller's order -> sorted (toSorted) or back.

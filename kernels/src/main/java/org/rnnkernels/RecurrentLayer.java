@@ -180,10 +180,7 @@ public final class RecurrentLayer implements AutoCloseable {
      * @param output {@code [T][B][H]} time-major, flattened; written, never read
      */
     public void forward(float[] input, int steps, LayerState state, float[] output) {
-        checkState(state);
-        if (steps < 0) {
-            throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
-        }
+        checkCall(state, steps);
         int batch = state.batch;
         Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
         Checks.floats("output", output, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
@@ -191,7 +188,34 @@ public final class RecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("input and output are the same array");
         }
         requireOpen();
+        runPacked(state.inputView.of(input), state.fullBatchSizes(steps), steps, false, state,
+                state.outputView.of(output), hiddenSize, 0);
+    }
+
+    /**
+     * {@link #forward(float[], int, LayerState, float[])} on memory the caller owns, read and written
+     * where it is (no copy): a heap segment, or native memory such as a buffer shared with other code.
+     * Floats in the platform's byte order, 4-byte aligned; with a state of more than one thread, the
+     * input must be readable by the state's workers (not a confined arena's).
+     *
+     * @param input  {@code [T][B][I]} floats, time-major
+     * @param output {@code [T][B][H]} floats, time-major; written, never read; must not overlap {@code input}
+     */
+    public void forward(MemorySegment input, int steps, LayerState state, MemorySegment output) {
+        checkCall(state, steps);
+        int batch = state.batch;
+        Checks.floats("input", input, false, state.team != null, "[T=%d][B=%d][I=%d]", steps, batch, inputSize);
+        Checks.floats("output", output, true, false, "[T=%d][B=%d][H=%d]", steps, batch, hiddenSize);
+        Checks.disjoint("input", input, "output", output);
+        requireOpen();
         runPacked(input, state.fullBatchSizes(steps), steps, false, state, output, hiddenSize, 0);
+    }
+
+    private void checkCall(LayerState state, int steps) {
+        checkState(state);
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
+        }
     }
 
     /**
@@ -205,10 +229,7 @@ public final class RecurrentLayer implements AutoCloseable {
      * @param output    {@code [T][B][H]}; written, never read
      */
     public void forwardProjected(float[] projected, int steps, LayerState state, float[] output) {
-        checkState(state);
-        if (steps < 0) {
-            throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
-        }
+        checkCall(state, steps);
         int batch = state.batch;
         long rows = (long) steps * batch;
         long width = (long) type.gates() * hiddenSize;
@@ -220,7 +241,8 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         state.reserveInputProjection(rows * width);
         System.arraycopy(projected, 0, state.gi.array(), 0, (int) (rows * width));
-        runSteps(binding(state), (int) rows, state.fullBatchSizes(steps), steps, false, output, hiddenSize, 0);
+        runSteps(binding(state), (int) rows, state.fullBatchSizes(steps), steps, false, state.outputView.of(output),
+                hiddenSize, 0);
     }
 
     /**
@@ -233,20 +255,25 @@ public final class RecurrentLayer implements AutoCloseable {
         forward(input, 1, state, output);
     }
 
+    /** One time step on the caller's memory: exactly {@code forward(input, 1, state, output)}. */
+    public void step(MemorySegment input, LayerState state, MemorySegment output) {
+        forward(input, 1, state, output);
+    }
+
     /**
      * The driver, over a packed sequence (PyTorch's {@code PackedSequence} layout): step {@code t}
      * has {@code batchSizes[t]} rows, samples {@code 0 .. batchSizes[t]-1} (so samples are sorted
      * by length, longest first, and {@code batchSizes} does not increase), and step {@code t}'s
      * rows follow step {@code t-1}'s in {@code input} ({@code I} floats a row) and {@code output}
-     * (a row at {@code row * outputStride + outputColumn}, {@code H} floats).
+     * (a row at float {@code row * outputStride + outputColumn}, {@code H} floats).
      *
      * <p>{@code reverse} runs the steps from last to first: a sample's first step is its own last
      * valid one, started from its row of the state. Either way a sample's row of the state stops
      * changing after its last step, so on return the state holds every sample's state at the end
      * of its own sequence. Arguments are trusted (checked by the public callers).
      */
-    void runPacked(float[] input, int[] batchSizes, int steps, boolean reverse, LayerState state,
-                   float[] output, int outputStride, int outputColumn) {
+    void runPacked(MemorySegment input, int[] batchSizes, int steps, boolean reverse, LayerState state,
+                   MemorySegment output, int outputStride, int outputColumn) {
         int rows = 0;
         for (int t = 0; t < steps; t++) {
             rows += batchSizes[t];
@@ -260,7 +287,7 @@ public final class RecurrentLayer implements AutoCloseable {
     }
 
     // gi[rows, G*H] = X[rows, I] * W_ih^T: the input side of every step in one product, into state.gi.
-    private void projectInputs(Binding binding, float[] input, int rows) {
+    private void projectInputs(Binding binding, MemorySegment input, int rows) {
         LayerState state = binding.state;
         state.reserveInputProjection((long) rows * type.gates() * hiddenSize);
         binding.projection.prepare(input, rows, state.gi);
@@ -274,7 +301,7 @@ public final class RecurrentLayer implements AutoCloseable {
 
     // runPacked after the input projection: state.gi holds it for all `rows` rows.
     private void runSteps(Binding binding, int rows, int[] batchSizes, int steps, boolean reverse,
-                          float[] output, int outputStride, int outputColumn) {
+                          MemorySegment output, int outputStride, int outputColumn) {
         LayerState state = binding.state;
         int width = type.gates() * hiddenSize;
         int rowStart = reverse ? rows : 0;
@@ -294,10 +321,12 @@ public final class RecurrentLayer implements AutoCloseable {
             }
             // h_t of the active samples: into the output rows of step t
             if (outputStride == hiddenSize) {
-                System.arraycopy(state.h, 0, output, rowStart * hiddenSize + outputColumn, active * hiddenSize);
+                MemorySegment.copy(state.h, 0, output, ValueLayout.JAVA_FLOAT,
+                        ((long) rowStart * hiddenSize + outputColumn) * Float.BYTES, active * hiddenSize);
             } else {
                 for (int b = 0; b < active; b++) {
-                    System.arraycopy(state.h, b * hiddenSize, output, (rowStart + b) * outputStride + outputColumn, hiddenSize);
+                    MemorySegment.copy(state.h, b * hiddenSize, output, ValueLayout.JAVA_FLOAT,
+                            ((long) (rowStart + b) * outputStride + outputColumn) * Float.BYTES, hiddenSize);
                 }
             }
             if (!reverse) {

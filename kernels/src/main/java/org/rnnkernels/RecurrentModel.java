@@ -1,5 +1,6 @@
 package org.rnnkernels;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import org.rnnkernels.internal.Checks;
 
@@ -133,6 +134,46 @@ public final class RecurrentModel implements AutoCloseable {
      * @param output  {@code [T][B][D*H]} or {@code [B][T][D*H]}; zero past a sample's length
      */
     public void forward(float[] input, Layout layout, int steps, int[] lengths, ModelState state, float[] output) {
+        checkCall(layout, steps, lengths, state);
+        boolean timeMajor = layout == Layout.TIME_MAJOR;
+        long first = timeMajor ? steps : state.batch, second = timeMajor ? state.batch : steps;
+        Checks.floats("input", input, timeMajor ? "[T=%d][B=%d][I=%d]" : "[B=%d][T=%d][I=%d]", first, second, inputSize());
+        Checks.floats("output", output, timeMajor ? "[T=%d][B=%d][D*H=%d]" : "[B=%d][T=%d][D*H=%d]", first, second, outputSize());
+        if (input == output) {
+            throw new IllegalArgumentException("input and output are the same array");
+        }
+        requireOpen();
+        state.run(state.inputView.of(input), layout, steps, lengths, state.outputView.of(output));
+    }
+
+    /** {@link #forward(MemorySegment, Layout, int, int[], ModelState, MemorySegment)}, time-major. */
+    public void forward(MemorySegment input, int steps, int[] lengths, ModelState state, MemorySegment output) {
+        forward(input, Layout.TIME_MAJOR, steps, lengths, state, output);
+    }
+
+    /**
+     * {@link #forward(float[], Layout, int, int[], ModelState, float[])} on memory the caller owns, read
+     * and written where it is (no copy into the library's arrays): a heap segment, or native memory such
+     * as a buffer shared with other code. Floats in the platform's byte order, 4-byte aligned; with a
+     * state of more than one thread the input must be readable by the state's workers (not a confined
+     * arena's); the output must not overlap the input.
+     */
+    public void forward(MemorySegment input, Layout layout, int steps, int[] lengths, ModelState state,
+                        MemorySegment output) {
+        checkCall(layout, steps, lengths, state);
+        boolean timeMajor = layout == Layout.TIME_MAJOR;
+        long first = timeMajor ? steps : state.batch, second = timeMajor ? state.batch : steps;
+        Checks.floats("input", input, false, state.hasTeam(),
+                timeMajor ? "[T=%d][B=%d][I=%d]" : "[B=%d][T=%d][I=%d]", first, second, inputSize());
+        Checks.floats("output", output, true, false,
+                timeMajor ? "[T=%d][B=%d][D*H=%d]" : "[B=%d][T=%d][D*H=%d]", first, second, outputSize());
+        Checks.disjoint("input", input, "output", output);
+        requireOpen();
+        state.run(input, layout, steps, lengths, output);
+    }
+
+    // The checks of a call that do not depend on how its input and output are held.
+    private void checkCall(Layout layout, int steps, int[] lengths, ModelState state) {
         if (layout == null) {
             throw new IllegalArgumentException("layout is null");
         }
@@ -144,10 +185,6 @@ public final class RecurrentModel implements AutoCloseable {
             throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
         }
         int batch = state.batch;
-        boolean timeMajor = layout == Layout.TIME_MAJOR;
-        long first = timeMajor ? steps : batch, second = timeMajor ? batch : steps;
-        Checks.floats("input", input, timeMajor ? "[T=%d][B=%d][I=%d]" : "[B=%d][T=%d][I=%d]", first, second, inputSize());
-        Checks.floats("output", output, timeMajor ? "[T=%d][B=%d][D*H=%d]" : "[B=%d][T=%d][D*H=%d]", first, second, outputSize());
         if (lengths != null) {
             if (lengths.length != batch) {
                 throw new IllegalArgumentException("lengths has " + lengths.length + " entries, expected B = " + batch);
@@ -158,15 +195,14 @@ public final class RecurrentModel implements AutoCloseable {
                 }
             }
         }
-        if (input == output) {
-            throw new IllegalArgumentException("input and output are the same array");
-        }
+    }
+
+    private void requireOpen() {
         for (RecurrentLayer[] layer : layers) {
             for (RecurrentLayer direction : layer) {
                 direction.requireOpen();
             }
         }
-        state.run(input, layout, steps, lengths, output);
     }
 
     @Override

@@ -12,7 +12,7 @@ import org.rnnkernels.train.TorchInit;
 /** Bad input: an IllegalArgumentException naming the argument and shapes, before anything is written. */
 class BadInputTest {
     private final CellFixture f = new CellFixture(CellType.LSTM, 5, 7, 2, 3, 1L);
-    private final TorchInit.Weights w = f.weights;
+    private final Fixtures.Weights w = f.weights;
 
     private static void rejects(Executable call, String... fragments) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
@@ -68,7 +68,7 @@ class BadInputTest {
             float[] untouched = out.clone();
 
             rejects(() -> layer.forward(new float[f.x.length - 1], f.steps, state, out), "input", "[T=3][B=2][I=5]", "30");
-            rejects(() -> layer.forward(null, f.steps, state, out), "input", "null");
+            rejects(() -> layer.forward((float[]) null, f.steps, state, out), "input", "null");
             rejects(() -> layer.forward(f.x, f.steps, state, new float[5]), "output", "[T=3][B=2][H=7]");
             rejects(() -> layer.forward(f.x, -1, state, out), "steps");
             rejects(() -> layer.forward(f.x, f.steps, null, out), "state");

@@ -8,7 +8,7 @@ import org.rnnkernels.train.TorchInit;
 final class CellFixture {
     final CellType type;
     final int input, hidden, batch, steps;
-    final TorchInit.Weights weights;
+    final Fixtures.Weights weights;
     final float[] x, h0, c0;
     final MiParameters mi;   // MI cells only
     final float[] thresholds; // EGRU only

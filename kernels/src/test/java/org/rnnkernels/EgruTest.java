@@ -235,7 +235,7 @@ class EgruTest {
     void silentUnitsLeaveOnlyTheBias() {
         // Thresholds above any reachable c_pre (|c_pre| < 1): nothing fires, y stays 0, c integrates.
         CellFixture f = new CellFixture(CellType.EGRU, 5, 9, 2, 30, 4L);
-        TorchInit.Weights w = f.weights;
+        Fixtures.Weights w = f.weights;
         float[] high = new float[9];
         java.util.Arrays.fill(high, 2f);
         float[] out = new float[30 * 2 * 9];
@@ -255,7 +255,7 @@ class EgruTest {
     @Test
     void badThresholdsAreRefusedNamingTheUnit() {
         CellFixture f = new CellFixture(CellType.EGRU, 5, 4, 1, 1, 4L);
-        TorchInit.Weights w = f.weights;
+        Fixtures.Weights w = f.weights;
         for (float bad : new float[] {0f, -0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
             float[] theta = {0.1f, 0.2f, bad, 0.3f};
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

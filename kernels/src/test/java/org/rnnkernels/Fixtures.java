@@ -18,17 +18,25 @@ public final class Fixtures {
     private Fixtures() {
     }
 
+    /** A layer's drawn float arrays, {@code W_ih, W_hh, b_ih, b_hh} (PyTorch's layout), for tests that pass them on one by one. */
+    public record Weights(float[] weightIh, float[] weightHh, float[] biasIh, float[] biasHh) {
+        /** The arrays of {@code w} (copies, as {@link LayerWeights} hands them out). */
+        public static Weights of(LayerWeights w) {
+            return new Weights(w.inputWeights(), w.recurrentWeights(), w.inputBias(), w.recurrentBias());
+        }
+    }
+
     /**
      * A layer's weights drawn as {@link TorchInit#weights} draws them, but {@code W_hh} uniform in
      * {@code +-recurrentScale/sqrt(H)} (below 1: more contractive dynamics; 1: exactly {@code TorchInit}'s).
      */
-    public static TorchInit.Weights weights(CellType type, int input, int hidden, SplittableRandom random,
+    public static Weights weights(CellType type, int input, int hidden, SplittableRandom random,
                                             float recurrentScale) {
         int rows = type.gates() * hidden;
         float bound = TorchInit.bound(hidden);
         float[] wIh = TorchInit.uniform(random, rows * input, bound);
         float[] wHh = TorchInit.uniform(random, rows * hidden, bound * recurrentScale);
-        return new TorchInit.Weights(wIh, wHh, TorchInit.uniform(random, rows, bound), TorchInit.uniform(random, rows, bound));
+        return new Weights(wIh, wHh, TorchInit.uniform(random, rows, bound), TorchInit.uniform(random, rows, bound));
     }
 
     /** alpha in [0.5, 1.5], beta1 and beta2 in [0.2, 1]: around the usual initialisation, all terms live. */
@@ -54,7 +62,7 @@ public final class Fixtures {
     }
 
     /** The dense layer of {@code w}: {@code mi} for the MI cells, {@code thresholds} for EGRU, null otherwise. */
-    public static RecurrentLayer layer(CellType type, int input, int hidden, TorchInit.Weights w, MiParameters mi,
+    public static RecurrentLayer layer(CellType type, int input, int hidden, Weights w, MiParameters mi,
                                        float[] thresholds, Blas blas) {
         return type.eventBased()
                 ? RecurrentLayer.create(LayerWeights.of(CellType.EGRU, input, hidden)
@@ -72,7 +80,7 @@ public final class Fixtures {
     }
 
     /** The double reference of the same cell ({@link #layer}'s twin). */
-    public static ReferenceCell referenceCell(CellType type, int input, int hidden, TorchInit.Weights w, MiParameters mi,
+    public static ReferenceCell referenceCell(CellType type, int input, int hidden, Weights w, MiParameters mi,
                                               float[] thresholds) {
         if (type.eventBased()) {
             return ReferenceCell.egru(input, hidden, toDouble(w.weightIh()), toDouble(w.weightHh()), toDouble(w.biasIh()),

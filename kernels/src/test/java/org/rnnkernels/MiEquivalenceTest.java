@@ -17,7 +17,7 @@ class MiEquivalenceTest {
     void neutralParametersGiveThePlainCellBitForBit(CellType mi, CellType plain) {
         for (int hidden : new int[] {1, 17, 64}) {
             CellFixture f = new CellFixture(plain, 9, hidden, 3, 60, hidden);
-            TorchInit.Weights w = f.weights;
+            Fixtures.Weights w = f.weights;
             int rows = plain.gates() * hidden;
             float[] ones = new float[rows];
             Arrays.fill(ones, 1f);
@@ -45,7 +45,7 @@ class MiEquivalenceTest {
     @Test
     void parametersAreCheckedAgainstTheCell() {
         CellFixture f = new CellFixture(CellType.GRU, 4, 5, 1, 1, 1L);
-        TorchInit.Weights w = f.weights;
+        Fixtures.Weights w = f.weights;
         assertThrows(IllegalArgumentException.class,
                 () -> RecurrentLayer.create(LayerWeights.of(CellType.MI_GRU, 4, 5)
                         .inputWeights(w.weightIh())

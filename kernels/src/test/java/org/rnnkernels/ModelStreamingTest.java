@@ -22,7 +22,7 @@ class ModelStreamingTest {
             float scale = KernelVsReferenceTest.isRag(type) ? KernelVsReferenceTest.RAG_CONTRACTIVE_SCALE : 1f;
             for (int k = 0; k < 3; k++) {
                 int in = k == 0 ? 5 : 11;
-                TorchInit.Weights w = Fixtures.weights(type, in, 11, random, scale);
+                Fixtures.Weights w = Fixtures.weights(type, in, 11, random, scale);
                 float[] theta = type.eventBased() ? Fixtures.randomThresholds(random, 11) : null;
                 MiParameters mi = type.multiplicative() ? Fixtures.randomMi(random, type.gates() * 11) : null;
                 layers.add(Fixtures.layer(type, in, 11, w, mi, theta, SameResult.blas(blas)));

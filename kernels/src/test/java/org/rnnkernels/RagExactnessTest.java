@@ -52,7 +52,7 @@ class RagExactnessTest {
             layer.forward(x, steps, state, out);
         }
 
-        ReferenceCell reference = Fixtures.referenceCell(type, input, hidden, new TorchInit.Weights(wIh, wHh, bIh, bHh),
+        ReferenceCell reference = Fixtures.referenceCell(type, input, hidden, new Fixtures.Weights(wIh, wHh, bIh, bHh),
                 null, null);
         ReferenceCell.Sequence expected = reference.run(Fixtures.sequence(x, steps, batch, input),
                 Fixtures.rows(h0, batch, hidden), c0 == null ? null : Fixtures.rows(c0, batch, hidden));

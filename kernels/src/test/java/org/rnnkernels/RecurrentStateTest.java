@@ -299,8 +299,11 @@ class RecurrentStateTest {
 
     static TernaryTrainingLayer ternary(CellType type, Activations mode, int input, int hidden, long seed) {
         int rows = type.gates() * hidden;
-        return TernaryTrainingLayer.create(type, mode, input, hidden, uniform(rows * input, seed), uniform(rows * hidden, seed + 1),
-                uniform(rows, seed + 2), uniform(rows, seed + 3));
+        return TernaryTrainingLayer.create(LayerWeights.of(type, input, hidden)
+                .inputWeights(uniform(rows * input, seed))
+                .recurrentWeights(uniform(rows * hidden, seed + 1))
+                .biases(uniform(rows, seed + 2), uniform(rows, seed + 3))
+                .build(), mode);
     }
 
     static float[] input(int width) {

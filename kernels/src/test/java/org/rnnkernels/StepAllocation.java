@@ -21,6 +21,15 @@ public final class StepAllocation {
      * EGRU each once in four fresh JVMs running only them).
      */
     static long bytesPerWarmStepInFreshJvm(CellType type, int hidden, int batch, TernaryLayer.Activations ternary) throws Exception {
+        return lastNumberOfFreshJvm(StepAllocation.class, type.name(), Integer.toString(hidden), Integer.toString(batch),
+                String.valueOf(ternary));
+    }
+
+    /**
+     * Runs {@code main}'s {@code main(args)} in a JVM of its own (this JVM's flags and class path) and returns
+     * the number on the last line it prints: a measurement made where nothing else was compiled before.
+     */
+    public static long lastNumberOfFreshJvm(Class<?> main, String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -28,8 +37,8 @@ public final class StepAllocation {
                 command.add(argument);
             }
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepAllocation.class.getName(),
-                type.name(), Integer.toString(hidden), Integer.toString(batch), String.valueOf(ternary)));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());
         if (process.waitFor() != 0) {

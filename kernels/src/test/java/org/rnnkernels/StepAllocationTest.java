@@ -2,9 +2,13 @@ package org.rnnkernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -60,5 +64,33 @@ class StepAllocationTest {
             perStep = again;
         }
         assertEquals(0, perStep, type + ": bytes allocated per warmed-up step (here and in " + FRESH_JVMS + " fresh JVMs)");
+    }
+
+    /**
+     * The {@code MemorySegment} calls allocate nothing either: a layer's step on native memory, and a
+     * bidirectional stack's call with variable lengths (its packing and unpacking copy segment to segment).
+     */
+    @Test
+    void warmedUpSegmentCallsAllocateNothing() {
+        CellFixture f = new CellFixture(CellType.RAG_GRU, 64, 64, 2, 5, 3);
+        try (RecurrentLayer layer = f.layer();
+             LayerState state = f.initialState(layer);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, f.x);
+            MemorySegment row = x.asSlice(0, 2L * 64 * Float.BYTES);
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, 2 * 64);
+            assertEquals(0, StepAllocation.bytesPerWarmCall(() -> layer.step(row, state, out)), "bytes per segment step");
+        }
+        try (RecurrentLayer forward = f.layer();
+             RecurrentLayer backward = f.layer();
+             RecurrentModel model = RecurrentModel.of(true, List.of(forward, backward));
+             ModelState state = model.newState(2);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, f.x);
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_FLOAT, 5 * 2 * 128);
+            int[] lengths = {3, 5};
+            assertEquals(0, StepAllocation.bytesPerWarmCall(() -> model.forward(x, 5, lengths, state, out)),
+                    "bytes per segment call of a bidirectional stack with lengths");
+        }
     }
 }

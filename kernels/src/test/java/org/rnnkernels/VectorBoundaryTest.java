@@ -31,15 +31,10 @@ import org.junit.jupiter.api.Test;
  */
 class VectorBoundaryTest {
     private static final int MAX_INLINE_SIZE = 35;
-    // Measured exceptions. The panel product's storePartial takes the four accumulators of the last,
-    // partial panel: split into one masked store per vector, the pair kernel's eight inlined stores
-    // passed C2's node budget (NodeCountInliningCutoff) and boxed 384 bytes a step at H = 37; whole,
-    // C2 inlines it (hot, 130 bytes) and StepAllocationTest holds at 0.
-    // VectorMath's exp and tanh, split into steps of at most 35 bytes, made the inlining tree of the
+    // Measured exceptions. VectorMath's exp and tanh, split into steps of at most 35 bytes, made the inlining tree of the
     // LSTM training forward deep enough that it boxed (76.8 KB a call of TrainingAllocationTest's training forward, in
     // every JVM); whole, as before, they compile allocation-free in every allocation test.
     private static final java.util.Set<String> MEASURED = java.util.Set.of(
-            "org/rnnkernels/product/VectorPanelProduct.storePartial",
             "org/rnnkernels/internal/VectorMath.exp",
             "org/rnnkernels/internal/VectorMath.tanh");
 

@@ -76,11 +76,11 @@ public class EgruBenchmark {
             OpenBlas.setThreads(1);
         }
         SplittableRandom random = new SplittableRandom(42);
-        TorchInit.Weights w = TorchInit.weights(CellType.GRU, input, hidden, random);
-        float[] wIh = w.weightIh();
-        float[] wHh = w.weightHh();
-        float[] bIh = w.biasIh();
-        float[] bHh = w.biasHh();
+        LayerWeights w = TorchInit.weights(CellType.GRU, input, hidden, random);
+        float[] wIh = w.inputWeights();
+        float[] wHh = w.recurrentWeights();
+        float[] bIh = w.inputBias();
+        float[] bHh = w.recurrentBias();
         x = TorchInit.uniform(random, steps * batch * input, 1);
         output = new float[steps * batch * hidden];
         if (variant.equals("GRU")) {

@@ -1,6 +1,8 @@
 package org.rnnkernels.bench;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,6 +23,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
@@ -34,7 +37,8 @@ import org.rnnkernels.train.TorchInit;
 /**
  * LightRNN against a full softmax output layer, GRU, E = H, batch 1, one thread (OpenBLAS
  * single-threaded). Scores are microseconds per word ({@code ...64} methods score 64 words a call
- * and report per word).
+ * and report per word). LightRNN's shared stack has {@link #layers} GRU layers (1, the paper's model,
+ * unless {@code -p layers=...} says otherwise); the full-softmax baseline keeps one.
  * <ul>
  *   <li>output layer alone: {@link #outputLightRnn} (row softmax over R from {@code Yr h}, column
  *       softmax over C from {@code Yc h^r}: {@code (R+C)*H} MACs) against {@link #outputFullSoftmax}
@@ -62,6 +66,10 @@ public class LightRnnBenchmark {
     /** {@code H = E}. */
     @Param({"256"})
     public int hidden;
+
+    /** Layers of LightRNN's shared GRU stack. */
+    @Param({"1"})
+    public int layers;
 
     private Blas blas;
     private int rows;
@@ -118,9 +126,9 @@ public class LightRnnBenchmark {
 
         yr = TorchInit.uniform(random, rows * hidden, bound);
         yc = TorchInit.uniform(random, columns * hidden, bound);
-        RecurrentLayer layer = TorchInit.layer(CellType.GRU, hidden, hidden, random, blas);
+        RecurrentModel stack = gruStack(random, layers, hidden, blas);
         model = LightRnn.create(table, TorchInit.uniform(random, rows * hidden, 1), TorchInit.uniform(random, columns * hidden, 1),
-                yr, yc, layer, blas);
+                yr, yc, stack, blas);
         state = model.newState();
         yrSegment = MemorySegment.ofArray(yr);
         ycSegment = MemorySegment.ofArray(yc);
@@ -129,13 +137,9 @@ public class LightRnnBenchmark {
         rowLogitsSegment = MemorySegment.ofArray(rowLogits);
         columnLogitsSegment = MemorySegment.ofArray(columnLogits);
 
-        TorchInit.Weights gruWeights = TorchInit.weights(CellType.GRU, hidden, hidden, random);
-        float[] gruIh = gruWeights.weightIh();
-        gru = RecurrentLayer.create(LayerWeights.of(CellType.GRU, hidden, hidden)
-                .inputWeights(gruIh)
-                .recurrentWeights(gruWeights.weightHh())
-                .biases(gruWeights.biasIh(), gruWeights.biasHh())
-                .build(), blas);
+        LayerWeights gruWeights = TorchInit.weights(CellType.GRU, hidden, hidden, random);
+        float[] gruIh = gruWeights.inputWeights();
+        gru = RecurrentLayer.create(gruWeights, blas);
         embedding = new float[vocabulary * gates];
         blas.sgemm(Transpose.NO, Transpose.YES, vocabulary, gates, hidden, 1f, TorchInit.uniform(random, vocabulary * hidden, 1), 0, hidden,
                 gruIh, 0, hidden, 0f, embedding, 0, gates);
@@ -167,7 +171,18 @@ public class LightRnnBenchmark {
         System.arraycopy(words, 0, history, 0, history.length);
         model.logProbabilities(history, state, new float[history.length]);
         System.out.println("\n[LightRnnBenchmark] V=" + vocabulary + " R=" + rows + " C=" + columns + " H=E=" + hidden
+                + ", " + layers + " layer(s)"
                 + ", BLAS " + blas.info());
+    }
+
+    /** {@code count} GRU layers of {@code H = I = hidden}, weights uniform in {@code [-bound, bound]}, each drawn in turn. */
+    // `count` GRU layers as PyTorch initialises them (one layer: the draws of TorchInit.layer, as before the stack)
+    static RecurrentModel gruStack(SplittableRandom random, int count, int hidden, Blas blas) {
+        List<RecurrentLayer> layers = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            layers.add(TorchInit.layer(CellType.GRU, hidden, hidden, random, blas));
+        }
+        return RecurrentModel.of(false, layers);
     }
 
     private int nextWord() {
@@ -274,10 +289,10 @@ public class LightRnnBenchmark {
             WordTable table = WordTable.sequential(b.vocabulary);
             int h = b.hidden;
             float bound = TorchInit.bound(h);
-            RecurrentLayer layer = TorchInit.layer(CellType.GRU, h, h, random, b.blas);
+            RecurrentModel stack = gruStack(random, b.layers, h, b.blas);
             model = LightRnn.create(table, TorchInit.uniform(random, table.rows() * h, 1), TorchInit.uniform(random, table.columns() * h, 1),
                     TorchInit.uniform(random, table.rows() * h, bound * outputScale),
-                    TorchInit.uniform(random, table.columns() * h, bound * outputScale), layer, b.blas);
+                    TorchInit.uniform(random, table.columns() * h, bound * outputScale), stack, b.blas);
             state = model.newState();
             model.logProbabilities(java.util.Arrays.copyOf(b.words, 16), state, new float[16]);
             words = new int[b.vocabulary];

@@ -127,11 +127,14 @@ final class RagDiagnosis implements Callable<Integer> {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
-        TorchInit.Weights initial = TorchInit.weights(cell, in, hidden, random);
-        applyHypotheses(initial.weightHh(), initial.biasIh(), initial.biasHh());
+        LayerWeights initial = TorchInit.weights(cell, in, hidden, random);
+        float[] initialWHh = initial.recurrentWeights();
+        float[] initialBIh = initial.inputBias();
+        float[] initialBHh = initial.recurrentBias();
+        applyHypotheses(initialWHh, initialBIh, initialBHh);
         TrainingModel model;
         try (RecurrentModel layers = RecurrentModel.of(false,
-                List.of(build(initial.weightIh(), initial.weightHh(), initial.biasIh(), initial.biasHh())))) {
+                List.of(build(initial.inputWeights(), initialWHh, initialBIh, initialBHh)))) {
             model = TrainingModel.of(layers, LinearHead.create(hidden, 1, headSeed), TrainingModel.HeadOn.LAST_STEP);
         }
         // The model's live arrays (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0), which the probes read.

@@ -63,11 +63,11 @@ public class TernaryBenchmark {
         }
         CellType type = CellType.valueOf(cell);
         SplittableRandom random = new SplittableRandom(42);
-        TorchInit.Weights w = TorchInit.weights(type, hidden, hidden, random);
-        float[] wIh = w.weightIh();
-        float[] wHh = w.weightHh();
-        float[] bIh = w.biasIh();
-        float[] bHh = w.biasHh();
+        LayerWeights w = TorchInit.weights(type, hidden, hidden, random);
+        float[] wIh = w.inputWeights();
+        float[] wHh = w.recurrentWeights();
+        float[] bIh = w.inputBias();
+        float[] bHh = w.recurrentBias();
         input = TorchInit.uniform(random, STEPS * hidden, 1);
         output = new float[STEPS * hidden];
         switch (variant) {

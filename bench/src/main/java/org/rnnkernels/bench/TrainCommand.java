@@ -236,9 +236,7 @@ final class TrainCommand implements Callable<Integer> {
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
         int in = Tasks.Adding.INPUT_SIZE;
-        TorchInit.Weights w = TorchInit.weights(type, in, hidden, random);
-        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, ternary, in, hidden,
-                w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, in, hidden, random), ternary);
         SplittableRandom draws = random.split();
         LinearHead head = LinearHead.create(hidden, 1, headSeed);
         ParameterGradients gradients = layer.newGradients();

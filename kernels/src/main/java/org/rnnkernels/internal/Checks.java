@@ -1,5 +1,6 @@
 package org.rnnkernels.internal;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import org.rnnkernels.RecurrentState;
 
@@ -42,6 +43,53 @@ public final class Checks {
                     String.format(Locale.ROOT, shape, d0, d1, d2));
         }
     }
+
+    /**
+     * {@code segment} holds {@code d0 * d1 * d2} floats ({@code 4 * d0 * d1 * d2} bytes), is 4-byte aligned
+     * (a float never straddles an alignment boundary, as OpenBLAS and {@code ValueLayout.JAVA_FLOAT}
+     * expect), is alive and readable by the calling thread, and, when {@code write}, is not read-only.
+     * {@code team} is true when other threads of a state's team read or write it too: a segment of a
+     * confined arena is then refused (its owner thread alone may touch it), before a worker would fail.
+     */
+    public static void floats(String name, MemorySegment segment, boolean write, boolean team, String shape,
+                              long d0, long d1, long d2) {
+        long expected = d0 * d1 * d2;
+        if (segment == null) {
+            throw wrongLength(name, -1, "floats", expected, String.format(Locale.ROOT, shape, d0, d1, d2));
+        }
+        if (segment.byteSize() != expected * Float.BYTES) {
+            throw new IllegalArgumentException(name + " has " + segment.byteSize() + " bytes, expected "
+                    + String.format(Locale.ROOT, shape, d0, d1, d2) + " = " + expected + " floats = "
+                    + expected * Float.BYTES + " bytes");
+        }
+        if (segment.maxByteAlignment() < Float.BYTES) {
+            throw new IllegalArgumentException(name + " is aligned to " + segment.maxByteAlignment()
+                    + " byte(s), expected floats at 4-byte aligned addresses");
+        }
+        if (!segment.scope().isAlive()) {
+            throw new IllegalArgumentException(name + ": its arena is closed");
+        }
+        if (!segment.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException(name + ": a segment of a confined arena owned by another thread");
+        }
+        if (team && !segment.isAccessibleBy(ANOTHER_THREAD)) {
+            throw new IllegalArgumentException(name + ": a segment of a confined arena, which this state's worker "
+                    + "threads may not read; use Arena.ofShared(), Arena.ofAuto() or a heap segment");
+        }
+        if (write && segment.isReadOnly()) {
+            throw new IllegalArgumentException(name + " is read-only, expected a writable segment");
+        }
+    }
+
+    /** {@code first} and {@code second} do not share a byte (an output must not overwrite the input it reads). */
+    public static void disjoint(String first, MemorySegment a, String second, MemorySegment b) {
+        if (a.asOverlappingSlice(b).isPresent()) {
+            throw new IllegalArgumentException(first + " and " + second + " overlap");
+        }
+    }
+
+    // Any thread but the caller, for asking whether a segment is confined to its owner: never started.
+    private static final Thread ANOTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
 
     /** {@code array} holds {@code d0} ints; {@code shape} such as {@code "[B=%d]"}. */
     public static void ints(String name, int[] array, String shape, long d0) {

@@ -242,7 +242,6 @@ public final class LightRnn implements AutoCloseable {
     private void scoreChunk(int[] words, int start, int count, LightRnnState state, float[] out) {
         int size = Integer.numberOfTrailingZeros(count);
         float[] input = state.chunkInput[size];
-        MemorySegment outputSegment = state.chunkOutputSegment[size];
         // Step 2t reads Xr[row(w_t)] and gives h^r_t; step 2t+1 reads Xc[col(w_t)] and gives h^c_t
         // (their projections W_ih x, made once).
         for (int t = 0; t < count; t++) {
@@ -255,9 +254,10 @@ public final class LightRnn implements AutoCloseable {
 
         // z_r[t] = Yr h^c_{t-1}: h^c_{-1} is lastH, h^c_{t-1} for t >= 1 is output row 2t-1 (stride 2H).
         // z_c[t] = Yc h^r_t: output row 2t.
-        logits(yr, rows, state.lastHSegment, 0, 0, 1, state.rowLogitsSegment, 0);
-        logits(yr, rows, outputSegment, hidden, 2 * hidden, count - 1, state.rowLogitsSegment, rows);
-        logits(yc, columns, outputSegment, 0, 2 * hidden, count, state.columnLogitsSegment, 0);
+        MemorySegment[] outputRows = state.chunkOutputRows[size];
+        logits(yr, rows, state.lastHRow, 0, 0, 1, state.rowLogitsRows, 0);
+        logits(yr, rows, outputRows, 1, 2, count - 1, state.rowLogitsRows, 1);
+        logits(yc, columns, outputRows, 0, 2, count, state.columnLogitsRows, 0);
 
         float[] zr = state.rowLogits;
         float[] zc = state.columnLogits;
@@ -286,19 +286,19 @@ public final class LightRnn implements AutoCloseable {
     }
 
     /**
-     * {@code z[zOffset + i*n ...] = Y h_i} for {@code i < count}, {@code Y} one of the {@code [n][H]}
-     * output tables, {@code h_i} at {@code hOffset + i*hStride}: one sgemv per row. Not one sgemm:
+     * {@code z_i = Y h_i} for {@code i < count}, {@code Y} one of the {@code [n][H]} output tables,
+     * {@code h_i = hRows[hFirst + i*hStep]}, {@code z_i = zRows[zFirst + i]}: one sgemv per row. Not one sgemm:
      * OpenBLAS's sgemm packs {@code Y} on every call, measured here (n = 100, H = 256) 19 us for one
      * row against 2 us for sgemv; a loop of sgemv stays ahead up to about 16 rows and at 64 costs
      * 1.6 us a row against 0.9, small next to a word's two cell steps. And a row computed alone is
      * computed the same way wherever it falls, so chunked streaming repeats a whole call bit for bit
-     * with the Java BLAS.
+     * with the Java BLAS. The rows are segments sliced once in the state: an operand at an offset
+     * would make OpenBLAS's binding slice one per call (measured: 10 KB per call of 64 words).
      */
-    private void logits(MemorySegment table, int n, MemorySegment h, long hOffset, int hStride, int count,
-                        MemorySegment z, long zOffset) {
+    private void logits(MemorySegment table, int n, MemorySegment[] hRows, int hFirst, int hStep, int count,
+                        MemorySegment[] zRows, int zFirst) {
         for (int i = 0; i < count; i++) {
-            blas.sgemv(Transpose.NO, n, hidden, 1f, table, 0, hidden, h, hOffset + (long) i * hStride,
-                    0f, z, zOffset + (long) i * n);
+            blas.sgemv(Transpose.NO, n, hidden, 1f, table, 0, hidden, hRows[hFirst + i * hStep], 0, 0f, zRows[zFirst + i], 0);
         }
     }
 
@@ -350,7 +350,7 @@ public final class LightRnn implements AutoCloseable {
         state.rowsExamined = 0;
 
         // log P_row(r) = z_r[r] - lse(z_r), computed as logProbabilities computes a word's first part.
-        logits(yr, rows, state.lastHSegment, 0, 0, 1, state.rowLogitsSegment, 0);
+        logits(yr, rows, state.lastHRow, 0, 0, 1, state.rowLogitsRows, 0);
         float rowLse = rowLogSumExp(state.rowLogits, 0);
         float[] rowLogP = state.rowLogProbabilities;
         int[] heap = state.rowHeap;
@@ -429,7 +429,7 @@ public final class LightRnn implements AutoCloseable {
         }
         // h^r for every row at once (B = count), then z_c = Yc h^r for each.
         runStack(input, 1, state.candidates[size], state.candidateOutput, size);
-        logits(yc, columns, state.candidateOutputSegment[size], 0, hidden, count, state.columnLogitsSegment, 0);
+        logits(yc, columns, state.candidateOutputRows[size], 0, 1, count, state.columnLogitsRows, 0);
         state.rowsExamined += count;
 
         float[] zc = state.columnLogits;

@@ -28,18 +28,21 @@ public final class LightRnnState implements RecurrentState {
     final float[][] startH;
     final float[][] startC;
     final float[] lastH;
-    final MemorySegment lastHSegment;
+    final MemorySegment[] lastHRow;     // {lastH} as a segment, for LightRnn.logits
+
+    // The products' operands are segments made here, one per row, so that no BLAS call takes an offset
+    // (a segment at an offset is a slice object per call).
 
     // logProbabilities, per chunk of 2^i words: the interleaved projected inputs W_ih Xr[row(w_t)],
     // W_ih Xc[col(w_t)] of the first layer ([2T][G*H]) and every layer's outputs, [layer][i] ([2T][H_k]),
     // the last layer's h^r_t, h^c_t; exact sizes as the layers want them.
     final float[][] chunkInput;
     final float[][][] chunkOutput;
-    final MemorySegment[] chunkOutputSegment;   // the last layer's
+    final MemorySegment[][] chunkOutputRows;    // [i][2T]: the last layer's output rows
     final float[] rowLogits;            // [CHUNK_WORDS][R]
-    final MemorySegment rowLogitsSegment;
+    final MemorySegment[] rowLogitsRows;
     final float[] columnLogits;         // [max(CHUNK_WORDS, MAX_CANDIDATE_BATCH)][C]
-    final MemorySegment columnLogitsSegment;
+    final MemorySegment[] columnLogitsRows;
 
     // topK, per candidate batch of 2^i rows: a state of that batch per layer [i][layer], the first layer's
     // inputs W_ih Xr[r] [b][G*H], per layer [layer][i] the broadcast h (and c) it starts from [b][H_k] and its
@@ -49,7 +52,7 @@ public final class LightRnnState implements RecurrentState {
     final float[][][] candidateHidden;
     final float[][][] candidateCell;
     final float[][][] candidateOutput;
-    final MemorySegment[] candidateOutputSegment;   // the last layer's
+    final MemorySegment[][] candidateOutputRows;    // [i][b]: the last layer's output rows
     final float[] rowLogProbabilities;  // [R]
     final int[] rowHeap;                // [R] max-heap of rows by log-probability
     final int[] batchRows;              // [MAX_CANDIDATE_BATCH]
@@ -91,31 +94,43 @@ public final class LightRnnState implements RecurrentState {
                 candidateOutput[k][i] = new float[batch * h];
             }
         }
+        int hidden = model.hiddenSize();     // the last layer's
         lastH = startH[top];
-        lastHSegment = MemorySegment.ofArray(lastH);
+        lastHRow = rowsOf(lastH, 1, hidden);
 
         chunkInput = new float[chunkSizes][];
-        chunkOutputSegment = new MemorySegment[chunkSizes];
+        chunkOutputRows = new MemorySegment[chunkSizes][];
         for (int i = 0; i < chunkSizes; i++) {
             chunkInput[i] = new float[2 * (1 << i) * width];
-            chunkOutputSegment[i] = MemorySegment.ofArray(chunkOutput[top][i]);
+            chunkOutputRows[i] = rowsOf(chunkOutput[top][i], 2 * (1 << i), hidden);
         }
         rowLogits = new float[LightRnn.CHUNK_WORDS * rows];
-        rowLogitsSegment = MemorySegment.ofArray(rowLogits);
-        columnLogits = new float[Math.max(LightRnn.CHUNK_WORDS, LightRnn.MAX_CANDIDATE_BATCH) * columns];
-        columnLogitsSegment = MemorySegment.ofArray(columnLogits);
+        rowLogitsRows = rowsOf(rowLogits, LightRnn.CHUNK_WORDS, rows);
+        int columnRows = Math.max(LightRnn.CHUNK_WORDS, LightRnn.MAX_CANDIDATE_BATCH);
+        columnLogits = new float[columnRows * columns];
+        columnLogitsRows = rowsOf(columnLogits, columnRows, columns);
 
         candidateInput = new float[candidateSizes][];
-        candidateOutputSegment = new MemorySegment[candidateSizes];
+        candidateOutputRows = new MemorySegment[candidateSizes][];
         for (int i = 0; i < candidateSizes; i++) {
             candidateInput[i] = new float[(1 << i) * width];
-            candidateOutputSegment[i] = MemorySegment.ofArray(candidateOutput[top][i]);
+            candidateOutputRows[i] = rowsOf(candidateOutput[top][i], 1 << i, hidden);
         }
         rowLogProbabilities = new float[rows];
         rowHeap = new int[rows];
         batchRows = new int[LightRnn.MAX_CANDIDATE_BATCH];
         bestLogProbabilities = new float[model.vocabularySize()];
         bestWords = new int[model.vocabularySize()];
+    }
+
+    // Segments of rows 0 .. count-1 of a [count][width] array.
+    private static MemorySegment[] rowsOf(float[] array, int count, int width) {
+        MemorySegment whole = MemorySegment.ofArray(array);
+        MemorySegment[] rows = new MemorySegment[count];
+        for (int r = 0; r < count; r++) {
+            rows[r] = whole.asSlice((long) r * width * Float.BYTES, (long) width * Float.BYTES);
+        }
+        return rows;
     }
 
     /** Copies every layer's {@code h} (and {@code c}) from the stream states into {@link #startH} ({@link #startC}). */

@@ -44,20 +44,13 @@ public final class BlasProjection implements InputProjection {
     }
 
     private final class Bound implements InputProjection.Bound {
-        // The caller's last input array and its segment: a stream that passes the same buffer on every
-        // step wraps it once, so a warmed-up step allocates nothing. The state keeps that one array
-        // reachable until another one is passed or the state is closed.
-        private float[] lastInput;
         private MemorySegment input;
         private int rows;
         private MemorySegment output;
 
         @Override
-        public void prepare(float[] x, int rows, Scratch gi) {
-            if (x != lastInput) {
-                input = MemorySegment.ofArray(x);
-                lastInput = x;
-            }
+        public void prepare(MemorySegment x, int rows, Scratch gi) {
+            this.input = x;
             this.rows = rows;
             this.output = gi.segment();
         }

@@ -1,5 +1,7 @@
 package org.rnnkernels.product;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The input side of a layer: {@code gi[rows, G*H] = X[rows, I] * W_ih^T}, without {@code b_ih} (the gate
  * pass adds the biases), for all {@code T*B} rows of a call at once. A layer chooses its projection once,
@@ -18,10 +20,11 @@ public interface InputProjection {
     /** One state's part: used by that state's calls only, one call at a time. */
     interface Bound {
         /**
-         * Takes the call's {@code rows} input rows ({@code input[rows][I]}) and the scratch {@code gi}
+         * Takes the call's {@code rows} input rows ({@code input[rows][I]} floats: a heap segment of the
+         * caller's array or the caller's own segment, read where it is) and the scratch {@code gi}
          * ({@code [rows][G*H]}, already large enough) that {@link #project} fills.
          */
-        void prepare(float[] input, int rows, Scratch gi);
+        void prepare(MemorySegment input, int rows, Scratch gi);
 
         /**
          * Member {@code member}'s share of the product, {@code 0 <= member < members}; the members' shares

@@ -1,5 +1,7 @@
 package org.rnnkernels.product;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A restricted layer's input projection ({@link RestrictedLayout}): the dense projection of the compact
  * {@code W_x [C][I]} into the state's compact scratch {@code [rows][C]}, spread into {@code gi [rows][G*H]}
@@ -31,7 +33,7 @@ public final class RestrictedProjection implements InputProjection {
         }
 
         @Override
-        public void prepare(float[] input, int rows, Scratch gi) {
+        public void prepare(MemorySegment input, int rows, Scratch gi) {
             products.reserve((long) rows * layout.compactRows());
             inner.prepare(input, rows, products);
             this.gi = gi;

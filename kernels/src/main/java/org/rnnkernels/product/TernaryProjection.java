@@ -1,5 +1,7 @@
 package org.rnnkernels.product;
 
+import java.lang.foreign.MemorySegment;
+
 import org.rnnkernels.ternary.TernaryMatrix;
 
 /**
@@ -31,11 +33,11 @@ public final class TernaryProjection implements InputProjection {
         private float[] gi;
 
         @Override
-        public void prepare(float[] input, int rows, Scratch gi) {
+        public void prepare(MemorySegment input, int rows, Scratch gi) {
             samples.reserve(rows);
             int inputSize = weights.cols();
             for (int r = 0; r < rows; r++) {
-                samples.load(input, r * inputSize, r);
+                samples.load(input, (long) r * inputSize, r);
             }
             this.rows = rows;
             this.gi = gi.array();

@@ -1,5 +1,8 @@
 package org.rnnkernels.product;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 import org.rnnkernels.ternary.TernaryMatrix;
 
 /**
@@ -95,6 +98,7 @@ final class TernaryRows {
     final class Samples {
         private long[] planes = new long[0];
         private float[] padded = new float[0];
+        private float[] row;                    // one input row read from a segment, for TERNARY activations
 
         /** Room for {@code count} samples; grows (contents lost) only when too small. */
         void reserve(long count) {
@@ -116,6 +120,19 @@ final class TernaryRows {
                 TernaryKernels.ternarize(v, offset, cols, delta, planes, slot * 4 * words, words);
             } else {
                 System.arraycopy(v, offset, padded, slot * 64 * words, cols);
+            }
+        }
+
+        /** {@link #load(float[], int, int)} from {@code v}'s floats {@code offset .. offset+cols-1}. */
+        void load(MemorySegment v, long offset, int slot) {
+            if (ternary) {
+                if (row == null) {
+                    row = new float[cols];
+                }
+                MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, row, 0, cols);
+                TernaryKernels.ternarize(row, 0, cols, delta, planes, slot * 4 * words, words);
+            } else {
+                MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, padded, slot * 64 * words, cols);
             }
         }
     }

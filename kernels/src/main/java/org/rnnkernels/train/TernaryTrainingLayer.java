@@ -14,6 +14,7 @@ import org.rnnkernels.cell.GateParameters;
 import org.rnnkernels.cell.TrainingPass;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
+import org.rnnkernels.ternary.TernaryWeights;
 import org.rnnkernels.internal.Checks;
 
 /**
@@ -138,51 +139,42 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     }
 
     /**
-     * A layer from PyTorch-layout float weights (copied: they become the master weights), with
-     * {@link Ternarizer#standard()}, {@code delta = 0.5}, {@code lambda = 1} and the default BLAS.
-     *
-     * @param wIh {@code [G*H][I]} row-major; {@code wHh [G*H][H]}; {@code bIh}, {@code bHh} {@code [G*H]} or both
-     *            null (zeros, still trained)
+     * A layer from a float LSTM's or GRU's weights (copied: they become the master weights; without biases,
+     * zero biases, still trained), with {@link Ternarizer#standard()}, {@code delta = 0.5}, {@code lambda = 1}
+     * and the default BLAS.
      */
-    public static TernaryTrainingLayer create(CellType type, TernaryLayer.Activations activations, int inputSize,
-                                              int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
-        return create(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, Ternarizer.standard(),
-                TernaryLayer.DEFAULT_DELTA, TernaryLayer.DEFAULT_LAMBDA, Blases.get());
+    public static TernaryTrainingLayer create(LayerWeights weights, TernaryLayer.Activations activations) {
+        return create(weights, activations, Ternarizer.standard(), TernaryLayer.DEFAULT_DELTA, TernaryLayer.DEFAULT_LAMBDA,
+                Blases.get());
     }
 
     /**
-     * As {@link #create(CellType, TernaryLayer.Activations, int, int, float[], float[], float[], float[])}, with a
-     * chosen ternarizer, inference activation threshold {@code delta} (finite, {@code > 0}; used by
-     * {@link #toInference()} only, training draws stochastically), sloping factor {@code lambda} (finite,
-     * {@code > 0}) and BLAS.
+     * As {@link #create(LayerWeights, TernaryLayer.Activations)}, with a chosen ternarizer, inference activation
+     * threshold {@code delta} (finite, {@code > 0}; used by {@link #toInference()} only, training draws
+     * stochastically), sloping factor {@code lambda} (finite, {@code > 0}) and BLAS.
+     *
+     * @throws IllegalArgumentException naming the argument: a cell other than LSTM and GRU, a weight or bias
+     *                                  that is not finite, a bad threshold, factor or BLAS
      */
-    public static TernaryTrainingLayer create(CellType type, TernaryLayer.Activations activations, int inputSize,
-                                              int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+    public static TernaryTrainingLayer create(LayerWeights weights, TernaryLayer.Activations activations,
                                               Ternarizer ternarizer, float delta, float lambda, Blas blas) {
+        Checks.nonNull("weights", weights);
+        CellType type = weights.cell();
         if (type != CellType.LSTM && type != CellType.GRU) {
-            throw new IllegalArgumentException("type = " + type + ", expected LSTM or GRU");
+            throw new IllegalArgumentException("weights: a " + type + " layer's, expected LSTM or GRU");
         }
         if (activations == null) {
             throw new IllegalArgumentException("activations is null, expected TERNARY or FLOAT");
         }
-        Checks.positive("inputSize", inputSize);
-        Checks.positive("hiddenSize", hiddenSize);
-        long rows = (long) type.gates() * hiddenSize;
-        Checks.floats("wIh", wIh, "[G*H=%d][I=%d]", rows, inputSize);
-        Checks.floats("wHh", wHh, "[G*H=%d][H=%d]", rows, hiddenSize);
-        if ((bIh == null) != (bHh == null)) {
-            throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
-                    + (bIh == null ? "bIh null" : "bHh null"));
-        }
+        float[] wIh = weights.inputWeights();
+        float[] wHh = weights.recurrentWeights();
+        float[] bIh = weights.inputBias();
+        float[] bHh = weights.recurrentBias();
+        finite("inputWeights (W_ih)", wIh);
+        finite("recurrentWeights (W_hh)", wHh);
         if (bIh != null) {
-            Checks.floats("bIh", bIh, "[G*H=%d]", rows);
-            Checks.floats("bHh", bHh, "[G*H=%d]", rows);
-        }
-        finite("wIh", wIh);
-        finite("wHh", wHh);
-        if (bIh != null) {
-            finite("bIh", bIh);
-            finite("bHh", bHh);
+            finite("b_ih", bIh);
+            finite("b_hh", bHh);
         }
         if (ternarizer == null) {
             throw new IllegalArgumentException("ternarizer is null");
@@ -196,8 +188,31 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         if (blas == null) {
             throw new IllegalArgumentException("blas is null");
         }
-        return new TernaryTrainingLayer(type, activations, inputSize, hiddenSize, wIh, wHh, bIh, bHh, ternarizer,
-                delta, lambda, blas);
+        return new TernaryTrainingLayer(type, activations, weights.inputSize(), weights.hiddenSize(), wIh, wHh, bIh, bHh,
+                ternarizer, delta, lambda, blas);
+    }
+
+    /**
+     * A layer to train further from an inference ternary layer's weights (a model file's, say): master weights
+     * {@code alpha_k * t}, the biases, {@code delta} and {@code lambda} as given, and the factor-0.7 ternarizer
+     * with the scaling the weights have (one scale or one per gate block). Its first forward uses the given
+     * trits and scales exactly: in a block of {@code +-alpha} and {@code 0}, {@code Delta = 0.7 mean|w|} lies
+     * below {@code alpha}, so the nonzero weights stay and the zeros go, and their mean is {@code alpha} again
+     * (a sum of at most {@code 2^31} floats {@code alpha} is exact in double).
+     */
+    public static TernaryTrainingLayer of(TernaryWeights weights, Blas blas) {
+        Checks.nonNull("weights", weights);
+        CellType type = weights.cellType();
+        int hidden = weights.weightHh().cols();
+        Ternarizer.Scaling scaling = weights.weightIh().scales().length == 1
+                ? Ternarizer.Scaling.PER_MATRIX : Ternarizer.Scaling.PER_GATE_BLOCK;
+        LayerWeights master = LayerWeights.of(type, weights.weightIh().cols(), hidden)
+                .inputWeights(weights.weightIh().toFloat())
+                .recurrentWeights(weights.weightHh().toFloat())
+                .biases(weights.biasIh(), weights.biasHh())
+                .build();
+        return create(master, weights.activations(), new Ternarizer(Ternarizer.DEFAULT_FACTOR, scaling),
+                weights.delta(), weights.lambda(), blas);
     }
 
     private static void finite(String name, float[] values) {

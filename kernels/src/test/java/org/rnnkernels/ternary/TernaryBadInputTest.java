@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.LayerWeights;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
@@ -18,7 +19,7 @@ import org.rnnkernels.train.TorchInit;
 /** Bad input: an IllegalArgumentException naming the argument and the expected shape or range, before any work. */
 class TernaryBadInputTest {
     private final TernaryFixture f = new TernaryFixture(CellType.GRU, 5, 7, 2, 3, 1L);
-    private final TorchInit.Weights w = f.weights;
+    private final Fixtures.Weights w = f.weights;
     private static final TernaryLayer.Activations T = TernaryLayer.Activations.TERNARY;
 
     private static void rejects(Executable call, String... fragments) {
@@ -117,7 +118,7 @@ class TernaryBadInputTest {
             Arrays.fill(out, 42f);
             float[] untouched = out.clone();
             rejects(() -> layer.forward(new float[f.x.length - 1], 3, state, out), "input", "[T=3][B=2][I=5]", "30");
-            rejects(() -> layer.forward(null, 3, state, out), "input", "null");
+            rejects(() -> layer.forward((float[]) null, 3, state, out), "input", "null");
             rejects(() -> layer.forward(f.x, 3, state, new float[5]), "output", "[T=3][B=2][H=7]");
             rejects(() -> layer.forward(f.x, -1, state, out), "steps");
             rejects(() -> layer.forward(f.x, 3, null, out), "state");

@@ -13,7 +13,7 @@ import org.rnnkernels.train.TorchInit;
 final class TernaryFixture {
     final CellType type;
     final int input, hidden, batch, steps;
-    final TorchInit.Weights weights;
+    final Fixtures.Weights weights;
     final float[] x, h0, c0;
 
     TernaryFixture(CellType type, int input, int hidden, int batch, int steps, long seed) {
@@ -23,7 +23,7 @@ final class TernaryFixture {
         this.batch = batch;
         this.steps = steps;
         SplittableRandom random = new SplittableRandom(seed);
-        weights = TorchInit.weights(type, input, hidden, random);
+        weights = Fixtures.Weights.of(TorchInit.weights(type, input, hidden, random));
         x = TorchInit.uniform(random, steps * batch * input, 1f);
         h0 = TorchInit.uniform(random, batch * hidden, 0.9f);
         c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.9f) : null;

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
@@ -26,24 +27,28 @@ class TernaryTrainingBadInputTest {
     void badConstructionArguments() {
         int rows = 4 * H;
         float[] wIh = new float[rows * I], wHh = new float[rows * H], b = new float[rows];
-        expect("type", "LSTM or GRU", () -> TernaryTrainingLayer.create(CellType.RAG_GRU, Activations.TERNARY, I, H,
-                new float[3 * H * I], new float[3 * H * H], null, null));
-        expect("activations", "TERNARY or FLOAT", () -> TernaryTrainingLayer.create(CellType.LSTM, null, I, H, wIh, wHh, b, b));
-        expect("hiddenSize", "> 0", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, 0, wIh, wHh, b, b));
-        expect("wIh", "[G*H=16][I=5]", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H,
-                new float[rows * I + 1], wHh, b, b));
-        expect("wHh", "[G*H=16][H=4]", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H, wIh, null, b, b));
-        expect("bHh", "[G*H=16]", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H, wIh, wHh, b,
-                new float[3]));
-        expect("bIh and bHh", "both", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H, wIh, wHh, b, null));
+        expect("weights", "expected LSTM or GRU", () -> TernaryTrainingLayer.create(LayerWeights.of(CellType.RAG_GRU, I, H)
+                .inputWeights(new float[3 * H * I]).recurrentWeights(new float[3 * H * H]).build(), Activations.TERNARY));
+        expect("activations", "TERNARY or FLOAT", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(), null));
+        expect("hiddenSize", "> 0", () -> TernaryTrainingLayer.create(LayerWeights.of(CellType.LSTM, I, 0).build(), Activations.FLOAT));
+        expect("inputWeights (W_ih)", "[G*H=16][I=5]", () -> TernaryTrainingLayer.create(
+                lstm(new float[rows * I + 1], wHh, b, b).build(), Activations.FLOAT));
+        expect("recurrentWeights (W_hh)", "[G*H=16][H=4]", () -> TernaryTrainingLayer.create(
+                lstm(wIh, null, b, b).build(), Activations.FLOAT));
+        expect("b_hh", "[G*H=16]", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, new float[3]).build(), Activations.FLOAT));
+        expect("b_ih and b_hh", "both", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, null).build(), Activations.FLOAT));
         float[] nan = wHh.clone();
         nan[7] = Float.NaN;
-        expect("wHh[7]", "finite", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H, wIh, nan, b, b));
-        expect("lambda", "> 0", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H, wIh, wHh, b, b,
+        expect("recurrentWeights (W_hh)[7]", "finite", () -> TernaryTrainingLayer.create(lstm(wIh, nan, b, b).build(), Activations.FLOAT));
+        expect("lambda", "> 0", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(), Activations.FLOAT,
                 Ternarizer.standard(), 0.5f, 0f, Blases.get()));
-        expect("delta", "> 0", () -> TernaryTrainingLayer.create(CellType.LSTM, Activations.FLOAT, I, H, wIh, wHh, b, b,
+        expect("delta", "> 0", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(), Activations.FLOAT,
                 Ternarizer.standard(), Float.NaN, 1f, Blases.get()));
         expect("batch", "> 0", () -> layer(CellType.GRU, Activations.FLOAT).newState(0));
+    }
+
+    private static LayerWeights.Builder lstm(float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
+        return LayerWeights.of(CellType.LSTM, I, H).inputWeights(wIh).recurrentWeights(wHh).biases(bIh, bHh);
     }
 
     static TernaryTrainingLayer layer(CellType type, Activations mode) {

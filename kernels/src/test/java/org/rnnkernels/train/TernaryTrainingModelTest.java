@@ -106,6 +106,41 @@ class TernaryTrainingModelTest {
         }
     }
 
+    /**
+     * A saved stack with ternary layers loads back into a {@link TrainingModel}: the file holds trits and scales,
+     * not the master weights, so training goes on from {@code alpha * t}, which quantises to the saved trits and
+     * scales again: the reloaded model exports the saved ternary weights exactly, and it learns.
+     */
+    @Test
+    void aSavedTernaryStackLoadsToTrainFurther(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SplittableRandom random = new SplittableRandom(9);
+        TrainingModel model = TrainingModel.of(true, List.of(
+                TernaryTrainingTest.randomLayer(CellType.GRU, Activations.TERNARY, INPUT, HIDDEN, 1),
+                TernaryTrainingTest.randomLayer(CellType.GRU, Activations.TERNARY, INPUT, HIDDEN, 2),
+                TernaryTrainingTest.randomLayer(CellType.LSTM, Activations.FLOAT, 2 * HIDDEN, HIDDEN, 3),
+                TernaryTrainingTest.randomLayer(CellType.LSTM, Activations.FLOAT, 2 * HIDDEN, HIDDEN, 4)),
+                LinearHead.create(2 * HIDDEN, OUTPUTS, 7), TrainingModel.HeadOn.EVERY_STEP);
+        float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+        float[] target = TorchInit.uniform(random, STEPS * BATCH * OUTPUTS, 1);
+        LayerKindsTrainingTest.fitOneBatch(model, model.newState(BATCH, 8), x, target, STEPS, 20, 1);
+        java.nio.file.Path file = dir.resolve("ternary.safetensors");
+        model.save(file);
+
+        TrainingModel reloaded = TrainingModel.load(file);
+        try (RecurrentModel saved = model.toModel(); RecurrentModel again = reloaded.toModel()) {
+            for (int k = 0; k < 2; k++) {
+                for (int d = 0; d < 2; d++) {
+                    assertEquals(saved.layer(k, d).ternaryWeights(), again.layer(k, d).ternaryWeights(), "layer " + k + " direction " + d);
+                }
+            }
+        }
+        assertEquals(model.parameters().stream().map(Parameter::name).toList(),
+                reloaded.parameters().stream().map(Parameter::name).toList());
+        assertArrayEquals(model.head().weight(), reloaded.head().weight(), "the head as saved");
+        double[] loss = LayerKindsTrainingTest.fitOneBatch(reloaded, reloaded.newState(BATCH, 8), x, target, STEPS, 80, 10);
+        assertTrue(loss[1] < 0.8 * loss[0], "the reloaded ternary stack learns: " + loss[0] + " -> " + loss[1]);
+    }
+
     @Test
     void theDrawsComeFromTheStatesSeed() {
         TrainingModel model = TrainingModel.of(false,

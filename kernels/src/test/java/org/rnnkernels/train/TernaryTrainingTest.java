@@ -27,8 +27,7 @@ class TernaryTrainingTest {
     static final int TEST_BATCH = 256;
 
     static TernaryTrainingLayer randomLayer(CellType type, Activations mode, int input, int hidden, long seed) {
-        TorchInit.Weights w = TorchInit.weights(type, input, hidden, new SplittableRandom(seed));
-        return TernaryTrainingLayer.create(type, mode, input, hidden, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+        return TernaryTrainingLayer.create(TorchInit.weights(type, input, hidden, new SplittableRandom(seed)), mode);
     }
 
     /** Trains a ternary GRU on the adding problem; returns the test MSE of the exported inference layer. */

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.Fixtures;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.HitNetTrainingReference;
@@ -60,7 +61,7 @@ class TernaryTrainingVsReferenceTest {
         final int input, hidden, batch, steps;
         final float lambda;
         final Ternarizer ternarizer;
-        final TorchInit.Weights weights;
+        final Fixtures.Weights weights;
         final float[] x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
 
         Case(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
@@ -74,7 +75,7 @@ class TernaryTrainingVsReferenceTest {
             this.ternarizer = seed == 1 ? Ternarizer.standard()
                     : new Ternarizer(Ternarizer.DEFAULT_FACTOR, Ternarizer.Scaling.PER_MATRIX);
             SplittableRandom random = new SplittableRandom(seed * 7919L + hidden * 31L + batch * 7L + steps);
-            weights = TorchInit.weights(type, input, hidden, random);
+            weights = Fixtures.Weights.of(TorchInit.weights(type, input, hidden, random));
             x = TorchInit.uniform(random, steps * batch * input, 1.5f);
             h0 = TorchInit.uniform(random, batch * hidden, 0.5f);
             c0 = type == CellType.LSTM ? TorchInit.uniform(random, batch * hidden, 0.5f) : null;
@@ -142,7 +143,7 @@ class TernaryTrainingVsReferenceTest {
     @MethodSource("cases")
     void gradientsMatchReference(CellType type, Activations mode, int input, int hidden, int batch, int steps, int seed) {
         Case c = new Case(type, mode, input, hidden, batch, steps, seed);
-        TorchInit.Weights w = c.weights;
+        Fixtures.Weights w = c.weights;
         HitNetTrainingReference reference = c.reference();
         HitNetTrainingReference.Trace trace = c.trace(reference);
         for (int round = 0; mode == Activations.TERNARY && c.moveOffTies(trace); round++) {
@@ -154,8 +155,11 @@ class TernaryTrainingVsReferenceTest {
         ReferenceBackward.Gradients expected = reference.backward(trace, Fixtures.sequence(c.dOutputs, steps, batch, hidden),
                 c.rows(c.dFinalH), c.dFinalC == null ? null : c.rows(c.dFinalC));
 
-        TernaryTrainingLayer layer = TernaryTrainingLayer.create(type, mode, input, hidden, w.weightIh(), w.weightHh(),
-                w.biasIh(), w.biasHh(), c.ternarizer, 0.5f, c.lambda, Blases.get());
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(LayerWeights.of(type, input, hidden)
+                .inputWeights(w.weightIh())
+                .recurrentWeights(w.weightHh())
+                .biases(w.biasIh(), w.biasHh())
+                .build(), mode, c.ternarizer, 0.5f, c.lambda, Blases.get());
         TernaryTrainingState state = layer.newState(batch).setHidden(c.h0);
         if (c.c0 != null) {
             state.setCell(c.c0);

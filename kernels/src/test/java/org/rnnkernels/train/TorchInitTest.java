@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.rnnkernels.CellType;
+import org.rnnkernels.LayerWeights;
 import org.rnnkernels.MiParameters;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RestrictedWeights;
@@ -27,15 +28,15 @@ class TorchInitTest {
     void weightsAreDrawnInPyTorchsOrderWithinTheBound(CellType type) {
         int input = 3, hidden = 7;
         int rows = type.gates() * hidden;
-        TorchInit.Weights w = TorchInit.weights(type, input, hidden, new SplittableRandom(11));
-        assertEquals(rows * input, w.weightIh().length);
-        assertEquals(rows * hidden, w.weightHh().length);
-        assertEquals(rows, w.biasIh().length);
-        assertEquals(rows, w.biasHh().length);
+        LayerWeights w = TorchInit.weights(type, input, hidden, new SplittableRandom(11));
+        assertEquals(rows * input, w.inputWeights().length);
+        assertEquals(rows * hidden, w.recurrentWeights().length);
+        assertEquals(rows, w.inputBias().length);
+        assertEquals(rows, w.recurrentBias().length);
         // One stream, in the order W_ih, W_hh, b_ih, b_hh.
         float bound = TorchInit.bound(hidden);
         float[] stream = TorchInit.uniform(new SplittableRandom(11), rows * (input + hidden + 2), bound);
-        float[] drawn = concat(w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh());
+        float[] drawn = concat(w.inputWeights(), w.recurrentWeights(), w.inputBias(), w.recurrentBias());
         assertArrayEquals(stream, drawn);
         for (float v : drawn) {
             assertTrue(Math.abs(v) <= bound, type + ": " + v + " outside +-" + bound);
@@ -67,19 +68,22 @@ class TorchInitTest {
         }
         // EGRU: the thresholds are drawn after the weights, uniform in [0, 1), at least MIN_THRESHOLD.
         SplittableRandom expected = new SplittableRandom(9);
-        TorchInit.Weights w = TorchInit.weights(CellType.EGRU, input, hidden, expected);
-        float[] theta = TorchInit.thresholds(hidden, expected);
+        SplittableRandom alone = new SplittableRandom(9);
+        TorchInit.uniform(alone, 3 * hidden * (input + hidden + 2), 1);    // W_ih, W_hh, b_ih, b_hh: 3 gate blocks
+        float[] theta = TorchInit.thresholds(hidden, alone);
+        LayerWeights w = TorchInit.weights(CellType.EGRU, input, hidden, expected);
         try (RecurrentLayer egru = TorchInit.layer(CellType.EGRU, input, hidden, new SplittableRandom(9), Blases.get())) {
-            assertArrayEquals(w.weightHh(), egru.weightHh());
+            assertArrayEquals(w.recurrentWeights(), egru.weightHh());
             assertArrayEquals(theta, egru.thresholds());
+            assertArrayEquals(theta, w.thresholds());
         }
         for (float t : TorchInit.thresholds(500, new SplittableRandom(1))) {
             assertTrue(t >= TrainingLayer.MIN_THRESHOLD && t < 1, "threshold " + t);
         }
         try (RecurrentLayer gru = TorchInit.layer(CellType.GRU, input, hidden, new SplittableRandom(4), Blases.get())) {
-            TorchInit.Weights g = TorchInit.weights(CellType.GRU, input, hidden, new SplittableRandom(4));
-            assertArrayEquals(g.weightIh(), gru.weightIh());
-            assertArrayEquals(g.biasHh(), gru.biasHh());
+            LayerWeights g = TorchInit.weights(CellType.GRU, input, hidden, new SplittableRandom(4));
+            assertArrayEquals(g.inputWeights(), gru.weightIh());
+            assertArrayEquals(g.recurrentBias(), gru.biasHh());
         }
     }
 

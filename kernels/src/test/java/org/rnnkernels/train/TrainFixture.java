@@ -22,7 +22,7 @@ final class TrainFixture {
     final CellType type;
     final int input, hidden, batch, steps;
     final long seed;
-    final TorchInit.Weights weights; // restricted: the pool's expansion
+    final Fixtures.Weights weights; // restricted: the pool's expansion
     final MiParameters mi;
     final float[] x, h0, c0;
     final float[] dOutputs, dFinalH, dFinalC;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.rnnkernels.Fixtures;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerWeights;
 import org.rnnkernels.RecurrentLayer;
@@ -19,7 +20,7 @@ class TrainingBadInputTest {
         float[] theta = new float[H];
         java.util.Arrays.fill(theta, 0.3f);
         TrainFixture f = new TrainFixture(CellType.GRU, I, H, B, T, 1, 1f);
-        TorchInit.Weights w = f.weights;
+        Fixtures.Weights w = f.weights;
         try (RecurrentLayer egru = RecurrentLayer.create(LayerWeights.of(CellType.EGRU, I, H)
                 .inputWeights(w.weightIh())
                 .recurrentWeights(w.weightHh())
