@@ -189,6 +189,9 @@ public final class KeyedRecurrentJob {
         StreamExecutionEnvironment env = local(o, parallelism, checkpoints);
         pipeline(env, o, model, head, batch);
         CountingSink.reset();
+        if (progress) {
+            System.out.println("starting an embedded Flink cluster (MiniCluster) and the job; the JIT warms up in the first seconds");
+        }
         long start = System.nanoTime();
         JobClient job = env.executeAsync("rnnkernels keyed GRU p=" + parallelism + " batch=" + batch);
         long lastCount = 0;
@@ -336,7 +339,32 @@ public final class KeyedRecurrentJob {
         return bits;
     }
 
+    /** The machine, for the table's caption: CPU model, cores, vector width, BLAS, JDK, load average. */
+    static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(cpu);
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the model stays unknown
+        }
+        return String.format(Locale.ROOT, "%s, %d cores, %d-bit vectors, BLAS %s, JDK %s, load average %s", cpu,
+                Runtime.getRuntime().availableProcessors(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(),
+                Blases.get().info(), Runtime.version(), loadAverage());
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     static void bench(Options o, Path model, LinearHead head) throws Exception {
+        String machineBefore = machine();
+        System.out.println("machine: " + machineBefore);
         List<Run> runs = new ArrayList<>();
         // Warm-up: the JIT compiles the kernels and Flink's paths once before anything is timed.
         Options warm = new Options(o.keys(), Math.min(o.events(), 100_000), o.hidden(), o.input(), 1, 64, o.delayMs(),
@@ -359,9 +387,10 @@ public final class KeyedRecurrentJob {
             }
         }
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-                "GRU I=%d H=%d, %,d keys, %,d events a run, checkpoints every %d ms, micro-batch time limit %d ms%n%n"
+                "GRU I=%d H=%d, %,d keys, %,d events a run, checkpoints every %d ms, micro-batch time limit %d ms%n"
+                        + "machine: %s; load average at the end %s%n%n"
                         + "| run | parallelism / threads | batch | events/s | checkpoint bytes a key |%n|---|---|---|---|---|%n",
-                o.input(), o.hidden(), o.keys(), o.events(), o.checkpointMs(), o.delayMs()));
+                o.input(), o.hidden(), o.keys(), o.events(), o.checkpointMs(), o.delayMs(), machineBefore, loadAverage()));
         StringBuilder json = new StringBuilder("[\n");
         for (Run r : runs) {
             md.append(String.format(Locale.ROOT, "| %s | %d | %d | %,.0f | %s |%n", r.name(), r.parallelism(), r.batch(),
