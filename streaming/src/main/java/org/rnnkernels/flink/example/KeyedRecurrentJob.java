@@ -27,6 +27,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.flink.BatchStepper;
 import org.rnnkernels.flink.LinearHead;
 import org.rnnkernels.flink.ModelSource;
@@ -43,8 +44,9 @@ import org.rnnkernels.train.TorchInit;
  * {@code --cluster} it is a job for {@code flink run}.
  *
  * <p>{@code --bench} measures instead: events per second at parallelism 1 and 2, one step an event
- * and micro-batches of 64, against a plain Java loop over the library on the same events (1 and 2
- * threads, batch 1 and 64), and writes {@code bench.json} and {@code bench.md}.
+ * and micro-batches of 64, against a plain Java loop over the library on the same events (made
+ * before its clock starts; 1 and 2 threads, batch 1 and 64), and writes {@code bench.json} and
+ * {@code bench.md}. Locally OpenBLAS runs one thread a call: each task is one core's worth.
  */
 public final class KeyedRecurrentJob {
     private KeyedRecurrentJob() {
@@ -114,6 +116,11 @@ public final class KeyedRecurrentJob {
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
         Files.createDirectories(o.out());
+        if (!o.cluster()) {
+            // Each task (and each plain-loop thread) steps its own streams on its own core: OpenBLAS's own
+            // threads would spin against them (README, "Threading"). Process-wide, so here, in the application.
+            Blases.openBlas().ifPresent(blas -> OpenBlas.setThreads(1));
+        }
         Path model = o.model() != null ? o.model() : writeModel(o);
         LinearHead head = head(o.hidden());
         if (o.bench()) {
@@ -284,7 +291,21 @@ public final class KeyedRecurrentJob {
      * {@code batch} consecutive readings (distinct sensors, round robin), {@code threads} threads each
      * taking the sensors of its residue (thread t: readings t, t + threads, ...).
      */
-    static Run plainLoop(Options o, Path model, LinearHead head, int threads, int batch) throws Exception {
+    /** The readings, made before the clock starts: the plain loop times the library and its state map alone. */
+    record Readings(long[] sensors, float[] values) {
+        static Readings generate(Options o) {
+            long[] sensors = new long[Math.toIntExact(o.events())];
+            float[] values = new float[sensors.length * o.input()];
+            for (int i = 0; i < sensors.length; i++) {
+                SensorReading r = SensorReading.generate(i, o.keys(), o.input());
+                sensors[i] = r.sensor;
+                System.arraycopy(r.values, 0, values, i * o.input(), o.input());
+            }
+            return new Readings(sensors, values);
+        }
+    }
+
+    static Run plainLoop(Options o, Readings readings, Path model, LinearHead head, int threads, int batch) throws Exception {
         if (o.keys() % threads != 0) {
             throw new IllegalArgumentException("--keys must be a multiple of the threads (" + threads + ")");
         }
@@ -295,7 +316,7 @@ public final class KeyedRecurrentJob {
             int thread = t;
             Thread w = new Thread(() -> {
                 try {
-                    checksum[thread] = plainLoopThread(o, model, head, thread, threads, batch);
+                    checksum[thread] = plainLoopThread(o, readings, model, head, thread, threads, batch);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -311,7 +332,8 @@ public final class KeyedRecurrentJob {
                 o.events() / seconds, 0, Double.NaN);
     }
 
-    private static long plainLoopThread(Options o, Path model, LinearHead head, int thread, int threads, int batch) throws IOException {
+    private static long plainLoopThread(Options o, Readings readings, Path model, LinearHead head, int thread, int threads, int batch)
+            throws IOException {
         RecurrentModel m = ModelFiles.load(model);
         StateLayout layout = StateLayout.of(m);
         Map<Long, float[]> states = new java.util.HashMap<>(2 * o.keys() / threads);
@@ -323,10 +345,10 @@ public final class KeyedRecurrentJob {
                 int n = (int) Math.min(batch, (o.events() - first + threads - 1) / threads);
                 BatchStepper.Batch b = stepper.batch(n);
                 for (int r = 0; r < n; r++) {
-                    SensorReading reading = SensorReading.generate(first + (long) r * threads, o.keys(), o.input());
-                    sensors[r] = reading.sensor;
-                    System.arraycopy(reading.values, 0, b.input, r * o.input(), o.input());
-                    stepper.gather(b, r, states.get(reading.sensor));
+                    int index = Math.toIntExact(first + (long) r * threads);
+                    sensors[r] = readings.sensors()[index];
+                    System.arraycopy(readings.values(), index * o.input(), b.input, r * o.input(), o.input());
+                    stepper.gather(b, r, states.get(sensors[r]));
                 }
                 stepper.step(b);
                 for (int r = 0; r < n; r++) {
@@ -369,11 +391,12 @@ public final class KeyedRecurrentJob {
         // Warm-up: the JIT compiles the kernels and Flink's paths once before anything is timed.
         Options warm = new Options(o.keys(), Math.min(o.events(), 100_000), o.hidden(), o.input(), 1, 64, o.delayMs(),
                 o.checkpointMs(), o.out(), model, false, true, 0);
-        plainLoop(warm, model, head, 1, 64);
+        plainLoop(warm, Readings.generate(warm), model, head, 1, 64);
         localJob(warm, model, head, 1, 64, false);
+        Readings readings = Readings.generate(o);
         for (int threads : new int[] {1, 2}) {
             for (int batch : new int[] {1, o.batch()}) {
-                Run r = plainLoop(o, model, head, threads, batch);
+                Run r = plainLoop(o, readings, model, head, threads, batch);
                 System.out.printf(Locale.ROOT, "%-28s batch %3d: %,10.0f events/s%n", r.name(), batch, r.eventsPerSecond());
                 runs.add(r);
             }
