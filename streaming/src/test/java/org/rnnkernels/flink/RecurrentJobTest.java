@@ -156,6 +156,7 @@ public class RecurrentJobTest {
      * restores state) and 100 records past the last one (so the restart replays events).
      */
     static final class FailOnce extends RichMapFunction<TestEvent, TestEvent> implements CheckpointListener {
+        private static final long serialVersionUID = 1L;
         static final Set<String> FAILED = ConcurrentHashMap.newKeySet();
         private final String name;
         private final long after;

@@ -286,11 +286,6 @@ public final class KeyedRecurrentJob {
         return 4 * o.hidden();
     }
 
-    /**
-     * The same events through the library in a plain Java loop: per-key states in a HashMap, batches of
-     * {@code batch} consecutive readings (distinct sensors, round robin), {@code threads} threads each
-     * taking the sensors of its residue (thread t: readings t, t + threads, ...).
-     */
     /** The readings, made before the clock starts: the plain loop times the library and its state map alone. */
     record Readings(long[] sensors, float[] values) {
         static Readings generate(Options o) {
@@ -305,6 +300,11 @@ public final class KeyedRecurrentJob {
         }
     }
 
+    /**
+     * The same events through the library in a plain Java loop: per-key states in a HashMap, batches of
+     * {@code batch} consecutive readings (distinct sensors, round robin), {@code threads} threads each
+     * taking the sensors of its residue (thread t: readings t, t + threads, ...).
+     */
     static Run plainLoop(Options o, Readings readings, Path model, LinearHead head, int threads, int batch) throws Exception {
         if (o.keys() % threads != 0) {
             throw new IllegalArgumentException("--keys must be a multiple of the threads (" + threads + ")");
