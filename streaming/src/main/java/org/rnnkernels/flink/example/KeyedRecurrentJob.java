@@ -204,12 +204,17 @@ public final class KeyedRecurrentJob {
         long lastCount = 0;
         long lastTime = start;
         long checkpointBytes = 0;
+        long before = -1;   // the newest checkpoint when every key had a state: only later ones count
         while (!job.getJobExecutionResult().isDone()) {
             Thread.sleep(250);
             long now = System.nanoTime();
             long count = CountingSink.COUNT.sum();
             if (count >= 2L * o.keys()) {   // every key has a state by then (round robin)
-                checkpointBytes = Math.max(checkpointBytes, latestCheckpointBytes(checkpoints));
+                if (before < 0) {
+                    before = Math.max(0, newestCheckpoint(checkpoints));
+                } else if (newestCheckpoint(checkpoints) > before) {
+                    checkpointBytes = Math.max(checkpointBytes, latestCheckpointBytes(checkpoints));
+                }
             }
             if (progress && now - lastTime >= 1_000_000_000L) {
                 System.out.printf(Locale.ROOT, "%6.1f s  %,12d events  %,10.0f events/s%n", (now - start) / 1e9, count,
@@ -228,28 +233,41 @@ public final class KeyedRecurrentJob {
                 checkpointBytes == 0 ? Double.NaN : (double) checkpointBytes / o.keys());
     }
 
-    /** Bytes of the newest complete checkpoint under {@code dir} (0 while there is none). */
-    static long latestCheckpointBytes(Path dir) {
+    /** The newest complete checkpoint under {@code dir} (the folder of its {@code _metadata}), or null. */
+    private static Path newestCheckpointFolder(Path dir) {
         if (!Files.isDirectory(dir)) {
-            return 0;
+            return null;
         }
         try (Stream<Path> all = Files.walk(dir)) {
-            Path newest = all.filter(p -> p.getFileName().toString().equals("_metadata"))
+            return all.filter(p -> p.getFileName().toString().equals("_metadata"))
                     .map(Path::getParent)
                     .max((a, b) -> Long.compare(checkpointNumber(a), checkpointNumber(b)))
                     .orElse(null);
-            if (newest == null) {
-                return 0;
-            }
-            try (Stream<Path> files = Files.walk(newest)) {
-                return files.filter(Files::isRegularFile).mapToLong(p -> {
-                    try {
-                        return Files.size(p);
-                    } catch (IOException e) {
-                        return 0;   // removed meanwhile (a newer checkpoint replaced it)
-                    }
-                }).sum();
-            }
+        } catch (IOException | UncheckedIOException e) {
+            return null;   // a folder removed while walking (a newer checkpoint replaced it): the next poll sees it
+        }
+    }
+
+    /** The number of the newest complete checkpoint, -1 while there is none. */
+    static long newestCheckpoint(Path dir) {
+        Path newest = newestCheckpointFolder(dir);
+        return newest == null ? -1 : checkpointNumber(newest);
+    }
+
+    /** Bytes of the newest complete checkpoint under {@code dir} (0 while there is none). */
+    static long latestCheckpointBytes(Path dir) {
+        Path newest = newestCheckpointFolder(dir);
+        if (newest == null) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(newest)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0;   // removed meanwhile (a newer checkpoint replaced it)
+                }
+            }).sum();
         } catch (IOException | UncheckedIOException e) {
             return 0;
         }
