@@ -139,14 +139,7 @@ public final class Charts {
 
     /** Log-log lines: one series per entry, x and y values. */
     public static JFreeChart logLog(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
-        XYSeriesCollection ds = new XYSeriesCollection();
-        for (Map.Entry<String, double[][]> e : series.entrySet()) {
-            XYSeries s = new XYSeries(e.getKey());
-            for (double[] p : e.getValue()) {
-                s.add(p[0], p[1]);
-            }
-            ds.addSeries(s);
-        }
+        XYSeriesCollection ds = collection(series);
         LogAxis x = new LogAxis(xLabel);
         x.setBase(2);
         x.setTickUnit(new NumberTickUnit(1));
@@ -156,17 +149,23 @@ public final class Charts {
         y.setTickUnit(new NumberTickUnit(1));
         y.setNumberFormatOverride(new DecimalFormat("0.###"));
         y.setMinorTickMarksVisible(true);
-        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < ds.getSeriesCount(); i++) {
-            r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
-            r.setSeriesStroke(i, new BasicStroke(2f));
-        }
-        XYPlot plot = new XYPlot(ds, x, y, r);
+        XYPlot plot = new XYPlot(ds, x, y, lineRenderer(ds.getSeriesCount()));
         return style(new JFreeChart(title, TITLE, plot, true), x, y);
     }
 
     /** Lines on linear axes (learning curves): one series per entry, x and y values. */
     public static JFreeChart lines(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
+        XYSeriesCollection ds = collection(series);
+        org.jfree.chart.axis.NumberAxis x = new org.jfree.chart.axis.NumberAxis(xLabel);
+        x.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
+        org.jfree.chart.axis.NumberAxis y = new org.jfree.chart.axis.NumberAxis(yLabel);
+        y.setAutoRangeIncludesZero(false);
+        XYPlot plot = new XYPlot(ds, x, y, lineRenderer(ds.getSeriesCount()));
+        return style(new JFreeChart(title, TITLE, plot, true), x, y);
+    }
+
+    // One XY series per entry: its name, its (x, y) points.
+    private static XYSeriesCollection collection(Map<String, double[][]> series) {
         XYSeriesCollection ds = new XYSeriesCollection();
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             XYSeries s = new XYSeries(e.getKey());
@@ -175,17 +174,17 @@ public final class Charts {
             }
             ds.addSeries(s);
         }
-        org.jfree.chart.axis.NumberAxis x = new org.jfree.chart.axis.NumberAxis(xLabel);
-        x.setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
-        org.jfree.chart.axis.NumberAxis y = new org.jfree.chart.axis.NumberAxis(yLabel);
-        y.setAutoRangeIncludesZero(false);
+        return ds;
+    }
+
+    // Lines with markers, the palette's colours in order, 2 px wide.
+    private static XYLineAndShapeRenderer lineRenderer(int seriesCount) {
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-        for (int i = 0; i < ds.getSeriesCount(); i++) {
+        for (int i = 0; i < seriesCount; i++) {
             r.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
             r.setSeriesStroke(i, new BasicStroke(2f));
         }
-        XYPlot plot = new XYPlot(ds, x, y, r);
-        return style(new JFreeChart(title, TITLE, plot, true), x, y);
+        return r;
     }
 
     private static JFreeChart style(JFreeChart chart, org.jfree.chart.axis.Axis x, org.jfree.chart.axis.Axis y) {
