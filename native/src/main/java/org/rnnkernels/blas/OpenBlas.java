@@ -229,8 +229,8 @@ public final class OpenBlas implements Blas {
      * multiply-add.
      *
      * <p>The copy is not free: a layer's input projection over all {@code T*B} rows of a call (its input
-     * and its output on the heap) moves {@code rows * (I + G*H)} floats twice, which measured 5-15% of a
-     * whole {@code forward} at the benchmark's larger shapes (docs/gc-stall.md). An application whose
+     * and its output on the heap) moves {@code rows * (I + 2 G*H)} floats; against a whole {@code forward} at
+     * the benchmark's larger shapes that was below this machine's run-to-run noise (docs/gc-stall.md). An application whose
      * threads can wait for a safepoint (no latency-bound allocating threads beside the RNN, say a batch
      * job) may raise the bound with {@code -Drnk.blas.criticalMultiplyAdds=N}: calls up to {@code N}
      * multiply-adds then run critical with no copy, holding safepoints off for their whole duration.
