@@ -128,10 +128,13 @@ public final class RestrictedWeights {
         return poolRowsFor(type, hiddenSize, sharedRows(rate, hiddenSize));
     }
 
-    /** {@code d_r = s + 2*G*(H - s)} for {@code s} shared rows. */
+    /** {@code d_r = s + 2*G*(H - s)} for {@code s} shared rows, {@code 0 <= s <= H}. */
     public static int poolRowsFor(CellType type, int hiddenSize, int sharedRows) {
         if (type == null) {
             throw new IllegalArgumentException("type is null");
+        }
+        if (sharedRows < 0 || sharedRows > hiddenSize) {
+            throw new IllegalArgumentException("sharedRows = " + sharedRows + ", expected 0.." + hiddenSize + " (H)");
         }
         long rows = sharedRows + 2L * type.gates() * (hiddenSize - sharedRows);
         if (rows > Integer.MAX_VALUE - 8) {

@@ -109,6 +109,11 @@ public final class CharLmCommand implements Callable<Integer> {
         vocabulary = index.size() + 1;
         train = encode(text.train(), index);
         test = encode(text.test(), index);
+        if (train.length < 2L * (steps + 1) || test.length < steps + 1) {
+            throw new IllegalArgumentException("--train-chars " + trainChars + " and --test-chars " + testChars + " gave "
+                    + train.length + " and " + test.length + " characters: expected at least 2 (T + 1) = " + 2 * (steps + 1)
+                    + " and T + 1 = " + (steps + 1));
+        }
         machine = TaskReport.machine();
         System.out.printf(Locale.ROOT, "charlm: %d documents, %d training characters, %d test characters, V = %d%n",
                 text.documents(), train.length, test.length, vocabulary);
