@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "charlm", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Character-level language model on Europarl (fetched with Maven): bits per character on held-out "
-                + "documents for each cell; writes results/charlm-<host>-<date>/.")
+                + "documents for each cell, PyTorch's LSTM and GRU beside them; writes results/charlm-<host>-<date>/.")
 public final class CharLmCommand implements Callable<Integer> {
     static final List<String> ALL = List.of("LSTM", "MI_LSTM", "GRU", "RAG_GRU", "RAG_MINIMAL", "RAG_LSTM", "RESTRICTED_LSTM");
     private static final TaskReport REPORT = new TaskReport("Character-level LM on Europarl", "test bits per character", 1,
@@ -89,6 +89,13 @@ public final class CharLmCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where the results folder goes (default: results/)")
     Path out;
 
+    @Option(names = "--python", paramLabel = "EXE", description = "the Python that trains PyTorch's LSTM and GRU on the same "
+            + "text and windows in the same run (default: python3 on PATH, else /usr/bin/python3, whichever imports torch)")
+    String python;
+
+    @Option(names = "--no-peers", description = "do not train PyTorch's cells")
+    boolean noPeers;
+
     private int[] train;
     private int[] test;
     private int vocabulary;
@@ -128,6 +135,10 @@ public final class CharLmCommand implements Callable<Integer> {
                 REPORT.write(folder, rows, date, machine, settings());
             }
         }
+        if (!noPeers) {
+            rows.addAll(torch(folder));
+            REPORT.write(folder, rows, date, machine, settings());
+        }
         System.out.println("charlm: " + folder.resolve("summary.md"));
         System.out.print(Files.readString(folder.resolve("summary.md")));
         return 0;
@@ -160,7 +171,7 @@ public final class CharLmCommand implements Callable<Integer> {
     private List<TaskReport.Row> run(String cell, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
-        SplittableRandom positions = random.split();
+        int[][] windows = windowStarts(random.split());
         TrainingModel model = model(cell, random, headSeed);
         long parameters = model.parameters().stream().mapToLong(p -> p.value().length).sum();
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, steps);
@@ -168,15 +179,13 @@ public final class CharLmCommand implements Callable<Integer> {
         float[] x = new float[steps * batch * vocabulary];
         int[] targets = new int[steps * batch];
         int[] starts = new int[batch];
-        int batches = Math.max(1, train.length / (steps * batch));
+        int batches = batches();
         List<TaskReport.Row> rows = new ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
             for (int k = 0; k < batches; k++) {
-                for (int b = 0; b < batch; b++) {
-                    starts[b] = positions.nextInt(train.length - steps - 1);
-                }
+                System.arraycopy(windows[epoch - 1], k * batch, starts, 0, batch);
                 oneHot(train, starts, x, targets);
                 lossSum += trainer.step(x, (y, t, b, dy) -> loss.compute(y, t, b, targets, null, dy));
                 if ((k + 1) % 10 == 0 || k + 1 == batches) {
@@ -193,6 +202,62 @@ public final class CharLmCommand implements Callable<Integer> {
                     cell, seed, epoch, lossSum / batches / Math.log(2), bits, seconds);
             rows.add(new TaskReport.Row(cell, seed, epoch, lossSum / batches, bits, seconds, parameters, Double.NaN));
         }
+        return rows;
+    }
+
+    private int batches() {
+        return Math.max(1, train.length / (steps * batch));
+    }
+
+    /** Every epoch's window starts, {@code [epochs][batches * B]}, uniform over the training text, drawn from {@code positions}. */
+    private int[][] windowStarts(SplittableRandom positions) {
+        int[][] starts = new int[epochs][batches() * batch];
+        for (int[] epoch : starts) {
+            for (int i = 0; i < epoch.length; i++) {
+                epoch[i] = positions.nextInt(train.length - steps - 1);
+            }
+        }
+        return starts;
+    }
+
+    // ---- PyTorch on the same text and windows
+
+    /** PyTorch's LSTM and GRU (those of {@link #cells}), same text, windows, sizes, optimiser and threads ({@code torch_charlm.py}). */
+    private List<TaskReport.Row> torch(Path folder) throws java.io.IOException, InterruptedException {
+        List<String> torchCells = cells.stream().filter(c -> c.equals("LSTM") || c.equals("GRU")).toList();
+        String exe = torchCells.isEmpty() ? null : TorchTask.python(python);
+        if (exe == null) {
+            System.out.println("charlm: no PyTorch peer (no LSTM or GRU asked for, or no Python that imports torch)");
+            return List.of();
+        }
+        Path file = folder.resolve("torch-charlm.bin");
+        int batches = batches();
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4 * (9 + train.length + test.length
+                + seeds.size() * epochs * batches * batch)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int v : new int[] {train.length, test.length, vocabulary, steps, batch, epochs, seeds.size(), batches, hidden}) {
+            buffer.putInt(v);
+        }
+        for (int c : train) {
+            buffer.putInt(c);
+        }
+        for (int c : test) {
+            buffer.putInt(c);
+        }
+        for (long seed : seeds) {
+            SplittableRandom random = new SplittableRandom(seed);
+            random.split();                                    // the head's seed, as run() draws it
+            for (int[] epoch : windowStarts(random.split())) {
+                for (int start : epoch) {
+                    buffer.putInt(start);
+                }
+            }
+        }
+        Files.write(file, buffer.array());
+        System.out.println("charlm: PyTorch " + torchCells + " with " + exe);
+        List<TaskReport.Row> rows = TorchTask.run(exe, "torch_charlm.py", folder, List.of(file.toString(), "--cells",
+                String.join(",", torchCells), "--seeds", TorchTask.seeds(seeds), "--lr", Double.toString(learningRate), "--clip",
+                Double.toString(clip), "--threads", Integer.toString(threads)), threads, "test_bits");
+        Files.deleteIfExists(file);
         return rows;
     }
 

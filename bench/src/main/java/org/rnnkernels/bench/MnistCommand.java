@@ -96,7 +96,6 @@ public final class MnistCommand implements Callable<Integer> {
     /** PyTorch's cells of the same protocol, and the library's names for them. */
     static final Map<String, String> TORCH = Map.of("GRU", "GRU", "LSTM", "LSTM", "RNN_TANH", "RNN_TANH");
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     static final int STEPS = Mnist.SIDE;
     static final int INPUT = Mnist.SIDE;
     static final int TEST_BATCH = 250;
@@ -218,47 +217,17 @@ public final class MnistCommand implements Callable<Integer> {
         if (torchCells.isEmpty()) {
             return List.of();
         }
-        String exe = python != null ? python : findPython();
+        String exe = TorchTask.python(python);
         if (exe == null) {
             System.out.println("mnist: no PyTorch peer (no python3 on PATH or /usr/bin/python3 imports torch)");
             return List.of();
         }
         Path file = folder.resolve("torch-mnist.bin");
         writeData(file, data);
-        Path script = folder.resolve("torch_mnist.py");
-        try (var in = MnistCommand.class.getResourceAsStream("/org/rnnkernels/bench/torch_mnist.py")) {
-            Files.write(script, in.readAllBytes());
-        }
-        List<String> command = new ArrayList<>(List.of(exe, script.toString(), file.toString(), "--cells",
-                String.join(",", torchCells), "--seeds", seeds.stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElseThrow(),
-                "--lr", Double.toString(learningRate), "--clip", Double.toString(clip), "--threads", Integer.toString(threads)));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-        String t = Integer.toString(threads);
-        builder.environment().put("OMP_NUM_THREADS", t);
-        builder.environment().put("OPENBLAS_NUM_THREADS", t);
-        builder.environment().put("MKL_NUM_THREADS", t);
-        builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         System.out.println("mnist: PyTorch " + torchCells + " with " + exe);
-        Process process = builder.start();
-        List<TaskReport.Row> rows = new ArrayList<>();
-        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = reader.readLine()) != null; ) {
-                if (!line.startsWith("{")) {
-                    continue;
-                }
-                var r = JSON.readTree(line);
-                TaskReport.Row row = new TaskReport.Row("PyTorch " + r.path("cell").asText(), r.path("seed").asLong(), r.path("epoch").asInt(),
-                        r.path("train_loss").asDouble(), r.path("test_accuracy").asDouble(), r.path("seconds").asDouble(),
-                        r.path("parameters").asLong(), Double.NaN);
-                System.out.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test accuracy %.2f%%, %.1f s (torch %s)%n",
-                        row.cell(), row.seed(), row.epoch(), row.trainLoss(), 100 * row.metric(), row.seconds(),
-                        r.path("torch").asText());
-                rows.add(row);
-            }
-        }
-        if (process.waitFor() != 0) {
-            System.out.println("mnist: PyTorch's run failed (exit " + process.exitValue() + "); its rows so far are kept");
-        }
+        List<TaskReport.Row> rows = TorchTask.run(exe, "torch_mnist.py", folder, List.of(file.toString(), "--cells",
+                String.join(",", torchCells), "--seeds", TorchTask.seeds(seeds), "--lr", Double.toString(learningRate), "--clip",
+                Double.toString(clip), "--threads", Integer.toString(threads)), threads, "test_accuracy");
         Files.deleteIfExists(file);
         return rows;
     }
@@ -296,24 +265,6 @@ public final class MnistCommand implements Callable<Integer> {
             }
         }
         Files.write(file, buffer.array());
-    }
-
-    private static String findPython() {
-        for (String candidate : List.of("python3", "/usr/bin/python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor() == 0) {
-                    return candidate;
-                }
-            } catch (IOException e) {
-                // not this one
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-        return null;
     }
 
     /** The cell's one-layer training model with its head, PyTorch's default initialisation from {@code random}. */
