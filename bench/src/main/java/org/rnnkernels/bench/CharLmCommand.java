@@ -169,10 +169,9 @@ public final class CharLmCommand implements Callable<Integer> {
     }
 
     private List<TaskReport.Row> run(String cell, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        long headSeed = random.split().nextLong();
-        int[][] windows = windowStarts(random.split());
-        TrainingModel model = model(cell, random, headSeed);
+        RunDraws draws = RunDraws.of(seed);
+        int[][] windows = windowStarts(draws.order());
+        TrainingModel model = model(cell, draws.weights(), draws.headSeed());
         long parameters = model.parameters().stream().mapToLong(p -> p.value().length).sum();
         Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, steps);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(vocabulary, Loss.Over.EVERY_STEP);
@@ -244,9 +243,7 @@ public final class CharLmCommand implements Callable<Integer> {
             buffer.putInt(c);
         }
         for (long seed : seeds) {
-            SplittableRandom random = new SplittableRandom(seed);
-            random.split();                                    // the head's seed, as run() draws it
-            for (int[] epoch : windowStarts(random.split())) {
+            for (int[] epoch : windowStarts(RunDraws.of(seed).order())) {
                 for (int start : epoch) {
                     buffer.putInt(start);
                 }

@@ -142,10 +142,9 @@ public final class MnistCommand implements Callable<Integer> {
     // ---- one cell, one seed
 
     private List<TaskReport.Row> run(String cell, long seed, Mnist data) {
-        SplittableRandom random = new SplittableRandom(seed);
-        long headSeed = random.split().nextLong();
-        int[][] orders = epochOrders(random.split().nextLong());
-        TrainingModel model = model(cell, random, headSeed);
+        RunDraws draws = RunDraws.of(seed);
+        int[][] orders = epochOrders(draws.order().nextLong());
+        TrainingModel model = model(cell, draws.weights(), draws.headSeed());
         long parameters = 0;
         for (Parameter p : model.parameters()) {
             parameters += p.value().length;
@@ -197,13 +196,6 @@ public final class MnistCommand implements Callable<Integer> {
             }
         }
         return orders;
-    }
-
-    /** The orders of seed {@code seed}'s run, as {@link #run} draws them. */
-    private int[][] epochOrdersOfSeed(long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        random.split();                    // the head's seed
-        return epochOrders(random.split().nextLong());
     }
 
     // ---- PyTorch on the same data
@@ -258,7 +250,7 @@ public final class MnistCommand implements Callable<Integer> {
             buffer.putInt(label);
         }
         for (long seed : seeds) {
-            for (int[] order : epochOrdersOfSeed(seed)) {
+            for (int[] order : epochOrders(RunDraws.of(seed).order().nextLong())) {
                 for (int i : order) {
                     buffer.putInt(i);
                 }
