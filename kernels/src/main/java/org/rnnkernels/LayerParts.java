@@ -15,6 +15,8 @@ import org.rnnkernels.integer.IntegerStep;
 import org.rnnkernels.product.BlasProjection;
 import org.rnnkernels.product.CellStep;
 import org.rnnkernels.product.InputProjection;
+import org.rnnkernels.product.Int8Projection;
+import org.rnnkernels.product.Int8Recurrent;
 import org.rnnkernels.product.RecurrentProduct;
 import org.rnnkernels.product.RestrictedLayout;
 import org.rnnkernels.product.RestrictedProjection;
@@ -22,13 +24,14 @@ import org.rnnkernels.product.RestrictedRecurrent;
 import org.rnnkernels.product.SparseRecurrent;
 import org.rnnkernels.product.TernaryProjection;
 import org.rnnkernels.product.TernaryRecurrent;
+import org.rnnkernels.quant.Int8Weights;
 import org.rnnkernels.quant.IntegerWeights;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryWeights;
 
 /**
  * What a {@link RecurrentLayer} is made of beside its cell's gate pass, chosen once, here, for each kind
- * of layer (float, restricted, ternary, integer): its input projection and recurrent product, the biases as the
+ * of layer (float, restricted, ternary, integer, int8-weight): its input projection and recurrent product, the biases as the
  * gate pass reads them ({@link Biases#pack}), the cell's own parameters, the arena of the parts' off-heap
  * weights, and the parameters as the caller gave them (for the layer's accessors). Arguments are
  * trusted: the layer's factories check them.
@@ -49,7 +52,8 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
      * the biases, MI parameters and EGRU thresholds.
      */
     record Given(MemorySegment wIh, MemorySegment wHh, float[] bIh, float[] bHh, MiParameters mi,
-                 float[] thresholds, RestrictedWeights restricted, Supplier<TernaryWeights> ternary, IntegerWeights integer) {
+                 float[] thresholds, RestrictedWeights restricted, Supplier<TernaryWeights> ternary, IntegerWeights integer,
+                 Int8Weights int8) {
     }
 
     /**
@@ -70,7 +74,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         float[] theta = thresholds == null ? null : thresholds.clone();
         return new LayerParts(type, inputSize, hiddenSize, arena, projection, recurrent, packedBias(type, hiddenSize, bIh, bHh),
                 miCopy != null ? miCopy.packed() : theta,
-                new Given(ih, hh, copy(bIh), copy(bHh), miCopy, theta, null, null, null), null);
+                new Given(ih, hh, copy(bIh), copy(bHh), miCopy, theta, null, null, null, null), null);
     }
 
     /**
@@ -94,7 +98,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         float[] bIh = weights.biasIh();
         float[] bHh = weights.biasHh();
         return new LayerParts(type, inputSize, hiddenSize, arena, projection, recurrent, packedBias(type, hiddenSize, bIh, bHh),
-                null, new Given(null, null, bIh, bHh, null, null, weights, null, null), null);
+                null, new Given(null, null, bIh, bHh, null, null, weights, null, null, null), null);
     }
 
     /**
@@ -117,7 +121,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
                 bIh, bHh, delta, lambda);
         return new LayerParts(type, weights.inputSize(), weights.hiddenSize(), Arena.ofShared(), projection, recurrent,
                 packedBias(type, weights.hiddenSize(), scaled(bIh, lambda), scaled(bHh, lambda)), null,
-                new Given(null, null, bIh, bHh, null, null, null, given, null), null);
+                new Given(null, null, bIh, bHh, null, null, null, given, null, null), null);
     }
 
     /**
@@ -137,7 +141,26 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         IntegerStep step = new IntegerStep(IntegerCells.of(type), new IntegerParameters(hiddenSize, bits, weights.inputExponents(),
                 weights.recurrentExponents(), weights.inputBias(), weights.recurrentBias()), bits);
         return new LayerParts(type, inputSize, hiddenSize, Arena.ofShared(), projection, recurrent, null, null,
-                new Given(null, null, null, null, null, null, null, null, weights), step);
+                new Given(null, null, null, null, null, null, null, null, weights, null), step);
+    }
+
+    /**
+     * An int8-weight layer ({@link Int8Weights}): both products read int8 rows widened to float in registers,
+     * each row's scale applied to its sum, and the float cell's own gate pass reads them with the float biases.
+     * Nothing off-heap.
+     */
+    static LayerParts int8(Int8Weights weights) {
+        CellType type = weights.cell();
+        int inputSize = weights.inputSize();
+        int hiddenSize = weights.hiddenSize();
+        int rows = type.gates() * hiddenSize;
+        Int8Projection projection = new Int8Projection(weights.weightIh(), weights.scaleIh(), rows, inputSize);
+        Int8Recurrent recurrent = new Int8Recurrent(weights.weightHh(), weights.scaleHh(), rows, hiddenSize);
+        float[] bIh = weights.biasIh();
+        float[] bHh = weights.biasHh();
+        return new LayerParts(type, inputSize, hiddenSize, Arena.ofShared(), projection, recurrent,
+                packedBias(type, hiddenSize, bIh, bHh), null,
+                new Given(null, null, bIh, bHh, null, null, null, null, null, weights), null);
     }
 
     private static float[] packedBias(CellType type, int hiddenSize, float[] bIh, float[] bHh) {

@@ -10,6 +10,7 @@ import org.rnnkernels.internal.Checks;
 import org.rnnkernels.product.CellStep;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.RecurrentProduct;
+import org.rnnkernels.quant.Int8Weights;
 import org.rnnkernels.quant.IntegerWeights;
 import org.rnnkernels.ternary.TernaryWeights;
 
@@ -17,7 +18,8 @@ import org.rnnkernels.ternary.TernaryWeights;
  * One recurrent layer (one direction) of any {@link CellType}: dense from PyTorch-layout weights
  * ({@link #create(LayerWeights)}, EGRU included), restricted and weight-shared ({@link #createRestricted}),
  * HitNet ternary ({@link #createTernary}, usually through {@code TernaryLayer.create}), integer RAG
- * ({@link #createInteger}, usually through {@code IntegerLayer}).
+ * ({@link #createInteger}, usually through {@code IntegerLayer}), int8-weight ({@link #createInt8}, usually through
+ * {@code Int8Layer}).
  *
  * <p>A layer is three parts, chosen once when it is built, and one driver that knows none of them:
  * <ol>
@@ -161,6 +163,17 @@ public final class RecurrentLayer implements AutoCloseable {
     public static RecurrentLayer createInteger(IntegerWeights weights) {
         Checks.nonNull("weights", weights);
         return new RecurrentLayer(LayerParts.integer(weights));
+    }
+
+    /**
+     * An int8-weight layer ({@code org.rnnkernels.quant.Int8Layer}): the float cell's gate pass on products that
+     * read int8 weights with a float scale per row, widened to float in registers (weight-only quantisation:
+     * activations and states stay float). It agrees with the float layer of {@link Int8Weights#dequantize()}
+     * to float rounding, the same bits with any number of threads, and works wherever a layer does.
+     */
+    public static RecurrentLayer createInt8(Int8Weights weights) {
+        Checks.nonNull("weights", weights);
+        return new RecurrentLayer(LayerParts.int8(weights));
     }
 
     /** A zero state for {@code batch} parallel streams, with its own scratch space; steps run on the caller's thread. */
@@ -486,6 +499,9 @@ public final class RecurrentLayer implements AutoCloseable {
         if (given.integer() != null) {
             throw new UnsupportedOperationException("an integer layer has no float weights: read integerWeights()");
         }
+        if (given.int8() != null) {
+            throw new UnsupportedOperationException("an int8 layer has no float weights: read int8Weights() (its dequantize() gives them)");
+        }
         return weights.toArray(ValueLayout.JAVA_FLOAT);
     }
 
@@ -505,6 +521,11 @@ public final class RecurrentLayer implements AutoCloseable {
     /** The parameters of an integer layer ({@link #createInteger}; immutable), or null for the other layers. */
     public IntegerWeights integerWeights() {
         return given.integer();
+    }
+
+    /** The parameters of an int8-weight layer ({@link #createInt8}; immutable), or null for the other layers. */
+    public Int8Weights int8Weights() {
+        return given.int8();
     }
 
     /** The multiplicative-integration parameters (copies), or null for the other cells. */

@@ -4,6 +4,7 @@ import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.rnnkernels.quant.Int8Layer;
 import org.rnnkernels.quant.IntegerLayer;
 import org.rnnkernels.ternary.TernaryLayer;
 
@@ -62,7 +63,8 @@ public final class StepAllocation {
     /**
      * The fixture's layer made of {@code parts}: {@code "float"}, its cell's float layer; {@code "TERNARY"} or
      * {@code "FLOAT"}, the HitNet ternary layer of its weights with those activations; {@code "integer"}, the
-     * integer layer of its weights quantised ({@code IntegerLayer.quantize}).
+     * integer layer of its weights quantised ({@code IntegerLayer.quantize}); {@code "int8"}, the int8-weight layer
+     * of its weights ({@code Int8Layer.quantize}).
      */
     static RecurrentLayer layer(CellFixture f, String parts) {
         if (parts.equals("float")) {
@@ -72,6 +74,9 @@ public final class StepAllocation {
                 .recurrentWeights(f.weights.weightHh())
                 .biases(f.weights.biasIh(), f.weights.biasHh())
                 .build();
+        if (parts.equals("int8")) {
+            return Int8Layer.quantize(weights);
+        }
         return parts.equals("integer") ? IntegerLayer.quantize(weights) : TernaryLayer.create(weights, TernaryLayer.Activations.valueOf(parts));
     }
 

@@ -16,7 +16,7 @@ import org.rnnkernels.integer.IntegerCells;
 import org.rnnkernels.ternary.TernaryLayer;
 
 /**
- * A warmed-up step allocates nothing, for every cell and for ternary and integer layers: the thread's allocated-bytes counter, read
+ * A warmed-up step allocates nothing, for every cell and for ternary, integer and int8-weight layers: the thread's allocated-bytes counter, read
  * around a window of steps, must not move. C2 boxes a vector (a heap allocation per operation) when
  * a loop outgrows its node budget, so this is what catches a gate pass that tipped over, and the
  * driver's own allocations (argument checks, operand segments) beside it.
@@ -47,6 +47,9 @@ class StepAllocationTest {
                 cases.add(Arguments.of(type, 256, 1, mode.name()));
                 cases.add(Arguments.of(type, 37, 5, mode.name()));
             }
+            // int8-weight layers: the same gate passes behind int8 x float products (37: a partial panel)
+            cases.add(Arguments.of(type, 256, 1, "int8"));
+            cases.add(Arguments.of(type, 37, 5, "int8"));
         }
         return cases.stream();
     }

@@ -77,6 +77,10 @@ public final class ModelFiles {
                     IntegerTensors.save(integer, suffix, tensors, metadata);
                     continue;
                 }
+                if (layer.int8Weights() != null) {
+                    throw new IllegalArgumentException("layer " + k + " is an int8-weight layer, which model files do not hold:"
+                            + " save the float model and quantise it after loading (Int8Layer.quantize)");
+                }
                 long rows = (long) layer.cellType().gates() * layer.hiddenSize();
                 tensors.put("weight_ih" + suffix, new Tensor(new long[] {rows, layer.inputSize()}, layer.weightIh()));
                 tensors.put("weight_hh" + suffix, new Tensor(new long[] {rows, layer.hiddenSize()}, layer.weightHh()));

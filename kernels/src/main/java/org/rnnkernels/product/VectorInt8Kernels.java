@@ -1,0 +1,110 @@
+package org.rnnkernels.product;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.rnnkernels.simd.FloatLanes;
+
+/**
+ * Vector API int8 x float products: a panel of {@code 4L} rows in four float accumulators; per column one
+ * broadcast of {@code x[k]}, and per block of {@code L} rows one load of {@code L} int8 weights widened to
+ * float lanes ({@code ByteVector.convertShape(B2F)}: {@code vpmovsxbd} + {@code vcvtdq2ps} on x86) and one
+ * FMA. Per {@code 4L} multiply-adds: 4 loads, 4 widenings, 4 FMAs, 1 broadcast.
+ *
+ * <p>The Vector API has no int8 dot product (no VNNI {@code vpdpbusd}). Considered and not taken:
+ * dynamic int8 activations with 16-bit products ({@code ShortVector}, exact for int8 x int8 but two
+ * products overflow int16, so every product must be widened to int before it is added: more operations
+ * per weight than one FMA, and an activation quantisation error on top); the integer layers' packing of
+ * four weights to an int, unpacked by shifts (7 shifts per {@code 4L} weights, then 4 int-to-float
+ * conversions: more operations than 4 byte widenings). Measured on the bench's shapes: see
+ * {@code Int8Benchmark} and the README.
+ *
+ * <p>Where no byte species of {@code L} lanes exists ({@code L = 4}, the 128-bit shape has no 32-bit byte
+ * vector), one 8-byte load gives two float vectors (parts 0 and 1 of the conversion); the code is the same
+ * at every width, so the 128-bit test run covers it.
+ */
+final class VectorInt8Kernels extends Int8Kernels {
+    private static final VectorSpecies<Float> FLOATS = FloatLanes.SPECIES;
+    private static final int L = FLOATS.length();
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * L)));
+    // Float vectors per byte load: 1, or 2 at L = 4
+    private static final int PARTS = BYTES.length() / L;
+
+    @Override
+    int lanes() {
+        return L;
+    }
+
+    // Block e (rows e*L .. e*L+L-1) of the panel column at `offset`, as floats.
+    private static FloatVector widen(byte[] packed, int offset, int e) {
+        return (FloatVector) ByteVector.fromArray(BYTES, packed, offset + (e - e % PARTS) * L)
+                .convertShape(VectorOperators.B2F, FLOATS, e % PARTS);
+    }
+
+    // acc_e = fma(q_e, x[k], acc_e), k in order. The accumulators start from zero() made here (a loop phi
+    // merging a static vector constant boxes).
+    @Override
+    void panel(byte[] packed, int base, int cols, float[] scales, int scaleOffset, float[] x, int xOffset,
+               float[] y, int yOffset) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        for (int k = 0, o = base; k < cols; k++, o += 4 * L) {
+            FloatVector xv = FloatVector.broadcast(FLOATS, x[xOffset + k]);
+            a0 = widen(packed, o, 0).fma(xv, a0);
+            a1 = widen(packed, o, 1).fma(xv, a1);
+            a2 = widen(packed, o, 2).fma(xv, a2);
+            a3 = widen(packed, o, 3).fma(xv, a3);
+        }
+        a0.mul(FloatVector.fromArray(FLOATS, scales, scaleOffset)).intoArray(y, yOffset);
+        a1.mul(FloatVector.fromArray(FLOATS, scales, scaleOffset + L)).intoArray(y, yOffset + L);
+        a2.mul(FloatVector.fromArray(FLOATS, scales, scaleOffset + 2 * L)).intoArray(y, yOffset + 2 * L);
+        a3.mul(FloatVector.fromArray(FLOATS, scales, scaleOffset + 3 * L)).intoArray(y, yOffset + 3 * L);
+    }
+
+    // Two samples: each widened weight vector feeds both; 8 accumulators, 4 weights and 2 broadcasts fit
+    // AVX2's 16 registers.
+    @Override
+    void panelPair(byte[] packed, int base, int cols, float[] scales, int scaleOffset, float[] x, int x0, int x1,
+                   float[] y, int y0, int y1) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        FloatVector b0 = FloatVector.zero(FLOATS);
+        FloatVector b1 = FloatVector.zero(FLOATS);
+        FloatVector b2 = FloatVector.zero(FLOATS);
+        FloatVector b3 = FloatVector.zero(FLOATS);
+        for (int k = 0, o = base; k < cols; k++, o += 4 * L) {
+            FloatVector xa = FloatVector.broadcast(FLOATS, x[x0 + k]);
+            FloatVector xb = FloatVector.broadcast(FLOATS, x[x1 + k]);
+            FloatVector w0 = widen(packed, o, 0);
+            a0 = w0.fma(xa, a0);
+            b0 = w0.fma(xb, b0);
+            FloatVector w1 = widen(packed, o, 1);
+            a1 = w1.fma(xa, a1);
+            b1 = w1.fma(xb, b1);
+            FloatVector w2 = widen(packed, o, 2);
+            a2 = w2.fma(xa, a2);
+            b2 = w2.fma(xb, b2);
+            FloatVector w3 = widen(packed, o, 3);
+            a3 = w3.fma(xa, a3);
+            b3 = w3.fma(xb, b3);
+        }
+        FloatVector s0 = FloatVector.fromArray(FLOATS, scales, scaleOffset);
+        FloatVector s1 = FloatVector.fromArray(FLOATS, scales, scaleOffset + L);
+        FloatVector s2 = FloatVector.fromArray(FLOATS, scales, scaleOffset + 2 * L);
+        FloatVector s3 = FloatVector.fromArray(FLOATS, scales, scaleOffset + 3 * L);
+        a0.mul(s0).intoArray(y, y0);
+        a1.mul(s1).intoArray(y, y0 + L);
+        a2.mul(s2).intoArray(y, y0 + 2 * L);
+        a3.mul(s3).intoArray(y, y0 + 3 * L);
+        b0.mul(s0).intoArray(y, y1);
+        b1.mul(s1).intoArray(y, y1 + L);
+        b2.mul(s2).intoArray(y, y1 + 2 * L);
+        b3.mul(s3).intoArray(y, y1 + 3 * L);
+    }
+}
