@@ -98,6 +98,19 @@ public final class TorchPeers {
     }
 
     /**
+     * Times PyTorch's dynamic int8 GRU and LSTM and the float modules they come from ({@code torch_int8.py},
+     * QNNPACK) on {@code shapes} ({@code BxHxT}), one thread. Same result shape as {@link #run}.
+     */
+    public static ObjectNode runInt8(String python, List<String> cells, List<String> shapes, Path workDir) {
+        ObjectNode out = BenchData.object();
+        out.put("python", python);
+        out.putArray("results");
+        runScript(python, "torch_int8.py", List.of("--threads", "1", "--shapes", String.join(",", shapes),
+                "--cells", String.join(",", cells)), 1, workDir, out);
+        return out;
+    }
+
+    /**
      * Copies resource {@code script} into {@code workDir} and runs it once with {@code args} and {@code threads}
      * threads in its environment, appending each JSON line it prints to {@code out.results}. On success
      * sets {@code available=true} and returns true; on failure sets {@code available=false} with the
