@@ -38,6 +38,22 @@ abstract class Int8Kernels {
         panel(packed, base, cols, scales, scaleOffset, x, x1, y, y1);
     }
 
+    /**
+     * {@link #panel} for four samples at once, sample {@code i} at {@code x[x0 + i*xStride]} and
+     * {@code y[y0 + i*yStride]}: each weight is widened once for four. Same bits as four panels.
+     */
+    void panelQuad(byte[] packed, int base, int cols, float[] scales, int scaleOffset, float[] x, int x0, int xStride,
+                   float[] y, int y0, int yStride) {
+        panelPair(packed, base, cols, scales, scaleOffset, x, x0, x0 + xStride, y, y0, y0 + yStride);
+        panelPair(packed, base, cols, scales, scaleOffset, x, x0 + 2 * xStride, x0 + 3 * xStride, y, y0 + 2 * yStride,
+                y0 + 3 * yStride);
+    }
+
+    /** Whether {@link #panelQuad} is worth calling: its 16 accumulators need 32 vector registers (AVX-512). */
+    boolean quads() {
+        return false;
+    }
+
     final int panelRows() {
         return 4 * lanes();
     }

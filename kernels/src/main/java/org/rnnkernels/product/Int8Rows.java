@@ -54,12 +54,17 @@ final class Int8Rows {
         }
     }
 
-    // Samples by pairs, then the odd one alone, straight into y.
+    // Samples by fours where the kernel has registers for them, then by pairs, then the odd one alone, straight into y.
     private void fullPanel(int p, float[] x, int xStride, int samples, float[] y, int yStride) {
         int panelRows = kernels.panelRows();
         int base = p * cols * panelRows;
         int rowBase = p * panelRows;
         int b = 0;
+        if (kernels.quads()) {
+            for (; b + 3 < samples; b += 4) {
+                kernels.panelQuad(packed, base, cols, scales, rowBase, x, b * xStride, xStride, y, b * yStride + rowBase, yStride);
+            }
+        }
         for (; b + 1 < samples; b += 2) {
             kernels.panelPair(packed, base, cols, scales, rowBase, x, b * xStride, (b + 1) * xStride,
                     y, b * yStride + rowBase, (b + 1) * yStride + rowBase);

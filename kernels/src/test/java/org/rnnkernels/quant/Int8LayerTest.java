@@ -48,6 +48,9 @@ class Int8LayerTest {
                 cases.add(Arguments.of(type, shape[0], shape[1], 1, seed++));
                 cases.add(Arguments.of(type, shape[0], shape[1], 3, seed++));
             }
+            // batches of four samples and more: the four-sample kernel, then a pair, then one
+            cases.add(Arguments.of(type, 17, 64, 5, seed++));
+            cases.add(Arguments.of(type, 37, 37, 7, seed++));
         }
         // the other cells without parameters beside W and b run behind the same products
         cases.add(Arguments.of(CellType.RNN_TANH, 13, 29, 2, 40L));
