@@ -12,7 +12,7 @@ import org.rnnkernels.internal.Checks;
  *
  * <p>Quantisation ({@link #quantize}): per row, symmetric max-abs, {@code s_r = max_k |W[r][k]| / 127} (float32
  * division), {@code q = rint(W / s_r)} with the quotient in double (rounding half to even; a float quotient
- * would round twice), so {@code q} is in {@code -127 .. 127} and the largest weight of a row is exact. A row
+ * would round twice), so {@code q} is in {@code -127 .. 127} and the largest weight of a row maps to {@code +-127}. A row
  * of zeros (or one whose scale underflows to 0) gets {@code s_r = 0} and {@code q = 0}.
  */
 public final class Int8Weights {
@@ -114,9 +114,9 @@ public final class Int8Weights {
     }
 
     /**
-     * The float weights this layer computes with, {@code W[r][k] = s_r q[r][k]} (exact in float32: a product of
-     * a float and a 7-bit integer), and the biases: a float layer of these gives the int8 layer's outputs up to
-     * float rounding.
+     * The float weights this layer stands for, {@code W[r][k] = s_r q[r][k]} rounded to float32 (the layer itself
+     * applies {@code s_r} to each row's sum, never rounding a product), and the biases: a float layer of these
+     * gives the int8 layer's outputs up to float rounding.
      */
     public LayerWeights dequantize() {
         return LayerWeights.of(cell, inputSize, hiddenSize)
