@@ -33,6 +33,12 @@ final class VectorInt8Kernels extends Int8Kernels {
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * L)));
     // Float vectors per byte load: 1, or 2 at L = 4
     private static final int PARTS = BYTES.length() / L;
+    // Where block e (rows e*L .. e*L+L-1) of a panel column starts: its byte load's offset and its part of it
+    private static final int LOAD1 = (1 - 1 % PARTS) * L;
+    private static final int LOAD2 = 2 * L;
+    private static final int LOAD3 = (3 - 3 % PARTS) * L;
+    private static final int PART1 = 1 % PARTS;
+    private static final int PART3 = 3 % PARTS;
 
     @Override
     int lanes() {
@@ -44,10 +50,9 @@ final class VectorInt8Kernels extends Int8Kernels {
         return L >= 16;
     }
 
-    // Block e (rows e*L .. e*L+L-1) of the panel column at `offset`, as floats.
-    private static FloatVector widen(byte[] packed, int offset, int e) {
-        return (FloatVector) ByteVector.fromArray(BYTES, packed, offset + (e - e % PARTS) * L)
-                .convertShape(VectorOperators.B2F, FLOATS, e % PARTS);
+    // Part `part` of the bytes loaded at `offset`, as floats (small enough to inline: it returns a vector).
+    private static FloatVector widen(byte[] packed, int offset, int part) {
+        return (FloatVector) ByteVector.fromArray(BYTES, packed, offset).convertShape(VectorOperators.B2F, FLOATS, part);
     }
 
     // acc_e = fma(q_e, x[k], acc_e), k in order. The accumulators start from zero() made here (a loop phi
@@ -62,9 +67,9 @@ final class VectorInt8Kernels extends Int8Kernels {
         for (int k = 0, o = base; k < cols; k++, o += 4 * L) {
             FloatVector xv = FloatVector.broadcast(FLOATS, x[xOffset + k]);
             a0 = widen(packed, o, 0).fma(xv, a0);
-            a1 = widen(packed, o, 1).fma(xv, a1);
-            a2 = widen(packed, o, 2).fma(xv, a2);
-            a3 = widen(packed, o, 3).fma(xv, a3);
+            a1 = widen(packed, o + LOAD1, PART1).fma(xv, a1);
+            a2 = widen(packed, o + LOAD2, 0).fma(xv, a2);
+            a3 = widen(packed, o + LOAD3, PART3).fma(xv, a3);
         }
         a0.mul(FloatVector.fromArray(FLOATS, scales, scaleOffset)).intoArray(y, yOffset);
         a1.mul(FloatVector.fromArray(FLOATS, scales, scaleOffset + L)).intoArray(y, yOffset + L);
@@ -91,13 +96,13 @@ final class VectorInt8Kernels extends Int8Kernels {
             FloatVector w0 = widen(packed, o, 0);
             a0 = w0.fma(xa, a0);
             b0 = w0.fma(xb, b0);
-            FloatVector w1 = widen(packed, o, 1);
+            FloatVector w1 = widen(packed, o + LOAD1, PART1);
             a1 = w1.fma(xa, a1);
             b1 = w1.fma(xb, b1);
-            FloatVector w2 = widen(packed, o, 2);
+            FloatVector w2 = widen(packed, o + LOAD2, 0);
             a2 = w2.fma(xa, a2);
             b2 = w2.fma(xb, b2);
-            FloatVector w3 = widen(packed, o, 3);
+            FloatVector w3 = widen(packed, o + LOAD3, PART3);
             a3 = w3.fma(xa, a3);
             b3 = w3.fma(xb, b3);
         }
@@ -147,17 +152,17 @@ final class VectorInt8Kernels extends Int8Kernels {
             b0 = w0.fma(xb, b0);
             c0 = w0.fma(xc, c0);
             d0 = w0.fma(xd, d0);
-            FloatVector w1 = widen(packed, o, 1);
+            FloatVector w1 = widen(packed, o + LOAD1, PART1);
             a1 = w1.fma(xa, a1);
             b1 = w1.fma(xb, b1);
             c1 = w1.fma(xc, c1);
             d1 = w1.fma(xd, d1);
-            FloatVector w2 = widen(packed, o, 2);
+            FloatVector w2 = widen(packed, o + LOAD2, 0);
             a2 = w2.fma(xa, a2);
             b2 = w2.fma(xb, b2);
             c2 = w2.fma(xc, c2);
             d2 = w2.fma(xd, d2);
-            FloatVector w3 = widen(packed, o, 3);
+            FloatVector w3 = widen(packed, o + LOAD3, PART3);
             a3 = w3.fma(xa, a3);
             b3 = w3.fma(xb, b3);
             c3 = w3.fma(xc, c3);
