@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -26,6 +27,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.bench.report.BenchData;
 import org.rnnkernels.bench.report.CompareWriter;
 import org.rnnkernels.bench.report.Machine;
+import org.rnnkernels.bench.report.OneDnnPeers;
 import org.rnnkernels.bench.report.ReportWriter;
 import org.rnnkernels.bench.report.TorchPeers;
 import org.rnnkernels.bench.report.TrainingReport;
@@ -91,7 +93,7 @@ public final class MainJob implements Callable<Integer> {
                     + "whichever imports torch)")
     String python;
 
-    @Option(names = "--no-peers", description = "do not time PyTorch")
+    @Option(names = "--no-peers", description = "do not time PyTorch and oneDNN")
     boolean noPeers;
 
     @Option(names = "--research", negatable = true, description = "also run the research cells' target benchmarks "
@@ -155,7 +157,8 @@ public final class MainJob implements Callable<Integer> {
         System.out.println();
 
         // --training-only keeps sgemm: its peak is the training table's floor.
-        ChainedOptionsBuilder options = new OptionsBuilder().include(GemmBenchmark.class.getName() + ".sgemm");
+        ChainedOptionsBuilder options = new OptionsBuilder().include(GemmBenchmark.class.getName() + ".sgemm")
+                .addProfiler(GCProfiler.class);
         if (!trainingOnly) {
             options.include(CellBenchmark.class.getName() + ".forward");
         }
@@ -189,18 +192,28 @@ public final class MainJob implements Callable<Integer> {
         Collection<RunResult> results = new Runner(options.build(), progress).run();
         System.out.println();
         System.out.print(table(results));
+        if (!trainingOnly) {
+            Steadiness.remeasure(dir, length.quick, blas, System.out::println);
+        }
 
         ObjectNode peers;
+        ObjectNode onednn;
         if (noPeers || trainingOnly) {
-            peers = BenchData.object().put("available", false)
-                    .put("reason", noPeers ? "skipped (--no-peers)" : "skipped (--training-only)");
+            String why = noPeers ? "skipped (--no-peers)" : "skipped (--training-only)";
+            peers = BenchData.object().put("available", false).put("reason", why);
+            onednn = BenchData.object().put("available", false).put("reason", why);
         } else {
             peers = TorchPeers.run(python(), cellList, shapeList, threadList, dir, System.out::println);
             if (!peers.path("available").asBoolean()) {
                 System.out.println("pytorch: not timed: " + peers.path("reason").asText());
             }
+            onednn = OneDnnPeers.run(cellList, shapeList, threadList, dir, System.out::println);
+            if (!onednn.path("available").asBoolean()) {
+                System.out.println("onednn: not timed: " + onednn.path("reason").asText());
+            }
         }
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
+        BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), onednn);
 
         boolean runResearch = !trainingOnly && (research != null ? research : cells == null && shapes == null);
         if (runResearch) {
@@ -371,7 +384,8 @@ public final class MainJob implements Callable<Integer> {
         ArrayNode t = run.putArray("threads");
         threadList.forEach(t::add);
         run.put("threadsMeaning", "threads sharing each call (newState(batch, threads)); "
-                + "OpenBLAS runs single-threaded under them; sgemm runs on 1 thread");
+                + "OpenBLAS runs single-threaded under them; sgemm on t threads splits the columns into t "
+                + "single-threaded sgemm calls, as the layers do");
         ArrayNode c = run.putArray("cells");
         cellList.forEach(c::add);
         ArrayNode s = run.putArray("shapes");
@@ -462,8 +476,8 @@ public final class MainJob implements Callable<Integer> {
             if (params.getBenchmark().endsWith("GemmBenchmark.sgemm")) {
                 int n = Integer.parseInt(params.getParam("n"));
                 double gflops = 2.0 * n * n * n / (primary.getScore() * 1e3);
-                out.append(String.format(Locale.ROOT, "sgemm %dx%dx%d, 1 thread, %-8s: %8.1f us  %6.1f GFLOP/s%n",
-                        n, n, n, params.getParam("blas"), primary.getScore(), gflops));
+                out.append(String.format(Locale.ROOT, "sgemm %dx%dx%d, %s thread(s), %-8s: %8.1f us  %6.1f GFLOP/s%n",
+                        n, n, n, params.getParam("threads"), params.getParam("blas"), primary.getScore(), gflops));
                 continue;
             }
             String cell = params.getParam("cell");
