@@ -62,6 +62,9 @@ final class FheCommand implements Callable<Integer> {
             table = timings == null ? PbsTimings.bundled() : PbsTimings.read(timings);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timings: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--timings: cannot read " + timings + " ("
+                    + e.getClass().getSimpleName() + ")");
         }
         List<Setup> setups = new ArrayList<>();
         for (boolean exact : kinds) {
