@@ -49,7 +49,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         subcommands = {MainJob.Compare.class, MainJob.Report.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class,
-                QuantizeCommand.class},
+                QuantizeCommand.class, FheCommand.class},
         description = {"Runs the rnnkernels benchmark suite (JMH) and writes a results folder with an HTML and "
                 + "Markdown report.", "Default: every cell, shapes 1x256x200, 16x256x100 and 64x512x50 (BxHxT, I = H), "
                 + "threads 1 and all cores, "

@@ -316,6 +316,7 @@ public final class ReportWriter {
         img(h, charts, "paper-rag-vs-gru", "RAG cells' time relative to the GRU");
         Targets.appendHtml(h, data);
         TrainingReport.appendHtml(h, data);
+        EncryptedCost.appendHtml(h, data);
 
         for (String shape : data.shapes()) {
             h.append("<h2>Shape B&times;H&times;T = ").append(esc(shape)).append("</h2>\n");
@@ -450,6 +451,7 @@ public final class ReportWriter {
         }
         m.append(Targets.markdown(data));
         m.append(TrainingReport.markdown(data));
+        m.append(EncryptedCost.markdown(data));
         if (!charts.isEmpty()) {
             m.append("\n## Charts\n\n").append(charts.stream().map(c -> "![" + c + "](charts/" + c + ".png)")
                     .collect(Collectors.joining("\n"))).append("\n");
