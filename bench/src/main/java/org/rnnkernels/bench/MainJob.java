@@ -26,6 +26,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import org.rnnkernels.CellType;
 import org.rnnkernels.bench.report.BenchData;
 import org.rnnkernels.bench.report.CompareWriter;
+import org.rnnkernels.bench.report.CrossMachine;
 import org.rnnkernels.bench.report.Machine;
 import org.rnnkernels.bench.report.OneDnnPeers;
 import org.rnnkernels.bench.report.ReportWriter;
@@ -48,7 +49,7 @@ import picocli.CommandLine.Parameters;
  * {@code compare} puts several such folders side by side; {@code report} redraws one folder's report.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {MainJob.Compare.class, MainJob.Report.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class,
+        subcommands = {MainJob.Compare.class, MainJob.Report.class, MainJob.Keep.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class,
                 QuantizeCommand.class, FheCommand.class},
         description = {"Runs the rnnkernels benchmark suite (JMH) and writes a results folder with an HTML and "
                 + "Markdown report.", "Default: every cell, shapes 1x256x200, 16x256x100 and 64x512x50 (BxHxT, I = H), "
@@ -408,7 +409,8 @@ public final class MainJob implements Callable<Integer> {
             description = "Puts several results folders side by side (one HTML page and a Markdown summary), "
                     + "with ratios to a baseline and a mark where a result got worse by more than the error bars.")
     static final class Compare implements Callable<Integer> {
-        @Parameters(arity = "2..*", paramLabel = "DIR", description = "results folders")
+        @Parameters(arity = "1..*", paramLabel = "DIR", description = "results folders (one is enough for the "
+                + "across-machines table of kept runs: bin/bench compare docs/machines/*)")
         List<Path> dirs;
 
         @Option(names = "--baseline", paramLabel = "DIR", description = "the folder to compare with (default: the first)")
@@ -443,6 +445,27 @@ public final class MainJob implements Callable<Integer> {
             CompareWriter.Result r = CompareWriter.write(data, base, file);
             System.out.println("compare: " + r.html() + " (" + r.regressions() + " regression(s) beyond the error bars)");
             System.out.println("         " + r.markdown());
+            return 0;
+        }
+    }
+
+    /** {@code bench keep DIR}: files a run's JSON under the tracked machines folder. */
+    @Command(name = "keep", mixinStandardHelpOptions = true,
+            description = "Copies a results folder's JSON files (JMH results, machine, peers; no charts) into the "
+                    + "repository's docs/machines/<cpu>-f<family>m<model>-<bits>bit-<date>/, the cross-machine record "
+                    + "that bin/bench compare docs/machines/* renders.")
+    static final class Keep implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "a results folder")
+        Path dir;
+
+        @Option(names = "--to", paramLabel = "DIR", description = "the machines folder (default: docs/machines in the repository)")
+        Path to;
+
+        @Override
+        public Integer call() throws IOException {
+            Path machines = to != null ? to : Path.of(System.getProperty("rnk.machinesDir", "docs/machines"));
+            Path kept = CrossMachine.keep(dir, machines);
+            System.out.println("kept: " + kept + " (commit it to keep this machine's results)");
             return 0;
         }
     }
