@@ -34,7 +34,7 @@ public final class ReportWriter {
      * is above 20% of the mean; {@code bytesPerStep} is JMH's gc.alloc.rate.norm per step ("-" for the peers).
      */
     public record Line(String label, int threads, String usPerStep, String error, String gflops, String ratio,
-                       String bytesPerStep, boolean unsteady) {
+                       String bytesPerStep, String iterationCv, boolean unsteady) {
     }
 
     /** The table of one shape: every cell (rnnkernels, then the peers) and thread count. */
@@ -45,6 +45,7 @@ public final class ReportWriter {
             out.add(new Line(r.label(), r.threads(), f2(r.usPerStep()) + (r.unsteady() ? " (unsteady)" : ""),
                     f2(r.errorPerStepUs()), f1(r.gflops()), Double.isNaN(ratio) ? "-" : f2(ratio),
                     Double.isNaN(r.bytesPerStep()) ? "-" : String.format(Locale.ROOT, "%.0f", r.bytesPerStep()),
+                    Double.isNaN(r.iterationCv()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.iterationCv()),
                     r.unsteady()));
         }
         return out;
@@ -279,7 +280,8 @@ public final class ReportWriter {
                 + "(it includes the step's share of the input projection). GFLOP/s counts the matrix products only: "
                 + "2&middot;B&middot;G&middot;H&middot;(I+H) per step (G gates). &plusmn; is JMH's 99.9% confidence "
                 + "half-interval (oneDNN and PyTorch rows: half the interquartile range); a result whose &plusmn; is "
-                + "above 20% of its mean is marked unsteady. B/step: bytes allocated per step (JMH -prof gc). &times;GRU is the time relative to "
+                + "above 20% of its mean is marked unsteady. B/step: bytes allocated per step (JMH -prof gc); CV: the "
+                + "coefficient of variation (sd / mean) of the measured iterations. &times;GRU is the time relative to "
                 + "rnnkernels' GRU of the same shape and threads.</p>\n");
         if (data.machine().path("run").path("mode").asText("").equals("quick")) {
             h.append("<p class=\"note\">A --quick run: with 3 measured iterations JMH's 99.9% interval is about 18 "
@@ -321,7 +323,7 @@ public final class ReportWriter {
         for (String shape : data.shapes()) {
             h.append("<h2>Shape B&times;H&times;T = ").append(esc(shape)).append("</h2>\n");
             h.append("<table><tr><th>cell</th><th>threads</th><th>&micro;s/step</th><th>&plusmn;</th>"
-                    + "<th>GFLOP/s</th><th>&times;GRU</th><th>B/step</th></tr>\n");
+                    + "<th>GFLOP/s</th><th>&times;GRU</th><th>B/step</th><th>CV</th></tr>\n");
             for (Line l : table(data, shape)) {
                 h.append(l.label().startsWith("pytorch") || l.label().startsWith("onednn") ? "<tr class=\"peer\">" : "<tr>")
                         .append("<td>").append(esc(l.label())).append("</td><td class=\"n\">").append(l.threads())
@@ -329,7 +331,8 @@ public final class ReportWriter {
                         .append(l.usPerStep()).append("</td><td class=\"n\">")
                         .append(l.error()).append("</td><td class=\"n\">").append(l.gflops())
                         .append("</td><td class=\"n\">").append(l.ratio()).append("</td><td class=\"n\">")
-                        .append(l.bytesPerStep()).append("</td></tr>\n");
+                        .append(l.bytesPerStep()).append("</td><td class=\"n\">").append(l.iterationCv())
+                        .append("</td></tr>\n");
             }
             h.append("</table>\n");
             img(h, charts, "time-" + slug(shape), "time per step, " + shape);
@@ -427,14 +430,15 @@ public final class ReportWriter {
         m.append(PeerReport.markdown(data));
         m.append("\nTime per step = time per call / T (I = H); GFLOP/s counts 2*B*G*H*(I+H) per step; +- is JMH's "
                 + "99.9% half-interval (peers: half the IQR); xGRU: relative to rnnkernels' GRU, same shape and threads; "
-                + "B/step: bytes allocated per step (JMH gc.alloc.rate.norm / T).\n");
+                + "B/step: bytes allocated per step (JMH gc.alloc.rate.norm / T); CV: sd / mean of the measured iterations.\n");
         for (String shape : data.shapes()) {
             m.append("\n## ").append(shape).append(" (B x H x T)\n\n");
-            m.append("| cell | threads | us/step | +- | GFLOP/s | xGRU | B/step |\n|---|---:|---:|---:|---:|---:|---:|\n");
+            m.append("| cell | threads | us/step | +- | GFLOP/s | xGRU | B/step | CV |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Line l : table(data, shape)) {
                 m.append("| ").append(l.label()).append(" | ").append(l.threads()).append(" | ").append(l.usPerStep())
                         .append(" | ").append(l.error()).append(" | ").append(l.gflops()).append(" | ")
-                        .append(l.ratio()).append(" | ").append(l.bytesPerStep()).append(" |\n");
+                        .append(l.ratio()).append(" | ").append(l.bytesPerStep()).append(" | ").append(l.iterationCv())
+                        .append(" |\n");
             }
         }
         m.append("\n## Paper claims: RAG vs GRU time (paper: about 0.5)\n\n");

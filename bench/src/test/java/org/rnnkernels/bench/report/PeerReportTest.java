@@ -118,6 +118,7 @@ class PeerReportTest {
         assertTrue(unsteady.unsteady());
         assertEquals("100.00 (unsteady)", unsteady.usPerStep(), "10000 us per call / T = 100");
         assertEquals("0", ReportWriter.table(d, "1x256x200").get(0).bytesPerStep());
+        assertEquals("5.0%", ReportWriter.table(d, "1x256x200").get(0).iterationCv(), "iterations 1900, 2000, 2100");
         ReportWriter.write(d, tmp);
         String html = Files.readString(tmp.resolve("report.html"));
         assertTrue(html.contains("Against oneDNN and PyTorch"));
