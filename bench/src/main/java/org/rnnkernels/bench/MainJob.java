@@ -216,6 +216,9 @@ public final class MainJob implements Callable<Integer> {
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
         BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), onednn);
 
+        if (!trainingOnly && !length.quick) {
+            runParts(dir, cellList, shapeList);
+        }
         boolean runResearch = !trainingOnly && (research != null ? research : cells == null && shapes == null);
         if (runResearch) {
             runResearch(dir, settingsOf(new OptionsBuilder()));
@@ -324,6 +327,31 @@ public final class MainJob implements Callable<Integer> {
         options.warmupIterations(3).warmupTime(TimeValue.milliseconds(700))
                 .measurementIterations(5).measurementTime(TimeValue.milliseconds(500));
         return "1 fork, 3 warm-up x 0.7 s, 5 measured x 0.5 s";
+    }
+
+    // GRU's and LSTM's two matrix products timed alone on the run's shapes, one thread, so that the report can
+    // say where a step's time goes (products against gate passes) and how far each product is from the peak.
+    private void runParts(Path dir, List<String> cellList, List<String> shapeList) throws RunnerException {
+        List<String> partCells = cellList.stream().filter(c -> c.equals("GRU") || c.equals("LSTM")).toList();
+        List<String> partShapes = shapeList.stream()
+                .filter(s -> CellBenchmark.Shape.parse(s).batch() <= org.rnnkernels.product.PanelProduct.MAX_BATCH).toList();
+        if (partCells.isEmpty() || partShapes.isEmpty() || org.rnnkernels.product.PanelProduct.get() == null) {
+            return;
+        }
+        ChainedOptionsBuilder options = new OptionsBuilder().include(StepPartsBenchmark.class.getName() + "\\.")
+                .param("cell", partCells.toArray(String[]::new)).param("shape", partShapes.toArray(String[]::new))
+                .forks(1).shouldFailOnError(true)
+                .resultFormat(ResultFormatType.JSON).result(dir.resolve(BenchData.JMH_PARTS_FILE).toString());
+        String settings = settingsOf(options);
+        if (blas != null) {
+            options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
+        }
+        int total = 2 * partCells.size() * partShapes.size();
+        System.out.println();
+        System.out.println("where the time goes: " + partCells + " products alone on " + partShapes + ", 1 thread ("
+                + settings + ")");
+        new Runner(options.build(), new ProgressFormat(
+                OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), total)).run();
     }
 
     // The research benchmarks in a run of their own: their parameters (cell, variant) mean other

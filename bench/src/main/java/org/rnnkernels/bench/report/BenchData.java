@@ -32,6 +32,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     /** The research cells' benchmarks, a run of their own (optional). */
     public static final String JMH_RESEARCH_FILE = "jmh-research.json";
     public static final String MACHINE_FILE = "machine.json";
+    /** GRU's and LSTM's matrix products timed alone ({@code StepPartsBenchmark}), a run of its own (optional). */
+    public static final String JMH_PARTS_FILE = "jmh-parts.json";
     public static final String PEERS_FILE = "peers.json";
     /** oneDNN's RNN primitive on the same shapes ({@link OneDnnPeers}). */
     public static final String ONEDNN_FILE = "onednn.json";
@@ -125,7 +127,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
         List<JsonNode> jmh = new ArrayList<>();
         JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
-        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE)) {
+        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE, JMH_PARTS_FILE)) {
             if (Files.exists(dir.resolve(optional))) {
                 JSON.readTree(dir.resolve(optional).toFile()).forEach(jmh::add);
             }

@@ -312,6 +312,7 @@ public final class ReportWriter {
         h.append("<h2>Steadiness and allocation</h2>\n<p>").append(esc(steadiness(data))).append("</p>\n<p>")
                 .append(esc(allocation(data))).append("</p>\n");
         PeerReport.appendHtml(h, data);
+        StepParts.appendHtml(h, data);
 
         h.append("<h2>Paper claims</h2>\n");
         appendClaimsHtml(h, data);
@@ -428,6 +429,7 @@ public final class ReportWriter {
         }
         m.append("\n").append(steadiness(data)).append(" ").append(allocation(data)).append("\n");
         m.append(PeerReport.markdown(data));
+        m.append(StepParts.markdown(data));
         m.append("\nTime per step = time per call / T (I = H); GFLOP/s counts 2*B*G*H*(I+H) per step; +- is JMH's "
                 + "99.9% half-interval (peers: half the IQR); xGRU: relative to rnnkernels' GRU, same shape and threads; "
                 + "B/step: bytes allocated per step (JMH gc.alloc.rate.norm / T); CV: sd / mean of the measured iterations.\n");

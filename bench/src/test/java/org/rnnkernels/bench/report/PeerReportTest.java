@@ -38,6 +38,13 @@ class PeerReportTest {
         r.putObject("primaryMetric").put("score", us).put("scoreError", 1.0).put("scoreUnit", "us/op");
     }
 
+    static void part(ArrayNode jmh, String method, String cell, String shape, double us) {
+        ObjectNode r = jmh.addObject();
+        r.put("benchmark", "org.rnnkernels.bench.StepPartsBenchmark." + method);
+        r.putObject("params").put("cell", cell).put("shape", shape);
+        r.putObject("primaryMetric").put("score", us).put("scoreError", 1.0).put("scoreUnit", "us/op");
+    }
+
     static void onednn(ArrayNode results, String cell, String shape, int threads, double median, double iqr) {
         results.addObject().put("cell", cell).put("shape", shape).put("threads", threads).put("medianUs", median)
                 .put("p25Us", median - iqr / 2).put("p75Us", median + iqr / 2).put("minUs", median - iqr);
@@ -56,6 +63,9 @@ class PeerReportTest {
         cell(jmh, "LSTM", "64x512x50", 1, 65_000, 500, 5000, 65_000, 65_000);
         // GRU 16x256x100 on 2 threads: error 30% of the mean: unsteady.
         cell(jmh, "GRU", "16x256x100", 2, 10_000, 3000, 0, 7000, 13_000);
+        // The parts of the GRU 64x512x50 step alone: projection 20,000 us a call (400 per step), recurrent 450.
+        part(jmh, "projection", "GRU", "64x512x50", 20_000);
+        part(jmh, "recurrent", "GRU", "64x512x50", 450);
         gemm(jmh, 1, 2000);
         gemm(jmh, 2, 1100);
         BenchData.write(dir.resolve(BenchData.JMH_FILE), jmh);
@@ -123,6 +133,21 @@ class PeerReportTest {
         String html = Files.readString(tmp.resolve("report.html"));
         assertTrue(html.contains("Against oneDNN and PyTorch"));
         assertTrue(html.contains("onednn GRU_INT8"), "the int8 peer row appears in its shape's table");
+    }
+
+    @Test
+    void splitsAStepIntoItsProductsAndTheRest(@TempDir Path tmp) throws IOException {
+        BenchData d = BenchData.load(folder(tmp));
+        List<StepParts.Row> rows = StepParts.rows(d);
+        assertEquals(1, rows.size(), "only the GRU 64x512x50 has its parts");
+        StepParts.Row r = rows.get(0);
+        assertEquals(1000, r.step(), 1e-9);
+        assertEquals(400, r.projection(), 1e-9);
+        assertEquals(450, r.recurrent(), 1e-9);
+        assertEquals(150, r.rest(), 1e-9);
+        // 2 products of 2 * 64 * 3 * 512 * 512 FLOP at 2 * 512^3 FLOP / 2000 us
+        assertEquals(2 * (2.0 * 64 * 3 * 512 * 512) / (2 * Math.pow(512, 3) / 2000), r.floor(), 1e-9);
+        assertTrue(StepParts.markdown(d).contains("| GRU | 64x512x50 | 1000.00 | 400.00 ("), StepParts.markdown(d));
     }
 
     @Test
