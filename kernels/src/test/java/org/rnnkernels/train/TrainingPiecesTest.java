@@ -111,4 +111,48 @@ class TrainingPiecesTest {
         assertEquals(Math.E, Metrics.perplexity(1), 1e-15);
         assertEquals(1.0, Metrics.bitsPerCharacter(Math.log(2)), 1e-15);
     }
+
+    // Iterations from..to-1 of a run on the adding problem whose batch i is the i-th of seed 7's stream.
+    static void run(Trainer trainer, int from, int to) {
+        int batch = trainer.batch(), steps = trainer.steps();
+        Tasks.Adding data = Tasks.adding(steps, 7);
+        float[] x = new float[steps * batch * Tasks.Adding.INPUT_SIZE];
+        float[] y = new float[batch];
+        for (int i = 0; i < from; i++) {
+            data.next(batch, x, y);
+        }
+        MeanSquaredError mse = new MeanSquaredError(1, Loss.Over.EVERY_STEP);
+        trainer.train(to - from, () -> {
+            data.next(batch, x, y);
+            return x;
+        }, (out, t, b, d) -> mse.compute(out, t, b, y, null, d), p -> { });
+    }
+
+    @Test
+    void aResumedCheckpointTrainsOnAsIfNeverStopped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws java.io.IOException {
+        TrainingModel straight = model();
+        Adam adam = new Adam(straight.parameters(), 1e-2);
+        Trainer trainer = new Trainer(straight, adam, 1, 4, 6);
+        run(trainer, 0, 3);
+        java.nio.file.Path file = tmp.resolve("run.safetensors");
+        Checkpoint.save(file, straight, adam, 3);
+        run(trainer, 3, 6);
+
+        Checkpoint c = Checkpoint.load(file);
+        assertEquals(3, c.iteration());
+        assertEquals(3, c.adam().steps());
+        run(new Trainer(c.model(), c.adam(), 1, 4, 6), (int) c.iteration(), 6);
+        for (int k = 0; k < straight.parameters().size(); k++) {
+            assertArrayEquals(straight.parameters().get(k).value(), c.model().parameters().get(k).value(),
+                    straight.parameters().get(k).name());
+        }
+        assertEquals(6, c.adam().steps());
+
+        java.nio.file.Path plain = tmp.resolve("model.safetensors");
+        straight.save(plain);
+        assertTrue(assertThrows(org.rnnkernels.io.SafeTensorsException.class, () -> Checkpoint.load(plain)).getMessage()
+                .contains("not a checkpoint"));
+        TrainingModel.load(file);   // a checkpoint is a model file too
+    }
 }
