@@ -41,6 +41,17 @@ final class VectorPanelProduct implements PanelProduct {
         }
     }
 
+    // W^T's row c is W's column c: panel c / WIDTH, lane c % WIDTH of its k-th (= W's row k) WIDTH-wide line.
+    // Reading W row by row fills each line's lanes in order, so reads and writes both run sequentially.
+    @Override
+    public void packTransposedInto(float[] w, int rows, int cols, float[] packed) {
+        for (int k = 0; k < rows; k++) {
+            for (int c = 0; c < cols; c++) {
+                packed[(c / WIDTH) * rows * WIDTH + k * WIDTH + c % WIDTH] = w[k * cols + c];
+            }
+        }
+    }
+
     @Override
     public int panels(int rows) {
         return (rows + WIDTH - 1) / WIDTH;

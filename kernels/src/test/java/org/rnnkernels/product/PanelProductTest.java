@@ -74,4 +74,26 @@ class PanelProductTest {
         panels.multiply(packed, rows, cols, batch, x, 3, split, 0, half);
         assertArrayEquals(y, split, "panel ranges computed apart, as a team's members do");
     }
+
+    @ParameterizedTest(name = "rows={0} cols={1}")
+    @MethodSource("cases")
+    void packingTheTransposeDirectlyEqualsPackingATransposedCopy(int rows, int cols, int batch, long seed) {
+        PanelProduct panels = PanelProduct.get();
+        assumeTrue(panels != null && batch == 1, "with the Vector API, once per matrix shape");
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextDouble(-1, 1);
+        }
+        float[] t = new float[cols * rows];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < cols; k++) {
+                t[k * rows + r] = w[r * cols + k];
+            }
+        }
+        float[] expected = panels.pack(t, cols, rows);
+        float[] packed = panels.pack(new float[cols * rows], cols, rows);   // zero padding, as a training layer's
+        panels.packTransposedInto(w, rows, cols, packed);
+        assertArrayEquals(expected, packed);
+    }
 }
