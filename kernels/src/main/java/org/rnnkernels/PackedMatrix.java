@@ -39,6 +39,29 @@ public final class PackedMatrix {
     }
 
     /**
+     * {@code W^T} packed from {@code w [rows][cols]} (a {@code cols x rows} matrix), without making the
+     * transpose; null when the packed product is not available.
+     */
+    public static PackedMatrix packTransposedOrNull(float[] w, int rows, int cols) {
+        PanelProduct product = PanelProduct.get();
+        if (product == null) {
+            return null;
+        }
+        Checks.positive("rows", rows);
+        Checks.positive("cols", cols);
+        Checks.floats("w", w, "[%d][%d]", rows, cols);
+        PackedMatrix t = new PackedMatrix(product, new float[cols * rows], cols, rows);
+        t.repackTransposed(w);
+        return t;
+    }
+
+    /** {@link #repack} from {@code W} of this matrix's transpose ({@code w [cols][rows]}), without allocating. */
+    public void repackTransposed(float[] w) {
+        Checks.floats("w", w, "[%d][%d]", cols, rows);
+        product.packTransposedInto(w, cols, rows, packed);
+    }
+
+    /**
      * Packs new values of the same shape into this matrix's storage, without allocating: for weights that
      * change in place during training. Not to be called while another thread multiplies.
      */

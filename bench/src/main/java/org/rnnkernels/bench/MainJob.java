@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -25,7 +26,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import org.rnnkernels.CellType;
 import org.rnnkernels.bench.report.BenchData;
 import org.rnnkernels.bench.report.CompareWriter;
+import org.rnnkernels.bench.report.CrossMachine;
 import org.rnnkernels.bench.report.Machine;
+import org.rnnkernels.bench.report.OneDnnPeers;
 import org.rnnkernels.bench.report.ReportWriter;
 import org.rnnkernels.bench.report.TorchPeers;
 import org.rnnkernels.bench.report.TrainingReport;
@@ -46,8 +49,8 @@ import picocli.CommandLine.Parameters;
  * {@code compare} puts several such folders side by side; {@code report} redraws one folder's report.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {MainJob.Compare.class, MainJob.Report.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class,
-                QuantizeCommand.class, Int8Command.class},
+        subcommands = {MainJob.Compare.class, MainJob.Report.class, MainJob.Keep.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class,
+                QuantizeCommand.class, FheCommand.class, Int8Command.class},
         description = {"Runs the rnnkernels benchmark suite (JMH) and writes a results folder with an HTML and "
                 + "Markdown report.", "Default: every cell, shapes 1x256x200, 16x256x100 and 64x512x50 (BxHxT, I = H), "
                 + "threads 1 and all cores, "
@@ -91,7 +94,7 @@ public final class MainJob implements Callable<Integer> {
                     + "whichever imports torch)")
     String python;
 
-    @Option(names = "--no-peers", description = "do not time PyTorch")
+    @Option(names = "--no-peers", description = "do not time PyTorch and oneDNN")
     boolean noPeers;
 
     @Option(names = "--research", negatable = true, description = "also run the research cells' target benchmarks "
@@ -155,7 +158,8 @@ public final class MainJob implements Callable<Integer> {
         System.out.println();
 
         // --training-only keeps sgemm: its peak is the training table's floor.
-        ChainedOptionsBuilder options = new OptionsBuilder().include(GemmBenchmark.class.getName() + ".sgemm");
+        ChainedOptionsBuilder options = new OptionsBuilder().include(GemmBenchmark.class.getName() + ".sgemm")
+                .addProfiler(GCProfiler.class);
         if (!trainingOnly) {
             options.include(CellBenchmark.class.getName() + ".forward");
         }
@@ -189,19 +193,32 @@ public final class MainJob implements Callable<Integer> {
         Collection<RunResult> results = new Runner(options.build(), progress).run();
         System.out.println();
         System.out.print(table(results));
+        if (!trainingOnly) {
+            Steadiness.remeasure(dir, length.quick, blas, System.out::println);
+        }
 
         ObjectNode peers;
+        ObjectNode onednn;
         if (noPeers || trainingOnly) {
-            peers = BenchData.object().put("available", false)
-                    .put("reason", noPeers ? "skipped (--no-peers)" : "skipped (--training-only)");
+            String why = noPeers ? "skipped (--no-peers)" : "skipped (--training-only)";
+            peers = BenchData.object().put("available", false).put("reason", why);
+            onednn = BenchData.object().put("available", false).put("reason", why);
         } else {
             peers = TorchPeers.run(python(), cellList, shapeList, threadList, dir, System.out::println);
             if (!peers.path("available").asBoolean()) {
                 System.out.println("pytorch: not timed: " + peers.path("reason").asText());
             }
+            onednn = OneDnnPeers.run(cellList, shapeList, threadList, dir, System.out::println);
+            if (!onednn.path("available").asBoolean()) {
+                System.out.println("onednn: not timed: " + onednn.path("reason").asText());
+            }
         }
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
+        BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), onednn);
 
+        if (!trainingOnly && !length.quick) {
+            runParts(dir, cellList, shapeList);
+        }
         boolean runResearch = !trainingOnly && (research != null ? research : cells == null && shapes == null);
         if (runResearch) {
             runResearch(dir, settingsOf(new OptionsBuilder()));
@@ -312,6 +329,31 @@ public final class MainJob implements Callable<Integer> {
         return "1 fork, 3 warm-up x 0.7 s, 5 measured x 0.5 s";
     }
 
+    // GRU's and LSTM's two matrix products timed alone on the run's shapes, one thread, so that the report can
+    // say where a step's time goes (products against gate passes) and how far each product is from the peak.
+    private void runParts(Path dir, List<String> cellList, List<String> shapeList) throws RunnerException {
+        List<String> partCells = cellList.stream().filter(c -> c.equals("GRU") || c.equals("LSTM")).toList();
+        List<String> partShapes = shapeList.stream()
+                .filter(s -> CellBenchmark.Shape.parse(s).batch() <= org.rnnkernels.product.PanelProduct.MAX_BATCH).toList();
+        if (partCells.isEmpty() || partShapes.isEmpty() || org.rnnkernels.product.PanelProduct.get() == null) {
+            return;
+        }
+        ChainedOptionsBuilder options = new OptionsBuilder().include(StepPartsBenchmark.class.getName() + "\\.")
+                .param("cell", partCells.toArray(String[]::new)).param("shape", partShapes.toArray(String[]::new))
+                .forks(1).shouldFailOnError(true)
+                .resultFormat(ResultFormatType.JSON).result(dir.resolve(BenchData.JMH_PARTS_FILE).toString());
+        String settings = settingsOf(options);
+        if (blas != null) {
+            options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
+        }
+        int total = 2 * partCells.size() * partShapes.size();
+        System.out.println();
+        System.out.println("where the time goes: " + partCells + " products alone on " + partShapes + ", 1 thread ("
+                + settings + ")");
+        new Runner(options.build(), new ProgressFormat(
+                OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), total)).run();
+    }
+
     // The research benchmarks in a run of their own: their parameters (cell, variant) mean other
     // things than the cell benchmark's, so the main run's overrides must not reach them.
     private void runResearch(Path dir, String settings) throws RunnerException {
@@ -371,7 +413,8 @@ public final class MainJob implements Callable<Integer> {
         ArrayNode t = run.putArray("threads");
         threadList.forEach(t::add);
         run.put("threadsMeaning", "threads sharing each call (newState(batch, threads)); "
-                + "OpenBLAS runs single-threaded under them; sgemm runs on 1 thread");
+                + "OpenBLAS runs single-threaded under them; sgemm on t threads splits the columns into t "
+                + "single-threaded sgemm calls, as the layers do");
         ArrayNode c = run.putArray("cells");
         cellList.forEach(c::add);
         ArrayNode s = run.putArray("shapes");
@@ -394,7 +437,8 @@ public final class MainJob implements Callable<Integer> {
             description = "Puts several results folders side by side (one HTML page and a Markdown summary), "
                     + "with ratios to a baseline and a mark where a result got worse by more than the error bars.")
     static final class Compare implements Callable<Integer> {
-        @Parameters(arity = "2..*", paramLabel = "DIR", description = "results folders")
+        @Parameters(arity = "1..*", paramLabel = "DIR", description = "results folders (one is enough for the "
+                + "across-machines table of kept runs: bin/bench compare docs/machines/*)")
         List<Path> dirs;
 
         @Option(names = "--baseline", paramLabel = "DIR", description = "the folder to compare with (default: the first)")
@@ -433,6 +477,27 @@ public final class MainJob implements Callable<Integer> {
         }
     }
 
+    /** {@code bench keep DIR}: files a run's JSON under the tracked machines folder. */
+    @Command(name = "keep", mixinStandardHelpOptions = true,
+            description = "Copies a results folder's JSON files (JMH results, machine, peers; no charts) into the "
+                    + "repository's docs/machines/<cpu>-f<family>m<model>-<bits>bit-<date>/, the cross-machine record "
+                    + "that bin/bench compare docs/machines/* renders.")
+    static final class Keep implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "a results folder")
+        Path dir;
+
+        @Option(names = "--to", paramLabel = "DIR", description = "the machines folder (default: docs/machines in the repository)")
+        Path to;
+
+        @Override
+        public Integer call() throws IOException {
+            Path machines = to != null ? to : Path.of(System.getProperty("rnk.machinesDir", "docs/machines"));
+            Path kept = CrossMachine.keep(dir, machines);
+            System.out.println("kept: " + kept + " (commit it to keep this machine's results)");
+            return 0;
+        }
+    }
+
     /** {@code bench report DIR}: writes the report of an existing results folder again. */
     @Command(name = "report", mixinStandardHelpOptions = true,
             description = "Writes report.html and report.md of a results folder again (from its JSON files).")
@@ -462,8 +527,8 @@ public final class MainJob implements Callable<Integer> {
             if (params.getBenchmark().endsWith("GemmBenchmark.sgemm")) {
                 int n = Integer.parseInt(params.getParam("n"));
                 double gflops = 2.0 * n * n * n / (primary.getScore() * 1e3);
-                out.append(String.format(Locale.ROOT, "sgemm %dx%dx%d, 1 thread, %-8s: %8.1f us  %6.1f GFLOP/s%n",
-                        n, n, n, params.getParam("blas"), primary.getScore(), gflops));
+                out.append(String.format(Locale.ROOT, "sgemm %dx%dx%d, %s thread(s), %-8s: %8.1f us  %6.1f GFLOP/s%n",
+                        n, n, n, params.getParam("threads"), params.getParam("blas"), primary.getScore(), gflops));
                 continue;
             }
             String cell = params.getParam("cell");

@@ -41,14 +41,20 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the test set (default: ${DEFAULT-VALUE})")
     long seed = 20261205;
 
+    @Option(names = "--input-coverage", paramLabel = "FRACTION", description = "calibrate the input range to hold this "
+            + "fraction of the test inputs by magnitude, saturating the rest (percentile calibration; default "
+            + "${DEFAULT-VALUE}: max-abs)")
+    double inputCoverage = 1.0;
+
     @Override
     public Integer call() throws Exception {
         Tasks.Adding data = Tasks.adding(length, seed);
         float[] x = new float[length * testSize * Tasks.Adding.INPUT_SIZE];
         float[] y = new float[testSize];
         data.next(testSize, x, y);
-        int inputBits = IntegerWeights.inputBitsFor(x);
-        System.out.printf(Locale.ROOT, "adding problem, T = %d, %d test sequences, inputs in +-2^%d%n", length, testSize, inputBits);
+        int inputBits = IntegerWeights.inputBitsFor(x, inputCoverage);
+        System.out.printf(Locale.ROOT, "adding problem, T = %d, %d test sequences, inputs in +-2^%d (calibrated to hold "
+                + "%s of them)%n", length, testSize, inputBits, inputCoverage == 1 ? "all" : inputCoverage * 100 + "%");
         System.out.println("model                                   F    float MSE   integer MSE  ratio   rms(h_T int - float)");
         for (Path file : models) {
             TrainingModel trained = TrainingModel.load(file);

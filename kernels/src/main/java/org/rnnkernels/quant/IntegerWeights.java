@@ -100,22 +100,45 @@ public final class IntegerWeights {
     }
 
     /**
-     * The smallest {@code inputBits >= 0} whose range {@code +-2^inputBits} holds every finite value of
+     * The smallest {@code inputBits >= 0} whose range {@code +-2^inputBits} holds every value of
      * {@code calibration} (inputs seen in use): max-abs calibration of the input range.
      *
      * @throws IllegalArgumentException for NaN or infinity in {@code calibration}
      */
     public static int inputBitsFor(float[] calibration) {
+        return inputBitsFor(calibration, 1.0);
+    }
+
+    /**
+     * Percentile calibration of the input range: the smallest {@code inputBits >= 0} whose range
+     * {@code +-2^inputBits} holds at least {@code fraction} of the values of {@code calibration} by magnitude
+     * (e.g. 0.9999); the rest saturate at the range's ends when the layer quantises its inputs. A few
+     * outliers then cost a clipped value each instead of a coarser grid for every input, as with max-abs
+     * ({@code fraction = 1}).
+     *
+     * @throws IllegalArgumentException for NaN or infinity in {@code calibration}, or {@code fraction} outside (0, 1]
+     */
+    public static int inputBitsFor(float[] calibration, double fraction) {
         Checks.nonNull("calibration", calibration);
-        double max = 0;
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("fraction = " + fraction + ", expected in (0, 1]");
+        }
+        double[] magnitudes = new double[calibration.length];
         for (int i = 0; i < calibration.length; i++) {
             if (!Float.isFinite(calibration[i])) {
                 throw new IllegalArgumentException("calibration[" + i + "] = " + calibration[i] + ", expected finite");
             }
-            max = Math.max(max, Math.abs(calibration[i]));
+            magnitudes[i] = Math.abs(calibration[i]);
         }
+        if (magnitudes.length == 0) {
+            return 0;
+        }
+        java.util.Arrays.sort(magnitudes);
+        // The k-th smallest magnitude with k = ceil(fraction n): at least that share of the values is at or below it.
+        int k = (int) Math.ceil(fraction * magnitudes.length);
+        double covered = magnitudes[Math.max(0, k - 1)];
         int bits = 0;
-        while (Math.scalb(1.0, bits) < max) {
+        while (Math.scalb(1.0, bits) < covered) {
             bits++;
         }
         return bits;

@@ -97,6 +97,36 @@ public final class Adam implements Optimizer {
         }
     }
 
+    /** The first moment of parameter {@code i} (the optimiser's own array: a checkpoint reads and restores it). */
+    float[] firstMoment(int i) {
+        return m[i];
+    }
+
+    /** The second moment of parameter {@code i} (the optimiser's own array). */
+    float[] secondMoment(int i) {
+        return v[i];
+    }
+
+    /** Continues from a checkpoint: the moments are restored in place by the caller, the step count here. */
+    void resumeAt(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps = " + steps + ", expected >= 0");
+        }
+        this.steps = steps;
+    }
+
+    double beta1() {
+        return beta1;
+    }
+
+    double beta2() {
+        return beta2;
+    }
+
+    double eps() {
+        return eps;
+    }
+
     /** The number of steps taken so far ({@code t} of the last step). */
     public long steps() {
         return steps;

@@ -80,6 +80,7 @@ public final class Trainer {
     private final float[] output;
     private final float[] gradOutput;
     private double lastGradNorm = Double.NaN;
+    private LearningRateSchedule schedule;
 
     /**
      * A trainer of {@code model} on batches of {@code batch} sequences of {@code steps} steps.
@@ -127,7 +128,17 @@ public final class Trainer {
     }
 
     /**
-     * {@code iterations} steps, each on the next of {@code batches}, calling {@code callback} after each.
+     * From the next {@link #train} on, step {@code i} of it runs at {@code schedule.rate(i)} (set on the
+     * optimiser before the step); null keeps the optimiser's rate as it is.
+     */
+    public Trainer schedule(LearningRateSchedule schedule) {
+        this.schedule = schedule;
+        return this;
+    }
+
+    /**
+     * {@code iterations} steps, each on the next of {@code batches}, calling {@code callback} after each;
+     * with a {@link #schedule}, step {@code i} runs at its rate.
      *
      * @return the progress after the last step
      */
@@ -140,6 +151,9 @@ public final class Trainer {
         Progress progress = null;
         for (int it = 1; it <= iterations; it++) {
             long start = System.nanoTime();
+            if (schedule != null) {
+                optimizer.setLearningRate(schedule.rate(it));
+            }
             double loss = step(batches.next(), objective);
             nanos += System.nanoTime() - start;
             progress = new Progress(it, iterations, loss, lastGradNorm, nanos);

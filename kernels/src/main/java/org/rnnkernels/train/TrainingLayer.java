@@ -249,21 +249,24 @@ public final class TrainingLayer implements TrainableLayer {
         if (pool != null) {
             expandPool();
         }
-        // Refreshed in place after the first call: an update allocates nothing.
-        if (wHhTransposed == null) {
-            wHhTransposed = new float[wHh.length];
+        // Refreshed in place after the first call: an update allocates nothing. The transpose itself only
+        // for EGRU's support product; the packed W_hh^T is packed from W_hh directly.
+        if (theta != null) {
+            if (wHhTransposed == null) {
+                wHhTransposed = new float[wHh.length];
+            }
+            transpose(wHh, width, hiddenSize, wHhTransposed);
         }
-        transpose(wHh, width, hiddenSize, wHhTransposed);
         if (gateParameters == null) {
             wHhPacked = PackedMatrix.packOrNull(wHh, width, hiddenSize);
-            wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packOrNull(wHhTransposed, hiddenSize, width);
+            wHhTransposedPacked = wHhPacked == null ? null : PackedMatrix.packTransposedOrNull(wHh, width, hiddenSize);
             gateParameters = new GateParameters(type.description(), hiddenSize, bIh, bHh,
                     mi == null ? null : mi.alpha(), mi == null ? null : mi.beta1(), mi == null ? null : mi.beta2(),
                     theta, gamma, slope);
         } else {
             if (wHhPacked != null) {
                 wHhPacked.repack(wHh);
-                wHhTransposedPacked.repack(wHhTransposed);
+                wHhTransposedPacked.repackTransposed(wHh);
             }
             gateParameters.refresh(bIh, bHh);
         }

@@ -472,11 +472,18 @@ public final class TrainingModel {
      * and {@link #headOn()} in the metadata, atomically.
      */
     public void save(Path file) throws IOException {
-        Map<String, Tensor> extra = new LinkedHashMap<>();
+        save(file, Map.of(), Map.of());
+    }
+
+    // save with more tensors and metadata in the same file (a checkpoint's optimiser state).
+    void save(Path file, Map<String, Tensor> moreTensors, Map<String, String> moreMetadata) throws IOException {
+        Map<String, Tensor> extra = new LinkedHashMap<>(moreTensors);
         extra.put("head.weight", new Tensor(new long[] {head.outputs(), head.hiddenSize()}, head.weight()));
         extra.put("head.bias", new Tensor(new long[] {head.outputs()}, head.bias()));
+        Map<String, String> metadata = new LinkedHashMap<>(moreMetadata);
+        metadata.put("head_on", headOn.name());
         try (RecurrentModel model = toModel()) {
-            ModelFiles.save(model, extra, Map.of("head_on", headOn.name()), file);
+            ModelFiles.save(model, extra, metadata, file);
         }
     }
 

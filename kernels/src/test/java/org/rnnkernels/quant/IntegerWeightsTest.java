@@ -149,6 +149,20 @@ class IntegerWeightsTest {
         assertEquals(0, IntegerWeights.inputBitsFor(new float[] {0.5f, -1f, 0f}));
         assertEquals(1, IntegerWeights.inputBitsFor(new float[] {1.01f}));
         assertEquals(3, IntegerWeights.inputBitsFor(new float[] {-8f, 2f}));
+        // Percentile calibration: one outlier in 1000 sets the max-abs range (2^10) but not the 99.9% one.
+        float[] withOutlier = new float[1000];
+        for (int i = 0; i < withOutlier.length; i++) {
+            withOutlier[i] = (i % 2 == 0 ? 1 : -1) * (i % 100) / 100f;
+        }
+        withOutlier[500] = -1000f;
+        assertEquals(10, IntegerWeights.inputBitsFor(withOutlier));
+        assertEquals(10, IntegerWeights.inputBitsFor(withOutlier, 1.0));
+        assertEquals(0, IntegerWeights.inputBitsFor(withOutlier, 0.999));
+        assertEquals(0, IntegerWeights.inputBitsFor(new float[0], 0.5));
+        assertEquals("fraction = 0.0, expected in (0, 1]", assertThrows(IllegalArgumentException.class,
+                () -> IntegerWeights.inputBitsFor(withOutlier, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> IntegerWeights.inputBitsFor(withOutlier, 1.5));
+        assertThrows(IllegalArgumentException.class, () -> IntegerWeights.inputBitsFor(new float[] {1, Float.NaN}, 0.9));
         assertThrows(IllegalArgumentException.class, () -> IntegerWeights.inputBitsFor(new float[] {Float.NaN}));
     }
 

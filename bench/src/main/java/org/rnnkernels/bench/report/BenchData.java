@@ -19,30 +19,40 @@ import java.util.TreeSet;
 
 /**
  * One results folder read back: the cell and sgemm rows from {@code jmh.json}, the PyTorch rows from
- * {@code peers.json} (when present) and the machine description from {@code machine.json}; the research
+ * {@code peers.json} and the oneDNN rows from {@code onednn.json} (when present) and the machine description
+ * from {@code machine.json}; the research
  * and training-step benchmarks ({@code jmh-research.json}, {@code jmh-training.json}) as {@code others},
  * and PyTorch's training step from {@code training.json} ({@code training}, an empty object when absent).
  */
 public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, List<OtherRow> others,
-                        JsonNode peers, JsonNode training) {
+                        JsonNode peers, JsonNode onednn, JsonNode training) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String JMH_FILE = "jmh.json";
     /** The research cells' benchmarks, a run of their own (optional). */
     public static final String JMH_RESEARCH_FILE = "jmh-research.json";
     public static final String MACHINE_FILE = "machine.json";
+    /** GRU's and LSTM's matrix products timed alone ({@code StepPartsBenchmark}), a run of its own (optional). */
+    public static final String JMH_PARTS_FILE = "jmh-parts.json";
     public static final String PEERS_FILE = "peers.json";
+    /** oneDNN's RNN primitive on the same shapes ({@link OneDnnPeers}). */
+    public static final String ONEDNN_FILE = "onednn.json";
+    /** A result whose error bar is above this fraction of its mean is not a result: the main job measures it again. */
+    public static final double UNSTEADY = 0.2;
     /** The training-step benchmark, a run of its own (optional). */
     public static final String JMH_TRAINING_FILE = "jmh-training.json";
     /** PyTorch's training step on the same shapes, and the comparison the report draws from it. */
     public static final String TRAINING_FILE = "training.json";
 
     /**
-     * One cell measurement, per step. {@code source} is {@code "rnnkernels"} or {@code "pytorch"};
-     * {@code errorPerStepUs} is JMH's 99.9% half-interval (for PyTorch: half the interquartile range).
+     * One cell measurement, per step. {@code source} is {@code "rnnkernels"}, {@code "onednn"} or
+     * {@code "pytorch"}; {@code errorPerStepUs} is JMH's 99.9% half-interval (for the peers: half the
+     * interquartile range); {@code bytesPerStep} JMH's {@code gc.alloc.rate.norm} per step (NaN when not
+     * profiled, and for the peers); {@code iterationCv} the coefficient of variation (sd / mean) of JMH's
+     * measured iterations (NaN for the peers).
      */
     public record CellRow(String source, String cell, int batch, int hidden, int steps, int threads,
-                          double usPerStep, double errorPerStepUs) {
+                          double usPerStep, double errorPerStepUs, double bytesPerStep, double iterationCv) {
         public String shape() {
             return batch + "x" + hidden + "x" + steps;
         }
@@ -70,16 +80,21 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         public String key() {
             return label() + " " + shape() + " t" + threads;
         }
+
+        /** The error bar is above {@link #UNSTEADY} of the mean: a number that does not settle the question. */
+        public boolean unsteady() {
+            return errorPerStepUs > UNSTEADY * usPerStep;
+        }
     }
 
-    /** One sgemm measurement: n x n x n, microseconds per call. */
-    public record GemmRow(String blas, int n, double us, double errorUs) {
+    /** One sgemm measurement: n x n x n, microseconds per call, on {@code threads} threads (columns split). */
+    public record GemmRow(String blas, int n, int threads, double us, double errorUs) {
         public double gflops() {
             return 2.0 * n * n * n / (us * 1e3);
         }
 
         public String key() {
-            return "sgemm " + n + "^3 " + blas;
+            return "sgemm " + n + "^3 " + blas + (threads == 1 ? "" : " t" + threads);
         }
     }
 
@@ -112,7 +127,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
         List<JsonNode> jmh = new ArrayList<>();
         JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
-        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE)) {
+        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE, JMH_PARTS_FILE)) {
             if (Files.exists(dir.resolve(optional))) {
                 JSON.readTree(dir.resolve(optional).toFile()).forEach(jmh::add);
             }
@@ -129,11 +144,14 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
             double err = pm.path("scoreError").asDouble(0);
             err = Double.isFinite(err) ? err * scale : 0;
             if (bench.endsWith("GemmBenchmark.sgemm")) {
-                gemms.add(new GemmRow(params.path("blas").asText(), params.path("n").asInt(), score, err));
+                gemms.add(new GemmRow(params.path("blas").asText(), params.path("n").asInt(),
+                        params.path("threads").asInt(1), score, err));
             } else if (bench.endsWith("CellBenchmark.forward")) {
                 int[] s = parseShape(params.path("shape").asText());
+                JsonNode alloc = r.path("secondaryMetrics").path("gc.alloc.rate.norm");
+                double bytes = alloc.isMissingNode() ? Double.NaN : alloc.path("score").asDouble() / s[2];
                 cells.add(new CellRow("rnnkernels", params.path("cell").asText(), s[0], s[1], s[2],
-                        params.path("threads").asInt(1), score / s[2], err / s[2]));
+                        params.path("threads").asInt(1), score / s[2], err / s[2], bytes, cv(pm.path("rawData"))));
             } else {
                 Map<String, String> p = new LinkedHashMap<>();
                 params.fields().forEachRemaining(e -> p.put(e.getKey(), e.getValue().asText()));
@@ -142,17 +160,42 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 others.add(new OtherRow(name, p, score, err));
             }
         }
-        JsonNode peers = Files.exists(dir.resolve(PEERS_FILE))
-                ? JSON.readTree(dir.resolve(PEERS_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
-        for (JsonNode p : peers.path("results")) {
+        JsonNode peers = readOptional(dir.resolve(PEERS_FILE));
+        JsonNode onednn = readOptional(dir.resolve(ONEDNN_FILE));
+        addPeerRows("pytorch", peers, cells);
+        addPeerRows("onednn", onednn, cells);
+        JsonNode training = readOptional(dir.resolve(TRAINING_FILE));
+        return new BenchData(dir, machine, cells, gemms, others, peers, onednn, training);
+    }
+
+    private static JsonNode readOptional(Path file) throws IOException {
+        return Files.exists(file) ? JSON.readTree(file.toFile()) : JsonNodeFactory.instance.objectNode();
+    }
+
+    // A peer's results (median, quartiles per full-sequence call) as per-step rows; cases it could not run
+    // (an "error" instead of a median) are left out.
+    private static void addPeerRows(String source, JsonNode peer, List<CellRow> cells) {
+        for (JsonNode p : peer.path("results")) {
+            if (!p.has("medianUs")) {
+                continue;
+            }
             int[] s = parseShape(p.path("shape").asText());
             double iqr = p.path("p75Us").asDouble() - p.path("p25Us").asDouble();
-            cells.add(new CellRow("pytorch", p.path("cell").asText(), s[0], s[1], s[2], p.path("threads").asInt(),
-                    p.path("medianUs").asDouble() / s[2], iqr / 2 / s[2]));
+            cells.add(new CellRow(source, p.path("cell").asText(), s[0], s[1], s[2], p.path("threads").asInt(),
+                    p.path("medianUs").asDouble() / s[2], iqr / 2 / s[2], Double.NaN, Double.NaN));
         }
-        JsonNode training = Files.exists(dir.resolve(TRAINING_FILE))
-                ? JSON.readTree(dir.resolve(TRAINING_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
-        return new BenchData(dir, machine, cells, gemms, others, peers, training);
+    }
+
+    /** sd / mean over every measured iteration in JMH's {@code rawData} (forks x iterations); NaN with fewer than 2. */
+    static double cv(JsonNode rawData) {
+        List<Double> v = new ArrayList<>();
+        rawData.forEach(fork -> fork.forEach(x -> v.add(x.asDouble())));
+        if (v.size() < 2) {
+            return Double.NaN;
+        }
+        double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        double ss = v.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum();
+        return Math.sqrt(ss / (v.size() - 1)) / mean;
     }
 
     static double toMicros(String unit) {
@@ -195,7 +238,18 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
 
     /** The measured single-thread sgemm peak, GFLOP/s (the best BLAS); NaN when sgemm was not run. */
     public double sgemmPeak() {
-        return gemms.stream().mapToDouble(GemmRow::gflops).max().orElse(Double.NaN);
+        return sgemmPeak(1);
+    }
+
+    /** The measured sgemm peak on {@code threads} threads, GFLOP/s (the best BLAS); NaN when not measured. */
+    public double sgemmPeak(int threads) {
+        return gemms.stream().filter(g -> g.threads() == threads).mapToDouble(GemmRow::gflops).max().orElse(Double.NaN);
+    }
+
+    /** The peer's ({@code "onednn"}, {@code "pytorch"}) row of the same cell, shape and threads as {@code row}. */
+    public Optional<CellRow> peer(String source, CellRow row) {
+        return cells.stream().filter(c -> c.source().equals(source) && c.cell().equals(row.cell())
+                && c.shape().equals(row.shape()) && c.threads() == row.threads()).findFirst();
     }
 
     /** Rows for one shape: rnnkernels first (in measured order), then PyTorch; by threads within. */

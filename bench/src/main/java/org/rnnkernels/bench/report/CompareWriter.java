@@ -14,7 +14,8 @@ import java.util.Map;
  * Several results folders side by side: every benchmark (cells per step, sgemm per call) with each run's
  * time, error and ratio to the baseline; a result is marked as a regression when it is slower than the
  * baseline by more than the two error bars combined ({@code t - t0 > e + e0}), as an improvement when faster
- * by more than that.
+ * by more than that. Then the runs across machines, each against its own sgemm peak and peers
+ * ({@link CrossMachine}).
  */
 public final class CompareWriter {
     private CompareWriter() {
@@ -151,9 +152,11 @@ public final class CompareWriter {
             h.append("</tr>\n");
             m.append("\n");
         }
-        h.append("</table>\n<p>").append(regressions).append(" result(s) worse than the baseline beyond the error bars.</p>\n")
-                .append("</body></html>\n");
+        h.append("</table>\n<p>").append(regressions).append(" result(s) worse than the baseline beyond the error bars.</p>\n");
         m.append("\n").append(regressions).append(" result(s) worse than the baseline beyond the error bars.\n");
+        CrossMachine.appendHtml(h, runs);
+        h.append("</body></html>\n");
+        m.append(CrossMachine.markdown(runs));
         Files.writeString(html, h.toString(), StandardCharsets.UTF_8);
         String fileName = html.getFileName().toString();
         Path md = html.resolveSibling(fileName.replaceFirst("\\.html?$", "") + ".md");

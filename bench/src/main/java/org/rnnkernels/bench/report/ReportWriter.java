@@ -29,19 +29,56 @@ public final class ReportWriter {
     private ReportWriter() {
     }
 
-    /** One line of a shape's table, formatted as shown. */
-    public record Line(String label, int threads, String usPerStep, String error, String gflops, String ratio) {
+    /**
+     * One line of a shape's table, formatted as shown. {@code usPerStep} carries "(unsteady)" when the error bar
+     * is above 20% of the mean; {@code bytesPerStep} is JMH's gc.alloc.rate.norm per step ("-" for the peers).
+     */
+    public record Line(String label, int threads, String usPerStep, String error, String gflops, String ratio,
+                       String bytesPerStep, String iterationCv, boolean unsteady) {
     }
 
-    /** The table of one shape: every cell (rnnkernels, then PyTorch) and thread count. */
+    /** The table of one shape: every cell (rnnkernels, then the peers) and thread count. */
     public static List<Line> table(BenchData data, String shape) {
         List<Line> out = new ArrayList<>();
         for (CellRow r : data.rows(shape)) {
             double ratio = data.ratioToGru(r);
-            out.add(new Line(r.label(), r.threads(), f2(r.usPerStep()), f2(r.errorPerStepUs()), f1(r.gflops()),
-                    Double.isNaN(ratio) ? "-" : f2(ratio)));
+            out.add(new Line(r.label(), r.threads(), f2(r.usPerStep()) + (r.unsteady() ? " (unsteady)" : ""),
+                    f2(r.errorPerStepUs()), f1(r.gflops()), Double.isNaN(ratio) ? "-" : f2(ratio),
+                    Double.isNaN(r.bytesPerStep()) ? "-" : String.format(Locale.ROOT, "%.0f", r.bytesPerStep()),
+                    Double.isNaN(r.iterationCv()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.iterationCv()),
+                    r.unsteady()));
         }
         return out;
+    }
+
+    /**
+     * One sentence on allocation: every profiled rnnkernels result at 0 bytes per step, or which are not (JMH's
+     * gc.alloc.rate.norm; a few bytes per call from JMH's own bookkeeping round to 0 per step).
+     */
+    public static String allocation(BenchData data) {
+        List<CellRow> profiled = data.cells().stream().filter(r -> !Double.isNaN(r.bytesPerStep())).toList();
+        if (profiled.isEmpty()) {
+            return "Allocation was not profiled in this run (no gc.alloc.rate.norm in jmh.json).";
+        }
+        List<String> allocating = profiled.stream().filter(r -> r.bytesPerStep() >= 1)
+                .map(r -> r.key() + String.format(Locale.ROOT, " (%.0f B/step)", r.bytesPerStep())).toList();
+        return allocating.isEmpty()
+                ? "Every one of the " + profiled.size() + " cell results allocates 0 bytes per step (JMH -prof gc, "
+                + "gc.alloc.rate.norm)."
+                : allocating.size() + " of " + profiled.size() + " cell results allocate: " + String.join(", ", allocating)
+                + " (JMH -prof gc, gc.alloc.rate.norm).";
+    }
+
+    /** One sentence on steadiness: which results stayed above 20% error after the main job measured them again. */
+    public static String steadiness(BenchData data) {
+        List<String> unsteady = data.cells().stream().filter(r -> r.source().equals("rnnkernels") && r.unsteady())
+                .map(CellRow::key).toList();
+        int remeasured = data.machine().path("run").path("remeasured").size();
+        String again = remeasured == 0 ? "" : " " + remeasured + " measurement(s) were repeated with longer runs "
+                + "(machine.json, run.remeasured).";
+        return unsteady.isEmpty() ? "No result has an error bar above 20% of its mean." + again
+                : unsteady.size() + " result(s) still have an error bar above 20% of the mean and are marked "
+                + "\"unsteady\": not results: " + String.join(", ", unsteady) + "." + again;
     }
 
     /** A RAG cell's time over the GRU's, with the combined relative error. */
@@ -93,6 +130,7 @@ public final class ReportWriter {
         Map<String, byte[]> out = new LinkedHashMap<>();
         double peak = data.sgemmPeak();
         int maxThreads = data.threads().isEmpty() ? 1 : data.threads().get(data.threads().size() - 1);
+        double peakMax = data.sgemmPeak(maxThreads);
         for (String shape : data.shapes()) {
             List<CellRow> rows = data.rows(shape);
             List<Charts.Bar> time = rows.stream().map(r -> new Charts.Bar(r.label(), threadsLabel(r.threads()),
@@ -106,9 +144,11 @@ public final class ReportWriter {
                 markers.add(new Charts.Marker(peak, String.format(Locale.ROOT,
                         "measured sgemm peak, 1 thread: %.1f GFLOP/s", peak), new Color(0xc00000), false, false));
                 if (maxThreads > 1) {
-                    markers.add(new Charts.Marker(peak * maxThreads, String.format(Locale.ROOT,
-                            "%d x sgemm peak (ideal for %d threads): %.1f GFLOP/s", maxThreads, maxThreads,
-                            peak * maxThreads), new Color(0xc00000), true, false));
+                    boolean measured = !Double.isNaN(peakMax);
+                    double p = measured ? peakMax : peak * maxThreads;
+                    markers.add(new Charts.Marker(p, String.format(Locale.ROOT, measured
+                            ? "measured sgemm peak, %d threads: %.1f GFLOP/s" : "%d x sgemm peak (ideal): %.1f GFLOP/s",
+                            maxThreads, p), new Color(0xc00000), true, false));
                 }
             }
             out.put("gflops-" + slug(shape), Charts.png(Charts.bars("Achieved GFLOP/s against the sgemm peak, " + shape,
@@ -196,6 +236,11 @@ public final class ReportWriter {
         t.put("Threads", String.join(", ", threads) + " (" + run.path("threadsMeaning").asText("") + ")");
         t.put("JMH settings", run.path("mode").asText("?") + ": " + run.path("jmh").asText("?")
                 + "; JVM flags " + run.path("jvmArgs").asText(""));
+        JsonNode onednn = data.onednn();
+        t.put("oneDNN", onednn.path("available").asBoolean(false)
+                ? "oneDNN " + onednn.path("version").asText("?") + ", ISA " + onednn.path("isa").asText("?") + ", harness "
+                + onednn.path("harness").asText("?") + " (g++ against Debian's libdnnl-dev); " + onednn.path("method").asText("")
+                : "not measured: " + onednn.path("reason").asText("no onednn.json in this folder"));
         JsonNode peers = data.peers();
         t.put("PyTorch", peers.path("available").asBoolean(false)
                 ? "torch " + peers.path("torchVersion").asText("?") + " via " + peers.path("python").asText("python3")
@@ -234,7 +279,9 @@ public final class ReportWriter {
         h.append("<p class=\"note\">Full-sequence forward of one recurrent layer, I = H. Time per step = JMH time per call / T "
                 + "(it includes the step's share of the input projection). GFLOP/s counts the matrix products only: "
                 + "2&middot;B&middot;G&middot;H&middot;(I+H) per step (G gates). &plusmn; is JMH's 99.9% confidence "
-                + "half-interval (PyTorch rows: half the interquartile range). &times;GRU is the time relative to "
+                + "half-interval (oneDNN and PyTorch rows: half the interquartile range); a result whose &plusmn; is "
+                + "above 20% of its mean is marked unsteady. B/step: bytes allocated per step (JMH -prof gc); CV: the "
+                + "coefficient of variation (sd / mean) of the measured iterations. &times;GRU is the time relative to "
                 + "rnnkernels' GRU of the same shape and threads.</p>\n");
         if (data.machine().path("run").path("mode").asText("").equals("quick")) {
             h.append("<p class=\"note\">A --quick run: with 3 measured iterations JMH's 99.9% interval is about 18 "
@@ -254,29 +301,39 @@ public final class ReportWriter {
                     + "<th>GFLOP/s</th></tr>\n");
             for (BenchData.GemmRow g : data.gemms()) {
                 h.append("<tr><td>").append(g.n()).append("&sup3;</td><td>").append(esc(g.blas()))
-                        .append("</td><td class=\"n\">1</td><td class=\"n\">").append(f1(g.us()))
+                        .append("</td><td class=\"n\">").append(g.threads()).append("</td><td class=\"n\">").append(f1(g.us()))
                         .append("</td><td class=\"n\">").append(f1(g.errorUs())).append("</td><td class=\"n\">")
                         .append(f1(g.gflops())).append("</td></tr>\n");
             }
-            h.append("</table>\n<p class=\"note\">The best of these is the peak line in the GFLOP/s charts.</p>\n");
+            h.append("</table>\n<p class=\"note\">The best of these per thread count is the peak line in the GFLOP/s "
+                    + "charts. On t threads the columns are split into t single-threaded sgemm calls, as the layers "
+                    + "share their products.</p>\n");
         }
+        h.append("<h2>Steadiness and allocation</h2>\n<p>").append(esc(steadiness(data))).append("</p>\n<p>")
+                .append(esc(allocation(data))).append("</p>\n");
+        PeerReport.appendHtml(h, data);
+        StepParts.appendHtml(h, data);
 
         h.append("<h2>Paper claims</h2>\n");
         appendClaimsHtml(h, data);
         img(h, charts, "paper-rag-vs-gru", "RAG cells' time relative to the GRU");
         Targets.appendHtml(h, data);
         TrainingReport.appendHtml(h, data);
+        EncryptedCost.appendHtml(h, data);
 
         for (String shape : data.shapes()) {
             h.append("<h2>Shape B&times;H&times;T = ").append(esc(shape)).append("</h2>\n");
             h.append("<table><tr><th>cell</th><th>threads</th><th>&micro;s/step</th><th>&plusmn;</th>"
-                    + "<th>GFLOP/s</th><th>&times;GRU</th></tr>\n");
+                    + "<th>GFLOP/s</th><th>&times;GRU</th><th>B/step</th><th>CV</th></tr>\n");
             for (Line l : table(data, shape)) {
-                h.append(l.label().startsWith("pytorch") ? "<tr class=\"peer\">" : "<tr>")
+                h.append(l.label().startsWith("pytorch") || l.label().startsWith("onednn") ? "<tr class=\"peer\">" : "<tr>")
                         .append("<td>").append(esc(l.label())).append("</td><td class=\"n\">").append(l.threads())
-                        .append("</td><td class=\"n\">").append(l.usPerStep()).append("</td><td class=\"n\">")
+                        .append(l.unsteady() ? "</td><td class=\"n bad\">" : "</td><td class=\"n\">")
+                        .append(l.usPerStep()).append("</td><td class=\"n\">")
                         .append(l.error()).append("</td><td class=\"n\">").append(l.gflops())
-                        .append("</td><td class=\"n\">").append(l.ratio()).append("</td></tr>\n");
+                        .append("</td><td class=\"n\">").append(l.ratio()).append("</td><td class=\"n\">")
+                        .append(l.bytesPerStep()).append("</td><td class=\"n\">").append(l.iterationCv())
+                        .append("</td></tr>\n");
             }
             h.append("</table>\n");
             img(h, charts, "time-" + slug(shape), "time per step, " + shape);
@@ -363,22 +420,27 @@ public final class ReportWriter {
                 .append(" |\n"));
         m.append("\n");
         for (BenchData.GemmRow g : data.gemms()) {
-            m.append(String.format(Locale.ROOT, "- sgemm %d^3, 1 thread, %s: %.1f us, %.1f GFLOP/s%n", g.n(), g.blas(),
-                    g.us(), g.gflops()));
+            m.append(String.format(Locale.ROOT, "- sgemm %d^3, %d thread(s), %s: %.1f us, %.1f GFLOP/s%n", g.n(),
+                    g.threads(), g.blas(), g.us(), g.gflops()));
         }
         if (data.machine().path("run").path("mode").asText("").equals("quick")) {
             m.append("\nA --quick run: with 3 measured iterations JMH's 99.9% interval is about 18 standard deviations wide, "
                     + "so most differences are within the error bars; the default and --full runs measure longer.\n");
         }
+        m.append("\n").append(steadiness(data)).append(" ").append(allocation(data)).append("\n");
+        m.append(PeerReport.markdown(data));
+        m.append(StepParts.markdown(data));
         m.append("\nTime per step = time per call / T (I = H); GFLOP/s counts 2*B*G*H*(I+H) per step; +- is JMH's "
-                + "99.9% half-interval (PyTorch: half the IQR); xGRU: relative to rnnkernels' GRU, same shape and threads.\n");
+                + "99.9% half-interval (peers: half the IQR); xGRU: relative to rnnkernels' GRU, same shape and threads; "
+                + "B/step: bytes allocated per step (JMH gc.alloc.rate.norm / T); CV: sd / mean of the measured iterations.\n");
         for (String shape : data.shapes()) {
             m.append("\n## ").append(shape).append(" (B x H x T)\n\n");
-            m.append("| cell | threads | us/step | +- | GFLOP/s | xGRU |\n|---|---:|---:|---:|---:|---:|\n");
+            m.append("| cell | threads | us/step | +- | GFLOP/s | xGRU | B/step | CV |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Line l : table(data, shape)) {
                 m.append("| ").append(l.label()).append(" | ").append(l.threads()).append(" | ").append(l.usPerStep())
                         .append(" | ").append(l.error()).append(" | ").append(l.gflops()).append(" | ")
-                        .append(l.ratio()).append(" |\n");
+                        .append(l.ratio()).append(" | ").append(l.bytesPerStep()).append(" | ").append(l.iterationCv())
+                        .append(" |\n");
             }
         }
         m.append("\n## Paper claims: RAG vs GRU time (paper: about 0.5)\n\n");
@@ -395,6 +457,7 @@ public final class ReportWriter {
         }
         m.append(Targets.markdown(data));
         m.append(TrainingReport.markdown(data));
+        m.append(EncryptedCost.markdown(data));
         if (!charts.isEmpty()) {
             m.append("\n## Charts\n\n").append(charts.stream().map(c -> "![" + c + "](charts/" + c + ".png)")
                     .collect(Collectors.joining("\n"))).append("\n");

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,56 +117,28 @@ public final class TorchPeers {
     private static boolean runScript(String python, String script, List<String> args, int threads, Path workDir,
                                      ObjectNode out) {
         Path file = workDir.resolve(script);
-        Path err = workDir.resolve("torch-stderr.txt");
-        try (InputStream in = TorchPeers.class.getResourceAsStream("/org/rnnkernels/bench/" + script)) {
-            Files.write(file, in.readAllBytes());
-        } catch (IOException | NullPointerException e) {
-            return fail(out, "could not write the timing script: " + e);
-        }
         try {
-            List<String> cmd = new ArrayList<>(List.of(python, file.toString()));
-            cmd.addAll(args);
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            Map<String, String> env = pb.environment();
-            String t = String.valueOf(threads);
-            env.put("OMP_NUM_THREADS", t);
-            env.put("OPENBLAS_NUM_THREADS", t);
-            env.put("MKL_NUM_THREADS", t);
-            env.put("OMP_WAIT_POLICY", "PASSIVE");
-            pb.redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
-            Process p = pb.start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                String msg = Files.exists(err) ? Files.readString(err).strip() : "";
-                String lastLine = msg.isEmpty() ? "exit " + p.exitValue() : msg.substring(msg.lastIndexOf('\n') + 1);
-                return fail(out, lastLine.contains("No module named 'torch'")
-                        ? "torch is not importable by " + python : "PyTorch timing failed: " + lastLine);
-            }
-            ArrayNode results = (ArrayNode) out.get("results");
-            for (String line : stdout.split("\n")) {
-                if (line.startsWith("{")) {
-                    JsonNode r = BenchData.JSON.readTree(line);
-                    results.add(r);
+            PeerProcess.copyResource(script, file);
+        } catch (IOException e) {
+            return PeerProcess.fail(out, "could not write the timing script: " + e.getMessage());
+        }
+        List<String> cmd = new ArrayList<>(List.of(python, file.toString()));
+        cmd.addAll(args);
+        String t = String.valueOf(threads);
+        Map<String, String> env = Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t,
+                "OMP_WAIT_POLICY", "PASSIVE");
+        boolean ok = PeerProcess.run(cmd, env, workDir.resolve("torch-stderr.txt"), out,
+                lastLine -> lastLine.contains("No module named 'torch'")
+                        ? "torch is not importable by " + python : "PyTorch timing failed: " + lastLine,
+                r -> {
                     out.put("torchVersion", r.path("torch").asText());
                     out.put("torchBlas", r.path("torchBlas").asText("?"));
-                }
-            }
-            Files.deleteIfExists(err);
+                });
+        try {
             Files.deleteIfExists(file);
-            out.put("available", true);
-            return true;
         } catch (IOException e) {
-            return fail(out, "could not run " + python + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return fail(out, "interrupted");
+            // a leftover copy of the script in the results folder is harmless
         }
-    }
-
-    private static boolean fail(ObjectNode out, String reason) {
-        out.put("available", false);
-        out.put("reason", reason);
-        out.remove("results");
-        return false;
+        return ok;
     }
 }

@@ -1,0 +1,105 @@
+package org.rnnkernels.bench;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.rnnkernels.CellType;
+import org.rnnkernels.blas.Blas;
+import org.rnnkernels.blas.Blas.Transpose;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.product.PanelProduct;
+import org.rnnkernels.train.TorchInit;
+
+/**
+ * Where a step's time goes, one thread: the two matrix products of a layer's forward timed alone, on the
+ * operands a layer gives them, so that {@code CellBenchmark.forward} minus these two is the gate passes and
+ * the driver. {@code projection}: the input projection of a whole call, {@code gi[T*B, G*H] = X[T*B, I]
+ * W_ih^T}, one BLAS sgemm on heap arrays as the layer runs it (large calls copy their operands off-heap,
+ * see {@code OpenBlas}); score per call, divide by T. {@code recurrent}: one step's {@code gh[B, G*H] =
+ * h[B, H] W_hh^T} by the panel product (the layers' product up to {@link PanelProduct#MAX_BATCH} samples
+ * with the Vector API), per step. I = H.
+ *
+ * <pre>java ... -cp bench/target/benchmarks.jar org.openjdk.jmh.Main 'StepPartsBenchmark|CellBenchmark.forward'
+ *     -p cell=GRU,LSTM -p shape=16x256x100,64x512x50 -p threads=1</pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class StepPartsBenchmark {
+
+    @Param({"GRU", "LSTM"})
+    public String cell;
+
+    @Param({"1x256x200", "16x256x100", "64x512x50"})
+    public String shape;
+
+    private Blas blas;
+    private PanelProduct panels;
+    private int rows;
+    private int width;
+    private int hidden;
+    private int batch;
+    private float[] x;
+    private float[] gi;
+    private MemorySegment wIh;
+    private float[] packedHh;
+    private float[] h;
+    private float[] gh;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        CellBenchmark.Shape s = CellBenchmark.Shape.parse(shape);
+        if (OpenBlas.load().isPresent()) {
+            OpenBlas.setThreads(1);
+        }
+        blas = Blases.get();
+        panels = PanelProduct.get();
+        if (panels == null) {
+            throw new IllegalStateException("the panel product needs the Vector API");
+        }
+        SplittableRandom random = new SplittableRandom(42);
+        hidden = s.hidden();
+        batch = s.batch();
+        width = CellType.valueOf(cell).gates() * hidden;
+        rows = s.steps() * batch;
+        x = TorchInit.uniform(random, rows * hidden, 1);
+        gi = new float[rows * width];
+        float[] w = TorchInit.uniform(random, width * hidden, 1 / Math.sqrt(hidden));
+        wIh = java.lang.foreign.Arena.global().allocate((long) w.length * Float.BYTES, 64);
+        MemorySegment.copy(w, 0, wIh, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, w.length);
+        packedHh = panels.pack(w, width, hidden);
+        h = TorchInit.uniform(random, batch * hidden, 1);
+        gh = new float[batch * width];
+    }
+
+    /** The input projection of one call (all T steps), as {@code BlasProjection} runs it on one thread. */
+    @Benchmark
+    public float projection() {
+        blas.sgemm(Transpose.NO, Transpose.YES, rows, width, hidden, 1f, MemorySegment.ofArray(x), 0, hidden,
+                wIh, 0, hidden, 0f, MemorySegment.ofArray(gi), 0, width);
+        return gi[gi.length - 1];
+    }
+
+    /** One step's recurrent product by the panel product. */
+    @Benchmark
+    public float recurrent() {
+        panels.multiply(packedHh, width, hidden, batch, h, 0, gh, 0, panels.panels(width));
+        return gh[gh.length - 1];
+    }
+}
