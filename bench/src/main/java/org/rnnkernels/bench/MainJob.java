@@ -60,6 +60,8 @@ public final class MainJob implements Callable<Integer> {
     // 1x512x100 beside 1x256x200 gives the H-scaling chart two points at B = 1.
     static final List<String> DEFAULT_SHAPES = List.of("1x256x200", "1x512x100", "16x256x100", "64x512x50");
     static final List<String> QUICK_SHAPES = List.of("1x256x200", "16x256x100");
+    /** The int8 comparison's shapes, BxH (issue 13's target is at 1x512). */
+    static final List<String> INT8_SHAPES = List.of("1x256", "1x512", "16x256");
     static final List<String> QUICK_CELLS = List.of("GRU", "LSTM", "RAG_GRU", "RAG_MINIMAL", "RNN_TANH");
 
     @CommandLine.ArgGroup(exclusive = true)
@@ -218,6 +220,12 @@ public final class MainJob implements Callable<Integer> {
 
         if (!trainingOnly && !length.quick) {
             runParts(dir, cellList, shapeList);
+            List<String> int8Cells = cellList.stream().filter(c -> c.equals("GRU") || c.equals("LSTM")).toList();
+            if (!int8Cells.isEmpty()) {
+                System.out.println();
+                System.out.println("int8 weights: " + int8Cells + " float32 and int8 on " + INT8_SHAPES + ", 1 thread");
+                Int8Command.run(dir, int8Cells, INT8_SHAPES, 5, noPeers ? null : python());
+            }
         }
         boolean runResearch = !trainingOnly && (research != null ? research : cells == null && shapes == null);
         if (runResearch) {

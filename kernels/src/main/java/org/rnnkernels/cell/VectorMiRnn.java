@@ -4,11 +4,15 @@ import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.store;
-import static org.rnnkernels.internal.VectorMath.tanh;
 
 import jdk.incubator.vector.FloatVector;
 
-/** {@link MiRnn}, a vector of units at a time (one loop, one exp: inside C2's budget as it is). */
+/**
+ * {@link MiRnn}, a vector of units at a time: the pre-activation into {@code h'}, then tanh in place by the one
+ * exp call site ({@link VectorOps#activate}), as {@link VectorRnn.Tanh} does (so MI with {@code alpha = 0},
+ * {@code beta = 1} stays the plain cell to the bit). A {@code VectorMath.tanh} call in the loop was boxed in
+ * long runs, once C2 compiled it apart: 307 KB a call at H = 256, T = 200 (JMH -prof gc, 15 s runs).
+ */
 public final class VectorMiRnn implements GatePass, TrainingPass {
 
     @Override
@@ -22,8 +26,9 @@ public final class VectorMiRnn implements GatePass, TrainingPass {
                 FloatVector uh = load(gh, q + j);
                 FloatVector pre = load(mi, 2 * n + j).mul(wx).add(load(mi, n + j).mul(uh))
                         .add(load(mi, j).mul(wx).mul(uh)).add(load(bias, j));
-                store(tanh(pre), hOut, ho + j);
+                store(pre, hOut, ho + j);
             }
+            VectorOps.activate(from, end, hOut, ho, true);
             MiRnn.row(end, to, n, gi, g, gh, q, bias, mi, hOut, ho);
         }
     }

@@ -7,7 +7,6 @@ import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.pre;
 import static org.rnnkernels.cell.VectorOps.store;
 import static org.rnnkernels.cell.VectorOps.storeBoth;
-import static org.rnnkernels.internal.VectorMath.tanh;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -35,8 +34,11 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
             for (int b = 0; b < rows; b++) {
                 int g = go + b * n, q = b * n, ho = hoo + b * n;
                 for (int j = from; j < end; j += S.length()) {
-                    store(tanh(pre(gi, g + j, gh, q + j, bias, j)), hOut, ho + j);
+                    store(pre(gi, g + j, gh, q + j, bias, j), hOut, ho + j);
                 }
+                // tanh in place by the one exp call site: a VectorMath.tanh call in the loop above was boxed in
+                // long runs once C2 compiled it apart (1.5 KB a step at H = 256, JMH -prof gc, 15 s runs).
+                VectorOps.activate(from, end, hOut, ho, true);
                 Rnn.row(false, end, to, gi, g, gh, q, bias, hOut, ho);
             }
         }

@@ -25,7 +25,7 @@ import java.util.TreeSet;
  * and PyTorch's training step from {@code training.json} ({@code training}, an empty object when absent).
  */
 public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, List<OtherRow> others,
-                        JsonNode peers, JsonNode onednn, JsonNode training) {
+                        JsonNode peers, JsonNode onednn, JsonNode int8Peers, JsonNode training) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String JMH_FILE = "jmh.json";
@@ -34,6 +34,10 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     public static final String MACHINE_FILE = "machine.json";
     /** GRU's and LSTM's matrix products timed alone ({@code StepPartsBenchmark}), a run of its own (optional). */
     public static final String JMH_PARTS_FILE = "jmh-parts.json";
+    /** The int8-weight GRU and LSTM beside the float ones ({@code Int8Benchmark}), a run of its own (optional). */
+    public static final String JMH_INT8_FILE = "jmh-int8.json";
+    /** PyTorch's dynamic int8 GRU and LSTM on the int8 benchmark's shapes (optional). */
+    public static final String INT8_PEERS_FILE = "int8-peers.json";
     public static final String PEERS_FILE = "peers.json";
     /** oneDNN's RNN primitive on the same shapes ({@link OneDnnPeers}). */
     public static final String ONEDNN_FILE = "onednn.json";
@@ -127,7 +131,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 ? JSON.readTree(dir.resolve(MACHINE_FILE).toFile()) : JsonNodeFactory.instance.objectNode();
         List<JsonNode> jmh = new ArrayList<>();
         JSON.readTree(dir.resolve(JMH_FILE).toFile()).forEach(jmh::add);
-        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE, JMH_PARTS_FILE)) {
+        for (String optional : List.of(JMH_RESEARCH_FILE, JMH_TRAINING_FILE, JMH_PARTS_FILE, JMH_INT8_FILE)) {
             if (Files.exists(dir.resolve(optional))) {
                 JSON.readTree(dir.resolve(optional).toFile()).forEach(jmh::add);
             }
@@ -165,7 +169,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         addPeerRows("pytorch", peers, cells);
         addPeerRows("onednn", onednn, cells);
         JsonNode training = readOptional(dir.resolve(TRAINING_FILE));
-        return new BenchData(dir, machine, cells, gemms, others, peers, onednn, training);
+        return new BenchData(dir, machine, cells, gemms, others, peers, onednn, readOptional(dir.resolve(INT8_PEERS_FILE)),
+                training);
     }
 
     private static JsonNode readOptional(Path file) throws IOException {

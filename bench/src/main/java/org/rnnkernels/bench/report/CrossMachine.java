@@ -21,7 +21,8 @@ import org.rnnkernels.bench.report.BenchData.CellRow;
 public final class CrossMachine {
     /** The files a kept run carries: the results and the machine, not the charts or the pages. */
     public static final List<String> KEPT_FILES = List.of(BenchData.JMH_FILE, BenchData.JMH_RESEARCH_FILE,
-            BenchData.JMH_TRAINING_FILE, BenchData.JMH_PARTS_FILE, BenchData.MACHINE_FILE, BenchData.PEERS_FILE, BenchData.ONEDNN_FILE,
+            BenchData.JMH_TRAINING_FILE, BenchData.JMH_PARTS_FILE, BenchData.JMH_INT8_FILE,
+            BenchData.INT8_PEERS_FILE, BenchData.MACHINE_FILE, BenchData.PEERS_FILE, BenchData.ONEDNN_FILE,
             BenchData.TRAINING_FILE);
 
     private CrossMachine() {

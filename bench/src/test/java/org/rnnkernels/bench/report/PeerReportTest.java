@@ -150,6 +150,41 @@ class PeerReportTest {
         assertTrue(StepParts.markdown(d).contains("| GRU | 64x512x50 | 1000.00 | 400.00 ("), StepParts.markdown(d));
     }
 
+    static void int8(ArrayNode jmh, String method, String variant, String shape, double us) {
+        ObjectNode r = jmh.addObject();
+        r.put("benchmark", "org.rnnkernels.bench.Int8Benchmark." + method);
+        r.putObject("params").put("variant", variant).put("shape", shape);
+        r.putObject("primaryMetric").put("score", us).put("scoreError", 0.5).put("scoreUnit", "us/op");
+    }
+
+    @Test
+    void comparesInt8WeightsWithTheFloatLayerAndBothPeers(@TempDir Path tmp) throws IOException {
+        Path dir = folder(tmp);
+        ArrayNode jmh = BenchData.array();
+        int8(jmh, "forward", "GRU/float32", "1x512", 60);
+        int8(jmh, "forward", "GRU/int8", "1x512", 30);
+        int8(jmh, "weightBytes", "GRU/int8", "1x512", 17);
+        BenchData.write(dir.resolve(BenchData.JMH_INT8_FILE), jmh);
+        ObjectNode dnn = (ObjectNode) BenchData.read(dir.resolve(BenchData.ONEDNN_FILE));
+        onednn((ArrayNode) dnn.get("results"), "GRU_INT8", "1x512x100", 1, 4000, 100);
+        BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), dnn);
+        ObjectNode torch = BenchData.object().put("available", true).put("torchVersion", "1.13-test");
+        torch.putArray("results").addObject().put("cell", "GRU").put("variant", "int8-dynamic").put("shape", "1x512x100")
+                .put("medianUs", 20_000);
+        BenchData.write(dir.resolve(BenchData.INT8_PEERS_FILE), torch);
+
+        List<Int8Report.Row> rows = Int8Report.rows(BenchData.load(dir));
+        assertEquals(1, rows.size());
+        Int8Report.Row r = rows.get(0);
+        assertEquals(2.0, r.speedup(), 1e-12);
+        assertEquals(200, r.torchInt8Us(), 1e-12, "20000 us per call / T = 100");
+        assertEquals(40, r.onednnInt8Us(), 1e-12, "oneDNN's GRU_INT8 at the same B and H, per step");
+        assertEquals(17, r.floorUs(), 1e-12);
+        String md = Int8Report.markdown(BenchData.load(dir));
+        assertTrue(md.contains("| GRU | 1x512 | 60.00 +- 0.50 | 30.00 +- 0.50 | 2.00 | 200.0 | 0.15 | 40.0 | 0.75 | 17.0 |"), md);
+        assertTrue(md.contains("PyTorch 1.13-test, engine qnnpack."), md);
+    }
+
     @Test
     void saysWhyOneDnnIsMissing(@TempDir Path tmp) throws IOException {
         ObjectNode none = OneDnnPeers.run(List.of("RAG_GRU", "EGRU"), List.of("1x8x2"), List.of(1), tmp, s -> { });
