@@ -14,19 +14,45 @@ import org.rnnkernels.StepAllocation;
  * a call, and the backward allocates the same few bytes a call (BLAS operand slices) whatever the
  * number of steps, so 0 a step. Runs in its own JVM with {@code StepAllocationTest} (see the pom).
  */
-class TrainingAllocationTest {
+public class TrainingAllocationTest {
     private static final int HIDDEN = 64;
     private static final int BATCH = 4;
+    private static final int FRESH_JVMS = 3;
 
     @ParameterizedTest
     @EnumSource(CellType.class)
-    void warmedUpTrainingStepsAllocateNothing(CellType type) {
+    void warmedUpTrainingStepsAllocateNothing(CellType type) throws Exception {
         long forward10 = bytes(type, 10, false);
         long backward10 = bytes(type, 10, true);
         long backward30 = bytes(type, 30, true);
+        // As StepAllocationTest: C2's inlining depends on what this JVM compiled before (the whole allocation
+        // suite), and now and then it boxes in a kernel that compiles allocation-free alone (seen: RNN_RELU's
+        // backward, 5.9 KB a step, in two suite runs of three, never alone). Up to three fresh JVMs before the
+        // case fails; a kernel that boxes whenever it is compiled fails in all of them.
+        long excess = excess(forward10, backward10, backward30);
+        for (int fresh = 0; excess != 0 && fresh < FRESH_JVMS; fresh++) {
+            long again = StepAllocation.lastNumberOfFreshJvm(TrainingAllocationTest.class, type.name());
+            System.err.println(type + ": training forward " + forward10 + " bytes a call, backward " + backward10 + " (10 steps) and "
+                    + backward30 + " (30 steps); excess " + again + " in fresh JVM " + (fresh + 1));
+            excess = again;
+            forward10 = 0;
+            backward10 = backward30 = 0;
+        }
         assertEquals(0, forward10, type + ": bytes allocated per training forward");
         assertEquals(backward10, backward30, type + ": backward bytes grow with the steps (10 steps: " + backward10
                 + " a call, 30 steps: " + backward30 + ")");
+        assertEquals(0, excess, type + ": training bytes per forward plus backward growth, in " + FRESH_JVMS + " fresh JVMs");
+    }
+
+    // What must be 0: the forward's bytes and how much the backward's grow from 10 to 30 steps.
+    private static long excess(long forward10, long backward10, long backward30) {
+        return forward10 + Math.abs(backward30 - backward10);
+    }
+
+    /** Prints {@link #excess} of cell {@code args[0]} measured in this JVM (a fresh one, from the test). */
+    public static void main(String[] args) {
+        CellType type = CellType.valueOf(args[0]);
+        System.out.println(excess(bytes(type, 10, false), bytes(type, 10, true), bytes(type, 30, true)));
     }
 
     /**
