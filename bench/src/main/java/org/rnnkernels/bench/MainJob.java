@@ -100,7 +100,8 @@ public final class MainJob implements Callable<Integer> {
     boolean noPeers;
 
     @Option(names = "--research", negatable = true, description = "also run the research cells' target benchmarks "
-            + "(EGRU, restricted, ternary, LightRNN; about 5 minutes); default: yes unless --cells or --shapes is given")
+            + "(EGRU, restricted, ternary, LightRNN; about 5 minutes) and the int8 comparison (about 3 minutes); default: "
+            + "yes unless --cells or --shapes is given")
     Boolean research;
 
     @Option(names = "--training", negatable = true, description = "also time one training step (forward + backward + "
@@ -220,8 +221,11 @@ public final class MainJob implements Callable<Integer> {
 
         if (!trainingOnly && !length.quick) {
             runParts(dir, cellList, shapeList);
+            // int8 has shapes of its own (BxH), so like the research targets it runs unless --cells or --shapes
+            // narrows the run (or --research asks for it).
             List<String> int8Cells = cellList.stream().filter(c -> c.equals("GRU") || c.equals("LSTM")).toList();
-            if (!int8Cells.isEmpty()) {
+            boolean runInt8 = research != null ? research : cells == null && shapes == null;
+            if (runInt8 && !int8Cells.isEmpty()) {
                 System.out.println();
                 System.out.println("int8 weights: " + int8Cells + " float32 and int8 on " + INT8_SHAPES + ", 1 thread");
                 Int8Command.run(dir, int8Cells, INT8_SHAPES, 5, noPeers ? null : python());
