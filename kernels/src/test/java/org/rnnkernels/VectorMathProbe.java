@@ -20,10 +20,13 @@ final class VectorMathProbe {
         }
     }
 
+    // tanh as the cells compute it (cell.VectorOps.activate): 2 sigm(2x) - 1
     static void tanh(float[] x, float[] y, int n) {
         for (int i = 0; i < n; i += S.length()) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            VectorMath.tanh(FloatVector.fromArray(S, x, i, m)).intoArray(y, i, m);
+            FloatVector v = FloatVector.fromArray(S, x, i, m);
+            FloatVector s = VectorMath.sigm(v.add(v));
+            s.add(s).sub(1f).intoArray(y, i, m);
         }
     }
 }

@@ -30,18 +30,13 @@ public class TrainingAllocationTest {
         // backward, 5.9 KB a step, in two suite runs of three, never alone). Up to three fresh JVMs before the
         // case fails; a kernel that boxes whenever it is compiled fails in all of them.
         long excess = excess(forward10, backward10, backward30);
+        String inSuite = type + ": training forward " + forward10 + " bytes a call, backward " + backward10 + " (10 steps) and "
+                + backward30 + " (30 steps)";
         for (int fresh = 0; excess != 0 && fresh < FRESH_JVMS; fresh++) {
-            long again = StepAllocation.lastNumberOfFreshJvm(TrainingAllocationTest.class, type.name());
-            System.err.println(type + ": training forward " + forward10 + " bytes a call, backward " + backward10 + " (10 steps) and "
-                    + backward30 + " (30 steps); excess " + again + " in fresh JVM " + (fresh + 1));
-            excess = again;
-            forward10 = 0;
-            backward10 = backward30 = 0;
+            excess = StepAllocation.lastNumberOfFreshJvm(TrainingAllocationTest.class, type.name());
+            System.err.println(inSuite + "; forward bytes plus backward growth " + excess + " in fresh JVM " + (fresh + 1));
         }
-        assertEquals(0, forward10, type + ": bytes allocated per training forward");
-        assertEquals(backward10, backward30, type + ": backward bytes grow with the steps (10 steps: " + backward10
-                + " a call, 30 steps: " + backward30 + ")");
-        assertEquals(0, excess, type + ": training bytes per forward plus backward growth, in " + FRESH_JVMS + " fresh JVMs");
+        assertEquals(0, excess, inSuite + " in the suite's JVM, and still allocating in " + FRESH_JVMS + " fresh JVMs");
     }
 
     // What must be 0: the forward's bytes and how much the backward's grow from 10 to 30 steps.

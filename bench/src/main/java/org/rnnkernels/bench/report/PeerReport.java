@@ -149,7 +149,7 @@ public final class PeerReport {
     }
 
     static String pm(double v, double e) {
-        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f &plusmn; %.2f", v, e).replace("&plusmn;", "+-");
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f +- %.2f", v, e);
     }
 
     static String ratio(double v) {

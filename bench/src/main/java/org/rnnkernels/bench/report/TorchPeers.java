@@ -56,7 +56,7 @@ public final class TorchPeers {
             out.put("reason", "no cell of this run has a PyTorch counterpart");
             return out;
         }
-        ArrayNode results = out.putArray("results");
+        out.putArray("results");
         for (int n : threads) {
             log.accept("pytorch: timing " + torchCells + " on " + shapes + " with " + n + " thread(s)");
             if (!runScript(python, "torch_peers.py", List.of("--threads", String.valueOf(n),
