@@ -60,6 +60,14 @@ import org.rnnkernels.ternary.TernaryWeights;
  * {@code head.weight}, {@code head.bias}); {@link #update} applies an optimiser and refreshes what the layers
  * derive from them. {@link #toModel()} and {@link #save} export the trained stack for inference.
  *
+ * <p><b>Dropout between layers</b> ({@link #setDropout}), as PyTorch's {@code nn.GRU(dropout=p)}: in the training
+ * forward each element of every layer's output sequence except the top layer's is zeroed with probability
+ * {@code p} and the others scaled by {@code 1/(1-p)} (inverted dropout, so the exported inference stack, which
+ * has no dropout, sees activations of the same expectation): {@code x_{k+1} = m ⊙ out_k}, {@code m} in
+ * {@code {0, 1/(1-p)}}; the backward multiplies the gradient handed down by the same mask,
+ * {@code dout_k = m ⊙ dx_{k+1}}. The masks are drawn from the {@link State}'s draws (after each layer's
+ * forward), so a state made with the same draw seed drops the same elements.
+ *
  * <p>Ternary layers draw their stochastic activations (TERNARY mode) from the {@link State}'s
  * {@link SplittableRandom} ({@link #newState(int, long)}), layer by layer and direction by direction in the
  * order of {@link #parameters()}. A ternary layer quantises its weights at every forward, so its backward
@@ -88,6 +96,7 @@ public final class TrainingModel {
     private final LinearHead head;
     private final HeadOn headOn;
     private final List<Parameter> parameters;
+    private float dropout;
 
     private TrainingModel(StackedLayer[][] layers, LinearHead head, HeadOn headOn) {
         this.layers = layers;
@@ -237,9 +246,42 @@ public final class TrainingModel {
         for (int k = 0; k < layers.length; k++) {
             forwardLayer(k, x, steps, state);
             x = state.outputs[k];
+            boolean drop = dropout > 0 && k + 1 < layers.length;
+            state.droppedWith[k] = drop ? dropout : 0f;
+            if (drop) {
+                state.reserveDropout(k);
+                x = dropOut(state.outputs[k], state.keep[k], state.dropped[k], state.draws);
+            }
         }
         head.forward(x, headFrom(steps, batch), headRows(steps, batch), output, 0);
         state.steps = steps;
+    }
+
+    // dropped = keep ⊙ out, each keep[i] drawn 0 with probability p, else 1/(1-p)
+    private float[] dropOut(float[] out, float[] keep, float[] dropped, SplittableRandom draws) {
+        float scale = 1f / (1f - dropout);
+        for (int i = 0; i < out.length; i++) {
+            keep[i] = draws.nextFloat() < dropout ? 0f : scale;
+            dropped[i] = keep[i] * out[i];
+        }
+        return dropped;
+    }
+
+    /**
+     * The probability {@code p} in [0, 1) that the training forward zeroes an element of a layer's output
+     * before the layer above reads it (see the class comment; 0, the default, for none). Applies to the
+     * following forwards; a model of one layer has nothing to drop. Not saved in model files: a training setting.
+     */
+    public void setDropout(double p) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout p = " + p + ", expected 0 <= p < 1");
+        }
+        this.dropout = (float) p;
+    }
+
+    /** The dropout probability between layers ({@link #setDropout}). */
+    public double dropout() {
+        return dropout;
     }
 
     // Layer k over x: one direction writes its [T][B][H] output straight into outputs[k]; two run the reverse
@@ -292,6 +334,14 @@ public final class TrainingModel {
         head.forward(state.outputs[top], headFrom(steps, batch), rows, state.headOutput, 0);
         head.backward(dOutput, 0, rows, state.dTop, 0);
         for (int k = top; k >= 0; k--) {
+            if (k < top && state.droppedWith[k] > 0) {
+                // through x_{k+1} = m ⊙ out_k: dout_k = m ⊙ dx_{k+1}, with the mask of the forward
+                float[] d = state.dInputs[k];
+                float[] keep = state.keep[k];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] *= keep[i];
+                }
+            }
             // Layer k's output gradient: the head's (every row, or the last row alone), or the dX of layer k+1.
             float[] dOutputs = k < top ? state.dInputs[k] : headOn == HeadOn.EVERY_STEP ? state.dTop : null;
             float[] dLastRow = k == top && headOn == HeadOn.LAST_STEP ? state.dTop : null;
@@ -564,6 +614,9 @@ public final class TrainingModel {
         private final SplittableRandom draws;
         private final float[][] outputs;   // layer k's [T][B][D*H_k]
         private final float[][] dInputs;   // dL/d(input of layer k+1) = dL/d(output of layer k)
+        private final float[][] keep;      // dropout's mask after layer k: 0 or 1/(1-p), [T][B][D*H_k]
+        private final float[][] dropped;   // keep ⊙ outputs[k]: layer k+1's input when dropping
+        private final float[] droppedWith; // the p of the last forward's mask after layer k (0: none)
         private final Bidirectional[] bidirectional;   // per layer, two directions only
         private float[] dTop;              // the head's dH
         private float[] headOutput;        // scratch for the head's forward in the backward
@@ -584,6 +637,9 @@ public final class TrainingModel {
             }
             this.outputs = new float[model.length][];
             this.dInputs = new float[model.length][];
+            this.keep = new float[model.length][];
+            this.dropped = new float[model.length][];
+            this.droppedWith = new float[model.length];
             this.bidirectional = new Bidirectional[model.length];
         }
 
@@ -600,6 +656,7 @@ public final class TrainingModel {
                 outputs[k] = new float[Math.multiplyExact(steps * batch, directions * layer.hiddenSize())];
                 // dInputs[k] is layer k+1's dX: none above the top layer
                 dInputs[k] = k + 1 < model.length ? new float[outputs[k].length] : null;
+                keep[k] = dropped[k] = null;   // grown by the first forward that drops
                 bidirectional[k] = directions == 1 ? null
                         : new Bidirectional(steps, batch, layer.inputSize(), layer.hiddenSize(), k > 0);
             }
@@ -607,6 +664,18 @@ public final class TrainingModel {
             dTop = new float[Math.multiplyExact(topRows, owner.head.hiddenSize())];
             headOutput = new float[Math.multiplyExact(topRows, owner.head.outputs())];
             capacity = steps;
+        }
+
+        private void reserveDropout(int k) {
+            if (keep[k] == null) {
+                keep[k] = new float[outputs[k].length];
+                dropped[k] = new float[outputs[k].length];
+            }
+        }
+
+        // Layer k+1's input of the last forward that dropped after layer k (the tests compare it).
+        float[] droppedOutput(int k) {
+            return dropped[k];
         }
 
         // Layer k's output sequence of the last forward, [T][B][D*H_k], live (the tests compare it).
@@ -671,6 +740,8 @@ public final class TrainingModel {
             }
             Arrays.fill(outputs, null);
             Arrays.fill(dInputs, null);
+            Arrays.fill(keep, null);
+            Arrays.fill(dropped, null);
             Arrays.fill(bidirectional, null);
             dTop = headOutput = null;
             capacity = steps = 0;

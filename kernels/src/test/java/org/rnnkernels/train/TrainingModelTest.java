@@ -2,6 +2,7 @@ package org.rnnkernels.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,7 +33,60 @@ class TrainingModelTest {
     @EnumSource(value = CellType.class, names = {"RNN_TANH", "LSTM", "GRU", "MI_GRU"})
     void gradientsMatchAFiniteDifferenceOfTheLoss(CellType type) {
         for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
-            TrainingModel model = stack(type, 2, 3, on, 11);
+            checkGradients(stack(type, 2, 3, on, 11), type, on);
+        }
+    }
+
+    /**
+     * Dropout between the layers of a stack of three: the mask multiplies both the forward and the gradient
+     * handed down, so the gradient still matches a finite difference of the loss under the same masks (a state
+     * of the same draw seed draws the same ones).
+     */
+    @ParameterizedTest
+    @EnumSource(value = CellType.class, names = {"LSTM", "GRU"})
+    void dropoutBetweenLayersIsDifferentiatedThroughItsMask(CellType type) {
+        for (TrainingModel.HeadOn on : TrainingModel.HeadOn.values()) {
+            TrainingModel model = stack(type, 3, 3, on, 13);
+            model.setDropout(0.4);
+            checkGradients(model, type, on);
+        }
+    }
+
+    @Test
+    void dropoutZeroesAboutPOfTheElementsAndScalesTheRest() {
+        TrainingModel model = stack(CellType.GRU, 2, 3, TrainingModel.HeadOn.EVERY_STEP, 17);
+        int steps = 40, batch = 8;
+        float[] x = TorchInit.uniform(new SplittableRandom(2), steps * batch * INPUT, 1);
+        float[] y = new float[steps * batch * 3];
+        float[] plain = y.clone();
+        model.forward(x, steps, model.newState(batch), plain);
+        model.setDropout(0.25);
+        TrainingModel.State state = model.newState(batch, 9);
+        model.forward(x, steps, state, y);
+        float[] out = state.layerOutput(0);
+        float[] kept = state.droppedOutput(0);
+        int zeroed = 0;
+        for (int i = 0; i < out.length; i++) {
+            if (kept[i] == 0f && out[i] != 0f) {
+                zeroed++;
+            } else {
+                assertEquals(out[i] / 0.75f, kept[i], Math.ulp(kept[i]), "a kept element is scaled by 1/(1-p)");
+            }
+        }
+        double fraction = (double) zeroed / out.length;   // 2,880 draws: p = 0.25 +- 0.008 (one sigma)
+        assertTrue(Math.abs(fraction - 0.25) < 0.04, "zeroed fraction " + fraction);
+        assertFalse(java.util.Arrays.equals(plain, y), "the dropped stack computes another output");
+        model.setDropout(0);
+        float[] again = new float[y.length];
+        model.forward(x, steps, model.newState(batch), again);
+        assertArrayEquals(plain, again, "p = 0 is the stack without dropout");
+        assertEquals("dropout p = 1.0, expected 0 <= p < 1",
+                assertThrows(IllegalArgumentException.class, () -> model.setDropout(1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> model.setDropout(Double.NaN));
+    }
+
+    private static void checkGradients(TrainingModel model, CellType type, TrainingModel.HeadOn on) {
+        {
             SplittableRandom random = new SplittableRandom(5);
             float[] x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
             int rows = on == TrainingModel.HeadOn.LAST_STEP ? BATCH : STEPS * BATCH;
