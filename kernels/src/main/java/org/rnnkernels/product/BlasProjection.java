@@ -10,8 +10,9 @@ import org.rnnkernels.blas.Blas.Transpose;
  *
  * <p>A team splits it by columns of {@code gi}, not by rows: OpenBLAS sums a row differently depending
  * on where it falls in the call (edge kernels for the last {@code M mod 16} rows), so a row split would
- * change bits with the thread count; column blocks of a multiple of 64 leave every element's arithmetic
- * as it was.
+ * change bits with the thread count; column blocks of a multiple of 64 mostly leave an element's arithmetic
+ * as it was (not always: OpenBLAS's kernels for small calls sum in another order, so a team agrees with one
+ * thread to float rounding, {@code ThreadedStepTest}; with the Java BLAS bit for bit).
  *
  * <p>Streaming one step at a time gives exactly the bits of one sequence call when the BLAS computes a
  * row of C the same way whatever the number of rows (the Java BLAS does: each element is one FMA chain
@@ -28,6 +29,12 @@ public final class BlasProjection implements InputProjection {
     // 230-340 us per step with sgemm, 43-70 us with sgemv. Not for the Java BLAS, whose sgemm rows
     // are what make streaming bit-identical to one call.
     private final boolean oneRowAsGemv;
+    // Rows of gi per sgemm when a call's rows would exceed the BLAS's in-place bound (Blas.inPlaceMultiplyAdds):
+    // blocks of whole multiples of 64 rows, each under the bound at the full width W, so that OpenBLAS runs
+    // them on the heap arrays without copying X in and gi out (measured 19% of a two-thread GRU step's
+    // profile at B = 16, H = 256, T = 100). Computed from W, not a member's columns, so the blocks (and
+    // the bits: OpenBLAS sums a row differently in calls of other sizes) are the same for every team size.
+    private final int rowBlock;
 
     /** {@code weights}: {@code W_ih [width][inputSize]} row-major, off-heap, owned by the layer. */
     public BlasProjection(Blas blas, MemorySegment weights, int width, int inputSize) {
@@ -36,6 +43,8 @@ public final class BlasProjection implements InputProjection {
         this.width = width;
         this.inputSize = inputSize;
         this.oneRowAsGemv = blas.info().implementation().equals("openblas");
+        long rowsInPlace = blas.inPlaceMultiplyAdds() / Math.max(1, (long) width * inputSize) / 64 * 64;
+        this.rowBlock = (int) Math.clamp(rowsInPlace, 64, Integer.MAX_VALUE);
     }
 
     @Override
@@ -64,9 +73,11 @@ public final class BlasProjection implements InputProjection {
                 blas.sgemv(Transpose.NO, to - from, inputSize, 1f, weights, (long) from * inputSize, inputSize,
                         input, 0, 0f, output, from);
             } else if (to > from) {
-                blas.sgemm(Transpose.NO, Transpose.YES, rows, to - from, inputSize,
-                        1f, input, 0, inputSize, weights, (long) from * inputSize, inputSize,
-                        0f, output, from, width);
+                for (int r = 0; r < rows; r += rowBlock) {
+                    blas.sgemm(Transpose.NO, Transpose.YES, Math.min(rowBlock, rows - r), to - from, inputSize,
+                            1f, input, (long) r * inputSize, inputSize, weights, (long) from * inputSize, inputSize,
+                            0f, output, (long) r * width + from, width);
+                }
             }
         }
     }

@@ -70,4 +70,14 @@ public interface Blas {
 
     /** What this implementation is: for logs, reports and the main job's header. */
     BlasInfo info();
+
+    /**
+     * The most multiply-adds ({@code m*n*k}) an {@link #sgemm} with a heap operand runs on it in place; above,
+     * the implementation copies heap operands (OpenBLAS: {@code OpenBlas.SGEMM_COPY_ABOVE}, to keep safepoints
+     * from waiting on a long native call). A caller with many cheap rows may split its call into row blocks
+     * under this bound to spare the copy. {@code Long.MAX_VALUE} (the default) for an implementation that never copies.
+     */
+    default long inPlaceMultiplyAdds() {
+        return Long.MAX_VALUE;
+    }
 }

@@ -177,6 +177,11 @@ public final class OpenBlas implements Blas {
     }
 
     @Override
+    public long inPlaceMultiplyAdds() {
+        return SGEMM_COPY_ABOVE;
+    }
+
+    @Override
     public BlasInfo info() {
         return new BlasInfo("openblas", Native.SOURCE, config(), coreName(), threads());
     }

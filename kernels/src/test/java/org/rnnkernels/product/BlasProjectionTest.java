@@ -1,0 +1,120 @@
+package org.rnnkernels.product;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.rnnkernels.blas.Blas;
+import org.rnnkernels.blas.BlasInfo;
+import org.rnnkernels.blas.Blases;
+
+/**
+ * The input projection {@code gi = X W_ih^T} split into row blocks under the BLAS's in-place bound: every
+ * element agrees with a double dot to float rounding, in one call, in blocks, and in blocks shared by a team
+ * of three; with a BLAS that sums each element alone (the Java BLAS) neither blocks nor teams change a bit.
+ */
+class BlasProjectionTest {
+
+    /** A BLAS that reports a small in-place bound (so row blocks appear on small shapes) and counts sgemm calls. */
+    static final class SmallBound implements Blas {
+        final Blas inner;
+        final long bound;
+        int sgemmCalls;
+
+        SmallBound(Blas inner, long bound) {
+            this.inner = inner;
+            this.bound = bound;
+        }
+
+        @Override
+        public void sgemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, MemorySegment a,
+                          long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c,
+                          long cOffset, int ldc) {
+            sgemmCalls++;
+            inner.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+        }
+
+        @Override
+        public void sgemv(Transpose trans, int m, int n, float alpha, MemorySegment a, long aOffset, int lda,
+                          MemorySegment x, long xOffset, float beta, MemorySegment y, long yOffset) {
+            inner.sgemv(trans, m, n, alpha, a, aOffset, lda, x, xOffset, beta, y, yOffset);
+        }
+
+        @Override
+        public BlasInfo info() {
+            return inner.info();
+        }
+
+        @Override
+        public long inPlaceMultiplyAdds() {
+            return bound;
+        }
+    }
+
+    @ParameterizedTest(name = "{0} BLAS")
+    @ValueSource(strings = {"java", "default"})
+    void rowBlocksAgreeWithOneCallAndWithEveryTeamSize(String which) {
+        Blas base = which.equals("java") ? Blases.java() : Blases.get();
+        int width = 3 * 37, input = 29, rows = 331;    // 331 rows: five blocks of 64 and a partial one of 11
+        SplittableRandom random = new SplittableRandom(rows);
+        float[] x = new float[rows * input];
+        float[] w = new float[width * input];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextDouble(-1, 1);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment weights = arena.allocateFrom(ValueLayout.JAVA_FLOAT, w);
+            float[] whole = project(base, weights, width, input, x, rows, 1);
+            // a bound of 1.5 blocks of 64 rows at the full width: blocks of 64 rows
+            SmallBound blocked = new SmallBound(base, (long) (1.5 * 64 * width * input));
+            float[] one = project(blocked, weights, width, input, x, rows, 1);
+            assertEquals(6, blocked.sgemmCalls, "ceil(331 / 64) row blocks");
+            float[] three = project(blocked, weights, width, input, x, rows, 3);
+            if (which.equals("java")) {
+                // (OpenBLAS sums an element differently in calls of other sizes, which the double dot below bounds)
+                assertArrayEquals(whole, one, "the Java BLAS sums every row alone: blocks change no bit");
+                for (int members = 2; members <= 3; members++) {
+                    assertArrayEquals(one, project(blocked, weights, width, input, x, rows, members),
+                            members + " members: the same blocks, each column block's bits as one member's");
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < width; j++) {
+                    double dot = 0, magnitude = 0;
+                    for (int k = 0; k < input; k++) {
+                        dot += (double) x[r * input + k] * w[j * input + k];
+                        magnitude += Math.abs((double) x[r * input + k] * w[j * input + k]);
+                    }
+                    for (float[] gi : new float[][] {whole, one, three}) {
+                        float got = gi[r * width + j];
+                        assertTrue(Math.abs(got - dot) <= 1e-6 * magnitude + 1e-30,
+                                "gi[" + r + "][" + j + "] = " + got + ", expected " + dot);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] project(Blas blas, MemorySegment weights, int width, int input, float[] x, int rows,
+                                   int members) {
+        BlasProjection projection = new BlasProjection(blas, weights, width, input);
+        InputProjection.Bound bound = projection.bind();
+        Scratch gi = new Scratch("gi");
+        gi.reserve((long) rows * width);
+        bound.prepare(MemorySegment.ofArray(x), rows, gi);
+        for (int m = 0; m < members; m++) {
+            bound.project(m, members);
+        }
+        bound.finish();
+        return java.util.Arrays.copyOf(gi.array(), rows * width);
+    }
+}
