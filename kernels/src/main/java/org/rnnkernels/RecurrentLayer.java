@@ -7,9 +7,11 @@ import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.cell.GatePass;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.product.Activity;
 import org.rnnkernels.product.CellStep;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.RecurrentProduct;
+import org.rnnkernels.product.Scratch;
 import org.rnnkernels.quant.Int8Weights;
 import org.rnnkernels.quant.IntegerWeights;
 import org.rnnkernels.ternary.TernaryWeights;
@@ -42,7 +44,10 @@ import org.rnnkernels.ternary.TernaryWeights;
  * <p>Threading: a layer is immutable after construction and may be shared by any number of
  * threads, each with its own {@link LayerState}. With {@link #newState(int)} the step loop runs
  * on the caller's thread and BLAS calls on OpenBLAS's own threads ({@code OpenBlas.setThreads});
- * with {@link #newState(int, int)} the state's own team of threads shares every part of a call.
+ * with {@link #newState(int, int)} the state's own team of threads shares every part of a call: the
+ * input projection by columns, then the steps either by samples (each member runs its own samples through
+ * every step alone, no hand-off within the sequence: from {@value #MIN_SAMPLES_PER_MEMBER} samples a
+ * member) or, for fewer samples, each step by weight panels and hidden units (two hand-offs a step).
  *
  * <p>Memory: a float layer copies {@code W_ih} and {@code W_hh} once into 64-byte-aligned off-heap
  * memory that it owns; {@link #close()} frees it, after which the layer must not be used (any layer
@@ -58,6 +63,15 @@ public final class RecurrentLayer implements AutoCloseable {
     // floats, or the lane count of a wider machine), so no unit falls into a scalar tail that a
     // one-thread pass does not have.
     private static final int UNIT_ALIGNMENT = Math.max(16, org.rnnkernels.simd.Simd.vectorBits() / Float.SIZE);
+
+    /**
+     * The fewest samples per member for which a team splits a call's steps by samples. Each member then
+     * streams all of {@code W_hh} every step for its own samples, where the split by panels gives each member
+     * half of it; but the step needs no hand-off at all (two a step by panels, each a wait for the slower
+     * member). From four samples a member, the panel product's widest grouping (four samples per weight load),
+     * the weight traffic per multiply-add is what one thread has.
+     */
+    static final int MIN_SAMPLES_PER_MEMBER = 4;
 
     private final CellType type;
     private final int inputSize;
@@ -281,7 +295,7 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         state.reserveInputProjection(rows * width);
         System.arraycopy(projected, 0, state.gi.array(), 0, (int) (rows * width));
-        runSteps(binding(state), (int) rows, state.fullBatchSizes(steps), steps, false, state.outputView.of(output),
+        runAllSteps(binding(state), (int) rows, state.fullBatchSizes(steps), steps, false, state.outputView.of(output),
                 hiddenSize, 0);
     }
 
@@ -323,7 +337,29 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         Binding binding = binding(state);
         projectInputs(binding, input, rows);
-        runSteps(binding, rows, batchSizes, steps, reverse, output, outputStride, outputColumn);
+        runAllSteps(binding, rows, batchSizes, steps, reverse, output, outputStride, outputColumn);
+    }
+
+    // The steps after the input projection: by the team's members' own samples, or each step shared.
+    private void runAllSteps(Binding binding, int rows, int[] batchSizes, int steps, boolean reverse,
+                             MemorySegment output, int outputStride, int outputColumn) {
+        LayerState state = binding.state;
+        if (state.team == null || !splitsBySamples(state, output)) {
+            runSteps(binding, rows, batchSizes, steps, reverse, output, outputStride, outputColumn, 0, state.batch);
+            return;
+        }
+        SampleSplit split = binding.samples();
+        split.call(rows, batchSizes, steps, reverse, output, outputStride, outputColumn);
+        state.team.run(split.work);
+        split.finish();
+    }
+
+    // By samples: a float layer (an integer layer's cell step reads its projection's own scratch), enough
+    // samples for every member, and an output the workers may write (a confined arena's is the caller's alone).
+    private boolean splitsBySamples(LayerState state, MemorySegment output) {
+        int members = state.team.size();
+        return cellStep == null && state.batch >= MIN_SAMPLES_PER_MEMBER * members
+                && output.isAccessibleBy(state.team.worker(0));
     }
 
     // gi[rows, G*H] = X[rows, I] * W_ih^T: the input side of every step in one product, into state.gi.
@@ -341,35 +377,44 @@ public final class RecurrentLayer implements AutoCloseable {
         binding.projection.finish();
     }
 
-    // runPacked after the input projection: state.gi holds it for all `rows` rows.
+    /**
+     * The steps after the input projection (in {@code binding.gi} for all {@code rows} rows of the call), for
+     * the call's samples {@code sampleFrom .. sampleFrom+sampleCount-1}, which are samples {@code 0 ..} of
+     * {@code binding.state}: all of them, or one member's share of a split by samples.
+     */
     private void runSteps(Binding binding, int rows, int[] batchSizes, int steps, boolean reverse,
-                          MemorySegment output, int outputStride, int outputColumn) {
+                          MemorySegment output, int outputStride, int outputColumn, int sampleFrom, int sampleCount) {
         LayerState state = binding.state;
         int width = type.gates() * hiddenSize;
-        int rowStart = reverse ? rows : 0;
+        int rowStart = reverse ? rows : 0;        // the call's first row of step t
         for (int i = 0; i < steps; i++) {
             int t = reverse ? steps - 1 - i : i;
             int active = batchSizes[t];
             if (reverse) {
                 rowStart -= active;
             }
-            binding.rows = active;
-            binding.rowStart = rowStart;
-            binding.giOffset = rowStart * width;
-            binding.recurrent.prepare(active);
-            if (state.team == null) {
-                stepPart(binding, 0, 1);
-            } else {
-                state.team.run(binding.stepWork);
-            }
-            // h_t of the active samples: into the output rows of step t
-            if (outputStride == hiddenSize) {
-                MemorySegment.copy(state.h, 0, output, ValueLayout.JAVA_FLOAT,
-                        ((long) rowStart * hiddenSize + outputColumn) * Float.BYTES, active * hiddenSize);
-            } else {
-                for (int b = 0; b < active; b++) {
-                    MemorySegment.copy(state.h, b * hiddenSize, output, ValueLayout.JAVA_FLOAT,
-                            ((long) (rowStart + b) * outputStride + outputColumn) * Float.BYTES, hiddenSize);
+            // this state's samples still running at step t: the first `mine` of its range
+            int mine = Math.clamp(active - sampleFrom, 0, sampleCount);
+            if (mine > 0) {
+                int first = rowStart + sampleFrom;
+                binding.rows = mine;
+                binding.rowStart = first;
+                binding.giOffset = first * width;
+                binding.recurrent.prepare(mine);
+                if (state.team == null) {
+                    stepPart(binding, 0, 1);
+                } else {
+                    state.team.run(binding.stepWork);
+                }
+                // h_t of the running samples: into their output rows of step t
+                if (outputStride == hiddenSize) {
+                    MemorySegment.copy(state.h, 0, output, ValueLayout.JAVA_FLOAT,
+                            ((long) first * hiddenSize + outputColumn) * Float.BYTES, mine * hiddenSize);
+                } else {
+                    for (int b = 0; b < mine; b++) {
+                        MemorySegment.copy(state.h, b * hiddenSize, output, ValueLayout.JAVA_FLOAT,
+                                ((long) (first + b) * outputStride + outputColumn) * Float.BYTES, hiddenSize);
+                    }
                 }
             }
             if (!reverse) {
@@ -399,7 +444,7 @@ public final class RecurrentLayer implements AutoCloseable {
             binding.cell.apply(rows, from, to, binding.rowStart);
         } else {
             gates.apply(rows, hiddenSize, from, to,
-                    state.gi.array(), binding.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
+                    binding.gi.array(), binding.giOffset, state.gh, bias, cellParameters, state.h, 0, state.h, 0, state.c);
         }
     }
 
@@ -433,20 +478,107 @@ public final class RecurrentLayer implements AutoCloseable {
         final CellStep.Bound cell;     // null: the layer's gate pass
         final StepTeam.Work projectionWork;
         final StepTeam.Work stepWork;
+        final Scratch gi;              // the call's input projection: the state's, or the whole state's for a member
+        private SampleSplit samples;   // made on the first call split by samples
         int rows;
         int rowStart;
         int giOffset;
 
         Binding(RecurrentLayer layer, LayerState state) {
+            this(layer, state, state.gi);
+        }
+
+        Binding(RecurrentLayer layer, LayerState state, Scratch gi) {
             this.layer = layer;
             this.state = state;
-            this.projection = layer.projection.bind();
+            this.gi = gi;
+            this.projection = layer.projection.bind(state.team == null ? 1 : state.team.size());
             RecurrentProduct.StepBuffers buffers = new RecurrentProduct.StepBuffers(state.batch, state.hidden,
                     state.h, state.hSegment, state.gh, state.ghSegment, state.activity, state.c);
             this.recurrent = layer.recurrent.bind(buffers);
             this.cell = layer.cellStep == null ? null : layer.cellStep.bind(projection, recurrent, buffers);
             this.projectionWork = member -> projection.project(member, state.team.size());
             this.stepWork = member -> layer.stepPart(this, member, state.team.size());
+        }
+
+        SampleSplit samples() {
+            if (samples == null) {
+                samples = new SampleSplit(this);
+            }
+            return samples;
+        }
+    }
+
+    /**
+     * A team's split of a call by samples: member {@code m} runs samples {@code from[m] .. from[m+1]-1} of the
+     * state through every step in a state of its own (its {@code h}, {@code c}, {@code gh} and products' scratch;
+     * the whole state's input projection), copied in from the whole state before the steps and back after.
+     * Each sample is computed exactly as in a one-thread call: every grouping of samples in the products
+     * gives each sample its own bits ({@code PanelProductTest}), and the gate pass is per sample.
+     */
+    static final class SampleSplit {
+        final Binding whole;
+        final int[] from;              // [members + 1]
+        final Binding[] members;
+        final Activity[] counts;       // the members' states' activity counters
+        final StepTeam.Work work;
+        // the call's arguments, set by call() before the team runs
+        private int rows;
+        private int[] batchSizes;
+        private int steps;
+        private boolean reverse;
+        private MemorySegment output;
+        private int outputStride;
+        private int outputColumn;
+
+        SampleSplit(Binding whole) {
+            this.whole = whole;
+            LayerState state = whole.state;
+            int count = state.team.size();
+            this.from = new int[count + 1];
+            this.members = new Binding[count];
+            this.counts = new Activity[count];
+            for (int m = 0; m < count; m++) {
+                from[m + 1] = state.batch * (m + 1) / count;
+                LayerState own = new LayerState(state.type, from[m + 1] - from[m], state.hidden, null, null);
+                members[m] = new Binding(whole.layer, own, state.gi);
+                counts[m] = own.activity;
+            }
+            this.work = this::run;
+        }
+
+        void call(int rows, int[] batchSizes, int steps, boolean reverse, MemorySegment output, int outputStride,
+                  int outputColumn) {
+            this.rows = rows;
+            this.batchSizes = batchSizes;
+            this.steps = steps;
+            this.reverse = reverse;
+            this.output = output;
+            this.outputStride = outputStride;
+            this.outputColumn = outputColumn;
+        }
+
+        private void run(int member) {
+            LayerState state = whole.state;
+            LayerState own = members[member].state;
+            int first = from[member], count = from[member + 1] - first, hidden = state.hidden;
+            System.arraycopy(state.h, first * hidden, own.h, 0, count * hidden);
+            if (state.c != null) {
+                System.arraycopy(state.c, first * hidden, own.c, 0, count * hidden);
+            }
+            whole.layer.runSteps(members[member], rows, batchSizes, steps, reverse, output, outputStride, outputColumn,
+                    first, count);
+            System.arraycopy(own.h, 0, state.h, first * hidden, count * hidden);
+            if (state.c != null) {
+                System.arraycopy(own.c, 0, state.c, first * hidden, count * hidden);
+            }
+        }
+
+        // On the caller, after the team: the members' activity counts join the whole state's.
+        void finish() {
+            output = null;
+            batchSizes = null;
+            whole.state.activity.absorb(counts);
         }
     }
 

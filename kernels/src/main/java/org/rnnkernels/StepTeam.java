@@ -53,6 +53,11 @@ final class StepTeam implements AutoCloseable {
         return size;
     }
 
+    /** Worker thread {@code i} (member {@code i + 1}). */
+    Thread worker(int i) {
+        return workers[i];
+    }
+
     /** Whether any worker thread is still alive (false once closed and the workers have returned). */
     boolean anyWorkerAlive() {
         for (Thread worker : workers) {

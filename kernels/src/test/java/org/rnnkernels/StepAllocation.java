@@ -103,15 +103,40 @@ public final class StepAllocation {
         return measure(call, System.nanoTime() + BUDGET_NANOS, false);
     }
 
+    /**
+     * As {@link #bytesPerWarmCall(Runnable)}, summed over this thread and the threads {@code others} (a state's
+     * team workers, which run part of every call).
+     */
+    public static long bytesPerWarmCall(Runnable call, Thread... others) {
+        long[] ids = new long[others.length + 1];
+        ids[0] = Thread.currentThread().threadId();
+        for (int i = 0; i < others.length; i++) {
+            ids[i + 1] = others[i].threadId();
+        }
+        return measure(call, System.nanoTime() + BUDGET_NANOS, true, ids);
+    }
+
     private static long measure(Runnable call, long deadline, boolean untilZero) {
+        return measure(call, deadline, untilZero, new long[] {Thread.currentThread().threadId()});
+    }
+
+    private static long allocated(com.sun.management.ThreadMXBean threads, long[] ids) {
+        long sum = 0;
+        for (long bytes : threads.getThreadAllocatedBytes(ids)) {
+            sum += bytes;
+        }
+        return sum;
+    }
+
+    private static long measure(Runnable call, long deadline, boolean untilZero, long[] ids) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long previous = -1;
         while (true) {
-            long before = threads.getCurrentThreadAllocatedBytes();
+            long before = allocated(threads, ids);
             for (int i = 0; i < WINDOW; i++) {
                 call.run();
             }
-            long perCall = (threads.getCurrentThreadAllocatedBytes() - before) / WINDOW;
+            long perCall = (allocated(threads, ids) - before) / WINDOW;
             if (perCall == 0 || (!untilZero && perCall == previous) || System.nanoTime() > deadline) {
                 return perCall;
             }

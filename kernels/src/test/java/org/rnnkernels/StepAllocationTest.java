@@ -76,6 +76,23 @@ class StepAllocationTest {
     }
 
     /**
+     * A team's warmed-up call allocates nothing on any member (the caller and the worker): a call split by
+     * samples (B = 16: each member runs its own samples through every step) and one split by panels and units
+     * (B = 2).
+     */
+    @ParameterizedTest(name = "{0} B={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"GRU, 16", "LSTM, 16", "EGRU, 16", "GRU, 2", "LSTM, 2"})
+    void aTeamsWarmedUpCallAllocatesNothingOnAnyMember(CellType type, int batch) {
+        CellFixture f = new CellFixture(type, 64, 64, batch, 5, 7, 0.5f);
+        float[] out = new float[f.steps * batch * 64];
+        try (RecurrentLayer layer = f.layer(); LayerState state = layer.newState(batch, 2)) {
+            state.setHidden(f.h0);
+            assertEquals(0, StepAllocation.bytesPerWarmCall(() -> layer.forward(f.x, f.steps, state, out),
+                    state.team.worker(0)), type + " B=" + batch + ": bytes per call on the caller and the worker");
+        }
+    }
+
+    /**
      * The {@code MemorySegment} calls allocate nothing either: a layer's step on native memory, and a
      * bidirectional stack's call with variable lengths (its packing and unpacking copy segment to segment).
      */

@@ -29,7 +29,7 @@ public final class IntegerProjection implements InputProjection {
     }
 
     @Override
-    public Bound bind() {
+    public Bound bind(int members) {
         return new Bound();
     }
 

@@ -29,6 +29,25 @@ public final class Activity {
         return lastInputs == 0 ? Double.NaN : (double) lastActive / lastInputs;
     }
 
+    /**
+     * Adds the counts of {@code parts} (the members of a team that split a call's samples, each counting its
+     * own) and resets them; the last step counted is the sum of theirs.
+     */
+    public void absorb(Activity[] parts) {
+        int stepActive = 0, stepInputs = 0;
+        for (Activity part : parts) {
+            active += part.active;
+            inputs += part.inputs;
+            stepActive += part.lastActive;
+            stepInputs += part.lastInputs;
+            part.reset();
+        }
+        if (stepInputs > 0) {
+            lastActive = stepActive;
+            lastInputs = stepInputs;
+        }
+    }
+
     public void reset() {
         active = inputs = 0;
         lastActive = lastInputs = 0;

@@ -8,14 +8,14 @@ import java.lang.foreign.MemorySegment;
  * when it is built; the projection is immutable and shared by every state and thread.
  *
  * <p>What a state needs of it (scratch, the caller's wrapped input) lives in the {@link Bound} the layer
- * makes for each state ({@link #bind()}), so a warmed-up call allocates nothing. A call runs
+ * makes for each state ({@link #bind}), so a warmed-up call allocates nothing. A call runs
  * {@link Bound#prepare} on the caller's thread, {@link Bound#project} on every member of the state's
  * team (or once, as member 0 of 1), then {@link Bound#finish} on the caller's thread.
  */
 public interface InputProjection {
 
-    /** This projection's part of one state. */
-    Bound bind();
+    /** This projection's part of one state, whose team has {@code members} threads (1 without a team). */
+    Bound bind(int members);
 
     /** One state's part: used by that state's calls only, one call at a time. */
     interface Bound {

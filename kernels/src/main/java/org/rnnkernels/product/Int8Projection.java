@@ -20,7 +20,7 @@ public final class Int8Projection implements InputProjection {
     }
 
     @Override
-    public InputProjection.Bound bind() {
+    public InputProjection.Bound bind(int members) {
         return new Bound();
     }
 

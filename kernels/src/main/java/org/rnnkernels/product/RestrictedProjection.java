@@ -18,8 +18,8 @@ public final class RestrictedProjection implements InputProjection {
     }
 
     @Override
-    public InputProjection.Bound bind() {
-        return new Bound(compact.bind());
+    public InputProjection.Bound bind(int members) {
+        return new Bound(compact.bind(members));
     }
 
     private final class Bound implements InputProjection.Bound {

@@ -23,7 +23,7 @@ public final class TernaryProjection implements InputProjection {
     }
 
     @Override
-    public InputProjection.Bound bind() {
+    public InputProjection.Bound bind(int members) {
         return new Bound();
     }
 

@@ -107,7 +107,7 @@ class BlasProjectionTest {
     private static float[] project(Blas blas, MemorySegment weights, int width, int input, float[] x, int rows,
                                    int members) {
         BlasProjection projection = new BlasProjection(blas, weights, width, input);
-        InputProjection.Bound bound = projection.bind();
+        InputProjection.Bound bound = projection.bind(members);
         Scratch gi = new Scratch("gi");
         gi.reserve((long) rows * width);
         bound.prepare(MemorySegment.ofArray(x), rows, gi);
