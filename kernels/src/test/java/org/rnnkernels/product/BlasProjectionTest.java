@@ -61,7 +61,7 @@ class BlasProjectionTest {
     @ValueSource(strings = {"java", "default"})
     void rowBlocksAgreeWithOneCallAndWithEveryTeamSize(String which) {
         Blas base = which.equals("java") ? Blases.java() : Blases.get();
-        int width = 3 * 37, input = 29, rows = 331;    // 331 rows: five blocks of 64 and a partial one of 11
+        int width = 3 * 37, input = 29, rows = 587;    // 587 rows: two blocks of 256 and a partial one of 75
         SplittableRandom random = new SplittableRandom(rows);
         float[] x = new float[rows * input];
         float[] w = new float[width * input];
@@ -74,10 +74,14 @@ class BlasProjectionTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment weights = arena.allocateFrom(ValueLayout.JAVA_FLOAT, w);
             float[] whole = project(base, weights, width, input, x, rows, 1);
-            // a bound of 1.5 blocks of 64 rows at the full width: blocks of 64 rows
-            SmallBound blocked = new SmallBound(base, (long) (1.5 * 64 * width * input));
+            // a bound of 4.5 x 64 rows at the full width: blocks of 256 rows
+            SmallBound blocked = new SmallBound(base, (long) (4.5 * 64 * width * input));
             float[] one = project(blocked, weights, width, input, x, rows, 1);
-            assertEquals(6, blocked.sgemmCalls, "ceil(331 / 64) row blocks");
+            assertEquals(3, blocked.sgemmCalls, "ceil(587 / 256) row blocks");
+            // fewer than 256 rows under the bound: one call, no blocks
+            SmallBound narrow = new SmallBound(base, (long) (3.9 * 64 * width * input));
+            assertArrayEquals(whole, project(narrow, weights, width, input, x, rows, 1), "one call, as without a bound");
+            assertEquals(1, narrow.sgemmCalls, "no blocks below 256 rows");
             float[] three = project(blocked, weights, width, input, x, rows, 3);
             if (which.equals("java")) {
                 // (OpenBLAS sums an element differently in calls of other sizes, which the double dot below bounds)
