@@ -76,10 +76,13 @@ record TaskReport(String title, String metric, double scale, boolean higherBette
         Files.writeString(folder.resolve("report.html"), html, StandardCharsets.UTF_8);
     }
 
-    // A row per cell: parameters, the last epoch's metric (mean, min .. max over seeds), seconds per epoch.
+    // A row per cell: parameters, the last epoch's metric (mean, min .. max over seeds), seconds per epoch: the
+    // median over every epoch and seed (the steady figure: a JIT's warm-up and a moment of load land in a few
+    // epochs), and the first epoch's mean (which carries the warm-up) beside it.
     private String summary(List<Row> rows) {
         StringBuilder md = new StringBuilder("| cell | parameters | " + metric + ", last epoch (mean) | min .. max over seeds "
-                + "| seeds | s / epoch (mean) | EGRU activity (test) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+                + "| seeds | s / epoch (median) | first epoch s (mean) | EGRU activity (test) |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String cell : names(rows)) {
             List<Row> mine = rows.stream().filter(r -> r.cell().equals(cell)).toList();
             int lastEpoch = mine.stream().mapToInt(Row::epoch).max().orElse(0);
@@ -87,13 +90,24 @@ record TaskReport(String title, String metric, double scale, boolean higherBette
             double mean = scale * last.stream().mapToDouble(Row::metric).average().orElse(Double.NaN);
             double min = scale * last.stream().mapToDouble(Row::metric).min().orElse(Double.NaN);
             double max = scale * last.stream().mapToDouble(Row::metric).max().orElse(Double.NaN);
-            double seconds = mine.stream().mapToDouble(Row::seconds).average().orElse(Double.NaN);
+            double seconds = median(mine.stream().mapToDouble(Row::seconds).toArray());
+            double first = mine.stream().filter(r -> r.epoch() == 1).mapToDouble(Row::seconds).average().orElse(Double.NaN);
             double activity = last.stream().mapToDouble(Row::activity).average().orElse(Double.NaN);
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f .. %.3f | %d | %.1f | %s |%n", cell,
-                    last.get(0).parameters(), mean, min, max, last.size(), seconds,
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f .. %.3f | %d | %.2f | %.2f | %s |%n", cell,
+                    last.get(0).parameters(), mean, min, max, last.size(), seconds, first,
                     Double.isNaN(activity) ? "" : String.format(Locale.ROOT, "%.3f", activity)));
         }
         return md.toString();
+    }
+
+    static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     // The cells of the rows, in their order: the library's, then PyTorch's.
