@@ -91,14 +91,19 @@ public class EgruBenchmark {
                     .build());
         } else {
             double target = Double.parseDouble(variant.substring("EGRU@".length()));
-            if (target >= 0.5) {
-                for (int j = 2 * hidden; j < 3 * hidden; j++) {
-                    bIh[j] += 2f;
-                }
-            }
+            raiseCandidateBias(target, hidden, bIh);
             layer = calibrated(variant, target, input, hidden, batch, steps, x, output, wIh, wHh, bIh, bHh);
         }
         state = layer.newState(batch);
+    }
+
+    // At activities of 0.5 and above the candidate's bias is raised by 2, so that c_pre > 0 almost always
+    static void raiseCandidateBias(double target, int hidden, float[] bIh) {
+        if (target >= 0.5) {
+            for (int j = 2 * hidden; j < 3 * hidden; j++) {
+                bIh[j] += 2f;
+            }
+        }
     }
 
     // Bisection on one threshold for all units: activity falls as theta grows. Fed x [T][B][I] from the zero
@@ -231,11 +236,7 @@ public class EgruBenchmark {
             }
             double target = Double.parseDouble(variant.substring("EGRU@".length()));
             float[] bIh = w.inputBias();
-            if (target >= 0.5) {
-                for (int j = 2 * HIDDEN; j < 3 * HIDDEN; j++) {
-                    bIh[j] += 2f;
-                }
-            }
+            raiseCandidateBias(target, HIDDEN, bIh);
             return calibrated(variant + (inputSize == INPUT ? " lower" : " upper"), target, inputSize, HIDDEN, BATCH, STEPS,
                     in, scratch, w.inputWeights(), w.recurrentWeights(), bIh, w.recurrentBias());
         }

@@ -71,7 +71,7 @@ public final class SparseInputProjection implements InputProjection {
             this.tiles = tiles;
         }
 
-        /** Copies the input and lists each row's nonzeros; branch-free, as {@link SparseRecurrent} lists {@code y}. */
+        /** Copies the input and lists each row's nonzeros, as {@link SparseRecurrent} lists {@code y}. */
         @Override
         public void prepare(MemorySegment input, int rows, Scratch gi) {
             int floats = rows * inputSize;
@@ -83,15 +83,7 @@ public final class SparseInputProjection implements InputProjection {
                 count = new int[rows];
             }
             MemorySegment.copy(input, ValueLayout.JAVA_FLOAT, 0, x, 0, floats);
-            for (int r = 0; r < rows; r++) {
-                int row = r * inputSize;
-                int n = 0;
-                for (int i = 0; i < inputSize; i++) {
-                    active[row + n] = i;
-                    n += x[row + i] != 0f ? 1 : 0;
-                }
-                count[r] = n;
-            }
+            SparseRecurrent.listNonzeros(x, rows, inputSize, active, count);
             this.rows = rows;
             this.gi = gi.array();
         }

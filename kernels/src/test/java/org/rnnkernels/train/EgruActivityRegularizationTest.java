@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.Fixtures;
@@ -26,29 +22,13 @@ import org.rnnkernels.reference.ReferenceBackward;
  */
 class EgruActivityRegularizationTest {
 
-    static Stream<Arguments> cases() {
-        List<Arguments> cases = new ArrayList<>();
-        for (double[] pseudo : new double[][] {{TrainingLayer.DEFAULT_GAMMA, TrainingLayer.DEFAULT_S}, {0.5, 5}}) {
-            for (int hidden : TrainingVsReferenceTest.HIDDEN) {
-                for (int batch : new int[] {1, 3}) {
-                    for (int steps : new int[] {1, 50}) {
-                        for (int seed = 1; seed <= 2; seed++) {
-                            cases.add(Arguments.of(pseudo[0], pseudo[1], hidden + 3, hidden, batch, steps, seed * 7907L + hidden,
-                                    seed == 1 ? TrainingVsReferenceTest.ALWAYS_SPARSE : 0.0));
-                        }
-                    }
-                }
-            }
-        }
-        return cases.stream();
-    }
-
     /**
-     * With the task's upstream gradients (lambda = T*B*H, so that the term's {@code dL/do = 2 (a - a*)} weighs
+     * TrainingVsReferenceTest's EGRU cases (three pseudo-derivatives, gamma = 0 among them, where the term
+     * reaches nothing), with the task's upstream gradients (lambda = T*B*H, so that the term's {@code dL/do = 2 (a - a*)} weighs
      * as much as they do) and with the term alone (EvNN's lambda = 1, no upstream gradient).
      */
     @ParameterizedTest(name = "EGRU gamma={0} s={1} I={2} H={3} B={4} T={5} seed={6} sparseBelow={7}")
-    @MethodSource("cases")
+    @MethodSource("org.rnnkernels.train.TrainingVsReferenceTest#egruCases")
     void gradientsMatchReference(double gamma, double slope, int input, int hidden, int batch, int steps, long seed,
                                  double sparseBelow) {
         TrainFixture f = TrainFixture.egru(input, hidden, batch, steps, seed, gamma, slope);
