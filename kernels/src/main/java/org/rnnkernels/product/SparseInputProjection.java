@@ -74,7 +74,7 @@ public final class SparseInputProjection implements InputProjection {
         /** Copies the input and lists each row's nonzeros, as {@link SparseRecurrent} lists {@code y}. */
         @Override
         public void prepare(MemorySegment input, int rows, Scratch gi) {
-            int floats = rows * inputSize;
+            int floats = Math.multiplyExact(rows, inputSize);
             if (x.length < floats) {
                 x = new float[floats];
                 active = new int[floats];
