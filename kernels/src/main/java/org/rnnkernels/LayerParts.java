@@ -21,6 +21,7 @@ import org.rnnkernels.product.RecurrentProduct;
 import org.rnnkernels.product.RestrictedLayout;
 import org.rnnkernels.product.RestrictedProjection;
 import org.rnnkernels.product.RestrictedRecurrent;
+import org.rnnkernels.product.SparseInputProjection;
 import org.rnnkernels.product.SparseRecurrent;
 import org.rnnkernels.product.TernaryProjection;
 import org.rnnkernels.product.TernaryRecurrent;
@@ -67,6 +68,10 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         MemorySegment ih = offHeapCopy(arena, wIh);
         MemorySegment hh = offHeapCopy(arena, wHh);
         InputProjection projection = new BlasProjection(blas, ih, rows, inputSize);
+        if (type.eventBased()) {
+            // stacked on an event-based layer, its input is that layer's sparse y: its zero columns skipped too
+            projection = new SparseInputProjection(projection, ih, rows, inputSize);
+        }
         // EGRU's product skips the zero columns of y: column tiles instead of row panels
         RecurrentProduct recurrent = type.eventBased() ? new SparseRecurrent(wHh, rows, hiddenSize)
                 : RecurrentProduct.dense(blas, wHh, hh, rows, hiddenSize);

@@ -48,6 +48,8 @@ public final class LayerState implements RecurrentState {
     final ArrayView outputView = new ArrayView();
     // This state's side of the layer it runs through: the parts' scratch and the team's work, made by the layer.
     RecurrentLayer.Binding binding;
+    // Inputs are the sparse outputs of an event-based layer below (set by the model state, before binding)
+    boolean sparseInput;
 
     LayerState(CellType type, int batch, int hidden, int threads) {
         this(type, batch, hidden, threads > 1 ? new StepTeam(threads) : null, null);

@@ -43,7 +43,9 @@ public final class ModelState implements RecurrentState {
         for (int k = 0; k < states.length; k++) {
             for (int d = 0; d < model.directions(); d++) {
                 RecurrentLayer layer = model.layer(k, d);
-                states[k][d] = layer.newState(batch, team, this);
+                // above an event-based layer the input is its sparse y: the projection reads only the nonzeros
+                boolean sparseInput = k > 0 && model.layer(k - 1, 0).cellType().eventBased();
+                states[k][d] = layer.newState(batch, team, this, sparseInput);
             }
         }
     }

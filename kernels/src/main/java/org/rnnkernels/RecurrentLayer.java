@@ -216,9 +216,13 @@ public final class RecurrentLayer implements AutoCloseable {
         return state;
     }
 
-    /** A state of a model state, sharing its team ({@code team} null: none). */
-    LayerState newState(int batch, StepTeam team, ModelState owner) {
+    /**
+     * A state of a model state, sharing its team ({@code team} null: none); {@code sparseInput}: its inputs are
+     * the sparse outputs of an event-based layer below (the projection's sparse binding).
+     */
+    LayerState newState(int batch, StepTeam team, ModelState owner, boolean sparseInput) {
         LayerState state = new LayerState(type, batch, hiddenSize, team, owner);
+        state.sparseInput = sparseInput;
         binding(state);
         return state;
     }
@@ -492,7 +496,8 @@ public final class RecurrentLayer implements AutoCloseable {
             this.layer = layer;
             this.state = state;
             this.gi = gi;
-            this.projection = layer.projection.bind(state.team == null ? 1 : state.team.size());
+            int members = state.team == null ? 1 : state.team.size();
+            this.projection = state.sparseInput ? layer.projection.bindSparse(members) : layer.projection.bind(members);
             RecurrentProduct.StepBuffers buffers = new RecurrentProduct.StepBuffers(state.batch, state.hidden,
                     state.h, state.hSegment, state.gh, state.ghSegment, state.activity, state.c);
             this.recurrent = layer.recurrent.bind(buffers);

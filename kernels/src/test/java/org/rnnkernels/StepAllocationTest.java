@@ -93,6 +93,29 @@ class StepAllocationTest {
     }
 
     /**
+     * A stack of EGRU layers allocates nothing per step either: the layers above the first read the layer
+     * below's sparse output through the sparse input projection (its copy of the input and its lists of
+     * nonzeros are grown once, then reused).
+     */
+    @ParameterizedTest(name = "EGRU stack H={0} B={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"256, 1", "37, 5"})
+    void warmedUpStackedEgruStepAllocatesNothing(int hidden, int batch) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(8);
+        List<RecurrentLayer> layers = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            Fixtures.Weights w = Fixtures.weights(CellType.EGRU, hidden, hidden, random, 1f);
+            layers.add(Fixtures.layer(CellType.EGRU, hidden, hidden, w, null, Fixtures.randomThresholds(random, hidden),
+                    org.rnnkernels.blas.Blases.get()));
+        }
+        float[] x = org.rnnkernels.train.TorchInit.uniform(random, batch * hidden, 1f);
+        float[] out = new float[batch * hidden];
+        try (RecurrentModel model = RecurrentModel.of(false, layers); ModelState state = model.newState(batch)) {
+            assertEquals(0, StepAllocation.bytesPerWarmCall(() -> model.forward(x, 1, null, state, out)),
+                    "bytes per step of a stacked EGRU");
+        }
+    }
+
+    /**
      * The {@code MemorySegment} calls allocate nothing either: a layer's step on native memory, and a
      * bidirectional stack's call with variable lengths (its packing and unpacking copy segment to segment).
      */

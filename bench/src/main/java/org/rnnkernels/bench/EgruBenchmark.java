@@ -91,18 +91,25 @@ public class EgruBenchmark {
                     .build());
         } else {
             double target = Double.parseDouble(variant.substring("EGRU@".length()));
-            if (target >= 0.5) {
-                for (int j = 2 * hidden; j < 3 * hidden; j++) {
-                    bIh[j] += 2f;
-                }
-            }
-            layer = calibrated(target, wIh, wHh, bIh, bHh);
+            raiseCandidateBias(target, hidden, bIh);
+            layer = calibrated(variant, target, input, hidden, batch, steps, x, output, wIh, wHh, bIh, bHh);
         }
         state = layer.newState(batch);
     }
 
-    // Bisection on one threshold for all units: activity falls as theta grows.
-    private RecurrentLayer calibrated(double target, float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
+    // At activities of 0.5 and above the candidate's bias is raised by 2, so that c_pre > 0 almost always
+    static void raiseCandidateBias(double target, int hidden, float[] bIh) {
+        if (target >= 0.5) {
+            for (int j = 2 * hidden; j < 3 * hidden; j++) {
+                bIh[j] += 2f;
+            }
+        }
+    }
+
+    // Bisection on one threshold for all units: activity falls as theta grows. Fed x [T][B][I] from the zero
+    // state; output is scratch.
+    static RecurrentLayer calibrated(String variant, double target, int input, int hidden, int batch, int steps,
+                                     float[] x, float[] output, float[] wIh, float[] wHh, float[] bIh, float[] bHh) {
         double low = 1e-4;
         double high = 2;
         RecurrentLayer best = null;
@@ -159,5 +166,106 @@ public class EgruBenchmark {
     public void tearDown() {
         state.close();
         layer.close();
+    }
+
+    /**
+     * Two stacked layers ({@code I = 64} into {@code H = 1024}, then {@code H} into {@code H}, B = 1, T = 50):
+     * a dense GRU stack, or EGRU layers each calibrated to activity {@code a} ({@code EGRU@a}; the upper one on
+     * the lower one's output). {@code stacking}: {@code model} runs them as a {@code RecurrentModel}, whose
+     * upper layer reads its sparse input through the sparse input projection (only the columns of
+     * {@code W_ih} whose input is nonzero); {@code layers} runs the same layers one after the other, each on
+     * its own state, so the upper layer's input projection is the dense sgemm. Score: microseconds per
+     * forward call of the stack from the zero state.
+     */
+    @State(Scope.Thread)
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    @Warmup(iterations = 3, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    @Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+    public static class Stacked {
+        @Param({"GRU", "EGRU@0.10", "EGRU@0.50", "EGRU@1.00"})
+        public String variant;
+
+        @Param({"model", "layers"})
+        public String stacking;
+
+        static final int INPUT = 64;
+        static final int HIDDEN = 1024;
+        static final int BATCH = 1;
+        static final int STEPS = 50;
+
+        private RecurrentLayer lower;
+        private RecurrentLayer upper;
+        private org.rnnkernels.RecurrentModel model;
+        private org.rnnkernels.ModelState modelState;
+        private LayerState lowerState;
+        private LayerState upperState;
+        private float[] x;
+        private float[] middle;
+        private float[] output;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            if (OpenBlas.load().isPresent()) {
+                OpenBlas.setThreads(1);
+            }
+            SplittableRandom random = new SplittableRandom(43);
+            x = TorchInit.uniform(random, STEPS * BATCH * INPUT, 1);
+            middle = new float[STEPS * BATCH * HIDDEN];
+            output = new float[STEPS * BATCH * HIDDEN];
+            lower = layer(INPUT, random, x, middle);
+            try (LayerState probe = lower.newState(BATCH)) {
+                lower.forward(x, STEPS, probe, middle);   // the upper layer's input, as the stack computes it
+            }
+            upper = layer(HIDDEN, random, middle, output);
+            if (stacking.equals("model")) {
+                model = org.rnnkernels.RecurrentModel.of(false, java.util.List.of(lower, upper));
+                modelState = model.newState(BATCH);
+            } else {
+                lowerState = lower.newState(BATCH);
+                upperState = upper.newState(BATCH);
+            }
+        }
+
+        // One layer of the stack fed `in`: a GRU, or an EGRU calibrated on `in` to the variant's activity
+        private RecurrentLayer layer(int inputSize, SplittableRandom random, float[] in, float[] scratch) {
+            LayerWeights w = TorchInit.weights(CellType.GRU, inputSize, HIDDEN, random);
+            if (variant.equals("GRU")) {
+                return RecurrentLayer.create(w);
+            }
+            double target = Double.parseDouble(variant.substring("EGRU@".length()));
+            float[] bIh = w.inputBias();
+            raiseCandidateBias(target, HIDDEN, bIh);
+            return calibrated(variant + (inputSize == INPUT ? " lower" : " upper"), target, inputSize, HIDDEN, BATCH, STEPS,
+                    in, scratch, w.inputWeights(), w.recurrentWeights(), bIh, w.recurrentBias());
+        }
+
+        @Benchmark
+        public float forward() {
+            if (model != null) {
+                modelState.reset();
+                model.forward(x, STEPS, null, modelState, output);
+            } else {
+                lowerState.reset();
+                upperState.reset();
+                lower.forward(x, STEPS, lowerState, middle);
+                upper.forward(middle, STEPS, upperState, output);
+            }
+            return output[output.length - 1];
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (model != null) {
+                modelState.close();
+                model.close();
+            } else {
+                lowerState.close();
+                upperState.close();
+                lower.close();
+                upper.close();
+            }
+        }
     }
 }

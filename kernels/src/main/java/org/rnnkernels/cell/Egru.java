@@ -12,7 +12,8 @@ package org.rnnkernels.cell;
  * keeping {@code gh_n + b_hn}. The backward's gate side is GRU's ({@link Gru#gateGradients}) from
  * {@code dC_pre} with {@code c} for {@code h}. Backward, with {@code dy = dL/dy'}, {@code dc = dL/dc'},
  * {@code v = c_pre - theta} and the pseudo-derivative {@code psi = gamma max(0, 1 - s|v|)} of {@code o}:
- * {@code dV = (dy c_pre - dc theta) psi}; {@code dC_pre = dy o + dc + dV}; {@code dtheta = -dc o - dV};
+ * {@code dV = (dy c_pre - dc theta + dA) psi}, {@code dA} the activity regularisation's {@code dL/do}
+ * ({@link TrainingTrace#activityGradient}, 0 without one); {@code dC_pre = dy o + dc + dV}; {@code dtheta = -dc o - dV};
  * {@code dc = dC_pre z}; {@code dA_n = dC_pre (1-z)(1-g^2)}; {@code dA_r = dA_n (gh_n + b_hn) r(1-r)};
  * {@code dA_z = dC_pre (c - g) z(1-z)}.
  */
@@ -66,12 +67,13 @@ public final class Egru implements GatePass, TrainingPass {
     static void backwardRow(GateParameters p, TrainingTrace s, int t, int b, int from) {
         int n = s.hidden, r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * s.cacheWidth;
         float[] theta = p.extra;
+        float dA = s.activityGradient;
         for (int j = from; j < n; j++) {
             float cPre = s.act[a + C_PRE_BLOCK * n + j];
             float dy = s.dh[d + j], dc = s.dc[d + j];
             boolean fires = !(cPre <= theta[j]);
             float psi = p.gamma * Math.max(0f, 1f - p.slope * Math.abs(cPre - theta[j]));
-            float dV = (dy * cPre - dc * theta[j]) * psi;
+            float dV = (dy * cPre - dc * theta[j] + dA) * psi;
             s.dGi[g + 2 * n + j] = (fires ? dy : 0f) + dc + dV;
             s.dThetaRows[r * n + j] = -(fires ? dc : 0f) - dV;
         }

@@ -38,6 +38,12 @@ public final class TrainingTrace {
     public float[] dGh;
     public float[] dPre;
     public float[] dThetaRows;
+    /**
+     * EGRU: {@code dL/do} that every firing decision {@code o} of the call takes beside what reaches it through
+     * {@code y} and {@code c}: the activity regularisation's, the same for every unit (0 without one). Set by
+     * the training forward, read by the backward.
+     */
+    public float activityGradient;
 
     public TrainingTrace(int batch, int hidden, int width, int cacheWidth, float[] gh, float[] dh, float[] dhNext, float[] dc) {
         this.batch = batch;

@@ -61,17 +61,19 @@ public final class VectorEgru implements GatePass, TrainingPass {
         }
     }
 
-    // v = c_pre - theta, psi = gamma max(0, 1 - s|v|): dV = (dy c_pre - dc theta) psi ; dC_pre = dy o + dc + dV
+    // v = c_pre - theta, psi = gamma max(0, 1 - s|v|): dV = (dy c_pre - dc theta + dA) psi, dA the activity
+    // regularisation's dL/do ; dC_pre = dy o + dc + dV
     // (parked in dGi_n for the gate side) ; dtheta row = -dc o - dV
     // (gamma and s are broadcast here, not passed in: a vector argument of a call C2 does not inline is boxed)
     private static void fireBackward(GateParameters p, TrainingTrace s, int n, int end, int g, int d, int a, int row) {
         FloatVector gamma = FloatVector.broadcast(S, p.gamma), slope = FloatVector.broadcast(S, p.slope);
+        FloatVector dA = FloatVector.broadcast(S, s.activityGradient);
         for (int j = 0; j < end; j += S.length()) {
             FloatVector cPre = load(s.act, a + Egru.C_PRE_BLOCK * n + j), theta = load(p.extra, j);
             FloatVector dy = load(s.dh, d + j), dc = load(s.dc, d + j);
             VectorMask<Float> fires = cPre.compare(VectorOperators.LE, theta).not();
             FloatVector psi = gamma.mul(ONE.sub(slope.mul(cPre.sub(theta).abs())).max(ZERO));
-            FloatVector dV = dy.mul(cPre).sub(dc.mul(theta)).mul(psi);
+            FloatVector dV = dy.mul(cPre).sub(dc.mul(theta)).add(dA).mul(psi);
             ZERO.blend(dy, fires).add(dc).add(dV).intoArray(s.dGi, g + 2 * n + j);
             ZERO.blend(dc, fires).neg().sub(dV).intoArray(s.dThetaRows, row + j);
         }

@@ -17,6 +17,15 @@ public interface InputProjection {
     /** This projection's part of one state, whose team has {@code members} threads (1 without a team). */
     Bound bind(int members);
 
+    /**
+     * This projection's part of a state whose inputs are mostly zeros: the sparse output of an event-based
+     * layer below this one ({@link SparseInputProjection} reads only their nonzeros). By default the same as
+     * {@link #bind(int)}.
+     */
+    default Bound bindSparse(int members) {
+        return bind(members);
+    }
+
     /** One state's part: used by that state's calls only, one call at a time. */
     interface Bound {
         /**

@@ -23,7 +23,8 @@ import org.rnnkernels.internal.Checks;
  *
  * <p>Parameters that PyTorch's recurrent modules do not have get their usual starting values: the
  * multiplicative-integration vectors {@link MiParameters#initial} ({@code alpha = 1, beta1 = beta2 = 0.5},
- * no draws), EGRU's thresholds {@link #thresholds} (EvNN's "random-vector" option) and a restricted
+ * no draws), EGRU's thresholds {@link #thresholds} (EvNN's "random-vector" option; or as EvNN's {@code EGRU}
+ * module draws them, {@link #evnnThresholds}, by {@link #egru}) and a restricted
  * layer's pool and bias pool, drawn like the weights they expand to ({@link #restricted}).
  */
 public final class TorchInit {
@@ -59,6 +60,21 @@ public final class TorchInit {
      * a multiplicative-integration cell gets {@link MiParameters#initial} (no draws).
      */
     public static LayerWeights weights(CellType type, int inputSize, int hiddenSize, RandomGenerator random) {
+        return weights(type, inputSize, hiddenSize, random, Double.NaN);
+    }
+
+    /**
+     * An EGRU layer's weights as {@link #weights} draws them, but its thresholds drawn as EvNN's {@code EGRU}
+     * initialises them ({@link #evnnThresholds}, mean {@code thresholdMean}), after the weights.
+     */
+    public static LayerWeights egru(int inputSize, int hiddenSize, double thresholdMean, RandomGenerator random) {
+        checkThresholdMean(thresholdMean);
+        return weights(CellType.EGRU, inputSize, hiddenSize, random, thresholdMean);
+    }
+
+    // thresholdMean NaN: uniform thresholds
+    private static LayerWeights weights(CellType type, int inputSize, int hiddenSize, RandomGenerator random,
+                                        double thresholdMean) {
         Checks.nonNull("type", type);
         Checks.positive("inputSize", inputSize);
         float bound = bound(hiddenSize);
@@ -71,7 +87,9 @@ public final class TorchInit {
                 .inputWeights(wIh)
                 .recurrentWeights(wHh)
                 .biases(bIh, bHh)
-                .thresholds(type.eventBased() ? thresholds(hiddenSize, random) : null)
+                .thresholds(!type.eventBased() ? null
+                        : Double.isNaN(thresholdMean) ? thresholds(hiddenSize, random)
+                        : evnnThresholds(hiddenSize, thresholdMean, random))
                 .mi(type.multiplicative() ? MiParameters.initial(rows) : null)
                 .build();
     }
@@ -88,6 +106,58 @@ public final class TorchInit {
             theta[j] = Math.max(TrainingLayer.MIN_THRESHOLD, (float) random.nextDouble());
         }
         return theta;
+    }
+
+    /** EvNN's default mean threshold ({@code thr_mean = 0.3} of its {@code EGRU} module). */
+    public static final double EVNN_THRESHOLD_MEAN = 0.3;
+
+    /**
+     * EGRU's thresholds as EvNN's {@code EGRU} module initialises them: {@code theta_j ~ Beta(alpha, beta)} with
+     * {@code beta = 3} and {@code alpha = beta * m / (1 - m)}, so that the mean is {@code m} ({@code thr_mean},
+     * default {@value #EVNN_THRESHOLD_MEAN}; {@code frameworks/pytorch/egru.py} of
+     * github.com/Efficient-Scalable-Machine-Learning/EvNN: "initialize thresholds according to the beta
+     * distribution with mean 'thr_mean'"). Each is raised to at least {@link TrainingLayer#MIN_THRESHOLD}.
+     * Drawn as {@code X / (X + Y)} with {@code X ~ Gamma(alpha)}, {@code Y ~ Gamma(beta)} (Marsaglia and Tsang's
+     * method), from {@code random} in unit order.
+     *
+     * @param mean {@code m}, in {@code (0, 1)} as EvNN asserts
+     */
+    public static float[] evnnThresholds(int hiddenSize, double mean, RandomGenerator random) {
+        Checks.positive("hiddenSize", hiddenSize);
+        Checks.nonNull("random", random);
+        checkThresholdMean(mean);
+        double beta = 3, alpha = beta * mean / (1 - mean);
+        float[] theta = new float[hiddenSize];
+        for (int j = 0; j < hiddenSize; j++) {
+            double x = gamma(alpha, random), y = gamma(beta, random);
+            theta[j] = Math.max(TrainingLayer.MIN_THRESHOLD, (float) (x / (x + y)));
+        }
+        return theta;
+    }
+
+    private static void checkThresholdMean(double mean) {
+        if (!(mean > 0 && mean < 1)) {
+            throw new IllegalArgumentException("thresholdMean = " + mean + ", expected in (0, 1)");
+        }
+    }
+
+    // Gamma(k, 1) by Marsaglia and Tsang (2000); k < 1 as Gamma(k + 1) * U^(1/k).
+    private static double gamma(double k, RandomGenerator random) {
+        if (k < 1) {
+            return gamma(k + 1, random) * Math.pow(random.nextDouble(), 1 / k);
+        }
+        double d = k - 1.0 / 3, c = 1 / Math.sqrt(9 * d);
+        while (true) {
+            double x = random.nextGaussian(), v = 1 + c * x;
+            if (v <= 0) {
+                continue;
+            }
+            v = v * v * v;
+            double u = random.nextDouble();
+            if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
+                return d * v;
+            }
+        }
     }
 
     /** A dense layer of any cell as PyTorch initialises one: the layer of {@link #weights}. */

@@ -67,6 +67,9 @@ import org.rnnkernels.internal.Checks;
  * pseudo-derivative's support {@code |c_pre - theta| < 1} holds for nearly every unit ({@code |c_pre| < 1},
  * thresholds well below 1), so its backward support is near 100%: a sparse backward needs a narrower one
  * (larger {@code s}) or {@code gamma = 0}.
+ * Activity regularisation as EvNN trains sequential MNIST ({@link ActivityRegularization}, given to
+ * {@link #of(RecurrentLayer, double, double, ActivityRegularization, Blas)}): each forward counts its activity
+ * {@code a} and the backward adds {@code dL_act/do = 2 lambda (a - a*) / (T*B*H)} to every unit's {@code dL/do}.
  * The thresholds are a parameter ({@code egru_theta}); {@link #parametersChanged()} raises any below
  * {@link #MIN_THRESHOLD} to it: inference takes {@code theta >= 0} (EvNN's checkpoints may hold 0), but a
  * threshold trained down to 0 or below would fire every positive unit and stop being learned as one.
@@ -146,6 +149,7 @@ public final class TrainingLayer implements TrainableLayer {
     private final double sparseBelow;
     private final double sparseBelowBatched;
     private final double sparseWeightsBelow;
+    private final ActivityRegularization activityRegularization;   // EGRU only (else NONE)
     private float[] wHhTransposed;   // W_hh^T, refreshed in place; EGRU's support product reads it
     // Restricted only (else null): the live pool and bias pool; wIh, wHh, bIh, bHh are their expansion
     private final float[] pool;
@@ -157,7 +161,7 @@ public final class TrainingLayer implements TrainableLayer {
     private final int poolColumns;
 
     private TrainingLayer(RecurrentLayer layer, Blas blas, float gamma, float slope, double sparseBelow,
-                          double sparseBelowBatched, double sparseWeightsBelow) {
+                          double sparseBelowBatched, double sparseWeightsBelow, ActivityRegularization activityRegularization) {
         this.type = layer.cellType();
         this.inputSize = layer.inputSize();
         this.hiddenSize = layer.hiddenSize();
@@ -182,6 +186,7 @@ public final class TrainingLayer implements TrainableLayer {
         this.sparseBelow = sparseBelow;
         this.sparseBelowBatched = sparseBelowBatched;
         this.sparseWeightsBelow = sparseWeightsBelow;
+        this.activityRegularization = activityRegularization;
         RestrictedWeights restricted = layer.restrictedWeights();
         this.pool = restricted == null ? null : restricted.pool();
         this.biasPool = restricted == null ? null : restricted.biasPool();
@@ -351,10 +356,29 @@ public final class TrainingLayer implements TrainableLayer {
         return create(layer, gamma, s, blas, SPARSE_BELOW, SPARSE_BELOW_BATCHED, SPARSE_WEIGHTS_BELOW, true);
     }
 
+    /**
+     * As {@link #of(RecurrentLayer, double, double, Blas)}, with EvNN's activity regularisation
+     * {@code activity} ({@link ActivityRegularization}: {@code lambda (a - a*)^2} over each training forward)
+     * added to whatever loss the caller differentiates: every {@link #backward} after a {@link #forward} takes
+     * its gradient too, through the pseudo-derivative. {@link TrainingState#lastActivity()} and
+     * {@link TrainingState#lastActivityLoss()} report it.
+     */
+    public static TrainingLayer of(RecurrentLayer layer, double gamma, double s, ActivityRegularization activity, Blas blas) {
+        Checks.nonNull("activity", activity);
+        return create(layer, gamma, s, blas, SPARSE_BELOW, SPARSE_BELOW_BATCHED, SPARSE_WEIGHTS_BELOW, true, activity);
+    }
+
     // sparseBelow, sparseWeightsBelow: package-private for tests, which force the sparse products (2) or the
     // dense ones (0).
     static TrainingLayer create(RecurrentLayer layer, double gamma, double s, Blas blas, double sparseBelow,
                                 double sparseBelowBatched, double sparseWeightsBelow, boolean pseudoDerivativeGiven) {
+        return create(layer, gamma, s, blas, sparseBelow, sparseBelowBatched, sparseWeightsBelow, pseudoDerivativeGiven,
+                ActivityRegularization.NONE);
+    }
+
+    static TrainingLayer create(RecurrentLayer layer, double gamma, double s, Blas blas, double sparseBelow,
+                                double sparseBelowBatched, double sparseWeightsBelow, boolean pseudoDerivativeGiven,
+                                ActivityRegularization activity) {
         if (layer == null) {
             throw new IllegalArgumentException("layer is null");
         }
@@ -370,7 +394,8 @@ public final class TrainingLayer implements TrainableLayer {
         if (!(s > 0) || !Float.isFinite((float) s) || (float) s == 0f) {
             throw new IllegalArgumentException("s = " + s + ", expected finite and > 0");
         }
-        return new TrainingLayer(layer, blas, (float) gamma, (float) s, sparseBelow, sparseBelowBatched, sparseWeightsBelow);
+        return new TrainingLayer(layer, blas, (float) gamma, (float) s, sparseBelow, sparseBelowBatched, sparseWeightsBelow,
+                activity);
     }
 
     /** A zero state for {@code batch} streams, with its workspace (grown on use). */
@@ -427,6 +452,9 @@ public final class TrainingLayer implements TrainableLayer {
                         1f, state.hsSegment, (long) t * bh, hiddenSize, wHhSegment, 0, hiddenSize, 0f, state.ghSegment, 0, width);
             }
             pass.forward(gateParameters, state.trace, t);
+        }
+        if (theta != null) {
+            regulariseActivity(state, r);
         }
         System.arraycopy(state.hs, bh, output, 0, r * hiddenSize);
         System.arraycopy(state.hs, r * hiddenSize, state.h, 0, bh);
@@ -495,6 +523,24 @@ public final class TrainingLayer implements TrainableLayer {
             System.arraycopy(state.dc, 0, dInitialC, 0, bh);
         }
         weightGradients(state, rows, dInput, gradients);
+    }
+
+    /**
+     * EGRU: the call's activity {@code a}, the fraction of its {@code rows * H} outputs that fired ({@code y != 0}:
+     * {@code y = c_pre > theta >= MIN_THRESHOLD} where it fired), and the activity regularisation's loss and
+     * {@code dL/do} for the backward ({@link ActivityRegularization}).
+     */
+    private void regulariseActivity(TrainingState state, int rows) {
+        int n = rows * hiddenSize, from = state.batch * hiddenSize;
+        float[] y = state.hs;
+        int fired = 0;
+        for (int i = from; i < from + n; i++) {
+            fired += y[i] != 0f ? 1 : 0;
+        }
+        double activity = (double) fired / n;
+        state.lastActivity = activity;
+        state.lastActivityLoss = activityRegularization.loss(activity);
+        state.trace.activityGradient = (float) activityRegularization.gradient(activity, n);
     }
 
     /**

@@ -94,6 +94,9 @@ public final class TrainingState implements RecurrentState {
     double lastBackwardSupport = Double.NaN;
     long pseudoPairs;   // counted by the backward's support scans
     double lastPseudoDerivativeSupport = Double.NaN;
+    // EGRU: what the last forward measured (NaN before any)
+    double lastActivity = Double.NaN;
+    double lastActivityLoss = Double.NaN;
     // Steps of the last forward, whose trace the workspace holds; 0 when there is none.
     int steps;
     // The arrays above that the cell's training pass reads and writes, as the cell package sees them
@@ -261,6 +264,25 @@ public final class TrainingState implements RecurrentState {
     public double lastPseudoDerivativeSupport() {
         requireEgru();
         return lastPseudoDerivativeSupport;
+    }
+
+    /**
+     * EGRU: the fraction of outputs {@code y} that fired over every step and sample of the last
+     * {@link TrainingLayer#forward} on this state (the {@code a} of {@link ActivityRegularization}). NaN before
+     * the first forward; throws for other cells.
+     */
+    public double lastActivity() {
+        requireEgru();
+        return lastActivity;
+    }
+
+    /**
+     * EGRU: the activity regularisation's term {@code lambda (a - a*)^2} of the last forward (0 without one),
+     * not part of what the caller's loss reports. NaN before the first forward; throws for other cells.
+     */
+    public double lastActivityLoss() {
+        requireEgru();
+        return lastActivityLoss;
     }
 
     private void requireEgru() {

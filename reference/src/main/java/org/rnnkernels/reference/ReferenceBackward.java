@@ -315,7 +315,37 @@ public final class ReferenceBackward {
      */
     public Gradients backward(Trace trace, double[][][] dOutputs, double[][] dFinalH, double[][] dFinalC) {
         checkGradients(trace, dOutputs, dFinalH, dFinalC);
-        return backwardSteps(trace, 0, trace.steps(), dOutputs, dFinalH, dFinalC);
+        return backwardSteps(trace, 0, trace.steps(), dOutputs, dFinalH, dFinalC, 0);
+    }
+
+    /**
+     * EGRU: {@link #backward} of the loss plus EvNN's activity regularisation
+     * {@code L_act = weight * (a - target)^2}, {@code a} the mean of the firing decisions {@code o} over every
+     * step, sample and unit of the trace ({@link #activity}); every {@code o} takes
+     * {@code dL_act/do = 2 weight (a - target) / (T*B*H)} beside its {@code dL/do} through {@code y} and
+     * {@code c}, and passes it on through the pseudo-derivative.
+     */
+    public Gradients backwardRegularized(Trace trace, double[][][] dOutputs, double[][] dFinalH, double[][] dFinalC,
+                                         double weight, double target) {
+        if (type != RefCellType.EGRU) throw new IllegalArgumentException("activity regularisation is for EGRU only, not " + type);
+        checkGradients(trace, dOutputs, dFinalH, dFinalC);
+        long outputs = (long) trace.steps() * trace.batch() * hiddenSize;
+        double dActivity = 2 * weight * (activity(trace) - target) / outputs;
+        return backwardSteps(trace, 0, trace.steps(), dOutputs, dFinalH, dFinalC, dActivity);
+    }
+
+    /** EGRU: the fraction of the trace's outputs {@code y_1 .. y_T} that fired ({@code o = 1}, {@code y = c_pre != 0}). */
+    public static double activity(Trace trace) {
+        long fired = 0, all = 0;
+        for (int t = 1; t <= trace.steps(); t++) {
+            for (double[] row : trace.h[t]) {
+                for (double y : row) {
+                    fired += y != 0 ? 1 : 0;
+                    all++;
+                }
+            }
+        }
+        return (double) fired / all;
     }
 
     /**
@@ -341,14 +371,15 @@ public final class ReferenceBackward {
         for (int from = 0; from < T; from += chunkLength) {
             int to = Math.min(T, from + chunkLength);
             boolean last = to == T;
-            chunks.add(backwardSteps(trace, from, to, dOutputs, last ? dFinalH : null, last ? dFinalC : null));
+            chunks.add(backwardSteps(trace, from, to, dOutputs, last ? dFinalH : null, last ? dFinalC : null, 0));
         }
         return List.copyOf(chunks);
     }
 
-    // BPTT over steps [from, to), starting from dL/dh_to = dEndH and dL/dc_to = dEndC (null = 0).
+    // BPTT over steps [from, to), starting from dL/dh_to = dEndH and dL/dc_to = dEndC (null = 0); EGRU's
+    // firing decisions each take dActivity more dL/do (activity regularisation, else 0).
     private Gradients backwardSteps(Trace tr, int from, int to, double[][][] dOutputs, double[][] dEndH,
-                                    double[][] dEndC) {
+                                    double[][] dEndC, double dActivity) {
         final int I = inputSize, H = hiddenSize, GH = type.gates * hiddenSize, B = tr.batch();
         final boolean hasC = type.hasCellState();
         double[][][] dX = new double[to - from][B][I];
@@ -357,6 +388,7 @@ public final class ReferenceBackward {
         double[] dBIh = new double[GH];
         double[] dBHh = new double[GH];
         Work work = newWork();
+        work.dActivity = dActivity;
         double[][] dh = dEndH == null ? new double[B][H] : copy(dEndH);   // dL/dh_t, carried backwards
         double[][] dc = hasC ? (dEndC == null ? new double[B][H] : copy(dEndC)) : null;
         double[] zero = new double[H];
@@ -406,6 +438,7 @@ public final class ReferenceBackward {
         final double[] dBeta1;
         final double[] dBeta2;
         final double[] dTheta; // EGRU only (else null), [H], accumulated over steps
+        double dActivity;      // EGRU: dL/do of every firing decision from the activity regularisation
 
         Work(int gh, int h, boolean mi, boolean egru) {
             dTheta = egru ? new double[h] : null;
@@ -670,7 +703,7 @@ public final class ReferenceBackward {
                     double o = (v > 0) != (adopted != null && adopted[j]) ? 1 : 0; // o = Hv(v) (or the adopted decision)
                     double dHv = pseudoDerivative(v);                           // dHv/dv ~ gamma max(0, 1 - s|v|)
                     if (kinks != null) kinks.heaviside(v, dHv);
-                    double dO = dh[j] * cPre - dc[j] * theta[j];                // dy'/do = c_pre, dc'/do = -theta
+                    double dO = dh[j] * cPre - dc[j] * theta[j] + w.dActivity;  // dy'/do = c_pre, dc'/do = -theta; + dL_act/do
                     double dV = dO * dHv;                                       // do/dv = psi(v)
                     double dCPre = dh[j] * o + dc[j] + dV;                      // dy'/dc_pre = o, dc'/dc_pre = 1, dv/dc_pre = 1
                     w.dTheta[j] += -dc[j] * o - dV;                             // dc'/dtheta = -o, dv/dtheta = -1

@@ -1,0 +1,99 @@
+package org.rnnkernels.product;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * An event-based layer's input projection, {@code gi[r, :] = W_ih x_r} for the {@code rows} rows of a call,
+ * with two bindings: {@link #bind(int)}, the dense projection it wraps (a layer fed dense inputs), and
+ * {@link #bindSparse(int)}, for a layer stacked on an event-based one, whose input is that layer's sparse output
+ * {@code y}: there the product reads only the columns of {@code W_ih} whose {@code x_r[i] != 0}, by the
+ * {@link ColumnProduct} of the recurrent product ({@link SparseRecurrent}), so its cost is the input's
+ * activity times the dense product's: {@code gi[r, :] = sum over i with x_r[i] != 0 of W_ih[:, i] x_r[i]}
+ * (in increasing {@code i}, one FMA chain per element).
+ *
+ * <p>The choice is made once per state (a model state binds the sparse side for a layer above an event-based
+ * one), not per call, so that a stream's chunks and its one call take the same path; the two paths agree to
+ * float rounding. {@code W_ih} is packed into column tiles on the first sparse binding (a copy as large as
+ * {@code W_ih}, on the heap), so a layer never stacked that way keeps only its dense copy.
+ *
+ * <p>Per state: the call's input copied to the heap (the column product reads a float array) and the lists of
+ * each row's nonzero inputs, grown to the largest call and then reused. A team splits the column tiles.
+ */
+public final class SparseInputProjection implements InputProjection {
+    private final InputProjection dense;
+    private final MemorySegment weights;
+    private final int width;
+    private final int inputSize;
+    private final ColumnProduct columns;
+    private float[] tiles;   // guarded by this; packed on first use
+
+    /**
+     * {@code weights}: {@code W_ih [width][inputSize]} row-major, off-heap, owned by the layer (read once, when
+     * packed); {@code dense} the layer's dense projection of the same weights.
+     */
+    public SparseInputProjection(InputProjection dense, MemorySegment weights, int width, int inputSize) {
+        this.dense = dense;
+        this.weights = weights;
+        this.width = width;
+        this.inputSize = inputSize;
+        this.columns = ColumnProduct.get();
+    }
+
+    @Override
+    public InputProjection.Bound bind(int members) {
+        return dense.bind(members);
+    }
+
+    // A team splits the column tiles whatever its size: nothing per member to make in advance.
+    @Override
+    public InputProjection.Bound bindSparse(int members) {
+        return new Bound(packed());
+    }
+
+    private synchronized float[] packed() {
+        if (tiles == null) {
+            tiles = columns.pack(weights.toArray(ValueLayout.JAVA_FLOAT), width, inputSize);
+        }
+        return tiles;
+    }
+
+    private final class Bound implements InputProjection.Bound {
+        private final float[] tiles;
+        private float[] x = new float[0];
+        // Per row r, the indices i with x_r[i] != 0 at active[r*I ..], increasing, and how many (count[r])
+        private int[] active = new int[0];
+        private int[] count = new int[0];
+        private int rows;
+        private float[] gi;
+
+        Bound(float[] tiles) {
+            this.tiles = tiles;
+        }
+
+        /** Copies the input and lists each row's nonzeros, as {@link SparseRecurrent} lists {@code y}. */
+        @Override
+        public void prepare(MemorySegment input, int rows, Scratch gi) {
+            int floats = Math.multiplyExact(rows, inputSize);
+            if (x.length < floats) {
+                x = new float[floats];
+                active = new int[floats];
+            }
+            if (count.length < rows) {
+                count = new int[rows];
+            }
+            MemorySegment.copy(input, ValueLayout.JAVA_FLOAT, 0, x, 0, floats);
+            SparseRecurrent.listNonzeros(x, rows, inputSize, active, count);
+            this.rows = rows;
+            this.gi = gi.array();
+        }
+
+        // gi = X W_ih^T over each row's nonzero inputs only; member m's share of the column tiles
+        @Override
+        public void project(int member, int members) {
+            int tileCount = columns.tiles(width);
+            columns.multiply(tiles, width, inputSize, rows, x, active, count, gi,
+                    tileCount * member / members, tileCount * (member + 1) / members);
+        }
+    }
+}
