@@ -53,10 +53,27 @@ public final class StepAllocation {
     public static void main(String[] args) {
         CellType type = CellType.valueOf(args[0]);
         int hidden = Integer.parseInt(args[1]), batch = Integer.parseInt(args[2]);
+        if (args[3].equals("team")) {
+            System.out.println(teamBytesPerWarmCall(type, hidden, batch));
+            return;
+        }
         CellFixture f = new CellFixture(type, hidden, hidden, batch, 1, 42, 0.5f);
         float[] out = new float[batch * hidden];
         try (RecurrentLayer layer = layer(f, args[3]); LayerState state = f.initialState(layer)) {
             System.out.println(bytesPerWarmCall(() -> layer.step(f.x, state, out)));
+        }
+    }
+
+    /**
+     * Bytes per warmed-up call of 5 steps of a state with a team of two (the caller and one worker, both
+     * counted), the cell's float layer.
+     */
+    static long teamBytesPerWarmCall(CellType type, int hidden, int batch) {
+        CellFixture f = new CellFixture(type, hidden, hidden, batch, 5, 7, 0.5f);
+        float[] out = new float[f.steps * batch * hidden];
+        try (RecurrentLayer layer = f.layer(); LayerState state = layer.newState(batch, 2)) {
+            state.setHidden(f.h0);
+            return bytesPerWarmCall(() -> layer.forward(f.x, f.steps, state, out), state.team.worker(0));
         }
     }
 
