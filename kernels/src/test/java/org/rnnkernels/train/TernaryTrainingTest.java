@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerState;
 import org.rnnkernels.RecurrentLayer;
+import org.rnnkernels.blas.Blases;
+import org.rnnkernels.ternary.ActivationQuantizer;
+import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
 import org.rnnkernels.ternary.TernaryMatrix;
@@ -26,8 +29,16 @@ class TernaryTrainingTest {
     static final int BATCH = 32;
     static final int TEST_BATCH = 256;
 
+    /** TERNARY activations drawn stochastically (the tests that need draws), FLOAT as they are. */
     static TernaryTrainingLayer randomLayer(CellType type, Activations mode, int input, int hidden, long seed) {
-        return TernaryTrainingLayer.create(TorchInit.weights(type, input, hidden, new SplittableRandom(seed)), mode);
+        return randomLayer(type, mode, mode == Activations.TERNARY ? ActivationQuantizer.STOCHASTIC
+                : ActivationQuantizer.THRESHOLD, input, hidden, seed);
+    }
+
+    static TernaryTrainingLayer randomLayer(CellType type, Activations mode, ActivationQuantizer quantizer, int input,
+                                            int hidden, long seed) {
+        return TernaryTrainingLayer.create(TorchInit.weights(type, input, hidden, new SplittableRandom(seed)), mode,
+                quantizer, Ternarizer.standard(), TernaryLayer.DEFAULT_DELTA, TernaryLayer.DEFAULT_LAMBDA, Blases.get());
     }
 
     /** Trains a ternary GRU on the adding problem; returns the test MSE of the exported inference layer. */
@@ -144,6 +155,84 @@ class TernaryTrainingTest {
                     assertArrayEquals(s.hidden(), state.hidden(), 1e-5f);
                 }
             }
+        }
+    }
+
+    /**
+     * THRESHOLD activations: training and deployment use one quantiser, so the training forward IS the
+     * exported {@link TernaryLayer}'s forward (to float rounding: the trits and the integer dots are the same,
+     * the bias folding and gate passes round differently), at awkward sizes (1, primes, lane counts +-1 for
+     * 128- to 512-bit vectors), batch 1 and 3, three seeds, both scale layouts, lambda 1 and 1.5; the scalar
+     * and vector ways by the surefire executions. Inputs in (-1.5, 1.5) and states cross the threshold, so
+     * the trits are not all zero. A state within {@code 1e-6} of {@code +-delta}, where the two roundings could
+     * pick different trits and the runs part, moves {@code delta} up by {@code 3e-6} and the case runs again.
+     */
+    @Test
+    void thresholdTrainingForwardIsTheDeployedForward() {
+        int checked = 0;
+        for (CellType type : new CellType[] {CellType.LSTM, CellType.GRU}) {
+            for (int size : new int[] {1, 3, 7, 15, 16, 17, 31, 33}) {
+                for (int batch : new int[] {1, 3}) {
+                    for (long seed = 1; seed <= 3; seed++) {
+                        float delta = seed == 1 ? TernaryLayer.DEFAULT_DELTA : 0.3f;
+                        for (int moves = 0; ; moves++) {
+                            String what = type + " I=" + (size + 2) + " H=" + size + " B=" + batch + " seed " + seed
+                                    + " delta " + delta;
+                            assertTrue(moves < 50, what + ": states still at the threshold after " + moves + " moves");
+                            float[][] runs = trainingAndDeployed(type, size + 2, size, batch, seed, delta);
+                            float[] out = runs[0], expected = runs[1];
+                            boolean tie = false;
+                            for (float v : expected) {
+                                tie |= Math.abs(Math.abs(v) - delta) < 1e-6f;
+                            }
+                            if (tie) {
+                                delta += 3e-6f;
+                                continue;
+                            }
+                            for (int i = 0; i < out.length; i++) {
+                                assertTrue(Float.isFinite(out[i]), what + " output " + i + " = " + out[i]);
+                                assertEquals(expected[i], out[i], 1e-5, what + " output " + i);
+                                checked += Math.abs(expected[i]) > delta ? 1 : 0;
+                            }
+                            assertArrayEquals(runs[3], runs[2], 1e-5f, what + " final state");
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 1000, "only " + checked + " states passed the threshold: the trits were mostly 0");
+    }
+
+    // {training forward's outputs, the exported layer's outputs, training's final h, the exported layer's final h}
+    // of a THRESHOLD layer (seed 2: one scale per matrix; seed 3: lambda 1.5) over T = 30 steps
+    private static float[][] trainingAndDeployed(CellType type, int in, int hidden, int batch, long seed, float delta) {
+        int steps = 30;
+        Ternarizer ternarizer = seed == 2 ? new Ternarizer(Ternarizer.DEFAULT_FACTOR, Ternarizer.Scaling.PER_MATRIX)
+                : Ternarizer.standard();
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(
+                TorchInit.weights(type, in, hidden, new SplittableRandom(seed * 131 + hidden)), Activations.TERNARY,
+                ActivationQuantizer.THRESHOLD, ternarizer, delta, seed == 3 ? 1.5f : 1f, Blases.get());
+        SplittableRandom r = new SplittableRandom(seed * 17 + hidden * 3 + batch);
+        float[] x = TorchInit.uniform(r, steps * batch * in, 1.5f);
+        float[] h0 = TorchInit.uniform(r, batch * hidden, 0.9f);
+        float[] c0 = TorchInit.uniform(r, batch * hidden, 0.9f);
+        TernaryTrainingState state = layer.newState(batch).setHidden(h0);
+        if (type == CellType.LSTM) {
+            state.setCell(c0);
+        }
+        float[] out = new float[steps * batch * hidden];
+        layer.forward(x, steps, state, out, (float[]) null);
+        try (RecurrentLayer inference = layer.toInference()) {
+            assertEquals(ActivationQuantizer.THRESHOLD, inference.ternaryWeights().quantizer());
+            assertEquals(delta, inference.ternaryWeights().delta());
+            LayerState s = inference.newState(batch).setHidden(h0);
+            if (type == CellType.LSTM) {
+                s.setCell(c0);
+            }
+            float[] expected = new float[out.length];
+            inference.forward(x, steps, s, expected);
+            return new float[][] {out, expected, state.hidden(), s.hidden()};
         }
     }
 
