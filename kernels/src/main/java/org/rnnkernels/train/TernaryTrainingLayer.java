@@ -38,9 +38,8 @@ import org.rnnkernels.internal.Checks;
  * Gates {@code sigm(lambda * pre)}, {@code tanh(lambda * pre)} as in {@link TernaryLayer}.
  *
  * <p>Draws (STOCHASTIC only; THRESHOLD and FLOAT draw nothing). A forward takes {@code uniforms [T][B][I+H]}
- * from the caller, or a {@link SplittableRandom}
- * from which it draws exactly that array in that order with {@code nextFloat()}: for step {@code t} and
- * sample {@code b}, entries {@code 0 .. I-1} decide {@code a(x_t)}, entries {@code I .. I+H-1} decide
+ * from the caller, or a {@link SplittableRandom} from which it draws exactly that array in that order with
+ * {@code nextFloat()}: for step {@code t} and sample {@code b}, entries {@code 0 .. I-1} decide {@code a(x_t)}, entries {@code I .. I+H-1} decide
  * {@code a(h_{t-1})}. The reference takes the same array, so kernel and reference share their draws.
  *
  * <p>Structure (that of {@link TrainingLayer}, whose gate passes it reuses):
@@ -210,9 +209,8 @@ public final class TernaryTrainingLayer implements TrainableLayer {
 
     /**
      * A layer to train further from an inference ternary layer's weights (a model file's, say): master weights
-     * {@code alpha_k * t}, the biases, the activation quantiser, {@code delta} and {@code lambda} as given, and the
-     * factor-0.7 ternarizer
-     * with the scaling the weights have (one scale or one per gate block). Its first forward uses the given
+     * {@code alpha_k * t}, the biases, the activation quantiser, {@code delta} and {@code lambda} as given, and
+     * the factor-0.7 ternarizer with the scaling the weights have (one scale or one per gate block). Its first forward uses the given
      * trits and scales exactly: in a block of {@code +-alpha} and {@code 0}, {@code Delta = 0.7 mean|w|} lies
      * below {@code alpha}, so the nonzero weights stay and the zeros go, and their mean is {@code alpha} again
      * (a sum of at most {@code 2^31} floats {@code alpha} is exact in double).
