@@ -122,7 +122,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         TernaryRecurrent recurrent = new TernaryRecurrent(weights.weightHh(), ternaryActivations, delta, lambda);
         float[] bIh = weights.biasIh();
         float[] bHh = weights.biasHh();
-        Supplier<TernaryWeights> given = () -> new TernaryWeights(type, activations, projection.matrix(), recurrent.matrix(),
+        Supplier<TernaryWeights> given = () -> new TernaryWeights(type, activations, weights.quantizer(), projection.matrix(), recurrent.matrix(),
                 bIh, bHh, delta, lambda);
         return new LayerParts(type, weights.inputSize(), weights.hiddenSize(), Arena.ofShared(), projection, recurrent,
                 packedBias(type, weights.hiddenSize(), scaled(bIh, lambda), scaled(bHh, lambda)), null,

@@ -22,6 +22,8 @@ import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
 import org.rnnkernels.bench.data.Mnist;
 import org.rnnkernels.bench.report.Machine;
+import org.rnnkernels.ternary.ActivationQuantizer;
+import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.train.ActivityRegularization;
 import org.rnnkernels.train.Adam;
@@ -123,6 +125,18 @@ public final class MnistCommand implements Callable<Integer> {
 
     @Option(names = "--rate", description = "the restricted cells' sharing rate r (default: ${DEFAULT-VALUE})")
     double rate = 0.5;
+
+    @Option(names = "--ternary-activations", description = "HitNet cells: ternary weights AND activations (default: ternary"
+            + " weights, float activations)")
+    boolean ternaryActivations;
+
+    @Option(names = "--quantizer", paramLabel = "RULE", description = "HitNet cells with --ternary-activations: THRESHOLD"
+            + " (sign(v) [|v| > 0.5] in training as deployed; default) or STOCHASTIC (sign(v) [u < |v|], deployed at 0.5)")
+    ActivationQuantizer quantizer = ActivationQuantizer.THRESHOLD;
+
+    @Option(names = "--slope", paramLabel = "LAMBDA", description = "HitNet cells: the sloping factor lambda of the gates"
+            + " (default: ${DEFAULT-VALUE})")
+    float slope = TernaryLayer.DEFAULT_LAMBDA;
 
     @Option(names = "--train-size", description = "use only the first N training digits (default: all 8000)")
     int trainSize = Mnist.TRAIN;
@@ -267,7 +281,9 @@ public final class MnistCommand implements Callable<Integer> {
                 + epochs + " epochs (" + epochs * (trainSize / batch) + " weight updates) per cell and seed";
         return String.format(Locale.ROOT, "%s, H = %d, batch %d, Adam %.0e, clip %.1f, %d epochs, "
                         + "seeds %s, %d training digits, %d test digits, restricted r = %.2f, %d thread(s)",
-                sequence, hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads);
+                sequence, hidden, batch, learningRate, clip, epochs, seeds, trainSize, Mnist.TEST, rate, threads)
+                + String.format(Locale.ROOT, ", HitNet %s, lambda %s", ternaryActivations ? "ternary activations ("
+                        + quantizer + ")" : "float activations", slope);
     }
 
     /**
@@ -385,9 +401,11 @@ public final class MnistCommand implements Callable<Integer> {
         TrainingModel.HeadOn on = TrainingModel.HeadOn.LAST_STEP;
         if (cell.startsWith("HITNET_")) {
             CellType type = CellType.valueOf(cell.substring("HITNET_".length()));
-            // ternary weights, float activations: the deployable form the adding problem learned (issue 14 item 4)
+            // ternary weights, with float activations or (--ternary-activations) ternary ones (issue 14 item 4)
             TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, task.input, hidden, random),
-                    TernaryLayer.Activations.FLOAT);
+                    ternaryActivations ? TernaryLayer.Activations.TERNARY : TernaryLayer.Activations.FLOAT,
+                    ternaryActivations ? quantizer : ActivationQuantizer.THRESHOLD, Ternarizer.standard(),
+                    TernaryLayer.DEFAULT_DELTA, slope, Blases.get());
             return TrainingModel.of(false, List.of(layer), head, on);
         }
         if (cell.equals("EGRU")) {

@@ -16,6 +16,8 @@ import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.ternary.ActivationQuantizer;
+import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.train.Adam;
 import org.rnnkernels.train.Gradients;
@@ -97,9 +99,19 @@ final class TrainCommand implements Callable<Integer> {
     Double sharingRate;
 
     @Option(names = "--ternary", paramLabel = "ACTIVATIONS",
-            description = "train HitNet ternary layers (GRU, LSTM; adding problem): TERNARY (ternary weights and activations,"
-                    + " stochastic while training) or FLOAT (ternary weights only)")
+            description = "train HitNet ternary layers (GRU, LSTM; adding problem): TERNARY (ternary weights and activations)"
+                    + " or FLOAT (ternary weights only)")
     TernaryLayer.Activations ternary;
+
+    @Option(names = "--quantizer", paramLabel = "RULE",
+            description = "with --ternary TERNARY, how activations are ternarised in training: THRESHOLD (sign(v) [|v| > 0.5],"
+                    + " as deployed; default) or STOCHASTIC (sign(v) [u < |v|], deployed at the threshold 0.5)")
+    ActivationQuantizer quantizer = ActivationQuantizer.THRESHOLD;
+
+    @Option(names = "--slope", paramLabel = "LAMBDA",
+            description = "with --ternary, HitNet's sloping factor lambda of the gates, sigm(lambda a) and tanh(lambda a)"
+                    + " (default: ${DEFAULT-VALUE})")
+    float slope = TernaryLayer.DEFAULT_LAMBDA;
 
     private Path dir;
 
@@ -129,6 +141,14 @@ final class TrainCommand implements Callable<Integer> {
             if (types.stream().anyMatch(t -> t != CellType.GRU && t != CellType.LSTM)) {
                 throw badOption("--ternary trains GRU and LSTM only: --cells " + cells);
             }
+            if (quantizer == ActivationQuantizer.STOCHASTIC && ternary != TernaryLayer.Activations.TERNARY) {
+                throw badOption("--quantizer STOCHASTIC needs --ternary TERNARY (FLOAT activations are not quantised)");
+            }
+        } else if (quantizer != ActivationQuantizer.THRESHOLD || slope != TernaryLayer.DEFAULT_LAMBDA) {
+            throw badOption("--quantizer and --slope set HitNet layers: give --ternary TERNARY or FLOAT");
+        }
+        if (!(slope > 0) || Float.isInfinite(slope)) {
+            throw badOption("--slope = " + slope + ", expected finite and > 0 (the sloping factor lambda)");
         }
         OpenBlas.load().ifPresent(b -> OpenBlas.setThreads(1));
         Path base = out != null ? out : Path.of(System.getProperty("rnk.resultsDir", "results"));
@@ -227,16 +247,17 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * The adding problem with a HitNet ternary layer ({@link TernaryTrainingLayer}: float master weights,
-     * straight-through estimators, stochastic activation ternarisation while training), initialised and
-     * seeded as {@link #train}; the test MSE is that of the exported inference {@link TernaryLayer}
-     * (deterministic activations).
+     * straight-through estimators, activations ternarised by {@code --quantizer} while training, sloping factor
+     * {@code --slope}), initialised and seeded as {@link #train}; the test MSE is that of the exported inference
+     * {@link TernaryLayer} (deterministic activations: the trained threshold, or 0.5 after stochastic training).
      */
     private Result trainTernary(CellType type, int steps) {
         SplittableRandom random = new SplittableRandom(seed);
         long headSeed = random.split().nextLong();
         long dataSeed = random.split().nextLong();
         int in = Tasks.Adding.INPUT_SIZE;
-        TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, in, hidden, random), ternary);
+        TernaryTrainingLayer layer = TernaryTrainingLayer.create(TorchInit.weights(type, in, hidden, random), ternary,
+                quantizer, Ternarizer.standard(), TernaryLayer.DEFAULT_DELTA, slope, Blases.get());
         SplittableRandom draws = random.split();
         LinearHead head = LinearHead.create(hidden, 1, headSeed);
         ParameterGradients gradients = layer.newGradients();
@@ -257,7 +278,9 @@ final class TrainCommand implements Callable<Integer> {
         float[] dPrediction = new float[batch];
         float[] dLast = new float[batch * hidden];
         TernaryTrainingState state = layer.newState(batch);
-        String name = type.name() + " HitNet " + ternary.name();
+        String name = type.name() + " HitNet " + ternary.name()
+                + (ternary == TernaryLayer.Activations.TERNARY ? " " + quantizer.name() : "")
+                + (slope != TernaryLayer.DEFAULT_LAMBDA ? " lambda " + slope : "");
 
         int solvedAt = -1;
         double testMse = Double.NaN;

@@ -3,6 +3,7 @@ package org.rnnkernels.io;
 import java.nio.file.Path;
 import java.util.Map;
 import org.rnnkernels.CellType;
+import org.rnnkernels.ternary.ActivationQuantizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryMatrix;
 import org.rnnkernels.ternary.TernaryWeights;
@@ -22,6 +23,9 @@ import org.rnnkernels.ternary.TernaryWeights;
  *       {@code H} columns, and with biases {@code ternary_bias_ih{s}}, {@code ternary_bias_hh{s}}
  *       {@code [G*H]} as given (not multiplied by {@code lambda});</li>
  *   <li>metadata {@code ternary_activations{s}} ({@code TERNARY} or {@code FLOAT}),
+ *       {@code ternary_quantizer{s}} ({@code THRESHOLD} or {@code STOCHASTIC}, {@link ActivationQuantizer};
+ *       absent in files written before it existed, which load as {@code THRESHOLD}: the rule their layers
+ *       were deployed with, at their {@code delta}),
  *       {@code ternary_delta{s}}, {@code ternary_lambda{s}} (exact: {@code Float.toString} round-trips),
  *       {@code ternary_input_size{s}}, {@code ternary_hidden_size{s}}.</li>
  * </ul>
@@ -38,6 +42,7 @@ final class TernaryTensors {
 
     static void save(TernaryWeights w, String suffix, Map<String, Tensor> tensors, Map<String, String> metadata) {
         metadata.put("ternary_activations" + suffix, w.activations().name());
+        metadata.put("ternary_quantizer" + suffix, w.quantizer().name());
         metadata.put("ternary_delta" + suffix, Float.toString(w.delta()));
         metadata.put("ternary_lambda" + suffix, Float.toString(w.lambda()));
         metadata.put("ternary_input_size" + suffix, Integer.toString(w.inputSize()));
@@ -70,6 +75,16 @@ final class TernaryTensors {
             throw new SafeTensorsException(path, null, "metadata " + activationsKey + " = " + metadata.get(activationsKey)
                     + ", expected TERNARY or FLOAT");
         }
+        String quantizerKey = "ternary_quantizer" + suffix;
+        ActivationQuantizer quantizer = ActivationQuantizer.THRESHOLD;      // files from before the key: deployed so
+        if (metadata.containsKey(quantizerKey)) {
+            try {
+                quantizer = ActivationQuantizer.valueOf(metadata.get(quantizerKey));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new SafeTensorsException(path, null, "metadata " + quantizerKey + " = " + metadata.get(quantizerKey)
+                        + ", expected THRESHOLD or STOCHASTIC");
+            }
+        }
         float delta = number(path, metadata, "ternary_delta" + suffix);
         float lambda = number(path, metadata, "ternary_lambda" + suffix);
         int input = ModelFiles.integer(path, metadata, "ternary_input_size" + suffix);
@@ -89,7 +104,7 @@ final class TernaryTensors {
             bHh = ModelFiles.tensor(file, "ternary_bias_hh" + suffix, new long[] {rows}, "[G*H]", what);
         }
         try {
-            return new TernaryWeights(cell, activations, wIh, wHh, bIh, bHh, delta, lambda);
+            return new TernaryWeights(cell, activations, quantizer, wIh, wHh, bIh, bHh, delta, lambda);
         } catch (IllegalArgumentException e) {
             throw new SafeTensorsException(path, null, "ternary layer " + suffix.substring(1) + ": " + e.getMessage());
         }

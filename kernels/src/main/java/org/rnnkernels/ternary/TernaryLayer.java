@@ -16,7 +16,10 @@ import org.rnnkernels.RecurrentLayer;
  * {@code a} is
  * <ul>
  *   <li>{@link Activations#TERNARY}: {@code a(v) = sign(v) * [|v| > delta]}, and the products are exact
- *       integer popcount dots (ternary x ternary); an input NaN becomes 0 (no threshold passes it);</li>
+ *       integer popcount dots (ternary x ternary); an input NaN becomes 0 (no threshold passes it). This is
+ *       the deployed form of the activation quantiser the layer was trained with
+ *       ({@link TernaryWeights#quantizer()}, {@link ActivationQuantizer}): {@code THRESHOLD} trains with this
+ *       very rule, {@code STOCHASTIC} deploys at {@code delta = 0.5};</li>
  *   <li>{@link Activations#FLOAT}: the identity, and the products add and subtract the float activations
  *       (ternary x float).</li>
  * </ul>
@@ -50,7 +53,9 @@ public final class TernaryLayer {
 
     /**
      * A layer from float weights ({@link LayerWeights} of an LSTM or GRU, PyTorch's layout), ternarised
-     * by {@link Ternarizer#standard()} with the default {@code delta} and {@code lambda}.
+     * by {@link Ternarizer#standard()} with the default {@code delta} and {@code lambda}; its activations
+     * (TERNARY) by {@link ActivationQuantizer#THRESHOLD}. A layer trained as HitNet comes from
+     * {@code TernaryTrainingLayer.toInference()}, with the quantiser it was trained with.
      */
     public static RecurrentLayer create(LayerWeights weights, Activations activations) {
         return create(weights, activations, Ternarizer.standard(), DEFAULT_DELTA, DEFAULT_LAMBDA);
@@ -58,7 +63,8 @@ public final class TernaryLayer {
 
     /**
      * As {@link #create(LayerWeights, Activations)}, with a chosen ternarizer, activation threshold
-     * {@code delta} (finite, {@code > 0}) and sloping factor {@code lambda} (finite, {@code > 0}).
+     * {@code delta} (finite, {@code > 0}) and sloping factor {@code lambda} (finite, {@code > 0});
+     * {@link ActivationQuantizer#THRESHOLD} at that {@code delta}.
      */
     public static RecurrentLayer create(LayerWeights weights, Activations activations,
                                         Ternarizer ternarizer, float delta, float lambda) {
@@ -67,10 +73,13 @@ public final class TernaryLayer {
 
     /**
      * A layer from ternary matrices: {@code wIh [G*H][I]}, {@code wHh [G*H][H]}, each with one scale
-     * (per matrix) or {@code G} (per gate block); {@code I} and {@code H} are read from them.
+     * (per matrix) or {@code G} (per gate block); {@code I} and {@code H} are read from them;
+     * {@link ActivationQuantizer#THRESHOLD} at {@code delta} (any other quantiser: {@link TernaryWeights}'s
+     * constructor and {@code RecurrentLayer.createTernary}).
      */
     public static RecurrentLayer create(CellType type, Activations activations, TernaryMatrix wIh, TernaryMatrix wHh,
                                         float[] bIh, float[] bHh, float delta, float lambda) {
-        return RecurrentLayer.createTernary(new TernaryWeights(type, activations, wIh, wHh, bIh, bHh, delta, lambda));
+        return RecurrentLayer.createTernary(new TernaryWeights(type, activations, ActivationQuantizer.THRESHOLD, wIh, wHh,
+                bIh, bHh, delta, lambda));
     }
 }

@@ -14,6 +14,9 @@ import org.rnnkernels.internal.Checks;
  *
  * @param cellType    LSTM or GRU
  * @param activations how activations enter the products
+ * @param quantizer   how the activations were ternarised in training, so how this layer's are deployed
+ *                    ({@link ActivationQuantizer}: THRESHOLD at {@code delta}, or STOCHASTIC, deployed at
+ *                    {@code delta = 0.5}); THRESHOLD with FLOAT activations
  * @param weightIh    {@code T_ih [G*H][I]} with one scale (per matrix) or {@code G} (per gate block)
  * @param weightHh    {@code T_hh [G*H][H]}, likewise
  * @param biasIh      {@code b_ih [G*H]} as given (not multiplied by {@code lambda}), or null for a layer
@@ -22,7 +25,8 @@ import org.rnnkernels.internal.Checks;
  * @param delta       the activation threshold of {@link TernaryLayer.Activations#TERNARY}, finite and {@code > 0}
  * @param lambda      the gates' sloping factor, finite and {@code > 0}
  */
-public record TernaryWeights(CellType cellType, TernaryLayer.Activations activations, TernaryMatrix weightIh,
+public record TernaryWeights(CellType cellType, TernaryLayer.Activations activations, ActivationQuantizer quantizer,
+                             TernaryMatrix weightIh,
                              TernaryMatrix weightHh, float[] biasIh, float[] biasHh, float delta, float lambda) {
     // The cells HitNet defines and the reference has: every gate input linear in gi and gh, so lambda folds
     // into the scales and biases and the plain gate pass runs.
@@ -50,17 +54,19 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
                         + " scales, expected 1 (per matrix) or " + gates + " (per gate block)");
             }
         }
-        checkSettings(activations, rows, biasIh, biasHh, delta, lambda);
+        checkSettings(activations, quantizer, rows, biasIh, biasHh, delta, lambda);
         biasIh = biasIh == null ? null : biasIh.clone();
         biasHh = biasHh == null ? null : biasHh.clone();
     }
 
     /**
      * Float weights ({@link LayerWeights}, whose shapes are checked when built) ternarised by
-     * {@code ternarizer}. Everything is checked before any work.
+     * {@code ternarizer}, activations by {@link ActivationQuantizer#THRESHOLD} at {@code delta}. Everything
+     * is checked before any work.
      */
     static TernaryWeights ternarize(LayerWeights weights, TernaryLayer.Activations activations,
                                     Ternarizer ternarizer, float delta, float lambda) {
+        ActivationQuantizer quantizer = ActivationQuantizer.THRESHOLD;
         Checks.nonNull("weights", weights);
         CellType type = weights.cell();
         int gates = checkType(type);
@@ -69,8 +75,8 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
         }
         int inputSize = weights.inputSize(), hiddenSize = weights.hiddenSize();
         int rows = gates * hiddenSize;
-        checkSettings(activations, rows, weights.inputBias(), weights.recurrentBias(), delta, lambda);
-        return new TernaryWeights(type, activations, ternarizer.ternarize(weights.inputWeights(), rows, inputSize, gates),
+        checkSettings(activations, quantizer, rows, weights.inputBias(), weights.recurrentBias(), delta, lambda);
+        return new TernaryWeights(type, activations, quantizer, ternarizer.ternarize(weights.inputWeights(), rows, inputSize, gates),
                 ternarizer.ternarize(weights.recurrentWeights(), rows, hiddenSize, gates),
                 weights.inputBias(), weights.recurrentBias(), delta, lambda);
     }
@@ -82,10 +88,13 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
         return type.gates();
     }
 
-    private static void checkSettings(TernaryLayer.Activations activations, long rows, float[] bIh, float[] bHh,
-                                      float delta, float lambda) {
+    private static void checkSettings(TernaryLayer.Activations activations, ActivationQuantizer quantizer, long rows,
+                                      float[] bIh, float[] bHh, float delta, float lambda) {
         if (activations == null) {
             throw new IllegalArgumentException("activations is null, expected TERNARY or FLOAT");
+        }
+        if (quantizer == null) {
+            throw new IllegalArgumentException("quantizer is null, expected THRESHOLD or STOCHASTIC");
         }
         if ((bIh == null) != (bHh == null)) {
             throw new IllegalArgumentException("bIh and bHh must both be given or both be null, got "
@@ -101,6 +110,7 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
         if (!(lambda > 0) || Float.isInfinite(lambda)) {
             throw new IllegalArgumentException("lambda = " + lambda + ", expected finite and > 0 (sloping factor)");
         }
+        quantizer.check(activations, delta);
     }
 
     /** A copy of {@code b_ih} as given, or null for a layer without biases. */
@@ -132,6 +142,7 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
     @Override
     public boolean equals(Object o) {
         return o instanceof TernaryWeights w && cellType == w.cellType && activations == w.activations
+                && quantizer == w.quantizer
                 && sameMatrix(weightIh, w.weightIh) && sameMatrix(weightHh, w.weightHh)
                 && Arrays.equals(biasIh, w.biasIh) && Arrays.equals(biasHh, w.biasHh)
                 && Float.compare(delta, w.delta) == 0 && Float.compare(lambda, w.lambda) == 0;
@@ -144,13 +155,13 @@ public record TernaryWeights(CellType cellType, TernaryLayer.Activations activat
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(new Object[] {cellType, activations, weightIh.rows(), weightIh.cols(), weightHh.cols(),
+        return Arrays.hashCode(new Object[] {cellType, activations, quantizer, weightIh.rows(), weightIh.cols(), weightHh.cols(),
                 Arrays.hashCode(biasIh), delta, lambda});
     }
 
     @Override
     public String toString() {
-        return "TernaryWeights[" + cellType + " " + activations + ", I=" + inputSize() + ", H=" + hiddenSize()
+        return "TernaryWeights[" + cellType + " " + activations + " " + quantizer + ", I=" + inputSize() + ", H=" + hiddenSize()
                 + (biasIh == null ? ", no biases" : "") + ", delta=" + delta + ", lambda=" + lambda + "]";
     }
 }

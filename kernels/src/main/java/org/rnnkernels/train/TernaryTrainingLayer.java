@@ -12,6 +12,7 @@ import org.rnnkernels.blas.Blases;
 import org.rnnkernels.cell.CellPasses;
 import org.rnnkernels.cell.GateParameters;
 import org.rnnkernels.cell.TrainingPass;
+import org.rnnkernels.ternary.ActivationQuantizer;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryWeights;
@@ -25,17 +26,20 @@ import org.rnnkernels.internal.Checks;
  * <ul>
  *   <li>weights: {@code dL/dw := dL/dW_hat} (the standard TWN/HitNet STE: the ternariser, scale included,
  *       passes the gradient unchanged);</li>
- *   <li>activations ({@link TernaryLayer.Activations#TERNARY}): while training, the inputs {@code x_t} and
- *       the state {@code h_{t-1}} fed into the products are ternarised stochastically,
- *       {@code a(v) = sign(v) * [u < min(|v|, 1)]} with {@code u} uniform in {@code [0, 1)} (unbiased:
- *       {@code E[a] = v} on {@code [-1, 1]}), and {@code da/dv := [|v| <= 1]} (hardtanh's derivative).
+ *   <li>activations ({@link TernaryLayer.Activations#TERNARY}): the inputs {@code x_t} and the state
+ *       {@code h_{t-1}} fed into the products are ternarised by the layer's {@link ActivationQuantizer}:
+ *       {@link ActivationQuantizer#THRESHOLD} (the default) {@code a(v) = sign(v) * [|v| > delta]}, the
+ *       deployed layer's own rule, so the training forward IS the forward of {@link #toInference()} (to float
+ *       rounding); {@link ActivationQuantizer#STOCHASTIC} {@code a(v) = sign(v) * [u < min(|v|, 1)]} with
+ *       {@code u} uniform in {@code [0, 1)} (unbiased: {@code E[a] = v} on {@code [-1, 1]}), deployed at
+ *       {@code delta = 0.5}. Both with {@code da/dv := [|v| <= 1]} (hardtanh's derivative).
  *       {@link TernaryLayer.Activations#FLOAT}: the activations enter as they are.</li>
  * </ul>
  * Gates {@code sigm(lambda * pre)}, {@code tanh(lambda * pre)} as in {@link TernaryLayer}.
  *
- * <p>Draws. A forward takes {@code uniforms [T][B][I+H]} from the caller, or a {@link SplittableRandom}
- * from which it draws exactly that array in that order with {@code nextFloat()}: for step {@code t} and
- * sample {@code b}, entries {@code 0 .. I-1} decide {@code a(x_t)}, entries {@code I .. I+H-1} decide
+ * <p>Draws (STOCHASTIC only; THRESHOLD and FLOAT draw nothing). A forward takes {@code uniforms [T][B][I+H]}
+ * from the caller, or a {@link SplittableRandom} from which it draws exactly that array in that order with
+ * {@code nextFloat()}: for step {@code t} and sample {@code b}, entries {@code 0 .. I-1} decide {@code a(x_t)}, entries {@code I .. I+H-1} decide
  * {@code a(h_{t-1})}. The reference takes the same array, so kernel and reference share their draws.
  *
  * <p>Structure (that of {@link TrainingLayer}, whose gate passes it reuses):
@@ -59,7 +63,7 @@ import org.rnnkernels.internal.Checks;
  *       rows: {@code dw_ih += lambda dGI^T A_x}, {@code dw_hh += lambda dGH^T A_h}, biases
  *       {@code lambda dG^T 1} (sgemv), {@code dX = [|x| <= 1] (lambda dGI W_hat_ih)}.</li>
  * </ol>
- * The stochastic ternarisation is a scalar loop ({@code O(T*B*(I+H))}, small against the products).
+ * The activation ternarisation is a scalar loop ({@code O(T*B*(I+H))}, small against the products).
  *
  * <p>Optimisers: {@link #parameters(ParameterGradients)} pairs the live master arrays with a
  * {@link ParameterGradients} from {@link #newGradients()}, for {@link Adam} or {@link Sgd}, which update
@@ -74,7 +78,10 @@ import org.rnnkernels.internal.Checks;
 public final class TernaryTrainingLayer implements TrainableLayer {
     private final CellType type;
     private final TernaryLayer.Activations activations;
+    private final ActivationQuantizer quantizer;
     private final boolean ternary;
+    // TERNARY activations drawn (STOCHASTIC), else thresholded at delta (THRESHOLD)
+    private final boolean stochastic;
     private final int inputSize;
     private final int hiddenSize;
     private final int width;
@@ -105,12 +112,14 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     private final GateParameters parameters;
     private long generation;
 
-    private TernaryTrainingLayer(CellType type, TernaryLayer.Activations activations, int inputSize, int hiddenSize,
-                                 float[] wIh, float[] wHh, float[] bIh, float[] bHh, Ternarizer ternarizer,
-                                 float delta, float lambda, Blas blas) {
+    private TernaryTrainingLayer(CellType type, TernaryLayer.Activations activations, ActivationQuantizer quantizer,
+                                 int inputSize, int hiddenSize, float[] wIh, float[] wHh, float[] bIh, float[] bHh,
+                                 Ternarizer ternarizer, float delta, float lambda, Blas blas) {
         this.type = type;
         this.activations = activations;
+        this.quantizer = quantizer;
         this.ternary = activations == TernaryLayer.Activations.TERNARY;
+        this.stochastic = ternary && quantizer == ActivationQuantizer.STOCHASTIC;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.width = type.gates() * hiddenSize;
@@ -140,24 +149,26 @@ public final class TernaryTrainingLayer implements TrainableLayer {
 
     /**
      * A layer from a float LSTM's or GRU's weights (copied: they become the master weights; without biases,
-     * zero biases, still trained), with {@link Ternarizer#standard()}, {@code delta = 0.5}, {@code lambda = 1}
-     * and the default BLAS.
+     * zero biases, still trained), with {@link ActivationQuantizer#THRESHOLD}, {@link Ternarizer#standard()},
+     * {@code delta = 0.5}, {@code lambda = 1} and the default BLAS.
      */
     public static TernaryTrainingLayer create(LayerWeights weights, TernaryLayer.Activations activations) {
-        return create(weights, activations, Ternarizer.standard(), TernaryLayer.DEFAULT_DELTA, TernaryLayer.DEFAULT_LAMBDA,
-                Blases.get());
+        return create(weights, activations, ActivationQuantizer.THRESHOLD, Ternarizer.standard(), TernaryLayer.DEFAULT_DELTA,
+                TernaryLayer.DEFAULT_LAMBDA, Blases.get());
     }
 
     /**
-     * As {@link #create(LayerWeights, TernaryLayer.Activations)}, with a chosen ternarizer, inference activation
-     * threshold {@code delta} (finite, {@code > 0}; used by {@link #toInference()} only, training draws
-     * stochastically), sloping factor {@code lambda} (finite, {@code > 0}) and BLAS.
+     * As {@link #create(LayerWeights, TernaryLayer.Activations)}, with a chosen activation quantiser (THRESHOLD
+     * with FLOAT activations), ternarizer, activation threshold {@code delta} (finite, {@code > 0}; that of
+     * training and {@link #toInference()} with THRESHOLD, of {@link #toInference()} only with STOCHASTIC,
+     * which needs {@code 0.5}), sloping factor {@code lambda} (finite, {@code > 0}) and BLAS.
      *
      * @throws IllegalArgumentException naming the argument: a cell other than LSTM and GRU, a weight or bias
-     *                                  that is not finite, a bad threshold, factor or BLAS
+     *                                  that is not finite, a bad quantiser, threshold, factor or BLAS
      */
     public static TernaryTrainingLayer create(LayerWeights weights, TernaryLayer.Activations activations,
-                                              Ternarizer ternarizer, float delta, float lambda, Blas blas) {
+                                              ActivationQuantizer quantizer, Ternarizer ternarizer, float delta,
+                                              float lambda, Blas blas) {
         Checks.nonNull("weights", weights);
         CellType type = weights.cell();
         if (type != CellType.LSTM && type != CellType.GRU) {
@@ -185,17 +196,21 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         if (!(lambda > 0) || Float.isInfinite(lambda)) {
             throw new IllegalArgumentException("lambda = " + lambda + ", expected finite and > 0 (sloping factor)");
         }
+        if (quantizer == null) {
+            throw new IllegalArgumentException("quantizer is null, expected THRESHOLD or STOCHASTIC");
+        }
+        quantizer.check(activations, delta);
         if (blas == null) {
             throw new IllegalArgumentException("blas is null");
         }
-        return new TernaryTrainingLayer(type, activations, weights.inputSize(), weights.hiddenSize(), wIh, wHh, bIh, bHh,
-                ternarizer, delta, lambda, blas);
+        return new TernaryTrainingLayer(type, activations, quantizer, weights.inputSize(), weights.hiddenSize(), wIh, wHh,
+                bIh, bHh, ternarizer, delta, lambda, blas);
     }
 
     /**
      * A layer to train further from an inference ternary layer's weights (a model file's, say): master weights
-     * {@code alpha_k * t}, the biases, {@code delta} and {@code lambda} as given, and the factor-0.7 ternarizer
-     * with the scaling the weights have (one scale or one per gate block). Its first forward uses the given
+     * {@code alpha_k * t}, the biases, the activation quantiser, {@code delta} and {@code lambda} as given, and
+     * the factor-0.7 ternarizer with the scaling the weights have (one scale or one per gate block). Its first forward uses the given
      * trits and scales exactly: in a block of {@code +-alpha} and {@code 0}, {@code Delta = 0.7 mean|w|} lies
      * below {@code alpha}, so the nonzero weights stay and the zeros go, and their mean is {@code alpha} again
      * (a sum of at most {@code 2^31} floats {@code alpha} is exact in double).
@@ -211,8 +226,8 @@ public final class TernaryTrainingLayer implements TrainableLayer {
                 .recurrentWeights(weights.weightHh().toFloat())
                 .biases(weights.biasIh(), weights.biasHh())
                 .build();
-        return create(master, weights.activations(), new Ternarizer(Ternarizer.DEFAULT_FACTOR, scaling),
-                weights.delta(), weights.lambda(), blas);
+        return create(master, weights.activations(), weights.quantizer(),
+                new Ternarizer(Ternarizer.DEFAULT_FACTOR, scaling), weights.delta(), weights.lambda(), blas);
     }
 
     private static void finite(String name, float[] values) {
@@ -250,19 +265,19 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     /**
      * The inference layer of the current master weights (a ternary {@link RecurrentLayer}, see
      * {@link TernaryLayer}): ternarised by this layer's {@link Ternarizer} (the trits and scales the
-     * training forward uses), the activation threshold {@code delta}, {@code lambda}. The caller owns it
-     * (close it when done).
+     * training forward uses), this layer's activation quantiser and threshold {@code delta}, {@code lambda}.
+     * The caller owns it (close it when done).
      */
     public RecurrentLayer toInference() {
-        return TernaryLayer.create(LayerWeights.of(type, inputSize, hiddenSize).inputWeights(wIh)
-                .recurrentWeights(wHh)
-                .biases(bIh, bHh)
-                .build(), activations, ternarizer, delta, lambda);
+        int gates = type.gates();
+        return RecurrentLayer.createTernary(new TernaryWeights(type, activations, quantizer,
+                ternarizer.ternarize(wIh, width, inputSize, gates), ternarizer.ternarize(wHh, width, hiddenSize, gates),
+                bIh, bHh, delta, lambda));
     }
 
     /**
-     * Training forward, TERNARY mode with the caller's draws {@code uniforms [T][B][I+H]} (layout in the class
-     * comment; each in {@code [0, 1)}), FLOAT mode with {@code uniforms} null. Starts from the state in
+     * Training forward, STOCHASTIC TERNARY mode with the caller's draws {@code uniforms [T][B][I+H]} (layout in
+     * the class comment; each in {@code [0, 1)}), THRESHOLD and FLOAT modes with {@code uniforms} null. Starts from the state in
      * {@code state} and leaves the final state there, keeping the trace for {@link #backward}.
      *
      * @param input  {@code [T][B][I]} time-major, flattened (copied into the workspace)
@@ -270,7 +285,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
      */
     public void forward(float[] input, int steps, TernaryTrainingState state, float[] output, float[] uniforms) {
         checkForward(input, steps, state, output);
-        if (ternary) {
+        if (stochastic) {
             long count = (long) steps * state.batch * (inputSize + hiddenSize);
             Checks.floats("uniforms", uniforms, "[T=%d][B=%d][I+H=%d]", steps, state.batch, inputSize + hiddenSize);
             for (int i = 0; i < count; i++) {
@@ -279,24 +294,25 @@ public final class TernaryTrainingLayer implements TrainableLayer {
                 }
             }
         } else if (uniforms != null) {
-            throw new IllegalArgumentException("uniforms given, but FLOAT activations draw nothing: pass null");
+            throw new IllegalArgumentException("uniforms given, but " + (ternary ? "THRESHOLD" : "FLOAT")
+                    + " activations draw nothing: pass null");
         }
         run(input, steps, state, output, uniforms);
     }
 
     /**
      * As {@link #forward(float[], int, TernaryTrainingState, float[], float[])}, the draws taken from
-     * {@code random} ({@code nextFloat()}, {@code T*B*(I+H)} of them in the layout's order) in TERNARY mode;
-     * in FLOAT mode {@code random} is not used and may be null.
+     * {@code random} ({@code nextFloat()}, {@code T*B*(I+H)} of them in the layout's order) in STOCHASTIC TERNARY
+     * mode; in THRESHOLD and FLOAT modes {@code random} is not used and may be null.
      */
     public void forward(float[] input, int steps, TernaryTrainingState state, float[] output, SplittableRandom random) {
         checkForward(input, steps, state, output);
-        if (!ternary) {
+        if (!stochastic) {
             run(input, steps, state, output, null);
             return;
         }
         if (random == null) {
-            throw new IllegalArgumentException("random is null, expected a SplittableRandom for TERNARY activations");
+            throw new IllegalArgumentException("random is null, expected a SplittableRandom for STOCHASTIC activations");
         }
         state.reserve(steps);
         int count = steps * state.batch * (inputSize + hiddenSize);
@@ -331,7 +347,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         MemorySegment ax = s.xSegment;
         if (ternary) {
             for (int r = 0; r < rows; r++) {
-                sample(s.x, r * inputSize, uniforms, r * draws, inputSize, state.ax, r * inputSize);
+                quantizeActivations(s.x, r * inputSize, uniforms, r * draws, inputSize, state.ax, r * inputSize);
             }
             ax = state.axSegment;
         }
@@ -350,7 +366,8 @@ public final class TernaryTrainingLayer implements TrainableLayer {
             if (ternary) {
                 for (int b = 0; b < batch; b++) {
                     int r = t * batch + b;
-                    sample(s.hs, r * hiddenSize, uniforms, r * draws + inputSize, hiddenSize, state.ah, r * hiddenSize);
+                    quantizeActivations(s.hs, r * hiddenSize, uniforms, r * draws + inputSize, hiddenSize, state.ah,
+                            r * hiddenSize);
                 }
                 ah = state.ahSegment;
             }
@@ -373,6 +390,24 @@ public final class TernaryTrainingLayer implements TrainableLayer {
             System.arraycopy(s.cs, rows * hiddenSize, s.c, 0, bh);
         }
         s.steps = steps;
+    }
+
+    // a(v[vOffset ..]) into a[aOffset ..]: drawn (STOCHASTIC) or thresholded (THRESHOLD)
+    private void quantizeActivations(float[] v, int vOffset, float[] u, int uOffset, int n, float[] a, int aOffset) {
+        if (stochastic) {
+            sample(v, vOffset, u, uOffset, n, a, aOffset);
+        } else {
+            threshold(v, vOffset, n, delta, a, aOffset);
+        }
+    }
+
+    // a_j = sign(v_j) * [|v_j| > delta], compared in float as the deployed layer's ternarisation
+    // (TernaryKernels.ternarize) compares, so both get the same trits from the same v; NaN gives 0.
+    private static void threshold(float[] v, int vOffset, int n, float delta, float[] a, int aOffset) {
+        for (int j = 0; j < n; j++) {
+            float x = v[vOffset + j];
+            a[aOffset + j] = x > delta ? 1f : x < -delta ? -1f : 0f;
+        }
     }
 
     // a_j = sign(v_j) * [u_j < min(|v_j|, 1)]: P(a = sign v) = min(|v|, 1), so E[a] = hardtanh(v).
@@ -594,6 +629,11 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         return activations;
     }
 
+    /** How TERNARY activations are ternarised in training (and so deployed by {@link #toInference()}). */
+    public ActivationQuantizer quantizer() {
+        return quantizer;
+    }
+
     public int inputSize() {
         return inputSize;
     }
@@ -607,7 +647,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         return lambda;
     }
 
-    /** The activation threshold of the exported inference layer (TERNARY mode). */
+    /** The activation threshold (TERNARY mode): of training and deployment with THRESHOLD, of deployment with STOCHASTIC. */
     public float delta() {
         return delta;
     }

@@ -20,6 +20,7 @@ import org.rnnkernels.LayerWeights;
 import org.rnnkernels.ModelState;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.RecurrentModel;
+import org.rnnkernels.ternary.ActivationQuantizer;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryWeights;
@@ -32,7 +33,8 @@ class TernaryModelFilesTest {
     @TempDir
     Path dir;
 
-    // Layer 0: ternary LSTM, TERNARY activations, per-gate scales; biases forward, none in reverse.
+    // Layer 0: ternary LSTM, TERNARY activations, per-gate scales; biases and THRESHOLD (delta 0.3) forward,
+    // none and STOCHASTIC (deployed at delta 0.5) in reverse.
     // Layer 1: ternary GRU, FLOAT activations, one scale per matrix, forward; a dense GRU in reverse.
     private static RecurrentModel model() {
         SplittableRandom random = new SplittableRandom(21);
@@ -40,10 +42,19 @@ class TernaryModelFilesTest {
         Ternarizer perGate = Ternarizer.standard();
         for (int d = 0; d < 2; d++) {
             boolean biases = d == 0;
-            layers.add(TernaryLayer.create(LayerWeights.of(CellType.LSTM, I, H).inputWeights(random(random, 4 * H * I))
+            RecurrentLayer layer = TernaryLayer.create(LayerWeights.of(CellType.LSTM, I, H).inputWeights(random(random, 4 * H * I))
                     .recurrentWeights(random(random, 4 * H * H))
                     .biases(biases ? random(random, 4 * H) : null, biases ? random(random, 4 * H) : null)
-                    .build(), TernaryLayer.Activations.TERNARY, perGate, 0.3f, 1.5f));
+                    .build(), TernaryLayer.Activations.TERNARY, perGate, 0.3f, 1.5f);
+            if (d == 1) {
+                try (RecurrentLayer threshold = layer) {
+                    TernaryWeights w = threshold.ternaryWeights();
+                    layer = RecurrentLayer.createTernary(new TernaryWeights(w.cellType(), w.activations(),
+                            ActivationQuantizer.STOCHASTIC, w.weightIh(), w.weightHh(), w.biasIh(), w.biasHh(),
+                            ActivationQuantizer.STOCHASTIC_DELTA, w.lambda()));
+                }
+            }
+            layers.add(layer);
         }
         layers.add(TernaryLayer.create(LayerWeights.of(CellType.GRU, 2 * H, H).inputWeights(random(random, 3 * H * 2 * H))
                 .recurrentWeights(random(random, 3 * H * H))
@@ -72,6 +83,8 @@ class TernaryModelFilesTest {
             assertFalse(stored.contains("ternary_bias_ih_l0_reverse"));
             assertEquals("TERNARY", stored.metadata().get("ternary_activations_l0"));
             assertEquals("0.7", stored.metadata().get("ternary_lambda_l1"));
+            assertEquals("THRESHOLD", stored.metadata().get("ternary_quantizer_l0"));
+            assertEquals("STOCHASTIC", stored.metadata().get("ternary_quantizer_l0_reverse"));
             assertTrue(stored.contains("weight_ih_l1_reverse"), "the dense layer stays dense");
             try (RecurrentModel loaded = ModelFiles.load(file)) {
                 for (int k = 0; k < 2; k++) {
@@ -84,6 +97,7 @@ class TernaryModelFilesTest {
                             continue;
                         }
                         assertEquals(a, b, "layer " + k + " direction " + d);
+                        assertEquals(a.quantizer(), b.quantizer(), "layer " + k + " direction " + d);
                     }
                 }
                 assertArrayEquals(run(original, input), run(loaded, input));
@@ -138,12 +152,45 @@ class TernaryModelFilesTest {
         assertEquals("ternary_scale_ih_l0_reverse", assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad)).tensor());
         tensors.put("ternary_scale_ih_l0_reverse", stored.get("ternary_scale_ih_l0_reverse"));
         for (String[] setting : new String[][] {{"ternary_delta_l0", "-0.5", "delta"}, {"ternary_lambda_l1", "x", "is not a number"},
-                                                 {"ternary_activations_l0_reverse", "BINARY", "TERNARY or FLOAT"}}) {
+                                                 {"ternary_activations_l0_reverse", "BINARY", "TERNARY or FLOAT"},
+                                                 {"ternary_quantizer_l0", "RANDOM", "THRESHOLD or STOCHASTIC"},
+                                                 {"ternary_quantizer_l0", "STOCHASTIC", "expected 0.5"},
+                                                 {"ternary_quantizer_l1", "STOCHASTIC", "TERNARY activations"}}) {
             Map<String, String> metadata = new LinkedHashMap<>(stored.metadata());
             metadata.put(setting[0], setting[1]);
             SafeTensors.write(bad, tensors, metadata);
             SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> ModelFiles.load(bad));
             assertTrue(e.getMessage().contains(setting[2]), e.getMessage());
+        }
+    }
+
+    /**
+     * Files written before the activation quantiser was stored (no {@code ternary_quantizer} keys) load with the
+     * rule they were deployed with: THRESHOLD at their delta, and run as before.
+     */
+    @Test
+    void filesWithoutTheQuantizerLoadAsThreshold() throws Exception {
+        Path file = dir.resolve("current.safetensors");
+        Path old = dir.resolve("old.safetensors");
+        float[] input = random(new SplittableRandom(23), 6 * 3 * I);
+        try (RecurrentModel original = model()) {
+            ModelFiles.save(original, file);
+            TensorFile stored = SafeTensors.read(file);
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (String name : stored.names()) {
+                tensors.put(name, stored.get(name));
+            }
+            Map<String, String> metadata = new LinkedHashMap<>(stored.metadata());
+            assertTrue(metadata.keySet().removeIf(key -> key.startsWith("ternary_quantizer")), "the keys were written");
+            SafeTensors.write(old, tensors, metadata);
+            try (RecurrentModel loaded = ModelFiles.load(old)) {
+                assertEquals(ActivationQuantizer.THRESHOLD, loaded.layer(0, 0).ternaryWeights().quantizer());
+                assertEquals(0.3f, loaded.layer(0, 0).ternaryWeights().delta());
+                assertEquals(ActivationQuantizer.THRESHOLD, loaded.layer(0, 1).ternaryWeights().quantizer());
+                assertEquals(0.5f, loaded.layer(0, 1).ternaryWeights().delta());
+                assertEquals(ActivationQuantizer.THRESHOLD, loaded.layer(1, 0).ternaryWeights().quantizer());
+                assertArrayEquals(run(original, input), run(loaded, input), "the deployed forward is unchanged");
+            }
         }
     }
 

@@ -44,6 +44,19 @@ class TernaryBadInputTest {
         for (float lambda : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
             rejects(() -> layer(0.5f, lambda), "lambda", "> 0");
         }
+        // the activation quantiser: given, STOCHASTIC only with TERNARY activations deployed at delta 0.5
+        try (RecurrentLayer good = layer(0.5f, 1f)) {
+            TernaryWeights g = good.ternaryWeights();
+            rejects(() -> new TernaryWeights(g.cellType(), T, null, g.weightIh(), g.weightHh(), g.biasIh(), g.biasHh(),
+                    0.5f, 1f), "quantizer", "THRESHOLD or STOCHASTIC");
+            rejects(() -> new TernaryWeights(g.cellType(), T, ActivationQuantizer.STOCHASTIC, g.weightIh(), g.weightHh(),
+                    g.biasIh(), g.biasHh(), 0.4f, 1f), "delta = 0.4", "expected 0.5");
+            rejects(() -> new TernaryWeights(g.cellType(), TernaryLayer.Activations.FLOAT, ActivationQuantizer.STOCHASTIC,
+                    g.weightIh(), g.weightHh(), g.biasIh(), g.biasHh(), 0.5f, 1f), "quantizer", "TERNARY activations");
+            assertEquals(ActivationQuantizer.STOCHASTIC, new TernaryWeights(g.cellType(), T, ActivationQuantizer.STOCHASTIC,
+                    g.weightIh(), g.weightHh(), g.biasIh(), g.biasHh(), 0.5f, 1f).quantizer());
+            assertEquals(ActivationQuantizer.THRESHOLD, g.quantizer(), "a layer made from float weights thresholds");
+        }
         rejects(() -> new Ternarizer(Double.NaN, Ternarizer.Scaling.PER_MATRIX), "factor");
         rejects(() -> new Ternarizer(-0.1, Ternarizer.Scaling.PER_MATRIX), "factor");
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.rnnkernels.CellType;
 import org.rnnkernels.LayerWeights;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.ternary.ActivationQuantizer;
 import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer.Activations;
 
@@ -41,9 +42,15 @@ class TernaryTrainingBadInputTest {
         nan[7] = Float.NaN;
         expect("recurrentWeights (W_hh)[7]", "finite", () -> TernaryTrainingLayer.create(lstm(wIh, nan, b, b).build(), Activations.FLOAT));
         expect("lambda", "> 0", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(), Activations.FLOAT,
-                Ternarizer.standard(), 0.5f, 0f, Blases.get()));
+                ActivationQuantizer.THRESHOLD, Ternarizer.standard(), 0.5f, 0f, Blases.get()));
         expect("delta", "> 0", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(), Activations.FLOAT,
-                Ternarizer.standard(), Float.NaN, 1f, Blases.get()));
+                ActivationQuantizer.THRESHOLD, Ternarizer.standard(), Float.NaN, 1f, Blases.get()));
+        expect("quantizer", "THRESHOLD or STOCHASTIC", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(),
+                Activations.TERNARY, null, Ternarizer.standard(), 0.5f, 1f, Blases.get()));
+        expect("delta", "0.5", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(), Activations.TERNARY,
+                ActivationQuantizer.STOCHASTIC, Ternarizer.standard(), 0.3f, 1f, Blases.get()));
+        expect("quantizer", "TERNARY activations", () -> TernaryTrainingLayer.create(lstm(wIh, wHh, b, b).build(),
+                Activations.FLOAT, ActivationQuantizer.STOCHASTIC, Ternarizer.standard(), 0.5f, 1f, Blases.get()));
         expect("batch", "> 0", () -> layer(CellType.GRU, Activations.FLOAT).newState(0));
     }
 
@@ -79,6 +86,9 @@ class TernaryTrainingBadInputTest {
 
         TernaryTrainingLayer floats = layer(CellType.GRU, Activations.FLOAT);
         expect("uniforms", "FLOAT", () -> floats.forward(x, T, floats.newState(B), out, u));
+        TernaryTrainingLayer threshold = TernaryTrainingTest.randomLayer(CellType.GRU, Activations.TERNARY,
+                ActivationQuantizer.THRESHOLD, I, H, 3);
+        expect("uniforms", "THRESHOLD", () -> threshold.forward(x, T, threshold.newState(B), out, u));
     }
 
     @Test

@@ -16,8 +16,10 @@ import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.HitNetTrainingReference;
 import org.rnnkernels.reference.RefCellType;
 import org.rnnkernels.reference.ReferenceBackward;
+import org.rnnkernels.reference.HitNetTrainingReference.Activations;
+import org.rnnkernels.ternary.ActivationQuantizer;
 import org.rnnkernels.ternary.Ternarizer;
-import org.rnnkernels.ternary.TernaryLayer.Activations;
+import org.rnnkernels.ternary.TernaryLayer;
 
 /**
  * {@link TernaryTrainingLayer} against {@code HitNetTrainingReference} (double), with the same draws, on
@@ -25,6 +27,13 @@ import org.rnnkernels.ternary.TernaryLayer.Activations;
  * {@link TrainingVsReferenceTest}'s tolerance (1e-4 relative, floored at 1e-2 of the tensor's scale).
  * Seed 1 runs with {@code lambda = 1} and one scale per gate block, seed 2 with {@code lambda = 1.5} and one
  * scale per matrix. Inputs are drawn in (-1.5, 1.5) so that the activation STE {@code [|x| <= 1]} blocks some.
+ *
+ * <p>Modes: FLOAT activations, TERNARY by {@link ActivationQuantizer#THRESHOLD} (no draws) and by
+ * {@link ActivationQuantizer#STOCHASTIC} (the reference's FLOAT, THRESHOLD and STOCHASTIC).
+ *
+ * <p>Threshold ties. {@code h_t} (t >= 1) within rounding of {@code +-delta} could be ternarised differently
+ * by float and double, and the runs would part: when a state of the reference lies within {@value #TIE} of
+ * {@code +-delta}, {@code delta} (of both) moves up by {@code 3 * TIE} and the reference runs again.
  *
  * <p>Draws near a tie. A stochastic ternarisation compares a draw {@code u} with {@code min(|v|, 1)}; for
  * {@code x} and {@code h0} both sides see the same float values, but {@code h_t} (t >= 1) differs between
@@ -35,6 +44,8 @@ import org.rnnkernels.ternary.TernaryLayer.Activations;
  */
 class TernaryTrainingVsReferenceTest {
     static final double TIE = 1e-4;
+    static final float DELTA = 0.5f;
+    static final int MAX_DELTA_MOVES = 50;
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
@@ -60,6 +71,7 @@ class TernaryTrainingVsReferenceTest {
         final Activations mode;
         final int input, hidden, batch, steps;
         final float lambda;
+        float delta = DELTA;
         final Ternarizer ternarizer;
         final Fixtures.Weights weights;
         final float[] x, h0, c0, dOutputs, dFinalH, dFinalC, uniforms;
@@ -89,19 +101,33 @@ class TernaryTrainingVsReferenceTest {
         }
 
         HitNetTrainingReference reference() {
-            return new HitNetTrainingReference(RefCellType.valueOf(type.name()), mode == Activations.TERNARY, input, hidden,
+            return new HitNetTrainingReference(RefCellType.valueOf(type.name()), mode, delta, input, hidden,
                     weights.weightIh(), weights.weightHh(), Fixtures.toDouble(weights.biasIh()),
                     Fixtures.toDouble(weights.biasHh()), ternarizer.factor(),
                     ternarizer.scaling() == Ternarizer.Scaling.PER_MATRIX ? 1 : type.gates(), lambda);
         }
 
         HitNetTrainingReference.Trace trace(HitNetTrainingReference reference) {
-            double[][][] u = mode == Activations.TERNARY ? Fixtures.sequence(uniforms, steps, batch, input + hidden) : null;
+            double[][][] u = mode == Activations.STOCHASTIC ? Fixtures.sequence(uniforms, steps, batch, input + hidden) : null;
             return reference.forward(Fixtures.sequence(x, steps, batch, input), rows(h0), c0 == null ? null : rows(c0), u);
         }
 
         double[][] rows(float[] flat) {
             return Fixtures.rows(flat, batch, hidden);
+        }
+
+        /** True when a state h_t (t >= 1) of the trace lies within TIE of +-delta. */
+        boolean nearThreshold(HitNetTrainingReference.Trace trace) {
+            for (int t = 1; t < steps; t++) {
+                for (double[] row : trace.h()[t]) {
+                    for (double v : row) {
+                        if (Math.abs(Math.abs(v) - delta) < TIE) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
         }
 
         /** Moves the draws of h_t (t >= 1) within TIE of their threshold, earliest step first; true if any moved. */
@@ -133,7 +159,7 @@ class TernaryTrainingVsReferenceTest {
 
         @Override
         public String toString() {
-            return type + " " + mode + " I=" + input + " H=" + hidden + " B=" + batch + " T=" + steps + " lambda=" + lambda
+            return type + " " + mode + (mode == Activations.THRESHOLD ? " delta=" + delta : "") + " I=" + input + " H=" + hidden + " B=" + batch + " T=" + steps + " lambda=" + lambda
                     + " " + ternarizer.scaling();
         }
     }
@@ -146,10 +172,18 @@ class TernaryTrainingVsReferenceTest {
         Fixtures.Weights w = c.weights;
         HitNetTrainingReference reference = c.reference();
         HitNetTrainingReference.Trace trace = c.trace(reference);
-        for (int round = 0; mode == Activations.TERNARY && c.moveOffTies(trace); round++) {
+        for (int round = 0; mode == Activations.STOCHASTIC && c.moveOffTies(trace); round++) {
             if (round > steps) {
                 throw new AssertionError(c + ": draws still near ties after " + round + " rounds");
             }
+            trace = c.trace(reference);
+        }
+        for (int moves = 0; mode == Activations.THRESHOLD && c.nearThreshold(trace); moves++) {
+            if (moves == MAX_DELTA_MOVES) {
+                throw new AssertionError(c + ": states still near the threshold after " + moves + " moves of delta");
+            }
+            c.delta += (float) (3 * TIE);
+            reference = c.reference();
             trace = c.trace(reference);
         }
         ReferenceBackward.Gradients expected = reference.backward(trace, Fixtures.sequence(c.dOutputs, steps, batch, hidden),
@@ -159,13 +193,15 @@ class TernaryTrainingVsReferenceTest {
                 .inputWeights(w.weightIh())
                 .recurrentWeights(w.weightHh())
                 .biases(w.biasIh(), w.biasHh())
-                .build(), mode, c.ternarizer, 0.5f, c.lambda, Blases.get());
+                .build(), mode == Activations.FLOAT ? TernaryLayer.Activations.FLOAT : TernaryLayer.Activations.TERNARY,
+                mode == Activations.STOCHASTIC ? ActivationQuantizer.STOCHASTIC : ActivationQuantizer.THRESHOLD,
+                c.ternarizer, c.delta, c.lambda, Blases.get());
         TernaryTrainingState state = layer.newState(batch).setHidden(c.h0);
         if (c.c0 != null) {
             state.setCell(c.c0);
         }
         float[] out = new float[steps * batch * hidden];
-        layer.forward(c.x, steps, state, out, mode == Activations.TERNARY ? c.uniforms : null);
+        layer.forward(c.x, steps, state, out, mode == Activations.STOCHASTIC ? c.uniforms : null);
         ParameterGradients g = layer.newGradients();
         float[] dX = new float[steps * batch * input];
         float[] dH0 = new float[batch * hidden];

@@ -14,12 +14,17 @@ import static org.rnnkernels.reference.RefMath.sigm;
  *   gi = W_hat_ih a(x_t) + b_ih        gh = W_hat_hh a(h_{t-1}) + b_hh
  *   gates sigm(lambda * pre), tanh(lambda * pre) (the LSTM's h' = o tanh(c') keeps the plain tanh)
  * </pre>
- * {@code a} is the identity in FLOAT mode; in TERNARY mode it is the stochastic ternarisation of training:
- * with {@code u} a uniform draw in {@code [0, 1)},
+ * {@code a} is the identity in {@link Activations#FLOAT} mode; in {@link Activations#THRESHOLD} mode it is the
+ * deployed layer's own rule ({@link TernaryReference#ternarizeActivations}), so training and deployment agree:
+ * <pre>
+ *   a(v) = sign(v) * [|v| > delta]
+ * </pre>
+ * and in {@link Activations#STOCHASTIC} mode the stochastic ternarisation, with {@code u} a uniform draw in
+ * {@code [0, 1)},
  * <pre>
  *   a(v) = sign(v) * [u < min(|v|, 1)]        (E[a] = hardtanh(v): unbiased on [-1, 1])
  * </pre>
- * The draws are the caller's, {@code uniforms [T][B][I + H]}: for step {@code t} and sample {@code b},
+ * The STOCHASTIC draws are the caller's, {@code uniforms [T][B][I + H]}: for step {@code t} and sample {@code b},
  * entries {@code 0 .. I-1} decide {@code a(x_t)} and entries {@code I .. I+H-1} decide {@code a(h_{t-1})}
  * (the kernel's {@code TernaryTrainingLayer} reads them in the same layout, so both take the same draws).
  *
@@ -27,8 +32,9 @@ import static org.rnnkernels.reference.RefMath.sigm;
  * <ul>
  *   <li>weights: {@code dL/dw := dL/dW_hat} (the ternariser, scale included, passes the gradient as the
  *       identity);</li>
- *   <li>activations (TERNARY mode): {@code da/dv := [|v| <= 1]} (hardtanh's derivative, the estimator of the
- *       unbiased rule above); FLOAT mode: {@code a} is the identity.</li>
+ *   <li>activations (THRESHOLD and STOCHASTIC modes): {@code da/dv := [|v| <= 1]} (hardtanh's derivative, the
+ *       estimator of the unbiased rule above, used for the threshold rule as well); FLOAT mode: {@code a} is the
+ *       identity.</li>
  * </ul>
  * Everything else is the exact derivative. Equivalently: the backward is the exact derivative, at the
  * traced point, of the forward in which each ternarisation {@code q(u)} is replaced by
@@ -37,8 +43,20 @@ import static org.rnnkernels.reference.RefMath.sigm;
  * <p>Immutable and thread-safe; every call allocates its own results.
  */
 public final class HitNetTrainingReference {
+    /** How activations enter the products while training. */
+    public enum Activations {
+        /** As they are. */
+        FLOAT,
+        /** {@code sign(v) * [|v| > delta]}. */
+        THRESHOLD,
+        /** {@code sign(v) * [u < min(|v|, 1)]}, {@code u} the caller's draw. */
+        STOCHASTIC
+    }
+
     private final boolean lstm;
+    private final Activations activations;
     private final boolean ternaryActivations;
+    private final double delta;
     private final int inputSize;
     private final int hiddenSize;
     private final int gates;
@@ -50,13 +68,14 @@ public final class HitNetTrainingReference {
 
     /**
      * @param type               LSTM or GRU
-     * @param ternaryActivations stochastic ternary activations when true, identity when false
+     * @param activations        FLOAT, THRESHOLD (at {@code delta}) or STOCHASTIC
+     * @param delta              the THRESHOLD mode's threshold (ignored by the others)
      * @param wIh                master weights {@code [G*H][I]}; {@code wHh [G*H][H]}; {@code bIh, bHh [G*H]}
      * @param factor             {@code Delta = factor * mean|w|}
      * @param scaleBlocks        1 (one scale per matrix) or G (one per gate block)
      * @param lambda             the sloping factor
      */
-    public HitNetTrainingReference(RefCellType type, boolean ternaryActivations, int inputSize, int hiddenSize,
+    public HitNetTrainingReference(RefCellType type, Activations activations, double delta, int inputSize, int hiddenSize,
                                    float[] wIh, float[] wHh, double[] bIh, double[] bHh, double factor,
                                    int scaleBlocks, double lambda) {
         if (type != RefCellType.LSTM && type != RefCellType.GRU) {
@@ -66,11 +85,16 @@ public final class HitNetTrainingReference {
         if (wIh.length != rows * inputSize || wHh.length != rows * hiddenSize || bIh.length != rows || bHh.length != rows) {
             throw new IllegalArgumentException("shapes do not match " + type + " I=" + inputSize + " H=" + hiddenSize);
         }
+        if (activations == null) {
+            throw new IllegalArgumentException("activations is null, expected FLOAT, THRESHOLD or STOCHASTIC");
+        }
         if (scaleBlocks != 1 && scaleBlocks != type.gates) {
             throw new IllegalArgumentException("scaleBlocks must be 1 or " + type.gates + ", got " + scaleBlocks);
         }
         this.lstm = type == RefCellType.LSTM;
-        this.ternaryActivations = ternaryActivations;
+        this.activations = activations;
+        this.ternaryActivations = activations != Activations.FLOAT;
+        this.delta = delta;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.gates = type.gates;
@@ -96,6 +120,15 @@ public final class HitNetTrainingReference {
     /** {@code W_hat_hh}, {@code [G*H][H]} (a copy). */
     public double[] quantizedHh() { return wHh.clone(); }
 
+    // a(v): the mode's ternarisation, u its draw (STOCHASTIC), or v itself (FLOAT)
+    private double activation(double v, double u) {
+        return switch (activations) {
+            case FLOAT -> v;
+            case THRESHOLD -> TernaryReference.ternarizeActivations(new double[] {v}, delta)[0];
+            case STOCHASTIC -> sample(v, u);
+        };
+    }
+
     /** The stochastic ternarisation {@code sign(v) * [u < min(|v|, 1)]}. */
     public static double sample(double v, double u) {
         return u < Math.min(Math.abs(v), 1) ? Math.signum(v) : 0;
@@ -119,12 +152,13 @@ public final class HitNetTrainingReference {
 
     /**
      * Training forward: {@code x [T][B][I]}, {@code h0 [B][H]}, {@code c0 [B][H]} (LSTM, else null),
-     * {@code uniforms [T][B][I+H]} (TERNARY mode; ignored, may be null, in FLOAT mode).
+     * {@code uniforms [T][B][I+H]} (STOCHASTIC mode; ignored, may be null, in the others).
      */
     public Trace forward(double[][][] x, double[][] h0, double[][] c0, double[][][] uniforms) {
         final int T = x.length, B = x[0].length, I = inputSize, H = hiddenSize, GH = gates * H;
-        if (ternaryActivations && (uniforms == null || uniforms.length != T)) {
-            throw new IllegalArgumentException("uniforms must be [T=" + T + "][B][I+H] in TERNARY mode");
+        boolean drawn = activations == Activations.STOCHASTIC;
+        if (drawn && (uniforms == null || uniforms.length != T)) {
+            throw new IllegalArgumentException("uniforms must be [T=" + T + "][B][I+H] in STOCHASTIC mode");
         }
         double[][][] ax = new double[T][B][I];
         double[][][] ah = new double[T][B][H];
@@ -139,10 +173,10 @@ public final class HitNetTrainingReference {
         for (int t = 0; t < T; t++) {
             for (int b = 0; b < B; b++) {
                 for (int k = 0; k < I; k++) {
-                    ax[t][b][k] = ternaryActivations ? sample(x[t][b][k], uniforms[t][b][k]) : x[t][b][k];
+                    ax[t][b][k] = activation(x[t][b][k], drawn ? uniforms[t][b][k] : 0);
                 }
                 for (int j = 0; j < H; j++) {
-                    ah[t][b][j] = ternaryActivations ? sample(h[t][b][j], uniforms[t][b][I + j]) : h[t][b][j];
+                    ah[t][b][j] = activation(h[t][b][j], drawn ? uniforms[t][b][I + j] : 0);
                 }
                 for (int row = 0; row < GH; row++) {
                     double si = bIh[row], sh = bHh[row];

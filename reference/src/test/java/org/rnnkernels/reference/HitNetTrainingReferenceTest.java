@@ -26,12 +26,14 @@ class HitNetTrainingReferenceTest {
     static final double FLOOR = 1e-3;
     static final double KINK = 1e-3;
     static final double FACTOR = 0.7;
+    static final double DELTA = 0.5;
     // I, H, B, T
     static final int[][] SHAPES = {{3, 4, 2, 5}, {3, 1, 2, 5}, {3, 4, 2, 1}};
 
     /** A sample point: master weights (float, as the kernel keeps them), inputs, draws and the loss's weights. */
     static final class Point {
         final RefCellType type;
+        final HitNetTrainingReference.Activations mode;
         final boolean ternary;
         final int in, hid, batch, steps, blocks;
         final double lambda;
@@ -42,10 +44,11 @@ class HitNetTrainingReferenceTest {
         final double[][][] uniforms, g;
         final double[][] gH, gC;
 
-        Point(RefCellType type, boolean ternary, int[] shape, int blocks, double lambda, long seed) {
+        Point(RefCellType type, HitNetTrainingReference.Activations mode, int[] shape, int blocks, double lambda, long seed) {
             Random r = new Random(seed);
             this.type = type;
-            this.ternary = ternary;
+            this.mode = mode;
+            this.ternary = mode != HitNetTrainingReference.Activations.FLOAT;
             this.in = shape[0];
             this.hid = shape[1];
             this.batch = shape[2];
@@ -87,7 +90,7 @@ class HitNetTrainingReferenceTest {
         }
 
         HitNetTrainingReference reference() {
-            return new HitNetTrainingReference(type, ternary, in, hid, wIh0, wHh0, bIh, bHh, FACTOR, blocks, lambda);
+            return new HitNetTrainingReference(type, mode, DELTA, in, hid, wIh0, wHh0, bIh, bHh, FACTOR, blocks, lambda);
         }
 
         Map<String, double[][]> tensors() {
@@ -104,7 +107,7 @@ class HitNetTrainingReferenceTest {
 
         @Override
         public String toString() {
-            return type + (ternary ? " TERNARY" : " FLOAT") + " I,H,B,T=" + in + "," + hid + "," + batch + "," + steps
+            return type + " " + mode + " I,H,B,T=" + in + "," + hid + "," + batch + "," + steps
                     + " blocks=" + blocks + " lambda=" + lambda;
         }
     }
@@ -170,6 +173,9 @@ class HitNetTrainingReferenceTest {
                     double v = k < I ? p.x[t][b][k] : h[k - I];
                     if (!p.ternary) {
                         a[k] = v;
+                    } else if (record && p.mode == HitNetTrainingReference.Activations.THRESHOLD) {
+                        a[k] = v > DELTA ? 1 : v < -DELTA ? -1 : 0;                  // sign(v) [|v| > delta]
+                        v0q0[t][b][k] = new double[] {v, a[k]};
                     } else if (record) {
                         double u = p.uniforms[t][b][k];
                         a[k] = u < Math.min(Math.abs(v), 1) ? Math.signum(v) : 0;
@@ -223,11 +229,16 @@ class HitNetTrainingReferenceTest {
         Map<String, Integer> resolved = new LinkedHashMap<>();
         int xBlocked = 0;
         for (RefCellType type : new RefCellType[] {RefCellType.LSTM, RefCellType.GRU}) {
-            for (boolean ternary : new boolean[] {true, false}) {
+            for (HitNetTrainingReference.Activations mode : HitNetTrainingReference.Activations.values()) {
+                boolean ternary = mode != HitNetTrainingReference.Activations.FLOAT;
                 for (int s = 0; s < SHAPES.length; s++) {
                     int blocks = s == 1 ? 1 : type.gates;
                     double lambda = s == 2 ? 1 : 1.7;
-                    Point p = new Point(type, ternary, SHAPES[s], blocks, lambda, 100 * s + (ternary ? 1 : 2) + type.ordinal());
+                    Point p = new Point(type, mode, SHAPES[s], blocks, lambda, 100 * s + switch (mode) {
+                        case STOCHASTIC -> 1;
+                        case FLOAT -> 2;
+                        case THRESHOLD -> 5;
+                    } + type.ordinal());
                     int rows = type.gates * p.hid;
                     double[] wHatIh0 = quantized(p.wIh0, rows, p.in, blocks);
                     double[] wHatHh0 = quantized(p.wHh0, rows, p.hid, blocks);
@@ -296,25 +307,31 @@ class HitNetTrainingReferenceTest {
         }
     }
 
-    /** FLOAT mode without draws is the inference cell: the training forward equals TernaryReference's steps. */
+    /**
+     * FLOAT and THRESHOLD modes draw nothing and are the inference cell: the training forward equals
+     * TernaryReference's steps (identity activations, or ternarised at the same delta).
+     */
     @Test
-    void floatModeForwardIsTheInferenceForward() {
+    void floatAndThresholdModesForwardIsTheInferenceForward() {
         for (RefCellType type : new RefCellType[] {RefCellType.LSTM, RefCellType.GRU}) {
-            Point p = new Point(type, false, SHAPES[0], type.gates, 1.3, 77);
-            int rows = type.gates * p.hid;
-            TernaryReference inference = new TernaryReference(type, false, p.in, p.hid,
-                    TernaryReference.ternarizeWeights(p.wIh0, rows, p.in, type.gates, FACTOR),
-                    TernaryReference.ternarizeWeights(p.wHh0, rows, p.hid, type.gates, FACTOR), p.bIh, p.bHh, 0.5, 1.3);
-            HitNetTrainingReference.Trace trace = p.reference().forward(p.x, p.h0, p.c0, null);
-            for (int b = 0; b < p.batch; b++) {
-                double[] h = p.h0[b].clone();
-                double[] c = p.c0 == null ? null : p.c0[b].clone();
-                for (int t = 0; t < p.steps; t++) {
-                    double[] hN = new double[p.hid], cN = new double[p.hid];
-                    inference.step(p.x[t][b], h, c, hN, cN);
-                    for (int j = 0; j < p.hid; j++) assertEquals(hN[j], trace.h()[t + 1][b][j], 1e-12, type + " t " + t);
-                    h = hN;
-                    c = c == null ? null : cN;
+            for (HitNetTrainingReference.Activations mode : new HitNetTrainingReference.Activations[] {
+                    HitNetTrainingReference.Activations.FLOAT, HitNetTrainingReference.Activations.THRESHOLD}) {
+                Point p = new Point(type, mode, SHAPES[0], type.gates, 1.3, 77);
+                int rows = type.gates * p.hid;
+                TernaryReference inference = new TernaryReference(type, p.ternary, p.in, p.hid,
+                        TernaryReference.ternarizeWeights(p.wIh0, rows, p.in, type.gates, FACTOR),
+                        TernaryReference.ternarizeWeights(p.wHh0, rows, p.hid, type.gates, FACTOR), p.bIh, p.bHh, DELTA, 1.3);
+                HitNetTrainingReference.Trace trace = p.reference().forward(p.x, p.h0, p.c0, null);
+                for (int b = 0; b < p.batch; b++) {
+                    double[] h = p.h0[b].clone();
+                    double[] c = p.c0 == null ? null : p.c0[b].clone();
+                    for (int t = 0; t < p.steps; t++) {
+                        double[] hN = new double[p.hid], cN = new double[p.hid];
+                        inference.step(p.x[t][b], h, c, hN, cN);
+                        for (int j = 0; j < p.hid; j++) assertEquals(hN[j], trace.h()[t + 1][b][j], 1e-12, p + " t " + t);
+                        h = hN;
+                        c = c == null ? null : cN;
+                    }
                 }
             }
         }
