@@ -39,7 +39,9 @@ import picocli.CommandLine.Option;
 /**
  * A word-level language model on Europarl ({@link Europarl}): LightRNN (Li et al. 2016: a word is a cell of an
  * {@code R x C} table, {@code R = C = ceil(sqrt(V))}, predicted as its row then its column) with its bootstrap
- * loop (train an epoch, reallocate the words by minimum-cost assignment, {@link Reallocation#best}, train on)
+ * loop (train an epoch, reallocate the words by minimum-cost assignment, train on: {@link Reallocation#exact} up to
+ * {@link Reallocation#MAX_EXACT_CELLS} cells, {@link Reallocation#largestStakeFirst} above, the old table kept when
+ * the new one would not cost less)
  * against a full-softmax LSTM language model of the same hidden size ({@link Embedding}, LSTM, a linear head
  * over the {@code V} words).
  *
@@ -63,10 +65,10 @@ public final class WordLmCommand implements Callable<Integer> {
     private static final TaskReport REPORT = new TaskReport("Word-level LM on Europarl", "test perplexity", 1, false);
 
     @Option(names = "--train-tokens", description = "training tokens, whole documents (default: ${DEFAULT-VALUE})")
-    long trainTokens = 200_000;
+    long trainTokens = 100_000;
 
     @Option(names = "--test-tokens", description = "validation and test tokens each, whole documents (default: ${DEFAULT-VALUE})")
-    long testTokens = 20_000;
+    long testTokens = 10_000;
 
     @Option(names = "--min-count", description = "a word is in the vocabulary when seen at least this often in the training "
             + "part (default: ${DEFAULT-VALUE})")
@@ -315,8 +317,13 @@ public final class WordLmCommand implements Callable<Integer> {
         }
         double before = costs.total(trainer.wordTable());
         long solve = System.nanoTime();
-        WordTable table = Reallocation.best(costs);
+        WordTable table = (long) costs.rows() * costs.columns() <= Reallocation.MAX_EXACT_CELLS ? Reallocation.exact(costs)
+                : Reallocation.largestStakeFirst(costs);
         double after = costs.total(table);
+        if (after >= before) {
+            table = trainer.wordTable();   // no better allocation found: keep the one the tables were trained on
+            after = before;
+        }
         int moved = 0;
         for (int w = 0; w < vocabulary; w++) {
             moved += table.row(w) != trainer.wordTable().row(w) || table.col(w) != trainer.wordTable().col(w) ? 1 : 0;
