@@ -95,6 +95,10 @@ public final class WordLmCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", paramLabel = "MODEL", description = "lightrnn, full (default: ${DEFAULT-VALUE})")
     List<String> models = List.of("lightrnn", "full");
 
+    @Option(names = "--no-reallocation", description = "LightRNN keeps its first (frequency-ordered) table: the bootstrap "
+            + "loop's control")
+    boolean noReallocation;
+
     @Option(names = "--lr", description = "Adam's learning rate (default: ${DEFAULT-VALUE})")
     double learningRate = 2e-3;
 
@@ -187,8 +191,9 @@ public final class WordLmCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%d training / %d test tokens of whole Europarl documents (lower-cased, whitespace "
                         + "tokens, <eos> after each document), V = %d (seen at least %d times in training, + <unk>), LightRNN "
                         + "table %d x %d; E = %d, H = %d, one LSTM layer, T = %d, %d streams, Adam %.0e, clip %.1f, %d epochs, "
-                        + "seeds %s, %d thread(s); parameters = embeddings + output layer", train.length, test.length,
-                vocabulary, minCount, side, side, embedding, hidden, steps, batch, learningRate, clip, epochs, seeds, threads);
+                        + "seeds %s, %d thread(s); parameters = embeddings + output layer%s", train.length, test.length,
+                vocabulary, minCount, side, side, embedding, hidden, steps, batch, learningRate, clip, epochs, seeds, threads,
+                noReallocation ? "; LightRNN without reallocation" : "");
     }
 
     // ---- data
@@ -296,7 +301,7 @@ public final class WordLmCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%n%s seed %d epoch %d: train perplexity %.1f, test perplexity %.1f, %.1f s%n",
                     LIGHT_RNN, seed, epoch, Math.exp(lossSum / calls), perplexity, seconds);
             rows.add(new TaskReport.Row(LIGHT_RNN, seed, epoch, lossSum / calls, perplexity, seconds, tableParameters, Double.NaN));
-            if (epoch < epochs) {
+            if (epoch < epochs && !noReallocation) {
                 reallocations.add(reallocate(trainer, words));
             }
         }
