@@ -60,6 +60,10 @@ import org.rnnkernels.ternary.TernaryWeights;
  * {@code head.weight}, {@code head.bias}); {@link #update} applies an optimiser and refreshes what the layers
  * derive from them. {@link #toModel()} and {@link #save} export the trained stack for inference.
  *
+ * <p>A word-id model ({@link #of(Embedding, RecurrentModel, LinearHead, HeadOn)}) has an {@link Embedding} below
+ * layer 0: it takes {@code [T][B]} ids ({@link #forward(int[], int, State, float[])}), its backward scatter-adds
+ * layer 0's input gradient into the table's rows, and its file carries the table as {@code embedding.weight}.
+ *
  * <p>Ternary layers draw their stochastic activations (TERNARY mode) from the {@link State}'s
  * {@link SplittableRandom} ({@link #newState(int, long)}), layer by layer and direction by direction in the
  * order of {@link #parameters()}. A ternary layer quantises its weights at every forward, so its backward
