@@ -49,7 +49,7 @@ import picocli.CommandLine.Parameters;
  * {@code compare} puts several such folders side by side; {@code report} redraws one folder's report.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {MainJob.Compare.class, MainJob.Report.class, MainJob.Keep.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class,
+        subcommands = {MainJob.Compare.class, MainJob.Report.class, MainJob.Keep.class, TrainCommand.class, MnistCommand.class, CharLmCommand.class, WordLmCommand.class,
                 QuantizeCommand.class, FheCommand.class, Int8Command.class},
         description = {"Runs the rnnkernels benchmark suite (JMH) and writes a results folder with an HTML and "
                 + "Markdown report.", "Default: every cell, shapes 1x256x200, 16x256x100 and 64x512x50 (BxHxT, I = H), "

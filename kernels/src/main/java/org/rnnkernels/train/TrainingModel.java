@@ -68,6 +68,10 @@ import org.rnnkernels.ternary.TernaryWeights;
  * {@code dout_k = m ⊙ dx_{k+1}}. The masks are drawn from the {@link State}'s draws (after each layer's
  * forward), so a state made with the same draw seed drops the same elements.
  *
+ * <p>A word-id model ({@link #of(Embedding, RecurrentModel, LinearHead, HeadOn)}) has an {@link Embedding} below
+ * layer 0: it takes {@code [T][B]} ids ({@link #forward(int[], int, State, float[])}), its backward scatter-adds
+ * layer 0's input gradient into the table's rows, and its file carries the table as {@code embedding.weight}.
+ *
  * <p>Ternary layers draw their stochastic activations (TERNARY mode) from the {@link State}'s
  * {@link SplittableRandom} ({@link #newState(int, long)}), layer by layer and direction by direction in the
  * order of {@link #parameters()}. A ternary layer quantises its weights at every forward, so its backward
@@ -95,16 +99,21 @@ public final class TrainingModel {
     private final int directions;
     private final LinearHead head;
     private final HeadOn headOn;
+    private final Embedding embedding;   // the input of word-id models, else null
     private final List<Parameter> parameters;
     private float dropout;
 
-    private TrainingModel(StackedLayer[][] layers, LinearHead head, HeadOn headOn) {
+    private TrainingModel(Embedding embedding, StackedLayer[][] layers, LinearHead head, HeadOn headOn) {
+        this.embedding = embedding;
         this.layers = layers;
         this.directions = layers[0].length;
         this.head = head;
         this.headOn = headOn;
         this.gradients = new ParameterGradients[layers.length][directions];
         List<Parameter> all = new ArrayList<>();
+        if (embedding != null) {
+            all.add(new Parameter("embedding.weight", embedding.weight(), embedding.parameters().get(0).gradient()));
+        }
         for (int k = 0; k < layers.length; k++) {
             for (int d = 0; d < directions; d++) {
                 gradients[k][d] = layers[k][d].newGradients();
@@ -129,7 +138,24 @@ public final class TrainingModel {
      *                                  ({@code D*H} of the last layer), or a layer the kernels cannot train
      */
     public static TrainingModel of(RecurrentModel model, LinearHead head, HeadOn headOn) {
+        return of(null, model, head, headOn);
+    }
+
+    /**
+     * A word-id model: {@code embedding}'s rows are the first layer's input, then {@code model}'s layers and
+     * {@code head} as {@link #of(RecurrentModel, LinearHead, HeadOn)} (the embedding, like the head, trained in
+     * place; its table is the first parameter, {@code embedding.weight}). It runs on ids,
+     * {@link #forward(int[], int, State, float[])}.
+     *
+     * @param embedding null for a model of float inputs
+     * @throws IllegalArgumentException also for an embedding whose width {@code D} is not the first layer's {@code I}
+     */
+    public static TrainingModel of(Embedding embedding, RecurrentModel model, LinearHead head, HeadOn headOn) {
         checkArguments("model", model, head, headOn);
+        if (embedding != null && embedding.dimension() != model.layer(0, 0).inputSize()) {
+            throw new IllegalArgumentException("embedding has D = " + embedding.dimension() + ", expected the first layer's I = "
+                    + model.layer(0, 0).inputSize());
+        }
         checkHead(head, model.outputSize());
         StackedLayer[][] grid = new StackedLayer[model.numLayers()][model.directions()];
         for (int k = 0; k < grid.length; k++) {
@@ -141,7 +167,7 @@ public final class TrainingModel {
                         : new StackedLayer.Dense(TrainingLayer.of(layer));
             }
         }
-        return new TrainingModel(grid, head, headOn);
+        return new TrainingModel(embedding, grid, head, headOn);
     }
 
     /**
@@ -192,7 +218,7 @@ public final class TrainingModel {
             }
         }
         checkHead(head, directions * grid[grid.length - 1][0].layer().hiddenSize());
-        return new TrainingModel(grid, head, headOn);
+        return new TrainingModel(null, grid, head, headOn);
     }
 
     private static String describe(TrainableLayer layer) {
@@ -236,10 +262,43 @@ public final class TrainingModel {
      */
     public void forward(float[] input, int steps, State state, float[] output) {
         checkState(state);
+        if (embedding != null) {
+            throw new IllegalStateException("this model takes word ids: forward(int[] ids, ...)");
+        }
         Checks.positive("steps", steps);
         int batch = state.batch;
         Checks.floats("input", input, "[T=%d][B=%d][I=%d]", steps, batch, layers[0][0].layer().inputSize());
         checkHeadRows("output", output, steps, batch);
+        forwardChecked(input, steps, state, output);
+    }
+
+    /**
+     * The training forward of a word-id model ({@link #of(Embedding, RecurrentModel, LinearHead, HeadOn)}):
+     * the embedding's rows of {@code ids} are the first layer's input, then as {@link #forward(float[], int, State, float[])}.
+     *
+     * @param ids {@code [T][B]} time-major word ids in {@code [0, V)}
+     * @throws IllegalArgumentException for a wrong length or an id outside {@code [0, V)} (naming its index),
+     *                                  before the state changes
+     * @throws IllegalStateException    for a model without an embedding
+     */
+    public void forward(int[] ids, int steps, State state, float[] output) {
+        checkState(state);
+        if (embedding == null) {
+            throw new IllegalStateException("this model takes float inputs: forward(float[] input, ...)");
+        }
+        Checks.positive("steps", steps);
+        int batch = state.batch;
+        Checks.ints("ids", ids, "[T=%d][B=%d]", steps, batch);
+        embedding.checkIds(ids, ids.length);
+        checkHeadRows("output", output, steps, batch);
+        state.reserve(steps);
+        System.arraycopy(ids, 0, state.ids, 0, ids.length);
+        embedding.gather(ids, ids.length, state.embedded);
+        forwardChecked(state.embedded, steps, state, output);
+    }
+
+    private void forwardChecked(float[] input, int steps, State state, float[] output) {
+        int batch = state.batch;
         state.reserve(steps);
         state.steps = 0;
         float[] x = input;
@@ -345,7 +404,10 @@ public final class TrainingModel {
             // Layer k's output gradient: the head's (every row, or the last row alone), or the dX of layer k+1.
             float[] dOutputs = k < top ? state.dInputs[k] : headOn == HeadOn.EVERY_STEP ? state.dTop : null;
             float[] dLastRow = k == top && headOn == HeadOn.LAST_STEP ? state.dTop : null;
-            backwardLayer(k, dOutputs, dLastRow, k == 0 ? null : state.dInputs[k - 1], steps, state);
+            backwardLayer(k, dOutputs, dLastRow, k > 0 ? state.dInputs[k - 1] : state.dEmbedded, steps, state);
+        }
+        if (embedding != null) {
+            embedding.scatterAdd(state.ids, state.ids.length, state.dEmbedded);
         }
     }
 
@@ -463,6 +525,9 @@ public final class TrainingModel {
             }
         }
         Gradients.zero(head.parameters());
+        if (embedding != null) {
+            Gradients.zero(embedding.parameters());
+        }
     }
 
     /**
@@ -493,6 +558,11 @@ public final class TrainingModel {
             }
             throw e;
         }
+    }
+
+    /** The input embedding of a word-id model, trained in place; null for a model of float inputs. */
+    public Embedding embedding() {
+        return embedding;
     }
 
     /** The head, trained in place. */
@@ -528,6 +598,10 @@ public final class TrainingModel {
     // save with more tensors and metadata in the same file (a checkpoint's optimiser state).
     void save(Path file, Map<String, Tensor> moreTensors, Map<String, String> moreMetadata) throws IOException {
         Map<String, Tensor> extra = new LinkedHashMap<>(moreTensors);
+        if (embedding != null) {
+            extra.put("embedding.weight", new Tensor(new long[] {embedding.vocabularySize(), embedding.dimension()},
+                    embedding.weight()));
+        }
         extra.put("head.weight", new Tensor(new long[] {head.outputs(), head.hiddenSize()}, head.weight()));
         extra.put("head.bias", new Tensor(new long[] {head.outputs()}, head.bias()));
         Map<String, String> metadata = new LinkedHashMap<>(moreMetadata);
@@ -557,10 +631,18 @@ public final class TrainingModel {
             throw new SafeTensorsException(file, "head.weight", "head.weight " + weight + " and head.bias " + bias
                     + ": expected [K][H] and [K]");
         }
+        Embedding embedding = null;
+        if (tensors.contains("embedding.weight")) {
+            Tensor table = tensors.get("embedding.weight");
+            if (table.rank() != 2) {
+                throw new SafeTensorsException(file, "embedding.weight", "embedding.weight " + table + ": expected [V][D]");
+            }
+            embedding = Embedding.of((int) table.dim(0), (int) table.dim(1), table.data());
+        }
         try (RecurrentModel model = ModelFiles.load(file)) {
             LinearHead head = LinearHead.of((int) weight.dim(1), (int) weight.dim(0), weight.data(), bias.data());
             try {
-                return of(model, head, headOn);
+                return of(embedding, model, head, headOn);
             } catch (IllegalArgumentException e) {
                 throw new SafeTensorsException(file, "head.weight", e.getMessage());
             }
@@ -585,7 +667,7 @@ public final class TrainingModel {
         final float[] dForwardOutput;
         final float[] dReverseOutput;
         final float[] dForwardFinal;     // [B][H]: LAST_STEP's dL/dh_T of the forward direction
-        final float[] dForwardInput;     // [T][B][I], null for layer 0 (no dX wanted)
+        final float[] dForwardInput;     // [T][B][I], null for layer 0 (no dX wanted) unless an embedding takes it
         final float[] dReverseInput;
 
         Bidirectional(int steps, int batch, int input, int hidden, boolean wantsDInput) {
@@ -618,6 +700,9 @@ public final class TrainingModel {
         private final float[][] dropped;   // keep ⊙ outputs[k]: layer k+1's input when dropping
         private final float[] droppedWith; // the p of the last forward's mask after layer k (0: none)
         private final Bidirectional[] bidirectional;   // per layer, two directions only
+        private int[] ids;                 // word-id models: the last forward's ids [T][B]
+        private float[] embedded;          // their rows, layer 0's input [T][B][D]
+        private float[] dEmbedded;         // dL/d(those rows)
         private float[] dTop;              // the head's dH
         private float[] headOutput;        // scratch for the head's forward in the backward
         private int capacity;
@@ -658,7 +743,12 @@ public final class TrainingModel {
                 dInputs[k] = k + 1 < model.length ? new float[outputs[k].length] : null;
                 keep[k] = dropped[k] = null;   // grown by the first forward that drops
                 bidirectional[k] = directions == 1 ? null
-                        : new Bidirectional(steps, batch, layer.inputSize(), layer.hiddenSize(), k > 0);
+                        : new Bidirectional(steps, batch, layer.inputSize(), layer.hiddenSize(), k > 0 || owner.embedding != null);
+            }
+            if (owner.embedding != null) {
+                ids = new int[Math.multiplyExact(steps, batch)];
+                embedded = new float[Math.multiplyExact(ids.length, owner.embedding.dimension())];
+                dEmbedded = new float[embedded.length];
             }
             int topRows = owner.headOn == HeadOn.LAST_STEP ? batch : steps * batch;
             dTop = new float[Math.multiplyExact(topRows, owner.head.hiddenSize())];
@@ -743,7 +833,8 @@ public final class TrainingModel {
             Arrays.fill(keep, null);
             Arrays.fill(dropped, null);
             Arrays.fill(bidirectional, null);
-            dTop = headOutput = null;
+            dTop = headOutput = embedded = dEmbedded = null;
+            ids = null;
             capacity = steps = 0;
         }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -137,7 +138,61 @@ class ReallocationTest {
         ReallocationCosts costs = ReallocationCosts.of(vocabulary, 8, 8, rowCost, columnCost);
         assertEquals(planted, Reallocation.exact(costs));
         assertEquals(planted, Reallocation.greedy(costs));
+        assertEquals(planted, Reallocation.largestStakeFirst(costs));
         assertEquals(0, costs.total(planted));
+    }
+
+    /**
+     * Costs as a corpus makes them: word {@code w} seen {@code n_w} times (Zipf, {@code n_w ~ 1000 / (w + 1)}, some
+     * words never), each occurrence costing {@code U(0, 10)} nats per row and per column around a per-word profile.
+     */
+    static ReallocationCosts corpusLike(int vocabulary, int rows, int columns, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] rowCost = new double[vocabulary * rows];
+        double[] columnCost = new double[vocabulary * columns];
+        for (int w = 0; w < vocabulary; w++) {
+            int occurrences = w % 7 == 6 ? 0 : (int) Math.ceil(1000.0 / (w + 1));
+            for (int r = 0; r < rows; r++) {
+                rowCost[w * rows + r] = occurrences * random.nextDouble(0, 10);
+            }
+            for (int c = 0; c < columns; c++) {
+                columnCost[w * columns + c] = occurrences * random.nextDouble(0, 10);
+            }
+        }
+        return ReallocationCosts.of(vocabulary, rows, columns, rowCost, columnCost);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 1, 1", "5, 2, 3", "7, 3, 3", "8, 3, 3"})
+    void largestStakeFirstIsValidAndNeverBelowTheOptimum(int vocabulary, int rows, int columns) {
+        for (long seed = 1; seed <= 5; seed++) {
+            for (ReallocationCosts costs : List.of(random(vocabulary, rows, columns, seed),
+                    corpusLike(vocabulary, rows, columns, seed))) {
+                WordTable stake = Reallocation.largestStakeFirst(costs);
+                assertValid(stake, vocabulary, rows, columns);
+                double optimum = bruteForce(costs);
+                assertTrue(costs.total(stake) >= optimum - 1e-6 * (1 + optimum), "below the optimum, seed " + seed);
+            }
+        }
+    }
+
+    /**
+     * On corpus-like costs (the frequent words' sums dominate) largestStakeFirst comes within 8% of the exact
+     * optimum (measured: 1.2-4.9% above it over these shapes and seeds), and at or below the authors' greedy (measured:
+     * 37-125% above the optimum), which places rare words first.
+     */
+    @Test
+    void largestStakeFirstIsNearTheOptimumOnCorpusLikeCosts() {
+        for (int[] shape : new int[][] {{100, 10, 10}, {150, 13, 13}, {250, 16, 16}}) {
+            for (long seed = 1; seed <= 3; seed++) {
+                ReallocationCosts costs = corpusLike(shape[0], shape[1], shape[2], seed);
+                double exact = costs.total(Reallocation.exact(costs));
+                double stake = costs.total(Reallocation.largestStakeFirst(costs));
+                double greedy = costs.total(Reallocation.greedy(costs));
+                assertTrue(stake >= exact * (1 - 1e-9) && stake <= 1.08 * exact, "largestStakeFirst " + stake + ", exact " + exact);
+                assertTrue(stake <= greedy, "largestStakeFirst " + stake + ", greedy " + greedy);
+            }
+        }
     }
 
     @Test
@@ -156,6 +211,7 @@ class ReallocationTest {
         WordTable greedy = Reallocation.greedy(costs);
         assertValid(greedy, vocabulary, 7, 7);
         assertTrue(costs.total(greedy) >= costs.total(Reallocation.exact(costs)) - 1e-9);
+        assertValid(Reallocation.largestStakeFirst(costs), vocabulary, 7, 7);
     }
 
     @Test
