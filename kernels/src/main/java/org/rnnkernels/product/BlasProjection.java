@@ -31,8 +31,9 @@ public final class BlasProjection implements InputProjection {
     private final boolean oneRowAsGemv;
     // Rows of gi per sgemm when a call's rows would exceed the BLAS's in-place bound (Blas.inPlaceMultiplyAdds):
     // blocks of whole multiples of 64 rows, each under the bound at the full width W, so that OpenBLAS runs
-    // them on the heap arrays without copying X in and gi out (measured 19% of a two-thread GRU step's
-    // profile at B = 16, H = 256, T = 100). Computed from W, not a member's columns, so the blocks (and
+    // them on the heap arrays without copying X in and gi out (the copy was 19% of a two-thread GRU step's
+    // JFR profile at B = 16, H = 256, T = 100; with the split by samples beside it, the layers' times measured
+    // no change from the blocks beyond the noise: docs/sample-split.md). Computed from W, not a member's columns, so the blocks (and
     // the bits: OpenBLAS sums a row differently in calls of other sizes) are the same for every team size.
     // When fewer than MIN_BLOCK_ROWS rows fit (wide layers: 64 at W = 2048, I = 512), no blocks: OpenBLAS packs
     // all of its W_ih columns for every call, which would cost more over so few rows than the copy does.
