@@ -28,6 +28,13 @@ import org.junit.jupiter.api.Test;
  * this rule, a fresh JVM running EGRU steps allocated 9-12 KB per step in two runs of four. Loops
  * belong in methods that take arrays and offsets; vectors cross method boundaries only through
  * small methods like these. A rule on the class files, checked here, holds in every JVM.
+ *
+ * <p>Small is not enough, though: C2 also refuses a small method at a call site whose profile it reads as
+ * rare ("low call site frequency"), which happens when the loop method around it ran in C1 code that kept
+ * no profile (tier 2). LSTM's cell update, loading through a 9-byte {@code load} helper, boxed that way in 7
+ * of 12 fresh JVMs. So the methods passing vectors are also a closed list, each measured allocation-free in
+ * fresh JVMs ({@code StepAllocation}'s main); loads and stores call the Vector API directly. A new one
+ * fails here until it is measured and added.
  */
 class VectorBoundaryTest {
     private static final int MAX_INLINE_SIZE = 35;
@@ -37,12 +44,25 @@ class VectorBoundaryTest {
     // exception, is gone: called in a loop, C2 boxed it in long runs of the RNN cells, which now take tanh through
     // cell.VectorOps.activate.)
     private static final java.util.Set<String> MEASURED = java.util.Set.of("org/rnnkernels/internal/VectorMath.exp");
+    // Every method passing vectors, each measured in 10-12 fresh JVMs per cell that uses it (RAG cells, RNN, GRU,
+    // LSTM, MI-LSTM, EGRU; all allocation-free after issue 12's change to direct loads and stores).
+    private static final java.util.Set<String> KNOWN = java.util.Set.of(
+            "org/rnnkernels/cell/VectorOps.hardtanh", "org/rnnkernels/cell/VectorOps.inhibit",
+            "org/rnnkernels/cell/VectorOps.passes", "org/rnnkernels/cell/VectorOps.inside",
+            "org/rnnkernels/cell/VectorOps.signFlip", "org/rnnkernels/cell/VectorOps.storeBoth",
+            "org/rnnkernels/cell/VectorRagMinimalLeaky.leakyInhibit", "org/rnnkernels/cell/VectorRagMinimalLeaky.leakyHardtanh",
+            "org/rnnkernels/internal/VectorMath.exp", "org/rnnkernels/internal/VectorMath.sigm",
+            "org/rnnkernels/product/VectorInt8Kernels.widen",
+            "org/rnnkernels/product/VectorTernaryKernels.sumInLaneOrder", "org/rnnkernels/product/VectorTernaryKernels.selected",
+            "org/rnnkernels/product/VectorTernaryKernels.laneMask", "org/rnnkernels/product/VectorTernaryKernels.sumBytes",
+            "org/rnnkernels/product/VectorTernaryKernels.sumPairs", "org/rnnkernels/product/VectorTernaryKernels.sumHalves");
 
     @Test
     void methodsPassingVectorsFitTheInliningLimit() throws IOException, URISyntaxException {
         Path classes = Path.of(RecurrentLayer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertTrue(Files.isDirectory(classes), "expected the kernels' classes in a directory, got " + classes);
         List<String> tooBig = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
         int checked = 0;
         try (Stream<Path> files = Files.walk(classes)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
@@ -59,10 +79,14 @@ class VectorBoundaryTest {
                     if (length > MAX_INLINE_SIZE && !MEASURED.contains(name)) {
                         tooBig.add(name + descriptor + ": " + length + " bytes");
                     }
+                    if (!KNOWN.contains(name)) {
+                        unknown.add(name + descriptor);
+                    }
                 }
             }
         }
         assertTrue(checked > 10, "found only " + checked + " methods passing vectors under " + classes);
         assertEquals(List.of(), tooBig, "methods passing vectors above " + MAX_INLINE_SIZE + " bytes of bytecode");
+        assertEquals(List.of(), unknown, "methods passing vectors not yet measured in fresh JVMs (see the class comment)");
     }
 }

@@ -34,7 +34,9 @@ package org.rnnkernels.cell;
  *   <li>one class per cell, so that a JVM running several cells compiles each cell's pass on its
  *       own budget (a single {@code switch} over all cells, inlined whole, boxed every cell);</li>
  *   <li>constants are vectors made once, never {@code v.max(0f)} (a broadcast per use);</li>
- *   <li>the tail ({@code H mod lanes} units) is the plain twin's code, not a masked copy of the body.</li>
+ *   <li>the tail ({@code H mod lanes} units) is the plain twin's code, not a masked copy of the body;</li>
+ *   <li>loads and stores call the Vector API directly, not a helper of ours (C2 may refuse to inline a helper
+ *       at a call site whose profile is stale, see {@link VectorOps}).</li>
  * </ul>
  * {@code StepAllocationTest} holds every cell to zero bytes per warmed-up step.
  *

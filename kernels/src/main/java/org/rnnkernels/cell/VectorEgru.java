@@ -3,8 +3,6 @@ package org.rnnkernels.cell;
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.ZERO;
-import static org.rnnkernels.cell.VectorOps.load;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -28,11 +26,11 @@ public final class VectorEgru implements GatePass, TrainingPass {
     private static void fire(int from, int to, float[] cPre, int po, float[] theta, float[] hOut, int ho, float[] cOut, int co) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector v = load(cPre, po + j);
-            FloatVector th = load(theta, j);
+            FloatVector v = FloatVector.fromArray(S, cPre, po + j);
+            FloatVector th = FloatVector.fromArray(S, theta, j);
             VectorMask<Float> fires = v.compare(VectorOperators.LE, th).not();   // NaN fires: see Egru.fire
-            store(ZERO.blend(v, fires), hOut, ho + j);
-            store(v.sub(ZERO.blend(th, fires)), cOut, co + j);
+            ZERO.blend(v, fires).intoArray(hOut, ho + j);
+            v.sub(ZERO.blend(th, fires)).intoArray(cOut, co + j);
         }
         Egru.fire(end, to, cPre, po, theta, hOut, ho, cOut, co);
     }
@@ -69,8 +67,8 @@ public final class VectorEgru implements GatePass, TrainingPass {
         FloatVector gamma = FloatVector.broadcast(S, p.gamma), slope = FloatVector.broadcast(S, p.slope);
         FloatVector dA = FloatVector.broadcast(S, s.activityGradient);
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector cPre = load(s.act, a + Egru.C_PRE_BLOCK * n + j), theta = load(p.extra, j);
-            FloatVector dy = load(s.dh, d + j), dc = load(s.dc, d + j);
+            FloatVector cPre = FloatVector.fromArray(S, s.act, a + Egru.C_PRE_BLOCK * n + j), theta = FloatVector.fromArray(S, p.extra, j);
+            FloatVector dy = FloatVector.fromArray(S, s.dh, d + j), dc = FloatVector.fromArray(S, s.dc, d + j);
             VectorMask<Float> fires = cPre.compare(VectorOperators.LE, theta).not();
             FloatVector psi = gamma.mul(ONE.sub(slope.mul(cPre.sub(theta).abs())).max(ZERO));
             FloatVector dV = dy.mul(cPre).sub(dc.mul(theta)).add(dA).mul(psi);

@@ -2,7 +2,6 @@ package org.rnnkernels.cell;
 
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
-import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.storeBoth;
 
 import jdk.incubator.vector.FloatVector;
@@ -58,11 +57,13 @@ public final class VectorGru implements GatePass, TrainingPass {
     static void gateGradients(TrainingTrace s, int t, int b, int end, float[] up, int uo, float[] prev, int hp, float[] direct) {
         int n = s.hidden, r = t * s.batch + b, g = r * 3 * n, d = b * n, a = r * s.cacheWidth;
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector rr = load(s.act, a + j), z = load(s.act, a + n + j), cand = load(s.act, a + 2 * n + j);
-            FloatVector dS = load(up, uo + j);
+            FloatVector rr = FloatVector.fromArray(S, s.act, a + j);
+            FloatVector z = FloatVector.fromArray(S, s.act, a + n + j);
+            FloatVector cand = FloatVector.fromArray(S, s.act, a + 2 * n + j);
+            FloatVector dS = FloatVector.fromArray(S, up, uo + j);
             FloatVector dAN = dS.sub(dS.mul(z)).mul(ONE.sub(cand.mul(cand)));
-            FloatVector dAR = dAN.mul(load(s.act, a + 3 * n + j)).mul(rr.sub(rr.mul(rr)));
-            FloatVector dAZ = dS.mul(load(prev, hp + j).sub(cand)).mul(z.sub(z.mul(z)));
+            FloatVector dAR = dAN.mul(FloatVector.fromArray(S, s.act, a + 3 * n + j)).mul(rr.sub(rr.mul(rr)));
+            FloatVector dAZ = dS.mul(FloatVector.fromArray(S, prev, hp + j).sub(cand)).mul(z.sub(z.mul(z)));
             dS.mul(z).intoArray(direct, d + j);
             storeBoth(dAR, s, g + j);
             storeBoth(dAZ, s, g + n + j);

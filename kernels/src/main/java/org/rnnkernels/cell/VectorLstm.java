@@ -2,8 +2,6 @@ package org.rnnkernels.cell;
 
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
-import static org.rnnkernels.cell.VectorOps.load;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -50,7 +48,7 @@ public final class VectorLstm implements GatePass, TrainingPass {
         }
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            store(load(gates, o + 3 * n + j).mul(load(gates, slot + j)), hOut, ho + j);
+            FloatVector.fromArray(S, gates, o + 3 * n + j).mul(FloatVector.fromArray(S, gates, slot + j)).intoArray(hOut, ho + j);
         }
         Lstm.output(end, to, n, gates, o, slot, hOut, ho);
     }
@@ -60,9 +58,10 @@ public final class VectorLstm implements GatePass, TrainingPass {
                                    float[] cOut, int co, int slot) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector cNew = load(gates, o + n + j).mul(load(cPrev, cp + j)).add(load(gates, o + j).mul(load(gates, o + 2 * n + j)));
-            store(cNew, cOut, co + j);
-            store(cNew, gates, slot + j);
+            FloatVector cNew = FloatVector.fromArray(S, gates, o + n + j).mul(FloatVector.fromArray(S, cPrev, cp + j))
+                    .add(FloatVector.fromArray(S, gates, o + j).mul(FloatVector.fromArray(S, gates, o + 2 * n + j)));
+            cNew.intoArray(cOut, co + j);
+            cNew.intoArray(gates, slot + j);
         }
         Lstm.cellUpdate(end, to, n, gates, o, cPrev, cp, cOut, co, slot);
     }
@@ -79,12 +78,14 @@ public final class VectorLstm implements GatePass, TrainingPass {
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * 4 * n, d = b * n, a = r * s.cacheWidth, hp = r * n;
             for (int j = 0; j < end; j += S.length()) {
-                FloatVector i = load(s.act, a + j), f = load(s.act, a + n + j), gg = load(s.act, a + 2 * n + j);
-                FloatVector o = load(s.act, a + 3 * n + j), tc = load(s.act, a + 4 * n + j);
-                FloatVector dh = load(s.dh, d + j);
-                FloatVector dCN = load(s.dc, d + j).add(dh.mul(o).mul(ONE.sub(tc.mul(tc))));
+                FloatVector i = FloatVector.fromArray(S, s.act, a + j);
+                FloatVector f = FloatVector.fromArray(S, s.act, a + n + j);
+                FloatVector gg = FloatVector.fromArray(S, s.act, a + 2 * n + j);
+                FloatVector o = FloatVector.fromArray(S, s.act, a + 3 * n + j), tc = FloatVector.fromArray(S, s.act, a + 4 * n + j);
+                FloatVector dh = FloatVector.fromArray(S, s.dh, d + j);
+                FloatVector dCN = FloatVector.fromArray(S, s.dc, d + j).add(dh.mul(o).mul(ONE.sub(tc.mul(tc))));
                 FloatVector dAI = dCN.mul(gg).mul(i.sub(i.mul(i)));
-                FloatVector dAF = dCN.mul(load(s.cs, hp + j)).mul(f.sub(f.mul(f)));
+                FloatVector dAF = dCN.mul(FloatVector.fromArray(S, s.cs, hp + j)).mul(f.sub(f.mul(f)));
                 FloatVector dAG = dCN.mul(i).mul(ONE.sub(gg.mul(gg)));
                 FloatVector dAO = dh.mul(tc).mul(o.sub(o.mul(o)));
                 dCN.mul(f).intoArray(s.dc, d + j);

@@ -2,8 +2,6 @@ package org.rnnkernels.cell;
 
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
-import static org.rnnkernels.cell.VectorOps.load;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -40,10 +38,12 @@ public final class VectorMiGru implements GatePass, TrainingPass {
         int width = 3 * n;
         for (int j = from; j < end; j += S.length()) {
             int row = 2 * n + j;
-            FloatVector wx = load(gi, g + row);
-            FloatVector u = load(out, o + j).mul(load(gh, q + row).add(load(bias, 3 * n + j)));
-            FloatVector inner = load(mi, 2 * width + row).mul(wx).add(load(bias, 2 * n + j));
-            store(inner.add(load(mi, width + row).mul(u).add(load(mi, row).mul(wx).mul(u))), out, o + row);
+            FloatVector wx = FloatVector.fromArray(S, gi, g + row);
+            FloatVector u = FloatVector.fromArray(S, out, o + j)
+                    .mul(FloatVector.fromArray(S, gh, q + row).add(FloatVector.fromArray(S, bias, 3 * n + j)));
+            FloatVector inner = FloatVector.fromArray(S, mi, 2 * width + row).mul(wx).add(FloatVector.fromArray(S, bias, 2 * n + j));
+            inner.add(FloatVector.fromArray(S, mi, width + row).mul(u).add(FloatVector.fromArray(S, mi, row).mul(wx).mul(u)))
+                    .intoArray(out, o + row);
         }
         MiGru.candidatePre(end, to, n, gi, g, gh, q, bias, mi, out, o);
     }
@@ -52,9 +52,9 @@ public final class VectorMiGru implements GatePass, TrainingPass {
     private static void keep(int n, float[] gh, int q, float[] bias, float[] act, int a) {
         int end = S.loopBound(n);
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
-            store(ghn, act, a + 3 * n + j);
-            store(load(act, a + j).mul(ghn), act, a + 6 * n + j);
+            FloatVector ghn = FloatVector.fromArray(S, gh, q + 2 * n + j).add(FloatVector.fromArray(S, bias, 3 * n + j));
+            ghn.intoArray(act, a + 3 * n + j);
+            FloatVector.fromArray(S, act, a + j).mul(ghn).intoArray(act, a + 6 * n + j);
         }
         MiGru.keep(end, n, n, gh, q, bias, act, a);
     }
@@ -90,17 +90,20 @@ public final class VectorMiGru implements GatePass, TrainingPass {
         int w = s.width;
         for (int j = 0; j < end; j += S.length()) {
             int k = 2 * n + j;
-            FloatVector rr = load(s.act, a + j), z = load(s.act, a + n + j), cand = load(s.act, a + 2 * n + j);
-            FloatVector dh = load(s.dh, d + j);
-            FloatVector alpha = load(mi, k);
+            FloatVector rr = FloatVector.fromArray(S, s.act, a + j);
+            FloatVector z = FloatVector.fromArray(S, s.act, a + n + j);
+            FloatVector cand = FloatVector.fromArray(S, s.act, a + 2 * n + j);
+            FloatVector dh = FloatVector.fromArray(S, s.dh, d + j);
+            FloatVector alpha = FloatVector.fromArray(S, mi, k);
             FloatVector dPN = dh.sub(dh.mul(z)).mul(ONE.sub(cand.mul(cand)));
-            FloatVector dU = dPN.mul(alpha.mul(load(s.gi, g + k)).add(load(mi, w + k)));
+            FloatVector dU = dPN.mul(alpha.mul(FloatVector.fromArray(S, s.gi, g + k)).add(FloatVector.fromArray(S, mi, w + k)));
             dPN.intoArray(s.dPre, g + k);
-            dPN.mul(alpha.mul(load(s.act, a + 6 * n + j)).add(load(mi, 2 * w + k))).intoArray(s.dGi, g + k);
+            dPN.mul(alpha.mul(FloatVector.fromArray(S, s.act, a + 6 * n + j)).add(FloatVector.fromArray(S, mi, 2 * w + k)))
+                    .intoArray(s.dGi, g + k);
             dU.mul(rr).intoArray(s.dGh, g + k);
             dh.mul(z).intoArray(s.dhNext, d + j);
-            dU.mul(load(s.act, a + 3 * n + j)).mul(rr.sub(rr.mul(rr))).intoArray(s.dPre, g + j);
-            dh.mul(load(s.hs, hp + j).sub(cand)).mul(z.sub(z.mul(z))).intoArray(s.dPre, g + n + j);
+            dU.mul(FloatVector.fromArray(S, s.act, a + 3 * n + j)).mul(rr.sub(rr.mul(rr))).intoArray(s.dPre, g + j);
+            dh.mul(FloatVector.fromArray(S, s.hs, hp + j).sub(cand)).mul(z.sub(z.mul(z))).intoArray(s.dPre, g + n + j);
         }
     }
 }

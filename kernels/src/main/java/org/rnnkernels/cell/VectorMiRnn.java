@@ -2,8 +2,6 @@ package org.rnnkernels.cell;
 
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
-import static org.rnnkernels.cell.VectorOps.load;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -22,11 +20,11 @@ public final class VectorMiRnn implements GatePass, TrainingPass {
         for (int b = 0; b < rows; b++) {
             int g = go + b * n, q = b * n, ho = hoo + b * n;
             for (int j = from; j < end; j += S.length()) {
-                FloatVector wx = load(gi, g + j);
-                FloatVector uh = load(gh, q + j);
-                FloatVector pre = load(mi, 2 * n + j).mul(wx).add(load(mi, n + j).mul(uh))
-                        .add(load(mi, j).mul(wx).mul(uh)).add(load(bias, j));
-                store(pre, hOut, ho + j);
+                FloatVector wx = FloatVector.fromArray(S, gi, g + j);
+                FloatVector uh = FloatVector.fromArray(S, gh, q + j);
+                FloatVector pre = FloatVector.fromArray(S, mi, 2 * n + j).mul(wx).add(FloatVector.fromArray(S, mi, n + j).mul(uh))
+                        .add(FloatVector.fromArray(S, mi, j).mul(wx).mul(uh)).add(FloatVector.fromArray(S, bias, j));
+                pre.intoArray(hOut, ho + j);
             }
             VectorOps.activate(from, end, hOut, ho, true);
             MiRnn.row(end, to, n, gi, g, gh, q, bias, mi, hOut, ho);
@@ -45,8 +43,8 @@ public final class VectorMiRnn implements GatePass, TrainingPass {
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
             for (int j = 0; j < end; j += S.length()) {
-                FloatVector h = load(s.hs, hn + j);
-                load(s.dh, d + j).mul(ONE.sub(h.mul(h))).intoArray(s.dPre, g + j);
+                FloatVector h = FloatVector.fromArray(S, s.hs, hn + j);
+                FloatVector.fromArray(S, s.dh, d + j).mul(ONE.sub(h.mul(h))).intoArray(s.dPre, g + j);
             }
             VectorOps.miRows(p.extra, s, g, 0, g, end);
             MiRnn.backwardRow(p.extra, s, t, b, end);

@@ -11,6 +11,15 @@ import org.rnnkernels.simd.FloatLanes;
 /**
  * The Vector API pieces the cells share, each with its plain twin in {@link ScalarOps} for the tail.
  * Touch only when {@link org.rnnkernels.simd.Simd#kind()} is {@code VECTOR}.
+ *
+ * <p>Loops load and store with {@code FloatVector.fromArray(S, a, i)} and {@code v.intoArray(a, i)}
+ * themselves, never through a helper of ours: the Vector API's methods are force-inlined, ours are not.
+ * C2 refuses to inline even a 9-byte helper at a call site its profile calls rare ("low call site
+ * frequency"), and a loop method that C1 first compiled without profiling (tier 2, chosen when C2's queue
+ * is long) carries such stale counts into the compilation that inlines it; the helper's vectors are then
+ * boxed, 80 bytes each. Measured: LSTM's {@code cellUpdate} with {@code load}/{@code store} helpers boxed in
+ * 7 of 12 fresh JVMs at H = 256, B = 1 (7,680 bytes a step: 6 vectors a unit block) and in one JMH fork of
+ * the main job (122,881 bytes a step at B = 16); without them, in none of 12.
  */
 final class VectorOps {
     static final VectorSpecies<Float> S = FloatLanes.SPECIES;
@@ -22,29 +31,12 @@ final class VectorOps {
     private VectorOps() {
     }
 
-    static FloatVector load(float[] a, int i) {
-        return FloatVector.fromArray(S, a, i);
-    }
-
-    static void store(FloatVector v, float[] a, int i) {
-        v.intoArray(a, i);
-    }
-
-    /**
-     * {@code a = (gi + gh) + b} at the given offsets, a vector of one block's pre-activations. It takes
-     * offsets, not a block and a unit, to stay within 35 bytes of bytecode: a method that returns a
-     * vector must be inlined wherever it is called, or the vector is boxed (see
-     * {@code internal.VectorMath} and {@code VectorBoundaryTest}).
-     */
-    static FloatVector pre(float[] gi, int giAt, float[] gh, int ghAt, float[] bias, int biasAt) {
-        return load(gi, giAt).add(load(gh, ghAt)).add(load(bias, biasAt));
-    }
-
     // out[o + k + j] = gi[g + k + j] + gh[q + k + j] + b[k + j] over the block at offset k
     static void sum(int from, int to, float[] gi, int g, float[] gh, int q, float[] bias, int k, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            store(pre(gi, g + k + j, gh, q + k + j, bias, k + j), out, o + k + j);
+            FloatVector.fromArray(S, gi, g + k + j).add(FloatVector.fromArray(S, gh, q + k + j)).add(FloatVector.fromArray(S, bias, k + j))
+                    .intoArray(out, o + k + j);
         }
         ScalarOps.sum(end, to, gi, g, gh, q, bias, k, out, o);
     }
@@ -53,7 +45,7 @@ final class VectorOps {
     static void add(int from, int to, float[] x, int xo, float[] y, int yo, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            store(load(x, xo + j).add(load(y, yo + j)), out, o + j);
+            FloatVector.fromArray(S, x, xo + j).add(FloatVector.fromArray(S, y, yo + j)).intoArray(out, o + j);
         }
         ScalarOps.add(end, to, x, xo, y, yo, out, o);
     }
@@ -66,9 +58,9 @@ final class VectorOps {
     static void activate(int from, int to, float[] a, int k, boolean tanh) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector x = load(a, k + j);
+            FloatVector x = FloatVector.fromArray(S, a, k + j);
             FloatVector s = sigm(tanh ? x.add(x) : x);
-            store(tanh ? s.add(s).sub(ONE) : s, a, k + j);
+            (tanh ? s.add(s).sub(ONE) : s).intoArray(a, k + j);
         }
         ScalarOps.activate(end, to, a, k, tanh);
     }
@@ -80,12 +72,13 @@ final class VectorOps {
                       int width, int k, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector wx = load(gi, g + k + j);
-            FloatVector uh = load(gh, q + k + j);
-            FloatVector alpha = load(mi, k + j);
-            FloatVector beta1 = load(mi, width + k + j);
-            FloatVector beta2 = load(mi, 2 * width + k + j);
-            store(beta2.mul(wx).add(beta1.mul(uh)).add(alpha.mul(wx).mul(uh)).add(load(bias, k + j)), out, o + k + j);
+            FloatVector wx = FloatVector.fromArray(S, gi, g + k + j);
+            FloatVector uh = FloatVector.fromArray(S, gh, q + k + j);
+            FloatVector alpha = FloatVector.fromArray(S, mi, k + j);
+            FloatVector beta1 = FloatVector.fromArray(S, mi, width + k + j);
+            FloatVector beta2 = FloatVector.fromArray(S, mi, 2 * width + k + j);
+            beta2.mul(wx).add(beta1.mul(uh)).add(alpha.mul(wx).mul(uh)).add(FloatVector.fromArray(S, bias, k + j))
+                    .intoArray(out, o + k + j);
         }
         ScalarOps.miSum(end, to, gi, g, gh, q, bias, mi, width, k, out, o);
     }
@@ -95,10 +88,12 @@ final class VectorOps {
     static void miRows(float[] mi, TrainingTrace s, int g, int k, int u, int end) {
         int w = s.width;
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector d = load(s.dPre, g + k + j);
-            FloatVector alpha = load(mi, k + j);
-            d.mul(alpha.mul(load(s.act, u + k + j)).add(load(mi, 2 * w + k + j))).intoArray(s.dGi, g + k + j);
-            d.mul(alpha.mul(load(s.gi, g + k + j)).add(load(mi, w + k + j))).intoArray(s.dGh, g + k + j);
+            FloatVector d = FloatVector.fromArray(S, s.dPre, g + k + j);
+            FloatVector alpha = FloatVector.fromArray(S, mi, k + j);
+            d.mul(alpha.mul(FloatVector.fromArray(S, s.act, u + k + j)).add(FloatVector.fromArray(S, mi, 2 * w + k + j)))
+                    .intoArray(s.dGi, g + k + j);
+            d.mul(alpha.mul(FloatVector.fromArray(S, s.gi, g + k + j)).add(FloatVector.fromArray(S, mi, w + k + j)))
+                    .intoArray(s.dGh, g + k + j);
         }
     }
 
@@ -106,9 +101,9 @@ final class VectorOps {
     static void blend(int from, int to, int n, float[] gates, int q, float[] hPrev, int hp, float[] hOut, int ho) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector z = load(gates, q + n + j);
-            FloatVector cand = load(gates, q + 2 * n + j);
-            store(cand.add(z.mul(load(hPrev, hp + j).sub(cand))), hOut, ho + j);
+            FloatVector z = FloatVector.fromArray(S, gates, q + n + j);
+            FloatVector cand = FloatVector.fromArray(S, gates, q + 2 * n + j);
+            cand.add(z.mul(FloatVector.fromArray(S, hPrev, hp + j).sub(cand))).intoArray(hOut, ho + j);
         }
         ScalarOps.blend(end, to, n, gates, q, hPrev, hp, hOut, ho);
     }
@@ -117,10 +112,10 @@ final class VectorOps {
     static void candidatePre(int from, int to, int n, float[] gi, int g, float[] gh, int q, float[] bias, float[] out, int o) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector r = load(out, o + j);
-            FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
-            FloatVector gin = load(gi, g + 2 * n + j).add(load(bias, 2 * n + j));
-            store(gin.add(r.mul(ghn)), out, o + 2 * n + j);
+            FloatVector r = FloatVector.fromArray(S, out, o + j);
+            FloatVector ghn = FloatVector.fromArray(S, gh, q + 2 * n + j).add(FloatVector.fromArray(S, bias, 3 * n + j));
+            FloatVector gin = FloatVector.fromArray(S, gi, g + 2 * n + j).add(FloatVector.fromArray(S, bias, 2 * n + j));
+            gin.add(r.mul(ghn)).intoArray(out, o + 2 * n + j);
         }
         ScalarOps.candidatePre(end, to, n, gi, g, gh, q, bias, out, o);
     }

@@ -4,11 +4,8 @@ import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.ZERO;
 import static org.rnnkernels.cell.VectorOps.hardtanh;
 import static org.rnnkernels.cell.VectorOps.inhibit;
-import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.passes;
-import static org.rnnkernels.cell.VectorOps.pre;
 import static org.rnnkernels.cell.VectorOps.signFlip;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -26,13 +23,15 @@ public final class VectorRagGru implements GatePass, TrainingPass {
         for (int b = 0; b < rows; b++) {
             int g = go + b * 3 * n, q = b * 3 * n, hp = hpo + b * n, ho = hoo + b * n;
             for (int j = from; j < end; j += S.length()) {
-                FloatVector ar = pre(gi, g + j, gh, q + j, bias, j);
-                FloatVector az = pre(gi, g + n + j, gh, q + n + j, bias, n + j);
-                FloatVector ghn = load(gh, q + 2 * n + j).add(load(bias, 3 * n + j));
-                FloatVector gin = load(gi, g + 2 * n + j).add(load(bias, 2 * n + j));
+                FloatVector ar = FloatVector.fromArray(S, gi, g + j).add(FloatVector.fromArray(S, gh, q + j))
+                        .add(FloatVector.fromArray(S, bias, j));
+                FloatVector az = FloatVector.fromArray(S, gi, g + n + j).add(FloatVector.fromArray(S, gh, q + n + j))
+                        .add(FloatVector.fromArray(S, bias, n + j));
+                FloatVector ghn = FloatVector.fromArray(S, gh, q + 2 * n + j).add(FloatVector.fromArray(S, bias, 3 * n + j));
+                FloatVector gin = FloatVector.fromArray(S, gi, g + 2 * n + j).add(FloatVector.fromArray(S, bias, 2 * n + j));
                 FloatVector cand = hardtanh(gin.add(inhibit(ghn, ar.neg().max(ZERO))));
-                FloatVector h = load(hPrev, hp + j);
-                store(hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))), hOut, ho + j);
+                FloatVector h = FloatVector.fromArray(S, hPrev, hp + j);
+                hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))).intoArray(hOut, ho + j);
             }
             RagGru.row(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho, null, 0);
         }
@@ -53,12 +52,13 @@ public final class VectorRagGru implements GatePass, TrainingPass {
     private static void candidate(TrainingTrace s, float[] bias, int end, int g, int q, int a) {
         int n = s.hidden;
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector ar = pre(s.gi, g + j, s.gh, q + j, bias, j);
-            FloatVector ghn = load(s.gh, q + 2 * n + j).add(load(bias, 3 * n + j));
-            FloatVector gin = load(s.gi, g + 2 * n + j).add(load(bias, 2 * n + j));
-            store(ar, s.act, a + j);
-            store(ghn, s.act, a + 2 * n + j);
-            store(gin.add(inhibit(ghn, ar.neg().max(ZERO))), s.act, a + 3 * n + j);
+            FloatVector ar = FloatVector.fromArray(S, s.gi, g + j).add(FloatVector.fromArray(S, s.gh, q + j))
+                    .add(FloatVector.fromArray(S, bias, j));
+            FloatVector ghn = FloatVector.fromArray(S, s.gh, q + 2 * n + j).add(FloatVector.fromArray(S, bias, 3 * n + j));
+            FloatVector gin = FloatVector.fromArray(S, s.gi, g + 2 * n + j).add(FloatVector.fromArray(S, bias, 2 * n + j));
+            ar.intoArray(s.act, a + j);
+            ghn.intoArray(s.act, a + 2 * n + j);
+            gin.add(inhibit(ghn, ar.neg().max(ZERO))).intoArray(s.act, a + 3 * n + j);
         }
     }
 
@@ -76,8 +76,8 @@ public final class VectorRagGru implements GatePass, TrainingPass {
     // The reset side: p_n = gi_n + S(gh_n, relu(-a_r)): dGh_n and the r rows, from dP_n in dGi_n
     private static void resetBackward(TrainingTrace s, int n, int end, int g, int a) {
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector ar = load(s.act, a + j), ghn = load(s.act, a + 2 * n + j);
-            FloatVector dGhN = ZERO.blend(load(s.dGi, g + 2 * n + j), passes(ghn, ar.neg().max(ZERO)));
+            FloatVector ar = FloatVector.fromArray(S, s.act, a + j), ghn = FloatVector.fromArray(S, s.act, a + 2 * n + j);
+            FloatVector dGhN = ZERO.blend(FloatVector.fromArray(S, s.dGi, g + 2 * n + j), passes(ghn, ar.neg().max(ZERO)));
             FloatVector dAR = ZERO.blend(signFlip(dGhN, ghn).neg(), ar.compare(VectorOperators.LT, ZERO));
             dGhN.intoArray(s.dGh, g + 2 * n + j);
             dAR.intoArray(s.dGi, g + j);

@@ -5,10 +5,8 @@ import static org.rnnkernels.cell.VectorOps.ZERO;
 import static org.rnnkernels.cell.VectorOps.hardtanh;
 import static org.rnnkernels.cell.VectorOps.inhibit;
 import static org.rnnkernels.cell.VectorOps.inside;
-import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.passes;
 import static org.rnnkernels.cell.VectorOps.signFlip;
-import static org.rnnkernels.cell.VectorOps.store;
 import static org.rnnkernels.cell.VectorOps.storeBoth;
 
 import jdk.incubator.vector.FloatVector;
@@ -39,14 +37,15 @@ public final class VectorRagLstm implements GatePass, TrainingPass {
     private static void update(int from, int to, int n, float[] gh, int q, float[] c, int cs, float[] hOut, int ho) {
         int end = from + S.loopBound(to - from);
         for (int j = from; j < end; j += S.length()) {
-            FloatVector ai = load(gh, q + j);
-            FloatVector af = load(gh, q + n + j);
-            FloatVector ag = load(gh, q + 2 * n + j);
-            FloatVector ao = load(gh, q + 3 * n + j);
+            FloatVector ai = FloatVector.fromArray(S, gh, q + j);
+            FloatVector af = FloatVector.fromArray(S, gh, q + n + j);
+            FloatVector ag = FloatVector.fromArray(S, gh, q + 2 * n + j);
+            FloatVector ao = FloatVector.fromArray(S, gh, q + 3 * n + j);
             FloatVector writeBlock = af.max(ZERO).add(ai.neg().max(ZERO));
-            FloatVector cNew = hardtanh(inhibit(load(c, cs + j), af.neg().max(ZERO)).add(inhibit(hardtanh(ag), writeBlock)));
-            store(cNew, c, cs + j);
-            store(inhibit(cNew, ao.neg().max(ZERO)), hOut, ho + j);
+            FloatVector cNew = hardtanh(inhibit(FloatVector.fromArray(S, c, cs + j), af.neg().max(ZERO))
+                    .add(inhibit(hardtanh(ag), writeBlock)));
+            cNew.intoArray(c, cs + j);
+            inhibit(cNew, ao.neg().max(ZERO)).intoArray(hOut, ho + j);
         }
         RagLstm.update(end, to, n, gh, q, c, cs, c, cs, hOut, ho, null, 0);
     }
@@ -68,16 +67,16 @@ public final class VectorRagLstm implements GatePass, TrainingPass {
     private static void trainingUpdate(TrainingTrace s, int a, int hp) {
         int n = s.hidden, end = S.loopBound(n), hn = hp + s.batch * n;
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector ai = load(s.act, a + j);
-            FloatVector af = load(s.act, a + n + j);
-            FloatVector ag = load(s.act, a + 2 * n + j);
-            FloatVector ao = load(s.act, a + 3 * n + j);
+            FloatVector ai = FloatVector.fromArray(S, s.act, a + j);
+            FloatVector af = FloatVector.fromArray(S, s.act, a + n + j);
+            FloatVector ag = FloatVector.fromArray(S, s.act, a + 2 * n + j);
+            FloatVector ao = FloatVector.fromArray(S, s.act, a + 3 * n + j);
             FloatVector writeBlock = af.max(ZERO).add(ai.neg().max(ZERO));
-            FloatVector pc = inhibit(load(s.cs, hp + j), af.neg().max(ZERO)).add(inhibit(hardtanh(ag), writeBlock));
+            FloatVector pc = inhibit(FloatVector.fromArray(S, s.cs, hp + j), af.neg().max(ZERO)).add(inhibit(hardtanh(ag), writeBlock));
             FloatVector cNew = hardtanh(pc);
-            store(pc, s.act, a + 4 * n + j);
-            store(cNew, s.cs, hn + j);
-            store(inhibit(cNew, ao.neg().max(ZERO)), s.hs, hn + j);
+            pc.intoArray(s.act, a + 4 * n + j);
+            cNew.intoArray(s.cs, hn + j);
+            inhibit(cNew, ao.neg().max(ZERO)).intoArray(s.hs, hn + j);
         }
         RagLstm.update(end, n, n, s.act, a, s.cs, hp, s.cs, hn, s.hs, hn, s.act, a + 4 * n);
     }
@@ -96,20 +95,23 @@ public final class VectorRagLstm implements GatePass, TrainingPass {
     // h' = S(c', relu(-a_o)), c' = hardtanh(p_c): the o rows, and dP_c (into dGi_g, read by cellBackward)
     private static void outputBackward(TrainingTrace s, int n, int end, int g, int d, int a, int hn) {
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector ao = load(s.act, a + 3 * n + j), cNew = load(s.cs, hn + j);
-            FloatVector dHc = ZERO.blend(load(s.dh, d + j), passes(cNew, ao.neg().max(ZERO)));
+            FloatVector ao = FloatVector.fromArray(S, s.act, a + 3 * n + j), cNew = FloatVector.fromArray(S, s.cs, hn + j);
+            FloatVector dHc = ZERO.blend(FloatVector.fromArray(S, s.dh, d + j), passes(cNew, ao.neg().max(ZERO)));
             FloatVector dAO = ZERO.blend(signFlip(dHc, cNew).neg(), ao.compare(VectorOperators.LT, ZERO));
             storeBoth(dAO, s, g + 3 * n + j);
-            ZERO.blend(load(s.dc, d + j).add(dHc), inside(load(s.act, a + 4 * n + j))).intoArray(s.dGi, g + 2 * n + j);
+            ZERO.blend(FloatVector.fromArray(S, s.dc, d + j).add(dHc), inside(FloatVector.fromArray(S, s.act, a + 4 * n + j)))
+                    .intoArray(s.dGi, g + 2 * n + j);
         }
     }
 
     // p_c = S(c, relu(-a_f)) + S(hardtanh(a_g), relu(a_f) + relu(-a_i)): dc and the i, f, g rows
     private static void cellBackward(TrainingTrace s, int n, int end, int g, int d, int a, int hp) {
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector ai = load(s.act, a + j), af = load(s.act, a + n + j), ag = load(s.act, a + 2 * n + j);
-            FloatVector c = load(s.cs, hp + j);
-            FloatVector dPC = load(s.dGi, g + 2 * n + j);
+            FloatVector ai = FloatVector.fromArray(S, s.act, a + j);
+            FloatVector af = FloatVector.fromArray(S, s.act, a + n + j);
+            FloatVector ag = FloatVector.fromArray(S, s.act, a + 2 * n + j);
+            FloatVector c = FloatVector.fromArray(S, s.cs, hp + j);
+            FloatVector dPC = FloatVector.fromArray(S, s.dGi, g + 2 * n + j);
             FloatVector gg = hardtanh(ag);
             FloatVector dCv = ZERO.blend(dPC, passes(c, af.neg().max(ZERO)));
             FloatVector dGv = ZERO.blend(dPC, passes(gg, af.max(ZERO).add(ai.neg().max(ZERO))));

@@ -5,11 +5,8 @@ import static org.rnnkernels.cell.VectorOps.ZERO;
 import static org.rnnkernels.cell.VectorOps.hardtanh;
 import static org.rnnkernels.cell.VectorOps.inhibit;
 import static org.rnnkernels.cell.VectorOps.inside;
-import static org.rnnkernels.cell.VectorOps.load;
 import static org.rnnkernels.cell.VectorOps.passes;
-import static org.rnnkernels.cell.VectorOps.pre;
 import static org.rnnkernels.cell.VectorOps.signFlip;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -30,10 +27,12 @@ public final class VectorRagMinimal implements GatePass, TrainingPass {
         for (int b = 0; b < rows; b++) {
             int g = go + b * 2 * n, q = b * 2 * n, hp = hpo + b * n, ho = hoo + b * n;
             for (int j = from; j < end; j += S.length()) {
-                FloatVector az = pre(gi, g + j, gh, q + j, bias, j);
-                FloatVector cand = hardtanh(pre(gi, g + n + j, gh, q + n + j, bias, n + j));
-                FloatVector h = load(hPrev, hp + j);
-                store(hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))), hOut, ho + j);
+                FloatVector az = FloatVector.fromArray(S, gi, g + j).add(FloatVector.fromArray(S, gh, q + j))
+                        .add(FloatVector.fromArray(S, bias, j));
+                FloatVector cand = hardtanh(FloatVector.fromArray(S, gi, g + n + j).add(FloatVector.fromArray(S, gh, q + n + j))
+                        .add(FloatVector.fromArray(S, bias, n + j)));
+                FloatVector h = FloatVector.fromArray(S, hPrev, hp + j);
+                hardtanh(inhibit(h, az.neg().max(ZERO)).add(inhibit(cand, az.max(ZERO)))).intoArray(hOut, ho + j);
             }
             RagMinimal.row(end, to, n, gi, g, gh, q, bias, hPrev, hp, hOut, ho, null, 0);
         }
@@ -59,11 +58,13 @@ public final class VectorRagMinimal implements GatePass, TrainingPass {
     static void stateForward(TrainingTrace s, float[] bias, int end, int g, int q, int bz, int az, int pn, int hp) {
         int n = s.hidden, hn = hp + s.batch * n;
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector z = pre(s.gi, g + bz + j, s.gh, q + bz + j, bias, bz + j);
-            FloatVector ph = inhibit(load(s.hs, hp + j), z.neg().max(ZERO)).add(inhibit(hardtanh(load(s.act, pn + j)), z.max(ZERO)));
-            store(z, s.act, az + j);
-            store(ph, s.act, pn + n + j);
-            store(hardtanh(ph), s.hs, hn + j);
+            FloatVector z = FloatVector.fromArray(S, s.gi, g + bz + j).add(FloatVector.fromArray(S, s.gh, q + bz + j))
+                    .add(FloatVector.fromArray(S, bias, bz + j));
+            FloatVector ph = inhibit(FloatVector.fromArray(S, s.hs, hp + j), z.neg().max(ZERO))
+                    .add(inhibit(hardtanh(FloatVector.fromArray(S, s.act, pn + j)), z.max(ZERO)));
+            z.intoArray(s.act, az + j);
+            ph.intoArray(s.act, pn + n + j);
+            hardtanh(ph).intoArray(s.hs, hn + j);
         }
     }
 
@@ -84,10 +85,12 @@ public final class VectorRagMinimal implements GatePass, TrainingPass {
      */
     static void stateBackward(TrainingTrace s, int n, int end, int gz, int gn, int d, int az0, int pn0, int hp) {
         for (int j = 0; j < end; j += S.length()) {
-            FloatVector az = load(s.act, az0 + j), pn = load(s.act, pn0 + j), ph = load(s.act, pn0 + n + j);
-            FloatVector h = load(s.hs, hp + j);
+            FloatVector az = FloatVector.fromArray(S, s.act, az0 + j);
+            FloatVector pn = FloatVector.fromArray(S, s.act, pn0 + j);
+            FloatVector ph = FloatVector.fromArray(S, s.act, pn0 + n + j);
+            FloatVector h = FloatVector.fromArray(S, s.hs, hp + j);
             FloatVector cand = hardtanh(pn);
-            FloatVector dPH = ZERO.blend(load(s.dh, d + j), inside(ph));
+            FloatVector dPH = ZERO.blend(FloatVector.fromArray(S, s.dh, d + j), inside(ph));
             FloatVector dHv = ZERO.blend(dPH, passes(h, az.neg().max(ZERO)));
             FloatVector dNv = ZERO.blend(dPH, passes(cand, az.max(ZERO)));
             // dA_z = -dS/dq_h [a_z < 0] + dS/dq_n [a_z > 0], dS/dq = -sign(v) dS/dv

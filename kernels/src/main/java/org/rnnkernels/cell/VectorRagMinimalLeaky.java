@@ -4,8 +4,6 @@ import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.ZERO;
 import static org.rnnkernels.cell.VectorOps.hardtanh;
 import static org.rnnkernels.cell.VectorOps.inhibit;
-import static org.rnnkernels.cell.VectorOps.load;
-import static org.rnnkernels.cell.VectorOps.store;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -33,14 +31,14 @@ public final class VectorRagMinimalLeaky implements GatePass, TrainingPass {
             }
             RagMinimalLeaky.tail(RagMinimalLeaky.LEAK, end, to, n, gh, q, hPrev, hp, hOut, ho);   // before gh changes
             for (int j = from; j < end; j += S.length()) {
-                store(leakyHardtanh(load(gh, q + n + j)), gh, q + n + j);
+                leakyHardtanh(FloatVector.fromArray(S, gh, q + n + j)).intoArray(gh, q + n + j);
             }
             for (int k = 0; k < 2; k++) {
                 boolean keep = k == 0;
                 inhibitions(from, end, keep ? hPrev : gh, keep ? hp : q + n, gh, q, keep, keep ? hOut : gh, keep ? ho : q + n);
             }
             for (int j = from; j < end; j += S.length()) {
-                store(leakyHardtanh(load(hOut, ho + j).add(load(gh, q + n + j))), hOut, ho + j);
+                leakyHardtanh(FloatVector.fromArray(S, hOut, ho + j).add(FloatVector.fromArray(S, gh, q + n + j))).intoArray(hOut, ho + j);
             }
         }
     }
@@ -49,8 +47,8 @@ public final class VectorRagMinimalLeaky implements GatePass, TrainingPass {
     private static void inhibitions(int from, int end, float[] v, int vo, float[] gate, int go, boolean keep,
                                     float[] out, int oo) {
         for (int j = from; j < end; j += S.length()) {
-            FloatVector az = load(gate, go + j);
-            store(leakyInhibit(load(v, vo + j), (keep ? az.neg() : az).max(ZERO)), out, oo + j);
+            FloatVector az = FloatVector.fromArray(S, gate, go + j);
+            leakyInhibit(FloatVector.fromArray(S, v, vo + j), (keep ? az.neg() : az).max(ZERO)).intoArray(out, oo + j);
         }
     }
 

@@ -3,9 +3,6 @@ package org.rnnkernels.cell;
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
 import static org.rnnkernels.cell.VectorOps.ZERO;
-import static org.rnnkernels.cell.VectorOps.load;
-import static org.rnnkernels.cell.VectorOps.pre;
-import static org.rnnkernels.cell.VectorOps.store;
 import static org.rnnkernels.cell.VectorOps.storeBoth;
 
 import jdk.incubator.vector.FloatVector;
@@ -34,7 +31,8 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
             for (int b = 0; b < rows; b++) {
                 int g = go + b * n, q = b * n, ho = hoo + b * n;
                 for (int j = from; j < end; j += S.length()) {
-                    store(pre(gi, g + j, gh, q + j, bias, j), hOut, ho + j);
+                    FloatVector.fromArray(S, gi, g + j).add(FloatVector.fromArray(S, gh, q + j)).add(FloatVector.fromArray(S, bias, j))
+                            .intoArray(hOut, ho + j);
                 }
                 // tanh in place by the one exp call site: a VectorMath.tanh call in the loop above was boxed in
                 // long runs once C2 compiled it apart (1.5 KB a step at H = 256, JMH -prof gc, 15 s runs).
@@ -50,8 +48,8 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
             for (int b = 0; b < s.batch; b++) {
                 int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
                 for (int j = 0; j < end; j += S.length()) {
-                    FloatVector h = load(s.hs, hn + j);
-                    storeBoth(load(s.dh, d + j).mul(ONE.sub(h.mul(h))), s, g + j);
+                    FloatVector h = FloatVector.fromArray(S, s.hs, hn + j);
+                    storeBoth(FloatVector.fromArray(S, s.dh, d + j).mul(ONE.sub(h.mul(h))), s, g + j);
                 }
                 Rnn.backwardRow(false, s, t, b, end);
             }
@@ -67,7 +65,8 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
             for (int b = 0; b < rows; b++) {
                 int g = go + b * n, q = b * n, ho = hoo + b * n;
                 for (int j = from; j < end; j += S.length()) {
-                    store(pre(gi, g + j, gh, q + j, bias, j).max(ZERO), hOut, ho + j);
+                    FloatVector.fromArray(S, gi, g + j).add(FloatVector.fromArray(S, gh, q + j))
+                            .add(FloatVector.fromArray(S, bias, j)).max(ZERO).intoArray(hOut, ho + j);
                 }
                 Rnn.row(true, end, to, gi, g, gh, q, bias, hOut, ho);
             }
@@ -80,7 +79,9 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
             for (int b = 0; b < s.batch; b++) {
                 int r = t * s.batch + b, g = r * n, d = b * n, hn = (r + s.batch) * n;
                 for (int j = 0; j < end; j += S.length()) {
-                    storeBoth(ZERO.blend(load(s.dh, d + j), load(s.hs, hn + j).compare(VectorOperators.GT, ZERO)), s, g + j);
+                    FloatVector active = ZERO.blend(FloatVector.fromArray(S, s.dh, d + j),
+                            FloatVector.fromArray(S, s.hs, hn + j).compare(VectorOperators.GT, ZERO));
+                    storeBoth(active, s, g + j);
                 }
                 Rnn.backwardRow(true, s, t, b, end);
             }

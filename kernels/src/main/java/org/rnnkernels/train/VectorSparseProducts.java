@@ -42,11 +42,11 @@ final class VectorSparseProducts extends ScalarSparseProducts {
         int end = S.loopBound(w);
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
         for (int c = 0; c < end; c += S.length()) {
-            FloatVector av = load(a, ai + c);
-            s0 = av.fma(load(x, x0 + c), s0);
-            s1 = av.fma(load(x, x1 + c), s1);
-            s2 = av.fma(load(x, x2 + c), s2);
-            s3 = av.fma(load(x, x3 + c), s3);
+            FloatVector av = FloatVector.fromArray(S, a, ai + c);
+            s0 = av.fma(FloatVector.fromArray(S, x, x0 + c), s0);
+            s1 = av.fma(FloatVector.fromArray(S, x, x1 + c), s1);
+            s2 = av.fma(FloatVector.fromArray(S, x, x2 + c), s2);
+            s3 = av.fma(FloatVector.fromArray(S, x, x3 + c), s3);
         }
         dh[b0 * n + j] = dot(a, ai, x, x0, end, w, s0.reduceLanes(VectorOperators.ADD));
         dh[b1 * n + j] = dot(a, ai, x, x1, end, w, s1.reduceLanes(VectorOperators.ADD));
@@ -60,7 +60,7 @@ final class VectorSparseProducts extends ScalarSparseProducts {
         int end = S.loopBound(n);
         FloatVector av = FloatVector.broadcast(S, a);
         for (int k = 0; k < end; k += S.length()) {
-            av.fma(load(x, xi + k), load(y, yi + k)).intoArray(y, yi + k);
+            av.fma(FloatVector.fromArray(S, x, xi + k), FloatVector.fromArray(S, y, yi + k)).intoArray(y, yi + k);
         }
         axpy(a, x, xi, y, yi, end, n);
     }
@@ -71,12 +71,8 @@ final class VectorSparseProducts extends ScalarSparseProducts {
         int end = S.loopBound(n);
         FloatVector sum = FloatVector.zero(S);
         for (int k = 0; k < end; k += S.length()) {
-            sum = load(a, ai + k).fma(load(x, xi + k), sum);
+            sum = FloatVector.fromArray(S, a, ai + k).fma(FloatVector.fromArray(S, x, xi + k), sum);
         }
         return dot(a, ai, x, xi, end, n, sum.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static FloatVector load(float[] a, int i) {
-        return FloatVector.fromArray(S, a, i);
     }
 }
