@@ -597,6 +597,28 @@ public final class TrainingLayer implements TrainableLayer {
         System.arraycopy(state.dhNext, 0, state.dh, 0, bh);
     }
 
+    /**
+     * {@code C[m, n] = beta C + A^T B} over {@code rows} rows of {@code A [rows, m]} and {@code B [rows, n]} (a weight
+     * gradient: {@code dW += dG^T X}), as sgemms over blocks of rows under the BLAS's in-place bound
+     * ({@link Blas#inPlaceMultiplyAdds}), the first with {@code beta} and the rest adding. One call over all
+     * {@code T*B} rows is past that bound at the training shapes (LSTM 64x64x100: 256 x 64 x 6400 = 2^26.6
+     * multiply-adds), and OpenBLAS then copies its heap operands off-heap whole (dG, 6.5 MB there) for every
+     * call; blocks of rows run on the heap arrays. Blocks are whole multiples of 64 rows and at least
+     * {@value #MIN_GRADIENT_BLOCK_ROWS}, else one call: OpenBLAS packs {@code C}'s panels per call, which over
+     * so few rows would cost more than the copy.
+     */
+    private void sumOverRows(int m, int n, int rows, MemorySegment a, MemorySegment b, float beta, MemorySegment c) {
+        long inPlace = blas.inPlaceMultiplyAdds() / Math.max(1L, (long) m * n) / 64 * 64;
+        int block = inPlace >= MIN_GRADIENT_BLOCK_ROWS && inPlace < rows ? (int) inPlace : rows;
+        for (int first = 0; first < rows; first += block) {
+            int count = Math.min(block, rows - first);
+            blas.sgemm(Transpose.YES, Transpose.NO, m, n, count, 1f, a, (long) first * m, m,
+                    b, (long) first * n, n, first == 0 ? beta : 1f, c, 0, n);
+        }
+    }
+
+    private static final int MIN_GRADIENT_BLOCK_ROWS = 256;
+
     // The whole sequence's parameter (and input) gradients, one product per matrix over all T*B rows.
     private void weightGradients(TrainingState s, int rows, float[] dInput, ParameterGradients g) {
         if (dInput != null) {
@@ -609,14 +631,12 @@ public final class TrainingLayer implements TrainableLayer {
         float beta = restricted ? 0f : 1f;
         // dW_ih[G*H, I] += dGI^T X ; dW_hh[G*H, H] += dGH^T Hprev (rows 0 .. T*B-1 of hs are h_0 .. h_{T-1};
         // for EGRU the sparse y, whose zeros the BLAS product does not skip)
-        blas.sgemm(Transpose.YES, Transpose.NO, width, inputSize, rows, 1f, s.dGiSegment, 0, width,
-                s.xSegment, 0, inputSize, beta, restricted ? g.callWIhSegment : g.dWIhSegment, 0, inputSize);
+        sumOverRows(width, inputSize, rows, s.dGiSegment, s.xSegment, beta, restricted ? g.callWIhSegment : g.dWIhSegment);
         if (theta != null && listNonzeros(s, rows) < sparseWeightsBelow * rows * hiddenSize) {
             sparse.sparseWeightGradient(s);
             addTransposed(s.dWHhT, hiddenSize, width, g.dWHh);
         } else {
-            blas.sgemm(Transpose.YES, Transpose.NO, width, hiddenSize, rows, 1f, s.dGhSegment, 0, width,
-                    s.hsSegment, 0, hiddenSize, beta, restricted ? g.callWHhSegment : g.dWHhSegment, 0, hiddenSize);
+            sumOverRows(width, hiddenSize, rows, s.dGhSegment, s.hsSegment, beta, restricted ? g.callWHhSegment : g.dWHhSegment);
         }
         if (!type.multiplicative()) {
             // db_ih += dGI^T 1 ; db_hh += dGH^T 1
