@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -318,13 +320,8 @@ class ReallocationSumsTest {
     }
 
     private static double meanMinusMin(float[] cost, int from, int n) {
-        double sum = 0;
-        double min = Double.POSITIVE_INFINITY;
-        for (int i = from; i < from + n; i++) {
-            sum += cost[i];
-            min = Math.min(min, cost[i]);
-        }
-        return sum / n - min;
+        DoubleSummaryStatistics statistics = IntStream.range(from, from + n).mapToDouble(i -> cost[i]).summaryStatistics();
+        return statistics.getAverage() - statistics.getMin();
     }
 
     /** The sums hold [V] and [V][H] per word whatever the table's shape; only the copy of Yr, Yc is (R + C) H. */
