@@ -233,7 +233,7 @@ public final class Reallocation {
         for (int p = 0; p < vocabulary; p++) {
             words[p] = (int) (order[p] & WORD_MASK);
         }
-        order = null;
+        order = null;   // V longs the second pass does not need
         // Pass 2, words in stake order: each in its cheapest free cell (its costs computed again, a block at a time).
         boolean[] taken = new boolean[rows * columns];
         int[] freeInRow = new int[rows];

@@ -24,9 +24,10 @@ import org.rnnkernels.blas.Blases;
  * form: 254 MB) and 1.04 GB at {@code V = 10^6} (8 GB).
  *
  * <p>Rounding: {@code Sr, Sc} accumulate in float like the table's costs ({@code n * 2^-24} relative to the
- * sum of magnitudes after {@code n} occurrences), {@code Lr, Lc} in double; a cost computed from them differs
- * from the table's by that rounding of {@code Lr_w + |Yr[r]| . |Sr_w|}. Differences between a word's cells, which
- * decide the assignment, do not involve {@code L} at all. All occurrences must come from one set of output
+ * sum of magnitudes after {@code n} occurrences), {@code Lr, Lc} in double, and a block's product rounds once more
+ * over {@code H} terms: a cost computed from them is within {@code (2 n_w + H + 4) 2^-24 sum_t (|lseR_t| + |Yr[r]| . |h^c_{t-1}|)}
+ * of the table's (the bound {@code ReallocationSumsTest} checks). Differences between a word's cells, which decide
+ * the assignment, do not involve {@code L} at all. All occurrences must come from one set of output
  * tables: {@link LightRnnTrainer#evaluate} refuses to add to sums begun under other {@code Yr, Yc} (clear them first).
  * Not thread-safe.
  */
