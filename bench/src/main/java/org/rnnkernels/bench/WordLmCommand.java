@@ -23,7 +23,7 @@ import org.rnnkernels.bench.data.Europarl;
 import org.rnnkernels.bench.report.Machine;
 import org.rnnkernels.lightrnn.LightRnnTrainer;
 import org.rnnkernels.lightrnn.Reallocation;
-import org.rnnkernels.lightrnn.ReallocationCosts;
+import org.rnnkernels.lightrnn.ReallocationSums;
 import org.rnnkernels.lightrnn.WordTable;
 import org.rnnkernels.train.Adam;
 import org.rnnkernels.train.Embedding;
@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * {@code R x C} table, {@code R = C = ceil(sqrt(V))}, predicted as its row then its column) with its bootstrap
  * loop (train an epoch, reallocate the words by minimum-cost assignment, train on: {@link Reallocation#exact} up to
  * {@link Reallocation#MAX_EXACT_CELLS} cells, {@link Reallocation#largestStakeFirst} above, the old table kept when
- * the new one would not cost less)
+ * the new one would not cost less; the costs as {@link ReallocationSums}, memory linear in {@code V})
  * against a full-softmax LSTM language model of the same hidden size ({@link Embedding}, LSTM, a linear head
  * over the {@code V} words).
  *
@@ -313,7 +313,7 @@ public final class WordLmCommand implements Callable<Integer> {
     // The bootstrap's step: the costs of every word in every cell over the training text, a new table of least total cost.
     private String reallocate(LightRnnTrainer trainer, int[] words) {
         long start = System.nanoTime();
-        ReallocationCosts costs = trainer.newCosts();
+        ReallocationSums costs = trainer.newCosts();
         trainer.resetState();
         int calls = calls(train);
         for (int k = 0; k < calls; k++) {

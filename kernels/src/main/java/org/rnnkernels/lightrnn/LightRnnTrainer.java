@@ -60,7 +60,7 @@ import org.rnnkernels.internal.Checks;
  * <p>Gradients are ADDED to those of {@link #parameters()} (as PyTorch's {@code .grad}): zero them
  * ({@link Gradients#zero}) before a step; {@link Gradients#clipGradNorm} and {@link Adam} work on the list.
  * {@link #export()} gives the inference {@link LightRnn}. {@link #evaluate} scores words without gradients
- * and accumulates the {@link ReallocationCosts} that {@link Reallocation} turns into a new {@link WordTable},
+ * and accumulates the reallocation costs ({@link WordCellCosts}) that {@link Reallocation} turns into a new {@link WordTable},
  * set by {@link #setWordTable}: the tables are tied to rows and columns, not to words, so they stay.
  *
  * <p>Not thread-safe: the parameters change in place under an optimiser and the workspaces live here.
@@ -410,17 +410,18 @@ public final class LightRnnTrainer {
     /**
      * Scores {@code T} words of each stream without gradients (the streams advance past them, as in
      * {@link #forwardBackward}), and, unless {@code costs} is null, adds every word's reallocation costs to it
-     * ({@link ReallocationCosts}).
+     * ({@link ReallocationSums} or {@link ReallocationCosts}).
      *
      * @param words as {@link #forwardBackward}
      * @return the mean of {@code -log P} over the {@code T*B} words
+     * @throws IllegalArgumentException for costs of another shape, or sums begun under other output tables
+     *                                  ({@link ReallocationSums}); nothing has changed then
      */
-    public double evaluate(int[] words, int steps, ReallocationCosts costs) {
+    public double evaluate(int[] words, int steps, WordCellCosts costs) {
         checkWords(words, steps);
-        if (costs != null && (costs.vocabularySize() != table.vocabularySize() || costs.rows() != rows
-                || costs.columns() != columns)) {
-            throw new IllegalArgumentException("costs are for V=" + costs.vocabularySize() + " in " + costs.rows() + " x "
-                    + costs.columns() + ", expected V=" + table.vocabularySize() + " in " + rows + " x " + columns);
+        if (costs != null) {
+            costs.checkFor(table.vocabularySize(), rows, columns, hidden);
+            costs.beginOccurrences(yr, yc);
         }
         refreshTrainingLayers();
         forwardLogits(words, steps);
@@ -435,8 +436,8 @@ public final class LightRnnTrainer {
             if (costs != null) {
                 // The paper's costs, over every row and every column (no mask: a cell's cost must not depend
                 // on the allocation being replaced).
-                costs.add(w, zr, i * rows, lse.logSumExp(zr, i * rows, rows), zc, i * columns,
-                        lse.logSumExp(zc, i * columns, columns));
+                costs.add(w, zr, i * rows, hc, i * hidden, lse.logSumExp(zr, i * rows, rows),
+                        zc, i * columns, hr, i * hidden, lse.logSumExp(zc, i * columns, columns));
             }
         }
         return loss / n;
@@ -579,9 +580,12 @@ public final class LightRnnTrainer {
         setMasks(table);
     }
 
-    /** Zero costs for this model's vocabulary and table shape, for {@link #evaluate}. */
-    public ReallocationCosts newCosts() {
-        return new ReallocationCosts(table.vocabularySize(), rows, columns);
+    /**
+     * Zero costs for this model's vocabulary, table shape and hidden size, for {@link #evaluate}: the sums
+     * form, memory linear in {@code V} ({@link ReallocationSums}).
+     */
+    public ReallocationSums newCosts() {
+        return new ReallocationSums(table.vocabularySize(), rows, columns, hidden);
     }
 
     /** Back to the zero state for every stream (the start of new streams). */

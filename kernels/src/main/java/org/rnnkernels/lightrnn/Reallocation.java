@@ -12,7 +12,9 @@ import org.jgrapht.graph.SimpleWeightedGraph;
 /**
  * LightRNN's word reallocation (Li et al. 2016, section 3.3): a new {@link WordTable} minimising
  * {@code sum_w cost(w, (row(w), col(w)))} over the allocations of {@code V} words to distinct cells of the
- * {@code R x C} table, with the costs of {@link ReallocationCosts}. Two solvers:
+ * {@code R x C} table, with the costs of {@link WordCellCosts} in either form. Every solver reads the costs
+ * {@value #BLOCK_WORDS} words at a time ({@code WordCellCosts.costRows}; from {@link ReallocationSums}, two sgemms
+ * a block), so with the sums its memory is linear in {@code V}: it never holds {@code V x (R + C)} costs. Three solvers:
  * <ul>
  *   <li>{@link #exact}: the minimum-cost perfect matching of words to cells (Kuhn-Munkres, JGraphT's
  *       {@link KuhnMunkresMinimalWeightBipartitePerfectMatching}, {@code O(n^3)} time and a complete
@@ -26,7 +28,9 @@ import org.jgrapht.graph.SimpleWeightedGraph;
  *       the rare words (small sums) first and leaves the frequent ones what is left: on Europarl
  *       ({@code bin/bench wordlm}, V = 3,052 in a 56 x 56 table, after one epoch) {@link #greedy} raised the
  *       table's cost from 5.1 to 8.2 nats a word, above the allocation it replaced. {@code O(V (R log R + C log C))}
- *       plus the probes of occupied cells, memory {@code O(V + R*C)} beside the costs.</li>
+ *       plus the probes of occupied cells, memory {@code O(V + R*C)} beside the costs; two passes over the
+ *       words' costs (the stakes in id order, then the placements in stake order, each word's costs read again),
+ *       {@code 2 V (R + C) H} multiply-adds from the sums.</li>
  * </ul>
  * Each result is a valid allocation; the exact one is never costlier than any other, the two greedy ones
  * never cheaper than the exact one and without a bound relative to it.
@@ -44,12 +48,17 @@ public final class Reallocation {
     private static final int INDEX_BITS = 24;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
     private static final int MAX_PAIRS = 1 << INDEX_BITS;
+    /**
+     * Words whose costs the solvers read at a time ({@code WordCellCosts.costRows}): {@code 256 (R + C)} floats, and
+     * for {@link ReallocationSums} one sgemm of {@code 256 x H x R} (and {@code C}) each.
+     */
+    static final int BLOCK_WORDS = 256;
 
     private Reallocation() {
     }
 
     /** {@link #exact} for tables of at most {@link #MAX_EXACT_CELLS} cells, else {@link #greedy}. */
-    public static WordTable best(ReallocationCosts costs) {
+    public static WordTable best(WordCellCosts costs) {
         checkCosts(costs);
         return (long) costs.rows() * costs.columns() <= MAX_EXACT_CELLS ? exact(costs) : greedy(costs);
     }
@@ -59,7 +68,7 @@ public final class Reallocation {
      *
      * @throws IllegalArgumentException for {@code R*C > }{@link #MAX_EXACT_CELLS}
      */
-    public static WordTable exact(ReallocationCosts costs) {
+    public static WordTable exact(WordCellCosts costs) {
         checkCosts(costs);
         int rows = costs.rows();
         int columns = costs.columns();
@@ -70,6 +79,8 @@ public final class Reallocation {
         }
         int n = (int) cellCount;
         int vocabulary = costs.vocabularySize();
+        Block block = new Block(costs, vocabulary);     // V <= 400: every word's costs at once
+        block.load(identity(vocabulary), 0, vocabulary);
         // Vertices 0 .. n-1: words (V and up: placeholders for the empty cells); n .. 2n-1: cells.
         Graph<Integer, DefaultWeightedEdge> graph = new SimpleWeightedGraph<>(DefaultWeightedEdge.class);
         Set<Integer> words = new HashSet<>();
@@ -83,7 +94,7 @@ public final class Reallocation {
         for (int w = 0; w < n; w++) {
             for (int cell = 0; cell < n; cell++) {
                 DefaultWeightedEdge edge = graph.addEdge(w, n + cell);
-                graph.setEdgeWeight(edge, w < vocabulary ? cost(costs, w, cell) : 0);
+                graph.setEdgeWeight(edge, w < vocabulary ? block.cost(w, cell / columns, cell % columns) : 0);
             }
         }
         MatchingAlgorithm.Matching<Integer, DefaultWeightedEdge> matching =
@@ -114,7 +125,7 @@ public final class Reallocation {
      * full sort except where a word ran out of candidates in a round, and like it has no bound relative to
      * the optimum (it is never below the {@link #exact} cost).
      */
-    public static WordTable greedy(ReallocationCosts costs) {
+    public static WordTable greedy(WordCellCosts costs) {
         checkCosts(costs);
         int rows = costs.rows();
         int columns = costs.columns();
@@ -131,6 +142,7 @@ public final class Reallocation {
         }
         int pendingCount = vocabulary;
         int[] freeCells = new int[cellCount];
+        Block block = new Block(costs, Math.min(vocabulary, BLOCK_WORDS));
         int candidates = FIRST_CANDIDATES;
         while (pendingCount > 0) {
             int freeCount = 0;
@@ -147,7 +159,11 @@ public final class Reallocation {
             double[] heapCost = new double[m];
             int[] heapCell = new int[m];
             for (int i = 0; i < pendingCount; i++) {
-                cheapestCells(costs, pending[i], freeCells, freeCount, m, heapCost, heapCell);
+                int b = i % block.capacity;
+                if (b == 0) {
+                    block.load(pending, i, Math.min(block.capacity, pendingCount - i));
+                }
+                cheapestCells(block, b, freeCells, freeCount, m, heapCost, heapCell);
                 for (int j = 0; j < m; j++) {
                     int p = i * m + j;
                     pairCell[p] = heapCell[j];
@@ -190,23 +206,35 @@ public final class Reallocation {
      * found. What it gives up against {@link #exact}: a frequent word never yields its cell to a rarer one, even
      * when that would lower the total (as a matching would), and ties of stake go by word id.
      */
-    public static WordTable largestStakeFirst(ReallocationCosts costs) {
+    public static WordTable largestStakeFirst(WordCellCosts costs) {
         checkCosts(costs);
         int rows = costs.rows();
         int columns = costs.columns();
         int vocabulary = costs.vocabularySize();
-        float[] rowCost = costs.rowCost;
-        float[] columnCost = costs.columnCost;
         if (vocabulary > WORD_MASK) {
             throw new IllegalArgumentException("V = " + vocabulary + ", more than the " + WORD_MASK + " words largestStakeFirst sorts");
         }
+        Block block = new Block(costs, Math.min(vocabulary, BLOCK_WORDS));
+        float[] rowCost = block.rowCost;
+        float[] columnCost = block.columnCost;
+        // Pass 1, words in id order: the stakes.
+        int[] words = identity(vocabulary);
         long[] order = new long[vocabulary];
         for (int w = 0; w < vocabulary; w++) {
-            double stake = stake(rowCost, w * rows, rows) + stake(columnCost, w * columns, columns);
+            int b = w % block.capacity;
+            if (b == 0) {
+                block.load(words, w, Math.min(block.capacity, vocabulary - w));
+            }
+            double stake = stake(rowCost, b * rows, rows) + stake(columnCost, b * columns, columns);
             // sort key: -stake's order-preserving bits with the word id in the low bits (ties by id)
             order[w] = (sortableBits(-stake) & ~WORD_MASK) | w;
         }
         Arrays.sort(order);
+        for (int p = 0; p < vocabulary; p++) {
+            words[p] = (int) (order[p] & WORD_MASK);
+        }
+        order = null;   // V longs the second pass does not need
+        // Pass 2, words in stake order: each in its cheapest free cell (its costs computed again, a block at a time).
         boolean[] taken = new boolean[rows * columns];
         int[] freeInRow = new int[rows];
         Arrays.fill(freeInRow, columns);
@@ -215,15 +243,21 @@ public final class Reallocation {
         long[] keys = new long[Math.max(rows, columns)];
         int[] rowOf = new int[vocabulary];
         int[] colOf = new int[vocabulary];
-        for (long key : order) {
-            int w = (int) (key & WORD_MASK);
-            ascending(rowCost, w * rows, rows, keys, rowOrder);
-            ascending(columnCost, w * columns, columns, keys, columnOrder);
-            double cheapestColumn = columnCost[w * columns + columnOrder[0]];
+        for (int p = 0; p < vocabulary; p++) {
+            int b = p % block.capacity;
+            if (b == 0) {
+                block.load(words, p, Math.min(block.capacity, vocabulary - p));
+            }
+            int w = words[p];
+            int r0 = b * rows;
+            int c0 = b * columns;
+            ascending(rowCost, r0, rows, keys, rowOrder);
+            ascending(columnCost, c0, columns, keys, columnOrder);
+            double cheapestColumn = columnCost[c0 + columnOrder[0]];
             double best = Double.POSITIVE_INFINITY;
             int bestCell = -1;
             for (int r : rowOrder) {
-                double lr = rowCost[w * rows + r];
+                double lr = rowCost[r0 + r];
                 if (lr + cheapestColumn >= best) {
                     break;
                 }
@@ -232,7 +266,7 @@ public final class Reallocation {
                 }
                 for (int c : columnOrder) {
                     if (!taken[r * columns + c]) {
-                        double cost = lr + columnCost[w * columns + c];
+                        double cost = lr + columnCost[c0 + c];
                         if (cost < best) {
                             best = cost;
                             bestCell = r * columns + c;
@@ -247,6 +281,49 @@ public final class Reallocation {
             colOf[w] = bestCell % columns;
         }
         return WordTable.of(rows, columns, rowOf, colOf);
+    }
+
+    /**
+     * The costs of up to {@code capacity} words at a time ({@code WordCellCosts.costRows}): {@code rowCost [capacity][R]},
+     * {@code columnCost [capacity][C]}. The solvers read every word's costs through one, so that no more than a
+     * block of {@code V x (R + C)} is ever held.
+     */
+    private static final class Block {
+        final WordCellCosts costs;
+        final int capacity;
+        final int rows;
+        final int columns;
+        final float[] rowCost;
+        final float[] columnCost;
+        final float[] scratch;
+
+        Block(WordCellCosts costs, int capacity) {
+            this.costs = costs;
+            this.capacity = capacity;
+            this.rows = costs.rows();
+            this.columns = costs.columns();
+            this.rowCost = new float[Math.multiplyExact(capacity, rows)];
+            this.columnCost = new float[Math.multiplyExact(capacity, columns)];
+            this.scratch = new float[Math.multiplyExact(capacity, costs.scratchPerWord())];
+        }
+
+        // the costs of words[from .. from+count), count <= capacity
+        void load(int[] words, int from, int count) {
+            costs.costRows(words, from, count, rowCost, columnCost, scratch);
+        }
+
+        // l_r + l_c of the block's word b in cell (r, c)
+        double cost(int b, int r, int c) {
+            return (double) rowCost[b * rows + r] + columnCost[b * columns + c];
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i;
+        }
+        return ids;
     }
 
     // Word ids in the low bits of largestStakeFirst's sort keys; indices in those of ascending's.
@@ -274,23 +351,22 @@ public final class Reallocation {
         }
     }
 
-    // The m cheapest of the free cells for `word`, into cost/cell (unordered), by a max-heap of size m.
+    // The m cheapest of the free cells for word b of the block, into cost/cell (unordered), by a max-heap of size m.
     // A row whose cost plus the word's cheapest column already exceeds the heap's worst is skipped whole.
-    private static void cheapestCells(ReallocationCosts costs, int word, int[] freeCells, int freeCount, int m,
-                                      double[] cost, int[] cell) {
-        int rows = costs.rows();
-        int columns = costs.columns();
-        float[] rowCost = costs.rowCost;
-        float[] columnCost = costs.columnCost;
+    private static void cheapestCells(Block block, int b, int[] freeCells, int freeCount, int m, double[] cost, int[] cell) {
+        int rows = block.rows;
+        int columns = block.columns;
+        float[] rowCost = block.rowCost;
+        float[] columnCost = block.columnCost;
         double minColumn = Double.POSITIVE_INFINITY;
         for (int c = 0; c < columns; c++) {
-            minColumn = Math.min(minColumn, columnCost[word * columns + c]);
+            minColumn = Math.min(minColumn, columnCost[b * columns + c]);
         }
         int size = 0;
         int i = 0;
         while (i < freeCount) {
             int r = freeCells[i] / columns;
-            double lr = rowCost[word * rows + r];
+            double lr = rowCost[b * rows + r];
             if (size == m && lr + minColumn >= cost[0]) {
                 while (i < freeCount && freeCells[i] / columns == r) {
                     i++;
@@ -299,7 +375,7 @@ public final class Reallocation {
             }
             for (; i < freeCount && freeCells[i] / columns == r; i++) {
                 int f = freeCells[i];
-                double x = lr + columnCost[word * columns + f % columns];
+                double x = lr + columnCost[b * columns + f % columns];
                 if (size < m) {
                     cost[size] = x;
                     cell[size] = f;
@@ -359,12 +435,7 @@ public final class Reallocation {
         return bits ^ ((bits >> 63) & Long.MAX_VALUE);
     }
 
-    private static double cost(ReallocationCosts costs, int word, int cell) {
-        int columns = costs.columns();
-        return (double) costs.rowCost[word * costs.rows() + cell / columns] + costs.columnCost[word * columns + cell % columns];
-    }
-
-    private static void checkCosts(ReallocationCosts costs) {
+    private static void checkCosts(WordCellCosts costs) {
         if (costs == null) {
             throw new IllegalArgumentException("costs is null");
         }

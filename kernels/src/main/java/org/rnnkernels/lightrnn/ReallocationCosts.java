@@ -1,8 +1,8 @@
 package org.rnnkernels.lightrnn;
 
 /**
- * LightRNN's reallocation costs (Li et al. 2016, section 3.3): for every word {@code w}, row {@code r} and
- * column {@code c}, summed over the occurrences of {@code w} in a corpus,
+ * LightRNN's reallocation costs (Li et al. 2016, section 3.3) held as a table: for every word {@code w}, row
+ * {@code r} and column {@code c}, summed over the occurrences of {@code w} in a corpus,
  * <pre>
  * l_r(w, r) = - sum_{t: w_t = w} log softmax(Yr h^c_{t-1})[r]       l_c(w, c) = - sum_{t: w_t = w} log softmax(Yc h^r_t)[c]
  * cost(w, (r, c)) = l_r(w, r) + l_c(w, c)
@@ -15,31 +15,21 @@ package org.rnnkernels.lightrnn;
  *
  * <p>Memory: {@code V*(R + C)} floats, {@code 4 V (R + C)} bytes (about 8 MB at {@code V = 10^4} in a 100 x 100 table,
  * 250 MB at {@code V = 10^5}, 8 GB at {@code V = 10^6}: {@code R + C ~ 2 sqrt(V)}, so the costs grow as
- * {@code V^1.5}). Float, not double, halves that: a word's cost in a cell is a sum over its occurrences of
- * {@code -log p} terms of a few nats, accumulated in float (relative rounding {@code 2^-24} an addition, so at
- * most {@code n * 2^-24} of the sum after {@code n} occurrences, a few hundredths of a nat for a word seen
- * {@code 10^4} times, far below the cost differences between cells that decide the assignment).
+ * {@code V^1.5}). For large vocabularies the same costs come from {@link ReallocationSums} in memory linear in
+ * {@code V} (what {@link LightRnnTrainer#newCosts()} gives); this form is for costs given directly
+ * ({@link #of}) and small tables. Float, not double, halves the memory: a word's cost in a cell is a sum over
+ * its occurrences of {@code -log p} terms of a few nats, accumulated in float (relative rounding {@code 2^-24}
+ * an addition, so at most {@code n * 2^-24} of the sum after {@code n} occurrences, a few hundredths of a nat
+ * for a word seen {@code 10^4} times, far below the cost differences between cells that decide the assignment).
  * Not thread-safe.
  */
-public final class ReallocationCosts {
-    private final int vocabulary;
-    private final int rows;
-    private final int columns;
+public final class ReallocationCosts extends WordCellCosts {
     final float[] rowCost;        // [V][R]: l_r
     final float[] columnCost;     // [V][C]: l_c
-    private long words;
 
     /** Zero costs for {@code V} words in an {@code R x C} table ({@code R*C >= V}). */
     public ReallocationCosts(int vocabulary, int rows, int columns) {
-        if (vocabulary < 1 || rows < 1 || columns < 1) {
-            throw new IllegalArgumentException("V = " + vocabulary + ", R = " + rows + ", C = " + columns + ", expected all > 0");
-        }
-        if ((long) rows * columns < vocabulary) {
-            throw new IllegalArgumentException("a " + rows + " x " + columns + " table has fewer than V = " + vocabulary + " cells");
-        }
-        this.vocabulary = vocabulary;
-        this.rows = rows;
-        this.columns = columns;
+        super(vocabulary, rows, columns);
         this.rowCost = new float[Math.multiplyExact(vocabulary, rows)];
         this.columnCost = new float[Math.multiplyExact(vocabulary, columns)];
     }
@@ -68,11 +58,18 @@ public final class ReallocationCosts {
         }
     }
 
+    @Override
+    void beginOccurrences(float[] yr, float[] yc) {
+        // the logits carry all this form needs
+    }
+
     /**
      * One occurrence of {@code word}: {@code l_r(word, r) += lseR - zr[r]} for every row and
      * {@code l_c(word, c) += lseC - zc[c]} for every column ({@code lse} the unmasked log-sum-exp of the logits).
      */
-    void add(int word, float[] zr, int zrOffset, float lseR, float[] zc, int zcOffset, float lseC) {
+    @Override
+    void add(int word, float[] zr, int zrOffset, float[] hc, int hcOffset, float lseR,
+             float[] zc, int zcOffset, float[] hr, int hrOffset, float lseC) {
         int r0 = word * rows;
         for (int r = 0; r < rows; r++) {
             rowCost[r0 + r] += lseR - zr[zrOffset + r];
@@ -84,55 +81,29 @@ public final class ReallocationCosts {
         words++;
     }
 
-    /** {@code cost(w, (r, c)) = l_r(w, r) + l_c(w, c)}. */
-    public double cost(int word, int row, int column) {
-        if (word < 0 || word >= vocabulary || row < 0 || row >= rows || column < 0 || column >= columns) {
-            throw new IllegalArgumentException("(word " + word + ", row " + row + ", column " + column + ") is outside V="
-                    + vocabulary + ", " + rows + " x " + columns);
+    @Override
+    void costRows(int[] words, int from, int count, float[] rowCost, float[] columnCost, float[] scratch) {
+        for (int i = 0; i < count; i++) {
+            int w = words[from + i];
+            System.arraycopy(this.rowCost, w * rows, rowCost, i * rows, rows);
+            System.arraycopy(this.columnCost, w * columns, columnCost, i * columns, columns);
         }
+    }
+
+    @Override
+    int scratchPerWord() {
+        return 0;
+    }
+
+    @Override
+    double costUnchecked(int word, int row, int column) {
         return (double) rowCost[word * rows + row] + columnCost[word * columns + column];
     }
 
-    /** {@code sum_w cost(w, (row(w), col(w)))}: the cost of an allocation. */
-    public double total(WordTable table) {
-        checkTable(table);
-        double sum = 0;
-        for (int w = 0; w < vocabulary; w++) {
-            sum += (double) rowCost[w * rows + table.rowUnchecked(w)] + columnCost[w * columns + table.colUnchecked(w)];
-        }
-        return sum;
-    }
-
-    void checkTable(WordTable table) {
-        if (table == null) {
-            throw new IllegalArgumentException("table is null");
-        }
-        if (table.vocabularySize() != vocabulary || table.rows() != rows || table.columns() != columns) {
-            throw new IllegalArgumentException("table is " + table + ", expected V=" + vocabulary + " in " + rows + " x " + columns);
-        }
-    }
-
-    /** Back to zero. */
+    @Override
     public void clear() {
         java.util.Arrays.fill(rowCost, 0);
         java.util.Arrays.fill(columnCost, 0);
         words = 0;
-    }
-
-    /** Occurrences added by {@link LightRnnTrainer#evaluate} since creation or {@link #clear()}. */
-    public long occurrences() {
-        return words;
-    }
-
-    public int vocabularySize() {
-        return vocabulary;
-    }
-
-    public int rows() {
-        return rows;
-    }
-
-    public int columns() {
-        return columns;
     }
 }

@@ -63,7 +63,7 @@ class LightRnnTrainingTest {
 
         // Costs over one pass of the corpus (from the start of the streams), then an exact reallocation.
         trainer.resetState();
-        ReallocationCosts costs = trainer.newCosts();
+        ReallocationSums costs = trainer.newCosts();
         double loss = 0;
         for (int start = 0; start < vocabulary; start += steps) {
             loss += trainer.evaluate(corpus(vocabulary, batch, steps, start), steps, costs) * steps * batch;
@@ -85,7 +85,7 @@ class LightRnnTrainingTest {
         // 36 words in 6 x 6: no empty cell, so the costs' softmaxes are the model's.
         int vocabulary = 36;
         LightRnnTrainer trainer = LightRnnTrainer.create(CellType.LSTM, LightRnnFixture.shuffled(vocabulary, 6, 6, 1), 6, 9, 3, 7);
-        ReallocationCosts costs = trainer.newCosts();
+        ReallocationSums costs = trainer.newCosts();
         int steps = 12;
         double loss = trainer.evaluate(corpus(vocabulary, 3, steps, 0), steps, costs) * steps * 3;
         double before = costs.total(trainer.wordTable());
