@@ -119,8 +119,9 @@ public final class CrossMachine {
     }
 
     /**
-     * The subfolder name a run is kept under: CPU model, family and model number, vector width, date
-     * ({@code amd-epyc-f26m2-512bit-20261206}).
+     * The subfolder name a run is kept under: CPU model, family and model number, vector width, date and the
+     * minute the run began ({@code amd-epyc-f26m2-512bit-20261206-0701}): two runs of one machine on one day are
+     * two folders.
      */
     public static String folderName(BenchData run) {
         var m = run.machine();
@@ -130,13 +131,26 @@ public final class CrossMachine {
         String bits = m.path("vector").asText("").replaceAll(".*?(\\d+)-bit.*", "$1");
         String date = m.path("date").asText("").replaceAll("[^0-9]", "");
         return model + "-f" + cpu.path("family").asText("?") + "m" + cpu.path("modelNumber").asText("?")
-                + (bits.matches("\\d+") ? "-" + bits + "bit" : "") + "-" + (date.length() >= 8 ? date.substring(0, 8) : "undated");
+                + (bits.matches("\\d+") ? "-" + bits + "bit" : "") + "-"
+                + (date.length() >= 12 ? date.substring(0, 8) + "-" + date.substring(8, 12) : date.length() >= 8 ? date.substring(0, 8) : "undated");
     }
 
-    /** Copies {@link #KEPT_FILES} of the run in {@code dir} into {@code machines/<folderName>/}; returns that folder. */
+    /**
+     * Copies {@link #KEPT_FILES} of the run in {@code dir} into {@code machines/<folderName>/}; returns that folder.
+     * A folder that holds another run (its {@code machine.json} from another date) is refused, not overwritten.
+     */
     public static Path keep(Path dir, Path machines) throws IOException {
         BenchData run = BenchData.load(dir);
         Path target = machines.resolve(folderName(run));
+        Path keptMachine = target.resolve(BenchData.MACHINE_FILE);
+        if (Files.exists(keptMachine)) {
+            String keptDate = BenchData.load(target).machine().path("date").asText("");
+            String date = run.machine().path("date").asText("");
+            if (!keptDate.equals(date)) {
+                throw new IOException(target + " already holds the run of " + keptDate + "; not overwritten with the run of "
+                        + date + " (move one of them)");
+            }
+        }
         Files.createDirectories(target);
         List<String> copied = new ArrayList<>();
         for (String f : KEPT_FILES) {

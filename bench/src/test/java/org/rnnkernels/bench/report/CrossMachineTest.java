@@ -28,11 +28,26 @@ class CrossMachineTest {
         Path dir = run(tmp.resolve("host-20261206-010000"), "AMD EPYC 9R45", 26, "vector 512-bit (16 float lanes)",
                 "2026-12-06T01:00:00");
         Path kept = CrossMachine.keep(dir, tmp.resolve("machines"));
-        assertEquals("amd-epyc-9r45-f26m2-512bit-20261206", kept.getFileName().toString());
+        assertEquals("amd-epyc-9r45-f26m2-512bit-20261206-0100", kept.getFileName().toString());
         try (var files = Files.list(kept)) {
             assertEquals(List.of("jmh.json", "machine.json", "onednn.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "the JSON it has, no pages or charts");
         }
+    }
+
+    @Test
+    void anotherRunInTheSameFolderIsRefusedNotOverwritten(@TempDir Path tmp) throws IOException {
+        Path machines = tmp.resolve("machines");
+        Path first = run(tmp.resolve("first"), "AMD EPYC", 26, "vector 512-bit (16 float lanes)", "2026-12-06T01:00:00");
+        Path kept = CrossMachine.keep(first, machines);
+        assertEquals(kept, CrossMachine.keep(first, machines), "the same run kept again");
+        Path later = run(tmp.resolve("later"), "AMD EPYC", 26, "vector 512-bit (16 float lanes)", "2026-12-06T07:01:28");
+        assertEquals("amd-epyc-f26m2-512bit-20261206-0701", CrossMachine.keep(later, machines).getFileName().toString());
+        // a folder named as the first run's (kept by hand or by an older version) holding another run's files
+        Path other = run(tmp.resolve("other"), "AMD EPYC", 26, "vector 512-bit (16 float lanes)", "2026-12-06T01:00:59");
+        IOException refused = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> CrossMachine.keep(other, machines));
+        assertTrue(refused.getMessage().contains("already holds the run of 2026-12-06T01:00:00"), refused.getMessage());
+        assertEquals("2026-12-06T01:00:00", BenchData.load(kept).machine().path("date").asText(), "the first run's files untouched");
     }
 
     @Test
