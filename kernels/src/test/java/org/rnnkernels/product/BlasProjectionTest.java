@@ -11,7 +11,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.rnnkernels.blas.Blas;
-import org.rnnkernels.blas.BlasInfo;
 import org.rnnkernels.blas.Blases;
 
 /**
@@ -20,42 +19,6 @@ import org.rnnkernels.blas.Blases;
  * of three; with a BLAS that sums each element alone (the Java BLAS) neither blocks nor teams change a bit.
  */
 class BlasProjectionTest {
-
-    /** A BLAS that reports a small in-place bound (so row blocks appear on small shapes) and counts sgemm calls. */
-    static final class SmallBound implements Blas {
-        final Blas inner;
-        final long bound;
-        int sgemmCalls;
-
-        SmallBound(Blas inner, long bound) {
-            this.inner = inner;
-            this.bound = bound;
-        }
-
-        @Override
-        public void sgemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, MemorySegment a,
-                          long aOffset, int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c,
-                          long cOffset, int ldc) {
-            sgemmCalls++;
-            inner.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
-        }
-
-        @Override
-        public void sgemv(Transpose trans, int m, int n, float alpha, MemorySegment a, long aOffset, int lda,
-                          MemorySegment x, long xOffset, float beta, MemorySegment y, long yOffset) {
-            inner.sgemv(trans, m, n, alpha, a, aOffset, lda, x, xOffset, beta, y, yOffset);
-        }
-
-        @Override
-        public BlasInfo info() {
-            return inner.info();
-        }
-
-        @Override
-        public long inPlaceMultiplyAdds() {
-            return bound;
-        }
-    }
 
     @ParameterizedTest(name = "{0} BLAS")
     @ValueSource(strings = {"java", "default"})
@@ -75,11 +38,11 @@ class BlasProjectionTest {
             MemorySegment weights = arena.allocateFrom(ValueLayout.JAVA_FLOAT, w);
             float[] whole = project(base, weights, width, input, x, rows, 1);
             // a bound of 4.5 x 64 rows at the full width: blocks of 256 rows
-            SmallBound blocked = new SmallBound(base, (long) (4.5 * 64 * width * input));
+            SmallBoundBlas blocked = new SmallBoundBlas(base, (long) (4.5 * 64 * width * input));
             float[] one = project(blocked, weights, width, input, x, rows, 1);
             assertEquals(3, blocked.sgemmCalls, "ceil(587 / 256) row blocks");
             // fewer than 256 rows under the bound: one call, no blocks
-            SmallBound narrow = new SmallBound(base, (long) (3.9 * 64 * width * input));
+            SmallBoundBlas narrow = new SmallBoundBlas(base, (long) (3.9 * 64 * width * input));
             assertArrayEquals(whole, project(narrow, weights, width, input, x, rows, 1), "one call, as without a bound");
             assertEquals(1, narrow.sgemmCalls, "no blocks below 256 rows");
             float[] three = project(blocked, weights, width, input, x, rows, 3);

@@ -2,7 +2,6 @@ package org.rnnkernels.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,8 +9,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentLayer;
 import org.rnnkernels.blas.Blas;
-import org.rnnkernels.blas.BlasInfo;
 import org.rnnkernels.blas.Blases;
+import org.rnnkernels.product.SmallBoundBlas;
 import org.rnnkernels.reference.ReferenceBackward;
 
 /**
@@ -21,42 +20,6 @@ import org.rnnkernels.reference.ReferenceBackward;
  * (restricted: through the pool's fold, where the blocks write the call's dense gradients with {@code beta = 0}).
  */
 class WeightGradientBlocksTest {
-
-    /** The process's BLAS with a small in-place bound, recording the rows ({@code k}) of every transposed-A sgemm. */
-    private static final class SmallBoundBlas implements Blas {
-        private final Blas blas = Blases.get();
-        private final long bound;
-        final List<Integer> rowsPerGradientCall = new ArrayList<>();
-
-        SmallBoundBlas(long bound) {
-            this.bound = bound;
-        }
-
-        @Override
-        public void sgemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, MemorySegment a, long aOffset,
-                          int lda, MemorySegment b, long bOffset, int ldb, float beta, MemorySegment c, long cOffset, int ldc) {
-            if (transA == Transpose.YES) {
-                rowsPerGradientCall.add(k);
-            }
-            blas.sgemm(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
-        }
-
-        @Override
-        public void sgemv(Transpose trans, int m, int n, float alpha, MemorySegment a, long aOffset, int lda,
-                          MemorySegment x, long xOffset, float beta, MemorySegment y, long yOffset) {
-            blas.sgemv(trans, m, n, alpha, a, aOffset, lda, x, xOffset, beta, y, yOffset);
-        }
-
-        @Override
-        public long inPlaceMultiplyAdds() {
-            return bound;
-        }
-
-        @Override
-        public BlasInfo info() {
-            return blas.info();
-        }
-    }
 
     @ParameterizedTest(name = "{0} I={1} H={2} B={3} T={4} rate={5}")
     @CsvSource({
@@ -69,7 +32,7 @@ class WeightGradientBlocksTest {
                 : TrainFixture.restricted(type, input, hidden, batch, steps, 31, rate);
         int width = type.gates() * hidden, rows = steps * batch;
         // W_hh's gradient (width x H per row) fits 256 rows; W_ih's (width x I) fits more, in multiples of 64
-        SmallBoundBlas blas = new SmallBoundBlas(256L * width * hidden);
+        SmallBoundBlas blas = new SmallBoundBlas(Blases.get(), 256L * width * hidden);
         ReferenceBackward reference = f.reference();
         ReferenceBackward.Trace trace = f.referenceTrace(reference);
         ReferenceBackward.Gradients expected = reference.backward(trace, f.dOutputsRef(), f.rows(f.dFinalH),
@@ -87,7 +50,7 @@ class WeightGradientBlocksTest {
         inputBlock = inputBlock < 256 ? rows : inputBlock;   // under 256 rows a block: one call
         List<Integer> expectedRows = new ArrayList<>(blocks(rows, inputBlock));
         expectedRows.addAll(blocks(rows, 256));
-        assertEquals(expectedRows, blas.rowsPerGradientCall, "rows of each dW sgemm (dW_ih's, then dW_hh's), " + rows + " in all");
+        assertEquals(expectedRows, blas.transposedARows, "rows of each dW sgemm (dW_ih's, then dW_hh's), " + rows + " in all");
     }
 
     private static List<Integer> blocks(int rows, long block) {
