@@ -35,10 +35,9 @@ public final class BlasProjection implements InputProjection {
     // JFR profile at B = 16, H = 256, T = 100; with the split by samples beside it, the layers' times measured
     // no change from the blocks beyond the noise: docs/sample-split.md). Computed from W, not a member's columns, so the blocks (and
     // the bits: OpenBLAS sums a row differently in calls of other sizes) are the same for every team size.
-    // When fewer than MIN_BLOCK_ROWS rows fit (wide layers: 64 at W = 2048, I = 512), no blocks: OpenBLAS packs
+    // When fewer than Blas.MIN_BLOCK_ROWS rows fit (wide layers: 64 at W = 2048, I = 512), no blocks: OpenBLAS packs
     // all of its W_ih columns for every call, which would cost more over so few rows than the copy does.
     private final int rowBlock;
-    private static final int MIN_BLOCK_ROWS = 256;
 
     /** {@code weights}: {@code W_ih [width][inputSize]} row-major, off-heap, owned by the layer. */
     public BlasProjection(Blas blas, MemorySegment weights, int width, int inputSize) {
@@ -47,8 +46,7 @@ public final class BlasProjection implements InputProjection {
         this.width = width;
         this.inputSize = inputSize;
         this.oneRowAsGemv = blas.info().implementation().equals("openblas");
-        long rowsInPlace = blas.inPlaceMultiplyAdds() / Math.max(1, (long) width * inputSize) / 64 * 64;
-        this.rowBlock = rowsInPlace >= MIN_BLOCK_ROWS ? (int) Math.min(rowsInPlace, Integer.MAX_VALUE) : Integer.MAX_VALUE;
+        this.rowBlock = blas.inPlaceRowBlock((long) width * inputSize);
     }
 
     @Override

@@ -603,21 +603,16 @@ public final class TrainingLayer implements TrainableLayer {
      * ({@link Blas#inPlaceMultiplyAdds}), the first with {@code beta} and the rest adding. One call over all
      * {@code T*B} rows is past that bound at the training shapes (LSTM 64x64x100: 256 x 64 x 6400 = 2^26.6
      * multiply-adds), and OpenBLAS then copies its heap operands off-heap whole (dG, 6.5 MB there) for every
-     * call; blocks of rows run on the heap arrays. Blocks are whole multiples of 64 rows and at least
-     * {@value #MIN_GRADIENT_BLOCK_ROWS}, else one call: OpenBLAS packs {@code C}'s panels per call, which over
-     * so few rows would cost more than the copy.
+     * call; blocks of rows ({@link Blas#inPlaceRowBlock}, as the input projection's) run on the heap arrays.
      */
     private void sumOverRows(int m, int n, int rows, MemorySegment a, MemorySegment b, float beta, MemorySegment c) {
-        long inPlace = blas.inPlaceMultiplyAdds() / Math.max(1L, (long) m * n) / 64 * 64;
-        int block = inPlace >= MIN_GRADIENT_BLOCK_ROWS && inPlace < rows ? (int) inPlace : rows;
+        int block = Math.min(blas.inPlaceRowBlock((long) m * n), rows);
         for (int first = 0; first < rows; first += block) {
             int count = Math.min(block, rows - first);
             blas.sgemm(Transpose.YES, Transpose.NO, m, n, count, 1f, a, (long) first * m, m,
                     b, (long) first * n, n, first == 0 ? beta : 1f, c, 0, n);
         }
     }
-
-    private static final int MIN_GRADIENT_BLOCK_ROWS = 256;
 
     // The whole sequence's parameter (and input) gradients, one product per matrix over all T*B rows.
     private void weightGradients(TrainingState s, int rows, float[] dInput, ParameterGradients g) {

@@ -80,4 +80,18 @@ public interface Blas {
     default long inPlaceMultiplyAdds() {
         return Long.MAX_VALUE;
     }
+
+    /**
+     * Rows per block for a caller that splits an sgemm over many rows, each row {@code multiplyAddsPerRow}
+     * multiply-adds, so that every block runs in place ({@link #inPlaceMultiplyAdds}): a whole multiple of 64 rows,
+     * or {@code Integer.MAX_VALUE} (one call, no blocks) when fewer than {@value #MIN_BLOCK_ROWS} rows fit, where
+     * OpenBLAS's packing per call would cost more over so few rows than the copy does, or when nothing is copied.
+     */
+    default int inPlaceRowBlock(long multiplyAddsPerRow) {
+        long rows = inPlaceMultiplyAdds() / Math.max(1L, multiplyAddsPerRow) / 64 * 64;
+        return rows >= MIN_BLOCK_ROWS ? (int) Math.min(rows, Integer.MAX_VALUE) : Integer.MAX_VALUE;
+    }
+
+    /** The fewest rows {@link #inPlaceRowBlock} puts in a block. */
+    int MIN_BLOCK_ROWS = 256;
 }
