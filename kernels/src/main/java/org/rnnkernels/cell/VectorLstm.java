@@ -98,7 +98,7 @@ public final class VectorLstm implements GatePass, TrainingPass {
                 for (int k = 0; k < 4 * n; k += n) {
                     VectorOps.miRows(mi, s, g, k, a + 5 * n, end);
                 }
-            } else {
+            } else if (s.dGh != s.dGi) {
                 System.arraycopy(s.dGi, g, s.dGh, g, 4 * n);   // dGh = dGi (the tail is rewritten below)
             }
             Lstm.backwardRow(mi, s, t, b, end);

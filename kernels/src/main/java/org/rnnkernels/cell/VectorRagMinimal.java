@@ -74,7 +74,9 @@ public final class VectorRagMinimal implements GatePass, TrainingPass {
         for (int b = 0; b < s.batch; b++) {
             int r = t * s.batch + b, g = r * 2 * n, d = b * n, a = r * s.cacheWidth, hp = r * n;
             stateBackward(s, n, end, g, g + n, d, a, a + n, hp);
-            System.arraycopy(s.dGi, g + n, s.dGh, g + n, end);   // p_n = gi_n + gh_n: dGh_n = dGi_n
+            if (s.dGh != s.dGi) {
+                System.arraycopy(s.dGi, g + n, s.dGh, g + n, end);   // p_n = gi_n + gh_n: dGh_n = dGi_n
+            }
             RagMinimal.backwardRow(s, t, b, end);
         }
     }

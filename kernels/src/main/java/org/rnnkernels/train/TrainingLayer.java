@@ -139,6 +139,10 @@ public final class TrainingLayer implements TrainableLayer {
     // The cell's training pass, loaded once by the cell's kernel name; EGRU's sparse products
     private final TrainingPass pass;
     private final SparseProducts sparse;
+    // A narrow input's products (I <= ThinInputProducts.MAX_INPUTS, chosen once), else null: the BLAS's;
+    // with them W_ih^T [I][G*H], refreshed by parametersChanged()
+    private final ThinInputProducts thin;
+    private final float[] wIhTransposed;
     private final boolean directPath;
     private final int cacheBlocks;
     // EGRU only (else null / 0): the live thresholds, the pseudo-derivative, W_hh^T [H][G*H] for the
@@ -178,6 +182,8 @@ public final class TrainingLayer implements TrainableLayer {
         this.blas = blas;
         this.pass = CellPasses.trainingPass(type.description().kernel());
         this.sparse = SparseProducts.get();
+        this.thin = inputSize <= ThinInputProducts.MAX_INPUTS ? ThinInputProducts.get() : null;
+        this.wIhTransposed = thin == null ? null : new float[wIh.length];
         this.directPath = type.description().directPath();
         this.cacheBlocks = type.description().cacheBlocks();
         this.theta = layer.thresholds();   // a copy, null but for EGRU
@@ -253,6 +259,9 @@ public final class TrainingLayer implements TrainableLayer {
         }
         if (pool != null) {
             expandPool();
+        }
+        if (thin != null) {
+            transpose(wIh, width, inputSize, wIhTransposed);
         }
         // Refreshed in place after the first call: an update allocates nothing. The transpose itself only
         // for EGRU's support product; the packed W_hh^T is packed from W_hh directly.
@@ -434,8 +443,12 @@ public final class TrainingLayer implements TrainableLayer {
         int bh = batch * hiddenSize;
         System.arraycopy(input, 0, state.x, 0, r * inputSize);
         // gi[T*B, G*H] = X[T*B, I] W_ih^T, biases added in the gate pass
-        blas.sgemm(Transpose.NO, Transpose.YES, r, width, inputSize,
-                1f, state.xSegment, 0, inputSize, wIhSegment, 0, inputSize, 0f, state.giSegment, 0, width);
+        if (thin != null) {
+            thin.project(state.x, r, inputSize, wIhTransposed, width, state.gi);
+        } else {
+            blas.sgemm(Transpose.NO, Transpose.YES, r, width, inputSize,
+                    1f, state.xSegment, 0, inputSize, wIhSegment, 0, inputSize, 0f, state.giSegment, 0, width);
+        }
         System.arraycopy(state.h, 0, state.hs, 0, bh);
         if (state.c != null) {
             System.arraycopy(state.c, 0, state.cs, 0, bh);
@@ -626,7 +639,13 @@ public final class TrainingLayer implements TrainableLayer {
         float beta = restricted ? 0f : 1f;
         // dW_ih[G*H, I] += dGI^T X ; dW_hh[G*H, H] += dGH^T Hprev (rows 0 .. T*B-1 of hs are h_0 .. h_{T-1};
         // for EGRU the sparse y, whose zeros the BLAS product does not skip)
-        sumOverRows(width, inputSize, rows, s.dGiSegment, s.xSegment, beta, restricted ? g.callWIhSegment : g.dWIhSegment);
+        // A narrow input's bias sum dGI^T 1 comes with its dW_ih, as the sum against a column of ones
+        boolean biasWithThin = thin != null && !type.multiplicative();
+        if (thin != null) {
+            thinWeightGradient(s, rows, biasWithThin, beta, restricted ? g.callWIh : g.dWIh);
+        } else {
+            sumOverRows(width, inputSize, rows, s.dGiSegment, s.xSegment, beta, restricted ? g.callWIhSegment : g.dWIhSegment);
+        }
         if (theta != null && listNonzeros(s, rows) < sparseWeightsBelow * rows * hiddenSize) {
             sparse.sparseWeightGradient(s);
             addTransposed(s.dWHhT, hiddenSize, width, g.dWHh);
@@ -634,11 +653,21 @@ public final class TrainingLayer implements TrainableLayer {
             sumOverRows(width, hiddenSize, rows, s.dGhSegment, s.hsSegment, beta, restricted ? g.callWHhSegment : g.dWHhSegment);
         }
         if (!type.multiplicative()) {
-            // db_ih += dGI^T 1 ; db_hh += dGH^T 1
-            blas.sgemv(Transpose.YES, rows, width, 1f, s.dGiSegment, 0, width, s.onesSegment, 0, beta,
-                    restricted ? g.callBIhSegment : g.dBIhSegment, 0);
-            blas.sgemv(Transpose.YES, rows, width, 1f, s.dGhSegment, 0, width, s.onesSegment, 0, beta,
-                    restricted ? g.callBHhSegment : g.dBHhSegment, 0);
+            // db_ih += dGI^T 1 ; db_hh += dGH^T 1, the same sum where dGH is dGI (TrainingState.sharedProductGradients)
+            float[] biasSums = s.dWIhT;
+            int at = inputSize * width;
+            if (!biasWithThin) {
+                blas.sgemv(Transpose.YES, rows, width, 1f, s.dGiSegment, 0, width, s.onesSegment, 0, 0f, s.biasSumSegment, 0);
+                biasSums = s.biasSum;
+                at = 0;
+            }
+            addBiasSums(biasSums, at, beta, restricted ? g.callBIh : g.dBIh);
+            if (s.dGh == s.dGi) {
+                addBiasSums(biasSums, at, beta, restricted ? g.callBHh : g.dBHh);
+            } else {
+                blas.sgemv(Transpose.YES, rows, width, 1f, s.dGhSegment, 0, width, s.onesSegment, 0, beta,
+                        restricted ? g.callBHhSegment : g.dBHhSegment, 0);
+            }
             if (theta != null) {
                 // dtheta += dThetaRows^T 1
                 blas.sgemv(Transpose.YES, rows, hiddenSize, 1f, s.dThetaRowsSegment, 0, hiddenSize, s.onesSegment, 0,
@@ -662,6 +691,40 @@ public final class TrainingLayer implements TrainableLayer {
         for (int r = 0; r < rows; r++) {
             miSums(s.dPre, s.gi, r * width, s.act, r * s.cacheWidth + uOffset, g.dAlpha, g.dBeta1, g.dBeta2, width);
         }
+    }
+
+    // dB[j] = beta dB[j] + sums[at + j], j < G*H (beta 0 or 1: a restricted call's own sums, or accumulated)
+    private void addBiasSums(float[] sums, int at, float beta, float[] dB) {
+        for (int j = 0; j < width; j++) {
+            dB[j] = (beta == 0f ? 0f : dB[j]) + sums[at + j];
+        }
+    }
+
+    /**
+     * {@code dW_ih = beta dW_ih + dGI^T X} by the narrow input's products, and with {@code withBias} the bias sum
+     * {@code dGI^T 1} from the same pass (X with a column of ones after its I columns) into {@code s.dWIhT}'s last row.
+     */
+    private void thinWeightGradient(TrainingState s, int rows, boolean withBias, float beta, float[] dW) {
+        int c = withBias ? inputSize + 1 : inputSize;
+        if (s.dWIhT == null) {
+            s.dWIhT = new float[(inputSize + 1) * width];
+        }
+        float[] xc = s.x;
+        if (withBias) {
+            if (s.thinX == null || s.thinX.length < rows * c) {
+                s.thinX = new float[rows * c];
+            }
+            xc = s.thinX;
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(s.x, r * inputSize, xc, r * c, inputSize);
+                xc[r * c + inputSize] = 1f;
+            }
+        }
+        thin.weightGradient(s.dGi, xc, rows, c, width, s.dWIhT);
+        if (beta == 0f) {
+            java.util.Arrays.fill(dW, 0f);
+        }
+        addTransposed(s.dWIhT, inputSize, width, dW);
     }
 
     /**

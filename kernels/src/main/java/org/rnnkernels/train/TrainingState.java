@@ -59,6 +59,15 @@ public final class TrainingState implements RecurrentState {
     final float[] dhNext;
     final MemorySegment dhNextSegment;
     final float[] dc;
+    // One call's bias sum dGI^T 1 [G*H], beside the layer's accumulated gradients
+    final float[] biasSum;
+    final MemorySegment biasSumSegment;
+    // Whether dGH is dGI, one array: cells whose pre-activations take the two products' sum and nothing
+    // else of them (gi + gh + biases: RNN, LSTM, the RAG cells but RAG-GRU), so that dL/dgh = dL/dgi. Not
+    // a cell with a split candidate (GRU's r (gh_n + b_hn)) or with multiplicative integration. The cell's
+    // backward then writes the same values twice into one place, and the layer keeps one array of
+    // [T*B][G*H] fewer and one bias sum fewer (db_hh's is db_ih's).
+    final boolean sharedProductGradients;
     // Grown to the longest call (capacity in steps)
     int capacity;
     float[] x = new float[0];
@@ -89,6 +98,10 @@ public final class TrainingState implements RecurrentState {
     int[] yStart;
     int[] yRows = new int[0];
     float[] dWHhT;
+    // A narrow input's weight gradient (ThinInputProducts): X with a column of ones [T*B][I+1], and
+    // dW_ih^T with db_ih after it [I+1][G*H]; made on first use, grown to the largest seen
+    float[] thinX;
+    float[] dWIhT;
     int supportUnitCount;
     // EGRU: what the last backward measured (NaN before any)
     double lastBackwardSupport = Double.NaN;
@@ -117,6 +130,9 @@ public final class TrainingState implements RecurrentState {
         this.dhNext = new float[batch * hidden];
         this.dhNextSegment = MemorySegment.ofArray(dhNext);
         this.dc = new float[batch * hidden];
+        this.biasSum = new float[width];
+        this.biasSumSegment = MemorySegment.ofArray(biasSum);
+        this.sharedProductGradients = !type.description().splitCandidate() && !type.multiplicative();
         boolean egru = type.eventBased();
         this.needed = egru ? new boolean[batch * hidden] : null;
         this.supportUnits = egru ? new int[hidden] : null;
@@ -144,7 +160,7 @@ public final class TrainingState implements RecurrentState {
         cs = type.hasCellState() ? new float[(r + batch) * hidden] : null;
         act = new float[r * cacheWidth];
         dGi = new float[r * width];
-        dGh = new float[r * width];
+        dGh = sharedProductGradients ? dGi : new float[r * width];
         dPre = type.multiplicative() ? new float[r * width] : null;
         dThetaRows = type.eventBased() ? new float[r * hidden] : null;
         dThetaRowsSegment = dThetaRows == null ? null : MemorySegment.ofArray(dThetaRows);
@@ -154,7 +170,7 @@ public final class TrainingState implements RecurrentState {
         giSegment = MemorySegment.ofArray(gi);
         hsSegment = MemorySegment.ofArray(hs);
         dGiSegment = MemorySegment.ofArray(dGi);
-        dGhSegment = MemorySegment.ofArray(dGh);
+        dGhSegment = sharedProductGradients ? dGiSegment : MemorySegment.ofArray(dGh);
         dPreSegment = dPre == null ? null : MemorySegment.ofArray(dPre);
         onesSegment = MemorySegment.ofArray(ones);
         trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);
@@ -188,7 +204,7 @@ public final class TrainingState implements RecurrentState {
         steps = 0;
         capacity = 0;
         x = gi = hs = act = dGi = dGh = ones = new float[0];
-        cs = dPre = dThetaRows = dWHhT = null;
+        cs = dPre = dThetaRows = dWHhT = thinX = dWIhT = null;
         xSegment = giSegment = hsSegment = dGiSegment = dGhSegment = dPreSegment = onesSegment = dThetaRowsSegment = null;
         yRows = new int[0];
         trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);   // the cell's view lets go of the arrays too

@@ -1,0 +1,48 @@
+package org.rnnkernels.train;
+
+import java.lang.invoke.MethodHandles;
+
+import org.rnnkernels.simd.ImplementationLoader;
+
+/**
+ * A training layer's two input-side products when the input is narrow ({@code I <= }{@link #MAX_INPUTS}):
+ * the projection {@code gi = X W_ih^T} and the weight gradient {@code dW_ih = dGI^T X} with the bias sum
+ * {@code db_ih = dGI^T 1}. Each is a pass over a {@code [T*B][G*H]} array with only {@code I} multiply-adds
+ * per element, so it is bound by that array's traffic; OpenBLAS runs such shapes at a fraction of its
+ * speed (its kernels' tiles are 16-32 wide in the dimension that is {@code I} here, and it packs the whole
+ * wide operand for each call). Measured before this path, one JFR profile each (JMH
+ * {@code TrainingStepBenchmark}, I = 2): the two sgemm with {@code I} as a dimension and the {@code db_ih}
+ * sgemv took 8% of the GRU 16x256x100 step and 9% of LSTM 64x64x100 for 2-3 M multiply-adds, against
+ * 300-600 M in the step's other products. Stateless; {@link #get()} is the implementation
+ * {@code org.rnnkernels.simd.Simd} chose.
+ */
+interface ThinInputProducts {
+
+    /** The widest input these products take; wider ones go to the BLAS. */
+    int MAX_INPUTS = 8;
+
+    /**
+     * {@code gi[r*w + g] = sum_i x[r*I + i] * wIhT[i*w + g]} for {@code r < rows}, {@code g < w}, overwritten;
+     * {@code wIhT} is {@code W_ih^T [I][w]}.
+     */
+    void project(float[] x, int rows, int inputs, float[] wIhT, int w, float[] gi);
+
+    /**
+     * {@code dWT[i*w + g] = sum_r dG[r*w + g] * x[r*c + i]} for {@code i < c}, {@code g < w}: {@code [c][w]},
+     * overwritten. With {@code x} the input rows and a column of ones after them ({@code c = I + 1}), the
+     * last row of {@code dWT} is the bias sum {@code db_ih}.
+     */
+    void weightGradient(float[] dG, float[] x, int rows, int c, int w, float[] dWT);
+
+    static ThinInputProducts get() {
+        return Holder.INSTANCE;
+    }
+
+    final class Holder {
+        static final ThinInputProducts INSTANCE = ImplementationLoader.load(MethodHandles.lookup(), ThinInputProducts.class,
+                "org.rnnkernels.train.VectorThinInputProducts", ScalarThinInputProducts::new);
+
+        private Holder() {
+        }
+    }
+}
