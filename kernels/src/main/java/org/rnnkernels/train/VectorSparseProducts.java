@@ -57,6 +57,11 @@ final class VectorSparseProducts extends ScalarSparseProducts {
     // y[yi ..] += a x[xi ..] over n floats (the row of y stays in L1 across the calls of one unit)
     @Override
     void axpyRow(float a, float[] x, int xi, float[] y, int yi, int n) {
+        axpyVectors(a, x, xi, y, yi, n);
+    }
+
+    /** {@code y[yi + k] += a * x[xi + k]}, {@code k < n}, a vector at a time, the tail scalar. */
+    static void axpyVectors(float a, float[] x, int xi, float[] y, int yi, int n) {
         int end = S.loopBound(n);
         FloatVector av = FloatVector.broadcast(S, a);
         for (int k = 0; k < end; k += S.length()) {

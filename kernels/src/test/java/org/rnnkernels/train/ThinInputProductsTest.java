@@ -16,8 +16,8 @@ import org.rnnkernels.simd.Simd;
 /**
  * Both twins of {@link ThinInputProducts} in this JVM (the scalar one always, the vector one when the Vector
  * API is on) against the same sums in double, on awkward sizes: widths around the lane count and its
- * multiples and primes, every input count up to {@link ThinInputProducts#MAX_INPUTS} plus the ones column
- * (so every grouping of the sums, 4 / 2 / 1, and each row parity), row counts from 1 to thousands.
+ * multiples and primes (whole vectors and a scalar tail), every input count up to
+ * {@link ThinInputProducts#MAX_INPUTS} with and without the ones column, row counts from 1 to thousands.
  * Error bound: float sums of {@code n} terms, {@code n * 2^-23} of the sum of the terms' magnitudes (no
  * cancellation credit), with {@code n} the terms in one sum.
  */
