@@ -662,7 +662,7 @@ public final class TrainingLayer implements TrainableLayer {
                 at = 0;
             }
             addBiasSums(biasSums, at, beta, restricted ? g.callBIh : g.dBIh);
-            if (s.dGh == s.dGi) {
+            if (s.sharedProductGradients) {
                 addBiasSums(biasSums, at, beta, restricted ? g.callBHh : g.dBHh);
             } else {
                 blas.sgemv(Transpose.YES, rows, width, 1f, s.dGhSegment, 0, width, s.onesSegment, 0, beta,
