@@ -12,7 +12,7 @@ import org.rnnkernels.simd.ImplementationLoader;
  * speed (its kernels' tiles are 16-32 wide in the dimension that is {@code I} here, and it packs the whole
  * wide operand for each call). Measured before this path, one JFR profile each (JMH
  * {@code TrainingStepBenchmark}, I = 2): the two sgemm with {@code I} as a dimension and the {@code db_ih}
- * sgemv took 8% of the GRU 16x256x100 step and 9% of LSTM 64x64x100 for 2-3 M multiply-adds, against
+ * sgemv took 9% of the GRU 16x256x100 step and 10% of LSTM 64x64x100 for 2-3 M multiply-adds, against
  * 300-600 M in the step's other products. Stateless; {@link #get()} is the implementation
  * {@code org.rnnkernels.simd.Simd} chose.
  */
@@ -33,11 +33,10 @@ interface ThinInputProducts {
     void project(float[] x, int rows, int inputs, float[] wIhT, int w, float[] gi);
 
     /**
-     * {@code dWT[i*w + g] = sum_r dG[r*w + g] * x[r*c + i]} for {@code i < c}, {@code g < w}: {@code [c][w]},
-     * overwritten. With {@code x} the input rows and a column of ones after them ({@code c = I + 1}), the
-     * last row of {@code dWT} is the bias sum {@code db_ih}.
+     * {@code dWT[i*w + g] = sum_r dG[r*w + g] * x[r*I + i]} for {@code i < I}, {@code g < w}, and with
+     * {@code withBias} the bias sum {@code dWT[I*w + g] = sum_r dG[r*w + g]}: {@code [I (+1)][w]}, overwritten.
      */
-    void weightGradient(float[] dG, float[] x, int rows, int c, int w, float[] dWT);
+    void weightGradient(float[] dG, float[] x, int rows, int inputs, int w, boolean withBias, float[] dWT);
 
     static ThinInputProducts get() {
         return Holder.INSTANCE;

@@ -639,7 +639,7 @@ public final class TrainingLayer implements TrainableLayer {
         float beta = restricted ? 0f : 1f;
         // dW_ih[G*H, I] += dGI^T X ; dW_hh[G*H, H] += dGH^T Hprev (rows 0 .. T*B-1 of hs are h_0 .. h_{T-1};
         // for EGRU the sparse y, whose zeros the BLAS product does not skip)
-        // A narrow input's bias sum dGI^T 1 comes with its dW_ih, as the sum against a column of ones
+        // A narrow input's bias sum dGI^T 1 comes from the same pass over dGI as its dW_ih
         boolean biasWithThin = thin != null && !type.multiplicative();
         if (thin != null) {
             thinWeightGradient(s, rows, biasWithThin, beta, restricted ? g.callWIh : g.dWIh);
@@ -702,25 +702,13 @@ public final class TrainingLayer implements TrainableLayer {
 
     /**
      * {@code dW_ih = beta dW_ih + dGI^T X} by the narrow input's products, and with {@code withBias} the bias sum
-     * {@code dGI^T 1} from the same pass (X with a column of ones after its I columns) into {@code s.dWIhT}'s last row.
+     * {@code dGI^T 1} from the same pass into {@code s.dWIhT}'s last row.
      */
     private void thinWeightGradient(TrainingState s, int rows, boolean withBias, float beta, float[] dW) {
-        int c = withBias ? inputSize + 1 : inputSize;
         if (s.dWIhT == null) {
             s.dWIhT = new float[(inputSize + 1) * width];
         }
-        float[] xc = s.x;
-        if (withBias) {
-            if (s.thinX == null || s.thinX.length < rows * c) {
-                s.thinX = new float[rows * c];
-            }
-            xc = s.thinX;
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(s.x, r * inputSize, xc, r * c, inputSize);
-                xc[r * c + inputSize] = 1f;
-            }
-        }
-        thin.weightGradient(s.dGi, xc, rows, c, width, s.dWIhT);
+        thin.weightGradient(s.dGi, s.x, rows, inputSize, width, withBias, s.dWIhT);
         if (beta == 0f) {
             java.util.Arrays.fill(dW, 0f);
         }

@@ -98,9 +98,7 @@ public final class TrainingState implements RecurrentState {
     int[] yStart;
     int[] yRows = new int[0];
     float[] dWHhT;
-    // A narrow input's weight gradient (ThinInputProducts): X with a column of ones [T*B][I+1], and
-    // dW_ih^T with db_ih after it [I+1][G*H]; made on first use, grown to the largest seen
-    float[] thinX;
+    // A narrow input's weight gradient (ThinInputProducts): dW_ih^T with db_ih after it [I+1][G*H]; made on first use
     float[] dWIhT;
     int supportUnitCount;
     // EGRU: what the last backward measured (NaN before any)
@@ -204,7 +202,7 @@ public final class TrainingState implements RecurrentState {
         steps = 0;
         capacity = 0;
         x = gi = hs = act = dGi = dGh = ones = new float[0];
-        cs = dPre = dThetaRows = dWHhT = thinX = dWIhT = null;
+        cs = dPre = dThetaRows = dWHhT = dWIhT = null;
         xSegment = giSegment = hsSegment = dGiSegment = dGhSegment = dPreSegment = onesSegment = dThetaRowsSegment = null;
         yRows = new int[0];
         trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);   // the cell's view lets go of the arrays too

@@ -17,7 +17,7 @@ import org.rnnkernels.simd.Simd;
  * Both twins of {@link ThinInputProducts} in this JVM (the scalar one always, the vector one when the Vector
  * API is on) against the same sums in double, on awkward sizes: widths around the lane count and its
  * multiples and primes (whole vectors and a scalar tail), every input count up to
- * {@link ThinInputProducts#MAX_INPUTS} with and without the ones column, row counts from 1 to thousands.
+ * {@link ThinInputProducts#MAX_INPUTS} with and without the bias sum, row counts from 1 to thousands.
  * Error bound: float sums of {@code n} terms, {@code n * 2^-23} of the sum of the terms' magnitudes (no
  * cancellation credit), with {@code n} the terms in one sum.
  */
@@ -84,39 +84,28 @@ class ThinInputProductsTest {
     @MethodSource("cases")
     void weightGradientMatchesDoubleSums(int w, int inputs, int rows, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        int c = inputs + 1;   // the inputs and the ones column of db_ih
-        float[] x = uniform(random, rows * c);
-        for (int r = 0; r < rows; r++) {
-            x[r * c + inputs] = 1f;
-        }
+        float[] x = uniform(random, rows * inputs);
         float[] dG = uniform(random, rows * w);
         for (ThinInputProducts products : implementations()) {
-            for (int columns : new int[] {inputs, c}) {   // without and with the ones column (x's row stride differs)
-                float[] xc = columns == c ? x : dropLastColumn(x, rows, c);
-                float[] dWT = uniform(new SplittableRandom(seed + 1), columns * w);   // overwritten, not added to
-                products.weightGradient(dG, xc, rows, columns, w, dWT);
-                for (int i = 0; i < columns; i++) {
+            for (boolean withBias : new boolean[] {false, true}) {
+                int sums = withBias ? inputs + 1 : inputs;   // the bias sum as a last row, against an input of ones
+                float[] dWT = uniform(new SplittableRandom(seed + 1), sums * w);   // overwritten, not added to
+                products.weightGradient(dG, x, rows, inputs, w, withBias, dWT);
+                for (int i = 0; i < sums; i++) {
                     for (int g = 0; g < w; g++) {
                         double sum = 0, magnitude = 0;
                         for (int r = 0; r < rows; r++) {
-                            sum += (double) dG[r * w + g] * xc[r * columns + i];
-                            magnitude += Math.abs((double) dG[r * w + g] * xc[r * columns + i]);
+                            double xi = i < inputs ? x[r * inputs + i] : 1.0;
+                            sum += dG[r * w + g] * xi;
+                            magnitude += Math.abs(dG[r * w + g] * xi);
                         }
                         double error = Math.abs(dWT[i * w + g] - sum);
                         int fi = i, fg = g;
                         assertTrue(error <= rows * 0x1p-23 * magnitude, () -> products.getClass().getSimpleName()
-                                + ": dWT[" + fi + "][" + fg + "] of " + columns + "x" + w + " over " + rows + " rows off by " + error);
+                                + ": dWT[" + fi + "][" + fg + "] of " + sums + "x" + w + " over " + rows + " rows off by " + error);
                     }
                 }
             }
         }
-    }
-
-    static float[] dropLastColumn(float[] x, int rows, int c) {
-        float[] out = new float[rows * (c - 1)];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(x, r * c, out, r * (c - 1), c - 1);
-        }
-        return out;
     }
 }
