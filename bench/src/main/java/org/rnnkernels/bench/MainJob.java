@@ -218,6 +218,9 @@ public final class MainJob implements Callable<Integer> {
         }
         BenchData.write(dir.resolve(BenchData.PEERS_FILE), peers);
         BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), onednn);
+        if (!trainingOnly && !length.quick) {
+            PairedPeers.run(dir, blas, System.out::println);
+        }
 
         if (!trainingOnly && !length.quick) {
             runParts(dir, cellList, shapeList);

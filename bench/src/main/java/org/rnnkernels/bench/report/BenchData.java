@@ -25,7 +25,7 @@ import java.util.TreeSet;
  * and PyTorch's training step from {@code training.json} ({@code training}, an empty object when absent).
  */
 public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<GemmRow> gemms, List<OtherRow> others,
-                        JsonNode peers, JsonNode onednn, JsonNode int8Peers, JsonNode training) {
+                        JsonNode peers, JsonNode onednn, JsonNode int8Peers, JsonNode training, JsonNode paired) {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static final String JMH_FILE = "jmh.json";
@@ -47,6 +47,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     public static final String JMH_TRAINING_FILE = "jmh-training.json";
     /** PyTorch's training step on the same shapes, and the comparison the report draws from it. */
     public static final String TRAINING_FILE = "training.json";
+    /** Back-to-back timings of ours and oneDNN's for the comparisons the first pass left contested (optional). */
+    public static final String PAIRED_FILE = "paired.json";
 
     /**
      * One cell measurement, per step. {@code source} is {@code "rnnkernels"}, {@code "onednn"} or
@@ -170,7 +172,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         addPeerRows("onednn", onednn, cells);
         JsonNode training = readOptional(dir.resolve(TRAINING_FILE));
         return new BenchData(dir, machine, cells, gemms, others, peers, onednn, readOptional(dir.resolve(INT8_PEERS_FILE)),
-                training);
+                training, readOptional(dir.resolve(PAIRED_FILE)));
     }
 
     private static JsonNode readOptional(Path file) throws IOException {
@@ -252,6 +254,27 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     }
 
     /** The peer's ({@code "onednn"}, {@code "pytorch"}) row of the same cell, shape and threads as {@code row}. */
+    /**
+     * The ratios ours / oneDNN's of {@code row}'s back-to-back timings ({@code paired.json}), sorted; empty when it
+     * was not paired.
+     */
+    public double[] pairedRatios(CellRow row) {
+        for (JsonNode r : paired.path("results")) {
+            if (r.path("cell").asText().equals(row.cell()) && r.path("shape").asText().equals(row.shape())
+                    && r.path("threads").asInt() == row.threads()) {
+                List<Double> ratios = new ArrayList<>();
+                for (JsonNode pair : r.path("pairs")) {
+                    double ratio = pair.path("oursUs").asDouble(Double.NaN) / pair.path("onednnUs").asDouble(Double.NaN);
+                    if (Double.isFinite(ratio)) {
+                        ratios.add(ratio);
+                    }
+                }
+                return ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            }
+        }
+        return new double[0];
+    }
+
     public Optional<CellRow> peer(String source, CellRow row) {
         return cells.stream().filter(c -> c.source().equals(source) && c.cell().equals(row.cell())
                 && c.shape().equals(row.shape()) && c.threads() == row.threads()).findFirst();

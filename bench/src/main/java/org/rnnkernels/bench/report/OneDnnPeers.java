@@ -71,6 +71,26 @@ public final class OneDnnPeers {
         return out;
     }
 
+    /**
+     * One timing of one cell, shape and thread count by the harness a {@link #run} built ({@code onednn.json}'s
+     * {@code harness}): oneDNN's median microseconds per full-sequence call, or NaN when the harness failed (the
+     * reason goes to {@code log}).
+     */
+    public static double timeOne(Path harness, String cell, String shape, int threads, Path workDir,
+                                 Consumer<String> log) {
+        ObjectNode out = BenchData.object();
+        List<String> cmd = List.of(harness.toString(), "--threads", String.valueOf(threads), "--shapes", shape,
+                "--cells", cell);
+        if (!PeerProcess.run(cmd, Map.of("OMP_NUM_THREADS", String.valueOf(threads)),
+                workDir.resolve("onednn-stderr.txt"), out, lastLine -> "oneDNN timing failed: " + lastLine, r -> { })
+                || !out.path("results").path(0).has("medianUs")) {
+            log.accept("onednn: " + cell + " " + shape + " t" + threads + " not timed: "
+                    + out.path("reason").asText(out.path("results").path(0).path("error").asText("no result")));
+            return Double.NaN;
+        }
+        return out.path("results").path(0).path("medianUs").asDouble();
+    }
+
     private static final class BuildFailure extends Exception {
         BuildFailure(String message) {
             super(message);

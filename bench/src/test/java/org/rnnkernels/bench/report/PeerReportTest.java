@@ -118,6 +118,42 @@ class PeerReportTest {
         assertTrue(md.contains("| GRU | 1x256x200 | 1 | 10.00 +- 0.50 | 12.00 +- 0.10 | 0.83 | - | - |"), md);
     }
 
+    static void paired(ArrayNode results, String cell, String shape, int threads, double... oursThenOnednn) {
+        ArrayNode pairs = results.addObject().put("cell", cell).put("shape", shape).put("threads", threads)
+                .putArray("pairs");
+        for (int i = 0; i < oursThenOnednn.length; i += 2) {
+            pairs.addObject().put("oursUs", oursThenOnednn[i]).put("onednnUs", oursThenOnednn[i + 1]);
+        }
+    }
+
+    /**
+     * A comparison timed again in back-to-back pairs takes its verdict from the pairs' ratios alone, whatever the
+     * first pass said: all below 1 faster, all above slower (at batch 64, within 10% when none is above 1.10),
+     * else level; one not paired keeps the first pass's verdict.
+     */
+    @Test
+    void pairedTimingsDecideTheVerdict(@TempDir Path tmp) throws IOException {
+        Path dir = folder(tmp);
+        ObjectNode file = BenchData.object().put("method", "test");
+        ArrayNode results = file.putArray("results");
+        paired(results, "LSTM", "1x256x200", 1, 90, 100, 95, 100, 97, 100);              // level before: faster
+        paired(results, "GRU", "16x256x100", 2, 98, 100, 103, 100, 101, 100);            // unsteady before: level
+        paired(results, "LSTM", "64x512x50", 1, 105, 100, 108, 100, 102, 100);           // slower before: within 10%
+        paired(results, "GRU", "64x512x50", 1, 120, 100, 130, 100, 115, 100);            // within 10% before: slower
+        BenchData.write(dir.resolve(BenchData.PAIRED_FILE), file);
+        BenchData d = BenchData.load(dir);
+        assertEquals(List.of("faster", "faster (paired: 0.95, 0.90-0.97 over 3 pairs)",
+                        "level (paired: 1.01, 0.98-1.03 over 3 pairs)", "slower (paired: 1.20, 1.15-1.30 over 3 pairs)",
+                        "within 10% (paired: 1.05, 1.02-1.08 over 3 pairs)"),
+                PeerReport.rows(d).stream().map(PeerReport.Row::verdict).toList());
+        // a ratio of at most 1 with the others above: level, not slower
+        paired(results, "GRU", "1x256x200", 1, 100, 100, 130, 100, 120, 100);
+        BenchData.write(dir.resolve(BenchData.PAIRED_FILE), file);
+        assertEquals("level (paired: 1.20, 1.00-1.30 over 3 pairs)", PeerReport.rows(BenchData.load(dir)).get(0).verdict());
+        assertTrue(PeerReport.markdown(d).contains("| within 10% (paired: 1.05, 1.02-1.08 over 3 pairs) |"),
+                PeerReport.markdown(d));
+    }
+
     @Test
     void flagsUnsteadyAndAllocatingResults(@TempDir Path tmp) throws IOException {
         BenchData d = BenchData.load(folder(tmp));

@@ -1,0 +1,99 @@
+package org.rnnkernels.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+import org.rnnkernels.bench.report.BenchData;
+import org.rnnkernels.bench.report.BenchData.CellRow;
+import org.rnnkernels.bench.report.OneDnnPeers;
+import org.rnnkernels.bench.report.PeerReport;
+import org.rnnkernels.blas.Blases;
+
+/**
+ * Verdicts against oneDNN that the machine's drift does not decide. The first pass times every cell of ours for a
+ * quarter of an hour and oneDNN after it, and on the machines this project runs on (virtual machines sharing their
+ * hosts) the speed of both moves 10-30% within minutes: measured in one session, our LSTM at B = 16, H = 256 read
+ * 131 us a step and, ten minutes later, 93. So every GRU and LSTM comparison (the speed issue's targets), and any
+ * other the first pass leaves short of "faster", is timed again in {@value #PAIRS} pairs, oneDNN's harness and a
+ * short JMH fork of ours back to back
+ * (the order alternating, so that a steady drift does not favour one side), and the report reads its verdict from
+ * the pairs' ratios ({@code paired.json}, {@link PeerReport.Row#verdict()}).
+ */
+final class PairedPeers {
+    static final int PAIRS = 3;
+    /** Our side of a pair: warm-up and measured iterations, 1 s each (the first pass's settings). */
+    static final int WARMUPS = 3;
+    static final int MEASURED = 5;
+    /** Cells whose comparisons are always paired: the speed issue's targets. */
+    static final List<String> TARGETS = List.of("GRU", "LSTM");
+
+    private PairedPeers() {
+    }
+
+    static void run(Path dir, String blas, Consumer<String> log) throws IOException, RunnerException {
+        BenchData data = BenchData.load(dir);
+        if (!data.onednn().path("available").asBoolean(false) || !data.onednn().has("harness")) {
+            return;
+        }
+        Path harness = Path.of(data.onednn().path("harness").asText());
+        List<CellRow> contested = PeerReport.rows(data).stream()
+                .filter(r -> !Double.isNaN(r.onednnUs()) && (TARGETS.contains(r.ours().cell()) || !r.verdict().equals("faster")))
+                .map(PeerReport.Row::ours).toList();
+        ObjectNode out = BenchData.object();
+        out.put("method", PAIRS + " pairs per comparison, oneDNN's harness for that one cell, shape and thread count "
+                + "(as in onednn.json) and a fork of CellBenchmark.forward (" + WARMUPS + " warm-up x 1 s, " + MEASURED
+                + " measured x 1 s) back to back, oneDNN first in pairs 1 and 3; per call, microseconds");
+        ArrayNode results = out.putArray("results");
+        if (!contested.isEmpty()) {
+            log.accept("");
+            log.accept("paired with oneDNN: " + contested.size() + " comparison(s) (GRU's and LSTM's, and any other short "
+                    + "of \"faster\"), timed again in " + PAIRS + " back-to-back pairs");
+        }
+        for (CellRow row : contested) {
+            ObjectNode entry = results.addObject().put("cell", row.cell()).put("shape", row.shape())
+                    .put("threads", row.threads());
+            ArrayNode pairs = entry.putArray("pairs");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s ratios", row.key()));
+            for (int k = 0; k < PAIRS; k++) {
+                double theirs, ours;
+                if (k % 2 == 0) {
+                    theirs = OneDnnPeers.timeOne(harness, row.cell(), row.shape(), row.threads(), dir, log);
+                    ours = ours(row, blas);
+                } else {
+                    ours = ours(row, blas);
+                    theirs = OneDnnPeers.timeOne(harness, row.cell(), row.shape(), row.threads(), dir, log);
+                }
+                pairs.addObject().put("oursUs", ours).put("onednnUs", theirs);
+                line.append(String.format(Locale.ROOT, " %.2f", ours / theirs));
+            }
+            log.accept(line.toString());
+        }
+        BenchData.write(dir.resolve(BenchData.PAIRED_FILE), out);
+    }
+
+    // Our time per call of the row's cell, shape and threads: one short JMH fork.
+    private static double ours(CellRow row, String blas) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder().include(Steadiness.CELL_BENCHMARK)
+                .param("cell", row.cell()).param("shape", row.shape()).param("threads", String.valueOf(row.threads()))
+                .forks(1).shouldFailOnError(true)
+                .warmupIterations(WARMUPS).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(MEASURED).measurementTime(TimeValue.seconds(1))
+                .verbosity(VerboseMode.SILENT);
+        if (blas != null) {
+            options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
+        }
+        RunResult result = new Runner(options.build()).runSingle();
+        return result.getPrimaryResult().getScore();
+    }
+}
