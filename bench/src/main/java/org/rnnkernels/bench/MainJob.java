@@ -326,6 +326,9 @@ public final class MainJob implements Callable<Integer> {
         ArrayNode c = t.putArray("cases");
         cases.forEach(c::add);
         t.set("pytorch", torch);
+        if (torch.path("available").asBoolean() && !length.quick) {
+            t.set("paired", PairedPeers.training(python(), torch, dir, blas, System.out::println));
+        }
         BenchData.write(dir.resolve(BenchData.TRAINING_FILE), t);
     }
 

@@ -1,5 +1,6 @@
 package org.rnnkernels.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import org.rnnkernels.bench.report.BenchData;
 import org.rnnkernels.bench.report.BenchData.CellRow;
 import org.rnnkernels.bench.report.OneDnnPeers;
 import org.rnnkernels.bench.report.PeerReport;
+import org.rnnkernels.bench.report.TorchPeers;
 import org.rnnkernels.blas.Blases;
 
 /**
@@ -28,7 +30,8 @@ import org.rnnkernels.blas.Blases;
  * other the first pass leaves short of "faster", is timed again in {@value #PAIRS} pairs, oneDNN's harness and a
  * short JMH fork of ours back to back
  * (the order alternating, so that a steady drift does not favour one side), and the report reads its verdict from
- * the pairs' ratios ({@code paired.json}, {@link PeerReport.Row#verdict()}).
+ * the pairs' ratios ({@code paired.json}, {@link PeerReport.Row#verdict()}). The training step's comparison with
+ * PyTorch is paired the same way ({@link #training}).
  */
 final class PairedPeers {
     static final int PAIRS = 3;
@@ -82,14 +85,77 @@ final class PairedPeers {
         BenchData.write(dir.resolve(BenchData.PAIRED_FILE), out);
     }
 
+    /**
+     * The training step's cases that PyTorch timed ({@code torch}, {@code training.json}'s {@code pytorch}), each
+     * timed again in {@value #PAIRS} pairs, PyTorch's script for that one case and a short JMH fork of ours back to
+     * back (order alternating); returns {@code training.json}'s {@code paired}.
+     */
+    static ObjectNode training(String python, JsonNode torch, Path dir, String blas, Consumer<String> log)
+            throws RunnerException {
+        ObjectNode out = BenchData.object();
+        out.put("method", PAIRS + " pairs per case, PyTorch's training-step script for that one case (as in pytorch) "
+                + "and a fork of TrainingStepBenchmark.trainingStep (" + WARMUPS + " warm-up x 1 s, " + MEASURED
+                + " measured x 1 s) back to back, PyTorch first in pairs 1 and 3; milliseconds per step");
+        ArrayNode results = out.putArray("results");
+        List<JsonNode> cases = new java.util.ArrayList<>();
+        torch.path("results").forEach(r -> {
+            if (r.has("medianMs")) {
+                cases.add(r);
+            }
+        });
+        if (cases.isEmpty()) {
+            return out;
+        }
+        log.accept("");
+        log.accept("training step paired with PyTorch: " + cases.size() + " case(s), " + PAIRS + " back-to-back pairs");
+        for (JsonNode c : cases) {
+            String cell = c.path("cell").asText(), shape = c.path("shape").asText();
+            ObjectNode entry = results.addObject().put("cell", cell).put("shape", shape);
+            ArrayNode pairs = entry.putArray("pairs");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s speed-ups", cell + " " + shape));
+            for (int k = 0; k < PAIRS; k++) {
+                double theirs, ours;
+                if (k % 2 == 0) {
+                    theirs = torchTrainingMs(python, cell, shape, dir);
+                    ours = oursTraining(cell, shape, blas);
+                } else {
+                    ours = oursTraining(cell, shape, blas);
+                    theirs = torchTrainingMs(python, cell, shape, dir);
+                }
+                pairs.addObject().put("oursMs", ours).put("pytorchMs", theirs);
+                line.append(String.format(Locale.ROOT, " %.2f", theirs / ours));
+            }
+            log.accept(line.toString());
+        }
+        return out;
+    }
+
+    private static double torchTrainingMs(String python, String cell, String shape, Path dir) {
+        ObjectNode one = TorchPeers.runTraining(python, List.of(cell + ":" + shape), dir, s -> { });
+        return one.path("results").path(0).path("medianMs").asDouble(Double.NaN);
+    }
+
+    private static double oursTraining(String cell, String shape, String blas) throws RunnerException {
+        return single(TrainingStepBenchmark.class.getName() + ".trainingStep", cell, shape, null, blas);
+    }
+
     // Our time per call of the row's cell, shape and threads: one short JMH fork.
     private static double ours(CellRow row, String blas) throws RunnerException {
-        ChainedOptionsBuilder options = new OptionsBuilder().include(Steadiness.CELL_BENCHMARK)
-                .param("cell", row.cell()).param("shape", row.shape()).param("threads", String.valueOf(row.threads()))
+        return single(Steadiness.CELL_BENCHMARK, row.cell(), row.shape(), String.valueOf(row.threads()), blas);
+    }
+
+    // One short JMH fork of one benchmark at one cell and shape (and thread count, when not null): its score.
+    private static double single(String benchmark, String cell, String shape, String threads, String blas)
+            throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder().include(benchmark)
+                .param("cell", cell).param("shape", shape)
                 .forks(1).shouldFailOnError(true)
                 .warmupIterations(WARMUPS).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(MEASURED).measurementTime(TimeValue.seconds(1))
                 .verbosity(VerboseMode.SILENT);
+        if (threads != null) {
+            options.param("threads", threads);
+        }
         if (blas != null) {
             options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
         }

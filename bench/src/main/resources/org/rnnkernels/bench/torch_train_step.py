@@ -1,6 +1,7 @@
 """Times one PyTorch training step of the adding-problem set-up (the training issue's anchor):
 forward + MSE + backward + gradient-norm clipping at 1 + Adam (lr 1e-3), one recurrent layer and a
-linear head on the last step, input [T, B, 2]; median of 15 steps after 5 warm-up steps.
+linear head on the last step, input [T, B, 2]; the median of at least 30 steps and 3 s after at least 10
+warm-up steps and 1 s (15 steps after 5 read 17-30 ms for one case on a shared machine: too short to settle).
 
 The main job runs it (as a resource copied into the results folder) for the report's training table,
 one JSON object per line:
@@ -16,12 +17,15 @@ import statistics
 import sys
 import time
 
-WARMUP = 5
-MEASURED = 15
+WARMUP = 10
+WARMUP_SECONDS = 1.0
+MEASURED = 30
+MEASURED_SECONDS = 3.0
 
 
 def time_step(torch, cell, batch, hidden, steps):
-    """Milliseconds of each of the MEASURED training steps that follow WARMUP ones, sorted."""
+    """Milliseconds of each measured training step (at least MEASURED and MEASURED_SECONDS) after the warm-up ones
+    (at least WARMUP and WARMUP_SECONDS), sorted."""
     torch.manual_seed(1)
     rnn = {"GRU": torch.nn.GRU, "LSTM": torch.nn.LSTM, "RNN_TANH": torch.nn.RNN}[cell](2, hidden)
     head = torch.nn.Linear(hidden, 1)
@@ -29,8 +33,7 @@ def time_step(torch, cell, batch, hidden, steps):
     opt = torch.optim.Adam(params, lr=1e-3)
     x = torch.rand(steps, batch, 2)
     y = torch.rand(batch, 1)
-    times = []
-    for i in range(WARMUP + MEASURED):
+    def step():
         t0 = time.perf_counter()
         opt.zero_grad()
         out, _ = rnn(x)
@@ -38,8 +41,15 @@ def time_step(torch, cell, batch, hidden, steps):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        if i >= WARMUP:
-            times.append((time.perf_counter() - t0) * 1e3)
+        return (time.perf_counter() - t0) * 1e3
+
+    start, warm = time.perf_counter(), 0
+    while warm < WARMUP or time.perf_counter() - start < WARMUP_SECONDS:
+        step()
+        warm += 1
+    times, start = [], time.perf_counter()
+    while len(times) < MEASURED or time.perf_counter() - start < MEASURED_SECONDS:
+        times.append(step())
     return sorted(times)
 
 

@@ -88,7 +88,7 @@ public final class TorchPeers {
         log.accept("pytorch: timing the training step of " + torchCases + " with 1 thread");
         if (runScript(python, "torch_train_step.py", List.of("--threads", "1", "--cases", String.join(",", torchCases)),
                 1, workDir, out)) {
-            out.put("method", "median of 15 training steps after 5 warm-up steps (forward + MSE + backward + "
+            out.put("method", "median of >= 30 training steps and >= 3 s after >= 10 warm-up steps and >= 1 s (forward + MSE + backward + "
                     + "clip_grad_norm_(1) + Adam), torch.manual_seed(1), input torch.rand [T, B, 2]; "
                     + "error = half the interquartile range");
         }

@@ -150,9 +150,42 @@ class TrainingReportTest {
     @Test
     void wideErrorBarsAreInconclusive() {
         // a --quick run on a busy machine: 2.0x +- 1.4 says nothing about 3x
-        TrainingReport.Row quick = new TrainingReport.Row("GRU", "64x64x100", 50, 35, 100, 5, 1, 1, 1);
+        TrainingReport.Row quick = new TrainingReport.Row("GRU", "64x64x100", 50, 35, 100, 5, 1, 1, 1, new double[0]);
         assertEquals("inconclusive: error bar too wide", quick.verdict(true));
-        TrainingReport.Row tight = new TrainingReport.Row("GRU", "64x64x100", 50, 1, 100, 1, 1, 1, 1);
+        TrainingReport.Row tight = new TrainingReport.Row("GRU", "64x64x100", 50, 1, 100, 1, 1, 1, 1, new double[0]);
         assertEquals("not met", tight.verdict(true));
+    }
+
+    /**
+     * Cases timed again in back-to-back pairs take their verdict from the pairs' speed-ups (PyTorch ms / ours) alone:
+     * met when every pair reaches 3x, not met when none does, else within error; a case without pairs keeps the
+     * first pass's verdict.
+     */
+    @Test
+    void pairedTimingsDecideTheVerdict(@TempDir Path tmp) throws IOException {
+        Path dir = fixture(tmp, BenchData.JMH_TRAINING_FILE, BenchData.TRAINING_FILE);
+        ObjectNode training = (ObjectNode) BenchData.read(dir.resolve(BenchData.TRAINING_FILE));
+        var results = training.putObject("paired").put("method", "test").putArray("results");
+        // LSTM 64x64x100: 2.5x +- 0.18 in the first pass (not met); its pairs 3.1, 3.2, 3.05: met
+        var lstm = results.addObject().put("cell", "LSTM").put("shape", "64x64x100").putArray("pairs");
+        lstm.addObject().put("oursMs", 10).put("pytorchMs", 31);
+        lstm.addObject().put("oursMs", 10).put("pytorchMs", 32);
+        lstm.addObject().put("oursMs", 20).put("pytorchMs", 61);
+        // GRU 64x64x100: met in the first pass; its pairs 2.9, 3.3, 3.1 straddle the target
+        var gru = results.addObject().put("cell", "GRU").put("shape", "64x64x100").putArray("pairs");
+        gru.addObject().put("oursMs", 10).put("pytorchMs", 29);
+        gru.addObject().put("oursMs", 10).put("pytorchMs", 33);
+        gru.addObject().put("oursMs", 10).put("pytorchMs", 31);
+        BenchData.write(dir.resolve(BenchData.TRAINING_FILE), training);
+        List<TrainingReport.Row> rows = TrainingReport.rows(BenchData.load(dir));
+        assertEquals("met (paired: 3.10x, 3.05-3.20 over 3 pairs)", row(rows, "LSTM", "64x64x100").verdict(true));
+        assertEquals("within error of the target (paired: 3.10x, 2.90-3.30 over 3 pairs)",
+                row(rows, "GRU", "64x64x100").verdict(true));
+        TrainingReport.Row notPaired = row(rows, "GRU", "16x256x100");
+        assertEquals(0, notPaired.pairedSpeedups().length);
+        // every pair below the target: not met
+        TrainingReport.Row slow = new TrainingReport.Row("GRU", "16x256x100", 10, 1, 25, 1, 1, 1, 1,
+                new double[] {2.5, 2.7, 2.9});
+        assertEquals("not met (paired: 2.70x, 2.50-2.90 over 3 pairs)", slow.verdict(true));
     }
 }
