@@ -259,12 +259,21 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
      * was not paired.
      */
     public double[] pairedRatios(CellRow row) {
-        for (JsonNode r : paired.path("results")) {
-            if (r.path("cell").asText().equals(row.cell()) && r.path("shape").asText().equals(row.shape())
-                    && r.path("threads").asInt() == row.threads()) {
+        return pairRatios(paired, r -> r.path("cell").asText().equals(row.cell())
+                && r.path("shape").asText().equals(row.shape()) && r.path("threads").asInt() == row.threads(),
+                "oursUs", "onednnUs");
+    }
+
+    /**
+     * {@code over / under} of each pair of the first of {@code file}'s {@code results} that {@code which} accepts
+     * (its {@code pairs}), sorted, pairs with a missing or failed timing left out; empty when none is accepted.
+     */
+    static double[] pairRatios(JsonNode file, java.util.function.Predicate<JsonNode> which, String over, String under) {
+        for (JsonNode r : file.path("results")) {
+            if (which.test(r)) {
                 List<Double> ratios = new ArrayList<>();
                 for (JsonNode pair : r.path("pairs")) {
-                    double ratio = pair.path("oursUs").asDouble(Double.NaN) / pair.path("onednnUs").asDouble(Double.NaN);
+                    double ratio = pair.path(over).asDouble(Double.NaN) / pair.path(under).asDouble(Double.NaN);
                     if (Double.isFinite(ratio)) {
                         ratios.add(ratio);
                     }

@@ -23,7 +23,7 @@ public final class CrossMachine {
     public static final List<String> KEPT_FILES = List.of(BenchData.JMH_FILE, BenchData.JMH_RESEARCH_FILE,
             BenchData.JMH_TRAINING_FILE, BenchData.JMH_PARTS_FILE, BenchData.JMH_INT8_FILE,
             BenchData.INT8_PEERS_FILE, BenchData.MACHINE_FILE, BenchData.PEERS_FILE, BenchData.ONEDNN_FILE,
-            BenchData.TRAINING_FILE);
+            BenchData.TRAINING_FILE, BenchData.PAIRED_FILE);
 
     private CrossMachine() {
     }

@@ -106,19 +106,8 @@ public final class TrainingReport {
 
     // PyTorch's time over ours in each back-to-back pair of the case (training.json's "paired"), sorted
     static double[] pairedSpeedups(JsonNode training, String cell, String shape) {
-        for (JsonNode p : training.path("paired").path("results")) {
-            if (p.path("cell").asText().equals(cell) && p.path("shape").asText().equals(shape)) {
-                List<Double> v = new ArrayList<>();
-                for (JsonNode pair : p.path("pairs")) {
-                    double speedup = pair.path("pytorchMs").asDouble(Double.NaN) / pair.path("oursMs").asDouble(Double.NaN);
-                    if (Double.isFinite(speedup)) {
-                        v.add(speedup);
-                    }
-                }
-                return v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            }
-        }
-        return new double[0];
+        return BenchData.pairRatios(training.path("paired"), p -> p.path("cell").asText().equals(cell)
+                && p.path("shape").asText().equals(shape), "pytorchMs", "oursMs");
     }
 
     static boolean torchTimed(BenchData data) {
