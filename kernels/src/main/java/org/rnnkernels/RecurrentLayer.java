@@ -25,9 +25,7 @@ import org.rnnkernels.ternary.TernaryWeights;
  *
  * <p>A layer is three parts, chosen once when it is built, and one driver that knows none of them:
  * <ol>
- *   <li>the input projection of all {@code T} steps at once, {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T}
- *       (or, where the projection asks for it, {@code InputProjection.rowsPerChunk}, a long call in chunks of
- *       whole steps, each projected just before its steps run, so that they read it from cache):
+ *   <li>the input projection of all {@code T} steps at once, {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T}:
  *       one BLAS sgemm; a restricted layer's compact rows, spread into the gate blocks; a ternary product;
  *       an int8 product of the inputs quantised on entry;</li>
  *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed panel kernel up
@@ -301,8 +299,8 @@ public final class RecurrentLayer implements AutoCloseable {
         }
         state.reserveInputProjection(rows * width);
         System.arraycopy(projected, 0, state.gi.array(), 0, (int) (rows * width));
-        runAllSteps(binding(state), state.fullBatchSizes(steps), 0, steps, 0, (int) rows, false,
-                state.outputView.of(output), hiddenSize, 0);
+        runAllSteps(binding(state), (int) rows, state.fullBatchSizes(steps), steps, false, state.outputView.of(output),
+                hiddenSize, 0);
     }
 
     /**
@@ -342,70 +340,20 @@ public final class RecurrentLayer implements AutoCloseable {
             return;
         }
         Binding binding = binding(state);
-        if (cellStep == null) {     // an integer layer's projection keeps int scratch of its own
-            state.reserveInputProjection((long) rows * type.gates() * hiddenSize);
-        }
-        binding.projection.prepare(input, rows, state.gi);
-        int chunk = projection.rowsPerChunk();
-        if (rows <= chunk) {
-            if (state.team == null) {
-                binding.projection.project(0, 1);
-            } else {
-                state.team.run(binding.projectionWork);
-            }
-            binding.projection.finish();
-            runAllSteps(binding, batchSizes, 0, steps, 0, rows, reverse, output, outputStride, outputColumn);
-            return;
-        }
-        // Chunks of whole steps (at least one), in the order the steps run, each projected just before its steps.
-        int done = 0, low = 0, high = rows;       // steps run so far; the rows not yet run are low .. high-1
-        while (done < steps) {
-            int first, end, chunkRows = 0;        // steps first .. end-1, in time order
-            if (reverse) {
-                end = steps - done;
-                first = end;
-                while (first > 0 && (chunkRows == 0 || chunkRows + batchSizes[first - 1] <= chunk)) {
-                    chunkRows += batchSizes[--first];
-                }
-            } else {
-                first = done;
-                end = first;
-                while (end < steps && (chunkRows == 0 || chunkRows + batchSizes[end] <= chunk)) {
-                    chunkRows += batchSizes[end++];
-                }
-            }
-            int rowFrom = reverse ? high - chunkRows : low;
-            int rowTo = rowFrom + chunkRows;
-            binding.chunkFrom = rowFrom;
-            binding.chunkTo = rowTo;
-            if (state.team == null) {
-                binding.projection.project(0, 1, rowFrom, rowTo);
-            } else {
-                state.team.run(binding.chunkProjectionWork);
-            }
-            binding.projection.finish();
-            runAllSteps(binding, batchSizes, first, end, rowFrom, rowTo, reverse, output, outputStride, outputColumn);
-            done += end - first;
-            if (reverse) {
-                high = rowFrom;
-            } else {
-                low = rowTo;
-            }
-        }
+        projectInputs(binding, input, rows);
+        runAllSteps(binding, rows, batchSizes, steps, reverse, output, outputStride, outputColumn);
     }
 
-    // Steps first .. end-1 of the call (rows rowFrom .. rowTo-1), after their input projection: by the team's
-    // members' own samples, or each step shared.
-    private void runAllSteps(Binding binding, int[] batchSizes, int first, int end, int rowFrom, int rowTo,
-                             boolean reverse, MemorySegment output, int outputStride, int outputColumn) {
+    // The steps after the input projection: by the team's members' own samples, or each step shared.
+    private void runAllSteps(Binding binding, int rows, int[] batchSizes, int steps, boolean reverse,
+                             MemorySegment output, int outputStride, int outputColumn) {
         LayerState state = binding.state;
         if (state.team == null || !splitsBySamples(state, output)) {
-            runSteps(binding, batchSizes, first, end, rowFrom, rowTo, reverse, output, outputStride, outputColumn, 0,
-                    state.batch);
+            runSteps(binding, rows, batchSizes, steps, reverse, output, outputStride, outputColumn, 0, state.batch);
             return;
         }
         SampleSplit split = binding.samples();
-        split.call(batchSizes, first, end, rowFrom, rowTo, reverse, output, outputStride, outputColumn);
+        split.call(rows, batchSizes, steps, reverse, output, outputStride, outputColumn);
         state.team.run(split.work);
         split.finish();
     }
@@ -418,20 +366,33 @@ public final class RecurrentLayer implements AutoCloseable {
                 && output.isAccessibleBy(state.team.worker(0));
     }
 
+    // gi[rows, G*H] = X[rows, I] * W_ih^T: the input side of every step in one product, into state.gi.
+    private void projectInputs(Binding binding, MemorySegment input, int rows) {
+        LayerState state = binding.state;
+        if (cellStep == null) {     // an integer layer's projection keeps int scratch of its own
+            state.reserveInputProjection((long) rows * type.gates() * hiddenSize);
+        }
+        binding.projection.prepare(input, rows, state.gi);
+        if (state.team == null) {
+            binding.projection.project(0, 1);
+        } else {
+            state.team.run(binding.projectionWork);
+        }
+        binding.projection.finish();
+    }
+
     /**
-     * Steps {@code first .. end-1} of the call (its rows {@code rowFrom .. rowTo-1}), after their input projection
-     * (in {@code binding.gi}), in the call's direction, for the call's samples
-     * {@code sampleFrom .. sampleFrom+sampleCount-1}, which are samples {@code 0 ..} of {@code binding.state}: all
-     * of them, or one member's share of a split by samples.
+     * The steps after the input projection (in {@code binding.gi} for all {@code rows} rows of the call), for
+     * the call's samples {@code sampleFrom .. sampleFrom+sampleCount-1}, which are samples {@code 0 ..} of
+     * {@code binding.state}: all of them, or one member's share of a split by samples.
      */
-    private void runSteps(Binding binding, int[] batchSizes, int first, int end, int rowFrom, int rowTo,
-                          boolean reverse, MemorySegment output, int outputStride, int outputColumn, int sampleFrom,
-                          int sampleCount) {
+    private void runSteps(Binding binding, int rows, int[] batchSizes, int steps, boolean reverse,
+                          MemorySegment output, int outputStride, int outputColumn, int sampleFrom, int sampleCount) {
         LayerState state = binding.state;
         int width = type.gates() * hiddenSize;
-        int rowStart = reverse ? rowTo : rowFrom;     // the call's first row of step t
-        for (int i = first; i < end; i++) {
-            int t = reverse ? first + end - 1 - i : i;
+        int rowStart = reverse ? rows : 0;        // the call's first row of step t
+        for (int i = 0; i < steps; i++) {
+            int t = reverse ? steps - 1 - i : i;
             int active = batchSizes[t];
             if (reverse) {
                 rowStart -= active;
@@ -439,10 +400,10 @@ public final class RecurrentLayer implements AutoCloseable {
             // this state's samples still running at step t: the first `mine` of its range
             int mine = Math.clamp(active - sampleFrom, 0, sampleCount);
             if (mine > 0) {
-                int row = rowStart + sampleFrom;
+                int first = rowStart + sampleFrom;
                 binding.rows = mine;
-                binding.rowStart = row;
-                binding.giOffset = row * width;
+                binding.rowStart = first;
+                binding.giOffset = first * width;
                 binding.recurrent.prepare(mine);
                 if (state.team == null) {
                     stepPart(binding, 0, 1);
@@ -452,11 +413,11 @@ public final class RecurrentLayer implements AutoCloseable {
                 // h_t of the running samples: into their output rows of step t
                 if (outputStride == hiddenSize) {
                     MemorySegment.copy(state.h, 0, output, ValueLayout.JAVA_FLOAT,
-                            ((long) row * hiddenSize + outputColumn) * Float.BYTES, mine * hiddenSize);
+                            ((long) first * hiddenSize + outputColumn) * Float.BYTES, mine * hiddenSize);
                 } else {
                     for (int b = 0; b < mine; b++) {
                         MemorySegment.copy(state.h, b * hiddenSize, output, ValueLayout.JAVA_FLOAT,
-                                ((long) (row + b) * outputStride + outputColumn) * Float.BYTES, hiddenSize);
+                                ((long) (first + b) * outputStride + outputColumn) * Float.BYTES, hiddenSize);
                     }
                 }
             }
@@ -520,15 +481,12 @@ public final class RecurrentLayer implements AutoCloseable {
         final RecurrentProduct.Bound recurrent;
         final CellStep.Bound cell;     // null: the layer's gate pass
         final StepTeam.Work projectionWork;
-        final StepTeam.Work chunkProjectionWork;  // rows chunkFrom .. chunkTo-1 only
         final StepTeam.Work stepWork;
         final Scratch gi;              // the call's input projection: the state's, or the whole state's for a member
         private SampleSplit samples;   // made on the first call split by samples
         int rows;
         int rowStart;
         int giOffset;
-        int chunkFrom;
-        int chunkTo;
 
         Binding(RecurrentLayer layer, LayerState state) {
             this(layer, state, state.gi);
@@ -545,7 +503,6 @@ public final class RecurrentLayer implements AutoCloseable {
             this.recurrent = layer.recurrent.bind(buffers);
             this.cell = layer.cellStep == null ? null : layer.cellStep.bind(projection, recurrent, buffers);
             this.projectionWork = member -> projection.project(member, state.team.size());
-            this.chunkProjectionWork = member -> projection.project(member, state.team.size(), chunkFrom, chunkTo);
             this.stepWork = member -> layer.stepPart(this, member, state.team.size());
         }
 
@@ -571,11 +528,9 @@ public final class RecurrentLayer implements AutoCloseable {
         final Activity[] counts;       // the members' states' activity counters
         final StepTeam.Work work;
         // the call's arguments, set by call() before the team runs
+        private int rows;
         private int[] batchSizes;
-        private int first;
-        private int end;
-        private int rowFrom;
-        private int rowTo;
+        private int steps;
         private boolean reverse;
         private MemorySegment output;
         private int outputStride;
@@ -597,13 +552,11 @@ public final class RecurrentLayer implements AutoCloseable {
             this.work = this::run;
         }
 
-        void call(int[] batchSizes, int first, int end, int rowFrom, int rowTo, boolean reverse, MemorySegment output,
-                  int outputStride, int outputColumn) {
+        void call(int rows, int[] batchSizes, int steps, boolean reverse, MemorySegment output, int outputStride,
+                  int outputColumn) {
+            this.rows = rows;
             this.batchSizes = batchSizes;
-            this.first = first;
-            this.end = end;
-            this.rowFrom = rowFrom;
-            this.rowTo = rowTo;
+            this.steps = steps;
             this.reverse = reverse;
             this.output = output;
             this.outputStride = outputStride;
@@ -613,16 +566,16 @@ public final class RecurrentLayer implements AutoCloseable {
         private void run(int member) {
             LayerState state = whole.state;
             LayerState own = members[member].state;
-            int sample = from[member], count = from[member + 1] - sample, hidden = state.hidden;
-            System.arraycopy(state.h, sample * hidden, own.h, 0, count * hidden);
+            int first = from[member], count = from[member + 1] - first, hidden = state.hidden;
+            System.arraycopy(state.h, first * hidden, own.h, 0, count * hidden);
             if (state.c != null) {
-                System.arraycopy(state.c, sample * hidden, own.c, 0, count * hidden);
+                System.arraycopy(state.c, first * hidden, own.c, 0, count * hidden);
             }
-            whole.layer.runSteps(members[member], batchSizes, first, end, rowFrom, rowTo, reverse, output,
-                    outputStride, outputColumn, sample, count);
-            System.arraycopy(own.h, 0, state.h, sample * hidden, count * hidden);
+            whole.layer.runSteps(members[member], rows, batchSizes, steps, reverse, output, outputStride, outputColumn,
+                    first, count);
+            System.arraycopy(own.h, 0, state.h, first * hidden, count * hidden);
             if (state.c != null) {
-                System.arraycopy(own.c, 0, state.c, sample * hidden, count * hidden);
+                System.arraycopy(own.c, 0, state.c, first * hidden, count * hidden);
             }
         }
 
@@ -643,11 +596,6 @@ public final class RecurrentLayer implements AutoCloseable {
             throw new IllegalArgumentException("state is a " + state.type + " state of [B=" + state.batch + "][H="
                     + state.hidden + "], expected a " + type + " state with H=" + hiddenSize);
         }
-    }
-
-    /** The most rows of a call this layer projects before running their steps (tests: is a call chunked?). */
-    int projectionRowsPerChunk() {
-        return projection.rowsPerChunk();
     }
 
     void requireOpen() {

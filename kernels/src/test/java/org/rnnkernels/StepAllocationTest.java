@@ -144,27 +144,4 @@ class StepAllocationTest {
                     "bytes per segment call of a bidirectional stack with lengths");
         }
     }
-
-    /**
-     * A call longer than its projection makes at once (projected in chunks between its steps: here a BLAS with a
-     * small in-place bound, {@link ProjectionChunkTest}) allocates nothing either, on one thread and on a team's
-     * caller and worker (by samples): the projection's operand slices are kept per chunk.
-     */
-    @Test
-    void warmedUpChunkedCallAllocatesNothing() {
-        int input = 16, hidden = 16, batch = 8, steps = 100;
-        CellFixture f = new CellFixture(CellType.LSTM, input, hidden, batch, steps, 5, 0.5f);
-        float[] out = new float[steps * batch * hidden];
-        org.rnnkernels.blas.Blas blas = ProjectionChunkTest.chunking(org.rnnkernels.blas.Blases.get(), CellType.LSTM,
-                input, hidden);
-        try (RecurrentLayer layer = f.layer(blas);
-             LayerState one = f.initialState(layer);
-             LayerState team = layer.newState(batch, 2)) {
-            org.junit.jupiter.api.Assertions.assertTrue(steps * batch > layer.projectionRowsPerChunk(), "the call is chunked");
-            assertEquals(0, StepAllocation.bytesPerWarmCall(() -> layer.forward(f.x, steps, one, out)),
-                    "bytes per chunked call, one thread");
-            assertEquals(0, StepAllocation.bytesPerWarmCall(() -> layer.forward(f.x, steps, team, out),
-                    team.team.worker(0)), "bytes per chunked call, a team of two (by samples)");
-        }
-    }
 }

@@ -49,20 +49,6 @@ public final class BlasProjection implements InputProjection {
         this.rowBlock = blas.inPlaceRowBlock((long) width * inputSize);
     }
 
-    /**
-     * The row block, when the BLAS would split a call into blocks anyway: a longer call is then projected block by
-     * block between its steps, each block's {@code gi} read while it is still in cache (before, a call's whole
-     * {@code gi}, 6.5 MB at LSTM B = 16, H = 256, T = 100, was written before its first step and read back from
-     * memory). Measured on Zen 5, one thread, us a step: LSTM B = 16, H = 256 131 -> 122-125 and GRU 83 -> 79 while
-     * the machine's memory was busy (other tenants), 93-96 -> 91-94 and level when it was quiet. Below the bound,
-     * one call: a smaller one would repack {@code W_ih} more often than it saves (GRU B = 1, H = 256, T = 200: 8.3
-     * us a step in one call, 8.6-10.8 in chunks of 100-25 steps).
-     */
-    @Override
-    public int rowsPerChunk() {
-        return rowBlock;
-    }
-
     @Override
     public InputProjection.Bound bind(int members) {
         return new Bound(members);
@@ -88,93 +74,67 @@ public final class BlasProjection implements InputProjection {
             this.output = gi.segment();
         }
 
+        // Member m's block of the W columns of gi, for all rows.
         @Override
         public void project(int member, int members) {
-            project(member, members, 0, rows);
-        }
-
-        // Member m's block of the W columns of gi, for rows rowFrom .. rowTo-1, in blocks of at most rowBlock rows.
-        @Override
-        public void project(int member, int members, int rowFrom, int rowTo) {
             int from = columnSplit(member, members);
             int to = columnSplit(member + 1, members);
-            if (to <= from || rowTo <= rowFrom) {
+            if (to <= from) {
                 return;
             }
             MemberSlices s = slices[member];
-            s.use(input, output, from);
+            s.update(input, output, rows, from);
             if (rows == 1 && oneRowAsGemv) {
-                int at = s.at(0);
-                blas.sgemv(Transpose.NO, to - from, inputSize, 1f, s.weightRows, 0, inputSize, s.inputs[at], 0, 0f,
-                        s.outputs[at], 0);
+                blas.sgemv(Transpose.NO, to - from, inputSize, 1f, s.weightRows, 0, inputSize, input, 0, 0f, s.outputs[0], 0);
                 return;
             }
-            for (int r = rowFrom; r < rowTo; r += (int) Math.min(rowBlock, rowTo - r)) {
-                int at = s.at(r);
-                blas.sgemm(Transpose.NO, Transpose.YES, (int) Math.min(rowBlock, rowTo - r), to - from, inputSize,
-                        1f, s.inputs[at], 0, inputSize, s.weightRows, 0, inputSize, 0f, s.outputs[at], 0, width);
+            for (int b = 0; b < s.inputs.length; b++) {
+                long r = (long) b * rowBlock;
+                blas.sgemm(Transpose.NO, Transpose.YES, (int) Math.min(rowBlock, rows - r), to - from, inputSize,
+                        1f, s.inputs[b], 0, inputSize, s.weightRows, 0, inputSize, 0f, s.outputs[b], 0, width);
             }
         }
     }
 
     /**
      * One member's operands, sliced where its blocks start: a downcall takes a segment, and a slice is an
-     * object, so the slices are kept and reused while the call's operands stay the same (a steady stream
-     * allocates nothing on any member; measured before: 80 bytes a call on a team's worker). Kept by first row,
-     * in the order the last calls asked for them; a stream of ever-new row starts (packed batches of changing
-     * lengths) starts the list over at {@value #MAX_SLICES}.
+     * object, so the slices are made when an operand or the shape changes and then reused (a steady stream
+     * allocates nothing on any member; measured before: 80 bytes a call on a team's worker).
      */
     private final class MemberSlices {
-        private static final int MAX_SLICES = 256;
         private MemorySegment input;
         private MemorySegment output;
+        private int rows = -1;
         private int from = -1;
-        MemorySegment weightRows;                             // W_ih from row `from` (the member's first column of gi)
-        private int[] starts = new int[4];                    // first row of each kept block
-        MemorySegment[] inputs = new MemorySegment[4];        // X from that row
-        MemorySegment[] outputs = new MemorySegment[4];       // gi from that row, column `from`
-        private int count;
-        private int next;                                      // where the last lookup's successor is expected
+        MemorySegment weightRows;                      // W_ih from row `from` (the member's first column of gi)
+        MemorySegment[] inputs = new MemorySegment[0];    // X from row r of each block
+        MemorySegment[] outputs = new MemorySegment[0];   // gi from row r, column `from`, of each block
 
-        void use(MemorySegment input, MemorySegment output, int from) {
+        void update(MemorySegment input, MemorySegment output, int rows, int from) {
             if (from != this.from) {
                 this.from = from;
                 weightRows = weights.asSlice((long) from * inputSize * Float.BYTES);
-                count = 0;
+                this.output = null;
             }
-            if (input != this.input || output != this.output) {
-                this.input = input;
-                this.output = output;
-                count = 0;
+            if (input == this.input && output == this.output && rows == this.rows) {
+                return;
             }
-        }
-
-        // The index of the slices from row `row`: where the last call's order puts them, else found, else made.
-        int at(int row) {
-            if (next < count && starts[next] == row) {
-                return next++;
+            int blocks = (int) (((long) rows + rowBlock - 1) / rowBlock);
+            if (inputs.length != blocks) {
+                inputs = new MemorySegment[blocks];
+                outputs = new MemorySegment[blocks];
             }
-            for (int i = 0; i < count; i++) {
-                if (starts[i] == row) {
-                    next = i + 1;
-                    return i;
-                }
+            for (int b = 0; b < blocks; b++) {
+                long r = (long) b * rowBlock;
+                inputs[b] = input.asSlice(r * inputSize * Float.BYTES);
+                outputs[b] = output.asSlice((r * width + from) * Float.BYTES);
             }
-            if (count == MAX_SLICES) {
-                count = 0;
-            }
-            if (count == starts.length) {
-                starts = java.util.Arrays.copyOf(starts, 2 * count);
-                inputs = java.util.Arrays.copyOf(inputs, 2 * count);
-                outputs = java.util.Arrays.copyOf(outputs, 2 * count);
-            }
-            starts[count] = row;
-            inputs[count] = input.asSlice((long) row * inputSize * Float.BYTES);
-            outputs[count] = output.asSlice(((long) row * width + from) * Float.BYTES);
-            next = count + 1;
-            return count++;
+            this.input = input;
+            this.output = output;
+            this.rows = rows;
         }
     }
+
 
     private int columnSplit(int member, int members) {
         return member == members ? width : width * member / members / 64 * 64;

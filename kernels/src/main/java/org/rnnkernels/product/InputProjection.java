@@ -26,16 +26,6 @@ public interface InputProjection {
         return bind(members);
     }
 
-    /**
-     * The most rows of a call the driver should project at once and then run the steps of, before it projects
-     * the next rows: so that a step reads its rows of {@code gi} while they are still in cache, not after the
-     * rest of a long call's projection has pushed them out. {@code Integer.MAX_VALUE} (the default): the whole
-     * call at once. A projection that returns less implements {@link Bound#project(int, int, int, int)}.
-     */
-    default int rowsPerChunk() {
-        return Integer.MAX_VALUE;
-    }
-
     /** One state's part: used by that state's calls only, one call at a time. */
     interface Bound {
         /**
@@ -50,15 +40,6 @@ public interface InputProjection {
          * are disjoint and together make the whole of {@code gi}.
          */
         void project(int member, int members);
-
-        /**
-         * Member {@code member}'s share of rows {@code rowFrom .. rowTo-1} of the call's {@code gi} alone: the driver
-         * projects a call of more than {@link #rowsPerChunk()} rows in chunks of whole steps, each just before its
-         * steps run. Only a projection whose {@code rowsPerChunk()} is below {@code Integer.MAX_VALUE} is called so.
-         */
-        default void project(int member, int members, int rowFrom, int rowTo) {
-            throw new UnsupportedOperationException(getClass().getName() + " projects whole calls only");
-        }
 
         /** After every member's share, on the caller's thread: whatever completes {@code gi}. */
         default void finish() {
