@@ -25,10 +25,10 @@ import org.rnnkernels.blas.Blases;
 /**
  * Verdicts against oneDNN that the machine's drift does not decide. The first pass times every cell of ours for a
  * quarter of an hour and oneDNN after it, and on the machines this project runs on (virtual machines sharing their
- * hosts) the speed of both moves 10-30% within minutes: measured in one session, our LSTM at B = 16, H = 256 read
- * 131 us a step and, ten minutes later, 93. So every GRU and LSTM comparison (the speed issue's targets), and any
- * other the first pass leaves short of "faster", is timed again in {@value #PAIRS} pairs, oneDNN's harness and a
- * short JMH fork of ours back to back
+ * hosts) the speed of both moves 10-20% within minutes: the same JMH benchmark of our LSTM at B = 16, H = 256
+ * read 125 us a step at 11:33 and 102 at 13:13 one day. So every GRU and LSTM comparison (the speed issue's
+ * targets), and any other the first pass leaves short of "faster", is timed again in {@value #PAIRS} pairs,
+ * oneDNN's harness and a short JMH fork of ours back to back
  * (the order alternating, so that a steady drift does not favour one side), and the report reads its verdict from
  * the pairs' ratios ({@code paired.json}, {@link PeerReport.Row#verdict()}). The training step's comparison with
  * PyTorch is paired the same way ({@link #training}).

@@ -1,7 +1,8 @@
 """Times one PyTorch training step of the adding-problem set-up (the training issue's anchor):
 forward + MSE + backward + gradient-norm clipping at 1 + Adam (lr 1e-3), one recurrent layer and a
 linear head on the last step, input [T, B, 2]; the median of at least 30 steps and 3 s after at least 10
-warm-up steps and 1 s (15 steps after 5 read 17-30 ms for one case on a shared machine: too short to settle).
+warm-up steps and 1 s (15 steps after 5 read 17-25 ms for one case in four runs within ten minutes on a shared machine: too short to
+settle).
 
 The main job runs it (as a resource copied into the results folder) for the report's training table,
 one JSON object per line:

@@ -121,7 +121,7 @@ public final class PeerReport {
     static final String EXPLAIN = "Time per step of the same cell, shape and threads; ratio = ours / theirs (below 1: "
             + "rnnkernels is faster). Verdict against oneDNN: faster or slower by more than both error bars, else level; "
             + "at batch 64 the target is within 10% of oneDNN. The first pass times oneDNN minutes after us, on a machine "
-            + "whose speed can move 10-30% in that time, so GRU's and LSTM's comparisons, and any other it leaves short of "
+            + "whose speed can move 10-20% in that time, so GRU's and LSTM's comparisons, and any other it leaves short of "
             + "\"faster\", are timed again in pairs, oneDNN's harness and ours back to back (order alternating); its verdict is then read from the "
             + "pairs' ratios (\"paired\"). Peak = our GFLOP/s over the sgemm peak measured on as many threads (target "
             + "at batch 64: 85%).";
