@@ -139,9 +139,12 @@ public final class TrainingLayer implements TrainableLayer {
     // The cell's training pass, loaded once by the cell's kernel name; EGRU's sparse products
     private final TrainingPass pass;
     private final SparseProducts sparse;
-    // A narrow input's products (I <= ThinInputProducts.MAX_INPUTS, chosen once), else null: the BLAS's;
-    // with them W_ih^T [I][G*H], refreshed by parametersChanged()
+    // A narrow input's products, chosen once: the projection when I <= ThinInputProducts.MAX_INPUTS (then with
+    // W_ih^T [I][G*H], refreshed by parametersChanged(), else null), the weight gradient dW_ih (and its bias sum)
+    // when I <= thin.maxGradientInputs(); the BLAS's otherwise
     private final ThinInputProducts thin;
+    private final boolean thinProjection;
+    private final boolean thinGradient;
     private final float[] wIhTransposed;
     private final boolean directPath;
     private final int cacheBlocks;
@@ -182,8 +185,10 @@ public final class TrainingLayer implements TrainableLayer {
         this.blas = blas;
         this.pass = CellPasses.trainingPass(type.description().kernel());
         this.sparse = SparseProducts.get();
-        this.thin = inputSize <= ThinInputProducts.MAX_INPUTS ? ThinInputProducts.get() : null;
-        this.wIhTransposed = thin == null ? null : new float[wIh.length];
+        this.thin = ThinInputProducts.get();
+        this.thinProjection = inputSize <= ThinInputProducts.MAX_INPUTS;
+        this.thinGradient = inputSize <= thin.maxGradientInputs();
+        this.wIhTransposed = thinProjection ? new float[wIh.length] : null;
         this.directPath = type.description().directPath();
         this.cacheBlocks = type.description().cacheBlocks();
         this.theta = layer.thresholds();   // a copy, null but for EGRU
@@ -260,7 +265,7 @@ public final class TrainingLayer implements TrainableLayer {
         if (pool != null) {
             expandPool();
         }
-        if (thin != null) {
+        if (thinProjection) {
             transpose(wIh, width, inputSize, wIhTransposed);
         }
         // Refreshed in place after the first call: an update allocates nothing. The transpose itself only
@@ -443,7 +448,7 @@ public final class TrainingLayer implements TrainableLayer {
         int bh = batch * hiddenSize;
         System.arraycopy(input, 0, state.x, 0, r * inputSize);
         // gi[T*B, G*H] = X[T*B, I] W_ih^T, biases added in the gate pass
-        if (thin != null) {
+        if (thinProjection) {
             thin.project(state.x, r, inputSize, wIhTransposed, width, state.gi);
         } else {
             blas.sgemm(Transpose.NO, Transpose.YES, r, width, inputSize,
@@ -640,8 +645,8 @@ public final class TrainingLayer implements TrainableLayer {
         // dW_ih[G*H, I] += dGI^T X ; dW_hh[G*H, H] += dGH^T Hprev (rows 0 .. T*B-1 of hs are h_0 .. h_{T-1};
         // for EGRU the sparse y, whose zeros the BLAS product does not skip)
         // A narrow input's bias sum dGI^T 1 comes from the same pass over dGI as its dW_ih
-        boolean biasWithThin = thin != null && !type.multiplicative();
-        if (thin != null) {
+        boolean biasWithThin = thinGradient && !type.multiplicative();
+        if (thinGradient) {
             thinWeightGradient(s, rows, biasWithThin, beta, restricted ? g.callWIh : g.dWIh);
         } else {
             sumOverRows(width, inputSize, rows, s.dGiSegment, s.xSegment, beta, restricted ? g.callWIhSegment : g.dWIhSegment);

@@ -17,7 +17,10 @@ import org.rnnkernels.simd.Simd;
  * Both twins of {@link ThinInputProducts} in this JVM (the scalar one always, the vector one when the Vector
  * API is on) against the same sums in double, on awkward sizes: widths around the lane count and its
  * multiples and primes (whole vectors and a scalar tail), every input count up to
- * {@link ThinInputProducts#MAX_INPUTS} with and without the bias sum, row counts from 1 to thousands.
+ * {@link ThinInputProducts#MAX_INPUTS} with and without the bias sum, row counts from 1 to thousands. The weight
+ * gradient also on the inputs up to {@link ThinInputProducts#MAX_GRADIENT_INPUTS} (the vector twin's register tiles
+ * of 4 or 2 inputs by four vectors of columns, over blocks of 64 rows): widths around a tile's four vectors
+ * (whole tiles, a tile and a column tail, only a tail), input counts around the 4-input groups, rows around a block.
  * Error bound: float sums of {@code n} terms, {@code n * 2^-23} of the sum of the terms' magnitudes (no
  * cancellation credit), with {@code n} the terms in one sum.
  */
@@ -30,6 +33,18 @@ class ThinInputProductsTest {
             for (int inputs = 1; inputs <= ThinInputProducts.MAX_INPUTS; inputs++) {
                 for (int rows : new int[] {1, 2, 3, 17, 2048 + 5}) {
                     cases.add(Arguments.of(Math.max(1, w), inputs, rows, 31L * w + 7L * inputs + rows));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    static Stream<Arguments> gradientCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (int w : new int[] {1, L + 1, 4 * L - 1, 4 * L, 4 * L + 1, 9 * L + 3}) {
+            for (int inputs : new int[] {1, 8, 9, 10, 11, 12, 13, 27, 28, 29, ThinInputProducts.MAX_GRADIENT_INPUTS}) {
+                for (int rows : new int[] {1, 3, 64, 65, 1000 + 7}) {
+                    cases.add(Arguments.of(w, inputs, rows, 31L * w + 7L * inputs + rows));
                 }
             }
         }
@@ -81,7 +96,7 @@ class ThinInputProductsTest {
     }
 
     @ParameterizedTest(name = "w={0} I={1} rows={2} seed={3}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "gradientCases"})
     void weightGradientMatchesDoubleSums(int w, int inputs, int rows, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         float[] x = uniform(random, rows * inputs);

@@ -77,11 +77,16 @@ public class TrainingAllocationTest {
                 : StepAllocation.bytesPerWarmCall(() -> model.forward(s.x, steps, state.reset(), y));
     }
 
-    // Every other cell (by declaration order) takes a narrow input, whose input-side products are the layer's own
-    // (ThinInputProducts) rather than the BLAS's, so that both kinds, with and without multiplicative integration,
-    // are held to 0 bytes.
+    // The cells (by declaration order) take in turn a narrow input, whose input-side products are the layer's own
+    // (ThinInputProducts), an input of 20, whose weight gradient is the layer's tiled one (with the Vector API) and
+    // projection the BLAS's, and a wide input, all BLAS: every kind, with and without multiplicative integration,
+    // is held to 0 bytes.
     private static int input(CellType type) {
-        return type.ordinal() % 2 == 0 ? 3 : HIDDEN;
+        return switch (type.ordinal() % 3) {
+            case 0 -> 3;
+            case 1 -> 20;
+            default -> HIDDEN;
+        };
     }
 
     // Bytes per warmed-up call of the training forward (or the backward) over `steps` steps.
