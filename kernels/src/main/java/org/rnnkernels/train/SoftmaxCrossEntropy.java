@@ -89,22 +89,27 @@ public final class SoftmaxCrossEntropy extends Loss {
         if (over == Over.EVERY_STEP) {
             Checks.ints("target", target, "[T=%d][B=%d]", steps, batch);
             for (int p = 0; p < target.length; p++) {
-                if (mask == null || mask[p] != 0f) {
-                    checkClass(target, p, "(t=" + p / batch + ", b=" + p % batch + ")");
+                if ((mask == null || mask[p] != 0f) && outOfRange(target[p])) {
+                    throw badClass(target, p, "(t=" + p / batch + ", b=" + p % batch + ")");
                 }
             }
         } else {
             Checks.ints("target", target, "[B=%d]", batch);
             for (int b = 0; b < batch; b++) {
-                checkClass(target, b, "(b=" + b + ")");
+                if (outOfRange(target[b])) {
+                    throw badClass(target, b, "(b=" + b + ")");
+                }
             }
         }
     }
 
-    private void checkClass(int[] target, int i, String where) {
-        if (target[i] < 0 || target[i] >= outputs) {
-            throw new IllegalArgumentException("target[" + i + "] " + where + " = " + target[i] + ", expected a class in [0, "
-                    + outputs + ")");
-        }
+    // The message is built only for a bad target: a string per target and call allocated T*B strings a step.
+    private boolean outOfRange(int target) {
+        return target < 0 || target >= outputs;
+    }
+
+    private IllegalArgumentException badClass(int[] target, int i, String where) {
+        return new IllegalArgumentException("target[" + i + "] " + where + " = " + target[i] + ", expected a class in [0, "
+                + outputs + ")");
     }
 }

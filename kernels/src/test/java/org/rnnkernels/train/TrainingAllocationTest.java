@@ -1,6 +1,7 @@
 package org.rnnkernels.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,6 +64,42 @@ public class TrainingAllocationTest {
         assertEquals(0, forward10, on + ": bytes allocated per bidirectional training forward");
         assertEquals(backward10, backward30, on + ": bidirectional backward bytes grow with the steps (10 steps: "
                 + backward10 + " a call, 30 steps: " + backward30 + ")");
+    }
+
+    /**
+     * A whole {@link Trainer} step (forward, softmax cross-entropy over every step or the last, backward, clipping,
+     * Adam) allocates no more at 30 steps than at 10: nothing grows with the sequence, not the loss's validation
+     * of its targets either (it built a message string per target and call: 32 bytes more per added step and
+     * sample over every step). The backward's few bytes a call (BLAS operand slices) vary by some dozens between
+     * measurements, so the bound is 4 bytes per added step and sample.
+     */
+    @ParameterizedTest
+    @EnumSource(TrainingModel.HeadOn.class)
+    void warmedUpTrainerStepsDoNotAllocatePerStep(TrainingModel.HeadOn on) {
+        long steps10 = trainerBytes(on, 10);
+        long steps30 = trainerBytes(on, 30);
+        assertTrue(steps30 - steps10 <= 4L * 20 * BATCH,
+                on + ": bytes per trainer step " + steps10 + " at 10 steps, " + steps30 + " at 30");
+    }
+
+    private static long trainerBytes(TrainingModel.HeadOn on, int steps) {
+        int classes = 5, input = 3;
+        TrainingModel model;
+        try (org.rnnkernels.RecurrentModel layers = org.rnnkernels.RecurrentModel.of(false, java.util.List.of(
+                TorchInit.layer(CellType.GRU, input, HIDDEN, new java.util.SplittableRandom(3), org.rnnkernels.blas.Blases.get())))) {
+            model = TrainingModel.of(layers, LinearHead.create(HIDDEN, classes, 5), on);
+        }
+        boolean everyStep = on == TrainingModel.HeadOn.EVERY_STEP;
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(classes, everyStep ? Loss.Over.EVERY_STEP : Loss.Over.LAST_STEP);
+        int[] targets = new int[(everyStep ? steps : 1) * BATCH];
+        for (int k = 0; k < targets.length; k++) {
+            targets[k] = k % classes;
+        }
+        float[] x = new float[steps * BATCH * input];
+        Arrays.fill(x, 0.1f);
+        Trainer trainer = new Trainer(model, new Adam(model.parameters(), 1e-3), 1.0, BATCH, steps);
+        return StepAllocation.bytesPerCallAfter(() -> trainer.step(x, (y, t, b, dy) -> loss.compute(y, t, b, targets, null, dy)),
+                2_000_000_000L);
     }
 
     private static long modelBytes(TrainingModel.HeadOn on, int steps, boolean backward) {
