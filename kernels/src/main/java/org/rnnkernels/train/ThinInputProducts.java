@@ -5,10 +5,11 @@ import java.lang.invoke.MethodHandles;
 import org.rnnkernels.simd.ImplementationLoader;
 
 /**
- * A training layer's two input-side products when the input is narrow ({@code I <= }{@link #MAX_INPUTS}):
- * the projection {@code gi = X W_ih^T} and the weight gradient {@code dW_ih = dGI^T X} with the bias sum
- * {@code db_ih = dGI^T 1}. Each is a pass over a {@code [T*B][G*H]} array with only {@code I} multiply-adds
- * per element, so it is bound by that array's traffic; OpenBLAS runs such shapes at a fraction of its
+ * A training layer's two input-side products when the input is narrow: the projection {@code gi = X W_ih^T}
+ * ({@code I <= }{@link #MAX_INPUTS}) and the weight gradient {@code dW_ih = dGI^T X} with the bias sum
+ * {@code db_ih = dGI^T 1} ({@code I <= }{@link #maxGradientInputs()}). Each is a pass over a {@code [T*B][G*H]}
+ * array with only {@code I} multiply-adds per element, so it is bound by that array's traffic; OpenBLAS runs such
+ * shapes at a fraction of its
  * speed (its kernels' tiles are 16-32 wide in the dimension that is {@code I} here, and it packs the whole
  * wide operand for each call). Measured before this path, one JFR profile each (JMH
  * {@code TrainingStepBenchmark}, I = 2): the two sgemm with {@code I} as a dimension and the {@code db_ih}
@@ -19,7 +20,8 @@ import org.rnnkernels.simd.ImplementationLoader;
 interface ThinInputProducts {
 
     /**
-     * The widest input these products take; wider ones go to the BLAS. Not far above: with 32, sequential MNIST's
+     * The widest input the projection takes (and the widest whose weight gradient goes row by row); wider ones go
+     * to the BLAS. Not far above: with 32 (both products row by row then), sequential MNIST's
      * rows (I = 28, H = 128, B = 64) trained slower, GRU 0.9 -> 1.1 s an epoch and LSTM 1.1 -> 1.6 (`bench mnist`,
      * alternating jars, 2 rounds of 6 epochs, load 2.5): there the weight gradient's I + 1 row updates per row
      * keep more than L1 in play, and OpenBLAS's tiles are no longer mostly empty.
