@@ -198,6 +198,7 @@ public final class MainJob implements Callable<Integer> {
         System.out.print(table(results));
         if (!trainingOnly) {
             Steadiness.remeasure(dir, length.quick, blas, System.out::println);
+            AllocationCheck.run(dir, System.out::println);
         }
 
         ObjectNode peers;

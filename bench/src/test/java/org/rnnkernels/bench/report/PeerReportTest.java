@@ -171,6 +171,29 @@ class PeerReportTest {
         assertTrue(html.contains("onednn GRU_INT8"), "the int8 peer row appears in its shape's table");
     }
 
+    /**
+     * A result JMH counts as allocating that the main job counted again takes the second count: under 32 bytes a
+     * step it is named as JMH's bookkeeping and no longer counted as allocating; at 32 or more it stays, with both.
+     */
+    @Test
+    void aSecondCountOverridesJmhsAllocation(@TempDir Path tmp) throws IOException {
+        Path dir = folder(tmp);
+        ObjectNode machine = BenchData.object();
+        ArrayNode checked = machine.putObject("run").putArray("allocationChecked");
+        checked.addObject().put("benchmark", "LSTM 64x512x50 t1").put("jmhBytesPerStep", 100).put("checkedBytesPerStep", 0.4);
+        BenchData.write(dir.resolve(BenchData.MACHINE_FILE), machine);
+        assertEquals("None of the 5 cell results allocates 32 bytes or more per step (JMH -prof gc, gc.alloc.rate.norm, "
+                        + "which includes JMH's own bookkeeping). JMH counted LSTM 64x512x50 t1 (100 -> 0.4 B/step); counted "
+                        + "again in the main job's JVM (every thread, warmed-up calls, machine.json run.allocationChecked) "
+                        + "they stay under 32: what JMH saw was its own bookkeeping, spread over these shapes' few calls per "
+                        + "iteration.",
+                ReportWriter.allocation(BenchData.load(dir)));
+        ((ObjectNode) checked.get(0)).put("checkedBytesPerStep", 40);
+        BenchData.write(dir.resolve(BenchData.MACHINE_FILE), machine);
+        assertEquals("1 of 5 cell results allocate: LSTM 64x512x50 t1 (100 B/step, counted again 40.0) (JMH -prof gc, "
+                + "gc.alloc.rate.norm).", ReportWriter.allocation(BenchData.load(dir)));
+    }
+
     @Test
     void splitsAStepIntoItsProductsAndTheRest(@TempDir Path tmp) throws IOException {
         BenchData d = BenchData.load(folder(tmp));
