@@ -11,12 +11,13 @@ import org.rnnkernels.simd.FloatLanes;
  * <p>The weight gradient {@code dW_ih^T = X^T dG} has two shapes. Up to {@link #ROW_BY_ROW_INPUTS} inputs, row
  * by row through {@code dG} (each row read once, {@code I + 1} short row updates). Above that, as a register-tiled
  * product: a tile of {@code dWT} (4 inputs where there are 32 vector registers, then pairs, then single inputs, by
- * four vectors of columns) stays in registers while {@code k} runs over a block of {@link #BLOCK_ROWS} rows, each step one load
- * of four {@code dG} vectors, four broadcasts of {@code x} and 16 FMAs (OpenBLAS packs {@code dG} whole for each
- * call and tiles it 16-32 wide along {@code I}, mostly empty at I = 28). Blocks of 64 rows keep a block's
+ * four vectors of columns) stays in registers while the rows of a block of {@link #BLOCK_ROWS} go by, each row one
+ * load of four {@code dG} vectors, four broadcasts of {@code x} and 16 FMAs (OpenBLAS packs {@code dG} whole for
+ * each call and tiles it 16-32 wide along {@code I}, mostly empty at I = 28). Blocks of 64 rows keep a block's
  * four-vector column slice in L1 while the input groups pass over it: at 128 rows and {@code w = 384} its rows,
- * 1,536 bytes apart, fall in 32 of L1's 64 sets and evict each other. Measured (Zen 5, 512-bit, one thread,
- * sequential MNIST's GRU shape: 1,792 rows, I = 28, w = 384): 240-260 us against OpenBLAS's 450-500.
+ * 1,536 bytes apart, fall in 32 of L1's 64 sets and evict each other (117-123 GFLOP/s against 148-157 at 64 rows).
+ * Measured (Zen 5, 512-bit, one thread, sequential MNIST's GRU shape: 1,792 rows, I = 28, w = 384): 240-260 us
+ * against OpenBLAS's 450-500.
  */
 final class VectorThinInputProducts extends ScalarThinInputProducts {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
