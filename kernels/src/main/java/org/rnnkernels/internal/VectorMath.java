@@ -7,12 +7,13 @@ import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
 
 /**
- * Vectorized {@code exp}, {@code sigm} and {@code tanh} for the gate passes, from FMAs, adds and
- * bit shifts only, so they cost the same on every vector width and never fall back to a scalar
- * call per lane. Not the Vector API's own {@code lanewise(EXP)}: C2 compiles that to a call into
+ * Vectorized {@code exp}, {@code sigm} and {@code tanh} for the gate passes, from FMAs, adds, integer
+ * minimums, bit shifts and one blend only, so they cost the same on every vector width and never fall back
+ * to a scalar call per lane. Not the Vector API's own {@code lanewise(EXP)}: C2 compiles that to a call into
  * SVML while the interpreter and C1 compute it with {@code Math.exp}, so its results change with
  * the JIT tier (a streaming test caught a one-ulp difference during warm-up). These operations are
- * IEEE adds, multiplies, divides and fused multiply-adds, the same bits in every tier.
+ * IEEE adds, multiplies, divides and fused multiply-adds and exact integer operations, the same bits in
+ * every tier.
  *
  * <p>Error bounds (checked by {@code VectorMathTest} over the whole float range, including
  * subnormals, large magnitudes and infinities, against {@code Math} in double):
