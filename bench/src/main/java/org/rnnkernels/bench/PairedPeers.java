@@ -69,16 +69,10 @@ final class PairedPeers {
             ArrayNode pairs = entry.putArray("pairs");
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s ratios", row.key()));
             for (int k = 0; k < PAIRS; k++) {
-                double theirs, ours;
-                if (k % 2 == 0) {
-                    theirs = OneDnnPeers.timeOne(harness, row.cell(), row.shape(), row.threads(), dir, log);
-                    ours = ours(row, blas);
-                } else {
-                    ours = ours(row, blas);
-                    theirs = OneDnnPeers.timeOne(harness, row.cell(), row.shape(), row.threads(), dir, log);
-                }
-                pairs.addObject().put("oursUs", ours).put("onednnUs", theirs);
-                line.append(String.format(Locale.ROOT, " %.2f", ours / theirs));
+                double[] pair = pair(k, () -> OneDnnPeers.timeOne(harness, row.cell(), row.shape(), row.threads(), dir, log),
+                        () -> ours(row, blas));
+                pairs.addObject().put("oursUs", pair[1]).put("onednnUs", pair[0]);
+                line.append(String.format(Locale.ROOT, " %.2f", pair[1] / pair[0]));
             }
             log.accept(line.toString());
         }
@@ -114,20 +108,28 @@ final class PairedPeers {
             ArrayNode pairs = entry.putArray("pairs");
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s speed-ups", cell + " " + shape));
             for (int k = 0; k < PAIRS; k++) {
-                double theirs, ours;
-                if (k % 2 == 0) {
-                    theirs = torchTrainingMs(python, cell, shape, dir);
-                    ours = oursTraining(cell, shape, blas);
-                } else {
-                    ours = oursTraining(cell, shape, blas);
-                    theirs = torchTrainingMs(python, cell, shape, dir);
-                }
-                pairs.addObject().put("oursMs", ours).put("pytorchMs", theirs);
-                line.append(String.format(Locale.ROOT, " %.2f", theirs / ours));
+                double[] pair = pair(k, () -> torchTrainingMs(python, cell, shape, dir), () -> oursTraining(cell, shape, blas));
+                pairs.addObject().put("oursMs", pair[1]).put("pytorchMs", pair[0]);
+                line.append(String.format(Locale.ROOT, " %.2f", pair[0] / pair[1]));
             }
             log.accept(line.toString());
         }
         return out;
+    }
+
+    /** One timing of one side of a pair. */
+    private interface Timing {
+        double time() throws RunnerException;
+    }
+
+    /** Pair {@code k}: {@code {theirs, ours}}, the peer timed first in even pairs, ours first in odd ones. */
+    private static double[] pair(int k, Timing theirs, Timing ours) throws RunnerException {
+        if (k % 2 == 0) {
+            double t = theirs.time();
+            return new double[] {t, ours.time()};
+        }
+        double o = ours.time();
+        return new double[] {theirs.time(), o};
     }
 
     private static double torchTrainingMs(String python, String cell, String shape, Path dir) {

@@ -253,7 +253,6 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         return gemms.stream().filter(g -> g.threads() == threads).mapToDouble(GemmRow::gflops).max().orElse(Double.NaN);
     }
 
-    /** The peer's ({@code "onednn"}, {@code "pytorch"}) row of the same cell, shape and threads as {@code row}. */
     /**
      * The ratios ours / oneDNN's of {@code row}'s back-to-back timings ({@code paired.json}), sorted; empty when it
      * was not paired.
@@ -284,6 +283,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         return new double[0];
     }
 
+    /** The peer's ({@code "onednn"}, {@code "pytorch"}) row of the same cell, shape and threads as {@code row}. */
     public Optional<CellRow> peer(String source, CellRow row) {
         return cells.stream().filter(c -> c.source().equals(source) && c.cell().equals(row.cell())
                 && c.shape().equals(row.shape()) && c.threads() == row.threads()).findFirst();
