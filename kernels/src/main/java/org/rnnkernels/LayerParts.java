@@ -12,7 +12,6 @@ import org.rnnkernels.integer.IntegerParameters;
 import org.rnnkernels.integer.IntegerProjection;
 import org.rnnkernels.integer.IntegerRecurrent;
 import org.rnnkernels.integer.IntegerStep;
-import org.rnnkernels.product.BlasProjection;
 import org.rnnkernels.product.CellStep;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.Int8Projection;
@@ -58,8 +57,8 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
     }
 
     /**
-     * A float layer: {@code W_ih}, {@code W_hh} copied once into 64-byte-aligned off-heap memory, the BLAS
-     * input projection, and EGRU's column-sparse recurrent product or else the dense one (panels or BLAS).
+     * A float layer: {@code W_ih}, {@code W_hh} copied once into 64-byte-aligned off-heap memory, the dense input
+     * projection (panels or BLAS), and EGRU's column-sparse recurrent product or else the dense one (panels or BLAS).
      */
     static LayerParts dense(CellType type, int inputSize, int hiddenSize, float[] wIh, float[] wHh,
                             float[] bIh, float[] bHh, MiParameters mi, float[] thresholds, Blas blas) {
@@ -67,7 +66,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         Arena arena = Arena.ofShared();
         MemorySegment ih = offHeapCopy(arena, wIh);
         MemorySegment hh = offHeapCopy(arena, wHh);
-        InputProjection projection = new BlasProjection(blas, ih, rows, inputSize);
+        InputProjection projection = InputProjection.dense(blas, wIh, ih, rows, inputSize);
         if (type.eventBased()) {
             // stacked on an event-based layer, its input is that layer's sparse y: its zero columns skipped too
             projection = new SparseInputProjection(projection, ih, rows, inputSize);
@@ -92,9 +91,10 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
         int hiddenSize = weights.hiddenSize();
         RestrictedLayout layout = new RestrictedLayout(weights);
         int rows = layout.compactRows();
+        float[] compactIh = weights.compactIh();
         float[] compactHh = weights.compactHh();
         Arena arena = Arena.ofShared();
-        InputProjection projection = new BlasProjection(blas, offHeapCopy(arena, weights.compactIh()), rows, inputSize);
+        InputProjection projection = InputProjection.dense(blas, compactIh, offHeapCopy(arena, compactIh), rows, inputSize);
         RecurrentProduct recurrent = RecurrentProduct.dense(blas, compactHh, offHeapCopy(arena, compactHh), rows, hiddenSize);
         if (layout.spreads()) {
             projection = new RestrictedProjection(projection, layout);

@@ -80,6 +80,6 @@ public final class PackedMatrix {
      * overwritten, not accumulated. Unchecked beyond the array bounds: callers are kernels.
      */
     public void multiply(int batch, float[] x, int xOffset, float[] y) {
-        product.multiply(packed, rows, cols, batch, x, xOffset, y, 0, product.panels(rows));
+        product.multiply(packed, rows, cols, batch, x, xOffset, y, 0, 0, product.panels(rows));
     }
 }

@@ -45,7 +45,7 @@ class ModelStreamingTest {
                     System.arraycopy(out, 0, actual, t * batch * 11, out.length);
                     t += size;
                 }
-                boolean exact = SameResult.exact(blas);
+                boolean exact = SameResult.exact(blas, batch);
                 SameResult.assertSame(exact, expected, actual, type + " " + blas + " outputs");
                 SameResult.assertSame(exact, whole.hidden(), chunked.hidden(), type + " " + blas + " final h");
             }

@@ -27,7 +27,7 @@ class ThreadedStepTest {
     @ParameterizedTest(name = "{0} H={1} B={2} threads={3} {4} BLAS")
     @MethodSource("cases")
     void teamEqualsOneThread(CellType type, int hidden, int batch, int threads, String blas) {
-        boolean exact = SameResult.exact(blas);
+        boolean exact = SameResult.exact(blas, batch);
         float scale = KernelVsReferenceTest.isRag(type) ? KernelVsReferenceTest.RAG_CONTRACTIVE_SCALE : 1f;
         CellFixture f = new CellFixture(type, 13, hidden, batch, 30, hidden * 7L + batch, scale);
         try (RecurrentLayer layer = f.layer(SameResult.blas(blas))) {
@@ -71,7 +71,7 @@ class ThreadedStepTest {
                 for (int call = 0; call < 2; call++) {
                     model.forward(first.x, steps, lengths, single, one);
                     model.forward(first.x, steps, lengths, team, shared);
-                    boolean exact = SameResult.exact("default");
+                    boolean exact = SameResult.exact("default", batch);
                     SameResult.assertSame(exact, one, shared, type + " call " + call + " outputs");
                     for (int k = 0; k < 2; k++) {
                         for (int d = 0; d < 2; d++) {

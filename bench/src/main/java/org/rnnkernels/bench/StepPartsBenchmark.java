@@ -17,18 +17,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rnnkernels.CellType;
 import org.rnnkernels.blas.Blas;
-import org.rnnkernels.blas.Blas.Transpose;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.PanelProduct;
+import org.rnnkernels.product.Scratch;
 import org.rnnkernels.train.TorchInit;
 
 /**
  * Where a step's time goes, one thread: the two matrix products of a layer's forward timed alone, on the
  * operands a layer gives them, so that {@code CellBenchmark.forward} minus these two is the gate passes and
  * the driver. {@code projection}: the input projection of a whole call, {@code gi[T*B, G*H] = X[T*B, I]
- * W_ih^T}, one BLAS sgemm on heap arrays as the layer runs it (large calls copy their operands off-heap,
- * see {@code OpenBlas}); score per call, divide by T. {@code recurrent}: one step's {@code gh[B, G*H] =
+ * W_ih^T}, the one a layer chooses ({@code InputProjection.dense}: the panel product on AVX-512, else BLAS sgemm
+ * on the heap arrays, whose large calls copy their operands off-heap, see {@code OpenBlas}); score per call,
+ * divide by T. {@code recurrent}: one step's {@code gh[B, G*H] =
  * h[B, H] W_hh^T} by the panel product (the layers' product up to {@link PanelProduct#MAX_BATCH} samples
  * with the Vector API), per step. I = H.
  *
@@ -55,9 +57,9 @@ public class StepPartsBenchmark {
     private int width;
     private int hidden;
     private int batch;
-    private float[] x;
-    private float[] gi;
-    private MemorySegment wIh;
+    private MemorySegment x;
+    private Scratch gi;
+    private InputProjection.Bound projection;
     private float[] packedHh;
     private float[] h;
     private float[] gh;
@@ -78,28 +80,31 @@ public class StepPartsBenchmark {
         batch = s.batch();
         width = CellType.valueOf(cell).gates() * hidden;
         rows = s.steps() * batch;
-        x = TorchInit.uniform(random, rows * hidden, 1);
-        gi = new float[rows * width];
+        x = MemorySegment.ofArray(TorchInit.uniform(random, rows * hidden, 1));
+        gi = new Scratch("gi");
+        gi.reserve((long) rows * width);
         float[] w = TorchInit.uniform(random, width * hidden, 1 / Math.sqrt(hidden));
-        wIh = java.lang.foreign.Arena.global().allocate((long) w.length * Float.BYTES, 64);
+        MemorySegment wIh = java.lang.foreign.Arena.global().allocate((long) w.length * Float.BYTES, 64);
         MemorySegment.copy(w, 0, wIh, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, w.length);
+        projection = InputProjection.dense(blas, w, wIh, width, hidden).bind(1);
         packedHh = panels.pack(w, width, hidden);
         h = TorchInit.uniform(random, batch * hidden, 1);
         gh = new float[batch * width];
     }
 
-    /** The input projection of one call (all T steps), as {@code BlasProjection} runs it on one thread. */
+    /** The input projection of one call (all T steps), as a one-thread layer runs it. */
     @Benchmark
     public float projection() {
-        blas.sgemm(Transpose.NO, Transpose.YES, rows, width, hidden, 1f, MemorySegment.ofArray(x), 0, hidden,
-                wIh, 0, hidden, 0f, MemorySegment.ofArray(gi), 0, width);
-        return gi[gi.length - 1];
+        projection.prepare(x, rows, gi);
+        projection.project(0, 1);
+        projection.finish();
+        return gi.array()[rows * width - 1];
     }
 
     /** One step's recurrent product by the panel product. */
     @Benchmark
     public float recurrent() {
-        panels.multiply(packedHh, width, hidden, batch, h, 0, gh, 0, panels.panels(width));
+        panels.multiply(packedHh, width, hidden, batch, h, 0, gh, 0, 0, panels.panels(width));
         return gh[gh.length - 1];
     }
 }

@@ -1,6 +1,7 @@
 package org.rnnkernels.product;
 
 import java.lang.foreign.MemorySegment;
+import org.rnnkernels.blas.Blas;
 
 /**
  * The input side of a layer: {@code gi[rows, G*H] = X[rows, I] * W_ih^T}, without {@code b_ih} (the gate
@@ -13,6 +14,17 @@ import java.lang.foreign.MemorySegment;
  * team (or once, as member 0 of 1), then {@link Bound#finish} on the caller's thread.
  */
 public interface InputProjection {
+
+    /**
+     * The dense projection of {@code w [width][inputSize]} (row-major; {@code segment} is its off-heap copy): the
+     * panel product where it shares each weight load across four samples ({@link PanelProjection}), BLAS
+     * otherwise (with pairs of samples, AVX2, the panel product is not measured ahead of BLAS over many rows).
+     */
+    static InputProjection dense(Blas blas, float[] w, MemorySegment segment, int width, int inputSize) {
+        PanelProduct panels = PanelProduct.get();
+        return panels != null && panels.samplesPerTile() == 4 ? new PanelProjection(panels, w, width, inputSize)
+                : new BlasProjection(blas, segment, width, inputSize);
+    }
 
     /** This projection's part of one state, whose team has {@code members} threads (1 without a team). */
     Bound bind(int members);

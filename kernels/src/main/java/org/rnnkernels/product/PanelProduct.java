@@ -36,12 +36,21 @@ public interface PanelProduct {
     int panels(int rows);
 
     /**
-     * {@code y[b*rows + r] = sum_k W[r, k] * x[xOffset + b*cols + k]} for {@code b < batch} and the
+     * {@code y[yOffset + b*rows + r] = sum_k W[r, k] * x[xOffset + b*cols + k]} for {@code b < batch} and the
      * rows {@code r} of panels {@code panelFrom .. panelTo-1}; {@code y} is overwritten there, not
-     * accumulated. Threads given disjoint panel ranges can share one product.
+     * accumulated. Threads given disjoint panel ranges can share one product. Each output is one FMA chain
+     * over {@code k} in order, whatever the batch, the panel range or the samples beside it: a row's bits do
+     * not depend on how a product is split into calls.
      */
-    void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y,
+    void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y, int yOffset,
                   int panelFrom, int panelTo);
+
+    /**
+     * How many samples share each weight load: 4 where the CPU has 32 vector registers (AVX-512), 2 with
+     * 16 (AVX2). With 4 the product runs near the machine's FMA peak over any number of samples, which is
+     * what lets it stand in for BLAS in a layer's input projection ({@link PanelProjection}).
+     */
+    int samplesPerTile();
 
     /** The Vector API implementation, or null when {@link org.rnnkernels.simd.Simd} chose scalar. */
     static PanelProduct get() {

@@ -31,7 +31,7 @@ final class PanelRecurrent implements RecurrentProduct {
         return (rows, member, members) -> {
             if (rows <= PanelProduct.MAX_BATCH) {
                 int count = panels.panels(width);
-                panels.multiply(packed, width, hidden, rows, h, 0, gh, count * member / members, count * (member + 1) / members);
+                panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, count * member / members, count * (member + 1) / members);
             } else {
                 large.multiply(hSegment, ghSegment, rows, member, members);
             }

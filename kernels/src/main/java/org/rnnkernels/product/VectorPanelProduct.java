@@ -58,7 +58,12 @@ final class VectorPanelProduct implements PanelProduct {
     }
 
     @Override
-    public void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y,
+    public int samplesPerTile() {
+        return QUADS ? 4 : 2;
+    }
+
+    @Override
+    public void multiply(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y, int yOffset,
                          int panelFrom, int panelTo) {
         for (int p = panelFrom; p < panelTo; p++) {
             int base = p * cols * WIDTH;
@@ -66,7 +71,7 @@ final class VectorPanelProduct implements PanelProduct {
             int valid = rows - r0;
             int b = 0;
             for (; QUADS && b + 3 < batch; b += 4) {
-                int xo = xOffset + b * cols, yo = b * rows + r0;
+                int xo = xOffset + b * cols, yo = yOffset + b * rows + r0;
                 if (valid >= WIDTH) {
                     quad(packed, base, cols, x, xo, y, yo, rows);
                 } else {
@@ -74,7 +79,7 @@ final class VectorPanelProduct implements PanelProduct {
                 }
             }
             for (; b + 1 < batch; b += 2) {
-                int xo0 = xOffset + b * cols, xo1 = xo0 + cols, yo0 = b * rows + r0, yo1 = yo0 + rows;
+                int xo0 = xOffset + b * cols, xo1 = xo0 + cols, yo0 = yOffset + b * rows + r0, yo1 = yo0 + rows;
                 if (valid >= WIDTH) {
                     pair(packed, base, cols, x, xo0, xo1, y, yo0, yo1);
                 } else {
@@ -83,7 +88,7 @@ final class VectorPanelProduct implements PanelProduct {
             }
         }
         if (batch % 2 == 1) {
-            lastSample(packed, rows, cols, batch - 1, x, xOffset, y, panelFrom, panelTo);
+            lastSample(packed, rows, cols, batch - 1, x, xOffset, y, yOffset, panelFrom, panelTo);
         }
     }
 
@@ -91,18 +96,19 @@ final class VectorPanelProduct implements PanelProduct {
     // chains run instead of four (one panel's four chains wait on the FMA latency: a 768 x 256 product took
     // 7.8 us a step, GRU H = 256, B = 1). Each output is still one chain over k in order: the same bits.
     private static void lastSample(float[] packed, int rows, int cols, int b, float[] x, int xOffset, float[] y,
-                                   int panelFrom, int panelTo) {
+                                   int yOffset, int panelFrom, int panelTo) {
         int xo = xOffset + b * cols;
+        int yo = yOffset + b * rows;
         int p = panelFrom;
         for (; p + 1 < panelTo && rows - (p + 1) * WIDTH >= WIDTH; p += 2) {
-            singleTwoPanels(packed, p * cols * WIDTH, cols, x, xo, y, b * rows + p * WIDTH);
+            singleTwoPanels(packed, p * cols * WIDTH, cols, x, xo, y, yo + p * WIDTH);
         }
         for (; p < panelTo; p++) {
             int valid = rows - p * WIDTH;
             if (valid >= WIDTH) {
-                single(packed, p * cols * WIDTH, cols, x, xo, y, b * rows + p * WIDTH);
+                single(packed, p * cols * WIDTH, cols, x, xo, y, yo + p * WIDTH);
             } else {
-                singlePartial(packed, p * cols * WIDTH, cols, x, xo, y, b * rows + p * WIDTH, valid);
+                singlePartial(packed, p * cols * WIDTH, cols, x, xo, y, yo + p * WIDTH, valid);
             }
         }
     }

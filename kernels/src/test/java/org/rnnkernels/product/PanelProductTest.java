@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -49,13 +50,15 @@ class PanelProductTest {
         float[] packed = panels.pack(w, rows, cols);
         int count = panels.panels(rows);
         float[] y = new float[batch * rows];
-        panels.multiply(packed, rows, cols, batch, x, 3, y, 0, count);
+        panels.multiply(packed, rows, cols, batch, x, 3, y, 0, 0, count);
 
         for (int b = 0; b < batch; b++) {
-            float[] alone = new float[rows];
-            panels.multiply(packed, rows, cols, 1, x, 3 + b * cols, alone, 0, count);
-            float[] inBatch = java.util.Arrays.copyOfRange(y, b * rows, (b + 1) * rows);
-            assertArrayEquals(alone, inBatch, "sample " + b + " of " + batch + ": the same bits as alone");
+            // alone, written 5 floats into its array (a projection's row block): nothing before them touched
+            float[] alone = new float[5 + rows];
+            panels.multiply(packed, rows, cols, 1, x, 3 + b * cols, alone, 5, 0, count);
+            assertArrayEquals(new float[5], Arrays.copyOf(alone, 5), "before yOffset");
+            float[] inBatch = Arrays.copyOfRange(y, b * rows, (b + 1) * rows);
+            assertArrayEquals(Arrays.copyOfRange(alone, 5, 5 + rows), inBatch, "sample " + b + " of " + batch + ": the same bits as alone");
             for (int r = 0; r < rows; r++) {
                 double dot = 0;
                 double scale = 0;
@@ -70,8 +73,8 @@ class PanelProductTest {
 
         float[] split = new float[batch * rows];
         int half = count / 2;
-        panels.multiply(packed, rows, cols, batch, x, 3, split, half, count);
-        panels.multiply(packed, rows, cols, batch, x, 3, split, 0, half);
+        panels.multiply(packed, rows, cols, batch, x, 3, split, 0, half, count);
+        panels.multiply(packed, rows, cols, batch, x, 3, split, 0, 0, half);
         assertArrayEquals(y, split, "panel ranges computed apart, as a team's members do");
     }
 

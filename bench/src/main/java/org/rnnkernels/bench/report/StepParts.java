@@ -57,8 +57,8 @@ public final class StepParts {
     }
 
     static final String TITLE = "Where the time goes (1 thread)";
-    static final String EXPLAIN = "Per step: the whole step (cell benchmark), the input projection's share (one sgemm over "
-            + "all T*B rows, timed alone, / T), the recurrent product (the panel product for B samples, timed alone), "
+    static final String EXPLAIN = "Per step: the whole step (cell benchmark), the input projection's share (the layer's own "
+            + "projection over all T*B rows: the panel product on AVX-512, else one sgemm; timed alone, / T), the recurrent product (the panel product for B samples, timed alone), "
             + "the rest by difference (gate passes, the driver, cache misses the parts alone do not see); floor = the "
             + "step's matrix FLOPs at the measured one-thread sgemm peak. Percentages: GFLOP/s over that peak.";
 
