@@ -70,9 +70,10 @@ public final class PackedMatrix {
         product.packInto(w, rows, cols, packed);
     }
 
-    /** The largest batch for which {@link #multiply} beats BLAS sgemm (larger batches: use sgemm). */
+    /** The largest batch for which {@link #multiply} beats BLAS sgemm (larger batches: use sgemm); 0 without the Vector API. */
     public static int maxBatch() {
-        return PanelProduct.MAX_BATCH;
+        PanelProduct product = PanelProduct.get();
+        return product == null ? 0 : product.maxBatch();
     }
 
     /**

@@ -53,7 +53,7 @@ class KernelVsReferenceTest {
                 }
             }
         }
-        // More batch sizes, up to both sides of the panel product's limit (BLAS sgemm above it).
+        // More batch sizes, up to both sides of the pair kernels' limit (BLAS sgemm above it with 16 vector registers).
         for (CellType type : types) {
             for (int batch : new int[] {2, 3, 4, 7, PanelProduct.MAX_BATCH, PanelProduct.MAX_BATCH + 1}) {
                 cases.add(Arguments.of(type, 9, 17, batch, batch > 4 ? 12 : 40, 31L * batch));

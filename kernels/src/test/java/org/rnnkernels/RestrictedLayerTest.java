@@ -46,7 +46,7 @@ class RestrictedLayerTest {
                     cases.add(Arguments.of(type, inputs[n % 3], hidden, rate, n % 2 == 0 ? 3 : 1, 100, 977L * n));
                 }
             }
-            // across the panel product's batch limit (BLAS above it), and two more seeds
+            // across the pair kernels' batch limit (BLAS above it with 16 vector registers), and two more seeds
             for (double rate : new double[] {0.5, 1}) {
                 cases.add(Arguments.of(type, 9, 17, rate, PanelProduct.MAX_BATCH + 1, 100, 5L));
                 cases.add(Arguments.of(type, 20, 13, rate, 3, 120, 6L));

@@ -10,8 +10,8 @@ import org.rnnkernels.product.PanelProduct;
 /**
  * Two ways of computing the same thing (streamed or whole, one thread or several) must agree bit
  * for bit where every product computes each element the same way whatever the call's shape: with the
- * Java BLAS, and with the panel product doing both of a float layer's products (four samples a tile, so the
- * input projection too, and batches up to {@link PanelProduct#MAX_BATCH}). Where OpenBLAS computes a
+ * Java BLAS, and with the panel product doing both of a float layer's products (four samples a tile: the
+ * input projection too, and the recurrent product at every batch). Where OpenBLAS computes a
  * product they agree to float rounding, because its edge kernels sum the last rows or columns of a product
  * in another order than the others.
  */
@@ -27,7 +27,7 @@ final class SameResult {
     /** Whether a float layer's results with {@code which} BLAS and {@code batch} samples must be the same bits. */
     static boolean exact(String which, int batch) {
         PanelProduct panels = PanelProduct.get();
-        boolean panelsOnly = panels != null && panels.samplesPerTile() == 4 && batch <= PanelProduct.MAX_BATCH;
+        boolean panelsOnly = panels != null && panels.samplesPerTile() == 4 && batch <= panels.maxBatch();
         return panelsOnly || which.equals("java") || Blases.get().info().implementation().startsWith("java");
     }
 

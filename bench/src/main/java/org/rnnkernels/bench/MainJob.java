@@ -352,9 +352,13 @@ public final class MainJob implements Callable<Integer> {
     // say where a step's time goes (products against gate passes) and how far each product is from the peak.
     private void runParts(Path dir, List<String> cellList, List<String> shapeList) throws RunnerException {
         List<String> partCells = cellList.stream().filter(c -> c.equals("GRU") || c.equals("LSTM")).toList();
+        org.rnnkernels.product.PanelProduct panels = org.rnnkernels.product.PanelProduct.get();
+        if (panels == null) {
+            return;
+        }
         List<String> partShapes = shapeList.stream()
-                .filter(s -> CellBenchmark.Shape.parse(s).batch() <= org.rnnkernels.product.PanelProduct.MAX_BATCH).toList();
-        if (partCells.isEmpty() || partShapes.isEmpty() || org.rnnkernels.product.PanelProduct.get() == null) {
+                .filter(s -> CellBenchmark.Shape.parse(s).batch() <= panels.maxBatch()).toList();
+        if (partCells.isEmpty() || partShapes.isEmpty()) {
             return;
         }
         ChainedOptionsBuilder options = new OptionsBuilder().include(StepPartsBenchmark.class.getName() + "\\.")

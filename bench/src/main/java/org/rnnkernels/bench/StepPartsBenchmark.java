@@ -31,7 +31,7 @@ import org.rnnkernels.train.TorchInit;
  * W_ih^T}, the one a layer chooses ({@code InputProjection.dense}: the panel product on AVX-512, else BLAS sgemm
  * on the heap arrays, whose large calls copy their operands off-heap, see {@code OpenBlas}); score per call,
  * divide by T. {@code recurrent}: one step's {@code gh[B, G*H] =
- * h[B, H] W_hh^T} by the panel product (the layers' product up to {@link PanelProduct#MAX_BATCH} samples
+ * h[B, H] W_hh^T} by the panel product (the layers' product up to {@link PanelProduct#maxBatch()} samples
  * with the Vector API), per step. I = H.
  *
  * <pre>java ... -cp bench/target/benchmarks.jar org.openjdk.jmh.Main 'StepPartsBenchmark|CellBenchmark.forward'

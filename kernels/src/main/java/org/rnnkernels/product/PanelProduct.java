@@ -5,10 +5,12 @@ import org.rnnkernels.simd.ImplementationLoader;
 
 /**
  * The recurrent product {@code gh[b, :] = W x_b} with {@code W} packed once, for batches up to
- * {@link #MAX_BATCH}. A BLAS sgemm with the weights as its transposed B operand repacks all of
+ * {@link #maxBatch()}. A BLAS sgemm with the weights as its transposed B operand repacks all of
  * {@code W} on every call, once per time step: measured here (GRU, H = 256, one thread), OpenBLAS
  * takes 149 us at B = 2 and 194 us at B = 16 where this takes 14.5 and 90 us; at B = 64 (H = 512)
- * 1696 us against 1506 us. At B = 1 both stream {@code W} once and tie (12 us).
+ * 1696 us against 1506 us. At B = 1 both stream {@code W} once and tie (12 us). Where it tiles four
+ * samples ({@link #samplesPerTile()}) it is also a layer's input projection, over all {@code T*B} rows of a
+ * call ({@link PanelProjection}).
  *
  * <p>{@code W} ({@code rows x cols}, row-major) is packed once into column panels: panel {@code p}
  * holds rows {@code p*width .. p*width + width - 1} as a {@code cols x width} block, zero-padded
@@ -17,8 +19,18 @@ import org.rnnkernels.simd.ImplementationLoader;
  * {@code y[p*width .. +width] += W_panel[k, :] * x[k]} for each {@code k}.
  */
 public interface PanelProduct {
-    /** Largest batch for which this path is used (measured still ahead of OpenBLAS there); larger batches go to BLAS sgemm. */
+    /** Largest batch for which the pair kernels (16 vector registers) are measured still ahead of OpenBLAS's sgemm. */
     int MAX_BATCH = 64;
+
+    /**
+     * The largest batch for which a recurrent product takes this path ({@link PanelRecurrent}; BLAS sgemm above):
+     * any with four samples a tile, where it stays ahead of OpenBLAS's sgemm, which repacks {@code W} on every
+     * call (65-256 samples, {@code H = 256, 512}: 200-217 GFLOP/s against 138-178 on a Zen 5 core);
+     * {@link #MAX_BATCH} with pairs.
+     */
+    default int maxBatch() {
+        return samplesPerTile() == 4 ? Integer.MAX_VALUE : MAX_BATCH;
+    }
 
     float[] pack(float[] w, int rows, int cols);
 

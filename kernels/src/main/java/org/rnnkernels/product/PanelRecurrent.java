@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code gh = h * W^T} by the {@link PanelProduct} (W packed once into panels, on the heap) up to
- * {@link PanelProduct#MAX_BATCH} samples, by BLAS above. A team splits the panels: each member streams
+ * {@link PanelProduct#maxBatch()} samples (any number on AVX-512), by BLAS above. A team splits the panels: each member streams
  * its own part of {@code W}, which then stays in its core's cache.
  */
 final class PanelRecurrent implements RecurrentProduct {
@@ -13,6 +13,7 @@ final class PanelRecurrent implements RecurrentProduct {
     private final int width;
     private final int hidden;
     private final BlasRecurrent large;
+    private final int maxBatch;
 
     PanelRecurrent(PanelProduct panels, float[] w, int width, int hidden, BlasRecurrent large) {
         this.panels = panels;
@@ -20,6 +21,7 @@ final class PanelRecurrent implements RecurrentProduct {
         this.width = width;
         this.hidden = hidden;
         this.large = large;
+        this.maxBatch = panels.maxBatch();
     }
 
     @Override
@@ -29,7 +31,7 @@ final class PanelRecurrent implements RecurrentProduct {
         MemorySegment hSegment = buffers.hSegment();
         MemorySegment ghSegment = buffers.ghSegment();
         return (rows, member, members) -> {
-            if (rows <= PanelProduct.MAX_BATCH) {
+            if (rows <= maxBatch) {
                 int count = panels.panels(width);
                 panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, count * member / members, count * (member + 1) / members);
             } else {

@@ -56,7 +56,7 @@ public interface RecurrentProduct {
 
     /**
      * The dense product of {@code w [rows][cols]} (row-major; {@code segment} is its off-heap copy):
-     * the panel kernel up to {@link PanelProduct#MAX_BATCH} samples when the Vector API is on (BLAS
+     * the panel kernel up to {@link PanelProduct#maxBatch()} samples when the Vector API is on (BLAS
      * above), BLAS otherwise.
      */
     static RecurrentProduct dense(Blas blas, float[] w, MemorySegment segment, int rows, int cols) {
