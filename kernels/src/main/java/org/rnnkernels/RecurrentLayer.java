@@ -26,10 +26,11 @@ import org.rnnkernels.ternary.TernaryWeights;
  * <p>A layer is three parts, chosen once when it is built, and one driver that knows none of them:
  * <ol>
  *   <li>the input projection of all {@code T} steps at once, {@code gi[T*B, G*H] = X[T*B, I] * W_ih^T}:
- *       one BLAS sgemm; a restricted layer's compact rows, spread into the gate blocks; a ternary product;
+ *       the packed panel kernel where it tiles four samples (AVX-512), else one BLAS sgemm; a restricted
+ *       layer's compact rows, spread into the gate blocks; a ternary product;
  *       an int8 product of the inputs quantised on entry;</li>
- *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed panel kernel up
- *       to batch 64 when the Vector API is on, BLAS otherwise; for EGRU the column-sparse product, which
+ *   <li>per step, the recurrent product {@code gh[B, G*H] = h[B, H] * W_hh^T}: the packed panel kernel when
+ *       the Vector API is on (every batch on AVX-512, up to 64 on AVX2), BLAS otherwise; for EGRU the column-sparse product, which
  *       reads only the columns of {@code W_hh} whose {@code y_j != 0}; a restricted layer's compact
  *       product, whose shared rows are multiplied once and spread into every gate block; a ternary product;
  *       an int8 product into int32 accumulators;</li>
@@ -200,9 +201,10 @@ public final class RecurrentLayer implements AutoCloseable {
      * {@code threads - 1} workers the state owns (close the state to stop them). Each step's
      * recurrent product is split by rows of {@code W_hh} (panels, column tiles, ternary rows: each
      * thread streams its own part, which then stays in its core's cache) and its gate pass by hidden
-     * units. With the Java BLAS (and for ternary layers) the results are bit-identical to one thread;
-     * with OpenBLAS they agree to float rounding (it sums a row differently with the shape of the call,
-     * and above batch 64 or without the Vector API the recurrent product is split by samples). The
+     * units. With the Java BLAS, with the Vector API on AVX-512 (both products the panel kernel) and for
+     * ternary layers the results are bit-identical to one thread; where OpenBLAS computes a product they
+     * agree to float rounding (it sums a row differently with the shape of the call, and above batch 64 on
+     * AVX2 or without the Vector API the recurrent product is split by samples). The
      * input projection is split by columns, so OpenBLAS should then run single-threaded
      * ({@code OpenBlas.setThreads(1)}): its own threads spin after each call and would compete with
      * these for the cores.
@@ -277,8 +279,8 @@ public final class RecurrentLayer implements AutoCloseable {
      * As {@link #forward}, with the input projection already made: {@code projected} holds
      * {@code W_ih x} of every step and sample as this layer computes it, WITHOUT {@code b_ih} (the
      * layer adds its biases). For inputs drawn from a fixed table (embeddings), whose rows can be
-     * projected once: one step then skips its sgemm over {@code W_ih}, which OpenBLAS repacks on every
-     * call (measured ~150 us for one row at GRU H = 256, more than the rest of the step).
+     * projected once: one step then skips its product over {@code W_ih} (where OpenBLAS does it, an sgemm that
+     * repacks {@code W_ih} on every call: measured ~150 us for one row at GRU H = 256, more than the rest of the step).
      *
      * @param projected {@code [T][B][G*H]} time-major, flattened, gate blocks in the cell's order
      * @param output    {@code [T][B][H]}; written, never read
