@@ -50,9 +50,9 @@ public final class PanelProjection implements InputProjection {
                 this.x = array;
                 this.xOffset = (int) (input.address() / Float.BYTES);
             } else {
-                int floats = Math.multiplyExact(rows, inputSize);
-                copy.reserve(floats);
-                MemorySegment.copy(input, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, copy.array(), 0, floats);
+                long floats = (long) rows * inputSize;
+                copy.reserve(floats);         // refuses, naming the scratch, more than one Java array holds
+                MemorySegment.copy(input, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, copy.array(), 0, (int) floats);
                 this.x = copy.array();
                 this.xOffset = 0;
             }
