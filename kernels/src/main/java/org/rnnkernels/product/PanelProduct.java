@@ -25,7 +25,7 @@ public interface PanelProduct {
     /**
      * The largest batch for which a recurrent product takes this path ({@link PanelRecurrent}; BLAS sgemm above):
      * any with four samples a tile, where it stays ahead of OpenBLAS's sgemm, which repacks {@code W} on every
-     * call (65-256 samples, {@code H = 256, 512}: 200-217 GFLOP/s against 138-178 on a Zen 5 core);
+     * call (65-256 samples, {@code H = 256, 512}: 205-217 GFLOP/s against 138-178 on a Zen 5 core);
      * {@link #MAX_BATCH} with pairs.
      */
     default int maxBatch() {

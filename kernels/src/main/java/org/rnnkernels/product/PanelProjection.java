@@ -9,9 +9,9 @@ import java.lang.foreign.ValueLayout;
  * ({@link PanelProduct#samplesPerTile()}, AVX-512), chosen by {@link InputProjection#dense}. Measured on one Zen 5
  * core (native operands for OpenBLAS, no copies): 194-203 GFLOP/s against OpenBLAS's sgemm 173-176 at 200 rows
  * ({@code I = 256}, {@code W = 768, 1024}), 185-186 at 1,600 and 189-192 at 3,200 ({@code I = 512},
- * {@code W = 1536}). In a layer the gap is wider: OpenBLAS runs on the heap arrays in blocks of rows, to keep its
- * calls short ({@link BlasProjection}), and packs all of {@code W_ih} again for each block; this reads the
- * caller's array in place.
+ * {@code W = 1536}). In a layer OpenBLAS also runs on the heap arrays in blocks of rows, to keep its calls short
+ * ({@link BlasProjection}), packing all of {@code W_ih} again for each block; this reads the caller's array in
+ * place, in one call per member.
  *
  * <p>Each element of {@code gi} is one FMA chain over {@code k} in order, whatever the rows of the call and the
  * team's split: a streamed step gives exactly the bits of a sequence call, and a team exactly the bits of one
@@ -60,7 +60,7 @@ public final class PanelProjection implements InputProjection {
             this.gi = gi.array();
         }
 
-        // Member m's panels of W_ih (its columns of gi), over all rows: each panel (I x 64 floats) is streamed
+        // Member m's panels of W_ih (its columns of gi), over all rows: each panel (I x 4L floats, L the float lanes) is streamed
         // from L2 once per four rows and X once per panel, from wherever it is. Blocks of 256 rows, to keep
         // X in L2 across the panels, measured 1-3% slower at 1,600 rows and level at 3,200 (Zen 5): X's one
         // sequential pass per panel is prefetched well enough.
