@@ -157,7 +157,7 @@ public final class MnistCommand implements Callable<Integer> {
     // EGRU as the EvNN authors train sequential MNIST (issue 14 item 5): their activity regularisation and
     // threshold initialisation. Defaults: EvNN smnist.py's a* = 0.05 and its EGRU module's Beta thresholds of
     // mean 0.3, but lambda = 0.1, not EvNN's 1: in this protocol's 10 epochs lambda = 1 cost 18 points of
-    // accuracy and 0.1 none (README "Sequential MNIST" has the measurements).
+    // accuracy and 0.1 none (docs/real-data.md, "Sequential MNIST", has the measurements).
     @Option(names = "--egru-activity-weight", description = "EGRU activity regularisation lambda in lambda (a - a*)^2, "
             + "0 for none (default: ${DEFAULT-VALUE}; EvNN's is 1)")
     double egruActivityWeight = 0.1;

@@ -21,7 +21,7 @@ import org.rnnkernels.simd.FloatLanes;
  * conversions: more operations than 4 byte widenings); both counted, not timed. Measured (this formulation,
  * {@code Int8Benchmark}, GRU B = 1, H = 512, 512-bit AVX-512 EPYC, load 1.2-1.6): 34.5 us per sequence step,
  * where reading {@code W_hh}'s 768 KiB of int8 takes about 8.7 us: 4x above the weight-bytes floor, bound by the
- * widening and the FMA chains, not by memory (the README has the tables).
+ * widening and the FMA chains, not by memory (docs/int8.md has the tables).
  *
  * <p>Where no byte species of {@code L} lanes exists ({@code L = 4}, the 128-bit shape has no 32-bit byte
  * vector), one 8-byte load gives two float vectors (parts 0 and 1 of the conversion); the code is the same

@@ -14,7 +14,7 @@ import org.rnnkernels.train.TorchInit;
 /**
  * How many fractional bits: the integer layer against the float layer of the same cell, over 200 steps of
  * random inputs (H = 64, I = 16, B = 8, PyTorch's initialisation with {@code W_hh} at a quarter: RAG at full
- * scale is chaotic, and two float runs 1e-7 apart drift apart, see the README), for F = 6 .. 16. Two errors,
+ * scale is chaotic, and two float runs 1e-7 apart drift apart, see docs/testing.md), for F = 6 .. 16. Two errors,
  * RMS over every unit and step: against the float layer of the dequantised weights (only the rounding of
  * activations and states: falls with F) and against the original float weights (adds int8 weights: levels
  * off where the weights' error dominates). Prints the table; holds the trend, and F = 12 within 2x the best.
