@@ -35,9 +35,9 @@ import org.rnnkernels.blas.Blases;
  */
 final class PairedPeers {
     // Five, not three: on this project's 2-core virtual machines a core's speed moves with its host's load, and a
-    // fork can land on a core that is 15-25% slower for its whole run (the same training step, pinned: 14.6 ms on
-    // one core, 17.2 on the other, 2026-12-06; a JMH fork of our GRU at 1x256x200 read 9.3-9.6 us a step in three
-    // forks where the main pass had 7.6). With three pairs one such fork moved a median; with five it takes two.
+    // fork can land on a core that is 15-25% slower for its whole run (the same training step pinned to each core:
+    // 14.6 ms on one, 17.2 on the other, 2026-12-06; the 17:15 run's three pairs read our GRU 1x256x200 at 9.6-9.8
+    // us a step where its first pass had 7.6). With three pairs one such fork moved a median; with five it takes two.
     static final int PAIRS = 5;
     /** Our side of a pair: warm-up and measured iterations, 1 s each (the first pass's settings). */
     static final int WARMUPS = 3;
