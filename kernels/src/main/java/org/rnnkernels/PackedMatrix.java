@@ -81,6 +81,19 @@ public final class PackedMatrix {
      * overwritten, not accumulated. Unchecked beyond the array bounds: callers are kernels.
      */
     public void multiply(int batch, float[] x, int xOffset, float[] y) {
-        product.multiply(packed, rows, cols, batch, x, xOffset, y, 0, 0, product.panels(rows));
+        multiply(batch, x, xOffset, y, false);
+    }
+
+    /**
+     * {@link #multiply(int, float[], int, float[])}, with the panels walked last to first when {@code descending}:
+     * the same bits; a step loop alternating it keeps in L2 what the previous step read last
+     * ({@link PanelProduct#multiplyDescending}).
+     */
+    public void multiply(int batch, float[] x, int xOffset, float[] y, boolean descending) {
+        if (descending) {
+            product.multiplyDescending(packed, rows, cols, batch, x, xOffset, y, 0, 0, product.panels(rows));
+        } else {
+            product.multiply(packed, rows, cols, batch, x, xOffset, y, 0, 0, product.panels(rows));
+        }
     }
 }

@@ -58,6 +58,26 @@ public interface PanelProduct {
                   int panelFrom, int panelTo);
 
     /**
+     * {@link #multiply} with the panels taken last to first, two at a time (the batch-1 kernel's pair): the same
+     * outputs, bit for bit (each panel's are computed alone). A recurrent product streams all of {@code W} each
+     * step; walked the same way every time, a {@code W} a little larger than what L2 keeps of it (LSTM, H = 256:
+     * 1 MB) misses on every line, LRU evicting each line before its next use; walked one way and back the next
+     * step, the panels read last are read first, still in L2. Measured (Zen 5, one thread, alternating calls of
+     * the two builds in one JVM, both orders, two rounds): LSTM 1x256x200 4% and 9% faster, LSTM 16x256x100 1%,
+     * GRU 16x256x100 0-2%, GRU 64x512x50 level.
+     */
+    default void multiplyDescending(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y,
+                                    int yOffset, int panelFrom, int panelTo) {
+        int p = panelTo;
+        for (; p - 2 >= panelFrom; p -= 2) {
+            multiply(packed, rows, cols, batch, x, xOffset, y, yOffset, p - 2, p);
+        }
+        if (p > panelFrom) {
+            multiply(packed, rows, cols, batch, x, xOffset, y, yOffset, panelFrom, p);
+        }
+    }
+
+    /**
      * How many samples share each weight load: 4 where the CPU has 32 vector registers (AVX-512), 2 with
      * 16 (AVX2). With 4 the product runs near the machine's FMA peak over any number of samples, which is
      * what lets it stand in for BLAS in a layer's input projection ({@link PanelProjection}).

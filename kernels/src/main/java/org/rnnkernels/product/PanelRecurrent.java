@@ -48,23 +48,12 @@ final class PanelRecurrent implements RecurrentProduct {
                 }
                 int count = panels.panels(width);
                 int from = count * member / members, to = count * (member + 1) / members;
-                if (!descending) {
+                // every other step the other way round (PanelProduct.multiplyDescending: what one step read last
+                // is still in L2 for the next)
+                if (descending) {
+                    panels.multiplyDescending(packed, width, hidden, rows, h, 0, gh, 0, from, to);
+                } else {
                     panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, from, to);
-                    return;
-                }
-                // Every other step the panels go last to first, two at a time (the batch-1 kernel's pair). A step
-                // streams all of W_hh; walked the same way each time, a W_hh a little larger than what L2 keeps of
-                // it (LSTM, H = 256: 1 MB) misses on every line, as LRU evicts each line before its next use; walked
-                // back and forth, the panels one step read last are read first by the next, still in L2. Measured
-                // (Zen 5, one thread, alternating calls of the two builds in one JVM, both orders, two rounds): LSTM
-                // 1x256x200 4% and 9% faster, LSTM 16x256x100 1%, GRU 16x256x100 0-2%, GRU 64x512x50 level. No bit
-                // changes: each panel's outputs are computed alone.
-                int p = to;
-                for (; p - 2 >= from; p -= 2) {
-                    panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, p - 2, p);
-                }
-                if (p > from) {
-                    panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, from, p);
                 }
             }
         };

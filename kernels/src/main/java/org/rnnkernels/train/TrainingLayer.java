@@ -461,7 +461,7 @@ public final class TrainingLayer implements TrainableLayer {
         for (int t = 0; t < steps; t++) {
             // gh[B, G*H] = h_t W_hh^T
             if (wHhPacked != null && batch <= PackedMatrix.maxBatch()) {
-                wHhPacked.multiply(batch, state.hs, t * bh, state.gh);
+                wHhPacked.multiply(batch, state.hs, t * bh, state.gh, (t & 1) == 1);   // back and forth: see PackedMatrix
             } else if (batch == 1) {
                 blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHhSegment, 0, hiddenSize,
                         state.hsSegment, (long) t * bh, 0f, state.ghSegment, 0);
@@ -598,7 +598,7 @@ public final class TrainingLayer implements TrainableLayer {
         int batch = state.batch;
         int bh = batch * hiddenSize;
         if (wHhTransposedPacked != null && batch <= PackedMatrix.maxBatch()) {
-            wHhTransposedPacked.multiply(batch, state.dGh, t * batch * width, state.dh);
+            wHhTransposedPacked.multiply(batch, state.dGh, t * batch * width, state.dh, (t & 1) == 1);
             if (directPath) {
                 addInto(state.dhNext, 0, state.dh, bh);
             }

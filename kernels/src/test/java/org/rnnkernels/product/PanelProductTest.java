@@ -76,6 +76,24 @@ class PanelProductTest {
         panels.multiply(packed, rows, cols, batch, x, 3, split, 0, half, count);
         panels.multiply(packed, rows, cols, batch, x, 3, split, 0, 0, half);
         assertArrayEquals(y, split, "panel ranges computed apart, as a team's members do");
+
+        // Walked last to first (every other step of a recurrent product): the same bits, and nothing outside the range
+        float[] down = new float[batch * rows];
+        panels.multiplyDescending(packed, rows, cols, batch, x, 3, down, 0, 0, count);
+        assertArrayEquals(y, down, "panels walked last to first");
+        int panelRows = 1;
+        while (panels.panels(panelRows + 1) == 1) {
+            panelRows++;
+        }
+        float[] upper = new float[batch * rows];
+        Arrays.fill(upper, Float.NaN);
+        panels.multiplyDescending(packed, rows, cols, batch, x, 3, upper, 0, half, count);
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = r < half * panelRows ? Float.NaN : y[b * rows + r];
+                assertEquals(expected, upper[b * rows + r], 0f, "descending over panels " + half + ".." + count + ": row " + r);
+            }
+        }
     }
 
     @ParameterizedTest(name = "rows={0} cols={1}")
