@@ -78,16 +78,9 @@ public final class PackedMatrix {
 
     /**
      * {@code y[b*rows + r] = sum_k W[r, k] * x[xOffset + b*cols + k]} for {@code b < batch}: {@code y}
-     * overwritten, not accumulated. Unchecked beyond the array bounds: callers are kernels.
-     */
-    public void multiply(int batch, float[] x, int xOffset, float[] y) {
-        multiply(batch, x, xOffset, y, false);
-    }
-
-    /**
-     * {@link #multiply(int, float[], int, float[])}, with the panels walked last to first when {@code descending}:
-     * the same bits; a step loop alternating it keeps in L2 what the previous step read last
-     * ({@link PanelProduct#multiplyDescending}).
+     * overwritten, not accumulated. Unchecked beyond the array bounds: callers are kernels. With {@code descending}
+     * the panels are walked last to first, the same bits: a step loop that alternates it keeps in L2 what the
+     * previous step read last ({@link PanelProduct#multiplyDescending}).
      */
     public void multiply(int batch, float[] x, int xOffset, float[] y, boolean descending) {
         if (descending) {

@@ -62,9 +62,11 @@ public interface PanelProduct {
      * outputs, bit for bit (each panel's are computed alone). A recurrent product streams all of {@code W} each
      * step; walked the same way every time, a {@code W} a little larger than what L2 keeps of it (LSTM, H = 256:
      * 1 MB) misses on every line, LRU evicting each line before its next use; walked one way and back the next
-     * step, the panels read last are read first, still in L2. Measured (Zen 5, one thread, alternating calls of
-     * the two builds in one JVM, both orders, two rounds): LSTM 1x256x200 4% and 9% faster, LSTM 16x256x100 1%,
-     * GRU 16x256x100 0-2%, GRU 64x512x50 level.
+     * step, the panels read last are read first, still in L2. Measured (Zen 5, one thread; two main-job runs of each
+     * build, alternating, {@code docs/compare-panel-walk.md}): GRU 1x256x200 9.85, 10.82 -> 8.45, 9.02 us a step,
+     * LSTM 1x256x200 13.45, 12.82 -> 11.46, 12.23; at batch 16 within the runs' error (GRU 77.5, 76.7 -> 74.2, 75.9;
+     * LSTM 103.9, 110.9 -> 100.9, 119.9). Calls of the two builds alternating in one JVM agreed: LSTM 1x256x200 4%
+     * and 9% faster, batch 16 level to 2%, GRU 64x512x50 level.
      */
     default void multiplyDescending(float[] packed, int rows, int cols, int batch, float[] x, int xOffset, float[] y,
                                     int yOffset, int panelFrom, int panelTo) {
