@@ -23,7 +23,9 @@ class PanelProductTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (int rows : new int[] {1, 15, 16, 17, 63, 64, 65, 197}) {
+        // around one and two whole panels (the panel's rows depend on the vector width and the register file)
+        int panel = panelRows(PanelProduct.get());
+        for (int rows : new int[] {1, panel - 1, panel, panel + 1, 2 * panel - 1, 2 * panel + 1, 197}) {
             for (int cols : new int[] {1, 7, 33}) {
                 for (int batch : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17}) {
                     cases.add(Arguments.of(rows, cols, batch, 31L * rows + 7L * cols + batch));
@@ -81,10 +83,7 @@ class PanelProductTest {
         float[] down = new float[batch * rows];
         panels.multiplyDescending(packed, rows, cols, batch, x, 3, down, 0, 0, count);
         assertArrayEquals(y, down, "panels walked last to first");
-        int panelRows = 1;
-        while (panels.panels(panelRows + 1) == 1) {
-            panelRows++;
-        }
+        int panelRows = panelRows(panels);
         float[] upper = new float[batch * rows];
         Arrays.fill(upper, Float.NaN);
         panels.multiplyDescending(packed, rows, cols, batch, x, 3, upper, 0, half, count);
@@ -94,6 +93,18 @@ class PanelProductTest {
                 assertEquals(expected, upper[b * rows + r], 0f, "descending over panels " + half + ".." + count + ": row " + r);
             }
         }
+    }
+
+    /** Rows a panel holds (64 when there is no panel product: the cases are skipped then). */
+    static int panelRows(PanelProduct panels) {
+        if (panels == null) {
+            return 64;
+        }
+        int rows = 1;
+        while (panels.panels(rows + 1) == 1) {
+            rows++;
+        }
+        return rows;
     }
 
     @ParameterizedTest(name = "rows={0} cols={1}")
