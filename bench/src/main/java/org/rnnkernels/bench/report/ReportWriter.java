@@ -265,7 +265,8 @@ public final class ReportWriter {
                 + "; JVM flags " + run.path("jvmArgs").asText(""));
         JsonNode onednn = data.onednn();
         t.put("oneDNN", onednn.path("available").asBoolean(false)
-                ? "oneDNN " + onednn.path("version").asText("?") + ", ISA " + onednn.path("isa").asText("?") + ", harness "
+                ? "oneDNN " + onednn.path("version").asText("?") + ", ISA " + onednn.path("isa").asText("?")
+                + ", implementations " + implementations(onednn.path("results")) + ", harness "
                 + onednn.path("harness").asText("?") + " (g++ against Debian's libdnnl-dev); " + onednn.path("method").asText("")
                 : "not measured: " + onednn.path("reason").asText("no onednn.json in this folder"));
         JsonNode peers = data.peers();
@@ -279,6 +280,20 @@ public final class ReportWriter {
                         + "and select it with update-alternatives for a fair comparison)" : "")
                 : "not measured: " + peers.path("reason").asText("no peers.json in this folder"));
         return t;
+    }
+
+    // What oneDNN ran (its primitive descriptor's impl_info_str), with how many of the timed rows: "ref" is its generic
+    // RNN driver around its GEMM, "brgemm" its blocked one; on the machines measured so far brgemm ran only with AVX-512.
+    private static String implementations(JsonNode results) {
+        Map<String, Long> counts = new TreeMap<>();
+        results.forEach(r -> {
+            if (r.hasNonNull("impl")) {
+                counts.merge(r.path("impl").asText(), 1L, Long::sum);
+            }
+        });
+        return counts.isEmpty() ? "not recorded" : counts.entrySet().stream()
+                .map(e -> e.getKey() + " (" + e.getValue() + (e.getValue() == 1 ? " row)" : " rows)"))
+                .collect(Collectors.joining(", "));
     }
 
     // ---------------------------------------------------------------- HTML

@@ -77,6 +77,10 @@ class PeerReportTest {
         onednn(results, "LSTM", "64x512x50", 1, 50_000, 500);
         onednn(results, "GRU", "16x256x100", 2, 8000, 200);
         onednn(results, "GRU_INT8", "1x256x200", 1, 800, 20);
+        ((ObjectNode) results.get(0)).put("impl", "ref");
+        for (int i = 1; i < results.size(); i++) {
+            ((ObjectNode) results.get(i)).put("impl", "brgemm");
+        }
         results.addObject().put("cell", "GRU_INT8").put("shape", "64x512x50").put("threads", 1).put("error", "unsupported");
         BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), dnn);
         return dir;
@@ -98,6 +102,8 @@ class PeerReportTest {
         assertEquals(0.05, ours.iterationCv(), 1e-12);
         assertEquals(2 * Math.pow(512, 3) / (1100 * 1e3), d.sgemmPeak(2), 1e-9);
         assertEquals(2 * Math.pow(512, 3) / (2000 * 1e3), d.sgemmPeak(), 1e-9);
+        assertTrue(ReportWriter.machineTable(d).get("oneDNN").contains("implementations brgemm (5 rows), ref (1 row),"),
+                "which oneDNN implementation ran, counted over the rows it timed: " + ReportWriter.machineTable(d).get("oneDNN"));
     }
 
     @Test
