@@ -19,6 +19,10 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.blas.OpenBlas;
+import org.rnnkernels.cell.Biases;
+import org.rnnkernels.cell.CellDescription;
+import org.rnnkernels.cell.CellPasses;
+import org.rnnkernels.cell.GatePass;
 import org.rnnkernels.product.InputProjection;
 import org.rnnkernels.product.PanelProduct;
 import org.rnnkernels.product.Scratch;
@@ -32,7 +36,9 @@ import org.rnnkernels.train.TorchInit;
  * on the heap arrays, whose large calls copy their operands off-heap, see {@code OpenBlas}); score per call,
  * divide by T. {@code recurrent}: one step's {@code gh[B, G*H] =
  * h[B, H] W_hh^T} by the panel product (the layers' product up to {@link PanelProduct#maxBatch()} samples
- * with the Vector API), per step. I = H.
+ * with the Vector API), per step. {@code gates}: one step's gate pass (the cell's {@code GatePass}, oneDNN's
+ * "postgemm") over all B samples, reading its step's slice of a whole call's {@code gi} (steps taken in turn, so
+ * {@code gi} comes from as far as in a layer) and the step's {@code gh}, per step. I = H.
  *
  * <pre>java ... -cp bench/target/benchmarks.jar org.openjdk.jmh.Main 'StepPartsBenchmark|CellBenchmark.forward'
  *     -p cell=GRU,LSTM -p shape=16x256x100,64x512x50 -p threads=1</pre>
@@ -63,6 +69,11 @@ public class StepPartsBenchmark {
     private float[] packedHh;
     private float[] h;
     private float[] gh;
+    private GatePass gatePass;
+    private float[] bias;
+    private float[] hNext;
+    private float[] c;
+    private int step;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -90,6 +101,15 @@ public class StepPartsBenchmark {
         packedHh = panels.pack(w, width, hidden);
         h = TorchInit.uniform(random, batch * hidden, 1);
         gh = new float[batch * width];
+        CellDescription cellDescription = CellType.valueOf(cell).description();
+        gatePass = CellPasses.gatePass(cellDescription.kernel());
+        bias = TorchInit.uniform(random, Biases.length(cellDescription.gates(), hidden, cellDescription.splitCandidate()), 1);
+        hNext = new float[batch * hidden];
+        c = cellDescription.cellState() ? new float[batch * hidden] : null;
+        projection.prepare(x, rows, gi);
+        projection.project(0, 1);
+        projection.finish();
+        recurrent();
     }
 
     /** The input projection of one call (all T steps), as a one-thread layer runs it. */
@@ -106,5 +126,18 @@ public class StepPartsBenchmark {
     public float recurrent() {
         panels.multiply(packedHh, width, hidden, batch, h, 0, gh, 0, 0, panels.panels(width));
         return gh[gh.length - 1];
+    }
+
+    /**
+     * One step's gate pass, all units of all B samples, on the next step's slice of {@code gi}. {@code gh} is the
+     * pass's scratch (it sums into it in place), so from the second call on it holds activated values of the call
+     * before: bounded, like real pre-activations, and the work is the same whatever the values.
+     */
+    @Benchmark
+    public float gates() {
+        int giOffset = step * batch * width;
+        step = step + 1 == rows / batch ? 0 : step + 1;
+        gatePass.apply(batch, hidden, 0, hidden, gi.array(), giOffset, gh, bias, null, h, 0, hNext, 0, c);
+        return hNext[hNext.length - 1];
     }
 }

@@ -25,12 +25,12 @@ package org.rnnkernels.cell;
  * <p>The shape of the vector twins is set by C2's node budget. Each Vector API operation inlines a
  * chain of methods; when one compilation passes about 18,000 nodes C2 stops inlining
  * ({@code NodeCountInliningCutoff}) and every vector that crosses a call it did not inline is boxed:
- * a heap allocation per operation, 5-10x slower. An {@code exp} is some 25 vector operations, so:
+ * a heap allocation per operation, 5-10x slower. A {@code sigm} or {@code tanh} is some 20 vector operations, so:
  * <ul>
- *   <li>every {@code exp} of a gated cell comes from ONE call site, {@link VectorOps#activate},
- *       called in a loop over gate blocks (the Elman cells have one loop and one {@code tanh}); the pre-activations are summed into {@code gh} first by loops
- *       without {@code exp}, and the state update after it has none ({@code tanh(a) = 2 sigm(2a) - 1}
- *       for the {@code tanh} blocks and LSTM's {@code tanh(c')});</li>
+ *   <li>every {@code sigm} and {@code tanh} of a gated cell comes from ONE call site, {@link VectorOps#activate},
+ *       called in a loop over gate blocks (the Elman cells have one loop and one {@code tanh}); the pre-activations
+ *       are summed into {@code gh} first by loops without them, and the state update after it has none (LSTM's
+ *       {@code tanh(c')} is one more block of that loop);</li>
  *   <li>one class per cell, so that a JVM running several cells compiles each cell's pass on its
  *       own budget (a single {@code switch} over all cells, inlined whole, boxed every cell);</li>
  *   <li>constants are vectors made once, never {@code v.max(0f)} (a broadcast per use);</li>

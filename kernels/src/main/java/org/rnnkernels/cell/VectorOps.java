@@ -1,11 +1,10 @@
 package org.rnnkernels.cell;
 
-import static org.rnnkernels.internal.VectorMath.sigm;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.rnnkernels.internal.VectorMath;
 import org.rnnkernels.simd.FloatLanes;
 
 /**
@@ -51,17 +50,13 @@ final class VectorOps {
     }
 
     /**
-     * {@code a[k + j] = act(a[k + j])} over units {@code from .. to-1}, act = sigm, or tanh as
-     * {@code 2 sigm(2a) - 1}: the one loop with an {@code exp} (see {@link GatePass}); call it from
-     * one site per cell, in a loop over blocks.
+     * {@code a[k + j] = act(a[k + j])} over units {@code from .. to-1}, act = sigm or tanh
+     * ({@link VectorMath#activate}, the one vector loop with a transcendental function, see {@link GatePass});
+     * call it from one site per cell, in a loop over blocks.
      */
     static void activate(int from, int to, float[] a, int k, boolean tanh) {
         int end = from + S.loopBound(to - from);
-        for (int j = from; j < end; j += S.length()) {
-            FloatVector x = FloatVector.fromArray(S, a, k + j);
-            FloatVector s = sigm(tanh ? x.add(x) : x);
-            (tanh ? s.add(s).sub(ONE) : s).intoArray(a, k + j);
-        }
+        VectorMath.activate(a, k + from, k + end, tanh);
         ScalarOps.activate(end, to, a, k, tanh);
     }
 

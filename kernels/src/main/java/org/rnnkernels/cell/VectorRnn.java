@@ -34,8 +34,8 @@ public abstract class VectorRnn implements GatePass, TrainingPass {
                     FloatVector.fromArray(S, gi, g + j).add(FloatVector.fromArray(S, gh, q + j)).add(FloatVector.fromArray(S, bias, j))
                             .intoArray(hOut, ho + j);
                 }
-                // tanh in place by the one exp call site: a VectorMath.tanh call in the loop above was boxed in
-                // long runs once C2 compiled it apart (1.5 KB a step at H = 256, JMH -prof gc, 15 s runs).
+                // tanh in place by the one activation call site: a tanh of vectors called in the loop above was
+                // boxed in long runs once C2 compiled it apart (1.5 KB a step at H = 256, JMH -prof gc, 15 s runs).
                 VectorOps.activate(from, end, hOut, ho, true);
                 Rnn.row(false, end, to, gi, g, gh, q, bias, hOut, ho);
             }

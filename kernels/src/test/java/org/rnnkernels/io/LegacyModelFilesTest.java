@@ -18,7 +18,7 @@ import org.rnnkernels.RecurrentModel;
  * {@code tools/WriteLegacyModels.java.txt}) still load, and compute what they computed then: a
  * bidirectional RAG-GRU / MI-GRU stack and an EGRU, with the outputs the old code wrote beside them.
  * The tolerance is the reference's for sigm/tanh cells: the redesign changed how GRU-like gates
- * evaluate {@code tanh} (2 sigm(2a) - 1, one exp call site), not what they compute.
+ * evaluate {@code tanh} (then 2 sigm(2a) - 1, one exp call site; since, a rational function), not what they compute.
  */
 class LegacyModelFilesTest {
 
