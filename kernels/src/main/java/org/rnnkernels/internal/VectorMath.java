@@ -22,7 +22,7 @@ import org.rnnkernels.simd.FloatLanes;
  *   <li>{@link #exp}: relative error about 1 ulp on [-87, 88];</li>
  *   <li>NaN in gives NaN out.</li>
  * </ul>
- * Both are well inside the 2e-6 that {@code CELLS.md} allows an approximation.
+ * All well inside the 2e-6 that {@code CELLS.md} allows an approximation.
  *
  * <p>Internal, shared by the Vector API code of every package (the cells' gate passes, the ternary
  * gates, LightRNN's softmax), so that all use these functions and their tested bounds. Like every Vector API class here, touch it only when
@@ -131,14 +131,14 @@ public final class VectorMath {
      * Java's float {@code min} orders NaN and signed zeros and compiles to several instructions. A NaN comes out of
      * the clamp as 9 and is put back at the end.
      *
-     * <p>Two vectors a step, their operations interleaved in the source: each vector's chain is ~20 dependent
-     * operations, and C2 emits a loop body's chains one after the other, in source order; the core's
-     * out-of-order window then holds only two or three chains, so one chain a step leaves the FMA pipes idle
-     * for most of its latency. In a harness (Zen 5, 512-bit, L1-resident arrays) the rational tanh took 0.25 ns
-     * an element one vector a step and 0.15 two interleaved; the five activations of an LSTM step (B = 16,
-     * H = 256) 6.4 us as {@code 1 / (1 + exp(-x))} one vector a step (what this replaced), 4.2 us as here. With an odd number of vectors the last
-     * step computes its one vector twice (the second load and store at the same place), so that every unit is
-     * computed by the same operations wherever a range starts.
+     * <p>Two vectors a step, their operations interleaved in the source. Each vector's chain is ~15 dependent
+     * operations (~35 cycles), and C2 emits a loop body's chains one after the other in source order; with one
+     * vector a step the core overlapped too few of them to keep the FMA pipes busy (my reading of the figures, not
+     * measured with counters). In a harness (Zen 5, 512-bit, L1-resident arrays) the rational tanh took 0.25 ns an
+     * element one vector a step and 0.15 two interleaved; the five activations of an LSTM step (B = 16, H = 256)
+     * 6.4 us as {@code 1 / (1 + exp(-x))} one vector a step (what this replaced), 4.2 us as here. With an odd number
+     * of vectors the last step computes its one vector twice (the second load and store at the same place), so that
+     * every unit is computed by the same operations wherever a range starts.
      */
     public static void activate(float[] a, int from, int to, boolean tanh) {
         FloatVector in = tanh ? ONE : HALF;
