@@ -1,12 +1,15 @@
 package org.rnnkernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.rnnkernels.simd.Simd;
 import org.rnnkernels.internal.VectorMath;
+import org.rnnkernels.simd.FloatLanes;
+import org.rnnkernels.simd.Simd;
 
 /**
  * The error bounds stated in {@link VectorMath}, over the whole float range: every 2^32 / 4099-th
@@ -55,20 +58,20 @@ class VectorMathTest {
     @Test
     void aRangeComputesEachUnitAsTheWholeArrayDoes() {
         assumeTrue(Simd.kind() == Simd.Kind.VECTOR, "Vector API not in use in this run");
-        int lanes = org.rnnkernels.simd.FloatLanes.SPECIES.length();
-        java.util.Random random = new java.util.Random(7);
+        int lanes = FloatLanes.SPECIES.length();
+        Random random = new Random(7);
         float[] x = new float[8 * lanes];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (random.nextGaussian() * 4);
         }
         for (boolean tanh : new boolean[] {false, true}) {
             float[] whole = x.clone();
-            org.rnnkernels.internal.VectorMath.activate(whole, 0, whole.length, tanh);
+            VectorMath.activate(whole, 0, whole.length, tanh);
             for (int start = 0; start < 4; start++) {
                 for (int count = 1; count <= 4; count++) {
                     float[] part = x.clone();
                     int from = start * lanes, to = from + count * lanes;
-                    org.rnnkernels.internal.VectorMath.activate(part, from, to, tanh);
+                    VectorMath.activate(part, from, to, tanh);
                     for (int i = 0; i < x.length; i++) {
                         float expected = i >= from && i < to ? whole[i] : x[i];
                         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(part[i]),
@@ -77,6 +80,15 @@ class VectorMathTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aRangeThatIsNotWholeVectorsIsRefused() {
+        assumeTrue(Simd.kind() == Simd.Kind.VECTOR, "Vector API not in use in this run");
+        int lanes = FloatLanes.SPECIES.length();
+        float[] a = new float[4 * lanes];
+        assertThrows(IllegalArgumentException.class,
+                () -> VectorMath.activate(a, 0, lanes + 1, true));
     }
 
     @Test

@@ -145,6 +145,10 @@ public final class VectorMath {
         FloatVector out = tanh ? ONE : HALF;
         FloatVector shift = tanh ? MINUS_ZERO : HALF;
         int lanes = S.length();
+        if (((to - from) & (lanes - 1)) != 0 || to < from) {   // else the pair's second vector would pass `to`
+            throw new IllegalArgumentException("activate over " + from + " .. " + to + ": not a whole number of "
+                    + lanes + "-lane vectors");
+        }
         for (int i = from; i < to; i += 2 * lanes) {
             int j = i + lanes < to ? i + lanes : i;
             FloatVector x = FloatVector.fromArray(S, a, i);
