@@ -131,8 +131,8 @@ public final class VectorMath {
      * Java's float {@code min} orders NaN and signed zeros and compiles to several instructions. A NaN comes out of
      * the clamp as 9 and is put back at the end.
      *
-     * <p>Two vectors a step, their operations interleaved in the source. Each vector's chain is ~15 dependent
-     * operations (~35 cycles), and C2 emits a loop body's chains one after the other in source order; with one
+     * <p>Two vectors a step, their operations interleaved in the source. Each vector's chain is 13 dependent
+     * operations (~45 cycles), and C2 emits a loop body's chains one after the other in source order; with one
      * vector a step the core overlapped too few of them to keep the FMA pipes busy (my reading of the figures, not
      * measured with counters). In a harness (Zen 5, 512-bit, L1-resident arrays) the rational tanh took 0.25 ns an
      * element one vector a step and 0.15 two interleaved; the five activations of an LSTM step (B = 16, H = 256)
