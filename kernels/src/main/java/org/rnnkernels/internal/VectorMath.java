@@ -125,8 +125,8 @@ public final class VectorMath {
      * a whole number of vectors ({@code to - from} a multiple of the lane count).
      *
      * <p>{@code tanh(x) = x P(x^2) / Q(x^2)} with {@code |x|} clamped to 9 (constants above), and
-     * {@code sigm(x) = 1/2 + tanh(x/2) / 2}; the scalings are operands ({@code in}, {@code out}, {@code shift}), so one
-     * loop does both and the cells keep one call site. {@code -0} as tanh's shift keeps every value, {@code -0}
+     * {@code sigm(x) = 1/2 + tanh(x/2) / 2}: {@code act(x) = scale * tanh(scale * x) + shift} with the scale and the
+     * shift as operands (1 and -0 for tanh, 1/2 and 1/2 for sigm), so one loop does both and the cells keep one call site. {@code -0} as tanh's shift keeps every value, {@code -0}
      * included. The clamp works on the bit patterns (the magnitude's bits, an integer minimum, the sign put back):
      * Java's float {@code min} orders NaN and signed zeros and compiles to several instructions. A NaN comes out of
      * the clamp as 9 and is put back at the end.
@@ -141,8 +141,7 @@ public final class VectorMath {
      * every unit is computed by the same operations wherever a range starts.
      */
     public static void activate(float[] a, int from, int to, boolean tanh) {
-        FloatVector in = tanh ? ONE : HALF;
-        FloatVector out = tanh ? ONE : HALF;
+        FloatVector scale = tanh ? ONE : HALF;
         FloatVector shift = tanh ? MINUS_ZERO : HALF;
         int lanes = S.length();
         if (((to - from) & (lanes - 1)) != 0 || to < from) {   // else the pair's second vector would pass `to`
@@ -153,8 +152,8 @@ public final class VectorMath {
             int j = i + lanes < to ? i + lanes : i;
             FloatVector x = FloatVector.fromArray(S, a, i);
             FloatVector y = FloatVector.fromArray(S, a, j);
-            IntVector xBits = x.mul(in).reinterpretAsInts();
-            IntVector yBits = y.mul(in).reinterpretAsInts();
+            IntVector xBits = x.mul(scale).reinterpretAsInts();
+            IntVector yBits = y.mul(scale).reinterpretAsInts();
             FloatVector xc = xBits.and(MAGNITUDE).min(TANH_LIMIT_BITS).or(xBits.and(SIGN)).reinterpretAsFloats();
             FloatVector yc = yBits.and(MAGNITUDE).min(TANH_LIMIT_BITS).or(yBits.and(SIGN)).reinterpretAsFloats();
             FloatVector xu = xc.mul(xc);
@@ -175,8 +174,8 @@ public final class VectorMath {
             yp = yp.fma(yu, TP0).mul(yc);
             xq = xq.fma(xu, ONE);
             yq = yq.fma(yu, ONE);
-            FloatVector xt = xp.div(xq).fma(out, shift);
-            FloatVector yt = yp.div(yq).fma(out, shift);
+            FloatVector xt = xp.div(xq).fma(scale, shift);
+            FloatVector yt = yp.div(yq).fma(scale, shift);
             xt.blend(x, x.compare(VectorOperators.NE, x)).intoArray(a, i);   // NaN != NaN
             yt.blend(y, y.compare(VectorOperators.NE, y)).intoArray(a, j);
         }
