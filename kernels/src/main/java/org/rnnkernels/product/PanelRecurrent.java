@@ -1,7 +1,5 @@
 package org.rnnkernels.product;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * {@code gh = h * W^T} by the {@link PanelProduct} (W packed once into panels, on the heap) up to
  * {@link PanelProduct#maxBatch()} samples (any number on AVX-512), by BLAS above. A team splits the panels: each member streams
@@ -28,8 +26,7 @@ final class PanelRecurrent implements RecurrentProduct {
     public Bound bind(StepBuffers buffers) {
         float[] h = buffers.h();
         float[] gh = buffers.gh();
-        MemorySegment hSegment = buffers.hSegment();
-        MemorySegment ghSegment = buffers.ghSegment();
+        RecurrentProduct.Bound byBlas = large.bind(buffers);
         return new RecurrentProduct.Bound() {
             // Whether this step walks the panels downwards: flipped by prepare(), on the caller's thread before the
             // team's members are handed the step (the hand-off publishes it to them).
@@ -43,7 +40,7 @@ final class PanelRecurrent implements RecurrentProduct {
             @Override
             public void multiply(int rows, int member, int members) {
                 if (rows > maxBatch) {
-                    large.multiply(hSegment, ghSegment, rows, member, members);
+                    byBlas.multiply(rows, member, members);
                     return;
                 }
                 int count = panels.panels(width);
