@@ -22,7 +22,7 @@ final class BlasRecurrent implements RecurrentProduct {
     }
 
     @Override
-    public SampleRows bind(StepBuffers buffers) {
+    public Bound bind(StepBuffers buffers) {
         return new SampleRows(buffers.hSegment(), buffers.ghSegment(), buffers.batch());
     }
 
@@ -34,7 +34,7 @@ final class BlasRecurrent implements RecurrentProduct {
      * {@code m} writes only the entry of its own {@code b0}, and the team's hand-off between steps orders a
      * later step's reads after it.
      */
-    final class SampleRows implements Bound {
+    private final class SampleRows implements Bound {
         private final MemorySegment h;
         private final MemorySegment gh;
         private final MemorySegment[] hFrom;    // [b0]: h from sample b0 on, made on first use

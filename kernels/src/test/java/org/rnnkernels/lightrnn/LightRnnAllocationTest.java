@@ -11,7 +11,7 @@ import org.rnnkernels.StepAllocation;
 /**
  * A warmed-up LightRNN call allocates nothing, one layer or a stack: a streaming word (one word a call:
  * two half-steps of every layer, two softmaxes), a call of 64 words (one chunk: every layer over 128
- * half-steps, 127 logit rows) and a top-k search. Runs in the {@code allocation} execution; a case that
+ * half-steps, 127 logit rows) and a top-k search. Runs in the {@code allocation} and {@code allocation-scalar} executions; a case that
  * allocates there is measured again in up to three fresh JVMs before it fails, as {@code StepAllocationTest}
  * does (C2's inlining depends on what it compiled before).
  *
