@@ -60,7 +60,8 @@ final class PairedPeers {
         ObjectNode out = BenchData.object();
         out.put("method", PAIRS + " pairs per comparison, oneDNN's harness for that one cell, shape and thread count "
                 + "(as in onednn.json) and a fork of CellBenchmark.forward (" + WARMUPS + " warm-up x 1 s, " + MEASURED
-                + " measured x 1 s) back to back, oneDNN first in pairs 1 and 3; per call, microseconds");
+                + " measured x 1 s) back to back, oneDNN first in pairs 1 and 3; per call, microseconds: JMH's mean for ours, "
+                + "the harness's mean for oneDNN's");
         ArrayNode results = out.putArray("results");
         if (!contested.isEmpty()) {
             log.accept("");
@@ -97,7 +98,7 @@ final class PairedPeers {
         ArrayNode results = out.putArray("results");
         List<JsonNode> cases = new java.util.ArrayList<>();
         torch.path("results").forEach(r -> {
-            if (r.has("medianMs")) {
+            if (!Double.isNaN(BenchData.peerTime(r, "Ms"))) {
                 cases.add(r);
             }
         });
@@ -138,7 +139,7 @@ final class PairedPeers {
 
     private static double torchTrainingMs(String python, String cell, String shape, Path dir) {
         ObjectNode one = TorchPeers.runTraining(python, List.of(cell + ":" + shape), dir, s -> { });
-        return one.path("results").path(0).path("medianMs").asDouble(Double.NaN);
+        return BenchData.peerTime(one.path("results").path(0), "Ms");
     }
 
     private static double oursTraining(String cell, String shape, String blas) throws RunnerException {

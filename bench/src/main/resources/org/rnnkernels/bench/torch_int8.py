@@ -10,7 +10,7 @@ Run with the thread environment set before torch is imported:
   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE \
     python3 torch_int8.py --threads 1 --shapes 1x256x100,1x512x100,16x256x100 --cells GRU,LSTM
 Prints one JSON object per line: cell, variant (float32 | int8-dynamic), shape (BxHxT, I = H), threads,
-median/p25/p75/min microseconds per full sequence forward (input [T, B, I], torch.no_grad()), runs, engine,
+median/p25/p75/min/mean/max microseconds per full sequence forward (input [T, B, I], torch.no_grad()), runs, engine,
 torch version.
 """
 import argparse
@@ -105,6 +105,7 @@ def main():
                 p = lambda f: times[min(n - 1, int(f * (n - 1) + 0.5))]
                 print(json.dumps({"cell": cell, "variant": variant, "shape": shape, "threads": a.threads,
                                   "medianUs": p(0.5), "p25Us": p(0.25), "p75Us": p(0.75), "minUs": times[0], "runs": n,
+                                  "meanUs": sum(times) / n, "maxUs": times[-1],
                                   "module": type(model.rnn).__module__ + "." + type(model.rnn).__name__,
                                   "engine": torch.backends.quantized.engine, "torch": torch.__version__,
                                   "torchThreads": torch.get_num_threads()}))

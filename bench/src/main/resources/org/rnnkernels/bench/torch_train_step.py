@@ -1,6 +1,6 @@
 """Times one PyTorch training step of the adding-problem set-up (the training issue's anchor):
 forward + MSE + backward + gradient-norm clipping at 1 + Adam (lr 1e-3), one recurrent layer and a
-linear head on the last step, input [T, B, 2]; the median of at least 30 steps and 3 s after at least 10
+linear head on the last step, input [T, B, 2]; the mean (and the median) of at least 30 steps and 3 s after at least 10
 warm-up steps and 1 s (15 steps after 5 read 17-25 ms for one case in four runs within ten minutes on a shared machine: too short to
 settle).
 
@@ -104,6 +104,7 @@ def main():
         q = lambda f: times[min(n - 1, int(f * (n - 1) + 0.5))]
         print(json.dumps({"cell": cell, "shape": shape, "threads": a.threads, "medianMs": statistics.median(times),
                           "p25Ms": q(0.25), "p75Ms": q(0.75), "minMs": times[0], "runs": n, "warmup": WARMUP,
+                          "meanMs": sum(times) / n, "maxMs": times[-1],
                           "torch": torch.__version__, "torchThreads": torch.get_num_threads(),
                           "torchBlas": blas}))
         sys.stdout.flush()

@@ -179,18 +179,37 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         return Files.exists(file) ? JSON.readTree(file.toFile()) : JsonNodeFactory.instance.objectNode();
     }
 
-    // A peer's results (median, quartiles per full-sequence call) as per-step rows; cases it could not run
-    // (an "error" instead of a median) are left out.
+    // A peer's results (per full-sequence call: mean, median, quartiles) as per-step rows, error half the interquartile
+    // range; cases it could not run (an "error" instead of a time) are left out.
     private static void addPeerRows(String source, JsonNode peer, List<CellRow> cells) {
         for (JsonNode p : peer.path("results")) {
-            if (!p.has("medianUs")) {
+            double us = peerTime(p, "Us");
+            if (Double.isNaN(us)) {
                 continue;
             }
             int[] s = parseShape(p.path("shape").asText());
             double iqr = p.path("p75Us").asDouble() - p.path("p25Us").asDouble();
             cells.add(new CellRow(source, p.path("cell").asText(), s[0], s[1], s[2], p.path("threads").asInt(),
-                    p.path("medianUs").asDouble() / s[2], iqr / 2 / s[2], Double.NaN, Double.NaN));
+                    us / s[2], iqr / 2 / s[2], Double.NaN, Double.NaN));
         }
+    }
+
+    /**
+     * A peer harness's time for one call (a full-sequence forward, a training step) in its {@code unit} ("Us" or
+     * "Ms", as its fields are named): the mean of its calls ({@code meanUs}), the statistic JMH's average time gives
+     * for ours; in results kept from before the harnesses gave a mean, their median; NaN with neither (a case the
+     * peer could not run). Mean against mean because the two differ by the
+     * tail: on this project's 2-core virtual machines a call with both cores busy now and then waits ~100 ms for
+     * one (a plain two-thread spin loop too: 3-7 such waits in 15-20 s, and none in 22 s of another minute; none
+     * with one thread), and 2026-12-07's LSTM 64x512x50 on two threads read, over eight back-to-back 5 s rounds,
+     * oneDNN's mean 1.01-1.07x its median and ours 1.01-1.16x: our mean over its median read 0.97-1.25, mean over
+     * mean 0.97-1.18.
+     */
+    public static double peerTime(JsonNode result, String unit) {
+        if (result.has("mean" + unit)) {
+            return result.path("mean" + unit).asDouble();
+        }
+        return result.has("median" + unit) ? result.path("median" + unit).asDouble() : Double.NaN;
     }
 
     /** sd / mean over every measured iteration in JMH's {@code rawData} (forks x iterations); NaN with fewer than 2. */

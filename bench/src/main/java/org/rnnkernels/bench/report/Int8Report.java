@@ -59,7 +59,7 @@ public final class Int8Report {
             String s = r.path("shape").asText();
             if (r.path("variant").asText().equals("int8-dynamic") && r.path("cell").asText().equals(cell)
                     && s.startsWith(shape + "x")) {
-                return r.path("medianUs").asDouble() / Integer.parseInt(s.substring(s.lastIndexOf('x') + 1));
+                return BenchData.peerTime(r, "Us") / Integer.parseInt(s.substring(s.lastIndexOf('x') + 1));
             }
         }
         return Double.NaN;

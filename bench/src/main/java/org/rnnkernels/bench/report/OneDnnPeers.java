@@ -62,7 +62,7 @@ public final class OneDnnPeers {
                 return out;
             }
         }
-        out.put("method", "median of >= 10 full-sequence forwards (>= 1 s) after 5 warm-up calls, forward_inference, "
+        out.put("method", "mean of >= 10 full-sequence forwards (>= 1 s) after 5 warm-up calls, forward_inference, "
                 + "one layer left to right, zero initial state, input [T, B, I], I = H, every tensor in oneDNN's chosen "
                 + "layout (format_tag::any; weights reordered once, before timing); OMP_NUM_THREADS = threads; "
                 + "GRU = lbr_gru (linear before reset, as PyTorch's and rnnkernels'); GRU_INT8 = oneDNN's int8 GRU "
@@ -73,8 +73,8 @@ public final class OneDnnPeers {
 
     /**
      * One timing of one cell, shape and thread count by the harness a {@link #run} built ({@code onednn.json}'s
-     * {@code harness}): oneDNN's median microseconds per full-sequence call, or NaN when the harness failed (the
-     * reason goes to {@code log}).
+     * {@code harness}): oneDNN's microseconds per full-sequence call ({@link BenchData#peerTime}: the mean), or
+     * NaN when the harness failed (the reason goes to {@code log}).
      */
     public static double timeOne(Path harness, String cell, String shape, int threads, Path workDir,
                                  Consumer<String> log) {
@@ -83,12 +83,12 @@ public final class OneDnnPeers {
                 "--cells", cell);
         if (!PeerProcess.run(cmd, Map.of("OMP_NUM_THREADS", String.valueOf(threads)),
                 workDir.resolve("onednn-stderr.txt"), out, lastLine -> "oneDNN timing failed: " + lastLine, r -> { })
-                || !out.path("results").path(0).has("medianUs")) {
+                || Double.isNaN(BenchData.peerTime(out.path("results").path(0), "Us"))) {
             log.accept("onednn: " + cell + " " + shape + " t" + threads + " not timed: "
                     + out.path("reason").asText(out.path("results").path(0).path("error").asText("no result")));
             return Double.NaN;
         }
-        return out.path("results").path(0).path("medianUs").asDouble();
+        return BenchData.peerTime(out.path("results").path(0), "Us");
     }
 
     private static final class BuildFailure extends Exception {

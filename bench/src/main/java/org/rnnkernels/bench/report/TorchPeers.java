@@ -64,7 +64,7 @@ public final class TorchPeers {
                 return out;
             }
         }
-        out.put("method", "median of >= 7 full-sequence forwards (>= 0.5 s) after 3 warm-up calls, "
+        out.put("method", "mean of >= 7 full-sequence forwards (>= 0.5 s) after 3 warm-up calls, "
                 + "torch.no_grad(), input [T, B, I], I = H; error = half the interquartile range");
         return out;
     }
@@ -73,7 +73,7 @@ public final class TorchPeers {
      * Times PyTorch's training step ({@code torch_train_step.py}: forward + MSE + backward + clip + Adam,
      * a linear head on the last step, 2 inputs) on one thread, for each {@code CELL:BxHxT} of
      * {@code cases} whose cell PyTorch has. Same result shape as {@link #run}: {@code results} holds one
-     * object per case with {@code medianMs}, {@code p25Ms}, {@code p75Ms}, {@code minMs}.
+     * object per case with {@code meanMs}, {@code medianMs}, {@code p25Ms}, {@code p75Ms}, {@code minMs}, {@code maxMs}.
      */
     public static ObjectNode runTraining(String python, List<String> cases, Path workDir, Consumer<String> log) {
         ObjectNode out = BenchData.object();
@@ -88,7 +88,7 @@ public final class TorchPeers {
         log.accept("pytorch: timing the training step of " + torchCases + " with 1 thread");
         if (runScript(python, "torch_train_step.py", List.of("--threads", "1", "--cases", String.join(",", torchCases)),
                 1, workDir, out)) {
-            out.put("method", "median of >= 30 training steps and >= 3 s after >= 10 warm-up steps and >= 1 s (forward + MSE + backward + "
+            out.put("method", "mean of >= 30 training steps and >= 3 s after >= 10 warm-up steps and >= 1 s (forward + MSE + backward + "
                     + "clip_grad_norm_(1) + Adam), torch.manual_seed(1), input torch.rand [T, B, 2]; "
                     + "error = half the interquartile range");
         }

@@ -91,7 +91,7 @@ public final class TrainingReport {
             double torchErr = Double.NaN;
             for (JsonNode p : data.training().path("pytorch").path("results")) {
                 if (p.path("cell").asText().equals(cell) && p.path("shape").asText().equals(shape)) {
-                    torch = p.path("medianMs").asDouble(Double.NaN);
+                    torch = BenchData.peerTime(p, "Ms");
                     // half the interquartile range (JMH's error is a 99.9% half-interval: the report's notes say so)
                     torchErr = (p.path("p75Ms").asDouble(Double.NaN) - p.path("p25Ms").asDouble(Double.NaN)) / 2;
                 }

@@ -107,6 +107,27 @@ class PeerReportTest {
     }
 
     @Test
+    void comparesWithAPeersMeanWhereItGivesOne(@TempDir Path tmp) throws IOException {
+        Path dir = folder(tmp);
+        ObjectNode dnn = (ObjectNode) BenchData.read(dir.resolve(BenchData.ONEDNN_FILE));
+        // GRU 64x512x50: median 47,000 us a call, but two of its calls waited for a core: mean 52,000
+        ((ObjectNode) dnn.get("results").get(2)).put("meanUs", 52_000).put("maxUs", 140_000);
+        BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), dnn);
+        BenchData d = BenchData.load(dir);
+        BenchData.CellRow gru = d.cells().stream().filter(r -> r.source().equals("onednn") && r.cell().equals("GRU")
+                && r.batch() == 64).findFirst().orElseThrow();
+        assertEquals(1040, gru.usPerStep(), 1e-12, "the mean, 52000 us per call / T = 50, as JMH's score for ours is one");
+        assertEquals(5, gru.errorPerStepUs(), 1e-12, "error still half the IQR (500 us) / 50");
+        BenchData.CellRow lstm = d.cells().stream().filter(r -> r.source().equals("onednn") && r.cell().equals("LSTM")
+                && r.batch() == 64).findFirst().orElseThrow();
+        assertEquals(1000, lstm.usPerStep(), 1e-12, "a result kept from before the mean (no meanUs): its median");
+        assertTrue(Double.isNaN(BenchData.peerTime(BenchData.object().put("error", "unsupported"), "Us")));
+        PeerReport.Row row = PeerReport.rows(d).stream().filter(r -> r.ours().key().equals("GRU 64x512x50 t1"))
+                .findFirst().orElseThrow();
+        assertEquals(1000 / 1040.0, row.toOnednn(), 1e-12, "ours (JMH's mean, 1000 us a step) over oneDNN's mean");
+    }
+
+    @Test
     void verdictsAgainstOneDnn(@TempDir Path tmp) throws IOException {
         BenchData d = BenchData.load(folder(tmp));
         List<PeerReport.Row> rows = PeerReport.rows(d);
