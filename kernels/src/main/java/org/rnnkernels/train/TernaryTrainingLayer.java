@@ -17,6 +17,7 @@ import org.rnnkernels.ternary.Ternarizer;
 import org.rnnkernels.ternary.TernaryLayer;
 import org.rnnkernels.ternary.TernaryWeights;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.internal.Slices;
 
 /**
  * HitNet training of a ternary LSTM or GRU (CELLS.md "HitNet"; {@code HitNetTrainingReference} is the
@@ -108,6 +109,9 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     private final MemorySegment tHhSegment;
     private final MemorySegment wHatIhSegment;
     private final MemorySegment wHatHhSegment;
+    // T_ih's and T_hh's rows of scale block k (k * G*H/scaleBlocks on): the per-block products' operands, sliced once
+    private final Slices tIhBlocks;
+    private final Slices tHhBlocks;
     // Biases times lambda, packed as the gate passes read them (its array is rewritten by every forward).
     private final GateParameters parameters;
     private long generation;
@@ -144,6 +148,8 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         this.tHhSegment = MemorySegment.ofArray(tHh);
         this.wHatIhSegment = MemorySegment.ofArray(wHatIh);
         this.wHatHhSegment = MemorySegment.ofArray(wHatHh);
+        this.tIhBlocks = new Slices(tIhSegment, (long) width / scaleBlocks * inputSize, scaleBlocks);
+        this.tHhBlocks = new Slices(tHhSegment, (long) width / scaleBlocks * hiddenSize, scaleBlocks);
         this.parameters = new GateParameters(type.description(), hiddenSize, new float[width], new float[width]);
     }
 
@@ -241,7 +247,7 @@ public final class TernaryTrainingLayer implements TrainableLayer {
     /** A zero state for {@code batch} streams, with its workspace (grown on use). */
     public TernaryTrainingState newState(int batch) {
         Checks.positive("batch", batch);
-        return new TernaryTrainingState(type, ternary, batch, inputSize, hiddenSize);
+        return new TernaryTrainingState(type, ternary, batch, inputSize, hiddenSize, scaleBlocks);
     }
 
     /** Zero gradients of the master weights and biases ({@code dWIh, dWHh, dBIh, dBHh}), to accumulate into. */
@@ -355,31 +361,30 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         int blockRows = width / scaleBlocks;
         for (int k = 0; k < scaleBlocks; k++) {
             blas.sgemm(Transpose.NO, Transpose.YES, rows, blockRows, inputSize, productScaleIh[k], ax, 0, inputSize,
-                    tIhSegment, (long) k * blockRows * inputSize, inputSize, 0f, s.giSegment, (long) k * blockRows, width);
+                    tIhBlocks.at(k), 0, inputSize, 0f, state.giBlocks.at(k), 0, width);
         }
         System.arraycopy(s.h, 0, s.hs, 0, bh);
         if (s.c != null) {
             System.arraycopy(s.c, 0, s.cs, 0, bh);
         }
         for (int t = 0; t < steps; t++) {
-            MemorySegment ah = s.hsSegment;
+            Slices ah = s.hsSteps;
             if (ternary) {
                 for (int b = 0; b < batch; b++) {
                     int r = t * batch + b;
                     quantizeActivations(s.hs, r * hiddenSize, uniforms, r * draws + inputSize, hiddenSize, state.ah,
                             r * hiddenSize);
                 }
-                ah = state.ahSegment;
+                ah = state.ahSteps;
             }
             // gh[B, G*H] = (lambda alpha_k) A_h,t T_hh^T
             for (int k = 0; k < scaleBlocks; k++) {
-                long wOffset = (long) k * blockRows * hiddenSize;
                 if (batch == 1) {
-                    blas.sgemv(Transpose.NO, blockRows, hiddenSize, productScaleHh[k], tHhSegment, wOffset, hiddenSize,
-                            ah, (long) t * bh, 0f, s.ghSegment, (long) k * blockRows);
+                    blas.sgemv(Transpose.NO, blockRows, hiddenSize, productScaleHh[k], tHhBlocks.at(k), 0, hiddenSize,
+                            ah.at(t), 0, 0f, state.ghBlocks.at(k), 0);
                 } else {
-                    blas.sgemm(Transpose.NO, Transpose.YES, batch, blockRows, hiddenSize, productScaleHh[k], ah, (long) t * bh,
-                            hiddenSize, tHhSegment, wOffset, hiddenSize, 0f, s.ghSegment, (long) k * blockRows, width);
+                    blas.sgemm(Transpose.NO, Transpose.YES, batch, blockRows, hiddenSize, productScaleHh[k], ah.at(t), 0,
+                            hiddenSize, tHhBlocks.at(k), 0, hiddenSize, 0f, state.ghBlocks.at(k), 0, width);
                 }
             }
             pass.forward(parameters, s.trace, t);
@@ -544,14 +549,13 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         TrainingState s = state.core;
         int batch = s.batch;
         int bh = batch * hiddenSize;
-        long dGhOffset = (long) t * batch * width;
         if (!ternary) {
             float beta = directPath ? 1f : 0f;
-            product(s.dGhSegment, batch, dGhOffset, beta, s.dhNextSegment);
+            product(s.dGhSteps.at(t), batch, beta, s.dhNextSegment);
             System.arraycopy(s.dhNext, 0, s.dh, 0, bh);
             return;
         }
-        product(s.dGhSegment, batch, dGhOffset, 0f, state.productSegment);
+        product(s.dGhSteps.at(t), batch, 0f, state.productSegment);
         float[] p = state.product;
         int h = t * bh;
         for (int i = 0; i < bh; i++) {
@@ -560,13 +564,13 @@ public final class TernaryTrainingLayer implements TrainableLayer {
         }
     }
 
-    // into = lambda dGH_t W_hat_hh + beta into
-    private void product(MemorySegment dGh, int batch, long dGhOffset, float beta, MemorySegment into) {
+    // into = lambda dGH_t W_hat_hh + beta into (dGh: dL/dgh from step t's rows on)
+    private void product(MemorySegment dGh, int batch, float beta, MemorySegment into) {
         if (batch == 1) {
             blas.sgemv(Transpose.YES, width, hiddenSize, lambda, wHatHhSegment, 0, hiddenSize,
-                    dGh, dGhOffset, beta, into, 0);
+                    dGh, 0, beta, into, 0);
         } else {
-            blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, lambda, dGh, dGhOffset, width,
+            blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, lambda, dGh, 0, width,
                     wHatHhSegment, 0, hiddenSize, beta, into, 0, hiddenSize);
         }
     }

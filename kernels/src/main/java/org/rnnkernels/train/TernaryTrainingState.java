@@ -3,6 +3,7 @@ package org.rnnkernels.train;
 import java.lang.foreign.MemorySegment;
 import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentState;
+import org.rnnkernels.internal.Slices;
 
 /**
  * One stream (or batch of streams) through a {@link TernaryTrainingLayer}: the state {@code h [B][H]}
@@ -33,11 +34,18 @@ public final class TernaryTrainingState implements RecurrentState {
     MemorySegment ahSegment;
     final float[] product;
     final MemorySegment productSegment;
+    // The per-step and per-scale-block BLAS operands, sliced once (see Slices): A_h from step t's rows on (TERNARY
+    // mode; FLOAT mode's h_t is the core's hsSteps), and gi's and gh's columns of scale block k
+    Slices ahSteps;
+    Slices giBlocks;
+    final Slices ghBlocks;
+    private final int blockWidth;
+    private final int scaleBlocks;
     int capacity;
     // The layer's quantisation the last forward used, so a backward after another forward re-quantised is refused.
     long generation = -1;
 
-    TernaryTrainingState(CellType type, boolean ternary, int batch, int input, int hidden) {
+    TernaryTrainingState(CellType type, boolean ternary, int batch, int input, int hidden, int scaleBlocks) {
         this.core = new TrainingState(type, batch, hidden, input, type.description().cacheBlocks());
         this.ternary = ternary;
         this.batch = batch;
@@ -45,10 +53,18 @@ public final class TernaryTrainingState implements RecurrentState {
         this.hidden = hidden;
         this.product = ternary ? new float[batch * hidden] : null;
         this.productSegment = ternary ? MemorySegment.ofArray(product) : null;
+        this.scaleBlocks = scaleBlocks;
+        this.blockWidth = type.gates() * hidden / scaleBlocks;
+        this.ghBlocks = new Slices(core.ghSegment, blockWidth, scaleBlocks);
+        this.giBlocks = new Slices(core.giSegment, blockWidth, scaleBlocks);   // the core starts with room for a step
     }
 
     void reserve(int steps) {
+        MemorySegment gi = core.giSegment;
         core.reserve(steps);
+        if (core.giSegment != gi) {   // grown
+            giBlocks = new Slices(core.giSegment, blockWidth, scaleBlocks);
+        }
         if (!ternary || steps <= capacity) {
             return;
         }
@@ -63,6 +79,7 @@ public final class TernaryTrainingState implements RecurrentState {
         uniforms = new float[(int) rows * (input + hidden)];
         axSegment = MemorySegment.ofArray(ax);
         ahSegment = MemorySegment.ofArray(ah);
+        ahSteps = new Slices(ahSegment, (long) batch * hidden, steps);
     }
 
     /** Makes this the state of a layer inside {@code whole}: closed with it, not alone. */
@@ -86,6 +103,7 @@ public final class TernaryTrainingState implements RecurrentState {
         capacity = 0;
         ax = ah = uniforms = new float[0];
         axSegment = ahSegment = null;
+        ahSteps = giBlocks = null;
     }
 
     @Override

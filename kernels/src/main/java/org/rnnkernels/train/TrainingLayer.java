@@ -464,10 +464,10 @@ public final class TrainingLayer implements TrainableLayer {
                 wHhPacked.multiply(batch, state.hs, t * bh, state.gh, (t & 1) == 1);   // back and forth: see PackedMatrix
             } else if (batch == 1) {
                 blas.sgemv(Transpose.NO, width, hiddenSize, 1f, wHhSegment, 0, hiddenSize,
-                        state.hsSegment, (long) t * bh, 0f, state.ghSegment, 0);
+                        state.hsSteps.at(t), 0, 0f, state.ghSegment, 0);
             } else {
                 blas.sgemm(Transpose.NO, Transpose.YES, batch, width, hiddenSize,
-                        1f, state.hsSegment, (long) t * bh, hiddenSize, wHhSegment, 0, hiddenSize, 0f, state.ghSegment, 0, width);
+                        1f, state.hsSteps.at(t), 0, hiddenSize, wHhSegment, 0, hiddenSize, 0f, state.ghSegment, 0, width);
             }
             pass.forward(gateParameters, state.trace, t);
         }
@@ -607,9 +607,9 @@ public final class TrainingLayer implements TrainableLayer {
         float beta = directPath ? 1f : 0f;
         if (batch == 1) {
             blas.sgemv(Transpose.YES, width, hiddenSize, 1f, wHhSegment, 0, hiddenSize,
-                    state.dGhSegment, (long) t * width, beta, state.dhNextSegment, 0);
+                    state.dGhSteps.at(t), 0, beta, state.dhNextSegment, 0);
         } else {
-            blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, 1f, state.dGhSegment, (long) t * batch * width,
+            blas.sgemm(Transpose.NO, Transpose.NO, batch, hiddenSize, width, 1f, state.dGhSteps.at(t), 0,
                     width, wHhSegment, 0, hiddenSize, beta, state.dhNextSegment, 0, hiddenSize);
         }
         System.arraycopy(state.dhNext, 0, state.dh, 0, bh);

@@ -6,6 +6,7 @@ import org.rnnkernels.CellType;
 import org.rnnkernels.RecurrentState;
 import org.rnnkernels.cell.TrainingTrace;
 import org.rnnkernels.internal.Checks;
+import org.rnnkernels.internal.Slices;
 
 /**
  * One stream (or batch of streams) through a {@link TrainingLayer}: the state {@code h [B][H]}
@@ -86,6 +87,10 @@ public final class TrainingState implements RecurrentState {
     MemorySegment dGhSegment;
     MemorySegment dPreSegment;
     MemorySegment onesSegment;
+    // hs and dGh from step t's rows on (h_t at t*B*H, dL/dgh_t at t*B*G*H): the per-step BLAS products' operands,
+    // sliced once per step index instead of by the binding in every call
+    Slices hsSteps;
+    Slices dGhSteps;
     float[] dThetaRows;                   // EGRU only
     MemorySegment dThetaRowsSegment;
     // EGRU: the units whose dL/dy the backward needs at one step: needed[b*H + j], and their union over
@@ -171,6 +176,8 @@ public final class TrainingState implements RecurrentState {
         dGhSegment = sharedProductGradients ? dGiSegment : MemorySegment.ofArray(dGh);
         dPreSegment = dPre == null ? null : MemorySegment.ofArray(dPre);
         onesSegment = MemorySegment.ofArray(ones);
+        hsSteps = new Slices(hsSegment, (long) batch * hidden, steps + 1);
+        dGhSteps = new Slices(dGhSegment, (long) batch * width, steps);
         trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);
         this.steps = 0;
     }
@@ -204,6 +211,7 @@ public final class TrainingState implements RecurrentState {
         x = gi = hs = act = dGi = dGh = ones = new float[0];
         cs = dPre = dThetaRows = dWHhT = dWIhT = null;
         xSegment = giSegment = hsSegment = dGiSegment = dGhSegment = dPreSegment = onesSegment = dThetaRowsSegment = null;
+        hsSteps = dGhSteps = null;
         yRows = new int[0];
         trace.grown(gi, hs, cs, act, dGi, dGh, dPre, dThetaRows);   // the cell's view lets go of the arrays too
     }
