@@ -200,8 +200,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
      * for ours; in results kept from before the harnesses gave a mean, their median; NaN with neither (a case the
      * peer could not run). Mean against mean because the two differ by the
      * tail: on this project's 2-core virtual machines a call with both cores busy now and then waits ~100 ms for
-     * one (a plain two-thread spin loop too: 3-7 such waits in 15-20 s, and none in 22 s of another minute; none
-     * with one thread), and 2026-12-07's LSTM 64x512x50 on two threads read, over eight back-to-back 5 s rounds,
+     * one (a plain two-thread spin loop too: 3 or 4 such waits in each of three runs of 15-20 s, none in a fourth of
+     * 22 s; none with one thread), and 2026-12-07's LSTM 64x512x50 on two threads read, over eight back-to-back 5 s rounds,
      * oneDNN's mean 1.01-1.07x its median and ours 1.01-1.16x: our mean over its median read 0.97-1.25, mean over
      * mean 0.97-1.18.
      */
