@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * {@code at(i)} at offset 0 allocates nothing once the slices it uses have been made.
  *
  * <p>Holds at most {@code count} slices and the segment (so its array) as long as it lives: make one per workspace,
- * with the workspace's arrays. Not thread-safe: one thread fills it (a state's).
+ * with the workspace's arrays. Threads may share one only as a state's team does: each fills its own entries, and a
+ * hand-off orders one step's fills before the next step's reads (a training layer's and state's are one thread's).
  */
 public final class Slices {
     private final MemorySegment base;

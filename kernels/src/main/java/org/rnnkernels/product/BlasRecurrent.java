@@ -3,6 +3,7 @@ package org.rnnkernels.product;
 import java.lang.foreign.MemorySegment;
 import org.rnnkernels.blas.Blas;
 import org.rnnkernels.blas.Blas.Transpose;
+import org.rnnkernels.internal.Slices;
 
 /**
  * {@code gh = h * W^T} by BLAS, {@code W [width][H]} off-heap: sgemv for one sample, sgemm for more. A
@@ -30,21 +31,17 @@ final class BlasRecurrent implements RecurrentProduct {
      * One state's product. A member whose rows start at sample {@code b0 > 0} hands BLAS {@code h} and
      * {@code gh} from that sample on, as slices: a slice made in every call is an object every step where
      * C2 does not remove it (seen without the Vector API: 80 bytes a step on two threads at B = 2). So each
-     * is made the first time its sample starts a member's rows and kept, at most {@code B} of each. Member
-     * {@code m} writes only the entry of its own {@code b0}, and the team's hand-off between steps orders a
-     * later step's reads after it.
+     * is made the first time its sample starts a member's rows and kept ({@link Slices}), at most {@code B} of
+     * each. Member {@code m} writes only the entry of its own {@code b0}, and the team's hand-off between steps
+     * orders a later step's reads after it.
      */
     private final class SampleRows implements Bound {
-        private final MemorySegment h;
-        private final MemorySegment gh;
-        private final MemorySegment[] hFrom;    // [b0]: h from sample b0 on, made on first use
-        private final MemorySegment[] ghFrom;   // [b0]: gh from sample b0 on
+        private final Slices hFrom;    // .at(b0): h from sample b0 on
+        private final Slices ghFrom;   // .at(b0): gh from sample b0 on
 
         SampleRows(MemorySegment h, MemorySegment gh, int batch) {
-            this.h = h;
-            this.gh = gh;
-            this.hFrom = new MemorySegment[batch];
-            this.ghFrom = new MemorySegment[batch];
+            this.hFrom = new Slices(h, hidden, batch);
+            this.ghFrom = new Slices(gh, width, batch);
         }
 
         @Override
@@ -54,15 +51,7 @@ final class BlasRecurrent implements RecurrentProduct {
             if (b1 == b0) {
                 return;
             }
-            MemorySegment hRows = h, ghRows = gh;
-            if (b0 > 0) {
-                if (hFrom[b0] == null) {
-                    hFrom[b0] = h.asSlice((long) b0 * hidden * Float.BYTES);
-                    ghFrom[b0] = gh.asSlice((long) b0 * width * Float.BYTES);
-                }
-                hRows = hFrom[b0];
-                ghRows = ghFrom[b0];
-            }
+            MemorySegment hRows = hFrom.at(b0), ghRows = ghFrom.at(b0);
             if (b1 - b0 == 1) {
                 blas.sgemv(Transpose.NO, width, hidden, 1f, weights, 0, hidden, hRows, 0, 0f, ghRows, 0);
             } else {
