@@ -48,9 +48,16 @@ public class TrainingAllocationTest {
         return forward10 + Math.abs(backward30 - backward10);
     }
 
-    /** Prints {@link #excess} of cell {@code args[0]} measured in this JVM (a fresh one, from the test). */
+    /**
+     * Prints {@link #excess} of cell {@code args[0]} measured in this JVM (a fresh one, from the test); with
+     * {@code args = TYPE MODE B}, of that HitNet training layer.
+     */
     public static void main(String[] args) {
         CellType type = CellType.valueOf(args[0]);
+        if (args.length == 3) {
+            System.out.println(ternaryExcess(type, TernaryLayer.Activations.valueOf(args[1]), Integer.parseInt(args[2])));
+            return;
+        }
         System.out.println(excess(bytes(type, 10, false), bytes(type, 10, true), bytes(type, 30, true)));
     }
 
@@ -58,17 +65,26 @@ public class TrainingAllocationTest {
      * A HitNet training layer ({@link TernaryTrainingLayer}: its products are BLAS calls per step and per gate block,
      * with every Vector API setting) in each activation mode, GRU and LSTM, batch 1 (GEMV) and 4: 0 bytes a
      * training forward, and a backward's bytes do not grow with the steps. Before the per-step and per-block
-     * operand slices were kept in the state (and the layer), each call sliced them anew: 40-80 bytes a step and block.
+     * operand slices were kept in the state (and the layer), each call sliced them anew: a forward of 10 steps made
+     * 2,840 bytes (GRU) and 4,080 (LSTM). Fresh JVMs as for the plain cells (the gate passes are the same kernels).
      */
     @ParameterizedTest
     @CsvSource({"GRU, TERNARY, 4", "LSTM, TERNARY, 1", "GRU, FLOAT, 1", "LSTM, FLOAT, 4"})
-    void warmedUpTernaryTrainingStepsAllocateNothing(CellType type, TernaryLayer.Activations mode, int batch) {
-        long forward10 = ternaryBytes(type, mode, batch, 10, false);
-        long backward10 = ternaryBytes(type, mode, batch, 10, true);
-        long backward30 = ternaryBytes(type, mode, batch, 30, true);
-        assertEquals(0, forward10, type + " " + mode + " B=" + batch + ": bytes a training forward");
-        assertEquals(backward10, backward30, type + " " + mode + " B=" + batch + ": backward bytes grow with the steps (10 steps: "
-                + backward10 + " a call, 30 steps: " + backward30 + ")");
+    void warmedUpTernaryTrainingStepsAllocateNothing(CellType type, TernaryLayer.Activations mode, int batch)
+            throws Exception {
+        long excess = ternaryExcess(type, mode, batch);
+        String inSuite = type + " " + mode + " B=" + batch + ": forward bytes plus backward growth " + excess;
+        for (int fresh = 0; excess != 0 && fresh < FRESH_JVMS; fresh++) {
+            excess = StepAllocation.lastNumberOfFreshJvm(TrainingAllocationTest.class, type.name(), mode.name(),
+                    String.valueOf(batch));
+            System.err.println(inSuite + "; " + excess + " in fresh JVM " + (fresh + 1));
+        }
+        assertEquals(0, excess, inSuite + " in the suite's JVM, and still allocating in " + FRESH_JVMS + " fresh JVMs");
+    }
+
+    private static long ternaryExcess(CellType type, TernaryLayer.Activations mode, int batch) {
+        return excess(ternaryBytes(type, mode, batch, 10, false), ternaryBytes(type, mode, batch, 10, true),
+                ternaryBytes(type, mode, batch, 30, true));
     }
 
     private static long ternaryBytes(CellType type, TernaryLayer.Activations mode, int batch, int steps, boolean backward) {
