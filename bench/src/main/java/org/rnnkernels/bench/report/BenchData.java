@@ -198,12 +198,11 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
      * A peer harness's time for one call (a full-sequence forward, a training step) in its {@code unit} ("Us" or
      * "Ms", as its fields are named): the mean of its calls ({@code meanUs}), the statistic JMH's average time gives
      * for ours; in results kept from before the harnesses gave a mean, their median; NaN with neither (a case the
-     * peer could not run). Mean against mean because the two differ by the
-     * tail: on this project's 2-core virtual machines a call with both cores busy now and then waits ~100 ms for
-     * one (a plain two-thread spin loop too: 3 or 4 such waits in each of three runs of 15-20 s, none in a fourth of
-     * 22 s; none with one thread), and 2026-12-07's LSTM 64x512x50 on two threads read, over eight back-to-back 5 s rounds,
-     * oneDNN's mean 1.01-1.07x its median and ours 1.01-1.16x: our mean over its median read 0.97-1.25, mean over
-     * mean 0.97-1.18.
+     * peer could not run). Mean against mean because the two differ by the tail: on this project's 2-core virtual
+     * machines a call with both cores busy now and then waits ~100 ms for one (a plain two-thread spin loop too: 3 or
+     * 4 such waits in each of three runs of 15-20 s, none in a fourth of 22 s; none with one thread), and 2026-12-07's
+     * LSTM 64x512x50 on two threads read, over eight back-to-back 5 s rounds, oneDNN's mean 1.01-1.07x its median and
+     * ours 1.01-1.16x: our mean over its median read 0.97-1.25, mean over mean 0.97-1.18.
      */
     public static double peerTime(JsonNode result, String unit) {
         if (result.has("mean" + unit)) {
