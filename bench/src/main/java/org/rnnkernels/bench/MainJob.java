@@ -221,6 +221,7 @@ public final class MainJob implements Callable<Integer> {
         BenchData.write(dir.resolve(BenchData.ONEDNN_FILE), onednn);
         if (!trainingOnly && !length.quick) {
             PairedPeers.run(dir, blas, System.out::println);
+            PairedPeers.claims(dir, blas, System.out::println);
         }
 
         if (!trainingOnly && !length.quick) {

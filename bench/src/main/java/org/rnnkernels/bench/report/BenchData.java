@@ -47,7 +47,10 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     public static final String JMH_TRAINING_FILE = "jmh-training.json";
     /** PyTorch's training step on the same shapes, and the comparison the report draws from it. */
     public static final String TRAINING_FILE = "training.json";
-    /** Back-to-back timings of ours and oneDNN's for the comparisons the first pass left contested (optional). */
+    /**
+     * Back-to-back timings (optional): ours and oneDNN's for the comparisons the first pass left contested
+     * ({@code results}), and the RAG cells and the GRU in rotating rounds for the paper's claim ({@code claims}).
+     */
     public static final String PAIRED_FILE = "paired.json";
 
     /**
@@ -279,6 +282,15 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
         return pairRatios(paired, r -> r.path("cell").asText().equals(row.cell())
                 && r.path("shape").asText().equals(row.shape()) && r.path("threads").asInt() == row.threads(),
                 "oursUs", "onednnUs");
+    }
+
+    /**
+     * The ratios {@code cell} / GRU of the rounds that timed them back to back at {@code shape} and {@code threads}
+     * ({@code paired.json}'s {@code claims}), sorted; empty when they were not paired.
+     */
+    public double[] pairedClaimRatios(String cell, String shape, int threads) {
+        return pairRatios(paired.path("claims"), r -> r.path("cell").asText().equals(cell)
+                && r.path("shape").asText().equals(shape) && r.path("threads").asInt() == threads, "cellUs", "gruUs");
     }
 
     /**

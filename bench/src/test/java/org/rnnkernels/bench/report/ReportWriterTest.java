@@ -89,9 +89,57 @@ class ReportWriterTest {
         assertEquals(0.75, minimal.ratio(), 1e-12);
         assertEquals("slower than claimed, faster than GRU", ReportWriter.verdict(minimal));
         assertEquals("inconclusive: error bar too wide",
-                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 1.1, 1.8)));
+                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 1.1, 1.8, new double[0])));
         assertEquals("within error of the claim",
-                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 0.6, 0.1)));
+                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 0.6, 0.1, new double[0])));
+    }
+
+    /**
+     * A claim timed again in back-to-back rounds ({@code paired.json}'s {@code claims}) is read from its rounds alone,
+     * whatever the first pass said; the first pass's ratio stays in the table beside the rounds' median and range.
+     */
+    @Test
+    void pairedRoundsDecideTheClaimsVerdict(@TempDir Path tmp) throws IOException {
+        Path dir = fixture(tmp.resolve("paired"));
+        var claims = BenchData.object().put("method", "test");
+        var results = claims.putArray("results");
+        // the first pass put RAG_GRU 1x256x200 t1 at 0.5 ("meets the claim"); its rounds read about the GRU's time
+        var rag = results.addObject().put("cell", "RAG_GRU").put("shape", "1x256x200").put("threads", 1).putArray("pairs");
+        rag.addObject().put("cellUs", 1010).put("gruUs", 1000);
+        rag.addObject().put("cellUs", 920).put("gruUs", 1000);
+        rag.addObject().put("cellUs", 1050).put("gruUs", 1000);
+        // and RAG_MINIMAL 1x256x200 t1 (first pass 0.75) at 0.5 in every round
+        var minimal = results.addObject().put("cell", "RAG_MINIMAL").put("shape", "1x256x200").put("threads", 1)
+                .putArray("pairs");
+        for (double us : new double[] {480, 500, 520}) {
+            minimal.addObject().put("cellUs", us).put("gruUs", 1000);
+        }
+        BenchData.write(dir.resolve(BenchData.PAIRED_FILE), BenchData.object().set("claims", claims));
+        BenchData d = BenchData.load(dir);
+        List<ReportWriter.Claim> all = ReportWriter.claims(d);
+        ReportWriter.Claim ragClaim = all.stream().filter(c -> c.cell().equals("RAG_GRU") && c.shape().equals("1x256x200")
+                && c.threads() == 1).findFirst().orElseThrow();
+        assertEquals(0.5, ragClaim.ratio(), 1e-12, "the first pass's ratio is kept");
+        assertEquals(1.01, ragClaim.bestRatio(), 1e-12);
+        assertEquals(0.09, ragClaim.bestError(), 1e-12, "the median's farther end: 1.01 - 0.92");
+        assertEquals("1.01 (0.92-1.05)", ragClaim.pairedText());
+        assertEquals("slower than claimed, level with GRU (paired: 1.01, 0.92-1.05 over 3 rounds)",
+                ReportWriter.verdict(ragClaim));
+        ReportWriter.Claim minimalClaim = all.stream().filter(c -> c.cell().equals("RAG_MINIMAL")
+                && c.shape().equals("1x256x200")).findFirst().orElseThrow();
+        assertEquals("meets the claim (paired: 0.50, 0.48-0.52 over 3 rounds)", ReportWriter.verdict(minimalClaim));
+        ReportWriter.Claim unpaired = all.stream().filter(c -> !c.shape().equals("1x256x200") || c.threads() != 1)
+                .findFirst().orElseThrow();
+        assertEquals(0, unpaired.pairedRatios().length, "claims without rounds keep the first pass's verdict");
+        assertEquals("within the rounds' range of the claim (paired: 0.60, 0.50-0.70 over 3 rounds)",
+                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 0.4, 0.01, new double[] {0.5, 0.6, 0.7})));
+        assertEquals("slower than claimed, faster than GRU (paired: 0.80, 0.70-0.90 over 3 rounds)",
+                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 0.4, 0.01, new double[] {0.7, 0.8, 0.9})));
+        assertEquals("slower than claimed, slower than GRU (paired: 1.20, 1.10-1.30 over 3 rounds)",
+                ReportWriter.verdict(new ReportWriter.Claim("RAG_GRU", "1x8x2", 1, 0.4, 0.01, new double[] {1.1, 1.2, 1.3})));
+        String md = ReportWriter.markdown(d, java.util.Set.of());
+        assertTrue(md.contains("| RAG_GRU | 1x256x200 | 1 | 0.50 | 0.04 | 1.01 (0.92-1.05) | slower than claimed, level "
+                + "with GRU (paired: 1.01, 0.92-1.05 over 3 rounds) |"), md);
     }
 
     @Test
