@@ -240,6 +240,9 @@ public final class MainJob implements Callable<Integer> {
         if (runResearch) {
             runResearch(dir, settingsOf(new OptionsBuilder()));
         }
+        if (!trainingOnly && !length.quick) {
+            PairedPeers.targets(dir, blas, System.out::println);
+        }
         if (runTraining) {
             runTraining(dir, trainingCases);
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -24,6 +25,7 @@ import org.rnnkernels.bench.report.BenchData.CellRow;
 import org.rnnkernels.bench.report.OneDnnPeers;
 import org.rnnkernels.bench.report.PeerReport;
 import org.rnnkernels.bench.report.ReportWriter;
+import org.rnnkernels.bench.report.Targets;
 import org.rnnkernels.bench.report.TorchPeers;
 import org.rnnkernels.blas.Blases;
 
@@ -36,8 +38,8 @@ import org.rnnkernels.blas.Blases;
  * oneDNN's harness and a short JMH fork of ours back to back
  * (the order alternating, so that a steady drift does not favour one side), and the report reads its verdict from
  * the pairs' ratios ({@code paired.json}, {@link PeerReport.Row#verdict()}). The training step's comparison with
- * PyTorch is paired the same way ({@link #training}), and so is the RAG paper's claim against our own GRU
- * ({@link #claims}).
+ * PyTorch is paired the same way ({@link #training}); the RAG paper's claim against our own GRU ({@link #claims}) and
+ * the research cells' targets ({@link #targets}) are timed again in rotating rounds.
  */
 final class PairedPeers {
     // Five, not three: on this project's 2-core virtual machines a core's speed moves with its host's load, and a
@@ -51,10 +53,11 @@ final class PairedPeers {
     /** Cells whose comparisons are always paired: the speed issue's targets. */
     static final List<String> TARGETS = List.of("GRU", "LSTM");
     /**
-     * Rounds of the RAG-against-GRU comparison ({@link #claims}). Three, not five: a round is three forks (GRU,
-     * RAG-GRU, RAG-minimal) and there are eight shape and thread pairs, 72 forks of ~10 s, 12 minutes.
+     * Rounds of the comparisons within our own benchmarks ({@link #claims}, {@link #targets}). Three, not five: the
+     * claims are 72 forks of ~10 s at three rounds (eight shape and thread counts, three cells each), 12 minutes, and
+     * the research targets 60 more; a median of three still leaves out one fork on a slow core.
      */
-    static final int CLAIM_ROUNDS = 3;
+    static final int ROUNDS = 3;
 
     private PairedPeers() {
     }
@@ -96,67 +99,111 @@ final class PairedPeers {
     }
 
     /**
-     * The RAG paper's claim (its cells in about half the GRU's time) timed again: for every shape and thread count
-     * where the first pass has a RAG cell beside the GRU ({@link ReportWriter#claims}), {@value #CLAIM_ROUNDS}
-     * rounds of one short JMH fork of each cell, the GRU among them, back to back, the order rotating a place each
-     * round (so that every cell runs first once and a steady drift favours none). Each round gives each RAG cell's
-     * ratio to the GRU of the same round; written into {@code paired.json}'s {@code claims}, which the report's
-     * verdict reads. Why: one fork of a cell landing in a slow minute made the first
-     * pass read RAG-GRU at 1.81x the GRU where forks back to back read 1.01x (the 08:43 run of 2026-12-07).
+     * The RAG paper's claim (its cells in about half the GRU's time) timed again: every RAG cell's ratio to the GRU
+     * that the first pass has ({@link ReportWriter#claims}) in {@value #ROUNDS} rounds ({@link #rounds}: per shape
+     * and thread count a fork each of the GRU, RAG-GRU and RAG-minimal a round), into {@code paired.json}'s
+     * {@code claims}, which the report's verdict reads. Why: one fork landing in a slow minute made the first pass
+     * read RAG-GRU at 1.81x the GRU where forks back to back read 1.01x (the 08:43 run of 2026-12-07).
      */
-    static void claims(Path dir, String blas, Consumer<String> log) throws IOException, RunnerException {
-        BenchData data = BenchData.load(dir);
-        // the cells to time in each round of a setting, the GRU first
-        Map<Setting, List<String>> groups = new LinkedHashMap<>();
-        for (ReportWriter.Claim c : ReportWriter.claims(data)) {
-            groups.computeIfAbsent(new Setting(c.shape(), c.threads()), k -> new ArrayList<>(List.of("GRU"))).add(c.cell());
+    static void claims(Path dir, String blas, Consumer<String> log) throws IOException {
+        List<Ratio> ratios = new ArrayList<>();
+        for (ReportWriter.Claim c : ReportWriter.claims(BenchData.load(dir))) {
+            String threads = String.valueOf(c.threads());
+            ratios.add(new Ratio(BenchData.object().put("cell", c.cell()).put("shape", c.shape()).put("threads", c.threads()),
+                    c.cell() + " " + c.shape() + " t" + threads,
+                    new BenchData.Run(Steadiness.CELL_BENCHMARK, Map.of("cell", c.cell(), "shape", c.shape(), "threads", threads)),
+                    new BenchData.Run(Steadiness.CELL_BENCHMARK, Map.of("cell", "GRU", "shape", c.shape(), "threads", threads))));
         }
-        if (groups.isEmpty()) {
-            return;
+        if (!ratios.isEmpty()) {
+            log.accept("");
+            log.accept("paper claim (RAG cells vs GRU): " + ratios.size() + " ratio(s), " + ROUNDS
+                    + " rounds of back-to-back forks");
+            addToPairedFile(dir, "claims", rounds(ratios, blas, log));
         }
-        ObjectNode claims = BenchData.object();
-        claims.put("method", CLAIM_ROUNDS + " rounds per shape and thread count, one fork of CellBenchmark.forward ("
-                + WARMUPS + " warm-up x 1 s, " + MEASURED + " measured x 1 s) for the GRU and each RAG cell back to "
-                + "back, the order rotating a place each round; per call, microseconds (JMH's mean); each pair is a RAG "
-                + "cell's fork and the GRU's of the same round");
-        ArrayNode results = claims.putArray("results");
-        log.accept("");
-        log.accept("paper claim (RAG cells vs GRU): " + groups.size() + " shape(s) and thread count(s), " + CLAIM_ROUNDS
-                + " rounds of back-to-back forks");
-        for (var g : groups.entrySet()) {
-            String shape = g.getKey().shape();
-            int threads = g.getKey().threads();
-            List<String> cells = g.getValue();
-            List<double[]> rounds = new ArrayList<>();
-            for (int k = 0; k < CLAIM_ROUNDS; k++) {
-                double[] us = new double[cells.size()];
-                for (int j = 0; j < cells.size(); j++) {
-                    int i = (j + k) % cells.size();
-                    us[i] = single(Steadiness.CELL_BENCHMARK, cells.get(i), shape, String.valueOf(threads), blas);
+    }
+
+    /**
+     * The research cells' targets ({@link Targets#evaluate}: EGRU, restricted, ternary, LightRNN, MI against their
+     * dense or plain cells), each a ratio of two benchmarks of the first pass, timed again in {@value #ROUNDS} rounds
+     * ({@link #rounds}) into {@code paired.json}'s {@code targets}, which the report's verdicts read.
+     */
+    static void targets(Path dir, String blas, Consumer<String> log) throws IOException {
+        List<Ratio> ratios = new ArrayList<>();
+        for (Targets.Result t : Targets.evaluate(BenchData.load(dir))) {
+            ratios.add(new Ratio(BenchData.object().put("what", t.what()).put("setting", t.setting()),
+                    t.what() + (t.setting().isEmpty() ? "" : ", " + t.setting()), t.numerator(), t.denominator()));
+        }
+        if (!ratios.isEmpty()) {
+            log.accept("");
+            log.accept("research targets: " + ratios.size() + " ratio(s), " + ROUNDS + " rounds of back-to-back forks");
+            addToPairedFile(dir, "targets", rounds(ratios, blas, log));
+        }
+    }
+
+    /**
+     * A ratio of two benchmarks' times to take again: {@code id}, the fields that name it in {@code paired.json};
+     * {@code label}, the console's name for it.
+     */
+    private record Ratio(ObjectNode id, String label, BenchData.Run numerator, BenchData.Run denominator) {
+    }
+
+    /**
+     * Times {@code ratios} again in {@value #ROUNDS} rounds. Ratios that share a denominator are timed together: a
+     * round is one short JMH fork of the denominator and of each of their numerators, back to back, the order
+     * rotating a place each round (so that every fork runs first once and a steady drift favours none). Returns
+     * {@code method} and {@code results}: each ratio's {@code id} fields with {@code pairs}, its numerator's and the
+     * denominator's times of each round ({@code numeratorUs}, {@code denominatorUs}; NaN for a fork that failed).
+     */
+    private static ObjectNode rounds(List<Ratio> ratios, String blas, Consumer<String> log) {
+        ObjectNode out = BenchData.object();
+        out.put("method", ROUNDS + " rounds; ratios sharing a denominator are timed together, a round being one fork "
+                + "(" + WARMUPS + " warm-up x 1 s, " + MEASURED + " measured x 1 s) of the denominator and of each "
+                + "numerator back to back, the order rotating a place each round; per call, microseconds (JMH's mean); "
+                + "each pair is a numerator's fork and the denominator's of the same round");
+        ArrayNode results = out.putArray("results");
+        Map<BenchData.Run, List<Ratio>> byDenominator = new LinkedHashMap<>();
+        ratios.forEach(r -> byDenominator.computeIfAbsent(r.denominator(), k -> new ArrayList<>()).add(r));
+        for (var group : byDenominator.entrySet()) {
+            List<BenchData.Run> forks = new ArrayList<>(List.of(group.getKey()));
+            group.getValue().stream().map(Ratio::numerator).filter(n -> !forks.contains(n)).forEach(forks::add);
+            double[][] us = new double[ROUNDS][forks.size()];
+            for (int k = 0; k < ROUNDS; k++) {
+                for (int j = 0; j < forks.size(); j++) {
+                    int i = (j + k) % forks.size();
+                    us[k][i] = timeOrNaN(forks.get(i), blas, log);
                 }
-                rounds.add(us);
             }
-            for (int i = 1; i < cells.size(); i++) {
-                ObjectNode entry = results.addObject().put("cell", cells.get(i)).put("shape", shape)
-                        .put("threads", threads);
+            for (Ratio r : group.getValue()) {
+                int n = forks.indexOf(r.numerator());
+                ObjectNode entry = results.addObject().setAll(r.id());
                 ArrayNode pairs = entry.putArray("pairs");
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-28s xGRU",
-                        cells.get(i) + " " + shape + " t" + threads));
-                for (double[] us : rounds) {
-                    pairs.addObject().put("cellUs", us[i]).put("gruUs", us[0]);
-                    line.append(String.format(Locale.ROOT, " %.2f", us[i] / us[0]));
+                StringBuilder line = new StringBuilder("  " + r.label() + ":");
+                for (double[] round : us) {
+                    pairs.addObject().put("numeratorUs", round[n]).put("denominatorUs", round[0]);
+                    line.append(String.format(Locale.ROOT, " %.2f", round[n] / round[0]));
                 }
                 log.accept(line.toString());
             }
         }
-        Path file = dir.resolve(BenchData.PAIRED_FILE);
-        ObjectNode paired = Files.exists(file) ? (ObjectNode) BenchData.read(file) : BenchData.object();
-        paired.set("claims", claims);
-        BenchData.write(file, paired);
+        return out;
     }
 
-    /** A shape and thread count of the cell benchmark. */
-    private record Setting(String shape, int threads) {
+    // One fork's time, or NaN (left out of the rounds' ratios) when it failed: a round lost must not cost the report.
+    private static double timeOrNaN(BenchData.Run run, String blas, Consumer<String> log) {
+        try {
+            return single(run, blas);
+        } catch (RunnerException | RuntimeException e) {
+            log.accept("  " + run.benchmark() + " " + run.params() + ": not timed: " + e);
+            return Double.NaN;
+        }
+    }
+
+    // Sets paired.json's member key to node (the file made when oneDNN's pairs have not made it).
+    private static void addToPairedFile(Path dir, String key, ObjectNode node) throws IOException {
+        Path file = dir.resolve(BenchData.PAIRED_FILE);
+        ObjectNode paired = Files.exists(file) ? (ObjectNode) BenchData.read(file) : BenchData.object();
+        paired.set(key, node);
+        BenchData.write(file, paired);
     }
 
     /**
@@ -218,26 +265,24 @@ final class PairedPeers {
     }
 
     private static double oursTraining(String cell, String shape, String blas) throws RunnerException {
-        return single(TrainingStepBenchmark.class.getName() + ".trainingStep", cell, shape, null, blas);
+        return single(new BenchData.Run(TrainingStepBenchmark.class.getName() + ".trainingStep",
+                Map.of("cell", cell, "shape", shape)), blas);
     }
 
     // Our time per call of the row's cell, shape and threads: one short JMH fork.
     private static double ours(CellRow row, String blas) throws RunnerException {
-        return single(Steadiness.CELL_BENCHMARK, row.cell(), row.shape(), String.valueOf(row.threads()), blas);
+        return single(new BenchData.Run(Steadiness.CELL_BENCHMARK, Map.of("cell", row.cell(), "shape", row.shape(),
+                "threads", String.valueOf(row.threads()))), blas);
     }
 
-    // One short JMH fork of one benchmark at one cell and shape (and thread count, when not null): its score.
-    private static double single(String benchmark, String cell, String shape, String threads, String blas)
-            throws RunnerException {
-        ChainedOptionsBuilder options = new OptionsBuilder().include(benchmark)
-                .param("cell", cell).param("shape", shape)
+    // One short JMH fork of one benchmark (that one: its name matched whole) at its parameters: its score.
+    private static double single(BenchData.Run run, String blas) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder().include("^" + Pattern.quote(run.benchmark()) + "$")
                 .forks(1).shouldFailOnError(true)
                 .warmupIterations(WARMUPS).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(MEASURED).measurementTime(TimeValue.seconds(1))
                 .verbosity(VerboseMode.SILENT);
-        if (threads != null) {
-            options.param("threads", threads);
-        }
+        run.params().forEach(options::param);
         if (blas != null) {
             options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
         }

@@ -49,7 +49,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     public static final String TRAINING_FILE = "training.json";
     /**
      * Back-to-back timings (optional): ours and oneDNN's for the comparisons the first pass left contested
-     * ({@code results}), and the RAG cells and the GRU in rotating rounds for the paper's claim ({@code claims}).
+     * ({@code results}), and in rotating rounds the RAG cells and the GRU for the paper's claim ({@code claims}) and
+     * the two sides of each research target ({@code targets}).
      */
     public static final String PAIRED_FILE = "paired.json";
 
@@ -128,7 +129,14 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
      * {@code Class.method} ({@code EgruBenchmark.forward}), {@code params} its JMH parameters, the score
      * and JMH's error in microseconds per operation.
      */
-    public record OtherRow(String benchmark, Map<String, String> params, double us, double errorUs) {
+    public record OtherRow(String benchmark, Map<String, String> params, double us, double errorUs, Run run) {
+    }
+
+    /**
+     * One JMH benchmark (its full name) at one setting of all its parameters, as a row of a results file names it:
+     * what one more fork would time again.
+     */
+    public record Run(String benchmark, Map<String, String> params) {
     }
 
     public static BenchData load(Path dir) throws IOException {
@@ -166,7 +174,7 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
                 params.fields().forEachRemaining(e -> p.put(e.getKey(), e.getValue().asText()));
                 String[] parts = bench.split("\\.");
                 String name = parts.length >= 2 ? parts[parts.length - 2] + "." + parts[parts.length - 1] : bench;
-                others.add(new OtherRow(name, p, score, err));
+                others.add(new OtherRow(name, p, score, err, new Run(bench, Map.copyOf(p))));
             }
         }
         JsonNode peers = readOptional(dir.resolve(PEERS_FILE));
@@ -290,7 +298,17 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
      */
     public double[] pairedClaimRatios(String cell, String shape, int threads) {
         return pairRatios(paired.path("claims"), r -> r.path("cell").asText().equals(cell)
-                && r.path("shape").asText().equals(shape) && r.path("threads").asInt() == threads, "cellUs", "gruUs");
+                && r.path("shape").asText().equals(shape) && r.path("threads").asInt() == threads,
+                "numeratorUs", "denominatorUs");
+    }
+
+    /**
+     * The ratios of the research target {@code what} at {@code setting} in the rounds that timed its two benchmarks
+     * back to back ({@code paired.json}'s {@code targets}), sorted; empty when they were not paired.
+     */
+    public double[] pairedTargetRatios(String what, String setting) {
+        return pairRatios(paired.path("targets"), r -> r.path("what").asText().equals(what)
+                && r.path("setting").asText().equals(setting), "numeratorUs", "denominatorUs");
     }
 
     /**

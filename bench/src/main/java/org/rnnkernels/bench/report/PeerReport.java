@@ -83,6 +83,18 @@ public final class PeerReport {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
+    /** Rounds' ratios (sorted) as "0.98 (0.95-1.02)": median (range); "" when there are none. */
+    static String medianAndRange(double[] sorted) {
+        return sorted.length == 0 ? "" : String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", median(sorted), sorted[0],
+                sorted[sorted.length - 1]);
+    }
+
+    /** Rounds' ratios (sorted, at least one) as a verdict's tail: " (paired: 0.98, 0.95-1.02 over 3 rounds)". */
+    static String roundsNote(double[] sorted) {
+        return String.format(Locale.ROOT, " (paired: %.2f, %.2f-%.2f over %d rounds)", median(sorted), sorted[0],
+                sorted[sorted.length - 1], sorted.length);
+    }
+
     public static List<Row> rows(BenchData data) {
         List<Row> out = new ArrayList<>();
         for (String shape : data.shapes()) {

@@ -128,11 +128,6 @@ public final class ReportWriter {
             return Math.max(m - pairedRatios[0], pairedRatios[pairedRatios.length - 1] - m);
         }
 
-        /** "0.98 (0.95-1.02)" for a paired claim, "" otherwise. */
-        public String pairedText() {
-            return pairedRatios.length == 0 ? "" : String.format(Locale.ROOT, "%.2f (%.2f-%.2f)", bestRatio(),
-                    pairedRatios[0], pairedRatios[pairedRatios.length - 1]);
-        }
     }
 
     public static List<Claim> claims(BenchData data) {
@@ -442,7 +437,7 @@ public final class ReportWriter {
                 h.append("<tr><td>").append(c.cell()).append("</td><td>").append(c.shape())
                         .append("</td><td class=\"n\">").append(c.threads()).append("</td><td class=\"n\">")
                         .append(f2(c.ratio())).append("</td><td class=\"n\">").append(f2(c.error()))
-                        .append("</td><td class=\"n\">").append(c.pairedText())
+                        .append("</td><td class=\"n\">").append(PeerReport.medianAndRange(c.pairedRatios()))
                         .append("</td><td class=\"n\">~0.50</td><td class=\"")
                         .append(verdict.startsWith("meets") ? "good" : verdict.startsWith("slower") ? "bad" : "")
                         .append("\">").append(verdict).append("</td></tr>\n");
@@ -465,8 +460,7 @@ public final class ReportWriter {
         double[] rounds = c.pairedRatios();
         if (rounds.length > 0) {
             double low = rounds[0], high = rounds[rounds.length - 1];
-            String paired = String.format(Locale.ROOT, " (paired: %.2f, %.2f-%.2f over %d rounds)", c.bestRatio(), low,
-                    high, rounds.length);
+            String paired = PeerReport.roundsNote(rounds);
             if (high <= PAPER_RAG_RATIO + 0.05) {
                 return "meets the claim" + paired;
             }
@@ -542,7 +536,7 @@ public final class ReportWriter {
             for (Claim c : claims) {
                 m.append("| ").append(c.cell()).append(" | ").append(c.shape()).append(" | ").append(c.threads())
                         .append(" | ").append(f2(c.ratio())).append(" | ").append(f2(c.error())).append(" | ")
-                        .append(c.pairedText()).append(" | ").append(verdict(c)).append(" |\n");
+                        .append(PeerReport.medianAndRange(c.pairedRatios())).append(" | ").append(verdict(c)).append(" |\n");
             }
         }
         m.append(Targets.markdown(data));

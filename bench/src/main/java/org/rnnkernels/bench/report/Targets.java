@@ -31,10 +31,25 @@ public final class Targets {
     record Definition(String what, Selector numerator, Selector denominator, double limit) {
     }
 
-    /** One evaluated target: {@code setting} names the other parameters of the pair. */
-    public record Result(String what, String setting, double ratio, double error, double limit) {
-        /** "met" when even ratio + error is within the limit, "not met" when ratio - error is above it. */
+    /**
+     * One evaluated target: {@code setting} names the other parameters of the pair; {@code numerator} and
+     * {@code denominator} the two benchmarks at their parameters (what the main job times again);
+     * {@code pairedRatios} the ratio in each round that timed them back to back ({@code paired.json}'s
+     * {@code targets}), sorted, empty when they were not paired.
+     */
+    public record Result(String what, String setting, double ratio, double error, double limit, BenchData.Run numerator,
+                         BenchData.Run denominator, double[] pairedRatios) {
+        /**
+         * Paired, from the rounds alone: "met" when every round's ratio is within the limit, "not met" when every
+         * one is above it, else "within the rounds' range of the limit". Unpaired: "met" when even ratio + error is
+         * within the limit, "not met" when ratio - error is above it.
+         */
         public String verdict() {
+            if (pairedRatios.length > 0) {
+                double low = pairedRatios[0], high = pairedRatios[pairedRatios.length - 1];
+                String rounds = PeerReport.roundsNote(pairedRatios);
+                return (high <= limit ? "met" : low > limit ? "not met" : "within the rounds' range of the limit") + rounds;
+            }
             if (ratio + error <= limit) {
                 return "met";
             }
@@ -63,6 +78,9 @@ public final class Targets {
                     new Selector("LightRnnBenchmark.outputLightRnn", Map.of()),
                     new Selector("LightRnnBenchmark.outputFullSoftmax", Map.of()), 0.05));
 
+    /** The cell benchmark's full JMH name (the MI targets are read from its rows). */
+    static final String CELL_BENCHMARK = "org.rnnkernels.bench.CellBenchmark.forward";
+
     /** MI cells: at most 10% slower than their plain cell at B=1, H=256, one thread (from the cell benchmark). */
     static final double MI_LIMIT = 1.1;
     static final Map<String, String> MI_PLAIN = Map.of("MI_RNN", "RNN_TANH", "MI_LSTM", "LSTM", "MI_GRU", "GRU");
@@ -76,8 +94,9 @@ public final class Targets {
             }
             data.cells().stream().filter(r -> r.source().equals("rnnkernels") && r.cell().equals(plain)
                     && r.shape().equals(mi.shape()) && r.threads() == 1).findFirst().ifPresent(p -> out.add(
-                    ratio(mi.cell() + " / " + plain + ", B=1 H=256, 1 thread", mi.shape(),
-                            mi.usPerStep(), mi.errorPerStepUs(), p.usPerStep(), p.errorPerStepUs(), MI_LIMIT)));
+                    ratio(data, mi.cell() + " / " + plain + ", B=1 H=256, 1 thread", mi.shape(),
+                            mi.usPerStep(), mi.errorPerStepUs(), p.usPerStep(), p.errorPerStepUs(), MI_LIMIT,
+                            cellRun(mi), cellRun(p))));
         }
         for (Definition d : DEFINITIONS) {
             Set<String> keys = new HashSet<>(d.numerator().params().keySet());
@@ -88,7 +107,8 @@ public final class Targets {
                 }
                 for (OtherRow m : data.others()) {
                     if (d.denominator().matches(m) && sameOtherParams(n, m, keys)) {
-                        out.add(ratio(d.what(), setting(n, keys), n.us(), n.errorUs(), m.us(), m.errorUs(), d.limit()));
+                        out.add(ratio(data, d.what(), setting(n, keys), n.us(), n.errorUs(), m.us(), m.errorUs(),
+                                d.limit(), n.run(), m.run()));
                     }
                 }
             }
@@ -114,9 +134,16 @@ public final class Targets {
         return s.toString();
     }
 
-    private static Result ratio(String what, String setting, double a, double aErr, double b, double bErr, double limit) {
+    private static Result ratio(BenchData data, String what, String setting, double a, double aErr, double b,
+                                double bErr, double limit, BenchData.Run numerator, BenchData.Run denominator) {
         double ratio = a / b;
-        return new Result(what, setting, ratio, ratio * Math.hypot(aErr / a, bErr / b), limit);
+        return new Result(what, setting, ratio, ratio * Math.hypot(aErr / a, bErr / b), limit, numerator, denominator,
+                data.pairedTargetRatios(what, setting));
+    }
+
+    // The cell benchmark's run of a one-thread row (the MI targets').
+    private static BenchData.Run cellRun(CellRow row) {
+        return new BenchData.Run(CELL_BENCHMARK, Map.of("cell", row.cell(), "shape", row.shape(), "threads", "1"));
     }
 
     /** The targets as a Markdown table (also used by the HTML page's section). */
@@ -126,11 +153,13 @@ public final class Targets {
         if (results.isEmpty()) {
             return m.append("Not measured in this run.\n").toString();
         }
-        m.append("| target | setting | measured | +- | limit | verdict |\n|---|---|---:|---:|---:|---|\n");
+        m.append("measured and +-: the first pass; paired: the rounds that timed both sides again back to back, median "
+                + "(range); the verdict reads the rounds when there are any.\n\n");
+        m.append("| target | setting | measured | +- | paired | limit | verdict |\n|---|---|---:|---:|---:|---:|---|\n");
         for (Result r : results) {
             m.append("| ").append(r.what()).append(" | ").append(r.setting()).append(" | ").append(f2(r.ratio()))
-                    .append(" | ").append(f2(r.error())).append(" | <= ").append(f2(r.limit())).append(" | ")
-                    .append(r.verdict()).append(" |\n");
+                    .append(" | ").append(f2(r.error())).append(" | ").append(PeerReport.medianAndRange(r.pairedRatios())).append(" | <= ")
+                    .append(f2(r.limit())).append(" | ").append(r.verdict()).append(" |\n");
         }
         return m.toString();
     }
@@ -142,15 +171,16 @@ public final class Targets {
             h.append("<p>Not measured in this run.</p>\n");
             return;
         }
-        h.append("<p>Each target is a ratio of two measurements of this run (lower is faster).</p>\n");
-        h.append("<table><tr><th>target</th><th>setting</th><th>measured</th><th>&plusmn;</th><th>limit</th>"
-                + "<th>verdict</th></tr>\n");
+        h.append("<p>Each target is a ratio of two measurements of this run (lower is faster): the first pass, and the "
+                + "rounds that timed both sides again back to back (median and range; the verdict reads them).</p>\n");
+        h.append("<table><tr><th>target</th><th>setting</th><th>measured</th><th>&plusmn;</th><th>paired</th>"
+                + "<th>limit</th><th>verdict</th></tr>\n");
         for (Result r : results) {
             String verdict = r.verdict();
             h.append("<tr><td>").append(ReportWriter.esc(r.what())).append("</td><td>").append(ReportWriter.esc(r.setting()))
                     .append("</td><td class=\"n\">").append(f2(r.ratio())).append("</td><td class=\"n\">").append(f2(r.error()))
-                    .append("</td><td class=\"n\">&le; ").append(f2(r.limit())).append("</td><td class=\"")
-                    .append(verdict.equals("met") ? "good" : verdict.equals("not met") ? "bad" : "").append("\">")
+                    .append("</td><td class=\"n\">").append(PeerReport.medianAndRange(r.pairedRatios())).append("</td><td class=\"n\">&le; ").append(f2(r.limit())).append("</td><td class=\"")
+                    .append(verdict.startsWith("met") ? "good" : verdict.startsWith("not met") ? "bad" : "").append("\">")
                     .append(verdict).append("</td></tr>\n");
         }
         h.append("</table>\n");

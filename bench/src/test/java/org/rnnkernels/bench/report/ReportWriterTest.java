@@ -105,14 +105,14 @@ class ReportWriterTest {
         var results = claims.putArray("results");
         // the first pass put RAG_GRU 1x256x200 t1 at 0.5 ("meets the claim"); its rounds read about the GRU's time
         var rag = results.addObject().put("cell", "RAG_GRU").put("shape", "1x256x200").put("threads", 1).putArray("pairs");
-        rag.addObject().put("cellUs", 1010).put("gruUs", 1000);
-        rag.addObject().put("cellUs", 920).put("gruUs", 1000);
-        rag.addObject().put("cellUs", 1050).put("gruUs", 1000);
+        rag.addObject().put("numeratorUs", 1010).put("denominatorUs", 1000);
+        rag.addObject().put("numeratorUs", 920).put("denominatorUs", 1000);
+        rag.addObject().put("numeratorUs", 1050).put("denominatorUs", 1000);
         // and RAG_MINIMAL 1x256x200 t1 (first pass 0.75) at 0.5 in every round
         var minimal = results.addObject().put("cell", "RAG_MINIMAL").put("shape", "1x256x200").put("threads", 1)
                 .putArray("pairs");
         for (double us : new double[] {480, 500, 520}) {
-            minimal.addObject().put("cellUs", us).put("gruUs", 1000);
+            minimal.addObject().put("numeratorUs", us).put("denominatorUs", 1000);
         }
         BenchData.write(dir.resolve(BenchData.PAIRED_FILE), BenchData.object().set("claims", claims));
         BenchData d = BenchData.load(dir);
@@ -122,7 +122,7 @@ class ReportWriterTest {
         assertEquals(0.5, ragClaim.ratio(), 1e-12, "the first pass's ratio is kept");
         assertEquals(1.01, ragClaim.bestRatio(), 1e-12);
         assertEquals(0.09, ragClaim.bestError(), 1e-12, "the median's farther end: 1.01 - 0.92");
-        assertEquals("1.01 (0.92-1.05)", ragClaim.pairedText());
+        assertEquals("1.01 (0.92-1.05)", PeerReport.medianAndRange(ragClaim.pairedRatios()));
         assertEquals("slower than claimed, level with GRU (paired: 1.01, 0.92-1.05 over 3 rounds)",
                 ReportWriter.verdict(ragClaim));
         ReportWriter.Claim minimalClaim = all.stream().filter(c -> c.cell().equals("RAG_MINIMAL")
