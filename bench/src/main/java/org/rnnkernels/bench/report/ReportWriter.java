@@ -127,7 +127,6 @@ public final class ReportWriter {
             double m = bestRatio();
             return Math.max(m - pairedRatios[0], pairedRatios[pairedRatios.length - 1] - m);
         }
-
     }
 
     public static List<Claim> claims(BenchData data) {

@@ -158,7 +158,8 @@ public final class Targets {
         m.append("| target | setting | measured | +- | paired | limit | verdict |\n|---|---|---:|---:|---:|---:|---|\n");
         for (Result r : results) {
             m.append("| ").append(r.what()).append(" | ").append(r.setting()).append(" | ").append(f2(r.ratio()))
-                    .append(" | ").append(f2(r.error())).append(" | ").append(PeerReport.medianAndRange(r.pairedRatios())).append(" | <= ")
+                    .append(" | ").append(f2(r.error())).append(" | ")
+                    .append(PeerReport.medianAndRange(r.pairedRatios())).append(" | <= ")
                     .append(f2(r.limit())).append(" | ").append(r.verdict()).append(" |\n");
         }
         return m.toString();
@@ -179,7 +180,8 @@ public final class Targets {
             String verdict = r.verdict();
             h.append("<tr><td>").append(ReportWriter.esc(r.what())).append("</td><td>").append(ReportWriter.esc(r.setting()))
                     .append("</td><td class=\"n\">").append(f2(r.ratio())).append("</td><td class=\"n\">").append(f2(r.error()))
-                    .append("</td><td class=\"n\">").append(PeerReport.medianAndRange(r.pairedRatios())).append("</td><td class=\"n\">&le; ").append(f2(r.limit())).append("</td><td class=\"")
+                    .append("</td><td class=\"n\">").append(PeerReport.medianAndRange(r.pairedRatios()))
+                    .append("</td><td class=\"n\">&le; ").append(f2(r.limit())).append("</td><td class=\"")
                     .append(verdict.startsWith("met") ? "good" : verdict.startsWith("not met") ? "bad" : "").append("\">")
                     .append(verdict).append("</td></tr>\n");
         }
