@@ -53,9 +53,10 @@ final class PairedPeers {
     /** Cells whose comparisons are always paired: the speed issue's targets. */
     static final List<String> TARGETS = List.of("GRU", "LSTM");
     /**
-     * Rounds of the comparisons within our own benchmarks ({@link #claims}, {@link #targets}). Three, not five: the
-     * claims are 72 forks of ~10 s at three rounds (eight shape and thread counts, three cells each), 12 minutes, and
-     * the research targets 60 more; a median of three still leaves out one fork on a slow core.
+     * Rounds of the comparisons within our own benchmarks ({@link #claims}, {@link #targets}). Three, not five: at
+     * three rounds the claims are 72 forks (eight shape and thread counts, three cells each) and the research targets
+     * 60, ten minutes each in the main job of 2026-12-07 10:57; a median of three still leaves out one fork on a slow
+     * core.
      */
     static final int ROUNDS = 3;
 
