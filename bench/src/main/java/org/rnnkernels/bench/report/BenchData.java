@@ -127,7 +127,8 @@ public record BenchData(Path dir, JsonNode machine, List<CellRow> cells, List<Ge
     /**
      * A measurement of any other benchmark (the research cells'): {@code benchmark} is
      * {@code Class.method} ({@code EgruBenchmark.forward}), {@code params} its JMH parameters, the score
-     * and JMH's error in microseconds per operation.
+     * and JMH's error in microseconds per operation; {@code run} the same benchmark by its full name with the same
+     * parameters (what the main job forks again to time a research target in rounds).
      */
     public record OtherRow(String benchmark, Map<String, String> params, double us, double errorUs, Run run) {
     }
