@@ -151,7 +151,7 @@ final class PairedPeers {
     /**
      * Times {@code ratios} again in {@value #ROUNDS} rounds. Ratios that share a denominator are timed together: a
      * round is one short JMH fork of the denominator and of each of their numerators, back to back, the order
-     * rotating a place each round (so that every fork runs first once and a steady drift favours none). Returns
+     * rotating a place each round (each fork leads a round in turn, so that a steady drift favours none). Returns
      * {@code method} and {@code results}: each ratio's {@code id} fields with {@code pairs}, its numerator's and the
      * denominator's times of each round ({@code numeratorUs}, {@code denominatorUs}; NaN for a fork that failed).
      */

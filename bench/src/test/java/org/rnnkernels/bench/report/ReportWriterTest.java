@@ -108,6 +108,8 @@ class ReportWriterTest {
         rag.addObject().put("numeratorUs", 1010).put("denominatorUs", 1000);
         rag.addObject().put("numeratorUs", 920).put("denominatorUs", 1000);
         rag.addObject().put("numeratorUs", 1050).put("denominatorUs", 1000);
+        // a round whose fork failed (PairedPeers writes NaN, which the file holds as "NaN"): left out
+        rag.addObject().put("numeratorUs", Double.NaN).put("denominatorUs", 1000);
         // and RAG_MINIMAL 1x256x200 t1 (first pass 0.75) at 0.5 in every round
         var minimal = results.addObject().put("cell", "RAG_MINIMAL").put("shape", "1x256x200").put("threads", 1)
                 .putArray("pairs");
