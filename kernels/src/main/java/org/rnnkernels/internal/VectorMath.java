@@ -73,19 +73,23 @@ public final class VectorMath {
     // tanh(x) ~ x P(x^2) / Q(x^2) on [-9, 9], P and Q of degree 4: a minimax fit made for this library
     // (docs/fits/tanh_rational.py), error 1.9e-8 in exact arithmetic and 3.4e-7 evaluated in float as below.
     // Beyond 9 the argument is clamped to 9: float tanh(9) rounds to 1 - 6e-8 and 1 - tanh(9) = 3.0e-8.
-    private static final FloatVector TP0 = FloatVector.broadcast(S, 9.999998808e-01f);
-    private static final FloatVector TP1 = FloatVector.broadcast(S, 1.337320060e-01f);
-    private static final FloatVector TP2 = FloatVector.broadcast(S, 3.486581845e-03f);
-    private static final FloatVector TP3 = FloatVector.broadcast(S, 2.047172711e-05f);
-    private static final FloatVector TP4 = FloatVector.broadcast(S, 1.318392862e-08f);
-    private static final FloatVector TQ1 = FloatVector.broadcast(S, 4.670649767e-01f);
-    private static final FloatVector TQ2 = FloatVector.broadcast(S, 2.584198676e-02f);
-    private static final FloatVector TQ3 = FloatVector.broadcast(S, 3.271380556e-04f);
-    private static final FloatVector TQ4 = FloatVector.broadcast(S, 7.702572589e-07f);
-    private static final IntVector MAGNITUDE = IntVector.broadcast(INTS, 0x7fffffff);
-    private static final IntVector SIGN = IntVector.broadcast(INTS, 0x80000000);
-    private static final IntVector TANH_LIMIT_BITS = IntVector.broadcast(INTS, Float.floatToRawIntBits(9f));
-    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+    // Public for a gate pass that writes this function out itself, several chains side by side
+    // (org.rnnkernels.cell.VectorLstm's inference pass), so that it computes exactly what activate computes.
+    public static final FloatVector TANH_P0 = FloatVector.broadcast(S, 9.999998808e-01f);
+    public static final FloatVector TANH_P1 = FloatVector.broadcast(S, 1.337320060e-01f);
+    public static final FloatVector TANH_P2 = FloatVector.broadcast(S, 3.486581845e-03f);
+    public static final FloatVector TANH_P3 = FloatVector.broadcast(S, 2.047172711e-05f);
+    public static final FloatVector TANH_P4 = FloatVector.broadcast(S, 1.318392862e-08f);
+    public static final FloatVector TANH_Q1 = FloatVector.broadcast(S, 4.670649767e-01f);
+    public static final FloatVector TANH_Q2 = FloatVector.broadcast(S, 2.584198676e-02f);
+    public static final FloatVector TANH_Q3 = FloatVector.broadcast(S, 3.271380556e-04f);
+    public static final FloatVector TANH_Q4 = FloatVector.broadcast(S, 7.702572589e-07f);
+    /** A float's magnitude bits, its sign bit, and 9's bits: {@code |x|} clamped to 9 on the bit patterns. */
+    public static final IntVector MAGNITUDE_BITS = IntVector.broadcast(INTS, 0x7fffffff);
+    public static final IntVector SIGN_BITS = IntVector.broadcast(INTS, 0x80000000);
+    public static final IntVector TANH_CLAMP_BITS = IntVector.broadcast(INTS, Float.floatToRawIntBits(9f));
+    /** 1/2: {@code sigm(x) = 1/2 + tanh(x/2) / 2}, the scale and the shift. */
+    public static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
     private static final FloatVector MINUS_ZERO = FloatVector.broadcast(S, -0f);
 
     private VectorMath() {
@@ -154,24 +158,24 @@ public final class VectorMath {
             FloatVector y = FloatVector.fromArray(S, a, j);
             IntVector xBits = x.mul(scale).reinterpretAsInts();
             IntVector yBits = y.mul(scale).reinterpretAsInts();
-            FloatVector xc = xBits.and(MAGNITUDE).min(TANH_LIMIT_BITS).or(xBits.and(SIGN)).reinterpretAsFloats();
-            FloatVector yc = yBits.and(MAGNITUDE).min(TANH_LIMIT_BITS).or(yBits.and(SIGN)).reinterpretAsFloats();
+            FloatVector xc = xBits.and(MAGNITUDE_BITS).min(TANH_CLAMP_BITS).or(xBits.and(SIGN_BITS)).reinterpretAsFloats();
+            FloatVector yc = yBits.and(MAGNITUDE_BITS).min(TANH_CLAMP_BITS).or(yBits.and(SIGN_BITS)).reinterpretAsFloats();
             FloatVector xu = xc.mul(xc);
             FloatVector yu = yc.mul(yc);
-            FloatVector xp = xu.fma(TP4, TP3);
-            FloatVector yp = yu.fma(TP4, TP3);
-            FloatVector xq = xu.fma(TQ4, TQ3);
-            FloatVector yq = yu.fma(TQ4, TQ3);
-            xp = xp.fma(xu, TP2);
-            yp = yp.fma(yu, TP2);
-            xq = xq.fma(xu, TQ2);
-            yq = yq.fma(yu, TQ2);
-            xp = xp.fma(xu, TP1);
-            yp = yp.fma(yu, TP1);
-            xq = xq.fma(xu, TQ1);
-            yq = yq.fma(yu, TQ1);
-            xp = xp.fma(xu, TP0).mul(xc);
-            yp = yp.fma(yu, TP0).mul(yc);
+            FloatVector xp = xu.fma(TANH_P4, TANH_P3);
+            FloatVector yp = yu.fma(TANH_P4, TANH_P3);
+            FloatVector xq = xu.fma(TANH_Q4, TANH_Q3);
+            FloatVector yq = yu.fma(TANH_Q4, TANH_Q3);
+            xp = xp.fma(xu, TANH_P2);
+            yp = yp.fma(yu, TANH_P2);
+            xq = xq.fma(xu, TANH_Q2);
+            yq = yq.fma(yu, TANH_Q2);
+            xp = xp.fma(xu, TANH_P1);
+            yp = yp.fma(yu, TANH_P1);
+            xq = xq.fma(xu, TANH_Q1);
+            yq = yq.fma(yu, TANH_Q1);
+            xp = xp.fma(xu, TANH_P0).mul(xc);
+            yp = yp.fma(yu, TANH_P0).mul(yc);
             xq = xq.fma(xu, ONE);
             yq = yq.fma(yu, ONE);
             FloatVector xt = xp.div(xq).fma(scale, shift);
