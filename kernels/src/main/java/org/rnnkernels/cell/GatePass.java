@@ -30,10 +30,11 @@ package org.rnnkernels.cell;
  *   <li>every {@code sigm} and {@code tanh} of a gated cell comes from ONE call site, {@link VectorOps#activate},
  *       called in a loop over gate blocks (the Elman cells have one loop and one {@code tanh}); the pre-activations
  *       are summed into {@code gh} first by loops without them, and the state update after it has none (LSTM's
- *       {@code tanh(c')} is one more block of that loop). One exception, measured: LSTM's inference pass
- *       ({@link VectorLstm}) writes its five activations out in one loop body, side by side, because four
- *       independent chains in one body ran its gate pass in 0.55-0.80 of the block loops' time; five copies
- *       stay well inside the budget where twenty (the gate math on the product's tiles) did not;</li>
+ *       {@code tanh(c')} is one more block of that loop). The exception, measured: the inference passes of
+ *       LSTM and GRU ({@link VectorLstm}, {@link VectorGru}) write their activations out in one loop body, the
+ *       independent ones side by side (five copies and three), because that ran their gate passes in 0.55-0.80
+ *       of the block loops' time; so few copies stay inside the budget where twenty (the gate math on the
+ *       product's tiles) did not;</li>
  *   <li>one class per cell, so that a JVM running several cells compiles each cell's pass on its
  *       own budget (a single {@code switch} over all cells, inlined whole, boxed every cell);</li>
  *   <li>constants are vectors made once, never {@code v.max(0f)} (a broadcast per use);</li>

@@ -2,7 +2,6 @@ package org.rnnkernels.cell;
 
 import static org.rnnkernels.cell.VectorOps.ONE;
 import static org.rnnkernels.cell.VectorOps.S;
-
 import static org.rnnkernels.internal.VectorMath.HALF;
 import static org.rnnkernels.internal.VectorMath.MAGNITUDE_BITS;
 import static org.rnnkernels.internal.VectorMath.SIGN_BITS;
