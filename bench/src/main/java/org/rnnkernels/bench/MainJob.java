@@ -272,6 +272,21 @@ public final class MainJob implements Callable<Integer> {
         return 0;
     }
 
+    // The step parts' iterations: the chosen mode's with five 1 s warm-ups (but in --quick). A fork that times a gate
+    // pass alone reaches C2's code for GRU's and LSTM's unit-by-unit loops 2-5 s in; with 3 x 0.7 s some forks
+    // measured C1's code, 15-20 ms a step, and the parts table read nonsense (StepPartsBenchmark).
+    private String partsSettingsOf(ChainedOptionsBuilder options) {
+        if (length.quick) {
+            return settingsOf(options);
+        }
+        if (length.full) {
+            return "1 fork, annotation defaults: 5 warm-up x 1 s, 5 measured x 1 s";
+        }
+        options.warmupIterations(5).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(5).measurementTime(TimeValue.milliseconds(500));
+        return "1 fork, 5 warm-up x 1 s, 5 measured x 0.5 s";
+    }
+
     // JMH's iterations for the training step (tens of milliseconds per operation, so 1 s iterations).
     // Many short measured iterations rather than a few long ones: JMH's 99.9% interval is Student's t
     // times sd / sqrt(n), 6.5 sd at n = 4 but 1.9 sd at n = 8, for the same measuring time.
@@ -369,7 +384,7 @@ public final class MainJob implements Callable<Integer> {
                 .param("cell", partCells.toArray(String[]::new)).param("shape", partShapes.toArray(String[]::new))
                 .forks(1).shouldFailOnError(true)
                 .resultFormat(ResultFormatType.JSON).result(dir.resolve(BenchData.JMH_PARTS_FILE).toString());
-        String settings = settingsOf(options);
+        String settings = partsSettingsOf(options);
         if (blas != null) {
             options.jvmArgsAppend("-D" + Blases.PROPERTY + "=" + blas);
         }

@@ -40,13 +40,17 @@ import org.rnnkernels.train.TorchInit;
  * "postgemm") over all B samples, reading its step's slice of a whole call's {@code gi} (steps taken in turn, so
  * {@code gi} comes from as far as in a layer) and the step's {@code gh}, per step. I = H.
  *
+ * <p>Five warm-up seconds (the main job's parts run too): GRU's and LSTM's unit-by-unit gate passes are one large
+ * loop each, which C2 compiled 2-5 s into a fork that times nothing else (until then C1's code, every vector boxed,
+ * takes 15-20 ms a step); with 3 x 0.7 s some forks measured a second of it and read 5-7 ms a step (Zen 5, 2026-12-07).
+ *
  * <pre>java ... -cp bench/target/benchmarks.jar org.openjdk.jmh.Main 'StepPartsBenchmark|CellBenchmark.forward'
  *     -p cell=GRU,LSTM -p shape=16x256x100,64x512x50 -p threads=1</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class StepPartsBenchmark {

@@ -20,8 +20,9 @@ import org.rnnkernels.simd.Simd;
  * {@code gi, gh}, packed biases and extra parameters, the same {@code h} (and {@code c}) entering the step,
  * through the cell's {@link GatePass} (in place, as a layer runs it) and through its {@link TrainingPass}
  * at step 1 of a two-step trace; {@code h'} (and {@code c'}) compared bit for bit. Where the two share
- * their loops this holds by construction; where a cell has two (the RAG cells' vector forms, the leaky
- * cell's plain training rows against its vector gate pass) it holds only if they make the same
+ * their loops this holds by construction; where a cell has two (GRU's and LSTM's unit-by-unit vector
+ * inference passes against their block loops, the RAG cells' vector forms, the leaky cell's plain training rows
+ * against its vector gate pass) it holds only if they make the same
  * operations in the same order, which is what this pins. Runs in every surefire execution, so in each
  * way the kernels run: vector at the preferred width, at 256 and 128 bits, and scalar; the sizes are
  * 1, lane counts +-1 and primes, so that vector bodies and plain tails both meet.
