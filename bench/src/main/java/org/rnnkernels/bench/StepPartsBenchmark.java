@@ -134,8 +134,10 @@ public class StepPartsBenchmark {
 
     /**
      * One step's gate pass, all units of all B samples, on the next step's slice of {@code gi}. {@code gh} is the
-     * pass's scratch (it sums into it in place), so from the second call on it holds activated values of the call
-     * before: bounded, like real pre-activations, and the work is the same whatever the values.
+     * pass's scratch: the block loops sum into it in place, so from the second call on it holds activated values of
+     * the call before, and the unit-by-unit passes (GRU's and LSTM's with the Vector API) leave it as it was (but for
+     * the last {@code H mod lanes} units); bounded either way, like real pre-activations, and the work is the same
+     * whatever the values.
      */
     @Benchmark
     public float gates() {
