@@ -29,12 +29,12 @@ import org.rnnkernels.internal.VectorMath;
  * {@code c'} and {@code h'}. The activations are {@link VectorMath#activate}'s rational function written
  * out here, the four gates' operations side by side in the source: four independent dependency chains
  * that C2 emits interleaved, so the FMA pipes are fed while each chain waits on its own latency; then
- * {@code tanh(c')}. That is five copies of the function in one loop body, a sixth of the twenty that
- * passed C2's node budget when tried on the product's tiles (see {@link GatePass}); {@code StepAllocationTest}
+ * {@code tanh(c')}. That is five copies of the function in one loop body, where the twenty of the gate math
+ * tried on the product's tiles went past C2's node budget (see {@link GatePass}); {@code StepAllocationTest}
  * holds it to zero bytes a step. The same units' gate pass as separate loops over blocks (sums, five
  * {@code activate} passes, the cell update, the output: what training's forward below still does, since it
- * keeps every activation) took 1.4-2x as long in a harness (Zen 5, 512-bit: 0.55-0.70 of the block loops'
- * time at B = 16, H = 256; 0.80 at 64 x 512; 0.85 at 256-bit), the same bits.
+ * keeps every activation) took 1.2-1.8x as long in a harness (this loop at 0.55-0.70 of their time at B = 16,
+ * H = 256 and 0.80 at 64 x 512 on Zen 5, 512-bit; 0.85 at 256-bit), the same bits.
  *
  * <p>Training's forward and the MI-LSTM's pass keep the block loops: the five activations of a row all
  * come from the one {@link VectorOps#activate} call site, {@code c'} written into its slot (block {@code i},
