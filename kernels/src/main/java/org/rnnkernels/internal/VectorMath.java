@@ -73,8 +73,9 @@ public final class VectorMath {
     // tanh(x) ~ x P(x^2) / Q(x^2) on [-9, 9], P and Q of degree 4: a minimax fit made for this library
     // (docs/fits/tanh_rational.py), error 1.9e-8 in exact arithmetic and 3.4e-7 evaluated in float as below.
     // Beyond 9 the argument is clamped to 9: float tanh(9) rounds to 1 - 6e-8 and 1 - tanh(9) = 3.0e-8.
-    // Public for a gate pass that writes this function out itself, several chains side by side
-    // (org.rnnkernels.cell.VectorLstm's inference pass), so that it computes exactly what activate computes.
+    // Public for the gate passes that write this function out themselves, several chains side by side (the GRU
+    // and LSTM inference passes, org.rnnkernels.cell.VectorGru and VectorLstm), so that they compute exactly what
+    // activate computes.
     public static final FloatVector TANH_P0 = FloatVector.broadcast(S, 9.999998808e-01f);
     public static final FloatVector TANH_P1 = FloatVector.broadcast(S, 1.337320060e-01f);
     public static final FloatVector TANH_P2 = FloatVector.broadcast(S, 3.486581845e-03f);
