@@ -1,5 +1,7 @@
 package org.rnnkernels.product;
 
+import org.rnnkernels.ternary.TernaryMatrix;
+
 /** Plain-Java ternary products: the fallback without the Vector API. */
 class ScalarTernaryKernels extends TernaryKernels {
 
@@ -21,9 +23,38 @@ class ScalarTernaryKernels extends TernaryKernels {
         return plus - minus;
     }
 
-    // dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp)), a word of 64 columns at a time
+    // The layout of dotFloat: plus and minus words interleaved, row by row.
     @Override
-    int dotTernary(long[] bits, int words, int row, long[] planes, int offset) {
+    long[] packTernary(TernaryMatrix m) {
+        return TernaryRows.interleaved(m);
+    }
+
+    @Override
+    void unpackTernary(long[] packed, int rows, int words, long[] plus, long[] minus) {
+        for (int i = 0; i < rows * words; i++) {
+            plus[i] = packed[2 * i];
+            minus[i] = packed[2 * i + 1];
+        }
+    }
+
+    @Override
+    void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows, long[] planes,
+                         int samples, float[] out, int outStride) {
+        int stride = 2 * words;
+        int pass = samplesPerPass(stride * Long.BYTES);
+        for (int s0 = 0; s0 < samples; s0 += pass) {
+            int s1 = Math.min(samples, s0 + pass);
+            for (int r = from; r < to; r++) {
+                float scale = scales[r / blockRows];
+                for (int s = s0; s < s1; s++) {
+                    out[s * outStride + r] = scale * dot(packed, words, r, planes, s * stride);
+                }
+            }
+        }
+    }
+
+    // dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp)), a word of 64 columns at a time
+    private static int dot(long[] bits, int words, int row, long[] planes, int offset) {
         int base = 2 * row * words;
         int dot = 0;
         for (int w = 0; w < words; w++) {

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 
 import org.rnnkernels.simd.ImplementationLoader;
 import org.rnnkernels.simd.Simd;
+import org.rnnkernels.ternary.TernaryMatrix;
 
 /**
  * The products of a ternary layer ({@link TernaryRows}), and the activation ternarisation.
@@ -11,17 +12,16 @@ import org.rnnkernels.simd.Simd;
  * <ul>
  *   <li>{@link #dotFloat}: ternary weights x float activations, {@code sum_j t_j x_j}, by adding
  *       the {@code x_j} of the plus plane and subtracting those of the minus plane (no multiply).</li>
- *   <li>{@link #dotTernary}: ternary x ternary, exact in int: with {@code (wp, wm)} the weight planes and
+ *   <li>{@link #multiplyTernary}: ternary x ternary, exact in int: with {@code (wp, wm)} the weight planes and
  *       {@code (xp, xm)} the activation planes of one word, products {@code +1} are the bits of
  *       {@code (wp&xp)|(wm&xm)} and products {@code -1} those of {@code (wp&xm)|(wm&xp)}, so
  *       {@code dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp))}.</li>
  * </ul>
- * Weights are interleaved word by word ({@code plus_0, minus_0, plus_1, minus_1, ...} per row,
- * {@code 2 * words} longs a row). Float activations come padded to {@code 64 * words} floats a sample
- * (zeros past the columns), so no kernel has a column tail. Activation planes are {@code 4 * words}
- * longs a sample: the interleaved planes {@code xp_0, xm_0, xp_1, xm_1, ...} (the weights' layout), then
- * the same with each pair swapped ({@code xm_0, xp_0, ...}), so that a vector of weight words ANDed
- * with the first half gives the {@code +1} products and with the second half the {@code -1} products.
+ * For {@link #dotFloat} the weights are interleaved word by word ({@code plus_0, minus_0, plus_1, minus_1,
+ * ...} per row, {@code 2 * words} longs a row, {@link TernaryRows#interleaved}); for {@link #multiplyTernary}
+ * they are in the implementation's own layout, made once by {@link #packTernary}. Float activations come padded
+ * to {@code 64 * words} floats a sample (zeros past the columns), so no kernel has a column tail. Activation
+ * planes are {@code 2 * words} longs a sample, interleaved as the weights: {@code xp_0, xm_0, xp_1, xm_1, ...}.
  *
  * <p>Implementations are stateless; {@link #get()} is the one {@link Simd} chose.
  */
@@ -34,8 +34,19 @@ abstract class TernaryKernels {
     /** {@code sum_j t[row][j] * x[xOffset + j]} over the padded columns, adds and subtracts only. */
     abstract float dotFloat(long[] bits, int words, int row, float[] x, int xOffset);
 
-    /** {@code sum_j t[row][j] * a_j}, exact, with {@code a} given as activation planes at {@code planes[offset ..]}. */
-    abstract int dotTernary(long[] bits, int words, int row, long[] planes, int offset);
+    /** The ternary x ternary weights of {@code m} in the layout {@link #multiplyTernary} reads. */
+    abstract long[] packTernary(TernaryMatrix m);
+
+    /** {@code m}'s planes from {@link #packTernary}'s layout: {@code [rows][words]} words each, into {@code plus}, {@code minus}. */
+    abstract void unpackTernary(long[] packed, int rows, int words, long[] plus, long[] minus);
+
+    /**
+     * {@code out[s*outStride + r] = scales[r / blockRows] * (T[r] · a_s)} for rows {@code from .. to-1} and
+     * samples {@code s < samples}, the dots exact in int, {@code T} as {@link #packTernary} made it, sample
+     * {@code s}'s activation planes at {@code planes[s * 2 * words]}; no other element of {@code out} is written.
+     */
+    abstract void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows,
+                                  long[] planes, int samples, float[] out, int outStride);
 
     /**
      * {@code out[s*outStride + r] = scale * (T[r] · x_s)} for rows {@code from .. to-1} and samples
@@ -55,28 +66,14 @@ abstract class TernaryKernels {
         }
     }
 
-    /** As {@link #multiplyFloat}, the dots exact in int, sample {@code s}'s planes at {@code planes[s * 4 * words]}. */
-    final void multiplyTernary(long[] bits, int words, int from, int to, float scale, long[] planes, int samples,
-                               float[] out, int outStride) {
-        int stride = 4 * words;
-        int pass = samplesPerPass(stride * Long.BYTES);
-        for (int s0 = 0; s0 < samples; s0 += pass) {
-            int s1 = Math.min(samples, s0 + pass);
-            for (int r = from; r < to; r++) {
-                for (int s = s0; s < s1; s++) {
-                    out[s * outStride + r] = scale * dotTernary(bits, words, r, planes, s * stride);
-                }
-            }
-        }
-    }
-
-    private static int samplesPerPass(int bytesPerSample) {
+    /** Samples per pass over the weight rows when each sample takes {@code bytesPerSample} bytes. */
+    static int samplesPerPass(int bytesPerSample) {
         return Math.clamp(PASS_BYTES / bytesPerSample, 1, MAX_SAMPLES_PER_PASS);
     }
 
     /**
      * Activation ternarisation {@code a_j = sign(v_j) * [|v_j| > delta]} of {@code v[offset .. offset+n-1]}
-     * into {@code planes[planesOffset ..]}, {@code 4 * words} longs (layout in the class comment; bits past
+     * into {@code planes[planesOffset ..]}, {@code 2 * words} longs (layout in the class comment; bits past
      * {@code n} clear). NaN gives 0. Scalar in every implementation: it is {@code n} comparisons per sample
      * against the products' {@code G*H*n/64} word operations, 2% of them at {@code G*H = 3072}.
      */
@@ -94,8 +91,6 @@ abstract class TernaryKernels {
             int o = planesOffset + 2 * w;
             planes[o] = p;
             planes[o + 1] = m;
-            planes[o + 2 * words] = m;
-            planes[o + 2 * words + 1] = p;
         }
     }
 

@@ -14,7 +14,7 @@ import org.rnnkernels.ternary.TernaryMatrix;
  */
 final class TernaryRows {
     private final TernaryKernels kernels = TernaryKernels.get();
-    private final long[] bits;          // interleaved planes, TernaryKernels' layout
+    private final long[] bits;          // FLOAT activations: interleaved planes; TERNARY: the kernels' packTernary
     private final int rows;
     private final int cols;
     private final int words;
@@ -29,7 +29,7 @@ final class TernaryRows {
         this.cols = m.cols();
         this.words = m.wordsPerRow();
         this.blockRows = m.rowsPerBlock();
-        this.bits = interleaved(m);
+        this.bits = ternaryActivations ? kernels.packTernary(m) : interleaved(m);
         this.alphas = m.scales();
         this.scales = new float[alphas.length];
         for (int k = 0; k < alphas.length; k++) {
@@ -39,7 +39,7 @@ final class TernaryRows {
         this.delta = delta;
     }
 
-    /** {@code m}'s planes in {@link TernaryKernels}' layout: {@code plus, minus} word by word, row by row. */
+    /** {@code m}'s planes interleaved, {@link TernaryKernels#dotFloat}'s layout: {@code plus, minus} word by word, row by row. */
     static long[] interleaved(TernaryMatrix m) {
         long[] plus = m.plus();
         long[] minus = m.minus();
@@ -64,14 +64,13 @@ final class TernaryRows {
      * and the samples {@code s < count} loaded into {@code samples}.
      */
     void multiply(int from, int to, Samples samples, int count, float[] out, int outStride) {
+        if (ternary) {
+            kernels.multiplyTernary(bits, words, from, to, scales, blockRows, samples.planes, count, out, outStride);
+            return;
+        }
         for (int k = from / blockRows; k * blockRows < to; k++) {
-            int lo = Math.max(from, k * blockRows);
-            int hi = Math.min(to, (k + 1) * blockRows);
-            if (ternary) {
-                kernels.multiplyTernary(bits, words, lo, hi, scales[k], samples.planes, count, out, outStride);
-            } else {
-                kernels.multiplyFloat(bits, words, lo, hi, scales[k], samples.padded, count, out, outStride);
-            }
+            kernels.multiplyFloat(bits, words, Math.max(from, k * blockRows), Math.min(to, (k + 1) * blockRows), scales[k],
+                    samples.padded, count, out, outStride);
         }
     }
 
@@ -82,18 +81,22 @@ final class TernaryRows {
 
     /** The matrix as given (a new copy), for the layer's accessors. */
     TernaryMatrix matrix() {
-        long[] plus = new long[bits.length / 2];
-        long[] minus = new long[bits.length / 2];
-        for (int i = 0; i < plus.length; i++) {
-            plus[i] = bits[2 * i];
-            minus[i] = bits[2 * i + 1];
+        long[] plus = new long[rows * words];
+        long[] minus = new long[rows * words];
+        if (ternary) {
+            kernels.unpackTernary(bits, rows, words, plus, minus);
+        } else {
+            for (int i = 0; i < plus.length; i++) {
+                plus[i] = bits[2 * i];
+                minus[i] = bits[2 * i + 1];
+            }
         }
         return TernaryMatrix.of(rows, cols, plus, minus, alphas);
     }
 
     /**
      * The activations of samples, grown to the most samples loaded and then reused: bit planes
-     * ({@code 4 * words} longs a sample) or floats zero-padded to whole words ({@code 64 * words}).
+     * ({@code 2 * words} longs a sample) or floats zero-padded to whole words ({@code 64 * words}).
      */
     final class Samples {
         private long[] planes = new long[0];
@@ -102,7 +105,7 @@ final class TernaryRows {
 
         /** Room for {@code count} samples; grows (contents lost) only when too small. */
         void reserve(long count) {
-            long floats = count * (ternary ? 4 * words : 64 * words);
+            long floats = count * (ternary ? 2 * words : 64 * words);
             if (floats > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("the ternary activations of " + count + " samples need " + floats
                         + " words, more than one Java array holds: run the sequence in shorter chunks");
@@ -117,7 +120,7 @@ final class TernaryRows {
         /** Sample {@code slot} := {@code a(v[offset .. offset+cols-1])}; an input NaN is 0 in TERNARY mode. */
         void load(float[] v, int offset, int slot) {
             if (ternary) {
-                TernaryKernels.ternarize(v, offset, cols, delta, planes, slot * 4 * words, words);
+                TernaryKernels.ternarize(v, offset, cols, delta, planes, slot * 2 * words, words);
             } else {
                 System.arraycopy(v, offset, padded, slot * 64 * words, cols);
             }
@@ -130,7 +133,7 @@ final class TernaryRows {
                     row = new float[cols];
                 }
                 MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, row, 0, cols);
-                TernaryKernels.ternarize(row, 0, cols, delta, planes, slot * 4 * words, words);
+                TernaryKernels.ternarize(row, 0, cols, delta, planes, slot * 2 * words, words);
             } else {
                 MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, padded, slot * 64 * words, cols);
             }

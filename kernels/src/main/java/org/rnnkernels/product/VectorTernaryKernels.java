@@ -7,19 +7,24 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.rnnkernels.simd.FloatLanes;
+import org.rnnkernels.ternary.TernaryMatrix;
 
 /**
- * Vector API ternary products, both kept over the scalar ones because they measured faster on an
- * AVX2 machine (Zen 3, 256-bit, noisy shared VM; 3072 x 1024 matrix, one row at a time, separate JVMs):
+ * Vector API ternary products:
  * <ul>
- *   <li>ternary x float: ~1.6-3 ms vs ~5.4-9.8 ms for the scalar set-bit walk, about 3-4x: the
- *       walk pays a data-dependent loop exit per word and one add per set bit, the vector code a
- *       fixed shift, mask and add per lane of 8 columns;</li>
- *   <li>ternary x ternary: ~170-250 us vs ~205-335 us for scalar {@code Long.bitCount}, a small
- *       margin (about 1.2x, within the machine's noise): AVX2 has no 64-bit vector popcount, so the
- *       vector code counts bytes by table shuffles and folds the byte counters once per row.</li>
+ *   <li>ternary x float: kept over the scalar set-bit walk because it measured ~3-4x faster on an AVX2 machine
+ *       (Zen 3, 256-bit; 3072 x 1024 matrix, one row at a time, separate JVMs: ~1.6-3 ms vs ~5.4-9.8 ms): the
+ *       walk pays a data-dependent loop exit per word and one add per set bit, the vector code a fixed shift,
+ *       mask and add per lane of 8 columns;</li>
+ *   <li>ternary x ternary: rows in groups of as many as a vector has long lanes, each lane one row (see
+ *       {@code groupDots}), so a dot needs no sum across lanes. Row by row (a row's words across the lanes,
+ *       then the lanes summed) it spent as long on each row's sum as on its 16 words: a GRU's 3072 x 1024
+ *       recurrent product took 34-43 us a step, grouped 15-16 (same dots; Zen 5, 512-bit, one JVM, rounds
+ *       alternating); the ternary GRU layer at B = 1, H = 1024 went from 82-92 us a step to 39-52 (JMH forks
+ *       alternating, five each), and at 256 bits from 91-121 to 50-55, with AVX2's registers from 138-141
+ *       to 83, at 128 bits from 122-144 to 103-110.</li>
  * </ul>
- * The accumulators of both loops start from {@code zero()} made in the method (see {@link #dotFloat}).
+ * The accumulators of the float loop start from {@code zero()} made in the method (see {@link #dotFloat}).
  */
 final class VectorTernaryKernels extends ScalarTernaryKernels {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
@@ -29,11 +34,13 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
     // Lane k: 31 - k, which moves bit k of a word to the sign bit.
     private static final IntVector BIT_TO_SIGN = IntVector.zero(INTS).addIndex(-1).add(31);
     private static final VectorSpecies<Byte> BYTES = S.withLanes(byte.class);
+    private static final int LONG_LANES = LONGS.length();
+    private static final long BYTE_SIGNS = 0x8080808080808080L;
     private static final long BYTE_PAIRS = 0x00FF00FF00FF00FFL;
     private static final long SHORT_PAIRS = 0x0000FFFF0000FFFFL;
     private static final long INT_PAIRS = 0x00000000FFFFFFFFL;
-    // Byte counters gain at most 8 per iteration: 31 iterations stay below 256.
-    private static final int BYTE_COUNTER_ITERATIONS = 31;
+    // Signed byte counters gain -8..8 a word: 15 words stay within -120..120.
+    private static final int BLOCK_WORDS = 15;
 
     // sum of x over the +1 columns minus sum over the -1 columns, LANES columns at a time: the
     // LANES bits of each plane become lane masks (bit k to the sign by a variable shift, then an
@@ -79,38 +86,96 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
                 .lanewise(VectorOperators.ASHR, 31);
     }
 
-    // Interleaved weight words AND interleaved activation words: the +1 products; AND the
-    // pair-swapped activation words: the -1 products. Counted with BYTE popcounts: AVX2 has no
-    // vector popcount of longs (LongVector.BIT_COUNT is not intrinsified there and boxes), while
-    // the byte one compiles to a table lookup by shuffles.
+    // Rows in groups of LONG_LANES, word j of the group's rows side by side: the plus words of word j of every
+    // row of the group, then their minus words; rows past the matrix's are zero (their dots are 0, never written).
     @Override
-    int dotTernary(long[] bits, int words, int row, long[] planes, int offset) {
-        int n = 2 * words;
-        int base = row * n;
-        int step = LONGS.length();
-        int end = LONGS.loopBound(n);
-        long dot = 0;
-        for (int from = 0; from < end; from += BYTE_COUNTER_ITERATIONS * step) {
-            int to = Math.min(end, from + BYTE_COUNTER_ITERATIONS * step);
-            dot += countDifference(bits, base, planes, offset, n, from, to);
+    long[] packTernary(TernaryMatrix m) {
+        int rows = m.rows();
+        int words = m.wordsPerRow();
+        int groups = (rows + LONG_LANES - 1) / LONG_LANES;
+        long[] plus = m.plus();
+        long[] minus = m.minus();
+        long[] packed = new long[Math.multiplyExact(groups * words, 2 * LONG_LANES)];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < words; j++) {
+                int at = groupWord(r / LONG_LANES, words, j) + r % LONG_LANES;
+                packed[at] = plus[r * words + j];
+                packed[at + LONG_LANES] = minus[r * words + j];
+            }
         }
-        for (int i = end; i < n; i++) {
-            long w = bits[base + i];
-            dot += Long.bitCount(w & planes[offset + i]) - Long.bitCount(w & planes[offset + n + i]);
-        }
-        return (int) dot;
+        return packed;
     }
 
-    // popcount(+1 products) - popcount(-1 products) over longs from .. to-1 of a row, in byte counters
-    private static long countDifference(long[] bits, int base, long[] planes, int offset, int n, int from, int to) {
-        ByteVector pos = ByteVector.zero(BYTES);
-        ByteVector neg = ByteVector.zero(BYTES);
-        for (int i = from; i < to; i += LONGS.length()) {
-            LongVector w = LongVector.fromArray(LONGS, bits, base + i);
-            pos = pos.add(w.and(LongVector.fromArray(LONGS, planes, offset + i)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT));
-            neg = neg.add(w.and(LongVector.fromArray(LONGS, planes, offset + n + i)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT));
+    @Override
+    void unpackTernary(long[] packed, int rows, int words, long[] plus, long[] minus) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < words; j++) {
+                int at = groupWord(r / LONG_LANES, words, j) + r % LONG_LANES;
+                plus[r * words + j] = packed[at];
+                minus[r * words + j] = packed[at + LONG_LANES];
+            }
         }
-        return sumBytes(pos.reinterpretAsLongs()).sub(sumBytes(neg.reinterpretAsLongs())).reduceLanes(VectorOperators.ADD);
+    }
+
+    // Where word j of group g's plus words starts.
+    private static int groupWord(int group, int words, int j) {
+        return (group * words + j) * 2 * LONG_LANES;
+    }
+
+    @Override
+    void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows, long[] planes,
+                         int samples, float[] out, int outStride) {
+        int stride = 2 * words;
+        int pass = samplesPerPass(stride * Long.BYTES);
+        for (int s0 = 0; s0 < samples; s0 += pass) {
+            int s1 = Math.min(samples, s0 + pass);
+            for (int g = from / LONG_LANES; g * LONG_LANES < to; g++) {
+                for (int s = s0; s < s1; s++) {
+                    groupDots(packed, groupWord(g, words, 0), words, planes, s * stride, g * LONG_LANES, from, to,
+                            scales, blockRows, out, s * outStride);
+                }
+            }
+        }
+    }
+
+    // The dots of the LONG_LANES rows r0.. of a group with one sample, lane l of the vectors for row r0 + l: each
+    // word j ANDs the group's plus and minus words with the sample's broadcast xp_j, xm_j, and byte popcounts of
+    // the +1 and -1 products are subtracted into signed byte counters (each word adds -8..8 to a byte, so up to
+    // BLOCK_WORDS words stay within a byte); every BLOCK_WORDS words the counters are summed into each long lane.
+    // No horizontal sum: a lane is a row. Then rows from..to-1 of the group are scaled into out[o + r].
+    private static void groupDots(long[] packed, int base, int words, long[] planes, int offset, int r0, int from,
+                                  int to, float[] scales, int blockRows, float[] out, int o) {
+        LongVector dots = LongVector.zero(LONGS);
+        for (int j0 = 0; j0 < words; j0 += BLOCK_WORDS) {
+            int j1 = Math.min(words, j0 + BLOCK_WORDS);
+            ByteVector counts = ByteVector.zero(BYTES);
+            for (int j = j0; j < j1; j++) {
+                int at = base + 2 * LONG_LANES * j;
+                LongVector wp = LongVector.fromArray(LONGS, packed, at);
+                LongVector wm = LongVector.fromArray(LONGS, packed, at + LONG_LANES);
+                long xp = planes[offset + 2 * j];
+                long xm = planes[offset + 2 * j + 1];
+                ByteVector plus = wp.and(xp).or(wm.and(xm)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT);
+                ByteVector minus = wp.and(xm).or(wm.and(xp)).reinterpretAsBytes().lanewise(VectorOperators.BIT_COUNT);
+                counts = counts.add(plus.sub(minus));
+            }
+            // signed bytes + 128 are unsigned: a lane's eight of them sum to its dot + 8 * 128
+            dots = dots.add(sumBytes(counts.reinterpretAsLongs().lanewise(VectorOperators.XOR, BYTE_SIGNS))
+                    .sub(8 * 128));
+        }
+        if (r0 >= from && r0 + LONG_LANES <= to && r0 / blockRows == (r0 + LONG_LANES - 1) / blockRows) {
+            float scale = scales[r0 / blockRows];
+            for (int l = 0; l < LONG_LANES; l++) {
+                out[o + r0 + l] = scale * (int) dots.lane(l);
+            }
+            return;
+        }
+        for (int l = 0; l < LONG_LANES; l++) {      // a group at the range's ends or across two scale blocks
+            int r = r0 + l;
+            if (r >= from && r < to) {
+                out[o + r] = scales[r / blockRows] * (int) dots.lane(l);
+            }
+        }
     }
 
     // Each long lane: the sum of its 8 unsigned bytes (pairwise: bytes, shorts, ints).

@@ -61,9 +61,9 @@ class TernaryKernelsTest {
         // two samples at slots 0 and 1: the second is what the first would be at another offset
         float[] v = TorchInit.uniform(random, cols, 1f);
         float[] v2 = TorchInit.uniform(random, cols, 1f);
-        long[] planes = new long[2 * 4 * words];
+        long[] planes = new long[2 * 2 * words];
         TernaryKernels.ternarize(v, 0, cols, 0.4f, planes, 0, words);
-        TernaryKernels.ternarize(v2, 0, cols, 0.4f, planes, 4 * words, words);
+        TernaryKernels.ternarize(v2, 0, cols, 0.4f, planes, 2 * words, words);
         int[] a = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 0, cols), 0.4f);
         int[] a2 = TernaryReference.ternarizeActivations(Fixtures.toDouble(v2, 0, cols), 0.4f);
 
@@ -78,9 +78,12 @@ class TernaryKernelsTest {
 
         for (TernaryKernels k : implementations()) {
             String name = k.getClass().getSimpleName();
+            long[] packed = k.packTernary(m);
+            float[] dots = new float[2 * rows];     // scale 1: the dots themselves, small integers exact in float
+            k.multiplyTernary(packed, words, 0, rows, new float[] {1f}, rows, planes, 2, dots, rows);
             for (int r = 0; r < rows; r++) {
-                assertEquals(TernaryReference.dot(ref, r, a), k.dotTernary(bits, words, r, planes, 0), name + " ternary row " + r);
-                assertEquals(TernaryReference.dot(ref, r, a2), k.dotTernary(bits, words, r, planes, 4 * words), name + " ternary row " + r + ", sample 1");
+                assertEquals(TernaryReference.dot(ref, r, a), dots[r], 0.0, name + " ternary row " + r);
+                assertEquals(TernaryReference.dot(ref, r, a2), dots[rows + r], 0.0, name + " ternary row " + r + ", sample 1");
                 assertEquals(TernaryReference.dot(ref, r, xd), k.dotFloat(bits, words, r, x, 0), 0.0, name + " float row " + r);
                 assertEquals(TernaryReference.dot(ref, r, xd2), k.dotFloat(bits, words, r, x, 64 * words), 0.0, name + " float row " + r + ", sample 1");
             }
@@ -91,7 +94,7 @@ class TernaryKernelsTest {
                 float[] outFloat = new float[2 * stride];
                 java.util.Arrays.fill(out, -7f);
                 java.util.Arrays.fill(outFloat, -7f);
-                k.multiplyTernary(bits, words, 1, rows, 0.5f, planes, 2, out, stride);
+                k.multiplyTernary(packed, words, 1, rows, new float[] {0.5f}, rows, planes, 2, out, stride);
                 k.multiplyFloat(bits, words, 1, rows, 2f, x, 2, outFloat, stride);
                 for (int s = 0; s < 2; s++) {
                     for (int r = 0; r < stride; r++) {
@@ -143,7 +146,7 @@ class TernaryKernelsTest {
             v[4] = -0.5f;
             v[2] = Float.NaN;  // NaN: 0
             int words = TernaryMatrix.wordsFor(n);
-            long[] planes = new long[4 * words + 3];
+            long[] planes = new long[2 * words + 3];
             java.util.Arrays.fill(planes, -1L);   // every word must be overwritten, padding cleared
             TernaryKernels.ternarize(v, 5, n, 0.5f, planes, 3, words);
             int[] ref = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 5, n), 0.5);
@@ -155,9 +158,65 @@ class TernaryKernelsTest {
                 int w = j >>> 6;
                 int t = (planes[3 + 2 * w] & bit) != 0 ? 1 : (planes[3 + 2 * w + 1] & bit) != 0 ? -1 : 0;
                 assertEquals(j < n ? ref[j] : 0, t, "n=" + n + " j=" + j);
-                // the second half is the pair-swapped copy
-                assertEquals(planes[3 + 2 * w], planes[3 + 2 * words + 2 * w + 1]);
-                assertEquals(planes[3 + 2 * w + 1], planes[3 + 2 * words + 2 * w]);
+            }
+        }
+    }
+
+    /**
+     * The ternary x ternary product as layers call it, on the sizes where its vector form changes course: rows
+     * that do not fill a group of long lanes (1 to 3 short of it, or one over), gate blocks whose scale changes
+     * inside a group, row ranges that start and end inside a group (a team's split), and rows long enough for
+     * several blocks of byte counters (up to 15 words each: 960, 1025, 2049 columns). Exact against the reference.
+     */
+    @ParameterizedTest(name = "rows={0} cols={1} blocks={2}")
+    @org.junit.jupiter.params.provider.CsvSource({"15, 1025, 3", "24, 960, 3", "33, 2049, 3", "9, 1, 1", "4, 65, 4",
+            "44, 130, 4", "7, 1500, 1"})
+    void ternaryProductsOverGroupsBlocksAndRanges(int rows, int cols, int blocks) {
+        SplittableRandom random = new SplittableRandom(rows * 7919L + cols);
+        float[] w = TorchInit.uniform(random, rows * cols, 1f);
+        TernaryMatrix m = Ternarizer.standard().ternarize(w, rows, cols, blocks);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(w, rows, cols, blocks, Ternarizer.DEFAULT_FACTOR);
+        int words = m.wordsPerRow();
+        int samples = 3;
+        long[] planes = new long[samples * 2 * words];
+        int[][] a = new int[samples][];
+        for (int s = 0; s < samples; s++) {
+            // thresholds 0.1 / 0.5 / 0.9: dense, a third, sparse activations
+            float delta = 0.1f + 0.4f * s;
+            float[] v = TorchInit.uniform(random, cols, 1f);
+            TernaryKernels.ternarize(v, 0, cols, delta, planes, s * 2 * words, words);
+            a[s] = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 0, cols), delta);
+        }
+        int blockRows = rows / blocks;
+        float[] scales = new float[blocks];
+        for (int k = 0; k < blocks; k++) {
+            scales[k] = 0.25f * (k + 1);
+        }
+        for (TernaryKernels k : implementations()) {
+            String name = k.getClass().getSimpleName();
+            long[] packed = k.packTernary(m);
+            long[] plus = new long[rows * words];
+            long[] minus = new long[rows * words];
+            k.unpackTernary(packed, rows, words, plus, minus);
+            assertEquals(java.util.Arrays.toString(m.plus()), java.util.Arrays.toString(plus), name + " plus plane unpacked");
+            assertEquals(java.util.Arrays.toString(m.minus()), java.util.Arrays.toString(minus), name + " minus plane unpacked");
+            int[][] ranges = {{0, rows}, {1, rows - 1}, {blockRows - 1, Math.min(rows, 2 * blockRows + 1)}, {rows / 2, rows / 2 + 1}};
+            for (int[] range : ranges) {
+                int from = range[0], to = range[1];
+                if (from >= to) {
+                    continue;
+                }
+                int stride = rows + 1;
+                float[] out = new float[samples * stride];
+                java.util.Arrays.fill(out, -7f);
+                k.multiplyTernary(packed, words, from, to, scales, blockRows, planes, samples, out, stride);
+                for (int s = 0; s < samples; s++) {
+                    for (int r = 0; r < stride; r++) {
+                        float expected = r >= from && r < to ? scales[r / blockRows] * TernaryReference.dot(ref, r, a[s]) : -7f;
+                        assertEquals(expected, out[s * stride + r], 0.0,
+                                name + " rows " + from + ".." + to + ", row " + r + ", sample " + s);
+                    }
+                }
             }
         }
     }
