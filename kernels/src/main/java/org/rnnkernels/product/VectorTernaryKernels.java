@@ -140,8 +140,8 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
 
     // The dots of the LONG_LANES rows r0.. of a group with one sample, lane l of the vectors for row r0 + l: each
     // word j ANDs the group's plus and minus words with the sample's broadcast xp_j, xm_j, and byte popcounts of
-    // the +1 and -1 products are subtracted into signed byte counters (each word adds -8..8 to a byte, so up to
-    // BLOCK_WORDS words stay within a byte); every BLOCK_WORDS words the counters are summed into each long lane.
+    // the +1 and -1 products are subtracted into signed byte counters (a column is in at most one of the two, so
+    // each word adds -8..8 to a byte, and up to BLOCK_WORDS words stay within a byte); every BLOCK_WORDS words the counters are summed into each long lane.
     // No horizontal sum: a lane is a row. Then rows from..to-1 of the group are scaled into out[o + r].
     private static void groupDots(long[] packed, int base, int words, long[] planes, int offset, int r0, int from,
                                   int to, float[] scales, int blockRows, float[] out, int o) {
