@@ -38,17 +38,12 @@ class ScalarTernaryKernels extends TernaryKernels {
     }
 
     @Override
-    void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows, long[] planes,
-                         int samples, float[] out, int outStride) {
-        int stride = 2 * words;
-        int pass = samplesPerPass(stride * Long.BYTES);
-        for (int s0 = 0; s0 < samples; s0 += pass) {
-            int s1 = Math.min(samples, s0 + pass);
-            for (int r = from; r < to; r++) {
-                float scale = scales[r / blockRows];
-                for (int s = s0; s < s1; s++) {
-                    out[s * outStride + r] = scale * dot(packed, words, r, planes, s * stride);
-                }
+    void ternaryPass(long[] packed, int words, int from, int to, float[] scales, int blockRows, long[] planes, int s0,
+                     int s1, float[] out, int outStride) {
+        for (int r = from; r < to; r++) {
+            float scale = scales[r / blockRows];
+            for (int s = s0; s < s1; s++) {
+                out[s * outStride + r] = scale * dot(packed, words, r, planes, s * 2 * words);
             }
         }
     }

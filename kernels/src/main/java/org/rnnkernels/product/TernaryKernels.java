@@ -45,8 +45,17 @@ abstract class TernaryKernels {
      * samples {@code s < samples}, the dots exact in int, {@code T} as {@link #packTernary} made it, sample
      * {@code s}'s activation planes at {@code planes[s * 2 * words]}; no other element of {@code out} is written.
      */
-    abstract void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows,
-                                  long[] planes, int samples, float[] out, int outStride);
+    final void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows,
+                               long[] planes, int samples, float[] out, int outStride) {
+        int pass = samplesPerPass(2 * words * Long.BYTES);
+        for (int s0 = 0; s0 < samples; s0 += pass) {
+            ternaryPass(packed, words, from, to, scales, blockRows, planes, s0, Math.min(samples, s0 + pass), out, outStride);
+        }
+    }
+
+    /** {@link #multiplyTernary} for samples {@code s0 .. s1-1}, whose activations stay in L1 over all the rows. */
+    abstract void ternaryPass(long[] packed, int words, int from, int to, float[] scales, int blockRows,
+                              long[] planes, int s0, int s1, float[] out, int outStride);
 
     /**
      * {@code out[s*outStride + r] = scale * (T[r] · x_s)} for rows {@code from .. to-1} and samples
@@ -66,8 +75,7 @@ abstract class TernaryKernels {
         }
     }
 
-    /** Samples per pass over the weight rows when each sample takes {@code bytesPerSample} bytes. */
-    static int samplesPerPass(int bytesPerSample) {
+    private static int samplesPerPass(int bytesPerSample) {
         return Math.clamp(PASS_BYTES / bytesPerSample, 1, MAX_SAMPLES_PER_PASS);
     }
 

@@ -123,17 +123,12 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
     }
 
     @Override
-    void multiplyTernary(long[] packed, int words, int from, int to, float[] scales, int blockRows, long[] planes,
-                         int samples, float[] out, int outStride) {
-        int stride = 2 * words;
-        int pass = samplesPerPass(stride * Long.BYTES);
-        for (int s0 = 0; s0 < samples; s0 += pass) {
-            int s1 = Math.min(samples, s0 + pass);
-            for (int g = from / LONG_LANES; g * LONG_LANES < to; g++) {
-                for (int s = s0; s < s1; s++) {
-                    groupDots(packed, groupWord(g, words, 0), words, planes, s * stride, g * LONG_LANES, from, to,
-                            scales, blockRows, out, s * outStride);
-                }
+    void ternaryPass(long[] packed, int words, int from, int to, float[] scales, int blockRows, long[] planes, int s0,
+                     int s1, float[] out, int outStride) {
+        for (int g = from / LONG_LANES; g * LONG_LANES < to; g++) {
+            for (int s = s0; s < s1; s++) {
+                groupDots(packed, groupWord(g, words, 0), words, planes, s * 2 * words, g * LONG_LANES, from, to,
+                        scales, blockRows, out, s * outStride);
             }
         }
     }
