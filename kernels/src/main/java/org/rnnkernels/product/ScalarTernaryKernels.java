@@ -31,10 +31,7 @@ class ScalarTernaryKernels extends TernaryKernels {
 
     @Override
     void unpackTernary(long[] packed, int rows, int words, long[] plus, long[] minus) {
-        for (int i = 0; i < rows * words; i++) {
-            plus[i] = packed[2 * i];
-            minus[i] = packed[2 * i + 1];
-        }
+        TernaryRows.deinterleave(packed, plus, minus);
     }
 
     @Override

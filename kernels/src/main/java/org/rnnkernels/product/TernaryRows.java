@@ -51,6 +51,14 @@ final class TernaryRows {
         return bits;
     }
 
+    /** The inverse of {@link #interleaved}: {@code bits}' words into {@code plus} and {@code minus}. */
+    static void deinterleave(long[] bits, long[] plus, long[] minus) {
+        for (int i = 0; i < plus.length; i++) {
+            plus[i] = bits[2 * i];
+            minus[i] = bits[2 * i + 1];
+        }
+    }
+
     int rows() {
         return rows;
     }
@@ -86,10 +94,7 @@ final class TernaryRows {
         if (ternary) {
             kernels.unpackTernary(bits, rows, words, plus, minus);
         } else {
-            for (int i = 0; i < plus.length; i++) {
-                plus[i] = bits[2 * i];
-                minus[i] = bits[2 * i + 1];
-            }
+            deinterleave(bits, plus, minus);
         }
         return TernaryMatrix.of(rows, cols, plus, minus, alphas);
     }
