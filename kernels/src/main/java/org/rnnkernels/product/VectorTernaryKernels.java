@@ -19,7 +19,7 @@ import org.rnnkernels.ternary.TernaryMatrix;
  *   <li>ternary x ternary: rows in groups of as many as a vector has long lanes, each lane one row (see
  *       {@code groupDots}), so a dot needs no sum across lanes. Row by row (a row's words across the lanes,
  *       then the lanes summed) it spent as long on each row's sum as on its 16 words: a GRU's 3072 x 1024
- *       recurrent product took 34-43 us a step, grouped 15-16 (same dots; Zen 5, 512-bit, one JVM, rounds
+ *       recurrent product took 32-43 us a step, grouped 15-16 (same dots; Zen 5, 512-bit, one JVM, rounds
  *       alternating); the ternary GRU layer at B = 1, H = 1024 went from 82-92 us a step to 39-52 (JMH forks
  *       alternating, five each), and at 256 bits from 91-121 to 50-55, with AVX2's registers from 138-141
  *       to 83, at 128 bits from 122-144 to 103-110.</li>
