@@ -72,7 +72,7 @@ record LayerParts(CellType type, int inputSize, int hiddenSize, Arena arena, Inp
             projection = new SparseInputProjection(projection, ih, rows, inputSize);
         }
         // EGRU's product skips the zero columns of y: column tiles instead of row panels
-        RecurrentProduct recurrent = type.eventBased() ? new SparseRecurrent(blas, wHh, hh, rows, hiddenSize)
+        RecurrentProduct recurrent = type.eventBased() ? new SparseRecurrent(wHh, hh, rows, hiddenSize)
                 : RecurrentProduct.dense(blas, wHh, hh, rows, hiddenSize);
         MiParameters miCopy = mi == null ? null : new MiParameters(mi.alpha().clone(), mi.beta1().clone(), mi.beta2().clone());
         float[] theta = thresholds == null ? null : thresholds.clone();

@@ -43,16 +43,25 @@ final class PanelRecurrent implements RecurrentProduct {
                     byBlas.multiply(rows, member, members);
                     return;
                 }
-                int count = panels.panels(width);
-                int from = count * member / members, to = count * (member + 1) / members;
-                // every other step the other way round (PanelProduct.multiplyDescending: what one step read last
-                // is still in L2 for the next)
-                if (descending) {
-                    panels.multiplyDescending(packed, width, hidden, rows, h, 0, gh, 0, from, to);
-                } else {
-                    panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, from, to);
-                }
+                multiplyShare(panels, packed, width, hidden, rows, h, gh, member, members, descending);
             }
         };
+    }
+
+    /**
+     * Member {@code member} of {@code members}'s share of {@code gh = h * W^T} over the first {@code rows} samples:
+     * its range of the panels of {@code packed} ({@code W [width][hidden]}), walked downwards if {@code descending}.
+     */
+    static void multiplyShare(PanelProduct panels, float[] packed, int width, int hidden, int rows, float[] h,
+                              float[] gh, int member, int members, boolean descending) {
+        int count = panels.panels(width);
+        int from = count * member / members, to = count * (member + 1) / members;
+        // every other step the other way round (PanelProduct.multiplyDescending: what one step read last is still in
+        // L2 for the next)
+        if (descending) {
+            panels.multiplyDescending(packed, width, hidden, rows, h, 0, gh, 0, from, to);
+        } else {
+            panels.multiply(packed, width, hidden, rows, h, 0, gh, 0, from, to);
+        }
     }
 }
