@@ -11,8 +11,10 @@ import org.rnnkernels.simd.FloatLanes;
  * where the CPU has 32 vector registers, in fours (16 accumulators, 4 weights, 1 broadcast), which halves
  * the weight traffic per FMA: 4 loads + 4 broadcasts feed 16 FMAs instead of 6 loads 8. Measured on Zen 5
  * (512-bit, one thread, load about 4): H = 256, B = 16: 50 us a call in pairs, 36 in fours (172 GFLOP/s
- * against the machine's ~190 sgemm peak); H = 512, B = 64: 800 us against 600. Every output is the same
- * FMA chain over k either way, so the grouping changes no bit.
+ * against the machine's ~190 sgemm peak); H = 512, B = 64: 800 us against 600. Every sample of a batch goes in
+ * the same pass over the panels: after the fours, three samples left go as a triple, two as a pair, one beside the
+ * sample before it (a pair that computes that one again); only a batch of one has a kernel of its own. Every output
+ * is the same FMA chain over k either way, so the grouping changes no bit.
  */
 final class VectorPanelProduct implements PanelProduct {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
@@ -79,6 +81,15 @@ final class VectorPanelProduct implements PanelProduct {
                     quadPartial(packed, base, cols, x, xo, y, yo, rows, valid);
                 }
             }
+            if (QUADS && batch - b == 3) {
+                int xo = xOffset + b * cols, yo = yOffset + b * rows + r0;
+                if (valid >= WIDTH) {
+                    triple(packed, base, cols, x, xo, y, yo, rows);
+                } else {
+                    triplePartial(packed, base, cols, x, xo, y, yo, rows, valid);
+                }
+                continue;
+            }
             for (; b + 1 < batch; b += 2) {
                 int xo0 = xOffset + b * cols, xo1 = xo0 + cols, yo0 = yOffset + b * rows + r0, yo1 = yo0 + rows;
                 if (valid >= WIDTH) {
@@ -87,13 +98,25 @@ final class VectorPanelProduct implements PanelProduct {
                     pairPartial(packed, base, cols, x, xo0, xo1, y, yo0, yo1, valid);
                 }
             }
+            if (b < batch && b > 0) {
+                // The last sample of an odd batch beside the one before it, computed again (the same FMA chain, the
+                // same bits, stored twice), in this pass rather than a pass of its own: at small batches a pass
+                // streams all of W from L2 or L3 whatever the group of samples (H = 512, one thread, Zen 5: B = 5
+                // as four and a pass alone took 80 us a call, B = 4 40).
+                int xo0 = xOffset + (b - 1) * cols, xo1 = xo0 + cols, yo0 = yOffset + (b - 1) * rows + r0, yo1 = yo0 + rows;
+                if (valid >= WIDTH) {
+                    pair(packed, base, cols, x, xo0, xo1, y, yo0, yo1);
+                } else {
+                    pairPartial(packed, base, cols, x, xo0, xo1, y, yo0, yo1, valid);
+                }
+            }
         }
-        if (batch % 2 == 1) {
-            lastSample(packed, rows, cols, batch - 1, x, xOffset, y, yOffset, panelFrom, panelTo);
+        if (batch == 1) {
+            lastSample(packed, rows, cols, 0, x, xOffset, y, yOffset, panelFrom, panelTo);
         }
     }
 
-    // The odd sample left by the pairs, alone: two whole panels at a time while there are two, so that eight FMA
+    // A batch of one: two whole panels at a time while there are two, so that eight FMA
     // chains run instead of four (one panel's four chains wait on the FMA latency: a 768 x 256 product took
     // 7.8 us a step, GRU H = 256, B = 1). Each output is still one chain over k in order: the same bits.
     private static void lastSample(float[] packed, int rows, int cols, int b, float[] x, int xOffset, float[] y,
@@ -239,6 +262,94 @@ final class VectorPanelProduct implements PanelProduct {
         b1.intoArray(y, yo1 + L, m1);
         b2.intoArray(y, yo1 + 2 * L, m2);
         b3.intoArray(y, yo1 + 3 * L, m3);
+    }
+
+    // Three samples at once (a batch of 3 mod 4 where there are 32 registers: 12 accumulators, 4 weights, 1
+    // broadcast), in the same pass as the fours: as a pair and a pass of the third alone, B = 3 took 79 us a call
+    // where B = 4 took 40 (H = 512, one thread, Zen 5).
+    private static void triple(float[] w, int base, int cols, float[] x, int xo, float[] y, int yo, int yStride) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        int xo1 = xo + cols, xo2 = xo1 + cols;
+        for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
+            FloatVector w0 = FloatVector.fromArray(S, w, o);
+            FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(S, x[xo + k]);
+            a0 = w0.fma(x0, a0);
+            a1 = w1.fma(x0, a1);
+            a2 = w2.fma(x0, a2);
+            a3 = w3.fma(x0, a3);
+            FloatVector x1 = FloatVector.broadcast(S, x[xo1 + k]);
+            b0 = w0.fma(x1, b0);
+            b1 = w1.fma(x1, b1);
+            b2 = w2.fma(x1, b2);
+            b3 = w3.fma(x1, b3);
+            FloatVector x2 = FloatVector.broadcast(S, x[xo2 + k]);
+            c0 = w0.fma(x2, c0);
+            c1 = w1.fma(x2, c1);
+            c2 = w2.fma(x2, c2);
+            c3 = w3.fma(x2, c3);
+        }
+        int yo1 = yo + yStride, yo2 = yo1 + yStride;
+        a0.intoArray(y, yo);
+        a1.intoArray(y, yo + L);
+        a2.intoArray(y, yo + 2 * L);
+        a3.intoArray(y, yo + 3 * L);
+        b0.intoArray(y, yo1);
+        b1.intoArray(y, yo1 + L);
+        b2.intoArray(y, yo1 + 2 * L);
+        b3.intoArray(y, yo1 + 3 * L);
+        c0.intoArray(y, yo2);
+        c1.intoArray(y, yo2 + L);
+        c2.intoArray(y, yo2 + 2 * L);
+        c3.intoArray(y, yo2 + 3 * L);
+    }
+
+    private static void triplePartial(float[] w, int base, int cols, float[] x, int xo, float[] y, int yo, int yStride,
+                                      int valid) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        int xo1 = xo + cols, xo2 = xo1 + cols;
+        for (int k = 0, o = base; k < cols; k++, o += WIDTH) {
+            FloatVector w0 = FloatVector.fromArray(S, w, o);
+            FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(S, x[xo + k]);
+            a0 = w0.fma(x0, a0);
+            a1 = w1.fma(x0, a1);
+            a2 = w2.fma(x0, a2);
+            a3 = w3.fma(x0, a3);
+            FloatVector x1 = FloatVector.broadcast(S, x[xo1 + k]);
+            b0 = w0.fma(x1, b0);
+            b1 = w1.fma(x1, b1);
+            b2 = w2.fma(x1, b2);
+            b3 = w3.fma(x1, b3);
+            FloatVector x2 = FloatVector.broadcast(S, x[xo2 + k]);
+            c0 = w0.fma(x2, c0);
+            c1 = w1.fma(x2, c1);
+            c2 = w2.fma(x2, c2);
+            c3 = w3.fma(x2, c3);
+        }
+        VectorMask<Float> m0 = S.indexInRange(0, valid), m1 = S.indexInRange(L, valid);
+        VectorMask<Float> m2 = S.indexInRange(2 * L, valid), m3 = S.indexInRange(3 * L, valid);
+        int yo1 = yo + yStride, yo2 = yo1 + yStride;
+        a0.intoArray(y, yo, m0);
+        a1.intoArray(y, yo + L, m1);
+        a2.intoArray(y, yo + 2 * L, m2);
+        a3.intoArray(y, yo + 3 * L, m3);
+        b0.intoArray(y, yo1, m0);
+        b1.intoArray(y, yo1 + L, m1);
+        b2.intoArray(y, yo1 + 2 * L, m2);
+        b3.intoArray(y, yo1 + 3 * L, m3);
+        c0.intoArray(y, yo2, m0);
+        c1.intoArray(y, yo2 + L, m1);
+        c2.intoArray(y, yo2 + 2 * L, m2);
+        c3.intoArray(y, yo2 + 3 * L, m3);
     }
 
     // Four samples at once (x rows xo, xo + cols, ...; y rows yo, yo + yStride, ...): each weight vector
