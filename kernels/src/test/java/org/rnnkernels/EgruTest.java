@@ -186,9 +186,11 @@ class EgruTest {
                     float[] packed = product.pack(w, rows, cols);
                     float[] y = new float[batch * rows];
                     java.util.Arrays.fill(y, Float.NaN);   // must be overwritten
-                    int tiles = product.tiles(rows);
-                    product.multiply(packed, rows, cols, batch, x, active, count, y, 0, tiles / 2);
-                    product.multiply(packed, rows, cols, batch, x, active, count, y, tiles / 2, tiles);
+                    // in three shares, as a team would split the rows, one of them across a tile's edge
+                    int first = ColumnProduct.shareStart(rows, 1, 3), second = ColumnProduct.shareStart(rows, 2, 3);
+                    product.multiply(packed, rows, cols, batch, x, active, count, y, second, rows);
+                    product.multiply(packed, rows, cols, batch, x, active, count, y, 0, first);
+                    product.multiply(packed, rows, cols, batch, x, active, count, y, first, second);
                     for (int b = 0; b < batch; b++) {
                         for (int r = 0; r < rows; r++) {
                             double expected = 0;

@@ -28,19 +28,27 @@ public interface ColumnProduct {
 
     float[] pack(float[] w, int rows, int cols);
 
-    /** How many tiles a {@code rows}-row matrix packs into. */
-    default int tiles(int rows) {
-        return (rows + TILE - 1) / TILE;
-    }
+    /** Rows a member's share starts at: a multiple of this, so that its slices start on a cache line. */
+    int SHARE_ALIGNMENT = 64;
 
     /**
      * {@code y[b*rows + r] = sum_{i < count[b]} W[r, j_i] * x[b*cols + j_i]} with
-     * {@code j_i = active[b*cols + i]} (increasing), for {@code b < batch} and the rows {@code r} of
-     * tiles {@code tileFrom .. tileTo-1}; {@code y} is overwritten there. Threads given disjoint tile
-     * ranges can share one product.
+     * {@code j_i = active[b*cols + i]} (increasing), for {@code b < batch} and the rows
+     * {@code rowFrom <= r < rowTo}; {@code y} is overwritten there. Threads given disjoint row ranges can share one
+     * product.
      */
     void multiply(float[] packed, int rows, int cols, int batch, float[] x, int[] active, int[] count, float[] y,
-                  int tileFrom, int tileTo);
+                  int rowFrom, int rowTo);
+
+    /**
+     * The first row of member {@code member}'s share of {@code rows} among {@code members} ({@code member ==
+     * members}: {@code rows}): even shares, rounded down to {@link #SHARE_ALIGNMENT}. By rows, not whole tiles: a
+     * GRU's {@code 3H} rows are one tile up to H = 341, three at H = 1024, so tiles would leave a member of two
+     * idle or with half the other's work.
+     */
+    static int shareStart(int rows, int member, int members) {
+        return member == members ? rows : (int) ((long) rows * member / members) / SHARE_ALIGNMENT * SHARE_ALIGNMENT;
+    }
 
     static ColumnProduct get() {
         return Holder.INSTANCE;

@@ -18,7 +18,7 @@ import java.lang.foreign.ValueLayout;
  * {@code W_ih}, on the heap), so a layer never stacked that way keeps only its dense copy.
  *
  * <p>Per state: the call's input copied to the heap (the column product reads a float array) and the lists of
- * each row's nonzero inputs, grown to the largest call and then reused. A team splits the column tiles.
+ * each row's nonzero inputs, grown to the largest call and then reused. A team splits the rows of {@code W_ih}.
  */
 public final class SparseInputProjection implements InputProjection {
     private final InputProjection dense;
@@ -45,7 +45,7 @@ public final class SparseInputProjection implements InputProjection {
         return dense.bind(members);
     }
 
-    // A team splits the column tiles whatever its size: nothing per member to make in advance.
+    // A team splits the rows of W_ih whatever its size: nothing per member to make in advance.
     @Override
     public InputProjection.Bound bindSparse(int members) {
         return new Bound(packed());
@@ -88,12 +88,11 @@ public final class SparseInputProjection implements InputProjection {
             this.gi = gi.array();
         }
 
-        // gi = X W_ih^T over each row's nonzero inputs only; member m's share of the column tiles
+        // gi = X W_ih^T over each row's nonzero inputs only; member m's share of W_ih's rows
         @Override
         public void project(int member, int members) {
-            int tileCount = columns.tiles(width);
             columns.multiply(tiles, width, inputSize, rows, x, active, count, gi,
-                    tileCount * member / members, tileCount * (member + 1) / members);
+                    ColumnProduct.shareStart(width, member, members), ColumnProduct.shareStart(width, member + 1, members));
         }
     }
 }

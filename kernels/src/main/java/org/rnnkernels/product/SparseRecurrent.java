@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * EGRU's activity-sparse {@code gh = y * W^T} by the {@link ColumnProduct}: only the columns of {@code W}
  * whose {@code y_j != 0} are read. Each step first lists the nonzero {@code y_j} of every running sample
- * (on the caller's thread: every member reads the lists), then a team splits the column tiles.
+ * (on the caller's thread: every member reads the lists), then a team splits the rows.
  *
  * <p>A step whose {@code y} is dense enough goes to the panel product instead ({@link PanelProduct}, with the Vector
  * API), which shares each weight load among several samples and keeps its accumulators in registers; the column
@@ -135,9 +135,8 @@ public final class SparseRecurrent implements RecurrentProduct {
                 PanelRecurrent.multiplyShare(panels, densePanels, width, hidden, rows, y, gh, member, members, descending);
                 return;
             }
-            int tileCount = columns.tiles(width);
             columns.multiply(tiles, width, hidden, rows, y, active, count, gh,
-                    tileCount * member / members, tileCount * (member + 1) / members);
+                    ColumnProduct.shareStart(width, member, members), ColumnProduct.shareStart(width, member + 1, members));
         }
     }
 }

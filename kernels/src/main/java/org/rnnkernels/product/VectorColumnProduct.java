@@ -21,11 +21,12 @@ final class VectorColumnProduct implements ColumnProduct {
 
     @Override
     public void multiply(float[] packed, int rows, int cols, int batch, float[] x, int[] active, int[] count, float[] y,
-                         int tileFrom, int tileTo) {
-        for (int t = tileFrom; t < tileTo; t++) {
-            int r0 = t * TILE;
-            int width = Math.min(TILE, rows - r0);
-            int base = t * cols * TILE;
+                         int rowFrom, int rowTo) {
+        for (int t = rowFrom / TILE; t * TILE < rowTo; t++) {
+            // the rows of tile t in rowFrom .. rowTo-1: r0 .. r0+width-1, at `base` in each column's slice
+            int r0 = Math.max(t * TILE, rowFrom);
+            int width = Math.min((t + 1) * TILE, rowTo) - r0;
+            int base = t * cols * TILE + r0 - t * TILE;
             for (int b = 0; b < batch; b++) {
                 int yo = b * rows + r0;
                 int list = b * cols;

@@ -74,7 +74,7 @@ class SparseRecurrentTest {
                 assertEquals(nonzero, Math.round(activity.lastStepFraction() * batch * hidden), "nonzeros counted");
 
                 SparseRecurrent.listNonzeros(y, batch, hidden, active, count);
-                columns.multiply(tiles, width, hidden, batch, y, active, count, walked, 0, columns.tiles(width));
+                columns.multiply(tiles, width, hidden, batch, y, active, count, walked, 0, width);
                 String step = "activity " + fraction + (dense ? " (panels)" : " (column walk)");
                 for (int b = 0; b < batch; b++) {
                     for (int r = 0; r < width; r++) {
