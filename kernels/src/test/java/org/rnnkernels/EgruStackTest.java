@@ -122,7 +122,11 @@ class EgruStackTest {
         return (double) nonzero / y.length;
     }
 
-    /** The sparse projection against a double product: sizes at lane and tile edges, densities 0 to 1, teams of 1-3. */
+    /**
+     * The sparse projection against a double product: sizes at lane and tile edges, densities 0 to 1, teams of 1-3;
+     * wrapping BLAS (every call walks the columns) and the layer's own dense projection (with AVX-512 the panels,
+     * which take the calls dense enough): the two give the same values.
+     */
     @Test
     void sparseProjectionMatchesDoubleProduct() {
         SplittableRandom random = new SplittableRandom(17);
@@ -134,6 +138,8 @@ class EgruStackTest {
                     SparseInputProjection projection = new SparseInputProjection(
                             new BlasProjection(org.rnnkernels.blas.Blases.get(), ws, width, inputSize), ws, width, inputSize);
                     InputProjection.Bound bound = projection.bindSparse(3);
+                    InputProjection.Bound layers = new SparseInputProjection(InputProjection.dense(
+                            org.rnnkernels.blas.Blases.get(), w, ws, width, inputSize), ws, width, inputSize).bindSparse(3);
                     for (int rows : new int[] {1, 5, 64}) {
                         for (double density : new double[] {0, 0.1, 0.5, 1}) {
                             float[] x = new float[rows * inputSize];
@@ -149,8 +155,25 @@ class EgruStackTest {
                                     bound.project(m, members);
                                 }
                                 bound.finish();
-                                check("I=" + inputSize + " W=" + width + " rows=" + rows + " density=" + density
-                                        + " members=" + members, w, x, gi.array(), rows, width, inputSize);
+                                String what = "I=" + inputSize + " W=" + width + " rows=" + rows + " density=" + density
+                                        + " members=" + members;
+                                check(what, w, x, gi.array(), rows, width, inputSize);
+
+                                Scratch layerGi = new Scratch("gi");
+                                layerGi.reserve((long) rows * width);
+                                java.util.Arrays.fill(layerGi.array(), Float.NaN);
+                                layers.prepare(MemorySegment.ofArray(x), rows, layerGi);
+                                for (int m = members - 1; m >= 0; m--) {
+                                    layers.project(m, members);
+                                }
+                                layers.finish();
+                                for (int i = 0; i < rows * width; i++) {
+                                    // == : the same value (a zero's sign may differ: the panels add w * 0 terms)
+                                    if (!(layerGi.array()[i] == gi.array()[i])) {
+                                        fail(what + ", the layer's projection: gi[" + i + "] = " + layerGi.array()[i]
+                                                + ", the column walk's " + gi.array()[i]);
+                                    }
+                                }
                             }
                         }
                     }

@@ -17,6 +17,12 @@ import java.lang.foreign.ValueLayout;
  * float rounding. {@code W_ih} is packed into column tiles on the first sparse binding (a copy as large as
  * {@code W_ih}, on the heap), so a layer never stacked that way keeps only its dense copy.
  *
+ * <p>On the sparse side, a call whose input is dense enough ({@link SparseRecurrent#denseFrom}, over the call's rows)
+ * goes to the dense projection after all, where that is the panel product ({@link PanelProjection}, AVX-512): its
+ * outputs are one FMA chain over {@code i} in order, as the column walk's over the nonzero {@code i}, so the two give
+ * the same values and a stream's chunks still compute what its one call does. Where the dense projection is BLAS,
+ * whose sums go in another order, every call walks the columns.
+ *
  * <p>Per state: the call's input copied to the heap (the column product reads a float array) and the lists of
  * each row's nonzero inputs, grown to the largest call and then reused. A team splits the rows of {@code W_ih}.
  */
@@ -48,7 +54,7 @@ public final class SparseInputProjection implements InputProjection {
     // A team splits the rows of W_ih whatever its size: nothing per member to make in advance.
     @Override
     public InputProjection.Bound bindSparse(int members) {
-        return new Bound(packed());
+        return new Bound(packed(), dense instanceof PanelProjection ? dense.bind(members) : null);
     }
 
     private synchronized float[] packed() {
@@ -66,12 +72,20 @@ public final class SparseInputProjection implements InputProjection {
         private int[] count = new int[0];
         private int rows;
         private float[] gi;
+        // The panel projection, for calls dense enough (null where the dense projection is BLAS), and whether this
+        // call is one: set by prepare() on the caller's thread, before the team's members are handed the call.
+        private final InputProjection.Bound panels;
+        private boolean denseCall;
 
-        Bound(float[] tiles) {
+        Bound(float[] tiles, InputProjection.Bound panels) {
             this.tiles = tiles;
+            this.panels = panels;
         }
 
-        /** Copies the input and lists each row's nonzeros, as {@link SparseRecurrent} lists {@code y}. */
+        /**
+         * Copies the input and lists each row's nonzeros, as {@link SparseRecurrent} lists {@code y}; or, for a call
+         * dense enough, hands it to the panel projection.
+         */
         @Override
         public void prepare(MemorySegment input, int rows, Scratch gi) {
             int floats = Math.multiplyExact(rows, inputSize);
@@ -83,16 +97,31 @@ public final class SparseInputProjection implements InputProjection {
                 count = new int[rows];
             }
             MemorySegment.copy(input, ValueLayout.JAVA_FLOAT, 0, x, 0, floats);
-            SparseRecurrent.listNonzeros(x, rows, inputSize, active, count);
+            int nonzero = SparseRecurrent.listNonzeros(x, rows, inputSize, active, count);
+            denseCall = panels != null && nonzero >= SparseRecurrent.denseFrom(rows, inputSize, PanelProduct.get());
+            if (denseCall) {
+                panels.prepare(input, rows, gi);
+            }
             this.rows = rows;
             this.gi = gi.array();
         }
 
-        // gi = X W_ih^T over each row's nonzero inputs only; member m's share of W_ih's rows
+        // gi = X W_ih^T over each row's nonzero inputs only, or by the panels; member m's share of W_ih's rows
         @Override
         public void project(int member, int members) {
+            if (denseCall) {
+                panels.project(member, members);
+                return;
+            }
             columns.multiply(tiles, width, inputSize, rows, x, active, count, gi,
                     ColumnProduct.shareStart(width, member, members), ColumnProduct.shareStart(width, member + 1, members));
+        }
+
+        @Override
+        public void finish() {
+            if (denseCall) {
+                panels.finish();
+            }
         }
     }
 }
