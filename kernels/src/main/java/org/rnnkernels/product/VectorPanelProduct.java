@@ -91,38 +91,37 @@ final class VectorPanelProduct implements PanelProduct {
                 continue;
             }
             for (; b + 1 < batch; b += 2) {
-                int xo0 = xOffset + b * cols, xo1 = xo0 + cols, yo0 = yOffset + b * rows + r0, yo1 = yo0 + rows;
-                if (valid >= WIDTH) {
-                    pair(packed, base, cols, x, xo0, xo1, y, yo0, yo1);
-                } else {
-                    pairPartial(packed, base, cols, x, xo0, xo1, y, yo0, yo1, valid);
-                }
+                twoSamples(b, packed, base, cols, x, xOffset, y, yOffset + r0, rows, valid);
             }
             if (b < batch && b > 0) {
                 // The last sample of an odd batch beside the one before it, computed again (the same FMA chain, the
                 // same bits, stored twice), in this pass rather than a pass of its own: at small batches a pass
                 // streams all of W from L2 or L3 whatever the group of samples (H = 512, one thread, Zen 5: B = 5
                 // as four and a pass alone took 80 us a call, B = 4 40).
-                int xo0 = xOffset + (b - 1) * cols, xo1 = xo0 + cols, yo0 = yOffset + (b - 1) * rows + r0, yo1 = yo0 + rows;
-                if (valid >= WIDTH) {
-                    pair(packed, base, cols, x, xo0, xo1, y, yo0, yo1);
-                } else {
-                    pairPartial(packed, base, cols, x, xo0, xo1, y, yo0, yo1, valid);
-                }
+                twoSamples(b - 1, packed, base, cols, x, xOffset, y, yOffset + r0, rows, valid);
             }
         }
         if (batch == 1) {
-            lastSample(packed, rows, cols, 0, x, xOffset, y, yOffset, panelFrom, panelTo);
+            oneSample(packed, rows, cols, x, xOffset, y, yOffset, panelFrom, panelTo);
+        }
+    }
+
+    // Samples b and b + 1 of the panel at `base` (its first output row's offset in y: yo), whole or partial.
+    private static void twoSamples(int b, float[] packed, int base, int cols, float[] x, int xOffset, float[] y, int yo,
+                                    int rows, int valid) {
+        int xo0 = xOffset + b * cols, xo1 = xo0 + cols, yo0 = yo + b * rows, yo1 = yo0 + rows;
+        if (valid >= WIDTH) {
+            pair(packed, base, cols, x, xo0, xo1, y, yo0, yo1);
+        } else {
+            pairPartial(packed, base, cols, x, xo0, xo1, y, yo0, yo1, valid);
         }
     }
 
     // A batch of one: two whole panels at a time while there are two, so that eight FMA
     // chains run instead of four (one panel's four chains wait on the FMA latency: a 768 x 256 product took
     // 7.8 us a step, GRU H = 256, B = 1). Each output is still one chain over k in order: the same bits.
-    private static void lastSample(float[] packed, int rows, int cols, int b, float[] x, int xOffset, float[] y,
-                                   int yOffset, int panelFrom, int panelTo) {
-        int xo = xOffset + b * cols;
-        int yo = yOffset + b * rows;
+    private static void oneSample(float[] packed, int rows, int cols, float[] x, int xo, float[] y, int yo,
+                                  int panelFrom, int panelTo) {
         int p = panelFrom;
         for (; p + 1 < panelTo && rows - (p + 1) * WIDTH >= WIDTH; p += 2) {
             singleTwoPanels(packed, p * cols * WIDTH, cols, x, xo, y, yo + p * WIDTH);
