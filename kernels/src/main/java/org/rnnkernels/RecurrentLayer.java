@@ -54,7 +54,8 @@ import org.rnnkernels.ternary.TernaryWeights;
  * memory that it owns; {@link #close()} frees it, after which the layer must not be used (any layer
  * refuses calls once closed). With the Vector API on, {@code W_hh} is also kept once more in the panel
  * layout of the recurrent product (on the heap), so the product streams it sequentially; EGRU keeps it
- * in column tiles, a ternary layer its two bit planes.
+ * in column tiles (and, from its first step dense enough to go to the panels, in panels too), a ternary layer its
+ * two bit planes.
  *
  * <p>NaN or infinity in inputs, states or weights propagates to the outputs; nothing is clamped
  * or zeroed silently (a ternary layer with TERNARY activations reads a NaN as 0: no threshold passes it).
@@ -199,7 +200,7 @@ public final class RecurrentLayer implements AutoCloseable {
     /**
      * A zero state whose steps are shared by {@code threads} threads: the caller and
      * {@code threads - 1} workers the state owns (close the state to stop them). Each step's
-     * recurrent product is split by rows of {@code W_hh} (panels, column tiles, ternary rows: each
+     * recurrent product is split by rows of {@code W_hh} (panels, rows of the column tiles, ternary rows: each
      * thread streams its own part, which then stays in its core's cache) and its gate pass by hidden
      * units. With the Java BLAS, with the Vector API on AVX-512 (both products the panel kernel) and for
      * ternary layers the results are bit-identical to one thread; where OpenBLAS computes a product they
