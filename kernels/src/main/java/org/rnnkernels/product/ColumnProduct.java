@@ -28,7 +28,10 @@ public interface ColumnProduct {
 
     float[] pack(float[] w, int rows, int cols);
 
-    /** Rows a member's share starts at: a multiple of this, so that its slices start on a cache line. */
+    /**
+     * Rows a member's share starts at: a multiple of this (a multiple of every vector length up to 2048 bits, 256
+     * bytes into each column's slice), so that only the last share's rows end in a scalar tail.
+     */
     int SHARE_ALIGNMENT = 64;
 
     /**
