@@ -75,6 +75,22 @@ public final class RecurrentLayer implements AutoCloseable {
      */
     static final int MIN_SAMPLES_PER_MEMBER = 4;
 
+    /**
+     * The fewest weights a step's product reads ({@link RecurrentProduct.Bound#weightReads}) for which a team shares
+     * the step; a smaller step runs on the caller's thread alone, its workers idle (the same bits either way: no
+     * product or gate pass depends on the split). A shared step costs two hand-offs and the cache lines of {@code h}
+     * and {@code gh} moving between the cores, 1.5-5 us a step on Zen 5 (a GRU at B = 1, one thread and two
+     * alternating in one JVM, every step shared: H = 64 0.6 against 2.3 us a step, H = 128 2.2 against 3.4), which
+     * two threads win back from a product of ~130,000 weight reads: GRU B = 1, H = 192 (110,592 reads) 1.03-1.20x
+     * slower shared, H = 256 (196,608) 0.77-0.97x; B = 7 (two tiles of four), H = 128 1.16x slower, H = 192 0.93x;
+     * EGRU's column walk at H = 256 and 60% activity (~118,000) 1.17-1.29x slower, at H = 1024 and 5% (~157,000)
+     * 0.81-1.00x, at H = 512 and 30% (~236,000) 0.72-0.77x.
+     * The system property {@code rnnkernels.sharedStepReads} sets another (0: every step shared, as the tests run
+     * their small layers, so that the shared path is what they check).
+     */
+    static final long DEFAULT_SHARED_STEP_READS = 128_000;
+    static final long SHARED_STEP_READS = Long.getLong("rnnkernels.sharedStepReads", DEFAULT_SHARED_STEP_READS);
+
     private final CellType type;
     private final int inputSize;
     private final int hiddenSize;
@@ -408,7 +424,7 @@ public final class RecurrentLayer implements AutoCloseable {
                 binding.rowStart = first;
                 binding.giOffset = first * width;
                 binding.recurrent.prepare(mine);
-                if (state.team == null) {
+                if (state.team == null || !state.team.worthSharing(binding.recurrent.weightReads(mine))) {
                     stepPart(binding, 0, 1);
                 } else {
                     state.team.run(binding.stepWork);

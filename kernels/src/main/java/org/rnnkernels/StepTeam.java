@@ -25,6 +25,8 @@ final class StepTeam implements AutoCloseable {
 
     private final int size;
     private final Thread[] workers;
+    private long sharedStepReads = RecurrentLayer.SHARED_STEP_READS;
+    private long runs;              // calls of run(), for the tests of which steps are shared
     private final AtomicIntegerArray parked;   // 1 while worker i is (about to be) parked
     private volatile int generation;
     private volatile boolean closed;
@@ -68,11 +70,27 @@ final class StepTeam implements AutoCloseable {
         return false;
     }
 
+    /** Whether a step whose product reads {@code weightReads} weights is worth the hand-off ({@link RecurrentLayer#SHARED_STEP_READS}). */
+    boolean worthSharing(long weightReads) {
+        return weightReads >= sharedStepReads;
+    }
+
+    /** Tests: the steps shared from {@code weightReads} on, whatever the system property says. */
+    void shareStepsFrom(long weightReads) {
+        this.sharedStepReads = weightReads;
+    }
+
+    /** Tests: how many times {@link #run} handed out work. */
+    long runs() {
+        return runs;
+    }
+
     /** Runs {@code work} on every member, the caller included; returns when all are done. */
     void run(Work work) {
         if (closed) {
             throw new IllegalStateException("this state's step threads were closed");
         }
+        runs++;
         this.work = work;
         running.set(size - 1);
         generation++;                       // publishes work (volatile write after the plain ones)

@@ -56,6 +56,12 @@ public final class IntegerRecurrent implements RecurrentProduct {
             }
         }
 
+        // all of w_hh for each sample
+        @Override
+        public long weightReads(int samples) {
+            return (long) rows * hidden * samples;
+        }
+
         @Override
         public void multiply(int samples, int member, int members) {
             int panels = kernels.panels(rows);

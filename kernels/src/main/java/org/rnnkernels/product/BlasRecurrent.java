@@ -44,6 +44,12 @@ final class BlasRecurrent implements RecurrentProduct {
             this.ghFrom = new Slices(gh, width, batch);
         }
 
+        // all of W for each sample: sgemv for one, and an sgemm this small is no better a sample
+        @Override
+        public long weightReads(int rows) {
+            return (long) width * hidden * rows;
+        }
+
         @Override
         public void multiply(int rows, int member, int members) {
             int b0 = rows * member / members;

@@ -21,7 +21,16 @@ public final class Int8Recurrent implements RecurrentProduct {
         int width = weights.rows();
         int panels = weights.panels();
         float[] tail = weights.newTail();
-        return (rows, member, members) -> weights.multiply(h, hidden, rows, gh, width,
-                panels * member / members, panels * (member + 1) / members, tail);
+        return new RecurrentProduct.Bound() {
+            @Override
+            public long weightReads(int rows) {
+                return weights.weightReads(rows);
+            }
+
+            @Override
+            public void multiply(int rows, int member, int members) {
+                weights.multiply(h, hidden, rows, gh, width, panels * member / members, panels * (member + 1) / members, tail);
+            }
+        };
     }
 }

@@ -31,6 +31,14 @@ final class Int8Rows {
         return kernels.panels(rows);
     }
 
+    /**
+     * What {@link #multiply} over {@code samples} reads ({@link RecurrentProduct.Bound#weightReads}): all of
+     * {@code q} once for each group of samples a kernel widens a weight for (four, or two with AVX2's registers).
+     */
+    long weightReads(int samples) {
+        return (long) rows * cols * Math.ceilDiv(samples, kernels.quads() ? 4 : 2);
+    }
+
     /** Scratch for {@link #multiply}'s last, partial panel: two samples' padded rows. */
     float[] newTail() {
         return new float[2 * kernels.panelRows()];

@@ -38,6 +38,11 @@ final class PanelRecurrent implements RecurrentProduct {
             }
 
             @Override
+            public long weightReads(int rows) {
+                return rows > maxBatch ? byBlas.weightReads(rows) : PanelRecurrent.weightReads(panels, width, hidden, rows);
+            }
+
+            @Override
             public void multiply(int rows, int member, int members) {
                 if (rows > maxBatch) {
                     byBlas.multiply(rows, member, members);
@@ -46,6 +51,11 @@ final class PanelRecurrent implements RecurrentProduct {
                 multiplyShare(panels, packed, width, hidden, rows, h, gh, member, members, descending);
             }
         };
+    }
+
+    /** The weights a panel product over {@code rows} samples reads: all of {@code W} once for each tile of samples. */
+    static long weightReads(PanelProduct panels, int width, int hidden, int rows) {
+        return (long) width * hidden * Math.ceilDiv(rows, panels.samplesPerTile());
     }
 
     /**

@@ -47,6 +47,13 @@ public interface RecurrentProduct {
         void multiply(int rows, int member, int members);
 
         /**
+         * After {@link #prepare}: how many weights this step's product reads, a weight read once for several
+         * samples (the panel product's tile) counted once. The layer weighs it against a team's hand-off: a step
+         * that reads fewer than {@code RecurrentLayer.SHARED_STEP_READS} runs on the caller's thread alone.
+         */
+        long weightReads(int rows);
+
+        /**
          * After every member's {@link #multiply}: whatever completes hidden units {@code from .. to-1}
          * of every gate block of {@code gh}, the units this member's gate pass reads.
          */

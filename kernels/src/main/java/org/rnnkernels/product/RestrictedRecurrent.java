@@ -29,6 +29,11 @@ public final class RestrictedRecurrent implements RecurrentProduct {
             }
 
             @Override
+            public long weightReads(int rows) {
+                return inner.weightReads(rows);
+            }
+
+            @Override
             public void multiply(int rows, int member, int members) {
                 inner.multiply(rows, member, members);
             }

@@ -101,6 +101,7 @@ public final class SparseRecurrent implements RecurrentProduct {
         // handed the step (the hand-off publishes them, and the panels, to them).
         private boolean denseStep;
         private boolean descending;
+        private long weightReads;       // this step's, as prepare() chose: all of W per tile of samples, or the listed columns
         private float[] densePanels;   // the layer's packedPanels, from this state's first dense step
 
         Bound(StepBuffers buffers) {
@@ -125,7 +126,15 @@ public final class SparseRecurrent implements RecurrentProduct {
                     densePanels = packedPanels();
                 }
                 descending = !descending;
+                weightReads = PanelRecurrent.weightReads(panels, width, hidden, rows);
+            } else {
+                weightReads = (long) nonzero * width;
             }
+        }
+
+        @Override
+        public long weightReads(int rows) {
+            return weightReads;
         }
 
         // gh = W_hh y: over the nonzero y_j only, or by the panels on a step dense enough

@@ -36,6 +36,11 @@ public final class TernaryRecurrent implements RecurrentProduct {
             }
 
             @Override
+            public long weightReads(int rows) {
+                return weights.weightReads(rows);
+            }
+
+            @Override
             public void multiply(int rows, int member, int members) {
                 weights.multiply(width * member / members, width * (member + 1) / members, samples, rows, gh, width);
             }

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * EGRU's recurrent product over steps of every activity: the column walk on sparse steps, the panel product on
  * dense ones ({@link SparseRecurrent#denseFrom}; without the Vector API all walk the columns), one after the other
  * on the same state as a layer's steps come. Each step agrees with a double-precision product to float rounding,
- * and gives the column walk's values over the same lists. Sizes around the vector lengths and past one column
+ * and gives the column walk's values over the same lists, and reports the weights it reads. Sizes around the vector lengths and past one column
  * tile; a team of two splits each step.
  */
 class SparseRecurrentTest {
@@ -72,6 +72,11 @@ class SparseRecurrentTest {
                 bound.multiply(batch, 0, 2);
                 bound.finish(batch, 0, hidden);
                 assertEquals(nonzero, Math.round(activity.lastStepFraction() * batch * hidden), "nonzeros counted");
+                // what the step reads, which the layer weighs against a team's hand-off: the listed columns, or all
+                // of W once for each tile of samples the panels share a load among
+                long reads = dense ? (long) width * hidden * Math.ceilDiv(batch, PanelProduct.get().samplesPerTile())
+                        : (long) nonzero * width;
+                assertEquals(reads, bound.weightReads(batch), "weights read");
 
                 SparseRecurrent.listNonzeros(y, batch, hidden, active, count);
                 columns.multiply(tiles, width, hidden, batch, y, active, count, walked, 0, width);
