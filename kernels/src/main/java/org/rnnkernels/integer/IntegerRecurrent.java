@@ -56,7 +56,8 @@ public final class IntegerRecurrent implements RecurrentProduct {
             }
         }
 
-        // all of w_hh for each sample
+        // all of w_hh for each sample. Two threads sharing every step of an integer RAG-GRU at B = 1 (Zen 5): 2.11x one
+        // thread's time at H = 128, 1.04x at H = 256, 0.75x at H = 384: where a float product's reads start to pay too.
         @Override
         public long weightReads(int samples) {
             return (long) rows * hidden * samples;

@@ -34,6 +34,8 @@ final class Int8Rows {
     /**
      * What {@link #multiply} over {@code samples} reads ({@link RecurrentProduct.Bound#weightReads}): all of
      * {@code q} once for each group of samples a kernel widens a weight for (four, or two with AVX2's registers).
+     * Two threads sharing every step of an int8 GRU at B = 1 (Zen 5): 1.85x one thread's time at H = 128, 0.96x at
+     * H = 256, 0.73x at H = 384: where a float product's reads start to pay too.
      */
     long weightReads(int samples) {
         return (long) rows * cols * Math.ceilDiv(samples, kernels.quads() ? 4 : 2);

@@ -68,14 +68,17 @@ final class TernaryRows {
     }
 
     /**
-     * What {@link #multiply} over {@code count} samples costs, in float weights read ({@link
-     * RecurrentProduct.Bound#weightReads}): with TERNARY activations a word pair holds 64 weights, ANDed and counted
-     * for each sample, measured ~8x faster a weight than a float product; with FLOAT activations every weight adds or
-     * subtracts a float, as a float product's multiply-add.
+     * What {@link #multiply} over {@code count} samples costs, in a float product's weight reads ({@link
+     * RecurrentProduct.Bound#weightReads}), by where a team of two starts to pay (Zen 5, a ternary GRU at B = 1, one
+     * thread and two sharing every step, alternating in one JVM): with TERNARY activations (64 weights a word pair,
+     * ANDed and counted) two threads were 1.11x slower at H = 384 (442,368 weights) and 0.92x at H = 512 (786,432),
+     * so a quarter of the weights; with FLOAT activations (row by row, a sum across lanes per dot: 2-3 weights a ns
+     * against ~30 for the float panels) two threads were already 0.73x at H = 64 (12,288) and 0.62-0.64x at H = 128,
+     * so sixteen times them.
      */
     long weightReads(int count) {
         long weights = (long) rows * cols * count;
-        return ternary ? weights / 8 : weights;
+        return ternary ? weights / 4 : weights * 16;
     }
 
     /**
