@@ -54,8 +54,7 @@ class VectorBoundaryTest {
             "org/rnnkernels/cell/VectorRagMinimalLeaky.leakyInhibit", "org/rnnkernels/cell/VectorRagMinimalLeaky.leakyHardtanh",
             "org/rnnkernels/internal/VectorMath.exp",
             "org/rnnkernels/product/VectorInt8Kernels.widen",
-            "org/rnnkernels/product/VectorTernaryKernels.sumInLaneOrder", "org/rnnkernels/product/VectorTernaryKernels.selected",
-            "org/rnnkernels/product/VectorTernaryKernels.laneMask", "org/rnnkernels/product/VectorTernaryKernels.sumBytes",
+            "org/rnnkernels/product/VectorTernaryKernels.sumBytes",
             "org/rnnkernels/product/VectorTernaryKernels.sumPairs", "org/rnnkernels/product/VectorTernaryKernels.sumHalves");
 
     @Test

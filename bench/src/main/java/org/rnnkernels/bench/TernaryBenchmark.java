@@ -31,7 +31,7 @@ import org.rnnkernels.train.TorchInit;
  * Score: microseconds per time step (the sequence's time / T), input side included for all.
  * Every variant is a {@link RecurrentLayer}, with other parts: {@code float32} (sgemm input
  * projection, per-step panel product), {@code ternary} (ternary x ternary popcount products, the input
- * projection of all T steps in one batched call), {@code ternaryFloat} (ternary x float adds).
+ * projection of all T steps in one batched call), {@code ternaryFloat} (ternary x float: the trits on the int8 x float product).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -5,25 +5,7 @@ import org.rnnkernels.ternary.TernaryMatrix;
 /** Plain-Java ternary products: the fallback without the Vector API. */
 class ScalarTernaryKernels extends TernaryKernels {
 
-    // Visits the set bits only: x_j added for each +1, subtracted for each -1.
-    @Override
-    float dotFloat(long[] bits, int words, int row, float[] x, int xOffset) {
-        int base = 2 * row * words;
-        float plus = 0;
-        float minus = 0;
-        for (int w = 0; w < words; w++) {
-            int xo = xOffset + 64 * w;
-            for (long p = bits[base + 2 * w]; p != 0; p &= p - 1) {
-                plus += x[xo + Long.numberOfTrailingZeros(p)];
-            }
-            for (long m = bits[base + 2 * w + 1]; m != 0; m &= m - 1) {
-                minus += x[xo + Long.numberOfTrailingZeros(m)];
-            }
-        }
-        return plus - minus;
-    }
-
-    // The layout of dotFloat: plus and minus words interleaved, row by row.
+    // Plus and minus words interleaved, row by row, the layout dot() reads.
     @Override
     long[] packTernary(TernaryMatrix m) {
         return TernaryRows.interleaved(m);

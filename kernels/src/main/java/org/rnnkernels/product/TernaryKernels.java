@@ -7,21 +7,13 @@ import org.rnnkernels.simd.Simd;
 import org.rnnkernels.ternary.TernaryMatrix;
 
 /**
- * The products of a ternary layer ({@link TernaryRows}), and the activation ternarisation.
- *
- * <ul>
- *   <li>{@link #dotFloat}: ternary weights x float activations, {@code sum_j t_j x_j}, by adding
- *       the {@code x_j} of the plus plane and subtracting those of the minus plane (no multiply).</li>
- *   <li>{@link #multiplyTernary}: ternary x ternary, exact in int: with {@code (wp, wm)} the weight planes and
- *       {@code (xp, xm)} the activation planes of one word, products {@code +1} are the bits of
- *       {@code (wp&xp)|(wm&xm)} and products {@code -1} those of {@code (wp&xm)|(wm&xp)}, so
- *       {@code dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp))}.</li>
- * </ul>
- * For {@link #dotFloat} the weights are interleaved word by word ({@code plus_0, minus_0, plus_1, minus_1,
- * ...} per row, {@code 2 * words} longs a row, {@link TernaryRows#interleaved}); for {@link #multiplyTernary}
- * they are in the implementation's own layout, made once by {@link #packTernary}. Float activations come padded
- * to {@code 64 * words} floats a sample (zeros past the columns), so no kernel has a column tail. Activation
- * planes are {@code 2 * words} longs a sample, interleaved as the weights: {@code xp_0, xm_0, xp_1, xm_1, ...}.
+ * The ternary x ternary product of a ternary layer with TERNARY activations ({@link TernaryRows}; with FLOAT
+ * activations the trits go to the int8 x float product), and the activation ternarisation.
+ * {@link #multiplyTernary} is exact in int: with {@code (wp, wm)} the weight planes and {@code (xp, xm)} the
+ * activation planes of one word, products {@code +1} are the bits of {@code (wp&xp)|(wm&xm)} and products
+ * {@code -1} those of {@code (wp&xm)|(wm&xp)}, so {@code dot = popcount((wp&xp)|(wm&xm)) - popcount((wp&xm)|(wm&xp))}.
+ * The weights are in the implementation's own layout, made once by {@link #packTernary}; activation planes are
+ * {@code 2 * words} longs a sample, interleaved word by word: {@code xp_0, xm_0, xp_1, xm_1, ...}.
  *
  * <p>Implementations are stateless; {@link #get()} is the one {@link Simd} chose.
  */
@@ -30,9 +22,6 @@ abstract class TernaryKernels {
     // weight row is read once per pass, not once per sample.
     private static final int PASS_BYTES = 16 * 1024;
     private static final int MAX_SAMPLES_PER_PASS = 16;
-
-    /** {@code sum_j t[row][j] * x[xOffset + j]} over the padded columns, adds and subtracts only. */
-    abstract float dotFloat(long[] bits, int words, int row, float[] x, int xOffset);
 
     /** The ternary x ternary weights of {@code m} in the layout {@link #multiplyTernary} reads. */
     abstract long[] packTernary(TernaryMatrix m);
@@ -56,24 +45,6 @@ abstract class TernaryKernels {
     /** {@link #multiplyTernary} for samples {@code s0 .. s1-1}, whose activations stay in L1 over all the rows. */
     abstract void ternaryPass(long[] packed, int words, int from, int to, float[] scales, int blockRows,
                               long[] planes, int s0, int s1, float[] out, int outStride);
-
-    /**
-     * {@code out[s*outStride + r] = scale * (T[r] · x_s)} for rows {@code from .. to-1} and samples
-     * {@code s < samples}, sample {@code s} padded at {@code x[s * 64 * words]}.
-     */
-    final void multiplyFloat(long[] bits, int words, int from, int to, float scale, float[] x, int samples,
-                             float[] out, int outStride) {
-        int stride = 64 * words;
-        int pass = samplesPerPass(stride * Float.BYTES);
-        for (int s0 = 0; s0 < samples; s0 += pass) {
-            int s1 = Math.min(samples, s0 + pass);
-            for (int r = from; r < to; r++) {
-                for (int s = s0; s < s1; s++) {
-                    out[s * outStride + r] = scale * dotFloat(bits, words, r, x, s * stride);
-                }
-            }
-        }
-    }
 
     private static int samplesPerPass(int bytesPerSample) {
         return Math.clamp(PASS_BYTES / bytesPerSample, 1, MAX_SAMPLES_PER_PASS);

@@ -45,8 +45,7 @@ public final class TernaryProjection implements InputProjection {
 
         @Override
         public void project(int member, int members) {
-            int width = weights.rows();
-            weights.multiply(width * member / members, width * (member + 1) / members, samples, rows, gi, width);
+            weights.multiply(member, members, samples, rows, gi, weights.rows());
         }
     }
 }

@@ -42,7 +42,7 @@ public final class TernaryRecurrent implements RecurrentProduct {
 
             @Override
             public void multiply(int rows, int member, int members) {
-                weights.multiply(width * member / members, width * (member + 1) / members, samples, rows, gh, width);
+                weights.multiply(member, members, samples, rows, gh, width);
             }
         };
     }

@@ -10,11 +10,16 @@ import org.rnnkernels.ternary.TernaryMatrix;
  * layer use it, with the layer's sloping factor folded into the scales: row {@code r} of a product is
  * {@code (lambda * alpha_k) * (T[r] · a(v))}. The activation function {@code a} is
  * {@code sign(v) * [|v| > delta]} (TERNARY activations: bit planes and exact integer popcount dots) or
- * the identity (FLOAT activations: padded floats, added and subtracted). Immutable.
+ * the identity (FLOAT activations). With FLOAT activations the trits go to the int8 x float product as int8
+ * weights {@code -1, 0, +1} with a scale per row ({@link Int8Rows}: a byte a weight, four samples a weight load,
+ * no sum across lanes); the ternary x float kernel that added and subtracted the floats of each bit plane row by
+ * row, a sum across lanes per dot, ran ~10x slower (a ternary GRU with FLOAT activations at B = 1, Zen 5: H = 256
+ * 43 us a step, the int8 GRU 4.9). Immutable.
  */
 final class TernaryRows {
     private final TernaryKernels kernels = TernaryKernels.get();
-    private final long[] bits;          // FLOAT activations: interleaved planes; TERNARY: the kernels' packTernary
+    private final long[] bits;          // FLOAT activations: interleaved planes (for matrix()); TERNARY: the kernels' packTernary
+    private final Int8Rows trits;       // FLOAT activations: the trits as int8 weights with their row's scale; else null
     private final int rows;
     private final int cols;
     private final int words;
@@ -37,9 +42,25 @@ final class TernaryRows {
         }
         this.ternary = ternaryActivations;
         this.delta = delta;
+        this.trits = ternaryActivations ? null : asInt8(m, scales);
     }
 
-    /** {@code m}'s planes interleaved, {@link TernaryKernels#dotFloat}'s layout: {@code plus, minus} word by word, row by row. */
+    // T as int8 {-1, 0, +1}, row r scaled by its block's lambda * alpha_k
+    private static Int8Rows asInt8(TernaryMatrix m, float[] blockScales) {
+        int rows = m.rows();
+        int cols = m.cols();
+        byte[] q = new byte[Math.multiplyExact(rows, cols)];
+        float[] rowScales = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            rowScales[r] = blockScales[r / m.rowsPerBlock()];
+            for (int c = 0; c < cols; c++) {
+                q[r * cols + c] = (byte) m.trit(r, c);
+            }
+        }
+        return new Int8Rows(q, rowScales, rows, cols);
+    }
+
+    /** {@code m}'s planes interleaved: {@code plus, minus} word by word, row by row. */
     static long[] interleaved(TernaryMatrix m) {
         long[] plus = m.plus();
         long[] minus = m.minus();
@@ -69,31 +90,30 @@ final class TernaryRows {
 
     /**
      * What {@link #multiply} over {@code count} samples costs, in a float product's weight reads ({@link
-     * RecurrentProduct.Bound#weightReads}), by where a team of two starts to pay (Zen 5, a ternary GRU at B = 1, one
-     * thread and two sharing every step, alternating in one JVM): with TERNARY activations (64 weights a word pair,
-     * ANDed and counted) two threads were 1.11x slower at H = 384 (442,368 weights) and 0.92x at H = 512 (786,432),
-     * so a quarter of the weights; with FLOAT activations (row by row, a sum across lanes per dot: 2-3 weights a ns
-     * against ~30 for the float panels) two threads were already 0.73x at H = 64 (12,288) and 0.62-0.64x at H = 128,
-     * so sixteen times them.
+     * RecurrentProduct.Bound#weightReads}). With TERNARY activations (64 weights a word pair, ANDed and counted) a
+     * quarter of the weights, by where a team of two starts to pay (Zen 5, a ternary GRU at B = 1, one thread and two
+     * sharing every step, alternating in one JVM: 1.11x slower at H = 384, 442,368 weights; 0.92x at H = 512,
+     * 786,432); with FLOAT activations the int8 product's.
      */
     long weightReads(int count) {
-        long weights = (long) rows * cols * count;
-        return ternary ? weights / 4 : weights * 16;
+        return ternary ? (long) rows * cols * count / 4 : trits.weightReads(count);
     }
 
     /**
-     * {@code out[s*outStride + r] = (lambda * alpha_k) * (T[r] · a(v_s))} for rows {@code from .. to-1}
-     * and the samples {@code s < count} loaded into {@code samples}.
+     * {@code out[s*outStride + r] = (lambda * alpha_k) * (T[r] · a(v_s))} for the samples {@code s < count} loaded
+     * into {@code samples} and member {@code member} of {@code members}'s share of the rows (rows with TERNARY
+     * activations, panels of the int8 product with FLOAT ones); the shares are disjoint and cover every row, and each
+     * element has the same bits however the rows are shared.
      */
-    void multiply(int from, int to, Samples samples, int count, float[] out, int outStride) {
+    void multiply(int member, int members, Samples samples, int count, float[] out, int outStride) {
         if (ternary) {
-            kernels.multiplyTernary(bits, words, from, to, scales, blockRows, samples.planes, count, out, outStride);
+            kernels.multiplyTernary(bits, words, rows * member / members, rows * (member + 1) / members, scales,
+                    blockRows, samples.planes, count, out, outStride);
             return;
         }
-        for (int k = from / blockRows; k * blockRows < to; k++) {
-            kernels.multiplyFloat(bits, words, Math.max(from, k * blockRows), Math.min(to, (k + 1) * blockRows), scales[k],
-                    samples.padded, count, out, outStride);
-        }
+        int panels = trits.panels();
+        trits.multiply(samples.floats, cols, count, out, outStride, panels * member / members,
+                panels * (member + 1) / members, samples.tail);
     }
 
     /** Scratch for the activations {@code a(v)} of some samples, in the form {@link #multiply} reads. */
@@ -115,24 +135,26 @@ final class TernaryRows {
 
     /**
      * The activations of samples, grown to the most samples loaded and then reused: bit planes
-     * ({@code 2 * words} longs a sample) or floats zero-padded to whole words ({@code 64 * words}).
+     * ({@code 2 * words} longs a sample) or the floats ({@code cols} a sample); and the int8 product's scratch for
+     * its last, partial panel (one a state: only the member holding that panel uses it).
      */
     final class Samples {
         private long[] planes = new long[0];
-        private float[] padded = new float[0];
+        private float[] floats = new float[0];
+        private final float[] tail = ternary ? null : trits.newTail();
         private float[] row;                    // one input row read from a segment, for TERNARY activations
 
         /** Room for {@code count} samples; grows (contents lost) only when too small. */
         void reserve(long count) {
-            long floats = count * (ternary ? 2 * words : 64 * words);
-            if (floats > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("the ternary activations of " + count + " samples need " + floats
-                        + " words, more than one Java array holds: run the sequence in shorter chunks");
+            long words = count * (ternary ? 2 * TernaryRows.this.words : cols);
+            if (words > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("the ternary layer's activations of " + count + " samples need "
+                        + words + " words, more than one Java array holds: run the sequence in shorter chunks");
             }
-            if (ternary && planes.length < floats) {
-                planes = new long[(int) floats];
-            } else if (!ternary && padded.length < floats) {
-                padded = new float[(int) floats];       // the padding past cols stays zero: load never writes it
+            if (ternary && planes.length < words) {
+                planes = new long[(int) words];
+            } else if (!ternary && floats.length < words) {
+                floats = new float[(int) words];
             }
         }
 
@@ -141,7 +163,7 @@ final class TernaryRows {
             if (ternary) {
                 TernaryKernels.ternarize(v, offset, cols, delta, planes, slot * 2 * words, words);
             } else {
-                System.arraycopy(v, offset, padded, slot * 64 * words, cols);
+                System.arraycopy(v, offset, floats, slot * cols, cols);
             }
         }
 
@@ -154,7 +176,7 @@ final class TernaryRows {
                 MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, row, 0, cols);
                 TernaryKernels.ternarize(row, 0, cols, delta, planes, slot * 2 * words, words);
             } else {
-                MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, padded, slot * 64 * words, cols);
+                MemorySegment.copy(v, ValueLayout.JAVA_FLOAT, offset * Float.BYTES, floats, slot * cols, cols);
             }
         }
     }

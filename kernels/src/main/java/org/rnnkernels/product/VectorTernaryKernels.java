@@ -1,8 +1,6 @@
 package org.rnnkernels.product;
 
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -10,29 +8,16 @@ import org.rnnkernels.simd.FloatLanes;
 import org.rnnkernels.ternary.TernaryMatrix;
 
 /**
- * Vector API ternary products:
- * <ul>
- *   <li>ternary x float: kept over the scalar set-bit walk because it measured ~3-4x faster on an AVX2 machine
- *       (Zen 3, 256-bit; 3072 x 1024 matrix, one row at a time, separate JVMs: ~1.6-3 ms vs ~5.4-9.8 ms): the
- *       walk pays a data-dependent loop exit per word and one add per set bit, the vector code a fixed shift,
- *       mask and add per lane of 8 columns;</li>
- *   <li>ternary x ternary: rows in groups of as many as a vector has long lanes, each lane one row (see
- *       {@code groupDots}), so a dot needs no sum across lanes. Row by row (a row's words across the lanes,
- *       then the lanes summed) it spent as long on each row's sum as on its 16 words: a GRU's 3072 x 1024
- *       recurrent product took 32-43 us a step, grouped 15-16 (same dots; Zen 5, 512-bit, one JVM, rounds
- *       alternating); the ternary GRU layer at B = 1, H = 1024 went from 82-92 us a step to 39-52 (JMH forks
- *       alternating, five each), and at 256 bits from 91-121 to 50-55, with AVX2's registers from 138-141
- *       to 83, at 128 bits from 122-144 to 103-110.</li>
- * </ul>
- * The accumulators of the float loop start from {@code zero()} made in the method (see {@link #dotFloat}).
+ * The Vector API ternary x ternary product: rows in groups of as many as a vector has long lanes, each lane one
+ * row (see {@code groupDots}), so a dot needs no sum across lanes. Row by row (a row's words across the lanes,
+ * then the lanes summed) it spent as long on each row's sum as on its 16 words: a GRU's 3072 x 1024 recurrent
+ * product took 32-43 us a step, grouped 15-16 (same dots; Zen 5, 512-bit, one JVM, rounds alternating); the
+ * ternary GRU layer at B = 1, H = 1024 went from 82-92 us a step to 39-52 (JMH forks alternating, five each), and
+ * at 256 bits from 91-121 to 50-55, with AVX2's registers from 138-141 to 83, at 128 bits from 122-144 to 103-110.
  */
 final class VectorTernaryKernels extends ScalarTernaryKernels {
     private static final VectorSpecies<Float> S = FloatLanes.SPECIES;
-    private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
     private static final VectorSpecies<Long> LONGS = S.withLanes(long.class);
-    private static final int LANES = S.length();
-    // Lane k: 31 - k, which moves bit k of a word to the sign bit.
-    private static final IntVector BIT_TO_SIGN = IntVector.zero(INTS).addIndex(-1).add(31);
     private static final VectorSpecies<Byte> BYTES = S.withLanes(byte.class);
     private static final int LONG_LANES = LONGS.length();
     private static final long BYTE_SIGNS = 0x8080808080808080L;
@@ -41,50 +26,6 @@ final class VectorTernaryKernels extends ScalarTernaryKernels {
     private static final long INT_PAIRS = 0x00000000FFFFFFFFL;
     // Signed byte counters gain -8..8 a word: 15 words stay within -120..120.
     private static final int BLOCK_WORDS = 15;
-
-    // sum of x over the +1 columns minus sum over the -1 columns, LANES columns at a time: the
-    // LANES bits of each plane become lane masks (bit k to the sign by a variable shift, then an
-    // arithmetic shift spreads it), x AND mask is x or +0, and that is added: no multiply, no branch.
-    @Override
-    float dotFloat(long[] bits, int words, int row, float[] x, int xOffset) {
-        int base = 2 * row * words;
-        // Accumulators start from zero() here, not from a static final vector: a loop phi that
-        // merges a constant vector object with computed ones is boxed every iteration by C2 (measured: 128 bytes per 8 columns).
-        FloatVector plus = FloatVector.zero(S);
-        FloatVector minus = FloatVector.zero(S);
-        int columns = 64 * words;
-        for (int j = 0; j < columns; j += LANES) {
-            int i = base + 2 * (j >>> 6);
-            FloatVector xs = FloatVector.fromArray(S, x, xOffset + j);
-            plus = plus.add(selected(xs, (int) (bits[i] >>> j)));
-            minus = minus.add(selected(xs, (int) (bits[i + 1] >>> j)));
-        }
-        return sumInLaneOrder(plus.sub(minus));
-    }
-
-    // The lanes added from lane 0 up, as the Java fallback of reduceLanes(ADD) does: C2's intrinsic adds
-    // them in another, unspecified order, so a reduceLanes result depends on whether the caller ran
-    // compiled (seen: a 1-ulp difference between a two-thread call and the same call step by step). A
-    // loop of constant trip count, unrolled by C2 into lane extractions of constant index.
-    private static float sumInLaneOrder(FloatVector v) {
-        float sum = 0f;
-        for (int i = 0; i < LANES; i++) {
-            sum += v.lane(i);
-        }
-        return sum;
-    }
-
-    // x where bit k of word is set (lane k), else +0
-    // (Methods passing vectors stay within 35 bytes of bytecode: see VectorBoundaryTest.)
-    private static FloatVector selected(FloatVector x, int word) {
-        return x.reinterpretAsInts().and(laneMask(word)).reinterpretAsFloats();
-    }
-
-    // All ones in lane k where bit k of word is set, else 0: bit k to the sign, then spread by ASHR.
-    private static IntVector laneMask(int word) {
-        return IntVector.broadcast(INTS, word).lanewise(VectorOperators.LSHL, BIT_TO_SIGN)
-                .lanewise(VectorOperators.ASHR, 31);
-    }
 
     // Rows in groups of LONG_LANES, word j of the group's rows side by side: the plus words of word j of every
     // row of the group, then their minus words; rows past the matrix's are zero (their dots are 0, never written).

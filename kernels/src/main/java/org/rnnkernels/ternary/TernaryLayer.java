@@ -20,8 +20,8 @@ import org.rnnkernels.RecurrentLayer;
  *       the deployed form of the activation quantiser the layer was trained with
  *       ({@link TernaryWeights#quantizer()}, {@link ActivationQuantizer}): {@code THRESHOLD} trains with this
  *       very rule, {@code STOCHASTIC} deploys at {@code delta = 0.5};</li>
- *   <li>{@link Activations#FLOAT}: the identity, and the products add and subtract the float activations
- *       (ternary x float).</li>
+ *   <li>{@link Activations#FLOAT}: the identity, and the products are ternary x float: the trits as int8
+ *       weights {@code -1, 0, +1} (a byte each, kept beside the 2-bit matrices) on the int8 x float product.</li>
  * </ul>
  *
  * <p>A ternary layer is a {@link RecurrentLayer} like any other ({@link #create} returns one): it runs in a
@@ -39,7 +39,7 @@ public final class TernaryLayer {
     public enum Activations {
         /** Ternarised by a threshold: ternary x ternary products, exact in int. */
         TERNARY,
-        /** As they are: ternary x float products (adds and subtracts). */
+        /** As they are: ternary x float products (the trits on the int8 x float product). */
         FLOAT
     }
 

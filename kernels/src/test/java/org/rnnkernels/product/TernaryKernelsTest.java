@@ -19,9 +19,10 @@ import org.rnnkernels.Fixtures;
 import org.rnnkernels.train.TorchInit;
 
 /**
- * Both products of every implementation in this JVM (the scalar one always, the vector one when the
- * Vector API is on) against the reference's integer dots, bit for bit, on awkward sizes; the batched
- * products a layer runs; activation ternarisation against the reference, exactly.
+ * The ternary x ternary product of every implementation in this JVM (the scalar one always, the vector one when
+ * the Vector API is on) against the reference's integer dots, bit for bit, on awkward sizes; the batched products a
+ * layer runs; activation ternarisation against the reference, exactly; and the FLOAT activations' product (the
+ * trits on the int8 x float product) against the reference's dots.
  */
 class TernaryKernelsTest {
 
@@ -57,7 +58,6 @@ class TernaryKernelsTest {
         TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f),
                 rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
         int words = m.wordsPerRow();
-        long[] bits = TernaryRows.interleaved(m);
         // two samples at slots 0 and 1: the second is what the first would be at another offset
         float[] v = TorchInit.uniform(random, cols, 1f);
         float[] v2 = TorchInit.uniform(random, cols, 1f);
@@ -67,15 +67,6 @@ class TernaryKernelsTest {
         int[] a = TernaryReference.ternarizeActivations(Fixtures.toDouble(v, 0, cols), 0.4f);
         int[] a2 = TernaryReference.ternarizeActivations(Fixtures.toDouble(v2, 0, cols), 0.4f);
 
-        // small integers: every float sum of them is exact, whatever the order
-        float[] x = new float[2 * 64 * words];
-        float[] ints = integers(random, cols, 9);
-        float[] ints2 = integers(random, cols, 9);
-        System.arraycopy(ints, 0, x, 0, cols);
-        System.arraycopy(ints2, 0, x, 64 * words, cols);
-        double[] xd = Fixtures.toDouble(ints, 0, cols);
-        double[] xd2 = Fixtures.toDouble(ints2, 0, cols);
-
         for (TernaryKernels k : implementations()) {
             String name = k.getClass().getSimpleName();
             long[] packed = k.packTernary(m);
@@ -84,48 +75,67 @@ class TernaryKernelsTest {
             for (int r = 0; r < rows; r++) {
                 assertEquals(TernaryReference.dot(ref, r, a), dots[r], 0.0, name + " ternary row " + r);
                 assertEquals(TernaryReference.dot(ref, r, a2), dots[rows + r], 0.0, name + " ternary row " + r + ", sample 1");
-                assertEquals(TernaryReference.dot(ref, r, xd), k.dotFloat(bits, words, r, x, 0), 0.0, name + " float row " + r);
-                assertEquals(TernaryReference.dot(ref, r, xd2), k.dotFloat(bits, words, r, x, 64 * words), 0.0, name + " float row " + r + ", sample 1");
             }
             // the batched products: out[s*stride + r] = scale * dot for rows 1.. and both samples; the rest untouched
             if (rows > 1) {
                 int stride = rows + 2;
                 float[] out = new float[2 * stride];
-                float[] outFloat = new float[2 * stride];
                 java.util.Arrays.fill(out, -7f);
-                java.util.Arrays.fill(outFloat, -7f);
                 k.multiplyTernary(packed, words, 1, rows, new float[] {0.5f}, rows, planes, 2, out, stride);
-                k.multiplyFloat(bits, words, 1, rows, 2f, x, 2, outFloat, stride);
                 for (int s = 0; s < 2; s++) {
                     for (int r = 0; r < stride; r++) {
                         boolean written = r >= 1 && r < rows;
                         float expected = written ? 0.5f * TernaryReference.dot(ref, r, s == 0 ? a : a2) : -7f;
-                        float expectedFloat = written ? (float) (2 * TernaryReference.dot(ref, r, s == 0 ? xd : xd2)) : -7f;
                         assertEquals(expected, out[s * stride + r], 0.0, name + " scaled row " + r + " sample " + s);
-                        assertEquals(expectedFloat, outFloat[s * stride + r], 0.0, name + " scaled float row " + r + " sample " + s);
                     }
                 }
             }
         }
     }
 
+    /**
+     * FLOAT activations: {@code (lambda alpha_k) * (T[r] · x_s)} by the int8 product over the trits, against the
+     * reference's double dots, for gate blocks of their own scales, several samples, and teams of one to three
+     * sharing the rows (every share the same bits). Each dot is a float sum of {@code cols} terms of {@code |x| <= 1}.
+     */
     @ParameterizedTest(name = "rows={0} cols={1} seed={2}")
     @MethodSource("cases")
-    void floatDotsOfRealActivationsAgreeToRounding(int rows, int cols, long seed) {
+    void floatActivationsAgreeWithTheReference(int rows, int cols, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        TernaryMatrix m = Ternarizer.standard().ternarize(TorchInit.uniform(random, rows * cols, 1f), rows, cols, 1);
-        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(TorchInit.uniform(new SplittableRandom(seed), rows * cols, 1f),
-                rows, cols, 1, Ternarizer.DEFAULT_FACTOR);
-        float[] x = new float[64 * m.wordsPerRow()];
-        float[] v = TorchInit.uniform(random, cols, 1f);
-        System.arraycopy(v, 0, x, 0, cols);
-        long[] bits = TernaryRows.interleaved(m);
-        for (TernaryKernels k : implementations()) {
-            for (int r = 0; r < rows; r++) {
-                double expected = TernaryReference.dot(ref, r, Fixtures.toDouble(v, 0, cols));
-                // cols terms of |x| <= 1, each add rounding by at most 2^-24 of the running sum
-                assertEquals(expected, k.dotFloat(bits, m.wordsPerRow(), r, x, 0), cols * 1.2e-7 * cols,
-                        k.getClass().getSimpleName() + " row " + r);
+        int blocks = rows % 3 == 0 ? 3 : 1;
+        float[] w = TorchInit.uniform(random, rows * cols, 1f);
+        TernaryMatrix m = Ternarizer.standard().ternarize(w, rows, cols, blocks);
+        TernaryReference.Weights ref = TernaryReference.ternarizeWeights(w, rows, cols, blocks, Ternarizer.DEFAULT_FACTOR);
+        float lambda = 0.75f;
+        TernaryRows product = new TernaryRows(m, false, 0.5f, lambda);
+        int samples = 5;
+        TernaryRows.Samples loaded = product.newSamples();
+        loaded.reserve(samples);
+        float[] x = TorchInit.uniform(random, samples * cols, 1f);
+        for (int s = 0; s < samples; s++) {
+            loaded.load(x, s * cols, s);
+        }
+        int stride = rows + 1;
+        float[] alone = null;
+        for (int members = 1; members <= 3; members++) {
+            float[] out = new float[samples * stride];
+            java.util.Arrays.fill(out, -7f);
+            for (int member = members - 1; member >= 0; member--) {
+                product.multiply(member, members, loaded, samples, out, stride);
+            }
+            for (int s = 0; s < samples; s++) {
+                double[] xd = Fixtures.toDouble(x, s * cols, cols);
+                for (int r = 0; r < rows; r++) {
+                    double expected = lambda * m.scale(r / m.rowsPerBlock()) * TernaryReference.dot(ref, r, xd);
+                    assertEquals(expected, out[s * stride + r], cols * 1.2e-7 * cols + 1e-6,
+                            "row " + r + " sample " + s + ", " + members + " members");
+                }
+                assertEquals(-7f, out[s * stride + rows], "the column past the rows is not written");
+            }
+            if (alone == null) {
+                alone = out;
+            } else {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(alone, out, members + " members: one member's bits");
             }
         }
     }
