@@ -85,8 +85,10 @@ public final class RecurrentLayer implements AutoCloseable {
      * slower shared, H = 256 (196,608) 0.77-0.97x; B = 7 (two tiles of four), H = 128 1.16x slower, H = 192 0.93x;
      * EGRU's column walk at H = 256 and 60% activity (~118,000) 1.17-1.29x slower, at H = 1024 and 5% (~157,000)
      * 0.81-1.00x, at H = 512 and 30% (~236,000) 0.72-0.77x.
-     * The system property {@code rnnkernels.sharedStepReads} sets another (0: every step shared, as the tests run
-     * their small layers, so that the shared path is what they check).
+     * A call's input projection is weighed the same way ({@link InputProjection.Bound#weightReads}): a streamed
+     * step of a small layer (one row) then waits for no hand-off at all (GRU B = 1, H = 64, one step a call: 2.3-2.7
+     * us shared against 1.2 alone). The system property {@code rnnkernels.sharedStepReads} sets another line (0:
+     * everything shared, as the tests run their small layers, so that the shared path is what they check).
      */
     static final long DEFAULT_SHARED_STEP_READS = 128_000;
     static final long SHARED_STEP_READS = Long.getLong("rnnkernels.sharedStepReads", DEFAULT_SHARED_STEP_READS);
@@ -392,7 +394,7 @@ public final class RecurrentLayer implements AutoCloseable {
             state.reserveInputProjection((long) rows * type.gates() * hiddenSize);
         }
         binding.projection.prepare(input, rows, state.gi);
-        if (state.team == null) {
+        if (state.team == null || !state.team.worthSharing(binding.projection.weightReads(rows))) {
             binding.projection.project(0, 1);
         } else {
             state.team.run(binding.projectionWork);

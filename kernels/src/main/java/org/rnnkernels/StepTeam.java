@@ -70,12 +70,12 @@ final class StepTeam implements AutoCloseable {
         return false;
     }
 
-    /** Whether a step whose product reads {@code weightReads} weights is worth the hand-off ({@link RecurrentLayer#SHARED_STEP_READS}). */
+    /** Whether a step or projection whose product reads {@code weightReads} weights is worth the hand-off ({@link RecurrentLayer#SHARED_STEP_READS}). */
     boolean worthSharing(long weightReads) {
         return weightReads >= sharedStepReads;
     }
 
-    /** Tests: the steps shared from {@code weightReads} on, whatever the system property says. */
+    /** Tests: steps and projections shared from {@code weightReads} on, whatever the system property says. */
     void shareStepsFrom(long weightReads) {
         this.sharedStepReads = weightReads;
     }

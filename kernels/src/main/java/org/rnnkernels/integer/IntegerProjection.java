@@ -57,6 +57,12 @@ public final class IntegerProjection implements InputProjection {
             this.samples = samples;
         }
 
+        // all of w_ih for each sample, as IntegerRecurrent counts its own
+        @Override
+        public long weightReads(int samples) {
+            return (long) rows * cols * samples;
+        }
+
         @Override
         public void project(int member, int members) {
             int panels = kernels.panels(rows);

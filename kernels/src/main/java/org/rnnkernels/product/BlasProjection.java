@@ -74,6 +74,13 @@ public final class BlasProjection implements InputProjection {
             this.output = gi.segment();
         }
 
+        // all of W_ih once for every four rows, as the panels count them (an sgemm over many rows shares its loads
+        // among more: the figure errs towards sharing a large call, which is worth it anyway)
+        @Override
+        public long weightReads(int rows) {
+            return (long) width * inputSize * Math.ceilDiv(rows, 4);
+        }
+
         // Member m's block of the W columns of gi, for all rows.
         @Override
         public void project(int member, int members) {

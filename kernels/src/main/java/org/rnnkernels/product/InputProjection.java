@@ -53,6 +53,14 @@ public interface InputProjection {
          */
         void project(int member, int members);
 
+        /**
+         * After {@link #prepare}: how many weights this call's product reads, as {@link
+         * RecurrentProduct.Bound#weightReads} counts them; a call that reads fewer than the layer's
+         * {@code SHARED_STEP_READS} is projected on the caller's thread alone (a streamed step's one row, a small
+         * layer's short call), the team's hand-off costing more than it saves.
+         */
+        long weightReads(int rows);
+
         /** After every member's share, on the caller's thread: whatever completes {@code gi}. */
         default void finish() {
         }

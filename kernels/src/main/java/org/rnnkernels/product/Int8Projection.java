@@ -40,6 +40,11 @@ public final class Int8Projection implements InputProjection {
         }
 
         @Override
+        public long weightReads(int rows) {
+            return weights.weightReads(rows);
+        }
+
+        @Override
         public void project(int member, int members) {
             int panels = weights.panels();
             weights.multiply(input.array(), weights.cols(), rows, gi, weights.rows(),

@@ -60,6 +60,11 @@ public final class PanelProjection implements InputProjection {
             this.gi = gi.array();
         }
 
+        @Override
+        public long weightReads(int rows) {
+            return PanelRecurrent.weightReads(panels, width, inputSize, rows);
+        }
+
         // Member m's panels of W_ih (its columns of gi), over all rows: each panel (I x 4L floats, L the float lanes) is streamed
         // from L2 once per four rows and X once per panel, from wherever it is. Blocks of 256 rows, to keep
         // X in L2 across the panels, measured 1-3% slower at 1,600 rows and level at 3,200 (Zen 5): X's one

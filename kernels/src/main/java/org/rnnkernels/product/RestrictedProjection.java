@@ -41,6 +41,11 @@ public final class RestrictedProjection implements InputProjection {
         }
 
         @Override
+        public long weightReads(int rows) {
+            return inner.weightReads(rows);
+        }
+
+        @Override
         public void project(int member, int members) {
             inner.project(member, members);
         }

@@ -76,6 +76,7 @@ public final class SparseInputProjection implements InputProjection {
         // call is one: set by prepare() on the caller's thread, before the team's members are handed the call.
         private final InputProjection.Bound panels;
         private boolean denseCall;
+        private long nonzero;                   // this call's nonzero inputs, over all its rows
 
         Bound(float[] tiles, InputProjection.Bound panels) {
             this.tiles = tiles;
@@ -102,8 +103,15 @@ public final class SparseInputProjection implements InputProjection {
             if (denseCall) {
                 panels.prepare(input, rows, gi);
             }
+            this.nonzero = nonzero;
             this.rows = rows;
             this.gi = gi.array();
+        }
+
+        // the column walk reads W_ih's column of each nonzero input
+        @Override
+        public long weightReads(int rows) {
+            return denseCall ? panels.weightReads(rows) : (long) nonzero * width;
         }
 
         // gi = X W_ih^T over each row's nonzero inputs only, or by the panels; member m's share of W_ih's rows

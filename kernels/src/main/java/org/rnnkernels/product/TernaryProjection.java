@@ -44,6 +44,11 @@ public final class TernaryProjection implements InputProjection {
         }
 
         @Override
+        public long weightReads(int rows) {
+            return weights.weightReads(rows);
+        }
+
+        @Override
         public void project(int member, int members) {
             weights.multiply(member, members, samples, rows, gi, weights.rows());
         }
