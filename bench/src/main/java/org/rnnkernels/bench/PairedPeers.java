@@ -112,8 +112,8 @@ final class PairedPeers {
             String threads = String.valueOf(c.threads());
             ratios.add(new Ratio(BenchData.object().put("cell", c.cell()).put("shape", c.shape()).put("threads", c.threads()),
                     c.cell() + " " + c.shape() + " t" + threads,
-                    new BenchData.Run(Steadiness.CELL_BENCHMARK, Map.of("cell", c.cell(), "shape", c.shape(), "threads", threads)),
-                    new BenchData.Run(Steadiness.CELL_BENCHMARK, Map.of("cell", "GRU", "shape", c.shape(), "threads", threads))));
+                    new BenchData.Run(Targets.CELL_BENCHMARK, Map.of("cell", c.cell(), "shape", c.shape(), "threads", threads)),
+                    new BenchData.Run(Targets.CELL_BENCHMARK, Map.of("cell", "GRU", "shape", c.shape(), "threads", threads))));
         }
         if (!ratios.isEmpty()) {
             log.accept("");
@@ -272,7 +272,7 @@ final class PairedPeers {
 
     // Our time per call of the row's cell, shape and threads: one short JMH fork.
     private static double ours(CellRow row, String blas) throws RunnerException {
-        return single(new BenchData.Run(Steadiness.CELL_BENCHMARK, Map.of("cell", row.cell(), "shape", row.shape(),
+        return single(new BenchData.Run(Targets.CELL_BENCHMARK, Map.of("cell", row.cell(), "shape", row.shape(),
                 "threads", String.valueOf(row.threads()))), blas);
     }
 

@@ -19,6 +19,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 import org.rnnkernels.bench.report.BenchData;
+import org.rnnkernels.bench.report.Targets;
 import org.rnnkernels.blas.Blases;
 
 /**
@@ -31,7 +32,6 @@ import org.rnnkernels.blas.Blases;
 final class Steadiness {
     /** Per round: warm-up iterations and measured iterations, 1 s each. */
     static final int[][] ROUNDS = {{5, 10}, {8, 20}};
-    static final String CELL_BENCHMARK = CellBenchmark.class.getName() + ".forward";
 
     private Steadiness() {
     }
@@ -59,7 +59,7 @@ final class Steadiness {
         for (int round = 0; round < ROUNDS.length; round++) {
             List<Integer> todo = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) {
-                if (results.get(i).path("benchmark").asText().equals(CELL_BENCHMARK) && unsteady(results.get(i))) {
+                if (results.get(i).path("benchmark").asText().equals(Targets.CELL_BENCHMARK) && unsteady(results.get(i))) {
                     todo.add(i);
                 }
             }
@@ -80,7 +80,7 @@ final class Steadiness {
                 JsonNode before = results.get(i);
                 JsonNode params = before.path("params");
                 Path part = Files.createTempFile("jmh-steady-", ".json");
-                ChainedOptionsBuilder options = new OptionsBuilder().include(CELL_BENCHMARK)
+                ChainedOptionsBuilder options = new OptionsBuilder().include(Targets.CELL_BENCHMARK)
                         .param("cell", params.path("cell").asText())
                         .param("shape", params.path("shape").asText())
                         .param("threads", params.path("threads").asText())

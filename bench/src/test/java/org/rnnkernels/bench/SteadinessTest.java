@@ -16,6 +16,12 @@ class SteadinessTest {
         return r;
     }
 
+    /** The report's name for the cell benchmark, which the reruns and pairs run, is the benchmark's. */
+    @Test
+    void cellBenchmarkNameIsTheBenchmarks() {
+        assertEquals(CellBenchmark.class.getName() + ".forward", org.rnnkernels.bench.report.Targets.CELL_BENCHMARK);
+    }
+
     @Test
     void anErrorAboveAFifthOfTheMeanIsUnsteady() {
         assertFalse(Steadiness.unsteady(result(100, 20)), "exactly 20% is still a result");
