@@ -10,7 +10,10 @@ import org.rnnkernels.simd.FloatLanes;
  * {@link LogSumExp} on the Vector API: a max pass and a sum-of-exp pass, each its own small loop
  * (one {@link VectorMath#exp} in a loop keeps C2 inside its inlining budget, see
  * {@code org.rnnkernels.cell.GatePass}), scalar tails. The exp is {@link VectorMath#exp} (about 1 ulp), the same
- * bits in every JIT tier.
+ * bits in every JIT tier. The sums' lanes are added in lane order, not by {@code reduceLanes(ADD)}: C2's intrinsic adds
+ * them in another order than the interpreter and C1, so a score depended on when its caller got compiled (seen:
+ * {@code LightRnnStreamingTest}'s chunks and one call of the same words 1 ulp apart in log P, in one CI run of
+ * several). The max's order does not matter.
  *
  * <p>Accumulators start from a vector made in the method ({@code zero}, {@code broadcast}), never
  * from a {@code static final} vector: a loop-carried vector whose first value is a constant object
@@ -53,7 +56,10 @@ final class VectorLogSumExp implements LogSumExp {
         for (int i = 0; i < end; i += S.length()) {
             acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, z, offset + i).sub(mv)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = 0f;
+        for (int l = 0; l < S.length(); l++) {     // lane order (see the class comment)
+            s += acc.lane(l);
+        }
         for (int i = end; i < n; i++) {
             s += ScalarLogSumExp.term(z[offset + i], m);
         }
@@ -82,7 +88,10 @@ final class VectorLogSumExp implements LogSumExp {
             FloatVector v = FloatVector.fromArray(S, z, offset + i).add(FloatVector.fromArray(S, mask, maskOffset + i));
             acc = acc.add(VectorMath.exp(v.sub(mv)));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = 0f;
+        for (int l = 0; l < S.length(); l++) {     // lane order (see the class comment)
+            s += acc.lane(l);
+        }
         for (int i = end; i < n; i++) {
             s += ScalarLogSumExp.term(z[offset + i] + mask[maskOffset + i], m);
         }
