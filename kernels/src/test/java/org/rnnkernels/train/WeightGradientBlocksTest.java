@@ -14,12 +14,13 @@ import org.rnnkernels.product.SmallBoundBlas;
 import org.rnnkernels.reference.ReferenceBackward;
 
 /**
- * The weight gradients {@code dW += dG^T X} over all {@code T*B} rows, computed in blocks of rows when one BLAS call
- * would pass the BLAS's in-place bound ({@link Blas#inPlaceMultiplyAdds}): a BLAS that reports a bound of 256 rows'
- * worth of {@code W_hh}'s gradient gets 256, 256 and the rest, and the gradients still match the reference
- * (restricted: through the pool's fold, where the blocks write the call's dense gradients with {@code beta = 0}).
- * A narrow input ({@code I <= maxGradientInputs()}: 8 without the Vector API, 32 with it) has no sgemm for
- * {@code dW_ih}: its products are the layer's own.
+ * The weight gradients {@code dW += dG^T X} over all {@code T*B} rows, summed in blocks of whole steps as the backward
+ * finishes them ({@link TrainingLayer#WEIGHT_BLOCK_ROWS} rows, from the last step down; the rest after the loop), each
+ * block split again where one BLAS call would pass the BLAS's in-place bound ({@link Blas#inPlaceMultiplyAdds}: a
+ * BLAS that reports a bound of 256 rows' worth of {@code W_hh}'s gradient gets 256 and the rest); the gradients still
+ * match the reference (restricted: through the pool's fold, where the first block writes the call's dense gradients
+ * with {@code beta = 0}). A narrow input ({@code I <= maxGradientInputs()}: 8 without the Vector API, 32 with it) has
+ * no sgemm for {@code dW_ih}: its products are the layer's own.
  */
 class WeightGradientBlocksTest {
 
@@ -29,7 +30,9 @@ class WeightGradientBlocksTest {
             "GRU, 11, 17, 13, 50, NaN",
             "LSTM, 3, 16, 7, 97, NaN",
             "RNN_TANH, 17, 9, 11, 61, NaN",
-            "LSTM, 4, 12, 13, 50, 0.5"})
+            "LSTM, 4, 12, 13, 50, 0.5",
+            "GRU, 37, 5, 300, 3, NaN",
+            "GRU, 40, 6, 1, 600, NaN"})
     void blocksOfRowsMatchTheReference(CellType type, int input, int hidden, int batch, int steps, double rate) {
         TrainFixture f = Double.isNaN(rate) ? TrainingVsReferenceTest.fixture(type, input, hidden, batch, steps, 31)
                 : TrainFixture.restricted(type, input, hidden, batch, steps, 31, rate);
@@ -50,12 +53,31 @@ class WeightGradientBlocksTest {
             }
         }
         long inputBlock = 256L * width * hidden / ((long) width * input) / 64 * 64;
-        inputBlock = inputBlock < 256 ? rows : inputBlock;   // under 256 rows a block: one call
-        // a narrow input's dW_ih is no sgemm (ThinInputProducts)
-        List<Integer> expectedRows = new ArrayList<>(input <= ThinInputProducts.get().maxGradientInputs() ? List.of()
-                : blocks(rows, inputBlock));
-        expectedRows.addAll(blocks(rows, 256));
-        assertEquals(expectedRows, blas.transposedARows, "rows of each dW sgemm (dW_ih's, then dW_hh's), " + rows + " in all");
+        inputBlock = inputBlock < 256 ? Long.MAX_VALUE : inputBlock;   // under 256 rows a block: one call
+        boolean wideInput = input > ThinInputProducts.get().maxGradientInputs();   // else dW_ih is no sgemm
+        List<Integer> expectedRows = new ArrayList<>();
+        for (int count : stepBlocks(batch, steps)) {
+            if (wideInput) {
+                expectedRows.addAll(blocks(count, inputBlock));
+            }
+            expectedRows.addAll(blocks(count, 256));
+        }
+        assertEquals(expectedRows, blas.transposedARows, "rows of each dW sgemm (per block of steps: dW_ih's, then dW_hh's), "
+                + rows + " in all");
+    }
+
+    // the rows of each block of steps, in the order the backward sums them: whole steps of about WEIGHT_BLOCK_ROWS rows
+    // from the last step down, as each is finished, then the first steps' rest
+    private static List<Integer> stepBlocks(int batch, int steps) {
+        int blockSteps = Math.max(1, TrainingLayer.WEIGHT_BLOCK_ROWS / batch);
+        List<Integer> counts = new ArrayList<>();
+        int rest = steps;
+        while (rest > blockSteps) {
+            counts.add(blockSteps * batch);
+            rest -= blockSteps;
+        }
+        counts.add(rest * batch);
+        return counts;
     }
 
     private static List<Integer> blocks(int rows, long block) {
