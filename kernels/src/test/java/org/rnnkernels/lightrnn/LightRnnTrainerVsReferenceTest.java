@@ -42,6 +42,14 @@ import org.rnnkernels.train.Parameter;
  */
 class LightRnnTrainerVsReferenceTest {
     static final double TOLERANCE = 1e-4;
+    /**
+     * Stacks: float rounding compounds through two or three layers of 2T half-steps. Measured on the RAG-GRU-over-GRU
+     * stack (H = 7, B = 1, T = 20, draw 2245000), the largest error of {@code dweight_hh_l1}: under 2e-5 with the Vector
+     * API kernels, 7.1e-5 with the scalar kernels on the Java BLAS, 1.11e-4 with the scalar kernels on OpenBLAS 0.3.31 on
+     * a Zen 4 (under 1e-4 on the Zen 5s before it): the scalar cells' rounding, not a wrong derivative, which would
+     * miss by orders of magnitude more.
+     */
+    static final double STACK_TOLERANCE = 2e-4;
     static final double FLOOR = 1e-2;
     static final int EMBEDDING = 5;
     /**
@@ -148,7 +156,7 @@ class LightRnnTrainerVsReferenceTest {
         LightRnnTrainer trainer = s.trainer();
         double loss = trainer.forwardBackward(words, steps);
         LightRnnReferenceBackward.Result expected = s.reference().backward(s.byStep(words), null, null);
-        check(s + " T=" + steps, s, trainer, loss, expected, steps * batch);
+        check(s + " T=" + steps, s, trainer, loss, expected, steps * batch, TOLERANCE);
     }
 
     /**
@@ -184,19 +192,20 @@ class LightRnnTrainerVsReferenceTest {
     @MethodSource("stackCases")
     void stackGradientsMatchReference(List<LightRnnLayer.Spec> stack, int vocabulary, int batch, int steps, long seed) {
         boolean rag = stack.stream().anyMatch(spec -> spec.type() == CellType.RAG_GRU);
-        // RAG: the first seed from seed*1000 whose reference trace is exactly on its kinks or KINK_MARGIN off them
+        // RAG: the first seed from seed*1000 whose reference trace has every kink argument exactly on its kink or at least
+        // KINK_MARGIN off it (nearestMiss: nearestKink is 0 in every RAG stack here, a state exactly on a kink)
         for (long k = 0; k < 200; k++) {
             long draw = rag ? seed * 1000 + k : seed;
             Setup s = Setup.draw(stack, WordTable.sequential(vocabulary), batch, draw);
             int[] words = s.words(steps, draw + 1);
             LightRnnReferenceBackward.Result expected = s.reference().backward(s.byStep(words), null, null);
-            if (rag && expected.nearestKink() != 0 && expected.nearestKink() < KINK_MARGIN) {
+            if (rag && expected.nearestMiss() < KINK_MARGIN) {
                 continue;
             }
             LightRnnTrainer trainer = s.trainer();
             assertEquals(stack.size(), trainer.numLayers());
             double loss = trainer.forwardBackward(words, steps);
-            check(s + " T=" + steps + " seed=" + draw, s, trainer, loss, expected, steps * batch);
+            check(s + " T=" + steps + " seed=" + draw, s, trainer, loss, expected, steps * batch, STACK_TOLERANCE);
             return;
         }
         fail("no seed from " + seed * 1000 + " keeps " + stack + " off its kinks");
@@ -230,7 +239,7 @@ class LightRnnTrainerVsReferenceTest {
         }
         double loss = trainer.forwardBackward(second, 9);
         LightRnnReferenceBackward.Result expected = reference.backward(s.byStep(second), afterFirst.finalH(), afterFirst.finalC());
-        check(s + " second call", s, trainer, loss, expected, 9 * batch);
+        check(s + " second call", s, trainer, loss, expected, 9 * batch, TOLERANCE);
     }
 
     static Stream<Arguments> continuedCases() {
@@ -238,21 +247,21 @@ class LightRnnTrainerVsReferenceTest {
     }
 
     private static void check(String what, Setup s, LightRnnTrainer trainer, double loss,
-                              LightRnnReferenceBackward.Result expected, int words) {
+                              LightRnnReferenceBackward.Result expected, int words, double tolerance) {
         double scale = 1.0 / words;
-        assertEquals(expected.loss() * scale, loss, TOLERANCE * Math.abs(expected.loss() * scale), what + " loss");
+        assertEquals(expected.loss() * scale, loss, tolerance * Math.abs(expected.loss() * scale), what + " loss");
         List<Parameter> p = trainer.parameters();
-        compare(what + " dXr", expected.dXr(), scale, find(p, "xr"));
-        compare(what + " dXc", expected.dXc(), scale, find(p, "xc"));
-        compare(what + " dYr (output layer)", expected.dYr(), scale, find(p, "yr"));
-        compare(what + " dYc (output layer)", expected.dYc(), scale, find(p, "yc"));
+        compare(what + " dXr", expected.dXr(), scale, find(p, "xr"), null, tolerance);
+        compare(what + " dXc", expected.dXc(), scale, find(p, "xc"), null, tolerance);
+        compare(what + " dYr (output layer)", expected.dYr(), scale, find(p, "yr"), null, tolerance);
+        compare(what + " dYc (output layer)", expected.dYc(), scale, find(p, "yc"), null, tolerance);
         int named = 4;
         for (int k = 0; k < s.layers().size(); k++) {
             LightRnnLayer layer = s.layers().get(k);
             Map<String, double[]> terms = layer.termMagnitudes(expected.layers().get(k));
             for (Map.Entry<String, double[]> e : layer.gradients(expected.layers().get(k)).entrySet()) {
                 compare(what + " d" + e.getKey() + "_l" + k, e.getValue(), scale, find(p, e.getKey() + "_l" + k),
-                        terms == null ? null : terms.get(e.getKey()));
+                        terms == null ? null : terms.get(e.getKey()), tolerance);
                 named++;
             }
         }
@@ -269,7 +278,7 @@ class LightRnnTrainerVsReferenceTest {
     }
 
     static void compare(String what, double[] expectedUnscaled, double scale, float[] actual) {
-        compare(what, expectedUnscaled, scale, actual, null);
+        compare(what, expectedUnscaled, scale, actual, null, TOLERANCE);
     }
 
     /**
@@ -277,7 +286,8 @@ class LightRnnTrainerVsReferenceTest {
      * add up to {@code termMagnitudes[i]} (unscaled; null: none given) is also held to {@code FLOOR} of that
      * sum where it nearly cancels, as the tensor's scale holds the small entries.
      */
-    static void compare(String what, double[] expectedUnscaled, double scale, float[] actual, double[] termMagnitudes) {
+    static void compare(String what, double[] expectedUnscaled, double scale, float[] actual, double[] termMagnitudes,
+                        double tolerance) {
         assertEquals(expectedUnscaled.length, actual.length, what + ": length");
         double max = 0;
         for (double e : expectedUnscaled) {
@@ -291,7 +301,7 @@ class LightRnnTrainerVsReferenceTest {
             }
             double entryFloor = termMagnitudes == null ? floor : Math.max(floor, FLOOR * termMagnitudes[i] * scale);
             double err = Math.abs(actual[i] - e) / Math.max(Math.abs(e), entryFloor);
-            assertTrue(err <= TOLERANCE, what + " [" + i + "]: " + actual[i] + ", expected " + e + ", error " + err);
+            assertTrue(err <= tolerance, what + " [" + i + "]: " + actual[i] + ", expected " + e + ", error " + err);
         }
     }
 

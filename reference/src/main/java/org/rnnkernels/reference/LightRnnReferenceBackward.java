@@ -81,11 +81,13 @@ public final class LightRnnReferenceBackward {
      * gradient of every layer's state entering the first word ({@code dC0[k]} null for a layer without a cell
      * state); {@code dOutputs [2T][B][H]} the gradient the output layer sends to each half-step output of the
      * top layer; {@code finalH, finalC [L][B][H]} every layer's state after the last word ({@code finalC[k]}
-     * null without a cell state); {@code nearestKink} the least of the layers' {@link ReferenceBackward.Trace#nearestKink()}.
+     * null without a cell state); {@code nearestKink} the least of the layers' {@link ReferenceBackward.Trace#nearestKink()},
+     * {@code nearestMiss} of their {@link ReferenceBackward.Trace#nearestMiss()}.
      */
     public record Result(double loss, double[] dXr, double[] dXc, double[] dYr, double[] dYc,
                          List<ReferenceBackward.Gradients> layers, double[][][] dH0, double[][][] dC0,
-                         double[][][] dOutputs, double[][][] finalH, double[][][] finalC, double nearestKink) {}
+                         double[][][] dOutputs, double[][][] finalH, double[][][] finalC, double nearestKink,
+                         double nearestMiss) {}
 
     /**
      * {@code L} by the inference forward of {@link LightRnnReference}, stream by stream (shares no code
@@ -182,9 +184,10 @@ public final class LightRnnReferenceBackward {
         double[][][] dC0 = new double[L][][];
         double[][][] finalH = new double[L][][];
         double[][][] finalC = new double[L][][];
-        double nearestKink = Double.POSITIVE_INFINITY;
+        double nearestKink = Double.POSITIVE_INFINITY, nearestMiss = Double.POSITIVE_INFINITY;
         for (int k = 0; k < L; k++) {
             nearestKink = Math.min(nearestKink, traces.get(k).nearestKink());
+            nearestMiss = Math.min(nearestMiss, traces.get(k).nearestMiss());
             dH0[k] = g[k].dInitialH();
             dC0[k] = g[k].dInitialC();
             finalH[k] = traces.get(k).finalH();
@@ -194,7 +197,7 @@ public final class LightRnnReferenceBackward {
         for (int b = 0; b < B; b++) {
             for (int j = 0; j < H; j++) dH0[top][b][j] += dH0Direct[b][j];
         }
-        return new Result(loss, dXr, dXc, dYr, dYc, List.of(g), dH0, dC0, dOutputs, finalH, finalC, nearestKink);
+        return new Result(loss, dXr, dXc, dYr, dYc, List.of(g), dH0, dC0, dOutputs, finalH, finalC, nearestKink, nearestMiss);
     }
 
     // One softmax layer z = Y h over the entries with use[k]: returns -log softmax(z)[target], adds

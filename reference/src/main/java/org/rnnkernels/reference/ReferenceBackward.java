@@ -124,13 +124,14 @@ public final class ReferenceBackward {
         private final double[][][] gi;
         private final double[][][] gh;
         private final double nearestKink;
+        private final double nearestMiss;
         private final double pseudoDerivativeSupport;
         private final boolean[][][] adopted;   // EGRU: [T][B][H] decisions taken from outside, or null
         private final int adoptedCount;
 
         private Trace(ReferenceBackward owner, double[][][] x, double[][][] h, double[][][] c,
-                      double[][][] gi, double[][][] gh, double nearestKink, double pseudoDerivativeSupport,
-                      boolean[][][] adopted, int adoptedCount) {
+                      double[][][] gi, double[][][] gh, double nearestKink, double nearestMiss,
+                      double pseudoDerivativeSupport, boolean[][][] adopted, int adoptedCount) {
             this.owner = owner;
             this.x = x;
             this.h = h;
@@ -138,6 +139,7 @@ public final class ReferenceBackward {
             this.gi = gi;
             this.gh = gh;
             this.nearestKink = nearestKink;
+            this.nearestMiss = nearestMiss;
             this.pseudoDerivativeSupport = pseudoDerivativeSupport;
             this.adopted = adopted;
             this.adoptedCount = adoptedCount;
@@ -176,6 +178,14 @@ public final class ReferenceBackward {
          * held by an open gate, with the write blocked, puts hardtanh's argument exactly on 1.
          */
         public double nearestKink() { return nearestKink; }
+
+        /**
+         * The least of {@link #nearestKink()}'s distances that is not 0 (positive infinity if none): a kink argument
+         * this close to its kink, but not on it, may fall on the other side in float arithmetic, where the kernel
+         * then takes the other derivative. {@code nearestKink()} alone cannot tell, where it is 0 (common in RAG
+         * cells), how close the other arguments come.
+         */
+        public double nearestMiss() { return nearestMiss; }
 
         /**
          * EGRU only: the fraction, over every step, sample and unit, of units whose pseudo-derivative
@@ -302,8 +312,8 @@ public final class ReferenceBackward {
                         adopted == null ? null : adopted[t][b]);
             }
         }
-        return new Trace(this, xs, h, c, gi, gh, kinks.nearest, (double) kinks.supported / ((long) T * B * H),
-                adopted, adoptedCount);
+        return new Trace(this, xs, h, c, gi, gh, kinks.nearest, kinks.nearestMiss,
+                (double) kinks.supported / ((long) T * B * H), adopted, adoptedCount);
     }
 
     /**
@@ -465,16 +475,22 @@ public final class ReferenceBackward {
     /** Records the distance of kink arguments from their kinks, and EGRU's pseudo-derivative support. */
     private static final class Kinks {
         double nearest = Double.POSITIVE_INFINITY;
+        double nearestMiss = Double.POSITIVE_INFINITY;   // the least distance that is not 0
         long supported; // units with a nonzero pseudo-derivative
 
+        void distance(double d) {
+            nearest = Math.min(nearest, d);
+            if (d > 0) nearestMiss = Math.min(nearestMiss, d);
+        }
+
         void heaviside(double v, double dHv) {                                              // jump at v = 0
-            nearest = Math.min(nearest, Math.abs(v));
+            distance(Math.abs(v));
             if (dHv != 0) supported++;
         }
 
-        void relu(double v) { nearest = Math.min(nearest, Math.abs(v)); }                  // kink at v = 0
+        void relu(double v) { distance(Math.abs(v)); }                                     // kink at v = 0
 
-        void hardtanh(double v) { nearest = Math.min(nearest, Math.min(Math.abs(v - 1), Math.abs(v + 1))); }
+        void hardtanh(double v) { distance(Math.min(Math.abs(v - 1), Math.abs(v + 1))); }
 
         void inhibit(double v, double q) { relu(v - q); relu(-v - q); }                     // S = relu(v-q) - relu(-v-q)
     }

@@ -361,6 +361,11 @@ class ReferenceBackwardTest {
         ReferenceBackward rb = new ReferenceBackward(relu);
         ReferenceBackward.Trace trace = rb.forward(new double[][][] {{{2}}}, new double[][] {{1.5}}, null);
         assertEquals(0, trace.nearestKink());
+        assertEquals(Double.POSITIVE_INFINITY, trace.nearestMiss(), "its one kink argument is on the kink: no miss");
+        // a second step, a = (0.5*2 - 0.25) + (-0.5*0 + 0) = 0.75 from the kink: the least distance that is not 0
+        ReferenceBackward.Trace twoSteps = rb.forward(new double[][][] {{{2}}, {{2}}}, new double[][] {{1.5}}, null);
+        assertEquals(0, twoSteps.nearestKink());
+        assertEquals(0.75, twoSteps.nearestMiss(), 1e-15);
         ReferenceBackward.Gradients d = rb.backward(trace, new double[][][] {{{1}}}, null, null);
         assertEquals(0, d.dBIh()[0]);
         assertEquals(0, d.dInitialH()[0][0]);
