@@ -30,11 +30,13 @@ import org.rnnkernels.internal.Checks;
  *       (the cell's training pass, Vector API or scalar as {@code org.rnnkernels.simd.Simd} chose),
  *       giving {@code dGI_t = dL/d(W_ih x_t)} and {@code dGH_t = dL/d(W_hh h_t)}, then the state gradient
  *       {@code dh_t = direct_t + dGH_t W_hh}, by the same panel product on {@code W_hh^T} packed once, or
- *       by BLAS (sgemm, sgemv for one sample) where the forward would use BLAS;</li>
- *   <li>after the loop, each weight gradient of the whole sequence as ONE product over all
- *       {@code T*B} rows: {@code dW_ih += dGI^T X}, {@code dW_hh += dGH^T Hprev}, the input gradient
- *       {@code dX = dGI W_ih}, the bias gradients as column sums {@code dGI^T 1} (sgemv), and the MI
- *       vectors as sums over rows of {@code dPre * Wx * Uh} etc.</li>
+ *       by BLAS (sgemm, sgemv for one sample) where the forward would use BLAS; every
+ *       {@link #WEIGHT_BLOCK_ROWS} rows or so, {@code dW_hh += dGH^T Hprev} (and a wide input's
+ *       {@code dW_ih += dGI^T X}) over the steps just finished, while their rows are in cache;</li>
+ *   <li>after the loop, the rest of the sequence's gradients as ONE product each over all {@code T*B} rows
+ *       (the weight gradients over the first steps' rows the blocks left; all of EGRU's): the input gradient
+ *       {@code dX = dGI W_ih}, a narrow input's {@code dW_ih}, the bias gradients as column sums
+ *       {@code dGI^T 1} (sgemv), and the MI vectors as sums over rows of {@code dPre * Wx * Uh} etc.</li>
  * </ol>
  * The gradients are those of {@code ReferenceBackward} (the double reference), including its
  * subgradient 0 at the kinks of {@code relu}, {@code hardtanh} and RAG's {@code S(v, q)}.
@@ -675,7 +677,8 @@ public final class TrainingLayer implements TrainableLayer {
                 restricted ? g.callWHhSegment : g.dWHhSegment);
     }
 
-    // The whole sequence's parameter (and input) gradients, one product per matrix over all T*B rows.
+    // The whole sequence's parameter (and input) gradients, one product per matrix over all T*B rows, but the dense
+    // weight gradients' rows summedFrom .. rows-1, which the backward's loop summed in blocks.
     private void weightGradients(TrainingState s, int rows, int summedFrom, float[] dInput, ParameterGradients g) {
         if (dInput != null) {
             // dX[T*B, I] = dGI[T*B, G*H] W_ih[G*H, I]
