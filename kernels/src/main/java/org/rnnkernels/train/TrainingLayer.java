@@ -658,7 +658,7 @@ public final class TrainingLayer implements TrainableLayer {
      * just written are still in L2 (GRU 64x64: 256 rows of dGH and Hprev, 256 KB), where one product over all
      * {@code T*B} rows after the loop reads 6.5 MB back from memory. Measured on a Zen 4 (the training step, forward,
      * backward and Adam, one thread, 5 x 1 s rounds): GRU 64x64x100 9.2 -> 8.2 ms (its dW_hh 3.0 ms after the loop),
-     * LSTM 64x64x100 11.4 -> 10.6, GRU 16x256x100 22.4 -> 21.2; 128 rows (two steps at B = 64) and 512 to 1024
+     * LSTM 64x64x100 11.4 -> 10.4-10.9, GRU 16x256x100 22.4 -> 21.2; 128 rows (two steps at B = 64) and 512 to 1024
      * rows were slower than 256.
      */
     static final int WEIGHT_BLOCK_ROWS = 256;

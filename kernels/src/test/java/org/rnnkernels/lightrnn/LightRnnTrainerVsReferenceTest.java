@@ -19,6 +19,7 @@ import org.rnnkernels.RecurrentModel;
 import org.rnnkernels.blas.Blases;
 import org.rnnkernels.reference.LightRnnReferenceBackward;
 import org.rnnkernels.reference.ReferenceCell;
+import org.rnnkernels.simd.Simd;
 import org.rnnkernels.train.Parameter;
 
 /**
@@ -43,13 +44,14 @@ import org.rnnkernels.train.Parameter;
 class LightRnnTrainerVsReferenceTest {
     static final double TOLERANCE = 1e-4;
     /**
-     * Stacks: float rounding compounds through two or three layers of 2T half-steps. Measured on the RAG-GRU-over-GRU
-     * stack (H = 7, B = 1, T = 20, draw 2245000), the largest error of {@code dweight_hh_l1}: under 2e-5 with the Vector
-     * API kernels, 7.1e-5 with the scalar kernels on the Java BLAS, 1.11e-4 with the scalar kernels on OpenBLAS 0.3.31 on
-     * a Zen 4 (under 1e-4 on the Zen 5s before it): the scalar cells' rounding, not a wrong derivative, which would
-     * miss by orders of magnitude more.
+     * Stacks without the Vector API: the scalar cells' float rounding compounds through two or three layers of 2T
+     * half-steps further than the vector kernels'. Measured on the RAG-GRU-over-GRU stack (H = 7, B = 1, T = 20, draw
+     * 2245000), the largest error of {@code dweight_hh_l1}: under 2e-5 with the Vector API kernels (held to
+     * {@link #TOLERANCE} here as everywhere), 7.1e-5 with the scalar kernels on the Java BLAS, 1.11e-4 with the scalar
+     * kernels on OpenBLAS 0.3.31 on a Zen 4 (under 1e-4 on the Zen 5s before it). Not traced: why the scalar cells sit
+     * 3-5x further from the reference on this stack; a wrong derivative would miss by orders of magnitude more.
      */
-    static final double STACK_TOLERANCE = 2e-4;
+    static final double STACK_TOLERANCE = Simd.kind() == Simd.Kind.VECTOR ? TOLERANCE : 2e-4;
     static final double FLOOR = 1e-2;
     static final int EMBEDDING = 5;
     /**
